@@ -1,0 +1,190 @@
+package io.integrityauditor;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditBinder;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.AuditRunner;
+import io.integrityauditor.run.RunError;
+import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.run.Targets;
+import io.integrityauditor.store.RunStore;
+import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.Store;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data path in one place: configuration and audit files in, catalogs read, audits bound, runs
+ * executed read-only and written to the store. {@code check}, {@code serve} (through its Quartz
+ * jobs) and {@code demo} all run audits through here.
+ */
+public final class Auditor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
+
+  private final WorkerConfig config;
+  private final Clock clock;
+  private final Targets targets;
+  private final Optional<Store> store;
+  private final Optional<RunStore> runs;
+  private final AuditRunner runner;
+
+  private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
+    this.config = config;
+    this.clock = clock;
+    this.targets = new Targets(config.targets());
+    this.store = store;
+    this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
+    this.runner = new AuditRunner(clock);
+  }
+
+  /** Opens the store (migrating it) when one is configured. */
+  public static Auditor open(WorkerConfig config, Clock clock) {
+    Optional<Store> store = config.store().map(Store::open);
+    store.ifPresent(Store::migrate);
+    return new Auditor(config, clock, store);
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  public Optional<Store> store() {
+    return store;
+  }
+
+  public Optional<RunStore> runs() {
+    return runs;
+  }
+
+  public Targets targets() {
+    return targets;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public AuditSet loadAudits() {
+    return new AuditFileLoader(config.targets().keySet()).load(config.auditFiles());
+  }
+
+  /**
+   * Reads the catalog of every target that {@code audits} use and binds them.
+   *
+   * @return bound audits, validation problems, and audits whose target could not be read
+   */
+  public Binding bind(List<Audit> audits) {
+    Map<String, Catalog> catalogs = new LinkedHashMap<>();
+    Map<String, RunError> unreachable = new LinkedHashMap<>();
+    for (String target : audits.stream().map(Audit::target).distinct().toList()) {
+      try {
+        catalogs.put(target, targets.catalog(target));
+      } catch (SQLException | RuntimeException e) {
+        String message = Redactor.redact(firstLine(e.getMessage()));
+        LOG.warn("cannot read the catalog of target {}: {}", target, message);
+        unreachable.put(target, new RunError("connection", "target " + target + ": " + message));
+      }
+    }
+    AuditBinder.Result result = AuditBinder.bind(audits, catalogs);
+    Map<String, RunError> unavailable = new LinkedHashMap<>();
+    for (Audit audit : audits) {
+      RunError error = unreachable.get(audit.target());
+      if (error != null) {
+        unavailable.put(audit.id(), error);
+      }
+    }
+    return new Binding(result.bound(), result.problems(), unavailable, catalogs);
+  }
+
+  /**
+   * Audits bound to their catalogs.
+   *
+   * @param unavailable audits whose target could not be read, with the reason
+   */
+  public record Binding(
+      List<BoundAudit> bound,
+      List<ConfigProblem> problems,
+      Map<String, RunError> unavailable,
+      Map<String, Catalog> catalogs) {
+    public Binding {
+      bound = List.copyOf(bound);
+      problems = List.copyOf(problems);
+      unavailable = Map.copyOf(unavailable);
+      catalogs = Map.copyOf(catalogs);
+    }
+  }
+
+  /**
+   * Runs one audit now and records it. Empty when the store already has a run for this audit and
+   * fire time (a duplicate execution): nothing is run.
+   */
+  public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
+    Optional<Long> runId = Optional.empty();
+    if (runs.isPresent()) {
+      runId = runs.get().begin(bound.audit(), trigger, fireTime);
+      if (runId.isEmpty()) {
+        LOG.info("audit {} already ran for {}; skipping", bound.audit().id(), fireTime);
+        return Optional.empty();
+      }
+    }
+    AuditResult result = runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
+    runId.ifPresent(id -> runs.get().finish(id, result));
+    return Optional.of(result);
+  }
+
+  /** Records (and returns) an error result for an audit that could not even start. */
+  public AuditResult recordFailure(Audit audit, RunError error, RunTrigger trigger, Instant fireTime) {
+    AuditResult result = AuditResult.failed(audit, RunStatus.ERROR, error, clock.instant(), Duration.ZERO);
+    runs.flatMap(r -> r.begin(audit, trigger, fireTime)).ifPresent(id -> runs.get().finish(id, result));
+    return result;
+  }
+
+  /** Runs several audits one after the other (used by {@code check} and {@code demo}). */
+  public List<AuditResult> runAll(Binding binding, List<Audit> selected, RunTrigger trigger) {
+    Instant fireTime = clock.instant();
+    List<AuditResult> results = new ArrayList<>();
+    for (Audit audit : selected) {
+      RunError unavailable = binding.unavailable().get(audit.id());
+      if (unavailable != null) {
+        results.add(recordFailure(audit, unavailable, trigger, fireTime));
+        continue;
+      }
+      binding.bound().stream()
+          .filter(b -> b.audit().id().equals(audit.id()))
+          .findFirst()
+          .flatMap(b -> run(b, trigger, fireTime))
+          .ifPresent(results::add);
+    }
+    return results;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unknown error";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  @Override
+  public void close() {
+    targets.close();
+    store.ifPresent(Store::close);
+  }
+}

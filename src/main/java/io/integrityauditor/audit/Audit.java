@@ -1,0 +1,50 @@
+package io.integrityauditor.audit;
+
+import io.integrityauditor.config.Location;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One declared audit, with file defaults applied.
+ *
+ * @param id stable unique id (also the metric label and the run-history key)
+ * @param description what it checks, for humans
+ * @param target the database it audits
+ * @param spec the kind and its parameters
+ * @param schedule when it runs ({@code @weekly}, a 5-field or a Quartz cron expression)
+ * @param timeout statement timeout of its query (cancelled on the server when exceeded)
+ * @param lockTimeout how long it may wait for a lock before failing instead of queueing
+ * @param sampleSize how many violating keys to keep
+ * @param severity how bad a breach is
+ * @param threshold when violations breach
+ * @param location the line where the audit starts
+ * @param keyLocations where each key was written, by dotted path, for catalog errors
+ */
+public record Audit(
+    String id,
+    Optional<String> description,
+    String target,
+    AuditSpec spec,
+    Schedule schedule,
+    Duration timeout,
+    Duration lockTimeout,
+    int sampleSize,
+    Severity severity,
+    Threshold threshold,
+    Location location,
+    Map<String, Location> keyLocations) {
+
+  public Audit {
+    keyLocations = Map.copyOf(keyLocations);
+  }
+
+  public String kind() {
+    return spec.kind();
+  }
+
+  /** Where {@code keyPath} was written, falling back to the audit's first line. */
+  public Location locationOf(String keyPath) {
+    return keyLocations.getOrDefault(keyPath, location);
+  }
+}

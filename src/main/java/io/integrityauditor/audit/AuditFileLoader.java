@@ -1,0 +1,269 @@
+package io.integrityauditor.audit;
+
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Fields;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Node;
+import io.integrityauditor.config.Node.ListNode;
+import io.integrityauditor.config.Node.MapNode;
+import io.integrityauditor.config.Node.ScalarNode;
+import io.integrityauditor.config.Problems;
+import io.integrityauditor.config.Suggest;
+import io.integrityauditor.config.YamlTree;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads audit files. A file has optional {@code defaults} (target, schedule, timezone, timeout,
+ * lock_timeout, sample_size, severity, threshold) and a list of {@code audits}; each audit may
+ * override any default. Ids must be unique across all files. See docs/audits.md.
+ */
+public final class AuditFileLoader {
+  static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+  static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+  static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+  static final int DEFAULT_SAMPLE_SIZE = 20;
+  static final int MAX_SAMPLE_SIZE = 1000;
+
+  private final Set<String> targets;
+
+  /**
+   * @param targets the configured target names; with exactly one, it is every audit's default
+   */
+  public AuditFileLoader(Set<String> targets) {
+    this.targets = Set.copyOf(targets);
+  }
+
+  public AuditSet load(List<Path> files) {
+    List<Audit> audits = new ArrayList<>();
+    List<ConfigProblem> problems = new ArrayList<>();
+    Set<String> invalid = new LinkedHashSet<>();
+    Map<String, Location> seenIds = new HashMap<>();
+    for (Path file : files) {
+      Node root;
+      try {
+        root = YamlTree.parse(file);
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+        continue;
+      }
+      loadFile(root, audits, problems, invalid, seenIds);
+    }
+    return new AuditSet(audits, problems, new ArrayList<>(invalid));
+  }
+
+  private void loadFile(
+      Node root,
+      List<Audit> audits,
+      List<ConfigProblem> problems,
+      Set<String> invalid,
+      Map<String, Location> seenIds) {
+    Problems fileProblems = new Problems();
+    Fields file = Fields.of(root, "", null, fileProblems);
+    Defaults defaults = file.map("defaults").map(this::defaults).orElse(Defaults.EMPTY);
+    Optional<Node> list = file.node("audits");
+    if (list.isEmpty()) {
+      file.problem("audits", "is required: a list of audits");
+    } else if (!(list.get() instanceof ListNode)) {
+      file.problem("audits", "expected a list of audits, found " + list.get().shape());
+    }
+    file.rejectUnknown();
+    problems.addAll(fileProblems.list());
+    if (!(list.orElse(null) instanceof ListNode items)) {
+      return;
+    }
+    for (int i = 0; i < items.items().size(); i++) {
+      Node item = items.items().get(i);
+      String id = declaredId(item);
+      Problems auditProblems = new Problems();
+      Fields fields = Fields.of(item, "", id, auditProblems);
+      Optional<Audit> audit = audit(fields, defaults, seenIds);
+      problems.addAll(auditProblems.list());
+      if (auditProblems.isEmpty() && audit.isPresent()) {
+        audits.add(audit.get());
+      } else if (id != null) {
+        invalid.add(id);
+      }
+    }
+  }
+
+  /** The id as written, when it is usable in messages. */
+  private static String declaredId(Node item) {
+    if (item instanceof MapNode map
+        && map.entries().get("id") != null
+        && map.entries().get("id").value() instanceof ScalarNode scalar
+        && !scalar.isNull()
+        && ID.matcher(scalar.text()).matches()) {
+      return scalar.text();
+    }
+    return null;
+  }
+
+  /** File-level defaults, all optional. */
+  private record Defaults(
+      Optional<String> target,
+      Optional<String> schedule,
+      Optional<String> timeZone,
+      Optional<Duration> timeout,
+      Optional<Duration> lockTimeout,
+      Optional<Integer> sampleSize,
+      Optional<String> severity,
+      Optional<Threshold> threshold) {
+    static final Defaults EMPTY =
+        new Defaults(
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty());
+  }
+
+  private Defaults defaults(Fields fields) {
+    Defaults defaults =
+        new Defaults(
+            fields.string("target"),
+            fields.string("schedule"),
+            fields.string("timezone"),
+            timeout(fields, "timeout"),
+            timeout(fields, "lock_timeout"),
+            sampleSize(fields),
+            fields.oneOf("severity", Severity.NAMES),
+            fields.map("threshold").map(AuditFileLoader::threshold));
+    fields.rejectUnknown();
+    return defaults;
+  }
+
+  private Optional<Audit> audit(Fields fields, Defaults defaults, Map<String, Location> seenIds) {
+    String id = fields.requiredString("id");
+    if (id == null) {
+      return Optional.empty();
+    }
+    if (!ID.matcher(id).matches()) {
+      fields.problem(
+          "id",
+          "ids use letters, digits, '_', '.' and '-' (max 100), starting with a letter or digit");
+    }
+    Location previous = seenIds.putIfAbsent(id, fields.location());
+    if (previous != null) {
+      fields.problem("id", "duplicate audit id (first defined at " + previous + "); ids must be unique");
+    }
+    Optional<String> description = fields.string("description");
+    String target = target(fields, defaults);
+    Optional<String> kind = fields.oneOf("kind", AuditKinds.names());
+    if (!fields.has("kind")) {
+      fields.problem("kind", "is required: one of " + String.join(", ", AuditKinds.names()));
+    }
+    Optional<Schedule> schedule = schedule(fields, defaults);
+    Duration timeout = timeout(fields, "timeout").or(defaults::timeout).orElse(DEFAULT_TIMEOUT);
+    Duration lockTimeout =
+        timeout(fields, "lock_timeout").or(defaults::lockTimeout).orElse(DEFAULT_LOCK_TIMEOUT);
+    int sampleSize = sampleSize(fields).or(defaults::sampleSize).orElse(DEFAULT_SAMPLE_SIZE);
+    Severity severity =
+        fields
+            .oneOf("severity", Severity.NAMES)
+            .or(defaults::severity)
+            .map(Severity::fromLabel)
+            .orElse(Severity.CRITICAL);
+    Threshold threshold =
+        fields
+            .map("threshold")
+            .map(AuditFileLoader::threshold)
+            .or(defaults::threshold)
+            .orElse(Threshold.ANY_VIOLATION);
+    Optional<AuditSpec> spec = kind.flatMap(k -> AuditKinds.parse(k, fields));
+    fields.rejectUnknown();
+    if (spec.isEmpty() || schedule.isEmpty() || target == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Audit(
+            id,
+            description,
+            target,
+            spec.get(),
+            schedule.get(),
+            timeout,
+            lockTimeout,
+            sampleSize,
+            severity,
+            threshold,
+            fields.location(),
+            fields.seenLocations()));
+  }
+
+  private String target(Fields fields, Defaults defaults) {
+    Optional<String> written = fields.string("target").or(defaults::target);
+    if (written.isEmpty()) {
+      if (targets.size() == 1) {
+        return targets.iterator().next();
+      }
+      fields.problem(
+          "target",
+          "is required (in the audit or the file's defaults) when several targets are configured:"
+              + " one of "
+              + String.join(", ", targets.stream().sorted().toList()));
+      return null;
+    }
+    if (!targets.contains(written.get())) {
+      fields.problem(
+          "target",
+          "unknown target '"
+              + written.get()
+              + "'"
+              + Suggest.didYouMean(written.get(), targets)
+              + "; configured targets: "
+              + String.join(", ", targets.stream().sorted().toList()));
+      return null;
+    }
+    return written.get();
+  }
+
+  private Optional<Schedule> schedule(Fields fields, Defaults defaults) {
+    String zoneText = fields.string("timezone").or(defaults::timeZone).orElse("UTC");
+    ZoneId zone;
+    try {
+      zone = ZoneId.of(zoneText);
+    } catch (DateTimeException e) {
+      fields.problem("timezone", "unknown time zone '" + zoneText + "'; use e.g. UTC or Europe/Berlin");
+      return Optional.empty();
+    }
+    String text = fields.string("schedule").or(defaults::schedule).orElse(Schedule.DEFAULT);
+    try {
+      return Optional.of(Schedule.parse(text, zone));
+    } catch (IllegalArgumentException e) {
+      fields.problem("schedule", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Duration> timeout(Fields fields, String key) {
+    return fields.duration(key, Duration.ofMillis(100), Duration.ofHours(24));
+  }
+
+  private static Optional<Integer> sampleSize(Fields fields) {
+    return fields.integer("sample_size", 0, MAX_SAMPLE_SIZE).map(Long::intValue);
+  }
+
+  private static Threshold threshold(Fields fields) {
+    Threshold threshold =
+        new Threshold(
+            fields.integer("max_violations", 0, Long.MAX_VALUE),
+            fields.decimal("max_ratio", 0.0, 1.0));
+    fields.rejectUnknown();
+    return threshold;
+  }
+}

@@ -1,0 +1,29 @@
+package io.integrityauditor.audit;
+
+import io.integrityauditor.config.Fields;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** The audit kinds, by their {@code kind:} name, and how to read each from YAML. */
+public final class AuditKinds {
+  private static final Map<String, Function<Fields, Optional<AuditSpec>>> PARSERS =
+      new LinkedHashMap<>();
+
+  static {
+    PARSERS.put(OrphanSpec.KIND, OrphanSpec::parse);
+  }
+
+  private AuditKinds() {}
+
+  public static List<String> names() {
+    return List.copyOf(PARSERS.keySet());
+  }
+
+  /** Reads the kind-specific keys of one audit; empty (with problems reported) when unusable. */
+  static Optional<AuditSpec> parse(String kind, Fields fields) {
+    return PARSERS.get(kind).apply(fields);
+  }
+}

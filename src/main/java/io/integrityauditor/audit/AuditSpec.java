@@ -1,0 +1,17 @@
+package io.integrityauditor.audit;
+
+import io.integrityauditor.catalog.Catalog;
+import java.util.Optional;
+
+/**
+ * The kind-specific part of an audit. Parsed from YAML by the kind's parser (see {@link
+ * AuditKinds}), then bound to a target's catalog: binding checks every table, column and type and
+ * builds the query. Binding reports problems through the context and returns empty when the audit
+ * cannot run.
+ */
+public interface AuditSpec {
+  /** The {@code kind:} value, e.g. {@code orphan}. */
+  String kind();
+
+  Optional<AuditQuery> bind(Catalog catalog, BindContext context);
+}

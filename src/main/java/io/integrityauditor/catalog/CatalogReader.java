@@ -1,0 +1,210 @@
+package io.integrityauditor.catalog;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Reads a {@link Catalog} from {@code pg_catalog} in a handful of fixed queries (no user input is
+ * ever part of their text). The caller owns the connection and its read-only transaction.
+ */
+public final class CatalogReader {
+  private static final String USER_SCHEMAS =
+      "n.nspname NOT IN ('pg_catalog', 'information_schema')"
+          + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
+  private static final String RELATIONS =
+      "SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint, pn.nspname, p.relname"
+          + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+          // a partition has exactly one parent
+          + " LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
+          + " LEFT JOIN pg_class p ON p.oid = i.inhparent"
+          + " LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+          + " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND "
+          + USER_SCHEMAS;
+
+  private static final String COLUMNS =
+      "SELECT a.attrelid, a.attname, a.attnum, a.attnotnull, format_type(a.atttypid, a.atttypmod),"
+          + " bn.nspname, b.typname, b.typcategory, b.typtype = 'e'"
+          + " FROM pg_attribute a"
+          + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+          + " JOIN pg_type t ON t.oid = a.atttypid"
+          + " JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END"
+          + " JOIN pg_namespace bn ON bn.oid = b.typnamespace"
+          + " WHERE a.attnum > 0 AND NOT a.attisdropped"
+          + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND "
+          + USER_SCHEMAS
+          + " ORDER BY a.attrelid, a.attnum";
+
+  private static final String CONSTRAINTS =
+      "SELECT con.conrelid, con.conname, con.contype,"
+          + " ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)"
+          + "  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord),"
+          + " fn.nspname, f.relname,"
+          + " ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)"
+          + "  JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),"
+          + " pg_get_constraintdef(con.oid)"
+          + " FROM pg_constraint con"
+          + " JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+          + " LEFT JOIN pg_class f ON f.oid = con.confrelid"
+          + " LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace"
+          + " WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND "
+          + USER_SCHEMAS
+          + " ORDER BY con.conrelid, con.conname";
+
+  private static final String INDEXES =
+      "SELECT i.indrelid, ic.relname, i.indisunique, i.indpred IS NOT NULL,"
+          + " CASE WHEN 0 = ANY (i.indkey::int2[]) THEN ARRAY[]::text[] ELSE"
+          + "  ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)"
+          + "   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num"
+          + "   WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) END,"
+          + " pg_get_indexdef(i.indexrelid)"
+          + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+          + " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE "
+          + USER_SCHEMAS
+          + " ORDER BY i.indrelid, ic.relname";
+
+  private CatalogReader() {}
+
+  public static Catalog read(Connection connection) throws SQLException {
+    Map<Long, TableShell> shells = new HashMap<>();
+    try (PreparedStatement statement = connection.prepareStatement(RELATIONS);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        Optional<TableId> parent =
+            rows.getString(7) == null
+                ? Optional.empty()
+                : Optional.of(new TableId(rows.getString(6), rows.getString(7)));
+        shells.put(
+            rows.getLong(1),
+            new TableShell(
+                new TableId(rows.getString(2), rows.getString(3)),
+                TableInfo.Kind.fromCode(rows.getString(4)),
+                parent,
+                rows.getLong(5)));
+      }
+    }
+    try (PreparedStatement statement = connection.prepareStatement(COLUMNS);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        TableShell shell = shells.get(rows.getLong(1));
+        if (shell != null) {
+          String category = rows.getString(8);
+          shell.columns.add(
+              new ColumnInfo(
+                  rows.getString(2),
+                  rows.getInt(3),
+                  rows.getBoolean(4),
+                  new ColumnType(
+                      rows.getString(5),
+                      rows.getString(6),
+                      rows.getString(7),
+                      category == null || category.isEmpty() ? 'X' : category.charAt(0),
+                      rows.getBoolean(9))));
+        }
+      }
+    }
+    try (PreparedStatement statement = connection.prepareStatement(CONSTRAINTS);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        TableShell shell = shells.get(rows.getLong(1));
+        if (shell != null) {
+          Optional<TableId> referenced =
+              rows.getString(6) == null
+                  ? Optional.empty()
+                  : Optional.of(new TableId(rows.getString(5), rows.getString(6)));
+          shell.constraints.add(
+              new Constraint(
+                  rows.getString(2),
+                  Constraint.Type.fromCode(rows.getString(3)),
+                  strings(rows.getArray(4)),
+                  referenced,
+                  strings(rows.getArray(7)),
+                  rows.getString(8)));
+        }
+      }
+    }
+    try (PreparedStatement statement = connection.prepareStatement(INDEXES);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        TableShell shell = shells.get(rows.getLong(1));
+        if (shell != null) {
+          shell.indexes.add(
+              new IndexInfo(
+                  rows.getString(2),
+                  rows.getBoolean(3),
+                  rows.getBoolean(4),
+                  strings(rows.getArray(5)),
+                  rows.getString(6)));
+        }
+      }
+    }
+    List<String> searchPath = new ArrayList<>();
+    Map<String, String> extensions = new HashMap<>();
+    int version;
+    try (PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT current_schemas(false), current_setting('server_version_num')::int");
+        ResultSet rows = statement.executeQuery()) {
+      rows.next();
+      searchPath.addAll(strings(rows.getArray(1)));
+      version = rows.getInt(2);
+    }
+    try (PreparedStatement statement =
+            connection.prepareStatement("SELECT extname, extversion FROM pg_extension");
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        extensions.put(rows.getString(1), rows.getString(2));
+      }
+    }
+    TreeMap<TableId, TableInfo> tables = new TreeMap<>();
+    for (TableShell shell : shells.values()) {
+      TableInfo table = shell.build();
+      tables.put(table.id(), table);
+    }
+    return new Catalog(tables, searchPath, extensions, version);
+  }
+
+  private static List<String> strings(Array array) throws SQLException {
+    if (array == null) {
+      return List.of();
+    }
+    Object[] values = (Object[]) array.getArray();
+    List<String> strings = new ArrayList<>(values.length);
+    for (Object value : values) {
+      strings.add(String.valueOf(value));
+    }
+    return strings;
+  }
+
+  /** Mutable accumulator used only while reading. */
+  private static final class TableShell {
+    final TableId id;
+    final TableInfo.Kind kind;
+    final Optional<TableId> partitionOf;
+    final long estimatedRows;
+    final List<ColumnInfo> columns = new ArrayList<>();
+    final List<Constraint> constraints = new ArrayList<>();
+    final List<IndexInfo> indexes = new ArrayList<>();
+
+    TableShell(TableId id, TableInfo.Kind kind, Optional<TableId> partitionOf, long estimatedRows) {
+      this.id = id;
+      this.kind = kind;
+      this.partitionOf = partitionOf;
+      this.estimatedRows = estimatedRows;
+    }
+
+    TableInfo build() {
+      return new TableInfo(id, kind, partitionOf, estimatedRows, columns, constraints, indexes);
+    }
+  }
+}

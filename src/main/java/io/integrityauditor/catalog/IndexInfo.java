@@ -1,0 +1,19 @@
+package io.integrityauditor.catalog;
+
+import java.util.List;
+
+/**
+ * An index.
+ *
+ * @param name index name
+ * @param unique a unique index
+ * @param partial has a WHERE predicate
+ * @param columns key columns; empty when any key is an expression
+ * @param definition {@code pg_get_indexdef}
+ */
+public record IndexInfo(
+    String name, boolean unique, boolean partial, List<String> columns, String definition) {
+  public IndexInfo {
+    columns = List.copyOf(columns);
+  }
+}

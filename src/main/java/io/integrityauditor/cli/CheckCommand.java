@@ -1,0 +1,111 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.Severity;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Suggest;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.store.RunTrigger;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "check",
+    description = {
+      "Run audits once, now, and print what they found.",
+      "Exit codes: 0 clean, 1 violations at/above --fail-on, 2 configuration error,"
+          + " 3 an audit could not run."
+    })
+final class CheckCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Option(
+      names = "--audit",
+      paramLabel = "ID",
+      description = "Run only this audit (repeatable). Default: all audits.")
+  List<String> auditIds = new ArrayList<>();
+
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  OutputFormat format;
+
+  @Option(
+      names = "--fail-on",
+      defaultValue = "warn",
+      paramLabel = "SEVERITY",
+      description = "Exit 1 when an audit of this severity or worse breaches: warn, critical.")
+  String failOn;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    Severity failOnSeverity = severity(failOn);
+    WorkerConfig workerConfig = config.load();
+    try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
+      List<Audit> selected = selectValid(auditor, auditIds);
+      Auditor.Binding binding = auditor.bind(selected);
+      if (!binding.problems().isEmpty()) {
+        throw new ConfigException(binding.problems());
+      }
+      List<AuditResult> results = auditor.runAll(binding, selected, RunTrigger.CHECK);
+      out.print(format == OutputFormat.json ? ResultReport.json(results) + "\n" : ResultReport.table(results));
+      return ResultReport.exitCode(results, failOnSeverity);
+    }
+  }
+
+  /** Loads the audit files; any problem, or an unknown --audit id, is a configuration error. */
+  static List<Audit> selectValid(Auditor auditor, List<String> ids) {
+    AuditSet set = auditor.loadAudits();
+    if (!set.problems().isEmpty()) {
+      throw new ConfigException(set.problems());
+    }
+    if (ids.isEmpty()) {
+      return set.audits();
+    }
+    List<Audit> selected = new ArrayList<>();
+    List<ConfigProblem> unknown = new ArrayList<>();
+    List<String> known = set.audits().stream().map(Audit::id).toList();
+    for (String id : ids) {
+      set.find(id)
+          .ifPresentOrElse(
+              selected::add,
+              () ->
+                  unknown.add(
+                      new ConfigProblem(
+                          new Location("command line", 0),
+                          null,
+                          "--audit",
+                          "no audit has id '" + id + "'" + Suggest.didYouMean(id, known))));
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException(unknown);
+    }
+    return selected;
+  }
+
+  static Severity severity(String label) {
+    if (!Severity.NAMES.contains(label)) {
+      throw new ConfigException(
+          new ConfigProblem(
+              new Location("command line", 0),
+              null,
+              "--fail-on",
+              "must be warn or critical, found '" + label + "'"));
+    }
+    return Severity.fromLabel(label);
+  }
+}

@@ -1,0 +1,91 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.AuditorException;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
+import java.io.PrintWriter;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+@Command(
+    name = "integrity-auditor",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description =
+        "Scheduled data-integrity audits for PostgreSQL databases whose foreign keys are missing.",
+    subcommands = {
+      DemoCommand.class,
+      CheckCommand.class,
+      ValidateCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  /** Commands that run for a while and should say what they do. */
+  private static final Set<String> CHATTY = Set.of("serve", "demo");
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code (used by tests, too). */
+  public static int execute(String... args) {
+    configureLogging(args);
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setExecutionExceptionHandler(new ErrorHandler());
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /**
+   * Logback reads {@code integrity.auditor.log.level} when it starts, so this runs before any
+   * logger exists: long-running commands log at INFO, one-shot commands only warnings, and
+   * INTEGRITY_AUDITOR_LOG_LEVEL overrides both.
+   */
+  private static void configureLogging(String[] args) {
+    System.setProperty("org.jooq.no-logo", "true");
+    System.setProperty("org.jooq.no-tips", "true");
+    String level = System.getenv("INTEGRITY_AUDITOR_LOG_LEVEL");
+    if (level == null || level.isBlank()) {
+      level = args.length > 0 && CHATTY.contains(args[0]) ? "INFO" : "WARN";
+    }
+    System.setProperty("integrity.auditor.log.level", level);
+  }
+
+  /** Turns failures into clear messages and the contract's exit codes; no stack traces. */
+  static final class ErrorHandler implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parsed) {
+      PrintWriter err = commandLine.getErr();
+      if (e instanceof ConfigException config) {
+        for (ConfigProblem problem : config.problems()) {
+          err.println(Redactor.redact(problem.format()));
+        }
+        err.printf(
+            "%d configuration problem%s; nothing was run.%n",
+            config.problems().size(), config.problems().size() == 1 ? "" : "s");
+        return ExitCodes.CONFIG_ERROR;
+      }
+      if (e instanceof AuditorException) {
+        err.println("error: " + Redactor.redact(e.getMessage()));
+        return ExitCodes.COULD_NOT_RUN;
+      }
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
+      err.println(
+          "error: "
+              + Redactor.redact(String.valueOf(e.getMessage()))
+              + " ("
+              + e.getClass().getSimpleName()
+              + "; set INTEGRITY_AUDITOR_LOG_LEVEL=DEBUG for details)");
+      return ExitCodes.COULD_NOT_RUN;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Json;
+import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.audit.Severity;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prints audit results as a table or as the JSON contract, and derives the exit code. */
+final class ResultReport {
+  private ResultReport() {}
+
+  /** {@code {"data": [{id, status, violations, rowsChecked, samples, ...}]}} */
+  static String json(List<AuditResult> results) {
+    List<Map<String, Object>> data = new ArrayList<>();
+    for (AuditResult result : results) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("id", result.audit().id());
+      item.put("target", result.audit().target());
+      item.put("kind", result.audit().kind());
+      item.put("severity", result.audit().severity().label());
+      item.put("status", result.status().label());
+      Measurement m = result.measurement().orElse(null);
+      item.put("violations", m == null ? null : m.violations());
+      item.put("rowsChecked", m == null ? null : m.rowsChecked());
+      item.put("violationRatio", m == null ? null : m.ratio());
+      item.put("thresholdBreached", m == null ? null : result.thresholdBreached());
+      item.put("threshold", result.audit().threshold().describe());
+      item.put(
+          "samples", m == null ? List.of() : m.samples().stream().map(SampleKey::values).toList());
+      item.put("notes", m == null ? List.of() : m.notes());
+      item.put("durationMs", result.duration().toMillis());
+      item.put("startedAt", result.startedAt().toString());
+      item.put(
+          "error",
+          result
+              .error()
+              .map(e -> Map.of("class", e.errorClass(), "message", e.message()))
+              .orElse(null));
+      data.add(item);
+    }
+    return Json.writePretty(Map.of("data", data));
+  }
+
+  static String table(List<AuditResult> results) {
+    TextTable table =
+        new TextTable("AUDIT", "TARGET", "SEVERITY", "STATUS", "VIOLATIONS", "ROWS CHECKED", "RATIO", "TIME")
+            .alignRight(4, 5, 6, 7);
+    for (AuditResult result : results) {
+      Measurement m = result.measurement().orElse(null);
+      String status = result.status().label() + (result.thresholdBreached() ? " !" : "");
+      table.add(
+          result.audit().id(),
+          result.audit().target(),
+          result.audit().severity().label(),
+          status,
+          m == null ? "-" : String.valueOf(m.violations()),
+          m == null ? "-" : String.valueOf(m.rowsChecked()),
+          m == null ? "-" : String.format(Locale.ROOT, "%.4f%%", m.ratio() * 100),
+          result.duration().toMillis() + "ms");
+    }
+    StringBuilder out = new StringBuilder(table.render());
+    for (AuditResult result : results) {
+      details(out, result);
+    }
+    out.append(summary(results));
+    return out.toString();
+  }
+
+  private static void details(StringBuilder out, AuditResult result) {
+    if (result.error().isPresent()) {
+      out.append('\n')
+          .append(result.audit().id())
+          .append(": ")
+          .append(result.status().label())
+          .append(" [")
+          .append(result.error().get().errorClass())
+          .append("] ")
+          .append(result.error().get().message())
+          .append('\n');
+      return;
+    }
+    Measurement m = result.measurement().orElseThrow();
+    if (m.violations() == 0 && m.notes().isEmpty()) {
+      return;
+    }
+    out.append('\n').append(result.audit().id());
+    result.audit().description().ifPresent(d -> out.append(" — ").append(d));
+    out.append('\n');
+    if (m.violations() > 0) {
+      out.append("  ")
+          .append(m.violations())
+          .append(" violating rows (threshold: ")
+          .append(result.audit().threshold().describe())
+          .append(result.thresholdBreached() ? ", breached" : ", not breached")
+          .append("); sample keys:\n");
+      for (SampleKey sample : m.samples()) {
+        out.append("    ").append(sample).append('\n');
+      }
+      if (m.samples().size() < m.violations()) {
+        out.append("    ... and ").append(m.violations() - m.samples().size()).append(" more\n");
+      }
+    }
+    for (String note : m.notes()) {
+      out.append("  note: ").append(note).append('\n');
+    }
+  }
+
+  private static String summary(List<AuditResult> results) {
+    long clean = results.stream().filter(r -> r.status() == RunStatus.OK).count();
+    long breached = results.stream().filter(AuditResult::thresholdBreached).count();
+    long failed = results.stream().filter(r -> !r.status().completed()).count();
+    return String.format(
+        Locale.ROOT,
+        "%n%d audits: %d clean, %d with violations (%d breached), %d could not run%n",
+        results.size(),
+        clean,
+        results.size() - clean - failed,
+        breached,
+        failed);
+  }
+
+  static int exitCode(List<AuditResult> results, Severity failOn) {
+    if (results.stream().anyMatch(r -> !r.status().completed())) {
+      return ExitCodes.COULD_NOT_RUN;
+    }
+    boolean breached =
+        results.stream()
+            .anyMatch(r -> r.thresholdBreached() && r.audit().severity().atLeast(failOn));
+    return breached ? ExitCodes.VIOLATIONS : ExitCodes.CLEAN;
+  }
+}

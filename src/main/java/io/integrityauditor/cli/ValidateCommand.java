@@ -1,0 +1,66 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.WorkerConfig;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "validate",
+    description = {
+      "Check the configuration and every audit file, and every table, column and type they name"
+          + " against the targets' catalogs. Runs no audit query.",
+      "Exit codes: 0 valid, 2 problems found, 3 a target could not be reached."
+    })
+final class ValidateCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Option(
+      names = "--offline",
+      description = "Check files only; do not connect to the targets (for CI without database).")
+  boolean offline;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    WorkerConfig workerConfig = config.load();
+    // validate never needs the store: do not migrate or even open it
+    try (Auditor auditor = Auditor.open(workerConfig.withoutStore(), Clock.systemUTC())) {
+      AuditSet set = auditor.loadAudits();
+      if (!set.problems().isEmpty()) {
+        throw new ConfigException(set.problems());
+      }
+      List<Audit> audits = set.audits();
+      if (offline) {
+        out.printf(
+            "%d audits in %d files are well-formed (catalog not checked: --offline)%n",
+            audits.size(), workerConfig.auditFiles().size());
+        return ExitCodes.CLEAN;
+      }
+      Auditor.Binding binding = auditor.bind(audits);
+      if (!binding.problems().isEmpty()) {
+        throw new ConfigException(binding.problems());
+      }
+      if (!binding.unavailable().isEmpty()) {
+        binding.unavailable().values().stream()
+            .map(e -> e.message())
+            .distinct()
+            .forEach(message -> System.err.println("error: " + message));
+        return ExitCodes.COULD_NOT_RUN;
+      }
+      out.printf(
+          "%d audits in %d files are valid against %d target(s)%n",
+          audits.size(), workerConfig.auditFiles().size(), binding.catalogs().size());
+      return ExitCodes.CLEAN;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.integrityauditor.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The worker's configuration file, loaded and validated once by {@link WorkerConfigLoader}.
+ *
+ * @param file the file it was read from
+ * @param nodeId this process's name in run history and in the Quartz cluster
+ * @param store the worker's own database; absent for a store-less {@code check}
+ * @param targets audited databases by name
+ * @param auditFiles audit files, globs already expanded, sorted
+ */
+public record WorkerConfig(
+    Path file,
+    String nodeId,
+    Optional<DatabaseConfig> store,
+    Map<String, TargetConfig> targets,
+    List<Path> auditFiles) {
+
+  public WorkerConfig {
+    targets = Map.copyOf(targets);
+    auditFiles = List.copyOf(auditFiles);
+  }
+
+  /** The same configuration for commands that must not touch the store. */
+  public WorkerConfig withoutStore() {
+    return new WorkerConfig(file, nodeId, Optional.empty(), targets, auditFiles);
+  }
+}

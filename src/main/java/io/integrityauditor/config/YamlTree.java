@@ -1,0 +1,155 @@
+package io.integrityauditor.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.integrityauditor.config.Node.Entry;
+import io.integrityauditor.config.Node.ListNode;
+import io.integrityauditor.config.Node.MapNode;
+import io.integrityauditor.config.Node.ScalarNode;
+import io.integrityauditor.config.Node.ScalarType;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parses YAML into {@link Node}s with line numbers, using Jackson's streaming YAML parser (a tree
+ * built by Jackson's databind would lose the locations). Rejects what silently loses data:
+ * duplicate keys, several documents in one file, files too large to be configuration.
+ */
+public final class YamlTree {
+  /** Configuration files are small; anything bigger is a mistake or an attack. */
+  static final long MAX_FILE_BYTES = 1024 * 1024;
+
+  private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+
+  private final Path file;
+
+  private YamlTree(Path file) {
+    this.file = file;
+  }
+
+  /** Reads and parses {@code file}; every failure is a {@link ConfigException} naming the file. */
+  public static Node parse(Path file) {
+    Location fileLocation = Location.of(file, 0);
+    String text;
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw problem(
+            fileLocation,
+            "file is larger than " + MAX_FILE_BYTES / 1024 + " KiB; split it into several files");
+      }
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+              .toString();
+    } catch (NoSuchFileException e) {
+      throw problem(fileLocation, "file does not exist");
+    } catch (CharacterCodingException e) {
+      throw problem(fileLocation, "file is not valid UTF-8 text");
+    } catch (IOException e) {
+      throw problem(fileLocation, "cannot read file: " + e.getMessage());
+    }
+    return new YamlTree(file).parseText(text);
+  }
+
+  private Node parseText(String text) {
+    try (JsonParser parser = FACTORY.createParser(text)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        return new ScalarNode(Location.of(file, 1), null, ScalarType.NULL);
+      }
+      Node root = read(parser, first);
+      if (parser.nextToken() != null) {
+        throw problem(
+            at(parser.currentTokenLocation()),
+            "a second YAML document ('---') is not supported; use one document per file");
+      }
+      return root;
+    } catch (JsonProcessingException e) {
+      throw problem(at(e.getLocation()), "invalid YAML: " + firstLine(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw problem(Location.of(file, 0), "cannot read YAML: " + e.getMessage());
+    }
+  }
+
+  private Node read(JsonParser parser, JsonToken token) throws IOException {
+    Location location = at(parser.currentTokenLocation());
+    return switch (token) {
+      case START_OBJECT -> readMap(parser, location);
+      case START_ARRAY -> readList(parser, location);
+      case VALUE_NULL -> new ScalarNode(location, null, ScalarType.NULL);
+      case VALUE_TRUE, VALUE_FALSE -> new ScalarNode(location, parser.getText(), ScalarType.BOOLEAN);
+      case VALUE_NUMBER_INT -> new ScalarNode(location, parser.getText(), ScalarType.INTEGER);
+      case VALUE_NUMBER_FLOAT -> new ScalarNode(location, parser.getText(), ScalarType.DECIMAL);
+      case VALUE_STRING -> new ScalarNode(location, parser.getText(), ScalarType.STRING);
+      default -> throw problem(location, "unsupported YAML value (" + token + ")");
+    };
+  }
+
+  private MapNode readMap(JsonParser parser, Location location) throws IOException {
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    JsonToken token;
+    while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+      String key = parser.currentName();
+      Location keyLocation = at(parser.currentTokenLocation());
+      Node value = read(parser, parser.nextToken());
+      Entry previous = entries.put(key, new Entry(key, keyLocation, value));
+      if (previous != null) {
+        throw problem(
+            keyLocation,
+            "key '"
+                + key
+                + "' appears twice in the same mapping (first at line "
+                + previous.keyLocation().line()
+                + "); remove one");
+      }
+    }
+    expectEnd(token, JsonToken.END_OBJECT, parser);
+    return new MapNode(location, entries);
+  }
+
+  private ListNode readList(JsonParser parser, Location location) throws IOException {
+    List<Node> items = new ArrayList<>();
+    JsonToken token;
+    while ((token = parser.nextToken()) != JsonToken.END_ARRAY && token != null) {
+      items.add(read(parser, token));
+    }
+    expectEnd(token, JsonToken.END_ARRAY, parser);
+    return new ListNode(location, items);
+  }
+
+  private void expectEnd(JsonToken token, JsonToken expected, JsonParser parser) {
+    if (token != expected) {
+      throw problem(at(parser.currentTokenLocation()), "unexpected end of YAML");
+    }
+  }
+
+  private Location at(JsonLocation location) {
+    return Location.of(file, location == null ? 0 : Math.max(1, location.getLineNr()));
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "syntax error";
+    }
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).trim();
+  }
+
+  private static ConfigException problem(Location location, String message) {
+    return new ConfigException(new ConfigProblem(location, null, null, message));
+  }
+}

@@ -1,0 +1,46 @@
+package io.integrityauditor.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.integrityauditor.config.DatabaseConfig;
+import java.util.Properties;
+
+/** Creates the HikariCP pools. */
+public final class Pools {
+  /** What DBAs see in {@code pg_stat_activity.application_name} for our sessions. */
+  public static final String APPLICATION_NAME = "integrity-auditor";
+
+  private Pools() {}
+
+  /**
+   * A pool that does not fail at creation when the database is down: the worker starts, reports
+   * the database as down, and connects once it is back.
+   *
+   * @param readOnly sessions are read-only (every audited database)
+   */
+  public static HikariDataSource create(String poolName, DatabaseConfig database, boolean readOnly) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(poolName);
+    config.setJdbcUrl(database.url());
+    if (database.user() != null) {
+      config.setUsername(database.user());
+    }
+    database.password().ifPresent(secret -> config.setPassword(secret.reveal()));
+    config.setMaximumPoolSize(database.poolSize());
+    config.setMinimumIdle(0);
+    config.setConnectionTimeout(database.connectTimeout().toMillis());
+    config.setInitializationFailTimeout(-1);
+    config.setAutoCommit(!readOnly);
+    config.setReadOnly(readOnly);
+    // Idle connections are dropped quickly: a weekly audit must not pin a session all week.
+    config.setIdleTimeout(60_000);
+    config.setMaxLifetime(15 * 60_000);
+    config.setKeepaliveTime(0);
+    Properties properties = new Properties();
+    properties.setProperty("ApplicationName", APPLICATION_NAME);
+    properties.setProperty("connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
+    properties.setProperty("tcpKeepAlive", "true");
+    config.setDataSourceProperties(properties);
+    return new HikariDataSource(config);
+  }
+}

@@ -1,0 +1,162 @@
+package io.integrityauditor.demo;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * An embedded PostgreSQL holding the demo application database {@code apms} (with known
+ * violations) and an empty store database {@code integrity_auditor}.
+ */
+public final class DemoDatabase implements AutoCloseable {
+  public static final String TARGET_DATABASE = "apms";
+  public static final String STORE_DATABASE = "integrity_auditor";
+  public static final String AUDIT_ROLE = "integrity_auditor_ro";
+
+  /** The violations apms-data.sql injects, by shipped audit id. Everything else is clean. */
+  public static final Map<String, Long> EXPECTED_VIOLATIONS =
+      Map.ofEntries(
+          Map.entry("workflow_instances.config_version", 7L),
+          Map.entry("workflow_instances.workspace", 2L),
+          Map.entry("workflow_instances.created_by", 3L),
+          Map.entry("workflow_stages.workflow_instance", 5L),
+          Map.entry("stage_approvals.stage", 4L),
+          Map.entry("regions.config_version", 0L),
+          Map.entry("regions.workspace", 1L),
+          Map.entry("sites.config_version", 3L),
+          Map.entry("vendors.config_version", 1L),
+          Map.entry("equipment_models.config_version", 2L),
+          Map.entry("link_plans.config_version", 0L),
+          Map.entry("link_plans.site_b", 2L),
+          Map.entry("docks.organization", 1L),
+          Map.entry("servers.dock", 2L),
+          Map.entry("web_services.organization", 1L),
+          Map.entry("domains.dock", 3L),
+          Map.entry("databases.dock", 1L));
+
+  private final EmbeddedPostgres postgres;
+  private final String auditorPassword;
+
+  private DemoDatabase(EmbeddedPostgres postgres, String auditorPassword) {
+    this.postgres = postgres;
+    this.auditorPassword = auditorPassword;
+  }
+
+  /** Starts PostgreSQL with its data in {@code dataDirectory} and loads the demo schema. */
+  public static DemoDatabase start(Path dataDirectory) throws IOException, SQLException {
+    EmbeddedPostgres postgres =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(dataDirectory)
+            .setCleanDataDirectory(true)
+            .setServerConfig("max_connections", "100")
+            .start();
+    try {
+      String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+      DataSource admin = postgres.getPostgresDatabase();
+      try (Connection connection = admin.getConnection();
+          Statement statement = connection.createStatement()) {
+        statement.execute("CREATE DATABASE " + TARGET_DATABASE);
+        statement.execute("CREATE DATABASE " + STORE_DATABASE);
+      }
+      try (Connection connection = postgres.getDatabase("postgres", TARGET_DATABASE).getConnection();
+          Statement statement = connection.createStatement()) {
+        statement.execute(resource("apms-schema.sql"));
+        statement.execute(resource("apms-data.sql"));
+        // The password is random per demo; it is only ever written to a 0600 file.
+        statement.execute(
+            "ALTER ROLE " + AUDIT_ROLE + " PASSWORD '" + password + "'");
+      }
+      return new DemoDatabase(postgres, password);
+    } catch (SQLException | RuntimeException e) {
+      postgres.close();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://localhost:" + port() + "/" + database;
+  }
+
+  public DataSource adminDataSource(String database) {
+    return postgres.getDatabase("postgres", database);
+  }
+
+  /**
+   * Writes a worker configuration for the demo into {@code directory}: the store, the target
+   * (read with the least-privilege role, password in a 0600 file) and the audit files.
+   */
+  public Path writeConfig(Path directory, List<String> auditPatterns, String extra)
+      throws IOException {
+    Path passwordFile = directory.resolve("apms.password");
+    Files.writeString(passwordFile, auditorPassword + "\n", StandardCharsets.UTF_8);
+    try {
+      Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system (Windows): the temp directory is private to the user anyway
+    }
+    String audits =
+        auditPatterns.stream()
+            .map(p -> "  - " + quote(p))
+            .collect(Collectors.joining("\n"));
+    String config =
+        """
+        # Written by `integrity-auditor demo`. A real deployment looks the same: see
+        # docs/configuration.md.
+        node_id: demo
+        store:
+          url: %s
+          user: postgres
+        targets:
+          apms:
+            url: %s
+            user: %s
+            password_file: apms.password
+            max_concurrent_audits: 2
+        audits:
+        %s
+        %s"""
+            .formatted(
+                jdbcUrl(STORE_DATABASE), jdbcUrl(TARGET_DATABASE), AUDIT_ROLE, audits, extra);
+    Path file = directory.resolve("integrity-auditor.yaml");
+    Files.writeString(file, config, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private static String quote(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
+  static String resource(String name) {
+    try (InputStream in = DemoDatabase.class.getResourceAsStream("/demo/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource /demo/" + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    postgres.close();
+  }
+}

@@ -1,0 +1,51 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Measurement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The outcome of one run of one audit.
+ *
+ * @param audit the audit that ran
+ * @param status how it ended
+ * @param measurement counts and samples; present exactly when the status is ok or violations
+ * @param error why it did not complete; present exactly when it did not
+ * @param startedAt when the query started
+ * @param duration how long it took
+ */
+public record AuditResult(
+    Audit audit,
+    RunStatus status,
+    Optional<Measurement> measurement,
+    Optional<RunError> error,
+    Instant startedAt,
+    Duration duration) {
+
+  public AuditResult {
+    if (status.completed() != measurement.isPresent() || status.completed() == error.isPresent()) {
+      throw new IllegalArgumentException("a completed run has counts and no error, and vice versa");
+    }
+  }
+
+  public static AuditResult completed(
+      Audit audit, Measurement measurement, Instant startedAt, Duration duration) {
+    RunStatus status = measurement.violations() > 0 ? RunStatus.VIOLATIONS : RunStatus.OK;
+    return new AuditResult(
+        audit, status, Optional.of(measurement), Optional.empty(), startedAt, duration);
+  }
+
+  public static AuditResult failed(
+      Audit audit, RunStatus status, RunError error, Instant startedAt, Duration duration) {
+    return new AuditResult(audit, status, Optional.empty(), Optional.of(error), startedAt, duration);
+  }
+
+  /** The audit's threshold is exceeded. Never true for a run that did not complete. */
+  public boolean thresholdBreached() {
+    return measurement
+        .map(m -> audit.threshold().breachedBy(m.violations(), m.rowsChecked()))
+        .orElse(false);
+  }
+}

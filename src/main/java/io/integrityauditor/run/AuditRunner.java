@@ -1,0 +1,117 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditQuery;
+import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.db.Pools;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one bound audit against its target: one short READ ONLY transaction, with {@code
+ * statement_timeout} (the audit's timeout, enforced and cancelled by the server), {@code
+ * lock_timeout} (never queue behind a migration holding an exclusive lock), {@code
+ * idle_in_transaction_session_timeout} (a stuck worker cannot hold a snapshot) and an {@code
+ * application_name} naming the audit. The transaction is rolled back: nothing is ever written.
+ */
+public final class AuditRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditRunner.class);
+
+  /** Client-side safety net beyond the server's statement_timeout (a hung network, say). */
+  private static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
+
+  private final Clock clock;
+
+  public AuditRunner(Clock clock) {
+    this.clock = clock;
+  }
+
+  public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+    Instant started = clock.instant();
+    long startNanos = System.nanoTime();
+    try (Connection connection = target.getConnection()) {
+      try {
+        Measurement measurement = execute(audit, query, connection);
+        connection.rollback();
+        Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+        LOG.info(
+            "audit {} on {}: {} violations in {} rows checked ({} ms)",
+            audit.id(),
+            audit.target(),
+            measurement.violations(),
+            measurement.rowsChecked(),
+            took.toMillis());
+        return AuditResult.completed(audit, measurement, started, took);
+      } catch (RuntimeException e) {
+        rollbackQuietly(connection);
+        throw e;
+      }
+    } catch (Exception e) {
+      Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false);
+      LOG.warn(
+          "audit {} on {} did not complete: {} ({})",
+          audit.id(),
+          audit.target(),
+          classified.status().label(),
+          classified.error().message());
+      return AuditResult.failed(audit, classified.status(), classified.error(), started, took);
+    }
+  }
+
+  private Measurement execute(Audit audit, AuditQuery query, Connection connection)
+      throws java.sql.SQLException {
+    connection.setAutoCommit(false);
+    DSLContext context = context(connection, audit.timeout().plus(CLIENT_GRACE));
+    context.execute("SET TRANSACTION READ ONLY");
+    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
+    // carries one audit's limits into the next.
+    context
+        .select(
+            setLocal("statement_timeout", audit.timeout().toMillis() + "ms"),
+            setLocal("lock_timeout", audit.lockTimeout().toMillis() + "ms"),
+            setLocal(
+                "idle_in_transaction_session_timeout",
+                audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"),
+            setLocal("application_name", applicationName(audit)))
+        .fetch();
+    return query.execute(context);
+  }
+
+  /** A jOOQ context on one connection, with a client-side timeout backstop. */
+  public static DSLContext context(Connection connection, Duration clientTimeout) {
+    Settings settings =
+        new Settings()
+            .withQueryTimeout((int) Math.min(Integer.MAX_VALUE, clientTimeout.toSeconds()))
+            .withExecuteLogging(false);
+    return DSL.using(connection, SQLDialect.POSTGRES, settings);
+  }
+
+  private static org.jooq.Field<String> setLocal(String name, String value) {
+    return DSL.function(
+        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
+  }
+
+  /** {@code integrity-auditor:<audit id>}, cut to PostgreSQL's 63-byte limit. */
+  static String applicationName(Audit audit) {
+    String name = Pools.APPLICATION_NAME + ":" + audit.id();
+    return name.length() <= 63 ? name : name.substring(0, 63);
+  }
+
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (java.sql.SQLException ignored) {
+      // the connection is broken; the pool discards it
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.config.Redactor;
+import java.sql.SQLException;
+import java.util.Locale;
+import org.jooq.exception.DataAccessException;
+
+/** Maps failures to a {@link RunStatus} and a stable error class by SQLSTATE. */
+final class ErrorClassifier {
+  private ErrorClassifier() {}
+
+  /** A failure with its status and class. */
+  record Classified(RunStatus status, RunError error, boolean retryable) {}
+
+  static Classified classify(Throwable failure, boolean cancelledByUs) {
+    SQLException sql = sqlException(failure);
+    String state = sql == null ? null : sql.getSQLState();
+    String message = Redactor.redact(messageOf(sql != null ? sql : failure));
+    if (state == null) {
+      if (failure instanceof InterruptedException || cancelledByUs) {
+        return new Classified(RunStatus.INTERRUPTED, new RunError("interrupted", message), false);
+      }
+      return new Classified(
+          RunStatus.ERROR,
+          new RunError("internal_" + failure.getClass().getSimpleName(), message),
+          false);
+    }
+    if (state.equals("57014")) {
+      // query_canceled: our statement_timeout, or a cancel we sent at shutdown
+      if (cancelledByUs) {
+        return new Classified(RunStatus.INTERRUPTED, new RunError("interrupted", message), false);
+      }
+      return new Classified(RunStatus.TIMEOUT, new RunError("timeout", message), false);
+    }
+    if (state.equals("55P03")) {
+      return new Classified(RunStatus.ERROR, new RunError("lock_timeout", message), false);
+    }
+    if (state.equals("25006")) {
+      return new Classified(RunStatus.ERROR, new RunError("read_only", message), false);
+    }
+    if (state.equals("40001") || state.equals("40P01")) {
+      return new Classified(RunStatus.ERROR, new RunError("replica_conflict", message), true);
+    }
+    if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+        || state.equals("57P03")) {
+      return new Classified(RunStatus.ERROR, new RunError("connection", message), true);
+    }
+    if (state.equals("28P01") || state.equals("28000")) {
+      return new Classified(RunStatus.ERROR, new RunError("authentication", message), false);
+    }
+    if (state.equals("42501")) {
+      return new Classified(RunStatus.ERROR, new RunError("permission", message), false);
+    }
+    return new Classified(
+        RunStatus.ERROR, new RunError("sql_" + state.toUpperCase(Locale.ROOT), message), false);
+  }
+
+  private static SQLException sqlException(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        return sql;
+      }
+      if (t instanceof DataAccessException access && access.getCause() instanceof SQLException s) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private static String messageOf(Throwable t) {
+    String message = t.getMessage();
+    if (message == null || message.isBlank()) {
+      return t.getClass().getSimpleName();
+    }
+    // pgjdbc puts details ("Where: while locking relation ...") on further lines: keep them, on
+    // one line, bounded so a huge message cannot bloat the run history.
+    String oneLine = message.strip().replaceAll("\\s*\\n\\s*", "; ");
+    return oneLine.length() <= 1000 ? oneLine : oneLine.substring(0, 997) + "...";
+  }
+}

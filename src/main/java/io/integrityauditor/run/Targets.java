@@ -1,0 +1,62 @@
+package io.integrityauditor.run;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.CatalogReader;
+import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.db.Pools;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/** One read-only connection pool per audited database. */
+public final class Targets implements AutoCloseable {
+  private final Map<String, TargetConfig> configs;
+  private final Map<String, HikariDataSource> pools = new LinkedHashMap<>();
+
+  public Targets(Map<String, TargetConfig> configs) {
+    this.configs = Map.copyOf(configs);
+  }
+
+  public synchronized DataSource dataSource(String target) {
+    return pools.computeIfAbsent(
+        target,
+        name -> {
+          TargetConfig config = configs.get(name);
+          if (config == null) {
+            throw new IllegalArgumentException("unknown target " + name);
+          }
+          return Pools.create("target-" + name, config.database(), true);
+        });
+  }
+
+  public Collection<TargetConfig> configs() {
+    return configs.values();
+  }
+
+  /** Reads the target's catalog in a read-only transaction. */
+  public Catalog catalog(String target) throws SQLException {
+    try (Connection connection = dataSource(target).getConnection()) {
+      connection.setAutoCommit(false);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("SET TRANSACTION READ ONLY");
+        statement.execute("SET LOCAL statement_timeout = '60s'");
+      }
+      try {
+        return CatalogReader.read(connection);
+      } finally {
+        connection.rollback();
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    pools.values().forEach(HikariDataSource::close);
+    pools.clear();
+  }
+}

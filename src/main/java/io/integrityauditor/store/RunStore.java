@@ -1,0 +1,184 @@
+package io.integrityauditor.store;
+
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.integrityauditor.Json;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.store.jooq.tables.records.AuditRunRecord;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Run history. A run is first recorded as {@code running} (keyed by audit and scheduled fire time,
+ * so a second execution of the same fire time is refused), then finished with its result and
+ * samples in one transaction: after a crash there is either a running row (later marked
+ * interrupted) or a complete one, never half a result.
+ */
+public final class RunStore {
+  private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =
+      new TypeReference<>() {};
+
+  private final DSLContext dsl;
+  private final String nodeId;
+  private final Clock clock;
+
+  public RunStore(Store store, String nodeId, Clock clock) {
+    this.dsl = store.dsl();
+    this.nodeId = nodeId;
+    this.clock = clock;
+  }
+
+  /**
+   * Records the start of a run. Empty when this (audit, fire time) already has a run: the caller
+   * must not run it again.
+   */
+  public Optional<Long> begin(Audit audit, RunTrigger trigger, Instant scheduledFireTime) {
+    try {
+      return dsl.insertInto(AUDIT_RUN)
+          .set(AUDIT_RUN.AUDIT_ID, audit.id())
+          .set(AUDIT_RUN.TARGET, audit.target())
+          .set(AUDIT_RUN.KIND, audit.kind())
+          .set(AUDIT_RUN.SEVERITY, audit.severity().label())
+          .set(AUDIT_RUN.TRIGGER_TYPE, trigger.label())
+          // Stored at millisecond precision, as Quartz keeps fire times: the same fire time
+          // always maps to the same key.
+          .set(AUDIT_RUN.SCHEDULED_FIRE_TIME, scheduledFireTime.truncatedTo(ChronoUnit.MILLIS))
+          .set(AUDIT_RUN.STARTED_AT, clock.instant())
+          .set(AUDIT_RUN.STATUS, "running")
+          .set(AUDIT_RUN.NODE_ID, nodeId)
+          .onConflict(AUDIT_RUN.AUDIT_ID, AUDIT_RUN.SCHEDULED_FIRE_TIME)
+          .doNothing()
+          .returning(AUDIT_RUN.ID)
+          .fetchOptional()
+          .map(AuditRunRecord::getId);
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot record the start of audit " + audit.id(), e);
+    }
+  }
+
+  /** Completes a run begun with {@link #begin}: status, counts, error and samples, atomically. */
+  public void finish(long runId, AuditResult result) {
+    try {
+      dsl.transaction(
+          configuration -> {
+            DSLContext tx = configuration.dsl();
+            RunStatus status = result.status();
+            int updated =
+                tx.update(AUDIT_RUN)
+                    .set(AUDIT_RUN.STATUS, status.label())
+                    .set(AUDIT_RUN.FINISHED_AT, clock.instant())
+                    .set(AUDIT_RUN.STARTED_AT, result.startedAt())
+                    .set(AUDIT_RUN.DURATION_MS, result.duration().toMillis())
+                    .set(
+                        AUDIT_RUN.VIOLATIONS,
+                        result.measurement().map(m -> m.violations()).orElse(null))
+                    .set(
+                        AUDIT_RUN.ROWS_CHECKED,
+                        result.measurement().map(m -> m.rowsChecked()).orElse(null))
+                    .set(
+                        AUDIT_RUN.THRESHOLD_BREACHED,
+                        status.completed() ? result.thresholdBreached() : null)
+                    .set(
+                        AUDIT_RUN.ERROR_CLASS,
+                        result.error().map(e -> e.errorClass()).orElse(null))
+                    .set(
+                        AUDIT_RUN.ERROR_MESSAGE,
+                        result.error().map(e -> Redactor.redact(e.message())).orElse(null))
+                    .where(AUDIT_RUN.ID.eq(runId))
+                    .and(AUDIT_RUN.STATUS.eq("running"))
+                    .execute();
+            if (updated == 0) {
+              return; // already finished (e.g. marked interrupted by a peer): keep that record
+            }
+            List<SampleKey> samples =
+                result.measurement().map(m -> m.samples()).orElse(List.of());
+            var insert = tx.insertInto(AUDIT_RUN_SAMPLE).columns(
+                AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.ORDINAL, AUDIT_RUN_SAMPLE.SAMPLE_KEY);
+            for (int i = 0; i < samples.size(); i++) {
+              insert = insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
+            }
+            if (!samples.isEmpty()) {
+              insert.execute();
+            }
+          });
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot record the result of run " + runId, e);
+    }
+  }
+
+  /** The latest runs of an audit, newest first, with samples. */
+  public List<RunView> history(String auditId, int limit) {
+    Result<AuditRunRecord> runs =
+        dsl.selectFrom(AUDIT_RUN)
+            .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
+            .orderBy(AUDIT_RUN.SCHEDULED_FIRE_TIME.desc(), AUDIT_RUN.ID.desc())
+            .limit(limit)
+            .fetch();
+    Map<Long, List<Map<String, String>>> samples = new LinkedHashMap<>();
+    if (!runs.isEmpty()) {
+      for (Record sample :
+          dsl.select(AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.SAMPLE_KEY)
+              .from(AUDIT_RUN_SAMPLE)
+              .where(AUDIT_RUN_SAMPLE.RUN_ID.in(runs.getValues(AUDIT_RUN.ID)))
+              .orderBy(AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.ORDINAL)
+              .fetch()) {
+        samples
+            .computeIfAbsent(sample.get(AUDIT_RUN_SAMPLE.RUN_ID), id -> new ArrayList<>())
+            .add(parseSample(sample.get(AUDIT_RUN_SAMPLE.SAMPLE_KEY)));
+      }
+    }
+    List<RunView> views = new ArrayList<>();
+    for (AuditRunRecord run : runs) {
+      views.add(view(run, samples.getOrDefault(run.getId(), List.of())));
+    }
+    return views;
+  }
+
+  static RunView view(AuditRunRecord run, List<Map<String, String>> samples) {
+    return new RunView(
+        run.getId(),
+        run.getAuditId(),
+        run.getTarget(),
+        run.getKind(),
+        run.getSeverity(),
+        run.getTriggerType(),
+        run.getScheduledFireTime(),
+        run.getStartedAt(),
+        run.getFinishedAt(),
+        run.getStatus(),
+        run.getViolations(),
+        run.getRowsChecked(),
+        run.getThresholdBreached(),
+        run.getDurationMs(),
+        run.getMode(),
+        run.getErrorClass(),
+        run.getErrorMessage(),
+        run.getNodeId(),
+        samples);
+  }
+
+  static Map<String, String> parseSample(JSONB json) {
+    try {
+      return Json.MAPPER.readValue(json.data(), SAMPLE_TYPE);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("corrupt sample in the store", e);
+    }
+  }
+}

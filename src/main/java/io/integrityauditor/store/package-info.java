@@ -1,0 +1,5 @@
+/**
+ * The worker's own database: Flyway migrations (run history, samples, alerts, Quartz's job store)
+ * and type-safe access through the jOOQ classes generated from those migrations at build time.
+ */
+package io.integrityauditor.store;

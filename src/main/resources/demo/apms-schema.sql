@@ -1,0 +1,125 @@
+-- The demo application database, modelled on the staging deployment in the seed documents:
+-- the APMS master and workflow tables (public schema) and the provisioning "universal" tables
+-- (provisioning schema). Like staging, it declares exactly ONE foreign key
+-- (config_versions.workspace_id -> workspaces.id); every other reference is unenforced, which is
+-- what integrity-auditor compensates for.
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+
+CREATE TABLE workspaces (
+    id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    code       text NOT NULL UNIQUE,
+    name       text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE users (
+    id           text PRIMARY KEY,
+    email        text NOT NULL UNIQUE,
+    status       text NOT NULL,
+    workspace_id uuid,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE config_versions (
+    id               text PRIMARY KEY,
+    workspace_id     uuid NOT NULL REFERENCES workspaces (id),   -- the one real FK
+    version          integer NOT NULL,
+    status           text NOT NULL,
+    source_file_name text,
+    created_by       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (workspace_id, version)
+);
+
+CREATE TABLE workflow_instances (
+    id                text PRIMARY KEY,
+    workspace_id      uuid NOT NULL,
+    config_version_id text NOT NULL,
+    site_id           text,
+    status            text NOT NULL,
+    created_by        text,
+    assigned_to       text,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE workflow_stages (
+    id                   text PRIMARY KEY,
+    workflow_instance_id text NOT NULL,
+    stage_no             integer NOT NULL,
+    stage_status         text NOT NULL,
+    approver_id          text,
+    UNIQUE (workflow_instance_id, stage_no)
+);
+
+-- Approvals point at a stage by its composite natural key.
+CREATE TABLE stage_approvals (
+    id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    workflow_instance_id text NOT NULL,
+    stage_no             integer NOT NULL,
+    approved_by          text,
+    decision             text NOT NULL,
+    decided_at           timestamptz NOT NULL DEFAULT now()
+);
+
+-- Master tables: every row belongs to a workspace and is frozen to a config version.
+CREATE TABLE regions (
+    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    code text NOT NULL, name text NOT NULL, created_by text, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE sites (
+    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    region_id text, code text NOT NULL, name text NOT NULL, created_by text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE vendors (
+    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    code text NOT NULL, name text NOT NULL, created_by text, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE equipment_models (
+    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    vendor_id text, code text NOT NULL, name text NOT NULL, created_by text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE link_plans (
+    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    site_a_id text, site_b_id text, equipment_model_id text, created_by text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Provisioning (the "universal" resource tables of the seeds), in their own schema.
+CREATE SCHEMA provisioning;
+
+CREATE TABLE provisioning.organizations (
+    id text PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE provisioning.roles (
+    id text PRIMARY KEY, organization_id text NOT NULL, name text NOT NULL, provisioning text
+);
+CREATE TABLE provisioning.docks (
+    id text PRIMARY KEY, organization_id text NOT NULL, name text NOT NULL, provider text NOT NULL
+);
+CREATE TABLE provisioning.servers (
+    id text PRIMARY KEY, organization_id text NOT NULL, dock_id text, name text NOT NULL,
+    provisioning_source text, sst_resource_id text, sst_stack_name text,
+    provisioning_state text, provisioned_at timestamptz, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE provisioning.web_services (LIKE provisioning.servers INCLUDING ALL);
+CREATE TABLE provisioning.domains (LIKE provisioning.servers INCLUDING ALL);
+CREATE TABLE provisioning.databases (LIKE provisioning.servers INCLUDING ALL);
+
+-- Audit trail of provisioning operations: resource_type chooses which table resource_id is in.
+CREATE TABLE provisioning.events (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    resource_type text NOT NULL,
+    resource_id   text NOT NULL,
+    event         text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+-- The least-privilege role the worker audits with: SELECT only, read-only by default.
+-- (Its password is set by the demo at start-up.)
+CREATE ROLE integrity_auditor_ro LOGIN;
+ALTER ROLE integrity_auditor_ro SET default_transaction_read_only = on;
+GRANT USAGE ON SCHEMA public, provisioning TO integrity_auditor_ro;
+GRANT SELECT ON ALL TABLES IN SCHEMA public, provisioning TO integrity_auditor_ro;
