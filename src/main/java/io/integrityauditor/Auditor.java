@@ -143,15 +143,19 @@ public final class Auditor implements AutoCloseable {
         return Optional.empty();
       }
     }
-    AuditResult result = runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
+    AuditResult result =
+        runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
     runId.ifPresent(id -> runs.get().finish(id, result));
     return Optional.of(result);
   }
 
   /** Records (and returns) an error result for an audit that could not even start. */
-  public AuditResult recordFailure(Audit audit, RunError error, RunTrigger trigger, Instant fireTime) {
-    AuditResult result = AuditResult.failed(audit, RunStatus.ERROR, error, clock.instant(), Duration.ZERO);
-    runs.flatMap(r -> r.begin(audit, trigger, fireTime)).ifPresent(id -> runs.get().finish(id, result));
+  public AuditResult recordFailure(
+      Audit audit, RunError error, RunTrigger trigger, Instant fireTime) {
+    AuditResult result =
+        AuditResult.failed(audit, RunStatus.ERROR, error, clock.instant(), Duration.ZERO);
+    runs.flatMap(r -> r.begin(audit, trigger, fireTime))
+        .ifPresent(id -> runs.get().finish(id, result));
     return result;
   }
 

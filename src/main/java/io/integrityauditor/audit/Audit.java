@@ -43,8 +43,20 @@ public record Audit(
     return spec.kind();
   }
 
-  /** Where {@code keyPath} was written, falling back to the audit's first line. */
+  /**
+   * Where {@code keyPath} was written; for a key that was not written itself (like {@code
+   * child.table} of the shorthand {@code child: t.c}) the nearest enclosing key, else the audit's
+   * first line.
+   */
   public Location locationOf(String keyPath) {
-    return keyLocations.getOrDefault(keyPath, location);
+    for (String path = keyPath; !path.isEmpty(); ) {
+      Location found = keyLocations.get(path);
+      if (found != null) {
+        return found;
+      }
+      int dot = path.lastIndexOf('.');
+      path = dot < 0 ? "" : path.substring(0, dot);
+    }
+    return location;
   }
 }

@@ -159,7 +159,8 @@ public final class AuditFileLoader {
     }
     Location previous = seenIds.putIfAbsent(id, fields.location());
     if (previous != null) {
-      fields.problem("id", "duplicate audit id (first defined at " + previous + "); ids must be unique");
+      fields.problem(
+          "id", "duplicate audit id (first defined at " + previous + "); ids must be unique");
     }
     Optional<String> description = fields.string("description");
     String target = target(fields, defaults);
@@ -238,7 +239,8 @@ public final class AuditFileLoader {
     try {
       zone = ZoneId.of(zoneText);
     } catch (DateTimeException e) {
-      fields.problem("timezone", "unknown time zone '" + zoneText + "'; use e.g. UTC or Europe/Berlin");
+      fields.problem(
+          "timezone", "unknown time zone '" + zoneText + "'; use e.g. UTC or Europe/Berlin");
       return Optional.empty();
     }
     String text = fields.string("schedule").or(defaults::schedule).orElse(Schedule.DEFAULT);

@@ -12,4 +12,7 @@ public interface AuditQuery {
 
   /** The SQL it runs (with bind values inlined), for {@code explain} and reviews by DBAs. */
   List<String> sql(DSLContext context);
+
+  /** The tables it reads ({@code schema.table}), named in lock and permission errors. */
+  List<String> relations();
 }

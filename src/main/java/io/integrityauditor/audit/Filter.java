@@ -19,9 +19,9 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * A row filter written as data, never as SQL text: {@code {status: ACTIVE, deleted_at: null,
- * kind: [a, b], version: {gte: 2}}}. Values are sent as bind parameters and cast to the column's
- * own type on the server, so uuid, enum, timestamp and numeric columns all compare natively.
+ * A row filter written as data, never as SQL text: {@code {status: ACTIVE, deleted_at: null, kind:
+ * [a, b], version: {gte: 2}}}. Values are sent as bind parameters and cast to the column's own type
+ * on the server, so uuid, enum, timestamp and numeric columns all compare natively.
  *
  * <p>Comparisons follow SQL: a NULL column value never matches {@code eq}, {@code ne}, {@code in}
  * or {@code not_in}; use {@code null} / {@code {is_null: false}} to select on NULL.
@@ -97,7 +97,8 @@ public record Filter(List<Predicate> predicates) {
               ? new Predicate(column, Op.IS_NULL, List.of("true"), path)
               : new Predicate(column, Op.EQ, List.of(scalar.text()), path));
     } else if (value instanceof ListNode list) {
-      scalars(fields, column, list, path).ifPresent(v -> out.add(new Predicate(column, Op.IN, v, path)));
+      scalars(fields, column, list, path)
+          .ifPresent(v -> out.add(new Predicate(column, Op.IN, v, path)));
     } else if (value instanceof MapNode map) {
       map.entries()
           .forEach(
@@ -126,8 +127,13 @@ public record Filter(List<Predicate> predicates) {
                 } else if (!wantsList && operand instanceof ScalarNode s && !s.isNull()) {
                   String text = s.text();
                   if (op.get() == Op.IS_NULL && !text.matches("(?i)true|false")) {
-                    fields.problems().add(operand.location(), fields.auditId(), opPath,
-                        "is_null takes true or false, found '" + text + "'");
+                    fields
+                        .problems()
+                        .add(
+                            operand.location(),
+                            fields.auditId(),
+                            opPath,
+                            "is_null takes true or false, found '" + text + "'");
                     return;
                   }
                   out.add(new Predicate(column, op.get(), List.of(text), opPath));
@@ -226,8 +232,7 @@ public record Filter(List<Predicate> predicates) {
         }
         Field<String> text = DSL.field(DSL.name(alias, column.name()), SQLDataType.VARCHAR);
         String pattern = predicate.values().get(0);
-        yield Optional.of(
-            predicate.op() == Op.LIKE ? text.like(pattern) : text.notLike(pattern));
+        yield Optional.of(predicate.op() == Op.LIKE ? text.like(pattern) : text.notLike(pattern));
       }
     };
   }

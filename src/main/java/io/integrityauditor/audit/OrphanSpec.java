@@ -17,8 +17,8 @@ import org.jooq.impl.SQLDataType;
 
 /**
  * {@code kind: orphan} — child rows whose reference finds no parent row: the check a missing
- * foreign key would have enforced. Supports composite keys, filters on both sides (a reference to
- * a parent row that exists but fails the parent filter is broken), and an explicit NULL policy.
+ * foreign key would have enforced. Supports composite keys, filters on both sides (a reference to a
+ * parent row that exists but fails the parent filter is broken), and an explicit NULL policy.
  *
  * <p>Query: {@code child c LEFT JOIN parent p ON c.k = p.k AND <parent filter>}, violations are
  * child rows (in the child filter) with no joined parent. When the parent columns are not known to
@@ -59,7 +59,8 @@ public record OrphanSpec(
             .oneOf("nulls", NullPolicy.LABELS)
             .map(label -> NullPolicy.valueOf(label.toUpperCase(Locale.ROOT)))
             .orElse(NullPolicy.IGNORE);
-    boolean asText = fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
+    boolean asText =
+        fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
     if (child.isEmpty() || parent.isEmpty()) {
       return Optional.empty();
     }
@@ -96,9 +97,9 @@ public record OrphanSpec(
   }
 
   /**
-   * Reference columns must be comparable with the key they point at. Comparable but different
-   * types (int vs bigint, varchar vs text) work and are reported as a type-alignment note;
-   * incomparable ones (text vs uuid) are an error unless {@code compare_as: text} is set.
+   * Reference columns must be comparable with the key they point at. Comparable but different types
+   * (int vs bigint, varchar vs text) work and are reported as a type-alignment note; incomparable
+   * ones (text vs uuid) are an error unless {@code compare_as: text} is set.
    */
   private boolean typesAlign(
       BindContext context, TableColumns.Bound c, TableColumns.Bound p, List<String> notes) {
@@ -184,8 +185,18 @@ public record OrphanSpec(
     for (ColumnInfo column : c.columns()) {
       samples.putIfAbsent(column.name(), DSL.field(DSL.name("c", column.name())));
     }
+    List<String> relations =
+        java.util.stream.Stream.of(c.table().id().toString(), p.table().id().toString())
+            .distinct()
+            .toList();
     return new ViolationScan(
-        source, c.filter().orElse(DSL.noCondition()), violation, samples, sampleSize, notes);
+        relations,
+        source,
+        c.filter().orElse(DSL.noCondition()),
+        violation,
+        samples,
+        sampleSize,
+        notes);
   }
 
   private Field<Object> comparable(Field<Object> field) {

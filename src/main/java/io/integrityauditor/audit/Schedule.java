@@ -85,6 +85,7 @@ public record Schedule(String written, String quartzCron, Duration every, ZoneId
                       + " 6-7 fields starting with seconds; found "
                       + fields.length);
         };
+    checkRanges(trimmed, quartz.split("\\s+"));
     try {
       CronExpression expression = new CronExpression(quartz);
       expression.setTimeZone(TimeZone.getTimeZone(zone));
@@ -125,11 +126,44 @@ public record Schedule(String written, String quartzCron, Duration every, ZoneId
       if (!isStep && value > 7) {
         throw new IllegalArgumentException("day-of-week must be 0-7, found " + value);
       }
-      number.appendReplacement(
-          converted, isStep ? number.group() : String.valueOf(value % 7 + 1));
+      number.appendReplacement(converted, isStep ? number.group() : String.valueOf(value % 7 + 1));
     }
     number.appendTail(converted);
     return converted.toString();
+  }
+
+  private static final String[] FIELD_NAMES = {
+    "second", "minute", "hour", "day-of-month", "month", "day-of-week", "year"
+  };
+  private static final int[][] FIELD_RANGES = {
+    {0, 59}, {0, 59}, {0, 23}, {1, 31}, {1, 12}, {1, 7}, {1970, 2199}
+  };
+
+  /** Quartz accepts some out-of-range numbers (minute 99) silently; we do not. */
+  private static void checkRanges(String written, String[] fields) {
+    for (int i = 0; i < fields.length && i < FIELD_RANGES.length; i++) {
+      Matcher number = NUMBER.matcher(fields[i]);
+      while (number.find()) {
+        long value = Long.parseLong(number.group().length() > 9 ? "999999999" : number.group());
+        boolean isStep = number.start() > 0 && fields[i].charAt(number.start() - 1) == '/';
+        boolean isNth = number.start() > 0 && fields[i].charAt(number.start() - 1) == '#';
+        int max = isNth ? 5 : FIELD_RANGES[i][1];
+        int min = isStep || isNth ? 1 : FIELD_RANGES[i][0];
+        if (value < min || value > max) {
+          throw new IllegalArgumentException(
+              "invalid cron expression '"
+                  + written
+                  + "': "
+                  + FIELD_NAMES[i]
+                  + " must be "
+                  + min
+                  + "-"
+                  + max
+                  + ", found "
+                  + number.group());
+        }
+      }
+    }
   }
 
   /** Time between two consecutive fire times (the expected interval, for staleness alerts). */
@@ -142,7 +176,9 @@ public record Schedule(String written, String quartzCron, Duration every, ZoneId
       expression.setTimeZone(TimeZone.getTimeZone(zone));
       Date first = expression.getNextValidTimeAfter(new Date());
       Date second = expression.getNextValidTimeAfter(first);
-      return second == null ? Duration.ZERO : Duration.between(first.toInstant(), second.toInstant());
+      return second == null
+          ? Duration.ZERO
+          : Duration.between(first.toInstant(), second.toInstant());
     } catch (ParseException e) {
       throw new IllegalStateException("validated at load", e);
     }

@@ -4,8 +4,8 @@ import java.util.Optional;
 
 /**
  * When violations become a problem. With neither limit set, any violation breaches. With one or
- * both set, the audit breaches when a limit is exceeded: more than {@code maxViolations} rows, or
- * a violation ratio (violations / rows checked) above {@code maxRatio}.
+ * both set, the audit breaches when a limit is exceeded: more than {@code maxViolations} rows, or a
+ * violation ratio (violations / rows checked) above {@code maxRatio}.
  */
 public record Threshold(Optional<Long> maxViolations, Optional<Double> maxRatio) {
   public static final Threshold ANY_VIOLATION = new Threshold(Optional.empty(), Optional.empty());
@@ -30,9 +30,7 @@ public record Threshold(Optional<Long> maxViolations, Optional<Double> maxRatio)
     maxViolations.ifPresent(max -> text.append("more than ").append(max).append(" violations"));
     maxRatio.ifPresent(
         ratio ->
-            text.append(text.length() > 0 ? " or " : "")
-                .append("a ratio above ")
-                .append(ratio));
+            text.append(text.length() > 0 ? " or " : "").append("a ratio above ").append(ratio));
     return text.toString();
   }
 }

@@ -41,6 +41,7 @@ public final class ViolationScan implements AuditQuery {
   private final List<Field<?>> sampleFields;
   private final int sampleSize;
   private final List<String> notes;
+  private final List<String> relations;
 
   /**
    * @param source the FROM clause (tables, joins)
@@ -49,8 +50,10 @@ public final class ViolationScan implements AuditQuery {
    * @param samples name → expression of each key column shown in samples
    * @param sampleSize how many keys to return
    * @param notes findings to attach to every result (e.g. type alignment)
+   * @param relations the tables it reads, for error messages
    */
   public ViolationScan(
+      List<String> relations,
       Table<?> source,
       Condition scope,
       Condition violation,
@@ -64,6 +67,12 @@ public final class ViolationScan implements AuditQuery {
     this.sampleFields = List.copyOf(samples.values());
     this.sampleSize = sampleSize;
     this.notes = List.copyOf(notes);
+    this.relations = List.copyOf(relations);
+  }
+
+  @Override
+  public List<String> relations() {
+    return relations;
   }
 
   /** A power of two at least 64 and at least the sample size. */

@@ -38,9 +38,9 @@ public record Catalog(
   }
 
   /**
-   * Resolves a name as PostgreSQL would, with one convenience: when no exact match exists, a
-   * unique case-insensitive match is taken (so {@code WorkflowInstance} and {@code
-   * workflowinstance} both find a Prisma-style {@code "WorkflowInstance"} table).
+   * Resolves a name as PostgreSQL would, with one convenience: when no exact match exists, a unique
+   * case-insensitive match is taken (so {@code WorkflowInstance} and {@code workflowinstance} both
+   * find a Prisma-style {@code "WorkflowInstance"} table).
    */
   public Resolution resolve(QualifiedName name) {
     List<String> schemas =

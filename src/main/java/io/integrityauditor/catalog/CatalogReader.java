@@ -15,6 +15,9 @@ import java.util.TreeMap;
 /**
  * Reads a {@link Catalog} from {@code pg_catalog} in a handful of fixed queries (no user input is
  * ever part of their text). The caller owns the connection and its read-only transaction.
+ *
+ * <p>Deparsing functions that lock the table ({@code pg_get_indexdef}, {@code pg_get_expr}) are
+ * avoided: a migration holding ACCESS EXCLUSIVE on one table must not stall catalog reads.
  */
 public final class CatalogReader {
   private static final String USER_SCHEMAS =
@@ -65,8 +68,7 @@ public final class CatalogReader {
           + " CASE WHEN 0 = ANY (i.indkey::int2[]) THEN ARRAY[]::text[] ELSE"
           + "  ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)"
           + "   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num"
-          + "   WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) END,"
-          + " pg_get_indexdef(i.indexrelid)"
+          + "   WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) END"
           + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
           + " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE "
@@ -138,13 +140,17 @@ public final class CatalogReader {
       while (rows.next()) {
         TableShell shell = shells.get(rows.getLong(1));
         if (shell != null) {
-          shell.indexes.add(
-              new IndexInfo(
-                  rows.getString(2),
-                  rows.getBoolean(3),
-                  rows.getBoolean(4),
-                  strings(rows.getArray(5)),
-                  rows.getString(6)));
+          boolean unique = rows.getBoolean(3);
+          boolean partial = rows.getBoolean(4);
+          List<String> columns = strings(rows.getArray(5));
+          String definition =
+              (unique ? "UNIQUE INDEX " : "INDEX ")
+                  + rows.getString(2)
+                  + " ("
+                  + (columns.isEmpty() ? "expressions" : String.join(", ", columns))
+                  + ")"
+                  + (partial ? " WHERE ..." : "");
+          shell.indexes.add(new IndexInfo(rows.getString(2), unique, partial, columns, definition));
         }
       }
     }

@@ -3,8 +3,8 @@ package io.integrityauditor.catalog;
 import java.util.Set;
 
 /**
- * A column's type. Domains are looked through: {@code baseSchema}/{@code baseName} is the type
- * that values are compared as, {@code declared} is what {@code format_type} prints.
+ * A column's type. Domains are looked through: {@code baseSchema}/{@code baseName} is the type that
+ * values are compared as, {@code declared} is what {@code format_type} prints.
  *
  * @param declared e.g. {@code character varying(64)}, {@code my_domain}
  * @param baseSchema schema of the base type (usually {@code pg_catalog})

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A table name as written in an audit file: {@code table}, {@code schema.table}, or with
- * PostgreSQL quoting for names that contain dots or are case-sensitive ({@code "My.Schema"."T"}).
- * Names are matched against the catalog exactly first, then case-insensitively.
+ * A table name as written in an audit file: {@code table}, {@code schema.table}, or with PostgreSQL
+ * quoting for names that contain dots or are case-sensitive ({@code "My.Schema"."T"}). Names are
+ * matched against the catalog exactly first, then case-insensitively.
  */
 public record QualifiedName(Optional<String> schema, String name) {
 

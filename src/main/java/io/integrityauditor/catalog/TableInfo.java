@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A relation that audits can read: a table, a partitioned table, a view, a materialized view or
- * a foreign table.
+ * A relation that audits can read: a table, a partitioned table, a view, a materialized view or a
+ * foreign table.
  *
  * @param id schema and name
  * @param kind what sort of relation
@@ -78,8 +78,8 @@ public record TableInfo(
   }
 
   /**
-   * Column sets that are guaranteed unique: the primary key, unique constraints, and unique
-   * indexes without a predicate or expressions.
+   * Column sets that are guaranteed unique: the primary key, unique constraints, and unique indexes
+   * without a predicate or expressions.
    */
   public List<Set<String>> uniqueKeys() {
     List<Set<String>> keys = new ArrayList<>();

@@ -62,7 +62,10 @@ final class CheckCommand implements Callable<Integer> {
         throw new ConfigException(binding.problems());
       }
       List<AuditResult> results = auditor.runAll(binding, selected, RunTrigger.CHECK);
-      out.print(format == OutputFormat.json ? ResultReport.json(results) + "\n" : ResultReport.table(results));
+      out.print(
+          format == OutputFormat.json
+              ? ResultReport.json(results) + "\n"
+              : ResultReport.table(results));
       return ResultReport.exitCode(results, failOnSeverity);
     }
   }

@@ -24,7 +24,8 @@ final class ConfigOption {
       return file;
     }
     String fromEnvironment = System.getenv("INTEGRITY_AUDITOR_CONFIG");
-    return Path.of(fromEnvironment != null && !fromEnvironment.isBlank() ? fromEnvironment : DEFAULT_FILE);
+    return Path.of(
+        fromEnvironment != null && !fromEnvironment.isBlank() ? fromEnvironment : DEFAULT_FILE);
   }
 
   WorkerConfig load() {

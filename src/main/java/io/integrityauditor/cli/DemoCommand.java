@@ -39,7 +39,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--work-dir",
       paramLabel = "DIR",
-      description = "Where the database and the generated configuration live (default: a temp dir).")
+      description =
+          "Where the database and the generated configuration live (default: a temp dir).")
   Path workDirectory;
 
   PrintStream out = System.out;

@@ -50,7 +50,15 @@ final class ResultReport {
 
   static String table(List<AuditResult> results) {
     TextTable table =
-        new TextTable("AUDIT", "TARGET", "SEVERITY", "STATUS", "VIOLATIONS", "ROWS CHECKED", "RATIO", "TIME")
+        new TextTable(
+                "AUDIT",
+                "TARGET",
+                "SEVERITY",
+                "STATUS",
+                "VIOLATIONS",
+                "ROWS CHECKED",
+                "RATIO",
+                "TIME")
             .alignRight(4, 5, 6, 7);
     for (AuditResult result : results) {
       Measurement m = result.measurement().orElse(null);

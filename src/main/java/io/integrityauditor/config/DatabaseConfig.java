@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * How to connect to one PostgreSQL database (the store or a target).
  *
- * @param url JDBC URL ({@code jdbc:postgresql://host:5432/db}); a {@code password=} parameter in
- *     it is moved into {@code password} and never shown
+ * @param url JDBC URL ({@code jdbc:postgresql://host:5432/db}); a {@code password=} parameter in it
+ *     is moved into {@code password} and never shown
  * @param user role name
  * @param password from {@code password_env} or {@code password_file}; empty for trust/peer auth
  * @param poolSize maximum pooled connections

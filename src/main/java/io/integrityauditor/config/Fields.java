@@ -4,7 +4,6 @@ import io.integrityauditor.config.Node.Entry;
 import io.integrityauditor.config.Node.ListNode;
 import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
-import io.integrityauditor.config.Node.ScalarType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,6 +34,7 @@ public final class Fields {
   private final Problems problems;
   private final Environment environment;
   private final Set<String> read = new HashSet<>();
+
   /** Locations of every key read through this reader and its nested readers, by key path. */
   private final Map<String, Location> seen;
 

@@ -16,8 +16,7 @@ public final class Redactor {
   /** Secrets shorter than this are not searched for: masking "a" would garble every message. */
   private static final int MIN_LENGTH = 4;
 
-  private static final Pattern URL_PASSWORD =
-      Pattern.compile("(?i)([?&;]password=)[^&;\\s]*");
+  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)([?&;]password=)[^&;\\s]*");
 
   private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
 

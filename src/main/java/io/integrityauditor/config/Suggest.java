@@ -1,6 +1,9 @@
 package io.integrityauditor.config;
 
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -21,7 +24,22 @@ public final class Suggest {
       }
     }
     int allowed = Math.max(2, target.length() / 3);
-    return bestDistance <= allowed ? Optional.ofNullable(best) : Optional.empty();
+    if (bestDistance <= allowed) {
+      return Optional.ofNullable(best);
+    }
+    // config_id -> config_version_id: every word written appears in the candidate
+    List<String> words = words(written);
+    return candidates.stream()
+        .filter(candidate -> words(candidate).containsAll(words))
+        .min(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
+  }
+
+  /** Lower-case words of snake_case, kebab-case and camelCase names. */
+  static List<String> words(String name) {
+    return Arrays.stream(name.split("(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+"))
+        .filter(w -> !w.isEmpty())
+        .map(w -> w.toLowerCase(Locale.ROOT))
+        .toList();
   }
 
   /** " (did you mean x?)" or "". */

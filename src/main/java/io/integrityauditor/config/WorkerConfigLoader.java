@@ -20,8 +20,7 @@ import java.util.stream.Stream;
 /** Loads and validates the worker configuration file. See docs/configuration.md for every key. */
 public final class WorkerConfigLoader {
   static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
-  private static final Pattern URL_PASSWORD =
-      Pattern.compile("(?i)[?&]password=([^&]*)");
+  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&]password=([^&]*)");
 
   private final Environment environment;
 
@@ -146,7 +145,8 @@ public final class WorkerConfigLoader {
         }
         return Optional.of(Secret.of(value, "file " + path));
       } catch (IOException e) {
-        fields.problem("password_file", "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
+        fields.problem(
+            "password_file", "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
         return Optional.empty();
       }
     }

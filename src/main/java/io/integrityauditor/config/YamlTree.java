@@ -91,7 +91,8 @@ public final class YamlTree {
       case START_OBJECT -> readMap(parser, location);
       case START_ARRAY -> readList(parser, location);
       case VALUE_NULL -> new ScalarNode(location, null, ScalarType.NULL);
-      case VALUE_TRUE, VALUE_FALSE -> new ScalarNode(location, parser.getText(), ScalarType.BOOLEAN);
+      case VALUE_TRUE, VALUE_FALSE ->
+          new ScalarNode(location, parser.getText(), ScalarType.BOOLEAN);
       case VALUE_NUMBER_INT -> new ScalarNode(location, parser.getText(), ScalarType.INTEGER);
       case VALUE_NUMBER_FLOAT -> new ScalarNode(location, parser.getText(), ScalarType.DECIMAL);
       case VALUE_STRING -> new ScalarNode(location, parser.getText(), ScalarType.STRING);

@@ -12,13 +12,27 @@ public final class Pools {
 
   private Pools() {}
 
+  /** One unpooled connection, for session-level work such as holding an advisory lock. */
+  public static java.sql.Connection connect(DatabaseConfig database) throws java.sql.SQLException {
+    Properties properties = new Properties();
+    if (database.user() != null) {
+      properties.setProperty("user", database.user());
+    }
+    database.password().ifPresent(secret -> properties.setProperty("password", secret.reveal()));
+    properties.setProperty("ApplicationName", APPLICATION_NAME);
+    properties.setProperty(
+        "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
+    return new org.postgresql.Driver().connect(database.url(), properties);
+  }
+
   /**
-   * A pool that does not fail at creation when the database is down: the worker starts, reports
-   * the database as down, and connects once it is back.
+   * A pool that does not fail at creation when the database is down: the worker starts, reports the
+   * database as down, and connects once it is back.
    *
    * @param readOnly sessions are read-only (every audited database)
    */
-  public static HikariDataSource create(String poolName, DatabaseConfig database, boolean readOnly) {
+  public static HikariDataSource create(
+      String poolName, DatabaseConfig database, boolean readOnly) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(poolName);
     config.setJdbcUrl(database.url());
@@ -38,7 +52,8 @@ public final class Pools {
     config.setKeepaliveTime(0);
     Properties properties = new Properties();
     properties.setProperty("ApplicationName", APPLICATION_NAME);
-    properties.setProperty("connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
+    properties.setProperty(
+        "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
     config.setDataSourceProperties(properties);
     return new HikariDataSource(config);

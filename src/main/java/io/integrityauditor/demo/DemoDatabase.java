@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
- * An embedded PostgreSQL holding the demo application database {@code apms} (with known
- * violations) and an empty store database {@code integrity_auditor}.
+ * An embedded PostgreSQL holding the demo application database {@code apms} (with known violations)
+ * and an empty store database {@code integrity_auditor}.
  */
 public final class DemoDatabase implements AutoCloseable {
   public static final String TARGET_DATABASE = "apms";
@@ -72,13 +72,13 @@ public final class DemoDatabase implements AutoCloseable {
         statement.execute("CREATE DATABASE " + TARGET_DATABASE);
         statement.execute("CREATE DATABASE " + STORE_DATABASE);
       }
-      try (Connection connection = postgres.getDatabase("postgres", TARGET_DATABASE).getConnection();
+      try (Connection connection =
+              postgres.getDatabase("postgres", TARGET_DATABASE).getConnection();
           Statement statement = connection.createStatement()) {
         statement.execute(resource("apms-schema.sql"));
         statement.execute(resource("apms-data.sql"));
         // The password is random per demo; it is only ever written to a 0600 file.
-        statement.execute(
-            "ALTER ROLE " + AUDIT_ROLE + " PASSWORD '" + password + "'");
+        statement.execute("ALTER ROLE " + AUDIT_ROLE + " PASSWORD '" + password + "'");
       }
       return new DemoDatabase(postgres, password);
     } catch (SQLException | RuntimeException e) {
@@ -100,8 +100,8 @@ public final class DemoDatabase implements AutoCloseable {
   }
 
   /**
-   * Writes a worker configuration for the demo into {@code directory}: the store, the target
-   * (read with the least-privilege role, password in a 0600 file) and the audit files.
+   * Writes a worker configuration for the demo into {@code directory}: the store, the target (read
+   * with the least-privilege role, password in a 0600 file) and the audit files.
    */
   public Path writeConfig(Path directory, List<String> auditPatterns, String extra)
       throws IOException {
@@ -113,9 +113,7 @@ public final class DemoDatabase implements AutoCloseable {
       // not a POSIX file system (Windows): the temp directory is private to the user anyway
     }
     String audits =
-        auditPatterns.stream()
-            .map(p -> "  - " + quote(p))
-            .collect(Collectors.joining("\n"));
+        auditPatterns.stream().map(p -> "  - " + quote(p)).collect(Collectors.joining("\n"));
     String config =
         """
         # Written by `integrity-auditor demo`. A real deployment looks the same: see

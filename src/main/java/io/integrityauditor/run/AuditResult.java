@@ -39,7 +39,8 @@ public record AuditResult(
 
   public static AuditResult failed(
       Audit audit, RunStatus status, RunError error, Instant startedAt, Duration duration) {
-    return new AuditResult(audit, status, Optional.empty(), Optional.of(error), startedAt, duration);
+    return new AuditResult(
+        audit, status, Optional.empty(), Optional.of(error), startedAt, duration);
   }
 
   /** The audit's threshold is exceeded. Never true for a run that did not complete. */

@@ -57,7 +57,7 @@ public final class AuditRunner {
       }
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false);
+      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());
       LOG.warn(
           "audit {} on {} did not complete: {} ({})",
           audit.id(),

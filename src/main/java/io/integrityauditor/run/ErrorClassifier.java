@@ -2,6 +2,7 @@ package io.integrityauditor.run;
 
 import io.integrityauditor.config.Redactor;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import org.jooq.exception.DataAccessException;
 
@@ -12,7 +13,11 @@ final class ErrorClassifier {
   /** A failure with its status and class. */
   record Classified(RunStatus status, RunError error, boolean retryable) {}
 
-  static Classified classify(Throwable failure, boolean cancelledByUs) {
+  /**
+   * @param relations the tables the audit reads, named in lock and permission errors (the server
+   *     does not say which relation it waited for when the lock is taken while planning)
+   */
+  static Classified classify(Throwable failure, boolean cancelledByUs, List<String> relations) {
     SQLException sql = sqlException(failure);
     String state = sql == null ? null : sql.getSQLState();
     String message = Redactor.redact(messageOf(sql != null ? sql : failure));
@@ -33,7 +38,15 @@ final class ErrorClassifier {
       return new Classified(RunStatus.TIMEOUT, new RunError("timeout", message), false);
     }
     if (state.equals("55P03")) {
-      return new Classified(RunStatus.ERROR, new RunError("lock_timeout", message), false);
+      return new Classified(
+          RunStatus.ERROR,
+          new RunError(
+              "lock_timeout",
+              message
+                  + " (another session holds a conflicting lock on one of "
+                  + String.join(", ", relations)
+                  + ", e.g. a migration; the audit gave up instead of queueing)"),
+          false);
     }
     if (state.equals("25006")) {
       return new Classified(RunStatus.ERROR, new RunError("read_only", message), false);
@@ -41,7 +54,9 @@ final class ErrorClassifier {
     if (state.equals("40001") || state.equals("40P01")) {
       return new Classified(RunStatus.ERROR, new RunError("replica_conflict", message), true);
     }
-    if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+    if (state.startsWith("08")
+        || state.equals("57P01")
+        || state.equals("57P02")
         || state.equals("57P03")) {
       return new Classified(RunStatus.ERROR, new RunError("connection", message), true);
     }
@@ -49,7 +64,15 @@ final class ErrorClassifier {
       return new Classified(RunStatus.ERROR, new RunError("authentication", message), false);
     }
     if (state.equals("42501")) {
-      return new Classified(RunStatus.ERROR, new RunError("permission", message), false);
+      return new Classified(
+          RunStatus.ERROR,
+          new RunError(
+              "permission",
+              message
+                  + " (grant SELECT on "
+                  + String.join(", ", relations)
+                  + " to the audit role)"),
+          false);
     }
     return new Classified(
         RunStatus.ERROR, new RunError("sql_" + state.toUpperCase(Locale.ROOT), message), false);
@@ -74,7 +97,8 @@ final class ErrorClassifier {
     }
     // pgjdbc puts details ("Where: while locking relation ...") on further lines: keep them, on
     // one line, bounded so a huge message cannot bloat the run history.
-    String oneLine = message.strip().replaceAll("\\s*\\n\\s*", "; ");
+    String oneLine =
+        message.strip().replaceAll("\\s*\\n\\s*", "; ").replaceAll(";? *Position: \\d+", "");
     return oneLine.length() <= 1000 ? oneLine : oneLine.substring(0, 997) + "...";
   }
 }

@@ -45,6 +45,7 @@ public final class Targets implements AutoCloseable {
       try (Statement statement = connection.createStatement()) {
         statement.execute("SET TRANSACTION READ ONLY");
         statement.execute("SET LOCAL statement_timeout = '60s'");
+        statement.execute("SET LOCAL lock_timeout = '5s'");
       }
       try {
         return CatalogReader.read(connection);

@@ -96,8 +96,7 @@ public final class RunStore {
                         AUDIT_RUN.THRESHOLD_BREACHED,
                         status.completed() ? result.thresholdBreached() : null)
                     .set(
-                        AUDIT_RUN.ERROR_CLASS,
-                        result.error().map(e -> e.errorClass()).orElse(null))
+                        AUDIT_RUN.ERROR_CLASS, result.error().map(e -> e.errorClass()).orElse(null))
                     .set(
                         AUDIT_RUN.ERROR_MESSAGE,
                         result.error().map(e -> Redactor.redact(e.message())).orElse(null))
@@ -107,10 +106,13 @@ public final class RunStore {
             if (updated == 0) {
               return; // already finished (e.g. marked interrupted by a peer): keep that record
             }
-            List<SampleKey> samples =
-                result.measurement().map(m -> m.samples()).orElse(List.of());
-            var insert = tx.insertInto(AUDIT_RUN_SAMPLE).columns(
-                AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.ORDINAL, AUDIT_RUN_SAMPLE.SAMPLE_KEY);
+            List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
+            var insert =
+                tx.insertInto(AUDIT_RUN_SAMPLE)
+                    .columns(
+                        AUDIT_RUN_SAMPLE.RUN_ID,
+                        AUDIT_RUN_SAMPLE.ORDINAL,
+                        AUDIT_RUN_SAMPLE.SAMPLE_KEY);
             for (int i = 0; i < samples.size(); i++) {
               insert = insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
             }

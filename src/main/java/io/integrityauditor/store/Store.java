@@ -19,16 +19,18 @@ public final class Store implements AutoCloseable {
   /** Serialises migrations of nodes that start together (pg_advisory_lock key). */
   private static final long MIGRATION_LOCK = 0x1A7E_6A11_D170_0001L;
 
+  private final DatabaseConfig config;
   private final HikariDataSource dataSource;
   private final DSLContext dsl;
 
-  private Store(HikariDataSource dataSource) {
+  private Store(DatabaseConfig config, HikariDataSource dataSource) {
+    this.config = config;
     this.dataSource = dataSource;
     this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
   }
 
   public static Store open(DatabaseConfig config) {
-    return new Store(Pools.create("store", config, false));
+    return new Store(config, Pools.create("store", config, false));
   }
 
   /**
@@ -36,7 +38,8 @@ public final class Store implements AutoCloseable {
    * several nodes starting on an empty database do not race to create the schema.
    */
   public void migrate() {
-    try (Connection lock = dataSource.getConnection()) {
+    // The lock is held on a connection of its own, outside the pool that Flyway works with.
+    try (Connection lock = Pools.connect(config)) {
       try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
         statement.setLong(1, MIGRATION_LOCK);
         statement.execute();

@@ -1,0 +1,156 @@
+package io.integrityauditor.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerConfigLoaderTest {
+  @TempDir Path dir;
+
+  private WorkerConfig load(String yaml, Map<String, String> environment) {
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", "audits: []\n");
+    Path file = workspace.write("integrity-auditor.yaml", yaml);
+    return new WorkerConfigLoader(Environment.of(environment)).load(file);
+  }
+
+  private String problems(String yaml, Map<String, String> environment) {
+    try {
+      load(yaml, environment);
+      return "";
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  void reads_targets_store_passwords_from_the_environment_and_audit_globs() {
+    WorkerConfig config =
+        load(
+            """
+            node_id: n1
+            store:
+              url: jdbc:postgresql://db:5432/auditor
+              user: auditor
+              password_env: STORE_PW
+            targets:
+              apms:
+                url: jdbc:postgresql://db:5432/apms
+                user: ro
+                password_env: APMS_PW
+                max_concurrent_audits: 3
+            audits:
+              - audits/*.yaml
+            """,
+            Map.of("STORE_PW", "store-secret", "APMS_PW", "apms-secret"));
+    assertThat(config.nodeId()).isEqualTo("n1");
+    assertThat(config.store().orElseThrow().password().orElseThrow().reveal())
+        .isEqualTo("store-secret");
+    TargetConfig apms = config.targets().get("apms");
+    assertThat(apms.maxConcurrentAudits()).isEqualTo(3);
+    assertThat(apms.database().password().orElseThrow().reveal()).isEqualTo("apms-secret");
+    assertThat(apms.database().password().orElseThrow().toString()).doesNotContain("apms-secret");
+    assertThat(config.auditFiles()).containsExactly(dir.resolve("audits/a.yaml"));
+  }
+
+  @Test
+  void environment_variables_override_file_values() {
+    WorkerConfig config =
+        load(
+            """
+            targets:
+              apms:
+                url: jdbc:postgresql://localhost/apms
+            """,
+            Map.of("INTEGRITY_AUDITOR_TARGETS_APMS_URL", "jdbc:postgresql://prod-db/apms"));
+    assertThat(config.targets().get("apms").database().url())
+        .isEqualTo("jdbc:postgresql://prod-db/apms");
+  }
+
+  @Test
+  void a_password_written_in_the_file_is_refused_with_the_fix() {
+    assertThat(
+            problems(
+                """
+                targets:
+                  apms:
+                    url: jdbc:postgresql://localhost/apms
+                    password: hunter2
+                """,
+                Map.of()))
+        .isEqualTo(
+            dir.resolve("integrity-auditor.yaml")
+                + ":4: key 'targets.apms.password': passwords are never written in the"
+                + " configuration file; use password_env: VARIABLE or password_file: PATH");
+  }
+
+  @Test
+  void a_password_in_the_jdbc_url_is_taken_out_of_the_url() {
+    WorkerConfig config =
+        load(
+            """
+            targets:
+              apms:
+                url: jdbc:postgresql://localhost/apms?password=s3cr3t-pw&sslmode=require
+            """,
+            Map.of());
+    DatabaseConfig database = config.targets().get("apms").database();
+    assertThat(database.url()).isEqualTo("jdbc:postgresql://localhost/apms?sslmode=require");
+    assertThat(database.password().orElseThrow().reveal()).isEqualTo("s3cr3t-pw");
+    assertThat(Redactor.redact("connecting with s3cr3t-pw")).isEqualTo("connecting with ******");
+  }
+
+  @Test
+  void a_missing_environment_variable_is_named() {
+    assertThat(
+            problems(
+                """
+                targets:
+                  apms:
+                    url: jdbc:postgresql://localhost/apms
+                    password_env: APMS_PASSWORD
+                """,
+                Map.of()))
+        .contains(
+            ":4: key 'targets.apms.password_env': environment variable APMS_PASSWORD is not set");
+  }
+
+  @Test
+  void unknown_keys_duplicate_keys_and_bad_urls_are_reported_together() {
+    String problems =
+        problems(
+            """
+            targets:
+              apms:
+                url: postgres://localhost/apms
+                pool_sise: 3
+            storre: {}
+            """,
+            Map.of());
+    assertThat(problems)
+        .contains(":3: key 'targets.apms.url': must be a PostgreSQL JDBC URL")
+        .contains(":4: key 'targets.apms.pool_sise': unknown key (did you mean pool_size?)")
+        .contains(":5: key 'storre': unknown key (did you mean store?)");
+    assertThatThrownBy(() -> load("targets:\n  a: {}\ntargets: {}\n", Map.of()))
+        .hasMessageContaining(
+            ":3: key 'targets' appears twice in the same mapping (first at line 1)");
+  }
+
+  @Test
+  void no_matching_audit_files_is_an_error() {
+    assertThat(
+            problems(
+                """
+                targets:
+                  apms: {url: "jdbc:postgresql://localhost/apms"}
+                audits: [rules/*.yaml]
+                """,
+                Map.of()))
+        .contains("key 'audits': no audit file matches 'rules/*.yaml'");
+  }
+}

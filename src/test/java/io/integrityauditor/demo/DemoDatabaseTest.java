@@ -1,0 +1,43 @@
+package io.integrityauditor.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.config.Environment;
+import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.store.RunTrigger;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo database and the shipped audits: every injected violation is found, exactly. */
+class DemoDatabaseTest {
+  @TempDir Path dir;
+
+  @Test
+  void shipped_audits_find_exactly_the_injected_violations() throws Exception {
+    try (DemoDatabase database = DemoDatabase.start(dir.resolve("pgdata"))) {
+      Path audits = Path.of("audits").toAbsolutePath();
+      Path config = database.writeConfig(dir, List.of(audits + "/*.yaml"), "");
+      try (Auditor auditor =
+          Auditor.open(
+              new WorkerConfigLoader(Environment.system()).load(config), Clock.systemUTC())) {
+        AuditSet set = auditor.loadAudits();
+        assertThat(set.problems()).isEmpty();
+        Auditor.Binding binding = auditor.bind(set.audits());
+        assertThat(binding.problems()).isEmpty();
+        Map<String, Long> found = new TreeMap<>();
+        for (AuditResult result : auditor.runAll(binding, set.audits(), RunTrigger.CHECK)) {
+          found.put(result.audit().id(), result.measurement().orElseThrow().violations());
+        }
+        assertThat(found).isEqualTo(new TreeMap<>(DemoDatabase.EXPECTED_VIOLATIONS));
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.integrityauditor.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.Audits;
+import io.integrityauditor.support.TestPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Timeouts and locks: a run that cannot finish is recorded as such, never as 0 violations. */
+class RunSafetyTest {
+  static TestPostgres.Database db;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void schema() {
+    db = TestPostgres.newDatabase("safety");
+    db.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent SELECT generate_series(1, 10);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO child SELECT i, i FROM generate_series(1, 10) i;
+        -- every row of this view takes 0.2 s to produce
+        CREATE VIEW slow_parent AS SELECT p.id FROM parent p WHERE pg_sleep(0.2 + 0 * p.id) IS NOT NULL;
+        """);
+  }
+
+  @Test
+  void statement_timeout_turns_into_status_timeout_and_leaves_no_session_behind() {
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                """
+                audits:
+                  - id: slow
+                    kind: orphan
+                    child: child.parent_id
+                    parent: slow_parent.id
+                    timeout: 300ms
+                """)
+            .get("slow");
+    assertThat(result.status()).isEqualTo(RunStatus.TIMEOUT);
+    assertThat(result.measurement()).isEmpty();
+    assertThat(result.error().orElseThrow().errorClass()).isEqualTo("timeout");
+    assertThat(result.error().orElseThrow().message()).contains("statement timeout");
+    assertThat(result.duration().toMillis()).isLessThan(5_000);
+    assertThat(
+            db.queryLong(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE"
+                    + " 'integrity-auditor:%' AND state <> 'idle'"))
+        .isZero();
+  }
+
+  @Test
+  void a_table_locked_exclusively_fails_fast_with_the_lock_reason() throws Exception {
+    try (Connection locker = db.dataSource().getConnection()) {
+      locker.setAutoCommit(false);
+      try (Statement statement = locker.createStatement()) {
+        statement.execute("LOCK TABLE child IN ACCESS EXCLUSIVE MODE");
+      }
+      AuditResult result =
+          Audits.run(
+                  dir,
+                  db,
+                  """
+                  audits:
+                    - id: locked
+                      kind: orphan
+                      child: child.parent_id
+                      parent: parent.id
+                      lock_timeout: 200ms
+                  """)
+              .get("locked");
+      assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+      assertThat(result.error().orElseThrow().errorClass()).isEqualTo("lock_timeout");
+      assertThat(result.error().orElseThrow().message()).contains("lock timeout").contains("child");
+      locker.rollback();
+    }
+  }
+
+  @Test
+  void audits_run_in_a_read_only_transaction_with_our_application_name() throws Exception {
+    // A role that could write still cannot: the audit transaction itself is READ ONLY.
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                """
+                audits:
+                  - id: fine
+                    kind: orphan
+                    child: child.parent_id
+                    parent: parent.id
+                """)
+            .get("fine");
+    assertThat(result.status()).isEqualTo(RunStatus.OK);
+    assertThat(result.measurement().orElseThrow().rowsChecked()).isEqualTo(10);
+  }
+}

