@@ -11,12 +11,15 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
+import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.Targets;
+import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.store.Store;
+import io.integrityauditor.store.StoreException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +45,8 @@ public final class Auditor implements AutoCloseable {
   private final Targets targets;
   private final Optional<Store> store;
   private final Optional<RunStore> runs;
+  private final Optional<Leases> leases;
+  private final Cancellation cancellation = new Cancellation();
   private final AuditRunner runner;
 
   private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
@@ -50,7 +55,8 @@ public final class Auditor implements AutoCloseable {
     this.targets = new Targets(config.targets());
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
-    this.runner = new AuditRunner(clock);
+    this.leases = config.store().map(Leases::new);
+    this.runner = new AuditRunner(clock, cancellation);
   }
 
   /** Opens the store (migrating it) when one is configured. */
@@ -131,22 +137,71 @@ public final class Auditor implements AutoCloseable {
   }
 
   /**
-   * Runs one audit now and records it. Empty when the store already has a run for this audit and
-   * fire time (a duplicate execution): nothing is run.
+   * Runs one audit now and records it. With a store, the run holds the audit's lease (no two runs
+   * of one audit at once, cluster-wide) and a slot of its target (at most {@code
+   * max_concurrent_audits} per database); a run left unfinished by a dead process is marked
+   * interrupted first.
+   *
+   * @return empty when this audit and fire time already has a result, or (for scheduled runs) when
+   *     another live node is running the audit: nothing was run
    */
   public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
-    Optional<Long> runId = Optional.empty();
-    if (runs.isPresent()) {
-      runId = runs.get().begin(bound.audit(), trigger, fireTime);
+    Audit audit = bound.audit();
+    if (runs.isEmpty()) {
+      return Optional.of(execute(bound));
+    }
+    Optional<Leases.Lease> lease;
+    try {
+      lease = leases.orElseThrow().tryAudit(audit.id());
+    } catch (SQLException e) {
+      throw new StoreException("cannot take the lease of audit " + audit.id(), e);
+    }
+    if (lease.isEmpty()) {
+      LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
+      return trigger == RunTrigger.CHECK
+          ? Optional.of(
+              AuditResult.failed(
+                  audit,
+                  RunStatus.ERROR,
+                  new RunError("busy", "the audit is running on another node right now"),
+                  clock.instant(),
+                  Duration.ZERO))
+          : Optional.empty();
+    }
+    try (Leases.Lease held = lease.get()) {
+      int abandoned =
+          runs.get()
+              .interruptAbandoned(audit.id(), "the node running it stopped before it finished");
+      if (abandoned > 0) {
+        LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", audit.id(), abandoned);
+      }
+      Optional<Long> runId = runs.get().begin(audit, trigger, fireTime);
       if (runId.isEmpty()) {
-        LOG.info("audit {} already ran for {}; skipping", bound.audit().id(), fireTime);
+        LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);
         return Optional.empty();
       }
+      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
+      AuditResult result =
+          held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
+              ? execute(bound)
+              : runner.interrupted(audit, clock.instant());
+      runs.get().finish(runId.get(), result);
+      return Optional.of(result);
+    } catch (SQLException e) {
+      throw new StoreException("lost the store while running audit " + audit.id(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for a slot of " + audit.target(), e);
     }
-    AuditResult result =
-        runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
-    runId.ifPresent(id -> runs.get().finish(id, result));
-    return Optional.of(result);
+  }
+
+  private AuditResult execute(BoundAudit bound) {
+    return runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
+  }
+
+  /** Stops everything in flight: queries are cancelled on the server, waiting runs give up. */
+  public void cancelRunning() {
+    cancellation.cancelAll();
   }
 
   /** Records (and returns) an error result for an audit that could not even start. */

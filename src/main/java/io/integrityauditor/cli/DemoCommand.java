@@ -1,6 +1,7 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.Auditor;
+import io.integrityauditor.Worker;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,10 +43,28 @@ final class DemoCommand implements Callable<Integer> {
           "Where the database and the generated configuration live (default: a temp dir).")
   Path workDirectory;
 
+  @Option(
+      names = "--once",
+      description = "Run the audits once and exit, instead of serving until Ctrl-C.")
+  boolean once;
+
+  @Option(
+      names = "--port",
+      defaultValue = "9464",
+      description = "HTTP port of the demo worker (metrics, API); 0 picks a free one.")
+  int port;
+
+  @Option(
+      names = "--every",
+      defaultValue = "30s",
+      paramLabel = "DURATION",
+      description = "How often the demo worker re-runs every audit (default: ${DEFAULT-VALUE}).")
+  String every;
+
   PrintStream out = System.out;
 
   @Override
-  public Integer call() throws IOException, SQLException {
+  public Integer call() throws Exception {
     Path work =
         workDirectory != null
             ? Files.createDirectories(workDirectory)
@@ -54,8 +72,24 @@ final class DemoCommand implements Callable<Integer> {
     Path audits = auditDirectory != null ? auditDirectory : defaultAudits(work);
     out.println("Starting an embedded PostgreSQL in " + work + " ...");
     try (DemoDatabase database = DemoDatabase.start(work.resolve("pgdata"))) {
+      String token =
+          java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+      Path tokenFile = work.resolve("http.token");
+      java.nio.file.Files.writeString(tokenFile, token + "\n");
+      int httpPort = port == 0 || portIsFree(port) ? port : 0;
+      String serveSettings =
+          """
+          scheduler:
+            override_schedule: "@every %s"
+            checkin_interval: 2s
+            shutdown_grace: 5s
+          http:
+            port: %d
+            token_file: http.token
+          """
+              .formatted(every, httpPort);
       Path configFile =
-          database.writeConfig(work, List.of(audits.toAbsolutePath() + "/*.yaml"), "");
+          database.writeConfig(work, List.of(audits.toAbsolutePath() + "/*.yaml"), serveSettings);
       out.printf(
           "Demo database 'apms' on port %d (1 declared foreign key, many unenforced references).%n"
               + "Configuration: %s%nAudits: %s%n%n",
@@ -74,8 +108,31 @@ final class DemoCommand implements Callable<Integer> {
                 + "Try the same against your own database: copy %s, point it at your database,"
                 + " then run%n  java -jar target/integrity-auditor.jar check --config <file>%n",
             DemoDatabase.STORE_DATABASE, configFile);
+      }
+      if (once) {
         return ExitCodes.CLEAN;
       }
+      Worker worker = Worker.start(config, Clock.systemUTC());
+      String base = "http://localhost:" + worker.httpPort().orElse(0);
+      out.printf(
+          "%nServing: every audit now runs every %s on the Quartz scheduler (node '%s').%n"
+              + "  metrics       %s/metrics%n"
+              + "  audits        %s/api/audits%n"
+              + "  health        %s/health/ready%n"
+              + "  trigger       curl -X POST -H \"Authorization: Bearer $(cat %s)\" %s/api/audits/servers.dock/trigger%n"
+              + "  same via CLI  java -jar target/integrity-auditor.jar trigger servers.dock --config %s%n"
+              + "Press Ctrl-C to stop.%n",
+          every, config.nodeId(), base, base, base, tokenFile, base, configFile);
+      out.flush();
+      return ServeCommand.runUntilStopped(worker);
+    }
+  }
+
+  private static boolean portIsFree(int port) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -19,8 +19,10 @@ import picocli.CommandLine.ParseResult;
         "Scheduled data-integrity audits for PostgreSQL databases whose foreign keys are missing.",
     subcommands = {
       DemoCommand.class,
+      ServeCommand.class,
       CheckCommand.class,
       ValidateCommand.class,
+      TriggerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

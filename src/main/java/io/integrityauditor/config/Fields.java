@@ -106,6 +106,11 @@ public final class Fields {
     return entries.containsKey(key) || environment.get(envName(key)).isPresent();
   }
 
+  /** Whether {@code key} is written in the file itself (not only set by the environment). */
+  boolean writtenInFile(String key) {
+    return entries.containsKey(key);
+  }
+
   /** Where {@code key} was written, or where this mapping starts when it is absent. */
   public Location locationOf(String key) {
     Entry entry = entries.get(key);
@@ -356,7 +361,8 @@ public final class Fields {
         : " (or set the environment variable " + envName(key) + ")";
   }
 
-  private String envName(String key) {
+  /** The environment variable that overrides {@code key}. */
+  String envName(String key) {
     return "INTEGRITY_AUDITOR_"
         + keyPath(key).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
   }

@@ -13,21 +13,29 @@ import java.util.Optional;
  * @param store the worker's own database; absent for a store-less {@code check}
  * @param targets audited databases by name
  * @param auditFiles audit files, globs already expanded, sorted
+ * @param auditPatterns the audit paths/globs as written, re-expanded on reload
+ * @param scheduler {@code serve}'s scheduling settings
+ * @param http the HTTP listener of {@code serve}
  */
 public record WorkerConfig(
     Path file,
     String nodeId,
     Optional<DatabaseConfig> store,
     Map<String, TargetConfig> targets,
-    List<Path> auditFiles) {
+    List<Path> auditFiles,
+    List<String> auditPatterns,
+    SchedulerConfig scheduler,
+    HttpConfig http) {
 
   public WorkerConfig {
     targets = Map.copyOf(targets);
     auditFiles = List.copyOf(auditFiles);
+    auditPatterns = List.copyOf(auditPatterns);
   }
 
   /** The same configuration for commands that must not touch the store. */
   public WorkerConfig withoutStore() {
-    return new WorkerConfig(file, nodeId, Optional.empty(), targets, auditFiles);
+    return new WorkerConfig(
+        file, nodeId, Optional.empty(), targets, auditFiles, auditPatterns, scheduler, http);
   }
 }

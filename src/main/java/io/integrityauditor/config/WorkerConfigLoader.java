@@ -46,10 +46,57 @@ public final class WorkerConfigLoader {
                 })
             .filter(d -> d.url() != null);
     Map<String, TargetConfig> targets = targets(fields, baseDir);
-    List<Path> auditFiles = auditFiles(fields, baseDir);
+    List<String> patterns = auditPatterns(fields);
+    List<Path> auditFiles = auditFiles(fields, baseDir, patterns);
+    SchedulerConfig scheduler =
+        fields.map("scheduler").map(this::scheduler).orElse(SchedulerConfig.DEFAULTS);
+    HttpConfig http = fields.map("http").map(h -> http(h, baseDir)).orElse(HttpConfig.DEFAULTS);
     fields.rejectUnknown();
     problems.throwIfAny();
-    return new WorkerConfig(file, nodeId, store, targets, auditFiles);
+    return new WorkerConfig(file, nodeId, store, targets, auditFiles, patterns, scheduler, http);
+  }
+
+  /** Re-expands the audit globs (on reload: files may have been added or removed). */
+  public static List<Path> expandAuditFiles(WorkerConfig config) {
+    Path baseDir = config.file().toAbsolutePath().getParent();
+    java.util.TreeSet<Path> files = new java.util.TreeSet<>();
+    for (String pattern : config.auditPatterns()) {
+      files.addAll(expand(baseDir, pattern));
+    }
+    return new ArrayList<>(files);
+  }
+
+  private SchedulerConfig scheduler(Fields fields) {
+    SchedulerConfig d = SchedulerConfig.DEFAULTS;
+    SchedulerConfig scheduler =
+        new SchedulerConfig(
+            fields.integer("threads", 1, 64).map(Long::intValue).orElse(d.threads()),
+            fields
+                .duration("checkin_interval", Duration.ofMillis(500), Duration.ofMinutes(5))
+                .orElse(d.checkinInterval()),
+            fields
+                .duration("misfire_threshold", Duration.ofSeconds(1), Duration.ofHours(24))
+                .orElse(d.misfireThreshold()),
+            fields
+                .duration("shutdown_grace", Duration.ZERO, Duration.ofHours(1))
+                .orElse(d.shutdownGrace()),
+            fields
+                .duration("catalog_refresh", Duration.ofSeconds(1), Duration.ofDays(7))
+                .orElse(d.catalogRefresh()),
+            fields.string("override_schedule"));
+    fields.rejectUnknown();
+    return scheduler;
+  }
+
+  private HttpConfig http(Fields fields, Path baseDir) {
+    HttpConfig d = HttpConfig.DEFAULTS;
+    String bind = fields.string("bind").orElse(d.bind());
+    int port = fields.integer("port", 0, 65535).map(Long::intValue).orElse(d.port());
+    boolean readOnly = fields.bool("read_only").orElse(false);
+    boolean enabled = fields.bool("enabled").orElse(true);
+    Optional<Secret> token = secret(fields, baseDir, "token");
+    fields.rejectUnknown();
+    return new HttpConfig(bind, port, token, readOnly, enabled);
   }
 
   private Map<String, TargetConfig> targets(Fields fields, Path baseDir) {
@@ -111,44 +158,9 @@ public final class WorkerConfigLoader {
   }
 
   private Optional<Secret> password(Fields fields, Path baseDir, String url) {
-    if (fields.has("password")) {
-      fields.node("password");
-      fields.problem(
-          "password",
-          "passwords are never written in the configuration file; use password_env: VARIABLE"
-              + " or password_file: PATH");
-      return Optional.empty();
-    }
-    Optional<String> variable = fields.string("password_env");
-    Optional<String> passwordFile = fields.string("password_file");
-    if (variable.isPresent() && passwordFile.isPresent()) {
-      fields.problem("password_file", "set either password_env or password_file, not both");
-      return Optional.empty();
-    }
-    if (variable.isPresent()) {
-      Optional<String> value = environment.get(variable.get());
-      if (value.isEmpty()) {
-        fields.problem(
-            "password_env",
-            "environment variable " + variable.get() + " is not set; export it before starting");
-        return Optional.empty();
-      }
-      return Optional.of(Secret.of(value.get(), "environment variable " + variable.get()));
-    }
-    if (passwordFile.isPresent()) {
-      Path path = baseDir.resolve(passwordFile.get());
-      try {
-        String value = Files.readString(path, StandardCharsets.UTF_8).strip();
-        if (value.isEmpty()) {
-          fields.problem("password_file", "file " + path + " is empty");
-          return Optional.empty();
-        }
-        return Optional.of(Secret.of(value, "file " + path));
-      } catch (IOException e) {
-        fields.problem(
-            "password_file", "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
-        return Optional.empty();
-      }
+    Optional<Secret> declared = secret(fields, baseDir, "password");
+    if (declared.isPresent() || fields.has("password_env") || fields.has("password_file")) {
+      return declared;
     }
     if (url != null) {
       Matcher inUrl = URL_PASSWORD.matcher(url);
@@ -159,11 +171,69 @@ public final class WorkerConfigLoader {
     return Optional.empty();
   }
 
-  private List<Path> auditFiles(Fields fields, Path baseDir) {
-    List<String> patterns = fields.stringList("audits");
-    if (!fields.has("audits")) {
-      patterns = List.of("audits/*.yaml");
+  /**
+   * A secret given as {@code <name>_env} (environment variable) or {@code <name>_file}; a plain
+   * {@code <name>:} is refused, so secrets never sit in configuration files.
+   */
+  private Optional<Secret> secret(Fields fields, Path baseDir, String name) {
+    String envKey = name + "_env";
+    String fileKey = name + "_file";
+    if (fields.has(name) && !fields.writtenInFile(name)) {
+      // INTEGRITY_AUDITOR_..._PASSWORD: the twelve-factor way, fine because it is not a file
+      return fields
+          .string(name)
+          .map(value -> Secret.of(value, "environment variable " + fields.envName(name)));
     }
+    if (fields.has(name)) {
+      fields.node(name);
+      fields.problem(
+          name,
+          name
+              + "s are never written in the configuration file; use "
+              + envKey
+              + ": VARIABLE or "
+              + fileKey
+              + ": PATH");
+      return Optional.empty();
+    }
+    Optional<String> variable = fields.string(envKey);
+    Optional<String> secretFile = fields.string(fileKey);
+    if (variable.isPresent() && secretFile.isPresent()) {
+      fields.problem(fileKey, "set either " + envKey + " or " + fileKey + ", not both");
+      return Optional.empty();
+    }
+    if (variable.isPresent()) {
+      Optional<String> value = environment.get(variable.get());
+      if (value.isEmpty() || value.get().isEmpty()) {
+        fields.problem(
+            envKey,
+            "environment variable " + variable.get() + " is not set; export it before starting");
+        return Optional.empty();
+      }
+      return Optional.of(Secret.of(value.get(), "environment variable " + variable.get()));
+    }
+    if (secretFile.isPresent()) {
+      Path path = baseDir.resolve(secretFile.get());
+      try {
+        String value = Files.readString(path, StandardCharsets.UTF_8).strip();
+        if (value.isEmpty()) {
+          fields.problem(fileKey, "file " + path + " is empty");
+          return Optional.empty();
+        }
+        return Optional.of(Secret.of(value, "file " + path));
+      } catch (IOException e) {
+        fields.problem(fileKey, "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> auditPatterns(Fields fields) {
+    return fields.has("audits") ? fields.stringList("audits") : List.of("audits/*.yaml");
+  }
+
+  private List<Path> auditFiles(Fields fields, Path baseDir, List<String> patterns) {
     TreeSet<Path> files = new TreeSet<>();
     for (String pattern : patterns) {
       List<Path> matches = expand(baseDir, pattern);

@@ -30,15 +30,21 @@ public final class AuditRunner {
   private static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
 
   private final Clock clock;
+  private final Cancellation cancellation;
 
-  public AuditRunner(Clock clock) {
+  public AuditRunner(Clock clock, Cancellation cancellation) {
     this.clock = clock;
+    this.cancellation = cancellation;
   }
 
   public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
+    if (cancellation.isCancelled()) {
+      return interrupted(audit, started);
+    }
     try (Connection connection = target.getConnection()) {
+      cancellation.register(connection);
       try {
         Measurement measurement = execute(audit, query, connection);
         connection.rollback();
@@ -54,10 +60,13 @@ public final class AuditRunner {
       } catch (RuntimeException e) {
         rollbackQuietly(connection);
         throw e;
+      } finally {
+        cancellation.unregister(connection);
       }
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());
+      ErrorClassifier.Classified classified =
+          ErrorClassifier.classify(e, cancellation.isCancelled(), query.relations());
       LOG.warn(
           "audit {} on {} did not complete: {} ({})",
           audit.id(),
@@ -85,6 +94,16 @@ public final class AuditRunner {
             setLocal("application_name", applicationName(audit)))
         .fetch();
     return query.execute(context);
+  }
+
+  /** The result of a run stopped by shutdown before or while it ran. */
+  public AuditResult interrupted(Audit audit, Instant started) {
+    return AuditResult.failed(
+        audit,
+        RunStatus.INTERRUPTED,
+        new RunError("interrupted", "the worker was shutting down"),
+        started,
+        Duration.between(started, clock.instant()));
   }
 
   /** A jOOQ context on one connection, with a client-side timeout backstop. */

@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
@@ -29,9 +30,12 @@ import org.jooq.exception.DataAccessException;
  * Run history. A run is first recorded as {@code running} (keyed by audit and scheduled fire time,
  * so a second execution of the same fire time is refused), then finished with its result and
  * samples in one transaction: after a crash there is either a running row (later marked
- * interrupted) or a complete one, never half a result.
+ * interrupted, after which a recovering node may record a new attempt for the same fire time) or a
+ * complete one, never half a result.
  */
 public final class RunStore {
+  static final String INTERRUPTED = "interrupted";
+
   private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =
       new TypeReference<>() {};
 
@@ -64,6 +68,7 @@ public final class RunStore {
           .set(AUDIT_RUN.STATUS, "running")
           .set(AUDIT_RUN.NODE_ID, nodeId)
           .onConflict(AUDIT_RUN.AUDIT_ID, AUDIT_RUN.SCHEDULED_FIRE_TIME)
+          .where(AUDIT_RUN.STATUS.ne(INTERRUPTED))
           .doNothing()
           .returning(AUDIT_RUN.ID)
           .fetchOptional()
@@ -106,6 +111,7 @@ public final class RunStore {
             if (updated == 0) {
               return; // already finished (e.g. marked interrupted by a peer): keep that record
             }
+            countRun(tx, result.audit().id(), status.label(), 1);
             List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
             var insert =
                 tx.insertInto(AUDIT_RUN_SAMPLE)
@@ -123,6 +129,57 @@ public final class RunStore {
     } catch (DataAccessException e) {
       throw new StoreException("cannot record the result of run " + runId, e);
     }
+  }
+
+  /**
+   * Marks every unfinished run of {@code auditId} as interrupted. Only call this while holding the
+   * audit's lease: then no live process is running it, so a 'running' row is left over from a
+   * process that died (SIGKILL, crash, lost node).
+   *
+   * @return how many runs were marked
+   */
+  public int interruptAbandoned(String auditId, String reason) {
+    try {
+      return dsl.transactionResult(
+          configuration -> {
+            DSLContext tx = configuration.dsl();
+            List<String> nodes =
+                tx.update(AUDIT_RUN)
+                    .set(AUDIT_RUN.STATUS, INTERRUPTED)
+                    .set(AUDIT_RUN.FINISHED_AT, clock.instant())
+                    .set(AUDIT_RUN.ERROR_CLASS, "node_lost")
+                    .set(AUDIT_RUN.ERROR_MESSAGE, reason)
+                    .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
+                    .and(AUDIT_RUN.STATUS.eq("running"))
+                    .returning(AUDIT_RUN.NODE_ID)
+                    .fetch(AUDIT_RUN.NODE_ID);
+            if (!nodes.isEmpty()) {
+              countRun(tx, auditId, INTERRUPTED, nodes.size());
+            }
+            return nodes.size();
+          });
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot mark abandoned runs of " + auditId, e);
+    }
+  }
+
+  /** Audits that have a run recorded as still running (on any node). */
+  public List<String> auditsWithUnfinishedRuns() {
+    return dsl.selectDistinct(AUDIT_RUN.AUDIT_ID)
+        .from(AUDIT_RUN)
+        .where(AUDIT_RUN.STATUS.eq("running"))
+        .fetch(AUDIT_RUN.AUDIT_ID);
+  }
+
+  private static void countRun(DSLContext tx, String auditId, String status, int runs) {
+    tx.insertInto(AUDIT_RUN_TOTAL)
+        .set(AUDIT_RUN_TOTAL.AUDIT_ID, auditId)
+        .set(AUDIT_RUN_TOTAL.STATUS, status)
+        .set(AUDIT_RUN_TOTAL.RUNS, (long) runs)
+        .onConflict(AUDIT_RUN_TOTAL.AUDIT_ID, AUDIT_RUN_TOTAL.STATUS)
+        .doUpdate()
+        .set(AUDIT_RUN_TOTAL.RUNS, AUDIT_RUN_TOTAL.RUNS.plus(runs))
+        .execute();
   }
 
   /** The latest runs of an audit, newest first, with samples. */

@@ -1,0 +1,51 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.schedule.ClusterClient;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "trigger",
+    description =
+        "Ask the running cluster (through the store) to run an audit now; whichever node is free"
+            + " picks it up. Exit 0 when queued, 2 when no such audit is scheduled.")
+final class TriggerCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Parameters(paramLabel = "AUDIT_ID", description = "The audit to run.")
+  String auditId;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() throws Exception {
+    WorkerConfig workerConfig = config.load();
+    if (workerConfig.store().isEmpty()) {
+      throw new ConfigException(
+          new ConfigProblem(
+              Location.of(workerConfig.file(), 0),
+              null,
+              "store",
+              "trigger talks to the cluster through the store: add a store: section"));
+    }
+    if (!ClusterClient.requestRun(workerConfig, auditId)) {
+      throw new ConfigException(
+          new ConfigProblem(
+              new Location("command line", 0),
+              null,
+              "AUDIT_ID",
+              "no audit '"
+                  + auditId
+                  + "' is scheduled in the cluster (is serve running with an audit of that id?)"));
+    }
+    out.println("queued: " + auditId + " will run on the next free node");
+    return ExitCodes.CLEAN;
+  }
+}

@@ -1,0 +1,45 @@
+package io.integrityauditor.run;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.postgresql.PGConnection;
+
+/**
+ * Lets a graceful shutdown stop running audits: {@link #cancelAll()} sends PostgreSQL's cancel
+ * request for every query in flight (the server stops it at once) and makes waiting runs give up.
+ * Runs cut short this way are recorded as {@code interrupted}.
+ */
+public final class Cancellation {
+  private final Set<Connection> inFlight = ConcurrentHashMap.newKeySet();
+  private volatile boolean cancelled;
+
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  void register(Connection connection) {
+    inFlight.add(connection);
+    if (cancelled) {
+      cancel(connection);
+    }
+  }
+
+  void unregister(Connection connection) {
+    inFlight.remove(connection);
+  }
+
+  public void cancelAll() {
+    cancelled = true;
+    inFlight.forEach(Cancellation::cancel);
+  }
+
+  private static void cancel(Connection connection) {
+    try {
+      connection.unwrap(PGConnection.class).cancelQuery();
+    } catch (SQLException ignored) {
+      // the connection is already gone: nothing runs on it
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.integrityauditor.schedule;
+
+import io.integrityauditor.store.RunTrigger;
+import java.time.Instant;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+
+/**
+ * The Quartz job of one audit: a thin adapter that works out which scheduled fire time this is (the
+ * original one when a peer recovers the run of a dead node) and hands it to {@link
+ * ScheduledAudits}. {@code @DisallowConcurrentExecution} is the first guard against overlapping
+ * runs; the store lease is the second (see {@link io.integrityauditor.store.Leases}).
+ */
+@DisallowConcurrentExecution
+final class AuditJob implements Job {
+  static final String TRIGGER_KIND = "trigger";
+  static final String MANUAL = "manual";
+
+  private final ScheduledAudits audits;
+
+  AuditJob(ScheduledAudits audits) {
+    this.audits = audits;
+  }
+
+  @Override
+  public void execute(JobExecutionContext context) {
+    String auditId = context.getJobDetail().getKey().getName();
+    RunTrigger trigger =
+        MANUAL.equals(context.getTrigger().getJobDataMap().getString(TRIGGER_KIND))
+            ? RunTrigger.MANUAL
+            : RunTrigger.SCHEDULE;
+    audits.runFired(auditId, trigger, fireTime(context), context.isRecovering());
+  }
+
+  /** The scheduled fire time; for a recovered run, the fire time of the run that was lost. */
+  static Instant fireTime(JobExecutionContext context) {
+    JobDataMap data = context.getMergedJobDataMap();
+    String original =
+        context.isRecovering()
+            ? data.getString(
+                Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_SCHEDULED_FIRETIME_IN_MILLISECONDS)
+            : null;
+    if (original != null) {
+      return Instant.ofEpochMilli(Long.parseLong(original));
+    }
+    return context.getScheduledFireTime().toInstant();
+  }
+}

@@ -1,0 +1,93 @@
+package io.integrityauditor.schedule;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.config.SchedulerConfig;
+import io.integrityauditor.db.Pools;
+import io.integrityauditor.store.Store;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.spi.JobFactory;
+import org.quartz.utils.ConnectionProvider;
+import org.quartz.utils.DBConnectionManager;
+
+/** Builds the clustered Quartz scheduler on the store database. */
+final class QuartzCluster {
+  /** Every node of a deployment shares this name; it is also seeded in QRTZ_LOCKS (V2). */
+  static final String SCHEDULER_NAME = "integrity-auditor";
+
+  static final String GROUP = "audits";
+
+  private QuartzCluster() {}
+
+  /**
+   * @param instanceId this node's id in the cluster (must be unique per running process)
+   * @param threads worker threads; 0 for a client that only submits triggers
+   */
+  static Scheduler create(
+      DatabaseConfig store,
+      SchedulerConfig settings,
+      String instanceId,
+      int threads,
+      JobFactory jobs)
+      throws SchedulerException {
+    String dataSourceName = "integrity-auditor-" + instanceId;
+    // Quartz gets a pool of its own: its check-ins and trigger updates never wait behind runs.
+    HikariDataSource pool =
+        Pools.create(
+            "quartz",
+            new DatabaseConfig(
+                store.url(), store.user(), store.password(), threads + 3, store.connectTimeout()),
+            false);
+    DBConnectionManager.getInstance().addConnectionProvider(dataSourceName, new Provider(pool));
+
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
+    p.setProperty("org.quartz.scheduler.instanceId", instanceId);
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    p.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
+    p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+    p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(1, threads)));
+    p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+    p.setProperty(
+        "org.quartz.jobStore.driverDelegateClass",
+        "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+    p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
+    p.setProperty("org.quartz.jobStore.tablePrefix", Store.SCHEMA + ".qrtz_");
+    p.setProperty("org.quartz.jobStore.isClustered", "true");
+    p.setProperty(
+        "org.quartz.jobStore.clusterCheckinInterval",
+        String.valueOf(settings.checkinInterval().toMillis()));
+    // Take trigger rows under the lock so two nodes never acquire the same fire.
+    p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+    p.setProperty("org.quartz.jobStore.useProperties", "true");
+    p.setProperty(
+        "org.quartz.jobStore.misfireThreshold",
+        String.valueOf(settings.misfireThreshold().toMillis()));
+    StdSchedulerFactory factory = new StdSchedulerFactory(p);
+    Scheduler scheduler = factory.getScheduler();
+    scheduler.setJobFactory(jobs);
+    return scheduler;
+  }
+
+  /** Hands Quartz connections from our HikariCP pool. */
+  private record Provider(HikariDataSource pool) implements ConnectionProvider {
+    @Override
+    public Connection getConnection() throws SQLException {
+      return pool.getConnection();
+    }
+
+    @Override
+    public void shutdown() {
+      pool.close();
+    }
+
+    @Override
+    public void initialize() {}
+  }
+}

@@ -1,0 +1,393 @@
+package io.integrityauditor.schedule;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditBinder;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.Schedule;
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.SchedulerConfig;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.run.RunError;
+import io.integrityauditor.store.Leases;
+import io.integrityauditor.store.RunStore;
+import io.integrityauditor.store.RunTrigger;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.quartz.CronScheduleBuilder;
+import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.ObjectAlreadyExistsException;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.matchers.GroupMatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audits {@code serve} runs on schedule. The audit files are the source of truth: every
+ * (re)load adds, changes and removes Quartz jobs to match them (any node may do it; Quartz's store
+ * lock and primary keys make it safe when several do). A load with problems keeps the previous
+ * valid definitions running and only reports the problems.
+ */
+public final class ScheduledAudits implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduledAudits.class);
+  private static final String DEFINITION = "definition";
+
+  private final Auditor auditor;
+  private final SchedulerConfig settings;
+  private final Optional<Schedule> override;
+  private final Scheduler scheduler;
+  private final AtomicReference<Map<String, Audit>> active = new AtomicReference<>(Map.of());
+  private final AtomicReference<ReloadReport> lastReload = new AtomicReference<>();
+  private final Map<String, CachedCatalog> catalogs = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService sweeper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "abandoned-run-sweeper");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private record CachedCatalog(Catalog catalog, Instant loadedAt) {}
+
+  private ScheduledAudits(Auditor auditor) throws SchedulerException {
+    this.auditor = auditor;
+    WorkerConfig config = auditor.config();
+    this.settings = config.scheduler();
+    this.override =
+        settings.overrideSchedule().map(text -> Schedule.parse(text, java.time.ZoneOffset.UTC));
+    this.scheduler =
+        QuartzCluster.create(
+            config.store().orElseThrow(),
+            settings,
+            config.nodeId(),
+            settings.threads(),
+            (bundle, s) -> new AuditJob(this));
+  }
+
+  /** Loads the audits, schedules them, and starts this node's scheduler and sweeper. */
+  public static ScheduledAudits start(Auditor auditor) throws SchedulerException {
+    ScheduledAudits audits = new ScheduledAudits(auditor);
+    audits.reload();
+    audits.scheduler.start();
+    long every = audits.settings.checkinInterval().toMillis();
+    audits.sweeper.scheduleWithFixedDelay(
+        audits::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "node {} scheduling {} audits ({} threads)",
+        auditor.config().nodeId(),
+        audits.active.get().size(),
+        audits.settings.threads());
+    return audits;
+  }
+
+  public Map<String, Audit> activeAudits() {
+    return active.get();
+  }
+
+  public Optional<ReloadReport> lastReload() {
+    return Optional.ofNullable(lastReload.get());
+  }
+
+  /** The schedule an audit really runs on (the override, for demos and tests). */
+  public Schedule scheduleOf(Audit audit) {
+    return override.orElse(audit.schedule());
+  }
+
+  /** Re-reads the audit files and the targets' catalogs and reconciles the Quartz jobs. */
+  public synchronized ReloadReport reload() {
+    WorkerConfig config = auditor.config();
+    List<java.nio.file.Path> files = WorkerConfigLoader.expandAuditFiles(config);
+    AuditSet set = new AuditFileLoader(config.targets().keySet()).load(files);
+    List<ConfigProblem> problems = new ArrayList<>(set.problems());
+    if (files.isEmpty()) {
+      problems.add(
+          new ConfigProblem(
+              new io.integrityauditor.config.Location(config.file().toString(), 0),
+              null,
+              "audits",
+              "no audit file matches " + config.auditPatterns()));
+    }
+    Auditor.Binding binding = auditor.bind(set.audits());
+    binding.catalogs().forEach((t, c) -> catalogs.put(t, new CachedCatalog(c, Instant.now())));
+    problems.addAll(binding.problems());
+    Set<String> brokenIds = new HashSet<>(set.invalidIds());
+    binding.problems().forEach(p -> brokenIds.add(p.auditId()));
+
+    Map<String, Audit> previous = active.get();
+    Map<String, Audit> next = new LinkedHashMap<>();
+    for (Audit audit : set.audits()) {
+      if (!brokenIds.contains(audit.id())) {
+        next.put(audit.id(), audit);
+      }
+    }
+    List<String> kept = new ArrayList<>();
+    if (!problems.isEmpty()) {
+      for (Audit audit : previous.values()) {
+        if (!next.containsKey(audit.id())) {
+          next.put(audit.id(), audit);
+          kept.add(audit.id());
+        }
+      }
+    }
+    ReloadReport report = reconcile(next, problems, kept);
+    active.set(Map.copyOf(next));
+    lastReload.set(report);
+    for (ConfigProblem problem : problems) {
+      LOG.error("configuration problem: {}", problem.format());
+    }
+    LOG.info(
+        "audits loaded: {} active, {} added, {} updated, {} removed, {} kept from before, {}"
+            + " problems",
+        report.active().size(),
+        report.added().size(),
+        report.updated().size(),
+        report.removed().size(),
+        report.kept().size(),
+        problems.size());
+    return report;
+  }
+
+  private ReloadReport reconcile(
+      Map<String, Audit> next, List<ConfigProblem> problems, List<String> kept) {
+    List<String> added = new ArrayList<>();
+    List<String> updated = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    try {
+      for (Audit audit : next.values()) {
+        Schedule schedule = scheduleOf(audit);
+        String definition = definition(schedule);
+        TriggerKey key = TriggerKey.triggerKey(audit.id(), QuartzCluster.GROUP);
+        Trigger existing = scheduler.getTrigger(key);
+        if (existing != null && definition.equals(existing.getJobDataMap().getString(DEFINITION))) {
+          continue;
+        }
+        JobDetail job =
+            JobBuilder.newJob(AuditJob.class)
+                .withIdentity(audit.id(), QuartzCluster.GROUP)
+                .withDescription(audit.description().orElse(audit.kind()))
+                .storeDurably()
+                .requestRecovery()
+                .build();
+        try {
+          scheduler.scheduleJob(job, Set.of(trigger(audit.id(), schedule, definition)), true);
+        } catch (ObjectAlreadyExistsException e) {
+          continue; // a peer scheduled it at the same moment: same files, same result
+        }
+        (existing == null ? added : updated).add(audit.id());
+      }
+      if (problems.isEmpty()) {
+        for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(QuartzCluster.GROUP))) {
+          if (!next.containsKey(key.getName()) && scheduler.deleteJob(key)) {
+            removed.add(key.getName());
+          }
+        }
+      }
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot update the Quartz jobs: " + e.getMessage(), e);
+    }
+    return new ReloadReport(
+        Instant.now(), List.copyOf(next.keySet()), added, updated, removed, kept, problems);
+  }
+
+  /**
+   * Cron triggers fire once after downtime, not once per missed fire time (FIRE_ONCE_NOW); fixed
+   * intervals likewise fire now and continue from there.
+   */
+  private static Trigger trigger(String auditId, Schedule schedule, String definition) {
+    TriggerBuilder<Trigger> builder =
+        TriggerBuilder.newTrigger()
+            .withIdentity(auditId, QuartzCluster.GROUP)
+            .forJob(auditId, QuartzCluster.GROUP)
+            .usingJobData(DEFINITION, definition);
+    if (schedule.every() != null) {
+      return builder
+          .startNow()
+          .withSchedule(
+              SimpleScheduleBuilder.simpleSchedule()
+                  .withIntervalInMilliseconds(schedule.every().toMillis())
+                  .repeatForever()
+                  .withMisfireHandlingInstructionNowWithExistingCount())
+          .build();
+    }
+    return builder
+        .withSchedule(
+            CronScheduleBuilder.cronSchedule(schedule.quartzCron())
+                .inTimeZone(TimeZone.getTimeZone(schedule.zone()))
+                .withMisfireHandlingInstructionFireAndProceed())
+        .build();
+  }
+
+  private static String definition(Schedule schedule) {
+    return schedule.every() != null
+        ? "every " + schedule.every().toMillis() + "ms"
+        : schedule.quartzCron() + " " + schedule.zone();
+  }
+
+  /** Called by {@link AuditJob}; never throws, so one broken audit cannot stop the others. */
+  void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
+    Audit audit = active.get().get(auditId);
+    if (audit == null) {
+      LOG.warn(
+          "audit {} fired but is not defined on node {}: do all nodes load the same audit files?",
+          auditId,
+          auditor.config().nodeId());
+      return;
+    }
+    if (recovering) {
+      LOG.warn("audit {}: recovering the run for {} of a node that died", auditId, fireTime);
+    }
+    try {
+      Optional<Catalog> catalog = catalog(audit.target());
+      if (catalog.isEmpty()) {
+        auditor.recordFailure(
+            audit,
+            new RunError("connection", "cannot read the catalog of target " + audit.target()),
+            trigger,
+            fireTime);
+        return;
+      }
+      AuditBinder.Result bound =
+          AuditBinder.bind(List.of(audit), Map.of(audit.target(), catalog.get()));
+      if (bound.bound().isEmpty()) {
+        String reason =
+            bound.problems().stream().map(ConfigProblem::format).collect(Collectors.joining("; "));
+        auditor.recordFailure(audit, new RunError("config", reason), trigger, fireTime);
+        return;
+      }
+      auditor.run(bound.bound().get(0), trigger, fireTime);
+    } catch (RuntimeException e) {
+      LOG.error(
+          "audit {} for {} failed: {}", auditId, fireTime, Redactor.redact(String.valueOf(e)), e);
+    }
+  }
+
+  private Optional<Catalog> catalog(String target) {
+    CachedCatalog cached = catalogs.get(target);
+    if (cached != null
+        && cached.loadedAt().plus(settings.catalogRefresh()).isAfter(Instant.now())) {
+      return Optional.of(cached.catalog());
+    }
+    try {
+      Catalog fresh = auditor.targets().catalog(target);
+      catalogs.put(target, new CachedCatalog(fresh, Instant.now()));
+      return Optional.of(fresh);
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("cannot read the catalog of target {}: {}", target, Redactor.redact(e.getMessage()));
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Asks the cluster to run an audit now; whichever node is free picks it up.
+   *
+   * @return false when no such audit is scheduled
+   */
+  public boolean trigger(String auditId) throws SchedulerException {
+    if (!active.get().containsKey(auditId)) {
+      return false;
+    }
+    return requestRun(scheduler, auditId);
+  }
+
+  /** Adds a one-off trigger for the audit's job; false when the job does not exist. */
+  static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
+    JobKey key = JobKey.jobKey(auditId, QuartzCluster.GROUP);
+    if (!scheduler.checkExists(key)) {
+      return false;
+    }
+    scheduler.triggerJob(key, new JobDataMap(Map.of(AuditJob.TRIGGER_KIND, AuditJob.MANUAL)));
+    return true;
+  }
+
+  /**
+   * Marks runs left 'running' by dead processes as interrupted: if nobody holds an audit's lease,
+   * nobody is running it.
+   */
+  void sweepAbandoned() throws SQLException {
+    RunStore runs = auditor.runs().orElseThrow();
+    Leases leases = new Leases(auditor.config().store().orElseThrow());
+    for (String auditId : runs.auditsWithUnfinishedRuns()) {
+      Optional<Leases.Lease> lease = leases.tryAudit(auditId);
+      if (lease.isPresent()) {
+        try (Leases.Lease held = lease.get()) {
+          int marked =
+              runs.interruptAbandoned(auditId, "the node running it stopped before it finished");
+          if (marked > 0) {
+            LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", auditId, marked);
+          }
+        }
+      }
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweepAbandoned();
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn(
+          "cannot check for abandoned runs: {}", Redactor.redact(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /**
+   * Graceful stop: take no new runs, wait up to {@code grace} for running audits, then cancel their
+   * queries on the server (they are recorded as interrupted) and stop.
+   */
+  public void shutdown(Duration grace) {
+    try {
+      scheduler.standby();
+      sweeper.shutdownNow();
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (!scheduler.getCurrentlyExecutingJobs().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      int running = scheduler.getCurrentlyExecutingJobs().size();
+      if (running > 0) {
+        LOG.warn("cancelling {} audit(s) still running after {}", running, grace);
+        auditor.cancelRunning();
+        long cancelDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!scheduler.getCurrentlyExecutingJobs().isEmpty()
+            && System.nanoTime() < cancelDeadline) {
+          Thread.sleep(50);
+        }
+      }
+      scheduler.shutdown(false);
+    } catch (SchedulerException e) {
+      LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown(settings.shutdownGrace());
+  }
+}

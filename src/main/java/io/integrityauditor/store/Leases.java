@@ -1,0 +1,111 @@
+package io.integrityauditor.store;
+
+import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.db.Pools;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Our own run guard, independent of Quartz: PostgreSQL session advisory locks in the store, each
+ * held on a connection of its own for as long as the run lasts.
+ *
+ * <p>Why not only {@code @DisallowConcurrentExecution}: Quartz declares a node dead when it misses
+ * check-ins, and recovers its jobs on a peer even if the "dead" node was merely paused or slow and
+ * is still running the audit. An advisory lock belongs to a live database session: a paused node
+ * keeps it (so the peer waits), a killed node's session ends and the lock is released at once.
+ *
+ * <ul>
+ *   <li>audit lease: one holder per audit id across the cluster ({@link #tryAudit});
+ *   <li>target slots: at most K holders per target database ({@link #acquireSlot}), so a burst of
+ *       schedules cannot overload an application database.
+ * </ul>
+ *
+ * Keys are (class, hashtext(name)) pairs; two audit ids with the same 32-bit hash would only be
+ * serialised, never run twice.
+ */
+public final class Leases {
+  private static final int AUDIT_CLASS = 0x1A7E_0001;
+  private static final int SLOT_CLASS = 0x1A7E_0002;
+
+  private final DatabaseConfig store;
+
+  public Leases(DatabaseConfig store) {
+    this.store = store;
+  }
+
+  /** The exclusive right to run one audit. Closing it releases the lock and the connection. */
+  public final class Lease implements AutoCloseable {
+    private final Connection connection;
+
+    private Lease(Connection connection) {
+      this.connection = connection;
+    }
+
+    /**
+     * Waits for one of the {@code slots} run slots of {@code target}, polling until {@code
+     * cancelled} says stop. Held until this lease is closed.
+     *
+     * @return false when cancelled before a slot was free
+     */
+    public boolean acquireSlot(String target, int slots, BooleanSupplier cancelled)
+        throws SQLException, InterruptedException {
+      Duration pause = Duration.ofMillis(100);
+      while (!cancelled.getAsBoolean()) {
+        for (int slot = 0; slot < slots; slot++) {
+          if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
+            return true;
+          }
+        }
+        Thread.sleep(pause.toMillis());
+        pause =
+            pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0
+                ? Duration.ofSeconds(2)
+                : pause.multipliedBy(2);
+      }
+      return false;
+    }
+
+    @Override
+    public void close() {
+      try {
+        // Closing the session releases every advisory lock it holds.
+        connection.close();
+      } catch (SQLException ignored) {
+        // the session is gone, and its locks with it
+      }
+    }
+  }
+
+  /** The audit's lease, or empty when another live session holds it (the audit is running). */
+  public Optional<Lease> tryAudit(String auditId) throws SQLException {
+    Connection connection = Pools.connect(store);
+    try {
+      if (tryLock(connection, AUDIT_CLASS, auditId)) {
+        return Optional.of(new Lease(connection));
+      }
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+    connection.close();
+    return Optional.empty();
+  }
+
+  private static boolean tryLock(Connection connection, int lockClass, String name)
+      throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+      statement.setInt(1, lockClass);
+      statement.setString(2, name);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getBoolean(1);
+      }
+    }
+  }
+}
