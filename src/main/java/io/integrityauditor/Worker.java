@@ -129,7 +129,10 @@ public final class Worker implements AutoCloseable {
               if (!audits.trigger(id)) {
                 return HttpResponse.error(404, "no scheduled audit with id " + id);
               }
-              return HttpResponse.data(202, Map.of("audit", id, "triggered", true));
+              Map<String, Object> accepted = new LinkedHashMap<>();
+              accepted.put("audit", id);
+              accepted.put("triggered", true);
+              return HttpResponse.data(202, accepted);
             })
         .post("/api/reload", request -> HttpResponse.ok(reportOf(audits.reload())));
   }

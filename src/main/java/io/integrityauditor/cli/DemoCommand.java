@@ -113,6 +113,7 @@ final class DemoCommand implements Callable<Integer> {
         return ExitCodes.CLEAN;
       }
       Worker worker = Worker.start(config, Clock.systemUTC());
+      ServeCommand.onHangup(worker::reload);
       String base = "http://localhost:" + worker.httpPort().orElse(0);
       out.printf(
           "%nServing: every audit now runs every %s on the Quartz scheduler (node '%s').%n"

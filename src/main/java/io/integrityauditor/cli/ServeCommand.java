@@ -5,6 +5,9 @@ import io.integrityauditor.config.WorkerConfig;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
@@ -18,16 +21,30 @@ import sun.misc.Signal;
       "SIGHUP reloads the audit files; SIGTERM/SIGINT stop gracefully."
     })
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
   @Mixin ConfigOption config;
 
   @Override
   public Integer call() throws Exception {
     WorkerConfig workerConfig = config.load();
+    // Installed before start-up so that an early SIGHUP is not the JVM's default (exit).
+    AtomicReference<Worker> started = new AtomicReference<>();
+    onHangup(
+        () -> {
+          Worker worker = started.get();
+          if (worker == null) {
+            LOG.warn("SIGHUP during start-up ignored: the audit files are being loaded now");
+          } else {
+            worker.reload();
+          }
+        });
     Worker worker = Worker.start(workerConfig, Clock.systemUTC());
+    started.set(worker);
     return runUntilStopped(worker);
   }
 
-  /** Reloads on SIGHUP; stops gracefully on SIGTERM/SIGINT (shutdown hook). */
+  /** Stops gracefully on SIGTERM/SIGINT (shutdown hook) and returns when stopped. */
   static int runUntilStopped(Worker worker) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
@@ -38,12 +55,19 @@ final class ServeCommand implements Callable<Integer> {
             },
             "graceful-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      Signal.handle(new Signal("HUP"), signal -> worker.reload());
-    } catch (IllegalArgumentException e) {
-      // no SIGHUP on this platform (Windows): reload over HTTP instead
-    }
+    LOG.info(
+        "node {} serving; SIGHUP reloads the audit files, SIGTERM stops",
+        worker.auditor().config().nodeId());
     stopped.await();
     return ExitCodes.CLEAN;
+  }
+
+  static void onHangup(Runnable action) {
+    try {
+      Signal.handle(new Signal("HUP"), signal -> action.run());
+    } catch (IllegalArgumentException e) {
+      // Windows has no SIGHUP; under nohup the signal is ignored and cannot be handled
+      LOG.warn("SIGHUP cannot be handled here ({}); reload with POST /api/reload", e.getMessage());
+    }
   }
 }

@@ -122,6 +122,19 @@ public final class ScheduledAudits implements AutoCloseable {
 
   /** Re-reads the audit files and the targets' catalogs and reconciles the Quartz jobs. */
   public synchronized ReloadReport reload() {
+    // Quartz proxies JDBC connections through the thread's context class loader, which is null
+    // on the JVM's signal-handler thread (SIGHUP): give it ours.
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(ScheduledAudits.class.getClassLoader());
+    try {
+      return reloadNow();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  private ReloadReport reloadNow() {
     WorkerConfig config = auditor.config();
     List<java.nio.file.Path> files = WorkerConfigLoader.expandAuditFiles(config);
     AuditSet set = new AuditFileLoader(config.targets().keySet()).load(files);

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.integrityauditor.Json;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,10 +31,7 @@ class CheckCommandTest {
         """);
   }
 
-  /** Exit code, stdout, stderr. */
-  record Outcome(int code, String out, String err) {}
-
-  private Outcome check(String audits, String... args) {
+  private CliRunner.Outcome check(String audits, String... args) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", audits);
     Path config = workspace.config(db, null);
@@ -49,21 +43,8 @@ class CheckCommandTest {
     return execute(full);
   }
 
-  static Outcome execute(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Outcome(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRunner.Outcome execute(String... args) {
+    return CliRunner.execute(args);
   }
 
   private static final String CLEAN =
@@ -87,14 +68,14 @@ class CheckCommandTest {
 
   @Test
   void exits_0_when_every_audit_is_clean() {
-    Outcome outcome = check(CLEAN);
+    CliRunner.Outcome outcome = check(CLEAN);
     assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
     assertThat(outcome.out()).contains("clean").contains("1 audits: 1 clean");
   }
 
   @Test
   void exits_1_on_violations_and_prints_the_json_contract() throws Exception {
-    Outcome outcome = check(DIRTY_WARN, "--format", "json");
+    CliRunner.Outcome outcome = check(DIRTY_WARN, "--format", "json");
     assertThat(outcome.code()).isEqualTo(ExitCodes.VIOLATIONS);
     JsonNode item = Json.MAPPER.readTree(outcome.out()).get("data").get(0);
     assertThat(item.get("id").asText()).isEqualTo("dirty");
@@ -112,7 +93,7 @@ class CheckCommandTest {
 
   @Test
   void exits_2_on_a_configuration_error_and_runs_nothing() {
-    Outcome outcome =
+    CliRunner.Outcome outcome =
         check(
             """
             audits:
@@ -132,7 +113,7 @@ class CheckCommandTest {
 
   @Test
   void exits_2_for_an_unknown_audit_id() {
-    Outcome outcome = check(CLEAN, "--audit", "clen");
+    CliRunner.Outcome outcome = check(CLEAN, "--audit", "clen");
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err()).contains("no audit has id 'clen' (did you mean clean?)");
   }
@@ -151,7 +132,7 @@ class CheckCommandTest {
             "targets:\n  app:\n    url: jdbc:postgresql://localhost:"
                 + closedPort
                 + "/nope\n    user: postgres\n    connect_timeout: 1s\n");
-    Outcome outcome = execute("check", "--config", config.toString(), "--format", "json");
+    CliRunner.Outcome outcome = execute("check", "--config", config.toString(), "--format", "json");
     assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
     JsonNode item = Json.MAPPER.readTree(outcome.out()).get("data").get(0);
     assertThat(item.get("status").asText()).isEqualTo("error");
@@ -161,14 +142,14 @@ class CheckCommandTest {
 
   @Test
   void a_missing_config_file_is_a_configuration_error() {
-    Outcome outcome = execute("check", "--config", dir.resolve("nope.yaml").toString());
+    CliRunner.Outcome outcome = execute("check", "--config", dir.resolve("nope.yaml").toString());
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err()).contains("nope.yaml: file does not exist");
   }
 
   @Test
   void help_lists_the_subcommands() {
-    Outcome outcome = execute("--help");
+    CliRunner.Outcome outcome = execute("--help");
     assertThat(outcome.code()).isZero();
     assertThat(outcome.out()).contains("demo").contains("check").contains("validate");
   }

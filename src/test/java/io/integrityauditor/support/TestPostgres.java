@@ -81,6 +81,26 @@ public final class TestPostgres {
       }
     }
 
+    /** Every row as column → value, in column order. */
+    public java.util.List<java.util.Map<String, Object>> query(String sql) {
+      try (Connection connection = dataSource().getConnection();
+          Statement statement = connection.createStatement();
+          var rows = statement.executeQuery(sql)) {
+        java.util.List<java.util.Map<String, Object>> result = new java.util.ArrayList<>();
+        var meta = rows.getMetaData();
+        while (rows.next()) {
+          java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+          for (int i = 1; i <= meta.getColumnCount(); i++) {
+            row.put(meta.getColumnLabel(i), rows.getObject(i));
+          }
+          result.add(row);
+        }
+        return result;
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+
     public long queryLong(String sql) {
       try (Connection connection = dataSource().getConnection();
           Statement statement = connection.createStatement();

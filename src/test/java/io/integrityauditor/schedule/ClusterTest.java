@@ -1,0 +1,370 @@
+package io.integrityauditor.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.ChildNode;
+import io.integrityauditor.support.Eventually;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduling guarantees, each proven on a real cluster: 2-3 {@code serve} processes against one
+ * embedded PostgreSQL, asserted on the store. Waits poll with deadlines; no sleep is an assertion.
+ */
+class ClusterTest {
+  @TempDir Path dir;
+
+  TestPostgres.Database target;
+  TestPostgres.Database store;
+  final List<ChildNode> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void databases() {
+    target = TestPostgres.newDatabase("cluster_target");
+    store = TestPostgres.newDatabase("cluster_store");
+    target.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent SELECT generate_series(1, 10);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO child SELECT i, i FROM generate_series(1, 9) i;
+        INSERT INTO child VALUES (10, 99);                      -- one orphan
+        -- child rows that take a while to read: 10 rows x N/10 seconds
+        CREATE VIEW child_1s AS SELECT c.* FROM child c WHERE pg_sleep(0.1 + 0 * c.id) IS NOT NULL;
+        CREATE VIEW child_2s AS SELECT c.* FROM child c WHERE pg_sleep(0.2 + 0 * c.id) IS NOT NULL;
+        CREATE VIEW child_5s AS SELECT c.* FROM child c WHERE pg_sleep(0.5 + 0 * c.id) IS NOT NULL;
+        CREATE VIEW child_8s AS SELECT c.* FROM child c WHERE pg_sleep(0.8 + 0 * c.id) IS NOT NULL;
+        CREATE VIEW child_30s AS SELECT c.* FROM child c WHERE pg_sleep(3 + 0 * c.id) IS NOT NULL;
+        """);
+  }
+
+  @AfterEach
+  void stopNodes() throws InterruptedException {
+    for (ChildNode node : nodes) {
+      node.close();
+    }
+  }
+
+  /** Worker config for one node, plus the shared audit file. */
+  private Path config(String nodeId, int maxConcurrent, String scheduler, String audits) {
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/cluster.yaml", audits);
+    return workspace.write(
+        nodeId + ".yaml",
+        """
+        node_id: %s
+        store:
+          url: %s
+          user: postgres
+        targets:
+          app:
+            url: %s
+            user: postgres
+            max_concurrent_audits: %d
+        audits:
+          - audits/*.yaml
+        scheduler:
+          threads: 4
+          checkin_interval: 1s
+          misfire_threshold: 1s
+        %s
+        http:
+          enabled: false
+        """
+            .formatted(
+                nodeId,
+                store.url(),
+                target.url(),
+                maxConcurrent,
+                scheduler.indent(2).stripTrailing()));
+  }
+
+  private ChildNode start(String nodeId, Path config) throws Exception {
+    ChildNode node = ChildNode.serve(nodeId, config, dir);
+    nodes.add(node);
+    return node;
+  }
+
+  private static String audit(String id, String child, String schedule) {
+    return """
+          - id: %s
+            kind: orphan
+            child: %s.parent_id
+            parent: parent.id
+            schedule: "%s"
+        """
+        .formatted(id, child, schedule);
+  }
+
+  private List<Map<String, Object>> runs(String where) {
+    return store.query(
+        "SELECT id, audit_id, node_id, status, error_class, scheduled_fire_time, started_at,"
+            + " finished_at, violations FROM integrity_auditor.audit_run WHERE "
+            + where
+            + " ORDER BY scheduled_fire_time, id");
+  }
+
+  /** Runs matching {@code where}; 0 while the nodes have not created the store schema yet. */
+  private long count(String where) {
+    try {
+      return store.queryLong("SELECT count(*) FROM integrity_auditor.audit_run WHERE " + where);
+    } catch (IllegalStateException notMigratedYet) {
+      return 0;
+    }
+  }
+
+  private static Instant instant(Object timestamp) {
+    return ((Timestamp) timestamp).toInstant();
+  }
+
+  /** Highest number of runs whose [started_at, finished_at] intervals overlap at one moment. */
+  static int maxOverlap(List<Map<String, Object>> runs) {
+    List<long[]> events = new ArrayList<>();
+    for (Map<String, Object> run : runs) {
+      if (run.get("finished_at") != null) {
+        events.add(new long[] {instant(run.get("started_at")).toEpochMilli(), 1});
+        events.add(new long[] {instant(run.get("finished_at")).toEpochMilli(), -1});
+      }
+    }
+    events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+    int current = 0;
+    int max = 0;
+    for (long[] event : events) {
+      current += (int) event[1];
+      max = Math.max(max, current);
+    }
+    return max;
+  }
+
+  @Test
+  void three_nodes_started_together_on_an_empty_store_run_each_fire_time_once() throws Exception {
+    String audits =
+        "audits:\n"
+            + audit("a", "child", "* * * * * ?")
+            + audit("b", "child", "* * * * * ?")
+            + audit("c", "child", "* * * * * ?");
+    List<Path> configs =
+        List.of(
+            config("n1", 4, "", audits), config("n2", 4, "", audits), config("n3", 4, "", audits));
+    for (int i = 0; i < 3; i++) {
+      start("n" + (i + 1), configs.get(i));
+    }
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "three nodes checked in to the cluster",
+        () -> {
+          try {
+            return store.queryLong(
+                    "SELECT count(*) FROM integrity_auditor.qrtz_scheduler_state WHERE instance_name"
+                        + " IN ('n1', 'n2', 'n3')")
+                == 3;
+          } catch (IllegalStateException notMigratedYet) {
+            return false;
+          }
+        });
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "each audit ran at least 8 times",
+        () ->
+            store.queryLong(
+                    "SELECT coalesce(min(n), 0) FROM (SELECT count(*) n FROM"
+                        + " integrity_auditor.audit_run GROUP BY audit_id) t WHERE"
+                        + " (SELECT count(DISTINCT audit_id) FROM integrity_auditor.audit_run) = 3")
+                >= 8);
+    for (ChildNode node : nodes) {
+      node.terminate(Duration.ofSeconds(30));
+      assertThat(node.log()).contains("scheduling 3 audits").doesNotContain("Exception");
+    }
+    assertThat(
+            store.query(
+                "SELECT audit_id, scheduled_fire_time, count(*) FROM integrity_auditor.audit_run"
+                    + " GROUP BY 1, 2 HAVING count(*) > 1"))
+        .as("runs of the same audit and fire time")
+        .isEmpty();
+    for (String audit : List.of("a", "b", "c")) {
+      assertThat(maxOverlap(runs("audit_id = '" + audit + "'")))
+          .as("overlap of " + audit)
+          .isEqualTo(1);
+    }
+    assertThat(count("status = 'running'")).isZero();
+    assertThat(count("status = 'violations' AND violations = 1")).isEqualTo(count("true"));
+  }
+
+  @Test
+  void a_run_of_a_killed_node_is_marked_interrupted_and_recovered_by_a_peer() throws Exception {
+    String audits = "audits:\n" + audit("slow", "child_5s", "@every 1h");
+    ChildNode n1 = start("n1", config("n1", 4, "", audits));
+    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    Eventually.within(
+        Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
+    Map<String, Object> lost = runs("status = 'running'").get(0);
+    ChildNode victim = lost.get("node_id").equals("n1") ? n1 : n2;
+    ChildNode survivor = victim == n1 ? n2 : n1;
+    Instant killedAt = Instant.now();
+    victim.kill();
+
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "a peer completed the lost fire time",
+        () -> count("status = 'violations'") == 1);
+    Map<String, Object> recovered = runs("status = 'violations'").get(0);
+    Map<String, Object> interrupted = runs("id = " + lost.get("id")).get(0);
+    assertThat(interrupted.get("status")).isEqualTo("interrupted");
+    assertThat(interrupted.get("error_class")).isEqualTo("node_lost");
+    assertThat(recovered.get("node_id")).isEqualTo(survivor.name());
+    assertThat(recovered.get("scheduled_fire_time")).isEqualTo(lost.get("scheduled_fire_time"));
+    Duration recoveryDelay = Duration.between(killedAt, instant(recovered.get("started_at")));
+    // Quartz declares a node dead after max(check-in interval, time since its last check-in)
+    // plus a fixed 7.5 s; the recovered run starts right after.
+    assertThat(recoveryDelay).isLessThan(Duration.ofSeconds(20));
+    System.out.println("recovery started " + recoveryDelay.toMillis() + " ms after SIGKILL");
+    assertThat(count("true")).isEqualTo(2);
+  }
+
+  @Test
+  void a_paused_node_wrongly_declared_dead_never_runs_alongside_its_peer() throws Exception {
+    String audits = "audits:\n" + audit("slow", "child_8s", "@every 1h");
+    ChildNode n1 = start("n1", config("n1", 4, "", audits));
+    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    Eventually.within(
+        Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
+    Map<String, Object> first = runs("status = 'running'").get(0);
+    ChildNode paused = first.get("node_id").equals("n1") ? n1 : n2;
+    ChildNode peer = paused == n1 ? n2 : n1;
+    paused.pause();
+    try {
+      // The peer declares the paused node dead and recovers its job, but the paused node's
+      // database session still holds the audit's lease: the peer must not run it.
+      Eventually.within(
+          Duration.ofSeconds(40),
+          "the peer tried to recover the audit",
+          () -> peer.log().contains("recovering the run"));
+      Eventually.within(
+          Duration.ofSeconds(10),
+          "the peer refused to run it",
+          () -> peer.log().contains("is running elsewhere"));
+      assertThat(count("status <> 'running'")).isZero();
+      assertThat(count("node_id = '" + peer.name() + "'")).isZero();
+    } finally {
+      paused.resume();
+    }
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "the paused node finished its run",
+        () -> count("status = 'running'") == 0);
+    List<Map<String, Object>> all = runs("true");
+    assertThat(all).hasSize(1);
+    assertThat(all.get(0).get("status")).isEqualTo("violations");
+    assertThat(all.get(0).get("node_id")).isEqualTo(paused.name());
+  }
+
+  @Test
+  void after_downtime_an_audit_runs_once_not_once_per_missed_fire_time() throws Exception {
+    String audits =
+        "audits:\n"
+            + audit("interval", "child", "@every 3s")
+            + audit("cron", "child", "*/3 * * * * ?");
+    Path config = config("n1", 4, "", audits);
+    ChildNode first = start("n1", config);
+    Eventually.within(Duration.ofSeconds(60), "both audits ran", () -> count("true") >= 4);
+    first.terminate(Duration.ofSeconds(30));
+    Instant stoppedAt = Instant.now();
+    Eventually.pause(12_000); // four fire times of each audit pass while the cluster is down
+    Instant restartedAt = Instant.now();
+    start("n1b", config("n1b", 4, "", audits));
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "both audits ran again after the restart",
+        () ->
+            count("started_at > '" + restartedAt + "' AND audit_id = 'interval'") >= 1
+                && count("started_at > '" + restartedAt + "' AND audit_id = 'cron'") >= 1);
+    Instant firstRerun =
+        instant(
+            runs("started_at > '" + restartedAt + "' AND audit_id = 'interval'")
+                .get(0)
+                .get("scheduled_fire_time"));
+    Eventually.pause(1_500);
+    nodes.get(1).terminate(Duration.ofSeconds(30));
+
+    // No missed fire time was replayed: nothing is scheduled inside the downtime ...
+    assertThat(
+            count(
+                "scheduled_fire_time > '"
+                    + stoppedAt.plusSeconds(1)
+                    + "' AND scheduled_fire_time < '"
+                    + restartedAt
+                    + "'"))
+        .isZero();
+    // ... and the interval audit caught up with exactly one run (the next is 3 s later).
+    assertThat(
+            count(
+                "audit_id = 'interval' AND scheduled_fire_time >= '"
+                    + restartedAt
+                    + "' AND scheduled_fire_time < '"
+                    + firstRerun.plusMillis(1500)
+                    + "'"))
+        .isEqualTo(1);
+    // The cron audit: one catch-up run, plus at most the regular fire that may fall right after.
+    assertThat(
+            count(
+                "audit_id = 'cron' AND scheduled_fire_time >= '"
+                    + restartedAt
+                    + "' AND scheduled_fire_time < '"
+                    + firstRerun.plusMillis(1500)
+                    + "'"))
+        .isBetween(1L, 2L);
+  }
+
+  @Test
+  void at_most_k_audits_run_at_once_per_target_across_the_cluster() throws Exception {
+    StringBuilder audits = new StringBuilder("audits:\n");
+    for (int i = 1; i <= 6; i++) {
+      audits.append(audit("burst" + i, "child_2s", "0/20 * * * * ?"));
+    }
+    start("n1", config("n1", 2, "", audits.toString()));
+    start("n2", config("n2", 2, "", audits.toString()));
+    Eventually.within(
+        Duration.ofSeconds(90),
+        "one burst of six audits completed",
+        () -> count("status = 'violations'") >= 6);
+    for (ChildNode node : nodes) {
+      node.terminate(Duration.ofSeconds(30));
+    }
+    List<Map<String, Object>> all = runs("status = 'violations'");
+    assertThat(maxOverlap(all)).as("audits running at once on the target").isEqualTo(2);
+  }
+
+  @Test
+  void sigterm_lets_short_runs_finish_then_cancels_long_ones_and_records_them_interrupted()
+      throws Exception {
+    String audits =
+        "audits:\n"
+            + audit("quick", "child_2s", "@every 1h")
+            + audit("long", "child_30s", "@every 1h");
+    ChildNode node = start("n1", config("n1", 4, "shutdown_grace: 4s", audits));
+    Eventually.within(
+        Duration.ofSeconds(60), "both audits started", () -> count("status = 'running'") == 2);
+    Duration exit = node.terminate(Duration.ofSeconds(30));
+    assertThat(exit).isLessThan(Duration.ofSeconds(20));
+    assertThat(runs("audit_id = 'quick'").get(0).get("status")).isEqualTo("violations");
+    Map<String, Object> cancelled = runs("audit_id = 'long'").get(0);
+    assertThat(cancelled.get("status")).isEqualTo("interrupted");
+    assertThat(cancelled.get("error_class")).isEqualTo("interrupted");
+    assertThat(
+            target.queryLong(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE"
+                    + " 'integrity-auditor:%' AND state = 'active'"))
+        .isZero();
+  }
+}

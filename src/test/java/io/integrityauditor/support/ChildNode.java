@@ -1,0 +1,100 @@
+package io.integrityauditor.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code serve} node in a child JVM (Quartz allows one scheduler of a name per JVM, and a cluster
+ * test needs real processes to kill). Output goes to {@code <dir>/<name>.log}.
+ */
+public final class ChildNode implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private ChildNode(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  public static ChildNode serve(String name, Path config, Path dir) throws IOException {
+    Path log = dir.resolve(name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx256m");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.integrityauditor.cli.Main");
+    command.add("serve");
+    command.add("--config");
+    command.add(config.toString());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("INTEGRITY_AUDITOR_LOG_LEVEL", "INFO");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    return new ChildNode(name, builder.start(), log);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public String log() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no cleanup — as if the machine died. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the graceful stop. Returns how long the process took to exit. */
+  public Duration terminate(Duration wait) throws InterruptedException {
+    long start = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " did not exit within " + wait + " after SIGTERM:\n" + log());
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** SIGSTOP / SIGCONT: a node that is alive but frozen (GC pause, VM steal, debugger). */
+  public void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  public void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", signal, String.valueOf(pid())).inheritIO().start().waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
