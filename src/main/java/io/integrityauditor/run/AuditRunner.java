@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditQuery;
 import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.db.Pools;
 import java.sql.Connection;
 import java.time.Clock;
@@ -31,17 +32,62 @@ public final class AuditRunner {
 
   private final Clock clock;
   private final Cancellation cancellation;
+  private final RetryPolicy retry;
 
-  public AuditRunner(Clock clock, Cancellation cancellation) {
+  public AuditRunner(Clock clock, Cancellation cancellation, RetryPolicy retry) {
     this.clock = clock;
     this.cancellation = cancellation;
+    this.retry = retry;
   }
 
+  /**
+   * Runs the audit, retrying transient failures (lost connection, replica conflict) per the retry
+   * policy. A run still failing after the last attempt is an error marked inconclusive.
+   */
   public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+    for (int attempt = 1; ; attempt++) {
+      Attempt outcome = attempt(audit, query, target);
+      AuditResult result = outcome.result();
+      if (result.status().completed() || !outcome.retryable() || cancellation.isCancelled()) {
+        return result;
+      }
+      if (attempt >= retry.attempts()) {
+        RunError error = result.error().orElseThrow();
+        return AuditResult.failed(
+            audit,
+            result.status(),
+            new RunError(
+                error.errorClass(),
+                "inconclusive after "
+                    + attempt
+                    + " attempt"
+                    + (attempt == 1 ? "" : "s")
+                    + ": "
+                    + error.message()),
+            result.startedAt(),
+            result.duration());
+      }
+      Duration pause = retry.backoffBefore(attempt + 1);
+      LOG.warn(
+          "audit {} attempt {} failed ({}); retrying in {} ms",
+          audit.id(),
+          attempt,
+          result.error().orElseThrow().errorClass(),
+          pause.toMillis());
+      if (!cancellation.pause(pause)) {
+        return result;
+      }
+    }
+  }
+
+  /** One attempt, and whether its failure is worth retrying. */
+  private record Attempt(AuditResult result, boolean retryable) {}
+
+  private Attempt attempt(Audit audit, AuditQuery query, DataSource target) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     if (cancellation.isCancelled()) {
-      return interrupted(audit, started);
+      return new Attempt(interrupted(audit, started), false);
     }
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
@@ -56,7 +102,7 @@ public final class AuditRunner {
             measurement.violations(),
             measurement.rowsChecked(),
             took.toMillis());
-        return AuditResult.completed(audit, measurement, started, took);
+        return new Attempt(AuditResult.completed(audit, measurement, started, took), false);
       } catch (RuntimeException e) {
         rollbackQuietly(connection);
         throw e;
@@ -73,7 +119,9 @@ public final class AuditRunner {
           audit.target(),
           classified.status().label(),
           classified.error().message());
-      return AuditResult.failed(audit, classified.status(), classified.error(), started, took);
+      return new Attempt(
+          AuditResult.failed(audit, classified.status(), classified.error(), started, took),
+          classified.retryable());
     }
   }
 
