@@ -4,6 +4,8 @@ import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -47,6 +49,10 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.CLEAN;
       }
       Auditor.Binding binding = auditor.bind(audits);
+      List<ConfigProblem> warnings =
+          binding.bound().stream().flatMap(b -> b.warnings().stream()).toList();
+      // Warnings first: they stay relevant while the problems get fixed.
+      warnings.forEach(w -> out.println(Redactor.redact(w.formatWarning())));
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
@@ -58,8 +64,13 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.COULD_NOT_RUN;
       }
       out.printf(
-          "%d audits in %d files are valid against %d target(s)%n",
-          audits.size(), workerConfig.auditFiles().size(), binding.catalogs().size());
+          "%d audits in %d files are valid against %d target(s)%s%n",
+          audits.size(),
+          workerConfig.auditFiles().size(),
+          binding.catalogs().size(),
+          warnings.isEmpty()
+              ? ""
+              : " (" + warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s") + ")");
       return ExitCodes.CLEAN;
     }
   }
