@@ -19,6 +19,7 @@ public final class AuditKinds {
     PARSERS.put(AcceptedValuesSpec.KIND, AcceptedValuesSpec::parse);
     PARSERS.put(RequiredWhenSpec.KIND, RequiredWhenSpec::parse);
     PARSERS.put(PolymorphicSpec.KIND, PolymorphicSpec::parse);
+    PARSERS.put(SchemaSpec.KIND, SchemaSpec::parse);
   }
 
   private AuditKinds() {}
