@@ -20,6 +20,7 @@ public final class AuditKinds {
     PARSERS.put(RequiredWhenSpec.KIND, RequiredWhenSpec::parse);
     PARSERS.put(PolymorphicSpec.KIND, PolymorphicSpec::parse);
     PARSERS.put(SchemaSpec.KIND, SchemaSpec::parse);
+    PARSERS.put(SqlSpec.KIND, SqlSpec::parse);
   }
 
   private AuditKinds() {}

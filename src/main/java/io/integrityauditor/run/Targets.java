@@ -84,10 +84,22 @@ public final class Targets implements AutoCloseable {
             return columns;
           }
         } finally {
-          connection.rollback();
+          rollbackQuietly(connection);
         }
       }
     };
+  }
+
+  /**
+   * A failed describe may leave the connection broken (HikariCP evicts it on some SQLSTATEs, e.g.
+   * 0A000): the original error is the one worth reporting, not the failed rollback.
+   */
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // the pool discards a broken connection
+    }
   }
 
   @Override

@@ -164,8 +164,9 @@ class AuditValidationTest {
         .containsExactly(
             file() + ":2: audit 'a': key 'parent': is required: give table and columns",
             file()
-                + ":6: audit 'b': key 'kind': must be one of orphan, found 'orphans' (did you mean"
-                + " orphan?)");
+                + ":6: audit 'b': key 'kind': must be one of orphan, unique, consistent,"
+                + " accepted_values, required_when, polymorphic, schema, sql, found 'orphans' (did"
+                + " you mean orphan?)");
   }
 
   @Test
