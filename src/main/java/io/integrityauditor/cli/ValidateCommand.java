@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "Check the configuration and every audit file, and every table, column and type they name"
           + " against the targets' catalogs. Runs no audit query.",
+      "Warnings (e.g. a reference whose type differs from its key's) are printed and do not"
+          + " fail validation.",
       "Exit codes: 0 valid, 2 problems found, 3 a target could not be reached."
     })
 final class ValidateCommand implements Callable<Integer> {
