@@ -107,7 +107,7 @@ public final class Auditor implements AutoCloseable {
         unreachable.put(target, new RunError("connection", "target " + target + ": " + message));
       }
     }
-    AuditBinder.Result result = AuditBinder.bind(audits, catalogs);
+    AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
       RunError error = unreachable.get(audit.target());

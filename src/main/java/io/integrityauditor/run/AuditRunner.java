@@ -6,9 +6,14 @@ import io.integrityauditor.audit.Measurement;
 import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.db.Pools;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -127,6 +132,51 @@ public final class AuditRunner {
 
   private Measurement execute(Audit audit, AuditQuery query, Connection connection)
       throws java.sql.SQLException {
+    return query.execute(begin(audit, connection, false));
+  }
+
+  /** One statement of an audit and PostgreSQL's plan for it. */
+  public record Explained(String sql, List<String> plan) {}
+
+  /** The statements of an audit with their plans, or why they could not be explained. */
+  public record Explanation(List<Explained> statements, Optional<RunError> error) {}
+
+  /**
+   * Prints what the audit would run: its SQL (formatted, bind values inlined) and PostgreSQL's
+   * {@code EXPLAIN} of each statement, in the same READ ONLY transaction with the same timeouts as
+   * a run. {@code analyze} runs the statements ({@code EXPLAIN (ANALYZE, BUFFERS)}) — still
+   * read-only and rolled back.
+   */
+  public Explanation explain(Audit audit, AuditQuery query, DataSource target, boolean analyze) {
+    List<Explained> explained = new ArrayList<>();
+    try (Connection connection = target.getConnection()) {
+      try {
+        DSLContext context = begin(audit, connection, true);
+        for (String sql : query.sql(context)) {
+          List<String> plan = new ArrayList<>();
+          try (PreparedStatement statement =
+                  connection.prepareStatement(
+                      "EXPLAIN " + (analyze ? "(ANALYZE, BUFFERS) " : "") + sql);
+              ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+              plan.add(rows.getString(1));
+            }
+          }
+          explained.add(new Explained(sql, plan));
+        }
+        return new Explanation(explained, Optional.empty());
+      } finally {
+        rollbackQuietly(connection);
+      }
+    } catch (Exception e) {
+      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());
+      return new Explanation(explained, Optional.of(classified.error()));
+    }
+  }
+
+  /** Starts the audit's transaction: READ ONLY, its timeouts and application name. */
+  private DSLContext begin(Audit audit, Connection connection, boolean formatted)
+      throws java.sql.SQLException {
     connection.setAutoCommit(false);
     DSLContext context = context(connection, audit.timeout().plus(CLIENT_GRACE));
     context.execute("SET TRANSACTION READ ONLY");
@@ -141,7 +191,9 @@ public final class AuditRunner {
                 audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"),
             setLocal("application_name", applicationName(audit)))
         .fetch();
-    return query.execute(context);
+    return formatted
+        ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
+        : context;
   }
 
   /** The result of a run stopped by shutdown before or while it ran. */
