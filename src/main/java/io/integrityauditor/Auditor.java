@@ -47,6 +47,10 @@ public final class Auditor implements AutoCloseable {
   private final Optional<RunStore> runs;
   private final Optional<Leases> leases;
   private final Cancellation cancellation = new Cancellation();
+
+  /** Audits this process is running now: its own sweeper must leave their runs alone. */
+  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final AuditRunner runner;
 
   private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
@@ -168,6 +172,7 @@ public final class Auditor implements AutoCloseable {
                   Duration.ZERO))
           : Optional.empty();
     }
+    inFlight.add(audit.id());
     try (Leases.Lease held = lease.get()) {
       int abandoned =
           runs.get()
@@ -185,18 +190,78 @@ public final class Auditor implements AutoCloseable {
           held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
               ? execute(bound)
               : runner.interrupted(audit, clock.instant());
-      runs.get().finish(runId.get(), result);
+      finishDurably(runId.get(), result);
       return Optional.of(result);
     } catch (SQLException e) {
       throw new StoreException("lost the store while running audit " + audit.id(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while waiting for a slot of " + audit.target(), e);
+    } finally {
+      inFlight.remove(audit.id());
     }
+  }
+
+  /**
+   * Records a result even if the store is briefly unavailable (restart, failover): the write is
+   * retried with backoff until it succeeds, so a result measured during an outage is not lost. Only
+   * a shutdown during the outage gives up (the run then stays 'running' and is marked interrupted
+   * later, never clean).
+   */
+  private void finishDurably(long runId, AuditResult result) {
+    Duration pause = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        runs.orElseThrow().finish(runId, result);
+        return;
+      } catch (StoreException e) {
+        if (!isOutage(e)) {
+          throw e; // a real conflict or bug, not the store being away: retrying cannot help
+        }
+        if (cancellation.isCancelled()) {
+          LOG.error(
+              "run {} of {}: the store is unavailable during shutdown; result not recorded",
+              runId,
+              result.audit().id());
+          throw e;
+        }
+        LOG.warn(
+            "cannot record run {} of {} yet ({}); retrying in {} s",
+            runId,
+            result.audit().id(),
+            Redactor.redact(
+                String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage())),
+            pause.toSeconds());
+        cancellation.pause(pause);
+        pause =
+            pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+                ? Duration.ofSeconds(30)
+                : pause.multipliedBy(2);
+      }
+    }
+  }
+
+  /** The store is unreachable (no connection, connection lost), as opposed to refusing a write. */
+  private static boolean isOutage(StoreException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        return state.startsWith("08") || state.startsWith("57P");
+      }
+    }
+    return false;
   }
 
   private AuditResult execute(BoundAudit bound) {
     return runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
+  }
+
+  /** Whether this process is running the audit right now. */
+  public boolean isRunning(String auditId) {
+    return inFlight.contains(auditId);
   }
 
   /** Stops everything in flight: queries are cancelled on the server, waiting runs give up. */

@@ -130,7 +130,8 @@ public final class Worker implements AutoCloseable {
         this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void probeTargets() {
+  /** Probes every target now for {@code integrity_audit_target_up} (also runs every 15 s). */
+  public void probeTargets() {
     for (String target : auditor.config().targets().keySet()) {
       boolean up;
       try (Connection connection = auditor.targets().dataSource(target).getConnection()) {

@@ -112,20 +112,23 @@ final class DemoCommand implements Callable<Integer> {
       if (once) {
         return ExitCodes.CLEAN;
       }
-      Worker worker = Worker.start(config, Clock.systemUTC());
-      ServeCommand.onHangup(worker::reload);
-      String base = "http://localhost:" + worker.httpPort().orElse(0);
-      out.printf(
-          "%nServing: every audit now runs every %s on the Quartz scheduler (node '%s').%n"
-              + "  metrics       %s/metrics%n"
-              + "  audits        %s/api/audits%n"
-              + "  health        %s/health/ready%n"
-              + "  trigger       curl -X POST -H \"Authorization: Bearer $(cat %s)\" %s/api/audits/servers.dock/trigger%n"
-              + "  same via CLI  java -jar target/integrity-auditor.jar trigger servers.dock --config %s%n"
-              + "Press Ctrl-C to stop.%n",
-          every, config.nodeId(), base, base, base, tokenFile, base, configFile);
-      out.flush();
-      return ServeCommand.runUntilStopped(worker);
+      return ServeCommand.serveUntilStopped(
+          () -> {
+            Worker worker = Worker.start(config, Clock.systemUTC());
+            String base = "http://localhost:" + worker.httpPort().orElse(0);
+            out.printf(
+                "%nServing: every audit now runs every %s on the Quartz scheduler (node '%s').%n"
+                    + "  metrics       %s/metrics%n"
+                    + "  alerts        %s/api/alerts%n"
+                    + "  health        %s/health/ready%n"
+                    + "  trigger       curl -X POST -H \"Authorization: Bearer $(cat %s)\""
+                    + " %s/api/audits/servers.dock/trigger%n"
+                    + "  on-call CLI   java -jar target/integrity-auditor.jar alerts --config %s%n"
+                    + "Press Ctrl-C to stop.%n",
+                every, config.nodeId(), base, base, base, tokenFile, base, configFile);
+            out.flush();
+            return worker;
+          });
     }
   }
 

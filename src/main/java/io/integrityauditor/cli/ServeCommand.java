@@ -5,6 +5,7 @@ import io.integrityauditor.config.WorkerConfig;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,40 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     WorkerConfig workerConfig = config.load();
-    // Installed before start-up so that an early SIGHUP is not the JVM's default (exit).
+    return serveUntilStopped(() -> Worker.start(workerConfig, Clock.systemUTC()));
+  }
+
+  /** Starts a worker. */
+  @FunctionalInterface
+  interface Starter {
+    Worker start() throws Exception;
+  }
+
+  /**
+   * Starts the worker and serves until SIGTERM/SIGINT. The shutdown hook and the SIGHUP handler are
+   * installed before start-up: a signal during start-up (audits may already be running) waits for
+   * the start to finish and then stops gracefully, instead of the JVM's abrupt default.
+   */
+  static int serveUntilStopped(Starter starter) throws Exception {
     AtomicReference<Worker> started = new AtomicReference<>();
+    CountDownLatch startFinished = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              try {
+                startFinished.await(2, TimeUnit.MINUTES);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              Worker worker = started.get();
+              if (worker != null) {
+                worker.close();
+              }
+              stopped.countDown();
+            },
+            "graceful-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     onHangup(
         () -> {
           Worker worker = started.get();
@@ -39,22 +72,16 @@ final class ServeCommand implements Callable<Integer> {
             worker.reload();
           }
         });
-    Worker worker = Worker.start(workerConfig, Clock.systemUTC());
-    started.set(worker);
-    return runUntilStopped(worker);
-  }
-
-  /** Stops gracefully on SIGTERM/SIGINT (shutdown hook) and returns when stopped. */
-  static int runUntilStopped(Worker worker) throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              worker.close();
-              stopped.countDown();
-            },
-            "graceful-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Worker worker;
+    try {
+      worker = starter.start();
+      started.set(worker);
+    } catch (Exception | Error e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      throw e;
+    } finally {
+      startFinished.countDown();
+    }
     LOG.info(
         "node {} serving; SIGHUP reloads the audit files, SIGTERM stops",
         worker.auditor().config().nodeId());

@@ -10,6 +10,7 @@ import io.integrityauditor.config.WorkerConfig;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,6 +56,18 @@ final class ValidateCommand implements Callable<Integer> {
           binding.bound().stream().flatMap(b -> b.warnings().stream()).toList();
       // Warnings first: they stay relevant while the problems get fixed.
       warnings.forEach(w -> out.println(Redactor.redact(w.formatWarning())));
+      int roleWarnings = 0;
+      for (String target : binding.catalogs().keySet()) {
+        try {
+          Optional<String> warning = auditor.targets().roleAccess(target).warning();
+          if (warning.isPresent()) {
+            out.println("warning: target " + target + ": " + warning.get());
+            roleWarnings++;
+          }
+        } catch (java.sql.SQLException e) {
+          out.println("warning: target " + target + ": cannot check the role's privileges");
+        }
+      }
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
@@ -70,9 +83,13 @@ final class ValidateCommand implements Callable<Integer> {
           audits.size(),
           workerConfig.auditFiles().size(),
           binding.catalogs().size(),
-          warnings.isEmpty()
+          warnings.size() + roleWarnings == 0
               ? ""
-              : " (" + warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s") + ")");
+              : " ("
+                  + (warnings.size() + roleWarnings)
+                  + " warning"
+                  + (warnings.size() + roleWarnings == 1 ? "" : "s")
+                  + ")");
       return ExitCodes.CLEAN;
     }
   }

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param measurement counts and samples; present exactly when the status is ok or violations
  * @param error why it did not complete; present exactly when it did not
  * @param startedAt when the query started
- * @param duration how long it took
+ * @param duration how long it took (the last attempt)
+ * @param attempts attempts it took: transient failures are retried within a run
  */
 public record AuditResult(
     Audit audit,
@@ -22,7 +23,8 @@ public record AuditResult(
     Optional<Measurement> measurement,
     Optional<RunError> error,
     Instant startedAt,
-    Duration duration) {
+    Duration duration,
+    int attempts) {
 
   public AuditResult {
     if (status.completed() != measurement.isPresent() || status.completed() == error.isPresent()) {
@@ -30,17 +32,22 @@ public record AuditResult(
     }
   }
 
+  /** The same result, reached on attempt {@code attempts}. */
+  public AuditResult afterAttempts(int attempts) {
+    return new AuditResult(audit, status, measurement, error, startedAt, duration, attempts);
+  }
+
   public static AuditResult completed(
       Audit audit, Measurement measurement, Instant startedAt, Duration duration) {
     RunStatus status = measurement.violations() > 0 ? RunStatus.VIOLATIONS : RunStatus.OK;
     return new AuditResult(
-        audit, status, Optional.of(measurement), Optional.empty(), startedAt, duration);
+        audit, status, Optional.of(measurement), Optional.empty(), startedAt, duration, 1);
   }
 
   public static AuditResult failed(
       Audit audit, RunStatus status, RunError error, Instant startedAt, Duration duration) {
     return new AuditResult(
-        audit, status, Optional.empty(), Optional.of(error), startedAt, duration);
+        audit, status, Optional.empty(), Optional.of(error), startedAt, duration, 1);
   }
 
   /** The audit's threshold is exceeded. Never true for a run that did not complete. */

@@ -54,23 +54,24 @@ public final class AuditRunner {
       Attempt outcome = attempt(audit, query, target);
       AuditResult result = outcome.result();
       if (result.status().completed() || !outcome.retryable() || cancellation.isCancelled()) {
-        return result;
+        return result.afterAttempts(attempt);
       }
       if (attempt >= retry.attempts()) {
         RunError error = result.error().orElseThrow();
         return AuditResult.failed(
-            audit,
-            result.status(),
-            new RunError(
-                error.errorClass(),
-                "inconclusive after "
-                    + attempt
-                    + " attempt"
-                    + (attempt == 1 ? "" : "s")
-                    + ": "
-                    + error.message()),
-            result.startedAt(),
-            result.duration());
+                audit,
+                result.status(),
+                new RunError(
+                    error.errorClass(),
+                    "inconclusive after "
+                        + attempt
+                        + " attempt"
+                        + (attempt == 1 ? "" : "s")
+                        + ": "
+                        + error.message()),
+                result.startedAt(),
+                result.duration())
+            .afterAttempts(attempt);
       }
       Duration pause = retry.backoffBefore(attempt + 1);
       LOG.warn(
@@ -80,7 +81,7 @@ public final class AuditRunner {
           result.error().orElseThrow().errorClass(),
           pause.toMillis());
       if (!cancellation.pause(pause)) {
-        return result;
+        return result.afterAttempts(attempt);
       }
     }
   }

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.audit.ResultDescriber;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
+import io.integrityauditor.catalog.RoleAccess;
 import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.db.Pools;
 import java.sql.Connection;
@@ -99,6 +100,22 @@ public final class Targets implements AutoCloseable {
       connection.rollback();
     } catch (SQLException ignored) {
       // the pool discards a broken connection
+    }
+  }
+
+  /** What the configured role could do on the target (read in a read-only transaction). */
+  public RoleAccess roleAccess(String target) throws SQLException {
+    try (Connection connection = dataSource(target).getConnection()) {
+      connection.setAutoCommit(false);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("SET TRANSACTION READ ONLY");
+        statement.execute("SET LOCAL statement_timeout = '30s'");
+      }
+      try {
+        return RoleAccess.read(connection);
+      } finally {
+        connection.rollback();
+      }
     }
   }
 

@@ -401,6 +401,9 @@ public final class ScheduledAudits implements AutoCloseable {
     RunStore runs = auditor.runs().orElseThrow();
     Leases leases = new Leases(auditor.config().store().orElseThrow());
     for (String auditId : runs.auditsWithUnfinishedRuns()) {
+      if (auditor.isRunning(auditId)) {
+        continue; // ours, in progress (perhaps waiting for the store to come back)
+      }
       Optional<Leases.Lease> lease = leases.tryAudit(auditId);
       if (lease.isPresent()) {
         try (Leases.Lease held = lease.get()) {

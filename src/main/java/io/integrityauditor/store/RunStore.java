@@ -88,12 +88,45 @@ public final class RunStore {
           configuration -> {
             DSLContext tx = configuration.dsl();
             RunStatus status = result.status();
+            // A run of ours that the store lost track of (our lease session died in a store
+            // outage and a sweeper marked it interrupted) is still ours to complete, unless a
+            // peer already re-ran that fire time (then the unique index keeps the peer's).
+            boolean reclaimed =
+                result.status().completed()
+                    && tx.update(AUDIT_RUN)
+                            .set(AUDIT_RUN.STATUS, "running")
+                            .set(AUDIT_RUN.FINISHED_AT, (Instant) null)
+                            .set(AUDIT_RUN.ERROR_CLASS, (String) null)
+                            .set(AUDIT_RUN.ERROR_MESSAGE, (String) null)
+                            .where(AUDIT_RUN.ID.eq(runId))
+                            .and(AUDIT_RUN.STATUS.eq(INTERRUPTED))
+                            .and(AUDIT_RUN.ERROR_CLASS.eq("node_lost"))
+                            .and(AUDIT_RUN.NODE_ID.eq(nodeId))
+                            .andNotExists(
+                                DSL.selectOne()
+                                    .from(AUDIT_RUN.as("peer"))
+                                    .where(AUDIT_RUN.as("peer").AUDIT_ID.eq(result.audit().id()))
+                                    .and(
+                                        AUDIT_RUN
+                                            .as("peer")
+                                            .SCHEDULED_FIRE_TIME
+                                            .eq(
+                                                DSL.select(AUDIT_RUN.SCHEDULED_FIRE_TIME)
+                                                    .from(AUDIT_RUN)
+                                                    .where(AUDIT_RUN.ID.eq(runId))))
+                                    .and(AUDIT_RUN.as("peer").STATUS.ne(INTERRUPTED)))
+                            .execute()
+                        == 1;
+            if (reclaimed) {
+              countRun(tx, result.audit().id(), INTERRUPTED, -1);
+            }
             int updated =
                 tx.update(AUDIT_RUN)
                     .set(AUDIT_RUN.STATUS, status.label())
                     .set(AUDIT_RUN.FINISHED_AT, clock.instant())
                     .set(AUDIT_RUN.STARTED_AT, result.startedAt())
                     .set(AUDIT_RUN.DURATION_MS, result.duration().toMillis())
+                    .set(AUDIT_RUN.ATTEMPTS, result.attempts())
                     .set(
                         AUDIT_RUN.VIOLATIONS,
                         result.measurement().map(m -> m.violations()).orElse(null))
@@ -322,6 +355,7 @@ public final class RunStore {
         run.getRowsChecked(),
         run.getThresholdBreached(),
         run.getDurationMs(),
+        run.getAttempts(),
         run.getMode(),
         run.getErrorClass(),
         run.getErrorMessage(),

@@ -20,6 +20,7 @@ public record RunView(
     Long rowsChecked,
     Boolean thresholdBreached,
     Long durationMs,
+    int attempts,
     String mode,
     String errorClass,
     String errorMessage,

@@ -2,7 +2,7 @@ package io.integrityauditor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.cli.CheckCommandTest.Outcome;
+import io.integrityauditor.cli.CliRunner.Outcome;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;

@@ -357,7 +357,9 @@ class ClusterTest {
         Duration.ofSeconds(60), "both audits started", () -> count("status = 'running'") == 2);
     Duration exit = node.terminate(Duration.ofSeconds(30));
     assertThat(exit).isLessThan(Duration.ofSeconds(20));
-    assertThat(runs("audit_id = 'quick'").get(0).get("status")).isEqualTo("violations");
+    assertThat(runs("audit_id = 'quick'").get(0).get("status"))
+        .as("the quick audit; node log:\n%s", node.log())
+        .isEqualTo("violations");
     Map<String, Object> cancelled = runs("audit_id = 'long'").get(0);
     assertThat(cancelled.get("status")).isEqualTo("interrupted");
     assertThat(cancelled.get("error_class")).isEqualTo("interrupted");
