@@ -341,10 +341,12 @@ public final class ScheduledAudits implements AutoCloseable {
         return;
       }
       AuditBinder.Result bound =
-          AuditBinder.bind(List.of(audit), Map.of(audit.target(), catalog.get()));
+          AuditBinder.bind(
+              List.of(audit), Map.of(audit.target(), catalog.get()), auditor.targets()::describer);
       if (bound.bound().isEmpty()) {
         String reason =
             bound.problems().stream().map(ConfigProblem::format).collect(Collectors.joining("; "));
+        LOG.warn("audit {} cannot run: {}", auditId, reason);
         auditor.recordFailure(audit, new RunError("config", reason), trigger, fireTime);
         return;
       }

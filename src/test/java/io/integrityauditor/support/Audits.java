@@ -21,11 +21,22 @@ public final class Audits {
   /** Results by audit id; configuration problems are thrown as {@link ConfigException}. */
   public static Map<String, AuditResult> run(
       Path directory, TestPostgres.Database target, TestPostgres.Database store, String auditYaml) {
+    return run(directory, target, store, auditYaml, "");
+  }
+
+  /** The same, with extra worker configuration (e.g. a {@code retry:} section). */
+  public static Map<String, AuditResult> run(
+      Path directory,
+      TestPostgres.Database target,
+      TestPostgres.Database store,
+      String auditYaml,
+      String extraConfig) {
     return withBinding(
         directory,
         target,
         store,
         auditYaml,
+        extraConfig,
         (auditor, binding, audits) -> {
           Map<String, AuditResult> results = new LinkedHashMap<>();
           for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
@@ -43,6 +54,7 @@ public final class Audits {
         target,
         null,
         auditYaml,
+        "",
         (auditor, binding, audits) ->
             binding.bound().stream()
                 .flatMap(b -> b.warnings().stream())
@@ -55,10 +67,11 @@ public final class Audits {
       TestPostgres.Database target,
       TestPostgres.Database store,
       String auditYaml,
+      String extraConfig,
       BindingAction<T> action) {
     Workspace workspace = new Workspace(directory);
     workspace.write("audits/test.yaml", auditYaml);
-    Path config = workspace.config(target, store);
+    Path config = workspace.config(target, store, extraConfig);
     try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
       AuditSet set = auditor.loadAudits();
       if (!set.problems().isEmpty()) {

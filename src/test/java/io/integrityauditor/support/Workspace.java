@@ -37,6 +37,11 @@ public final class Workspace {
 
   /** A config with one target named {@code app} and, when given, a store. */
   public Path config(TestPostgres.Database target, TestPostgres.Database store) {
+    return config(target, store, "");
+  }
+
+  /** The same, with extra top-level YAML (e.g. a {@code retry:} section). */
+  public Path config(TestPostgres.Database target, TestPostgres.Database store, String extra) {
     String storeSection =
         store == null ? "" : "store:\n  url: " + store.url() + "\n  user: postgres\n";
     return write(
@@ -45,7 +50,8 @@ public final class Workspace {
             + storeSection
             + "targets:\n  app:\n    url: "
             + target.url()
-            + "\n    user: postgres\naudits:\n  - audits/*.yaml\n");
+            + "\n    user: postgres\naudits:\n  - audits/*.yaml\n"
+            + extra);
   }
 
   public WorkerConfig load(Path config) {
