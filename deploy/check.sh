@@ -10,6 +10,34 @@ promtool check config prometheus/prometheus.yml
 promtool check rules prometheus/integrity-auditor.rules.yml
 promtool test rules prometheus/tests/*.test.yml
 
+# Every alert tells on-call what to do: summary, description, and a runbook_url whose anchor is a
+# section of docs/runbook.md; every alert has at least one test that expects it to fire.
+python3 - prometheus/integrity-auditor.rules.yml ../docs/runbook.md prometheus/tests <<'EOF'
+import glob, re, sys
+
+rules, runbook, tests = sys.argv[1:]
+headings = {re.sub(r"[^a-z0-9_-]", "", h.strip().lower().replace(" ", "-"))
+            for h in re.findall(r"^#+ (.*)$", open(runbook).read(), flags=re.M)}
+test_text = "".join(open(f).read() for f in glob.glob(f"{tests}/*.yml"))
+blocks = re.split(r"^\s*- alert: ", open(rules).read(), flags=re.M)[1:]
+problems = []
+for block in blocks:
+    name = block.split()[0]
+    for key in ("summary:", "description:", "runbook_url:", "for:"):
+        if key not in block:
+            problems.append(f"{name}: no {key[:-1]}")
+    m = re.search(r"runbook_url:\s*\S*docs/runbook\.md#(\S+)", block)
+    if not m or m.group(1) != name.lower() or m.group(1) not in headings:
+        problems.append(f"{name}: runbook_url must point at docs/runbook.md#{name.lower()}, a section of docs/runbook.md")
+    fire = re.search(rf"alertname: {name}\n\s*exp_alerts:\n\s*- exp_labels:", test_text)
+    no_fire = re.search(rf"alertname: {name}\n\s*exp_alerts: \[\]", test_text)
+    if not fire or not no_fire:
+        problems.append(f"{name}: needs a test where it fires and one where it does not")
+if problems:
+    sys.exit("\n".join(problems))
+print(f"{len(blocks)} alerts: annotations, runbook sections and fire/no-fire tests present")
+EOF
+
 python3 -m json.tool grafana/integrity-auditor.json >/dev/null
 echo "grafana/integrity-auditor.json: valid JSON"
 
