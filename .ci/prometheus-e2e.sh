@@ -72,7 +72,8 @@ cleanup() {
   if [[ -f "$pidfile" ]]; then
     local pg_pid
     pg_pid=$(head -n 1 "$pidfile")
-    if [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -0 "$pg_pid" 2>/dev/null; then
+    if [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -0 "$pg_pid" 2>/dev/null \
+      && grep -q postgres "/proc/$pg_pid/comm" 2>/dev/null; then
       log "the demo's PostgreSQL (pid $pg_pid) outlived the demo: stopping it"
       kill -INT "$pg_pid" 2>/dev/null || true
       for ((i = 0; i < 100; i++)); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
