@@ -1,41 +1,70 @@
 package io.integrityauditor;
 
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.cli.VersionProvider;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.http.HttpApi;
-import io.integrityauditor.http.HttpResponse;
+import io.integrityauditor.http.WorkerApi;
+import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.schedule.ScheduledAudits;
+import io.integrityauditor.store.AlertStore;
 import java.io.IOException;
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running {@code serve} node: the store migrated, audits loaded and scheduled on the Quartz
- * cluster, the HTTP listener up. {@link #close()} is the graceful stop.
+ * cluster, metrics refreshed from the store in the background, the HTTP listener up. {@link
+ * #close()} is the graceful stop.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
 
+  /** How often metrics re-read the store's latest results. */
+  static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
+
+  /** How often each target is probed for {@code integrity_audit_target_up}. */
+  static final Duration TARGET_PROBE = Duration.ofSeconds(15);
+
   private final Auditor auditor;
   private final ScheduledAudits audits;
-  private final Optional<HttpApi> http;
+  private final AlertStore alerts;
+  private final WorkerMetrics metrics;
+  private final ScheduledExecutorService background =
+      Executors.newScheduledThreadPool(
+          2,
+          r -> {
+            Thread thread = new Thread(r, "metrics");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private Optional<HttpApi> http = Optional.empty();
 
-  private Worker(Auditor auditor, ScheduledAudits audits, Optional<HttpApi> http) {
+  private Worker(Auditor auditor, ScheduledAudits audits) {
     this.auditor = auditor;
     this.audits = audits;
-    this.http = http;
+    this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
+    this.metrics =
+        new WorkerMetrics(
+            auditor.store().orElseThrow(),
+            alerts,
+            VersionProvider.version(),
+            auditor.config().targets().keySet());
   }
 
   /** Checks what {@code serve} needs beyond a loadable configuration. */
@@ -70,96 +99,68 @@ public final class Worker implements AutoCloseable {
       throws SchedulerException, IOException {
     requireServable(config);
     Auditor auditor = Auditor.open(config, clock);
-    ScheduledAudits audits;
+    Worker worker;
     try {
-      audits = ScheduledAudits.start(auditor);
+      worker = new Worker(auditor, ScheduledAudits.start(auditor));
     } catch (SchedulerException | RuntimeException e) {
       auditor.close();
       throw e;
     }
-    Optional<HttpApi> http = Optional.empty();
-    if (config.http().enabled()) {
-      try {
-        http = Optional.of(routes(new HttpApi(config.http()), auditor, audits).start());
-      } catch (IOException | RuntimeException e) {
-        audits.shutdown(java.time.Duration.ZERO);
-        auditor.close();
-        throw e;
+    try {
+      worker.startBackground();
+      if (config.http().enabled()) {
+        worker.http = Optional.of(new WorkerApi(worker).routes(new HttpApi(config.http())).start());
       }
+    } catch (IOException | RuntimeException e) {
+      worker.close();
+      throw e;
     }
-    return new Worker(auditor, audits, http);
+    return worker;
   }
 
-  private static HttpApi routes(HttpApi api, Auditor auditor, ScheduledAudits audits) {
-    return api.get("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
-        .get(
-            "/health/ready",
-            request -> {
-              boolean storeUp = storeReachable(auditor);
-              boolean loaded = audits.lastReload().isPresent();
-              Map<String, Object> status = new LinkedHashMap<>();
-              status.put("status", storeUp && loaded ? "ready" : "not ready");
-              status.put("store", storeUp ? "up" : "down");
-              status.put("auditsLoaded", loaded);
-              return HttpResponse.data(storeUp && loaded ? 200 : 503, status);
-            })
-        .get(
-            "/api/audits",
-            request -> {
-              List<Map<String, Object>> list = new ArrayList<>();
-              for (Audit audit : audits.activeAudits().values()) {
-                Map<String, Object> item = new LinkedHashMap<>();
-                item.put("id", audit.id());
-                item.put("target", audit.target());
-                item.put("kind", audit.kind());
-                item.put("severity", audit.severity().label());
-                item.put("schedule", audits.scheduleOf(audit).toString());
-                item.put(
-                    "expectedIntervalSeconds",
-                    audits.scheduleOf(audit).expectedInterval().toSeconds());
-                audit.description().ifPresent(d -> item.put("description", d));
-                list.add(item);
-              }
-              return HttpResponse.ok(list);
-            })
-        .post(
-            "/api/audits/{id}/trigger",
-            request -> {
-              String id = request.pathParameter("id");
-              if (!audits.trigger(id)) {
-                return HttpResponse.error(404, "no scheduled audit with id " + id);
-              }
-              Map<String, Object> accepted = new LinkedHashMap<>();
-              accepted.put("audit", id);
-              accepted.put("triggered", true);
-              return HttpResponse.data(202, accepted);
-            })
-        .post("/api/reload", request -> HttpResponse.ok(reportOf(audits.reload())));
+  private void startBackground() {
+    audits.lastReload().ifPresent(this::reloaded);
+    metrics.refresh();
+    background.scheduleWithFixedDelay(
+        metrics::refresh,
+        METRICS_REFRESH.toMillis(),
+        METRICS_REFRESH.toMillis(),
+        TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(
+        this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  static Map<String, Object> reportOf(ReloadReport report) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("at", report.at().toString());
-    data.put("clean", report.clean());
-    data.put("active", report.active().size());
-    data.put("added", report.added());
-    data.put("updated", report.updated());
-    data.put("removed", report.removed());
-    data.put("kept", report.kept());
-    data.put("problems", report.problems().stream().map(ConfigProblem::format).toList());
-    return data;
+  private void probeTargets() {
+    for (String target : auditor.config().targets().keySet()) {
+      boolean up;
+      try (Connection connection = auditor.targets().dataSource(target).getConnection()) {
+        up = connection.isValid(5);
+      } catch (Exception e) {
+        up = false;
+        LOG.debug("target {} is down: {}", target, Redactor.redact(e.getMessage()));
+      }
+      metrics.targetProbed(target, up);
+    }
   }
 
-  private static boolean storeReachable(Auditor auditor) {
+  /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */
+  public ReloadReport reload() {
+    ReloadReport report = audits.reload();
+    reloaded(report);
+    return report;
+  }
+
+  private void reloaded(ReloadReport report) {
+    metrics.reloaded(report.problems().size());
+    metrics.auditsChanged(audits.activeAudits().values(), audits::scheduleOf);
+  }
+
+  public boolean storeReachable() {
     try (Connection connection = auditor.store().orElseThrow().dataSource().getConnection()) {
       return connection.isValid(2);
     } catch (Exception e) {
       return false;
     }
-  }
-
-  public ReloadReport reload() {
-    return audits.reload();
   }
 
   public ScheduledAudits audits() {
@@ -168,6 +169,18 @@ public final class Worker implements AutoCloseable {
 
   public Auditor auditor() {
     return auditor;
+  }
+
+  public AlertStore alerts() {
+    return alerts;
+  }
+
+  public WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  public List<Audit> activeAudits() {
+    return List.copyOf(audits.activeAudits().values());
   }
 
   /** The HTTP port (useful when configured as 0). */
@@ -180,6 +193,7 @@ public final class Worker implements AutoCloseable {
   public void close() {
     LOG.info("stopping node {}", auditor.config().nodeId());
     http.ifPresent(HttpApi::close);
+    background.shutdownNow();
     audits.shutdown(auditor.config().scheduler().shutdownGrace());
     auditor.close();
     LOG.info("node {} stopped", auditor.config().nodeId());

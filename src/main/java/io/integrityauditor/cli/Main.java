@@ -23,6 +23,9 @@ import picocli.CommandLine.ParseResult;
       CheckCommand.class,
       ValidateCommand.class,
       TriggerCommand.class,
+      AlertsCommand.class,
+      AckCommand.class,
+      RunsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

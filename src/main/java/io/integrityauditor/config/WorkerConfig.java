@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param auditPatterns the audit paths/globs as written, re-expanded on reload
  * @param scheduler {@code serve}'s scheduling settings
  * @param http the HTTP listener of {@code serve}
+ * @param retention how long the store keeps runs and resolved alerts
  */
 public record WorkerConfig(
     Path file,
@@ -25,7 +26,8 @@ public record WorkerConfig(
     List<Path> auditFiles,
     List<String> auditPatterns,
     SchedulerConfig scheduler,
-    HttpConfig http) {
+    HttpConfig http,
+    RetentionConfig retention) {
 
   public WorkerConfig {
     targets = Map.copyOf(targets);
@@ -36,6 +38,14 @@ public record WorkerConfig(
   /** The same configuration for commands that must not touch the store. */
   public WorkerConfig withoutStore() {
     return new WorkerConfig(
-        file, nodeId, Optional.empty(), targets, auditFiles, auditPatterns, scheduler, http);
+        file,
+        nodeId,
+        Optional.empty(),
+        targets,
+        auditFiles,
+        auditPatterns,
+        scheduler,
+        http,
+        retention);
   }
 }

@@ -51,9 +51,12 @@ public final class WorkerConfigLoader {
     SchedulerConfig scheduler =
         fields.map("scheduler").map(this::scheduler).orElse(SchedulerConfig.DEFAULTS);
     HttpConfig http = fields.map("http").map(h -> http(h, baseDir)).orElse(HttpConfig.DEFAULTS);
+    RetentionConfig retention =
+        fields.map("retention").map(this::retention).orElse(RetentionConfig.DEFAULTS);
     fields.rejectUnknown();
     problems.throwIfAny();
-    return new WorkerConfig(file, nodeId, store, targets, auditFiles, patterns, scheduler, http);
+    return new WorkerConfig(
+        file, nodeId, store, targets, auditFiles, patterns, scheduler, http, retention);
   }
 
   /** Re-expands the audit globs (on reload: files may have been added or removed). */
@@ -86,6 +89,19 @@ public final class WorkerConfigLoader {
             fields.string("override_schedule"));
     fields.rejectUnknown();
     return scheduler;
+  }
+
+  private RetentionConfig retention(Fields fields) {
+    RetentionConfig retention =
+        new RetentionConfig(
+            fields
+                .duration("runs", Duration.ofHours(1), Duration.ofDays(36500))
+                .orElse(RetentionConfig.DEFAULTS.runs()),
+            fields
+                .duration("resolved_alerts", Duration.ofHours(1), Duration.ofDays(36500))
+                .orElse(RetentionConfig.DEFAULTS.resolvedAlerts()));
+    fields.rejectUnknown();
+    return retention;
   }
 
   private HttpConfig http(Fields fields, Path baseDir) {

@@ -88,7 +88,10 @@ public final class ScheduledAudits implements AutoCloseable {
             settings,
             config.nodeId(),
             settings.threads(),
-            (bundle, s) -> new AuditJob(this));
+            (bundle, s) ->
+                bundle.getJobDetail().getJobClass() == RetentionJob.class
+                    ? new RetentionJob(this)
+                    : new AuditJob(this));
   }
 
   /** Loads the audits, schedules them, and starts this node's scheduler and sweeper. */
@@ -170,6 +173,7 @@ public final class ScheduledAudits implements AutoCloseable {
       }
     }
     ReloadReport report = reconcile(next, problems, kept);
+    ensureRetentionJob();
     active.set(Map.copyOf(next));
     lastReload.set(report);
     for (ConfigProblem problem : problems) {
@@ -227,6 +231,56 @@ public final class ScheduledAudits implements AutoCloseable {
     }
     return new ReloadReport(
         Instant.now(), List.copyOf(next.keySet()), added, updated, removed, kept, problems);
+  }
+
+  /** The daily pruning job exists once in the cluster, whoever created it. */
+  private void ensureRetentionJob() {
+    JobKey key = JobKey.jobKey(RetentionJob.NAME, RetentionJob.GROUP);
+    try {
+      if (scheduler.checkExists(key)) {
+        return;
+      }
+      JobDetail job =
+          JobBuilder.newJob(RetentionJob.class)
+              .withIdentity(key)
+              .withDescription("prune runs and resolved alerts past their retention")
+              .storeDurably()
+              .build();
+      Trigger trigger =
+          TriggerBuilder.newTrigger()
+              .withIdentity(RetentionJob.NAME, RetentionJob.GROUP)
+              .forJob(key)
+              .withSchedule(
+                  CronScheduleBuilder.cronSchedule(RetentionJob.CRON)
+                      .inTimeZone(TimeZone.getTimeZone("UTC"))
+                      .withMisfireHandlingInstructionFireAndProceed())
+              .build();
+      scheduler.scheduleJob(job, Set.of(trigger), true);
+    } catch (ObjectAlreadyExistsException e) {
+      // a peer created it at the same moment
+    } catch (SchedulerException e) {
+      LOG.warn("cannot schedule the retention job: {}", e.getMessage());
+    }
+  }
+
+  /** Deletes runs and resolved alerts past their retention (the daily maintenance job). */
+  public void pruneHistory() {
+    var retention = auditor.config().retention();
+    Instant now = auditor.clock().instant();
+    try {
+      int runs = auditor.runs().orElseThrow().pruneFinished(now.minus(retention.runs()));
+      int alerts =
+          new io.integrityauditor.store.AlertStore(auditor.store().orElseThrow(), auditor.clock())
+              .pruneResolved(now.minus(retention.resolvedAlerts()));
+      LOG.info(
+          "retention: deleted {} runs older than {} and {} alerts resolved before {}",
+          runs,
+          retention.runs(),
+          alerts,
+          retention.resolvedAlerts());
+    } catch (RuntimeException e) {
+      LOG.warn("retention pruning failed: {}", Redactor.redact(String.valueOf(e.getMessage())));
+    }
   }
 
   /**

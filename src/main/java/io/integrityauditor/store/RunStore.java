@@ -1,5 +1,6 @@
 package io.integrityauditor.store;
 
+import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
@@ -25,6 +26,7 @@ import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
 
 /**
  * Run history. A run is first recorded as {@code running} (keyed by audit and scheduled fire time,
@@ -35,6 +37,7 @@ import org.jooq.exception.DataAccessException;
  */
 public final class RunStore {
   static final String INTERRUPTED = "interrupted";
+  private static final int PRUNE_BATCH = 5_000;
 
   private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =
       new TypeReference<>() {};
@@ -112,6 +115,9 @@ public final class RunStore {
               return; // already finished (e.g. marked interrupted by a peer): keep that record
             }
             countRun(tx, result.audit().id(), status.label(), 1);
+            Instant now = clock.instant();
+            recordLatest(tx, runId, result, now);
+            AlertStore.onRunFinished(tx, runId, result, now);
             List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
             var insert =
                 tx.insertInto(AUDIT_RUN_SAMPLE)
@@ -143,24 +149,51 @@ public final class RunStore {
       return dsl.transactionResult(
           configuration -> {
             DSLContext tx = configuration.dsl();
-            List<String> nodes =
+            Instant now = clock.instant();
+            List<Long> runIds =
                 tx.update(AUDIT_RUN)
                     .set(AUDIT_RUN.STATUS, INTERRUPTED)
-                    .set(AUDIT_RUN.FINISHED_AT, clock.instant())
+                    .set(AUDIT_RUN.FINISHED_AT, now)
                     .set(AUDIT_RUN.ERROR_CLASS, "node_lost")
                     .set(AUDIT_RUN.ERROR_MESSAGE, reason)
                     .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
                     .and(AUDIT_RUN.STATUS.eq("running"))
-                    .returning(AUDIT_RUN.NODE_ID)
-                    .fetch(AUDIT_RUN.NODE_ID);
-            if (!nodes.isEmpty()) {
-              countRun(tx, auditId, INTERRUPTED, nodes.size());
+                    .returning(AUDIT_RUN.ID)
+                    .fetch(AUDIT_RUN.ID);
+            if (!runIds.isEmpty()) {
+              countRun(tx, auditId, INTERRUPTED, runIds.size());
+              for (long runId : runIds) {
+                recordFailedLatest(tx, runId, now);
+              }
             }
-            return nodes.size();
+            return runIds.size();
           });
     } catch (DataAccessException e) {
       throw new StoreException("cannot mark abandoned runs of " + auditId, e);
     }
+  }
+
+  /**
+   * Deletes finished runs (with their samples) that finished before {@code before}, in batches so
+   * that no single statement holds locks for long. Returns how many were deleted.
+   */
+  public int pruneFinished(Instant before) {
+    int total = 0;
+    int deleted;
+    do {
+      deleted =
+          dsl.deleteFrom(AUDIT_RUN)
+              .where(
+                  AUDIT_RUN.ID.in(
+                      DSL.select(AUDIT_RUN.ID)
+                          .from(AUDIT_RUN)
+                          .where(AUDIT_RUN.FINISHED_AT.lt(before))
+                          .and(AUDIT_RUN.STATUS.ne("running"))
+                          .limit(PRUNE_BATCH)))
+              .execute();
+      total += deleted;
+    } while (deleted == PRUNE_BATCH);
+    return total;
   }
 
   /** Audits that have a run recorded as still running (on any node). */
@@ -169,6 +202,69 @@ public final class RunStore {
         .from(AUDIT_RUN)
         .where(AUDIT_RUN.STATUS.eq("running"))
         .fetch(AUDIT_RUN.AUDIT_ID);
+  }
+
+  /**
+   * Keeps {@code audit_latest} current: the latest run, and (for a completed run) the latest
+   * counts; a run that did not complete keeps the previous counts and adds a failure.
+   */
+  private static void recordLatest(DSLContext tx, long runId, AuditResult result, Instant now) {
+    boolean completed = result.status().completed();
+    var measurement = result.measurement();
+    tx.insertInto(AUDIT_LATEST)
+        .set(AUDIT_LATEST.AUDIT_ID, result.audit().id())
+        .set(AUDIT_LATEST.TARGET, result.audit().target())
+        .set(AUDIT_LATEST.KIND, result.audit().kind())
+        .set(AUDIT_LATEST.SEVERITY, result.audit().severity().label())
+        .set(AUDIT_LATEST.LAST_RUN_ID, runId)
+        .set(AUDIT_LATEST.LAST_STATUS, result.status().label())
+        .set(AUDIT_LATEST.LAST_FINISHED_AT, now)
+        .set(AUDIT_LATEST.LAST_DURATION_MS, result.duration().toMillis())
+        .set(AUDIT_LATEST.LAST_SUCCESS_RUN_ID, completed ? runId : null)
+        .set(AUDIT_LATEST.LAST_SUCCESS_AT, completed ? now : null)
+        .set(AUDIT_LATEST.VIOLATIONS, measurement.map(m -> m.violations()).orElse(null))
+        .set(AUDIT_LATEST.ROWS_CHECKED, measurement.map(m -> m.rowsChecked()).orElse(null))
+        .set(AUDIT_LATEST.THRESHOLD_BREACHED, completed ? result.thresholdBreached() : null)
+        .set(AUDIT_LATEST.CONSECUTIVE_FAILURES, completed ? 0 : 1)
+        .onConflict(AUDIT_LATEST.AUDIT_ID)
+        .doUpdate()
+        .set(AUDIT_LATEST.TARGET, result.audit().target())
+        .set(AUDIT_LATEST.KIND, result.audit().kind())
+        .set(AUDIT_LATEST.SEVERITY, result.audit().severity().label())
+        .set(AUDIT_LATEST.LAST_RUN_ID, runId)
+        .set(AUDIT_LATEST.LAST_STATUS, result.status().label())
+        .set(AUDIT_LATEST.LAST_FINISHED_AT, now)
+        .set(AUDIT_LATEST.LAST_DURATION_MS, result.duration().toMillis())
+        .set(
+            AUDIT_LATEST.LAST_SUCCESS_RUN_ID,
+            completed ? DSL.val(runId) : AUDIT_LATEST.LAST_SUCCESS_RUN_ID)
+        .set(AUDIT_LATEST.LAST_SUCCESS_AT, completed ? DSL.val(now) : AUDIT_LATEST.LAST_SUCCESS_AT)
+        .set(
+            AUDIT_LATEST.VIOLATIONS,
+            completed ? DSL.val(measurement.get().violations()) : AUDIT_LATEST.VIOLATIONS)
+        .set(
+            AUDIT_LATEST.ROWS_CHECKED,
+            completed ? DSL.val(measurement.get().rowsChecked()) : AUDIT_LATEST.ROWS_CHECKED)
+        .set(
+            AUDIT_LATEST.THRESHOLD_BREACHED,
+            completed ? DSL.val(result.thresholdBreached()) : AUDIT_LATEST.THRESHOLD_BREACHED)
+        .set(
+            AUDIT_LATEST.CONSECUTIVE_FAILURES,
+            completed ? DSL.val(0) : AUDIT_LATEST.CONSECUTIVE_FAILURES.plus(1))
+        .execute();
+  }
+
+  /** A run marked interrupted after its node died: one more failure, counts unchanged. */
+  private static void recordFailedLatest(DSLContext tx, long runId, Instant now) {
+    tx.update(AUDIT_LATEST)
+        .set(AUDIT_LATEST.LAST_RUN_ID, runId)
+        .set(AUDIT_LATEST.LAST_STATUS, INTERRUPTED)
+        .set(AUDIT_LATEST.LAST_FINISHED_AT, now)
+        .set(AUDIT_LATEST.CONSECUTIVE_FAILURES, AUDIT_LATEST.CONSECUTIVE_FAILURES.plus(1))
+        .where(
+            AUDIT_LATEST.AUDIT_ID.eq(
+                DSL.select(AUDIT_RUN.AUDIT_ID).from(AUDIT_RUN).where(AUDIT_RUN.ID.eq(runId))))
+        .execute();
   }
 
   private static void countRun(DSLContext tx, String auditId, String status, int runs) {

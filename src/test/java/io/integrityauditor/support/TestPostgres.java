@@ -101,6 +101,23 @@ public final class TestPostgres {
       }
     }
 
+    /** Holds ACCESS EXCLUSIVE on a table (as a migration would) until closed. */
+    public AutoCloseable lockExclusively(String table) {
+      try {
+        Connection connection = dataSource().getConnection();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+        }
+        return () -> {
+          connection.rollback();
+          connection.close();
+        };
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+
     public long queryLong(String sql) {
       try (Connection connection = dataSource().getConnection();
           Statement statement = connection.createStatement();

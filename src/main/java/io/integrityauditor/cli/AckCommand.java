@@ -1,0 +1,54 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.Store;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ack", description = "Acknowledge an open alert: record who is on it and why.")
+final class AckCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Parameters(paramLabel = "ALERT_ID", description = "The alert (see `alerts`).")
+  long alertId;
+
+  @Option(names = "--by", required = true, paramLabel = "NAME", description = "Who acknowledges.")
+  String by;
+
+  @Option(
+      names = "--note",
+      defaultValue = "",
+      paramLabel = "TEXT",
+      description = "Why; what happens next.")
+  String note;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    try (Store store = StoreAccess.open(config.load(), "ack")) {
+      AlertStore.AckResult result =
+          new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
+      if (result != AlertStore.AckResult.ACKNOWLEDGED) {
+        throw new ConfigException(
+            new ConfigProblem(
+                new Location("command line", 0),
+                null,
+                "ALERT_ID",
+                result == AlertStore.AckResult.NOT_FOUND
+                    ? "no alert " + alertId + " (see `alerts --all`)"
+                    : "alert " + alertId + " is resolved; only open alerts can be acknowledged"));
+      }
+      out.printf("alert %d acknowledged by %s%n", alertId, by);
+      return ExitCodes.CLEAN;
+    }
+  }
+}

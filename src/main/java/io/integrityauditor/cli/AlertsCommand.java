@@ -1,0 +1,112 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Json;
+import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.AlertView;
+import io.integrityauditor.store.Store;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "alerts",
+    description =
+        "List alert records: which audit, since when, how many rows, which keys are new and which"
+            + " persist, who acknowledged.")
+final class AlertsCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @ArgGroup(exclusive = true)
+  Which which = new Which();
+
+  static final class Which {
+    @Option(names = "--open", description = "Open alerts only (the default).")
+    boolean open;
+
+    @Option(names = "--all", description = "Open and resolved alerts (history).")
+    boolean all;
+  }
+
+  @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100).")
+  int limit;
+
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  OutputFormat format;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    try (Store store = StoreAccess.open(config.load(), "alerts")) {
+      List<AlertView> alerts = new AlertStore(store, Clock.systemUTC()).list(which.all, limit);
+      if (format == OutputFormat.json) {
+        out.println(Json.writePretty(Map.of("data", alerts)));
+        return ExitCodes.CLEAN;
+      }
+      if (alerts.isEmpty()) {
+        out.println(which.all ? "No alerts." : "No open alerts.");
+        return ExitCodes.CLEAN;
+      }
+      TextTable table =
+          new TextTable(
+                  "ID",
+                  "STATE",
+                  "SEVERITY",
+                  "AUDIT",
+                  "TARGET",
+                  "VIOLATIONS",
+                  "MAX",
+                  "OPENED",
+                  "LAST SEEN",
+                  "ACKNOWLEDGED")
+              .alignRight(0, 5, 6);
+      for (AlertView alert : alerts) {
+        table.add(
+            String.valueOf(alert.id()),
+            alert.state(),
+            alert.severity(),
+            alert.auditId(),
+            alert.target(),
+            String.valueOf(alert.currentViolations()),
+            String.valueOf(alert.maxViolations()),
+            String.valueOf(alert.openedAt()),
+            String.valueOf(alert.state().equals("open") ? alert.lastSeenAt() : alert.resolvedAt()),
+            alert.acknowledgedBy() == null ? "-" : alert.acknowledgedBy());
+      }
+      out.print(table.render());
+      for (AlertView alert : alerts) {
+        if (!alert.state().equals("open")) {
+          continue;
+        }
+        out.printf("%nalert %d (%s):%n", alert.id(), alert.auditId());
+        keys(" new", alert.newKeys());
+        keys(" persisting", alert.persistingKeys());
+        keys(" gone", alert.goneKeys());
+        if (alert.acknowledgedBy() != null) {
+          out.printf(
+              "  acknowledged by %s at %s: %s%n",
+              alert.acknowledgedBy(), alert.acknowledgedAt(), alert.acknowledgementNote());
+        }
+      }
+      return ExitCodes.CLEAN;
+    }
+  }
+
+  private void keys(String label, List<Map<String, String>> keys) {
+    if (!keys.isEmpty()) {
+      out.printf(
+          " %s keys (%d): %s%n",
+          label, keys.size(), keys.stream().map(Object::toString).collect(Collectors.joining(" ")));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Json;
+import io.integrityauditor.store.RunStore;
+import io.integrityauditor.store.RunView;
+import io.integrityauditor.store.Store;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "runs", description = "Show an audit's run history with sample keys, newest first.")
+final class RunsCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Parameters(paramLabel = "AUDIT_ID", description = "The audit.")
+  String auditId;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "20",
+      description = "At most this many runs (default 20).")
+  int limit;
+
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  OutputFormat format;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    try (Store store = StoreAccess.open(config.load(), "runs")) {
+      List<RunView> runs = new RunStore(store, "cli", Clock.systemUTC()).history(auditId, limit);
+      if (format == OutputFormat.json) {
+        out.println(Json.writePretty(Map.of("data", runs)));
+        return ExitCodes.CLEAN;
+      }
+      if (runs.isEmpty()) {
+        out.println("No runs of " + auditId + " recorded.");
+        return ExitCodes.CLEAN;
+      }
+      TextTable table =
+          new TextTable(
+                  "RUN",
+                  "FIRE TIME",
+                  "TRIGGER",
+                  "NODE",
+                  "STATUS",
+                  "VIOLATIONS",
+                  "ROWS CHECKED",
+                  "TIME",
+                  "ERROR")
+              .alignRight(0, 5, 6, 7);
+      for (RunView run : runs) {
+        table.add(
+            String.valueOf(run.id()),
+            String.valueOf(run.scheduledFireTime()),
+            run.trigger(),
+            run.nodeId(),
+            run.status() + (Boolean.TRUE.equals(run.thresholdBreached()) ? " !" : ""),
+            run.violations() == null ? "-" : String.valueOf(run.violations()),
+            run.rowsChecked() == null ? "-" : String.valueOf(run.rowsChecked()),
+            run.durationMs() == null ? "-" : run.durationMs() + "ms",
+            run.errorClass() == null ? "" : run.errorClass() + ": " + run.errorMessage());
+      }
+      out.print(table.render());
+      RunView latest = runs.get(0);
+      if (!latest.samples().isEmpty()) {
+        out.printf("%nsample keys of run %d:%n", latest.id());
+        latest.samples().forEach(sample -> out.println("  " + sample));
+      }
+      return ExitCodes.CLEAN;
+    }
+  }
+}

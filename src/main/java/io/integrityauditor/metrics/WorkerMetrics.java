@@ -1,0 +1,299 @@
+package io.integrityauditor.metrics;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Schedule;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.ResultSnapshot;
+import io.integrityauditor.store.Store;
+import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's Prometheus metrics; names and meaning in docs/metrics.md. Audit values come from a
+ * {@link ResultSnapshot} of the store, refreshed by {@link #refresh()} in the background; gauges
+ * read only that snapshot, so a scrape is fast and answers while the store is down (then {@code
+ * integrity_audit_store_up} is 0 and the last known values stay).
+ */
+public final class WorkerMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMetrics.class);
+  static final String PREFIX = "integrity_audit_";
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Store store;
+  private final AlertStore alerts;
+  private final AtomicReference<ResultSnapshot> snapshot =
+      new AtomicReference<>(ResultSnapshot.EMPTY);
+  private volatile double storeUp = Double.NaN;
+  private final Map<String, Double> targetUp = new ConcurrentHashMap<>();
+  private final Map<String, AuditSeries> audits = new HashMap<>();
+  private final AtomicInteger configErrors = new AtomicInteger();
+  private final AtomicInteger auditCount = new AtomicInteger();
+  private final Counter cleanReloads;
+  private final Counter reloadsWithProblems;
+
+  /** The meters of one audit, and the labels they were registered with. */
+  private record AuditSeries(Tags tags, List<Meter> meters) {}
+
+  public WorkerMetrics(Store store, AlertStore alerts, String version, Collection<String> targets) {
+    this.store = store;
+    this.alerts = alerts;
+    // Micrometer strips an "_info" suffix from gauge names; Prometheus' own Info type keeps it.
+    Info.builder()
+        .name(PREFIX + "build_info")
+        .help("Build information; always 1")
+        .labelNames("version")
+        .register(registry.getPrometheusRegistry())
+        .setLabelValues(version);
+    Gauge.builder(PREFIX + "store_up", this, m -> m.storeUp)
+        .description("1 when the latest read of the store succeeded, else 0")
+        .register(registry);
+    Gauge.builder(PREFIX + "config_errors", configErrors, AtomicInteger::get)
+        .description("Problems found by the latest load of the audit files (0 = clean)")
+        .register(registry);
+    Gauge.builder(PREFIX + "audits", auditCount, AtomicInteger::get)
+        .description("Audits scheduled")
+        .register(registry);
+    cleanReloads =
+        Counter.builder(PREFIX + "config_reloads")
+            .tags("result", "clean")
+            .description("Loads of the audit files, by result")
+            .register(registry);
+    reloadsWithProblems =
+        Counter.builder(PREFIX + "config_reloads")
+            .tags("result", "problems")
+            .description("Loads of the audit files, by result")
+            .register(registry);
+    for (String severity : List.of("warn", "critical")) {
+      Gauge.builder(PREFIX + "alerts_open", this, m -> m.openAlerts(severity, 0))
+          .tags("severity", severity)
+          .description("Open alert records")
+          .register(registry);
+      Gauge.builder(PREFIX + "alerts_open_unacknowledged", this, m -> m.openAlerts(severity, 1))
+          .tags("severity", severity)
+          .description("Open alert records nobody acknowledged yet")
+          .register(registry);
+    }
+    for (String target : targets) {
+      targetUp.put(target, Double.NaN);
+      Gauge.builder(PREFIX + "target_up", this, m -> m.targetUp.getOrDefault(target, Double.NaN))
+          .tags("target", target)
+          .description("1 when the target answered its latest probe, else 0")
+          .register(registry);
+    }
+  }
+
+  /** Reads the store into a new snapshot; on failure keeps the old one and marks the store down. */
+  public void refresh() {
+    try {
+      snapshot.set(ResultSnapshot.read(store, alerts));
+      storeUp = 1;
+    } catch (RuntimeException e) {
+      if (storeUp != 0) {
+        LOG.warn("cannot read results from the store: {}", Redactor.redact(e.getMessage()));
+      }
+      storeUp = 0;
+    }
+  }
+
+  public void targetProbed(String target, boolean up) {
+    targetUp.put(target, up ? 1.0 : 0.0);
+  }
+
+  public void reloaded(int problems) {
+    configErrors.set(problems);
+    (problems == 0 ? cleanReloads : reloadsWithProblems).increment();
+  }
+
+  /**
+   * Makes the per-audit series match the scheduled audits: every audit has its series from the
+   * start (NaN until it ran); removed audits lose theirs; changed labels are re-registered.
+   */
+  public synchronized void auditsChanged(
+      Collection<Audit> active, Function<Audit, Schedule> scheduleOf) {
+    auditCount.set(active.size());
+    Map<String, Audit> byId = new HashMap<>();
+    active.forEach(a -> byId.put(a.id(), a));
+    for (String id : new ArrayList<>(audits.keySet())) {
+      Audit audit = byId.get(id);
+      if (audit == null || !audits.get(id).tags().equals(tags(audit))) {
+        audits.remove(id).meters().forEach(registry::remove);
+      }
+    }
+    for (Audit audit : active) {
+      if (!audits.containsKey(audit.id())) {
+        audits.put(audit.id(), register(audit, scheduleOf.apply(audit).expectedInterval()));
+      }
+    }
+  }
+
+  private static Tags tags(Audit audit) {
+    return Tags.of(
+        "audit", audit.id(),
+        "target", audit.target(),
+        "kind", audit.kind(),
+        "severity", audit.severity().label());
+  }
+
+  private AuditSeries register(Audit audit, Duration interval) {
+    String id = audit.id();
+    Tags tags = tags(audit);
+    List<Meter> meters = new ArrayList<>();
+    meters.add(
+        gauge(
+            "violations",
+            "Violating rows found by the latest completed run",
+            tags,
+            id,
+            r -> number(r.getViolations())));
+    meters.add(
+        gauge(
+            "rows_checked",
+            "Rows examined by the latest completed run",
+            tags,
+            id,
+            r -> number(r.getRowsChecked())));
+    meters.add(
+        gauge(
+            "violation_ratio",
+            "Violations / rows checked of the latest completed run (0 when no rows)",
+            tags,
+            id,
+            r ->
+                r.getViolations() == null
+                    ? Double.NaN
+                    : r.getRowsChecked() == 0
+                        ? 0
+                        : (double) r.getViolations() / r.getRowsChecked()));
+    meters.add(
+        gauge(
+            "threshold_breached",
+            "1 when the latest completed run breached the audit's threshold, else 0",
+            tags,
+            id,
+            r -> r.getThresholdBreached() == null ? Double.NaN : r.getThresholdBreached() ? 1 : 0));
+    meters.add(
+        gauge(
+            "last_run_timestamp_seconds",
+            "Unix time the latest run (any status) finished",
+            tags,
+            id,
+            r -> seconds(r.getLastFinishedAt())));
+    meters.add(
+        gauge(
+            "last_success_timestamp_seconds",
+            "Unix time the latest completed run (ok or violations) finished",
+            tags,
+            id,
+            r -> seconds(r.getLastSuccessAt())));
+    meters.add(
+        gauge(
+            "last_run_duration_seconds",
+            "How long the latest run took",
+            tags,
+            id,
+            r -> r.getLastDurationMs() == null ? Double.NaN : r.getLastDurationMs() / 1000.0));
+    meters.add(
+        gauge(
+            "last_run_failed",
+            "1 when the latest run ended error, timeout or interrupted, else 0",
+            tags,
+            id,
+            r -> RunStatus.fromLabel(r.getLastStatus()).completed() ? 0 : 1));
+    meters.add(
+        gauge(
+            "consecutive_failures",
+            "Runs that did not complete since the latest one that did",
+            tags,
+            id,
+            r -> r.getConsecutiveFailures()));
+    meters.add(
+        Gauge.builder(PREFIX + "expected_interval_seconds", () -> interval.toMillis() / 1000.0)
+            .tags(tags)
+            .description("Time between two scheduled runs of the audit")
+            .register(registry));
+    meters.add(
+        Gauge.builder(
+                PREFIX + "schedule_start_timestamp_seconds",
+                this,
+                m -> {
+                  Long start = m.snapshot.get().scheduleStart().get(id);
+                  return start == null ? Double.NaN : start / 1000.0;
+                })
+            .tags(tags)
+            .description("Unix time the audit was first scheduled in this cluster")
+            .register(registry));
+    for (RunStatus status : RunStatus.values()) {
+      meters.add(
+          FunctionCounter.builder(
+                  PREFIX + "runs", this, m -> m.snapshot.get().total(id, status.label()))
+              .tags(tags.and("status", status.label()))
+              .description("Runs of the audit by final status")
+              .register(registry));
+    }
+    return new AuditSeries(tags, meters);
+  }
+
+  private Gauge gauge(
+      String name,
+      String description,
+      Tags tags,
+      String auditId,
+      ToDoubleFunction<AuditLatestRecord> value) {
+    return Gauge.builder(
+            PREFIX + name,
+            this,
+            m -> m.snapshot.get().latest(auditId).map(value::applyAsDouble).orElse(Double.NaN))
+        .tags(tags)
+        .description(description)
+        .register(registry);
+  }
+
+  private double openAlerts(String severity, int column) {
+    if (storeUp != 1 && snapshot.get() == ResultSnapshot.EMPTY) {
+      return Double.NaN;
+    }
+    long[] counts = snapshot.get().openAlerts().get(severity);
+    return counts == null ? 0 : counts[column];
+  }
+
+  private static double number(Long value) {
+    return value == null ? Double.NaN : value;
+  }
+
+  private static double seconds(Instant instant) {
+    return instant == null ? Double.NaN : instant.toEpochMilli() / 1000.0;
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

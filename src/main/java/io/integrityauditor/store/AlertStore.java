@@ -1,0 +1,225 @@
+package io.integrityauditor.store;
+
+import static io.integrityauditor.store.jooq.Tables.ALERT;
+import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
+
+import io.integrityauditor.Json;
+import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.store.jooq.tables.records.AlertRecord;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Alert records. A completed run that breaches its audit's threshold opens an alert (at most one
+ * open per audit, enforced by a partial unique index) or updates the open one; a completed run
+ * under the threshold resolves it. Runs that did not complete change nothing: a failed audit
+ * neither proves nor disproves a violation. Updates happen in the transaction that records the run,
+ * so a run and its alert state are never half-written.
+ */
+public final class AlertStore {
+  static final String OPEN = "open";
+  static final String RESOLVED = "resolved";
+
+  private final DSLContext dsl;
+  private final Clock clock;
+
+  public AlertStore(Store store, Clock clock) {
+    this.dsl = store.dsl();
+    this.clock = clock;
+  }
+
+  /** Applies a finished run to the audit's alert, inside the caller's transaction. */
+  static void onRunFinished(DSLContext tx, long runId, AuditResult result, Instant now) {
+    if (!result.status().completed()) {
+      return;
+    }
+    String auditId = result.audit().id();
+    var measurement = result.measurement().orElseThrow();
+    Optional<AlertRecord> open =
+        tx.selectFrom(ALERT)
+            .where(ALERT.AUDIT_ID.eq(auditId))
+            .and(ALERT.STATE.eq(OPEN))
+            .forUpdate()
+            .fetchOptional();
+    if (!result.thresholdBreached()) {
+      open.ifPresent(
+          alert ->
+              tx.update(ALERT)
+                  .set(ALERT.STATE, RESOLVED)
+                  .set(ALERT.RESOLVED_AT, now)
+                  .set(ALERT.RESOLVED_RUN_ID, runId)
+                  .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
+                  .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
+                  .where(ALERT.ID.eq(alert.getId()))
+                  .execute());
+      return;
+    }
+    long alertId;
+    if (open.isPresent()) {
+      alertId = open.get().getId();
+      tx.update(ALERT)
+          .set(ALERT.LAST_SEEN_AT, now)
+          .set(ALERT.LAST_RUN_ID, runId)
+          .set(ALERT.SEVERITY, result.audit().severity().label())
+          .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
+          .set(
+              ALERT.MAX_VIOLATIONS,
+              DSL.greatest(ALERT.MAX_VIOLATIONS, DSL.val(measurement.violations())))
+          .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
+          .where(ALERT.ID.eq(alertId))
+          .execute();
+    } else {
+      alertId =
+          tx.insertInto(ALERT)
+              .set(ALERT.AUDIT_ID, auditId)
+              .set(ALERT.TARGET, result.audit().target())
+              .set(ALERT.SEVERITY, result.audit().severity().label())
+              .set(ALERT.STATE, OPEN)
+              .set(ALERT.OPENED_AT, now)
+              .set(ALERT.OPENED_RUN_ID, runId)
+              .set(ALERT.LAST_SEEN_AT, now)
+              .set(ALERT.LAST_RUN_ID, runId)
+              .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
+              .set(ALERT.MAX_VIOLATIONS, measurement.violations())
+              .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
+              .returning(ALERT.ID)
+              .fetchOne()
+              .getId();
+    }
+    for (SampleKey key : measurement.samples()) {
+      tx.insertInto(ALERT_SAMPLE)
+          .set(ALERT_SAMPLE.ALERT_ID, alertId)
+          .set(ALERT_SAMPLE.SAMPLE_KEY, JSONB.valueOf(Json.write(key.values())))
+          .set(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, runId)
+          .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
+          .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
+          .doUpdate()
+          .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
+          .execute();
+    }
+  }
+
+  /** Open alerts (newest first), or all alerts with {@code all}. */
+  public List<AlertView> list(boolean all, int limit) {
+    Condition which = all ? DSL.noCondition() : ALERT.STATE.eq(OPEN);
+    List<AlertView> views = new ArrayList<>();
+    for (AlertRecord alert :
+        dsl.selectFrom(ALERT)
+            .where(which)
+            .orderBy(ALERT.STATE.desc(), ALERT.OPENED_AT.desc(), ALERT.ID.desc())
+            .limit(limit)
+            .fetch()) {
+      views.add(view(alert));
+    }
+    return views;
+  }
+
+  public Optional<AlertView> find(long id) {
+    return dsl.selectFrom(ALERT).where(ALERT.ID.eq(id)).fetchOptional().map(this::view);
+  }
+
+  /** The outcome of an acknowledgement. */
+  public enum AckResult {
+    ACKNOWLEDGED,
+    NOT_FOUND,
+    NOT_OPEN
+  }
+
+  /** Records who acknowledged an open alert, when, and why. */
+  public AckResult acknowledge(long id, String by, String note) {
+    try {
+      int updated =
+          dsl.update(ALERT)
+              .set(ALERT.ACKED_BY, by)
+              .set(ALERT.ACKED_AT, clock.instant())
+              .set(ALERT.ACK_NOTE, note)
+              .where(ALERT.ID.eq(id))
+              .and(ALERT.STATE.eq(OPEN))
+              .execute();
+      if (updated == 1) {
+        return AckResult.ACKNOWLEDGED;
+      }
+      return dsl.fetchExists(ALERT, ALERT.ID.eq(id)) ? AckResult.NOT_OPEN : AckResult.NOT_FOUND;
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot acknowledge alert " + id, e);
+    }
+  }
+
+  /** Deletes resolved alerts resolved before {@code before}; returns how many. */
+  public int pruneResolved(Instant before) {
+    return dsl.deleteFrom(ALERT)
+        .where(ALERT.STATE.eq(RESOLVED))
+        .and(ALERT.RESOLVED_AT.lt(before))
+        .execute();
+  }
+
+  private AlertView view(AlertRecord alert) {
+    List<Map<String, String>> fresh = new ArrayList<>();
+    List<Map<String, String>> persisting = new ArrayList<>();
+    List<Map<String, String>> gone = new ArrayList<>();
+    Long lastRun = alert.getLastRunId();
+    for (var sample :
+        dsl.selectFrom(ALERT_SAMPLE)
+            .where(ALERT_SAMPLE.ALERT_ID.eq(alert.getId()))
+            .orderBy(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, ALERT_SAMPLE.SAMPLE_KEY)
+            .fetch()) {
+      Map<String, String> key = RunStore.parseSample(sample.getSampleKey());
+      if (lastRun == null || !sample.getLastSeenRunId().equals(lastRun)) {
+        gone.add(key);
+      } else if (sample.getFirstSeenRunId().equals(lastRun)) {
+        fresh.add(key);
+      } else {
+        persisting.add(key);
+      }
+    }
+    return new AlertView(
+        alert.getId(),
+        alert.getAuditId(),
+        alert.getTarget(),
+        alert.getSeverity(),
+        alert.getState(),
+        alert.getOpenedAt(),
+        alert.getLastSeenAt(),
+        alert.getResolvedAt(),
+        alert.getCurrentViolations(),
+        alert.getMaxViolations(),
+        alert.getRowsChecked(),
+        alert.getOpenedRunId(),
+        alert.getLastRunId(),
+        alert.getResolvedRunId(),
+        alert.getAckedBy(),
+        alert.getAckedAt(),
+        alert.getAckNote(),
+        fresh,
+        persisting,
+        gone);
+  }
+
+  /** Open alerts per severity: [open, open and not acknowledged]. */
+  public Map<String, long[]> openBySeverity() {
+    Map<String, long[]> counts = new LinkedHashMap<>();
+    for (var row :
+        dsl.select(
+                ALERT.SEVERITY,
+                DSL.count().coerce(Long.class),
+                DSL.count().filterWhere(ALERT.ACKED_AT.isNull()).coerce(Long.class))
+            .from(ALERT)
+            .where(ALERT.STATE.eq(OPEN))
+            .groupBy(ALERT.SEVERITY)
+            .fetch()) {
+      counts.put(row.value1(), new long[] {row.value2(), row.value3()});
+    }
+    return counts;
+  }
+}

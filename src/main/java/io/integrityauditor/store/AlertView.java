@@ -1,0 +1,40 @@
+package io.integrityauditor.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An alert record as on-call sees it.
+ *
+ * @param newKeys sample keys first seen in the latest run
+ * @param persistingKeys sample keys also seen in earlier runs of this alert
+ * @param goneKeys sample keys seen before but not in the latest run (fixed, or no longer sampled)
+ */
+public record AlertView(
+    long id,
+    String auditId,
+    String target,
+    String severity,
+    String state,
+    Instant openedAt,
+    Instant lastSeenAt,
+    Instant resolvedAt,
+    long currentViolations,
+    long maxViolations,
+    Long rowsChecked,
+    Long openedRunId,
+    Long lastRunId,
+    Long resolvedRunId,
+    String acknowledgedBy,
+    Instant acknowledgedAt,
+    String acknowledgementNote,
+    List<Map<String, String>> newKeys,
+    List<Map<String, String>> persistingKeys,
+    List<Map<String, String>> goneKeys) {
+  public AlertView {
+    newKeys = List.copyOf(newKeys);
+    persistingKeys = List.copyOf(persistingKeys);
+    goneKeys = List.copyOf(goneKeys);
+  }
+}

@@ -1,0 +1,78 @@
+package io.integrityauditor.store;
+
+import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
+
+import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * What the metrics export, read from the store in a few small queries: the latest result of every
+ * audit, run totals, open alerts, and when each audit was first scheduled. Immutable.
+ *
+ * @param latest by audit id
+ * @param totals by audit id, then status
+ * @param openAlerts by severity: [open, open and unacknowledged]
+ * @param scheduleStart by audit id: when its Quartz trigger was created (epoch millis)
+ * @param readAt when this was read
+ */
+public record ResultSnapshot(
+    Map<String, AuditLatestRecord> latest,
+    Map<String, Map<String, Long>> totals,
+    Map<String, long[]> openAlerts,
+    Map<String, Long> scheduleStart,
+    Instant readAt) {
+
+  public static final ResultSnapshot EMPTY =
+      new ResultSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Instant.EPOCH);
+
+  public ResultSnapshot {
+    latest = Map.copyOf(latest);
+    totals = Map.copyOf(totals);
+    openAlerts = Map.copyOf(openAlerts);
+    scheduleStart = Map.copyOf(scheduleStart);
+  }
+
+  public Optional<AuditLatestRecord> latest(String auditId) {
+    return Optional.ofNullable(latest.get(auditId));
+  }
+
+  public long total(String auditId, String status) {
+    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status, 0L);
+  }
+
+  /** Reads a snapshot; the caller decides what a failure means (store down). */
+  public static ResultSnapshot read(Store store, AlertStore alerts) {
+    DSLContext dsl = store.dsl();
+    Map<String, AuditLatestRecord> latest = new HashMap<>();
+    for (AuditLatestRecord record : dsl.selectFrom(AUDIT_LATEST).fetch()) {
+      latest.put(record.getAuditId(), record);
+    }
+    Map<String, Map<String, Long>> totals = new HashMap<>();
+    for (var total : dsl.selectFrom(AUDIT_RUN_TOTAL).fetch()) {
+      totals
+          .computeIfAbsent(total.getAuditId(), id -> new HashMap<>())
+          .put(total.getStatus(), total.getRuns());
+    }
+    // Quartz's own table (not generated: Quartz owns it): when each audit's trigger was created.
+    Field<String> name = DSL.field(DSL.name("trigger_name"), SQLDataType.VARCHAR);
+    Field<Long> start = DSL.field(DSL.name("start_time"), SQLDataType.BIGINT);
+    Map<String, Long> scheduleStart = new HashMap<>();
+    for (var row :
+        dsl.select(name, start)
+            .from(DSL.table(DSL.name(Store.SCHEMA, "qrtz_triggers")))
+            .where(DSL.field(DSL.name("trigger_group"), SQLDataType.VARCHAR).eq("audits"))
+            .fetch()) {
+      scheduleStart.put(row.value1(), row.value2());
+    }
+    return new ResultSnapshot(
+        latest, totals, alerts.openBySeverity(), scheduleStart, Instant.now());
+  }
+}
