@@ -3,6 +3,11 @@
 -- (provisioning schema). Like staging, it declares exactly ONE foreign key
 -- (config_versions.workspace_id -> workspaces.id); every other reference is unenforced, which is
 -- what integrity-auditor compensates for.
+--
+-- The schema also has the flaws the shipped schema audits look for: only 3 CHECK constraints
+-- (staging expected 21+), no partial unique index enforcing one ACTIVE config version per
+-- workspace, vendors.workspace_id created as text although workspaces.id is uuid (the seeds'
+-- "UUID vs TEXT contradiction"), and the provisioning indexes forgotten on one table.
 
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
@@ -24,12 +29,14 @@ CREATE TABLE users (
 CREATE TABLE config_versions (
     id               text PRIMARY KEY,
     workspace_id     uuid NOT NULL REFERENCES workspaces (id),   -- the one real FK
-    version          integer NOT NULL,
+    version          integer NOT NULL CHECK (version > 0),
     status           text NOT NULL,
     source_file_name text,
     created_by       text,
     created_at       timestamptz NOT NULL DEFAULT now(),
     UNIQUE (workspace_id, version)
+    -- missing on purpose: CREATE UNIQUE INDEX config_versions_one_active_per_workspace
+    --   ON config_versions (workspace_id) WHERE status = 'ACTIVE';
 );
 
 CREATE TABLE workflow_instances (
@@ -46,7 +53,7 @@ CREATE TABLE workflow_instances (
 CREATE TABLE workflow_stages (
     id                   text PRIMARY KEY,
     workflow_instance_id text NOT NULL,
-    stage_no             integer NOT NULL,
+    stage_no             integer NOT NULL CHECK (stage_no > 0),
     stage_status         text NOT NULL,
     approver_id          text,
     UNIQUE (workflow_instance_id, stage_no)
@@ -58,7 +65,7 @@ CREATE TABLE stage_approvals (
     workflow_instance_id text NOT NULL,
     stage_no             integer NOT NULL,
     approved_by          text,
-    decision             text NOT NULL,
+    decision             text NOT NULL CHECK (decision IN ('APPROVED', 'REJECTED')),
     decided_at           timestamptz NOT NULL DEFAULT now()
 );
 
@@ -72,8 +79,9 @@ CREATE TABLE sites (
     region_id text, code text NOT NULL, name text NOT NULL, created_by text,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+-- vendors.workspace_id was created as text: the type mismatch the seeds warn about
 CREATE TABLE vendors (
-    id text PRIMARY KEY, workspace_id uuid NOT NULL, config_version_id text NOT NULL,
+    id text PRIMARY KEY, workspace_id text NOT NULL, config_version_id text NOT NULL,
     code text NOT NULL, name text NOT NULL, created_by text, created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE equipment_models (
@@ -107,6 +115,13 @@ CREATE TABLE provisioning.servers (
 CREATE TABLE provisioning.web_services (LIKE provisioning.servers INCLUDING ALL);
 CREATE TABLE provisioning.domains (LIKE provisioning.servers INCLUDING ALL);
 CREATE TABLE provisioning.databases (LIKE provisioning.servers INCLUDING ALL);
+-- by_provisioning_source and by_sst_resource on every universal table... except databases
+CREATE INDEX servers_by_provisioning_source ON provisioning.servers (provisioning_source, organization_id);
+CREATE INDEX servers_by_sst_resource ON provisioning.servers (sst_stack_name, sst_resource_id);
+CREATE INDEX web_services_by_provisioning_source ON provisioning.web_services (provisioning_source, organization_id);
+CREATE INDEX web_services_by_sst_resource ON provisioning.web_services (sst_stack_name, sst_resource_id);
+CREATE INDEX domains_by_provisioning_source ON provisioning.domains (provisioning_source, organization_id);
+CREATE INDEX domains_by_sst_resource ON provisioning.domains (sst_stack_name, sst_resource_id);
 
 -- Audit trail of provisioning operations: resource_type chooses which table resource_id is in.
 CREATE TABLE provisioning.events (

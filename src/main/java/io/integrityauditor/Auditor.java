@@ -56,7 +56,7 @@ public final class Auditor implements AutoCloseable {
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);
-    this.runner = new AuditRunner(clock, cancellation);
+    this.runner = new AuditRunner(clock, cancellation, config.retry());
   }
 
   /** Opens the store (migrating it) when one is configured. */
@@ -107,7 +107,7 @@ public final class Auditor implements AutoCloseable {
         unreachable.put(target, new RunError("connection", "target " + target + ": " + message));
       }
     }
-    AuditBinder.Result result = AuditBinder.bind(audits, catalogs);
+    AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
       RunError error = unreachable.get(audit.target());

@@ -4,41 +4,73 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Problems;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Binds loaded audits to their targets' catalogs. */
 public final class AuditBinder {
   private AuditBinder() {}
 
-  /** Audits that bound, and the problems of those that did not. */
-  public record Result(List<BoundAudit> bound, List<ConfigProblem> problems) {
+  /** Audits that bound, the problems of those that did not, and every warning. */
+  public record Result(
+      List<BoundAudit> bound, List<ConfigProblem> problems, List<ConfigProblem> warnings) {
     public Result {
       bound = List.copyOf(bound);
       problems = List.copyOf(problems);
+      warnings = List.copyOf(warnings);
     }
+  }
+
+  /** Binds without a connection: {@code kind: sql} audits cannot be described and fail to bind. */
+  public static Result bind(List<Audit> audits, Map<String, Catalog> catalogs) {
+    return bind(audits, catalogs, target -> ResultDescriber.NONE);
   }
 
   /**
    * @param catalogs by target name; an audit whose target has no catalog (unreachable) is skipped
    *     without a problem: the caller reports the target itself
+   * @param describers by target name: describes {@code kind: sql} queries on that target
    */
-  public static Result bind(List<Audit> audits, Map<String, Catalog> catalogs) {
+  public static Result bind(
+      List<Audit> audits,
+      Map<String, Catalog> catalogs,
+      Function<String, ResultDescriber> describers) {
+    Map<String, List<DeclaredReference>> references = new LinkedHashMap<>();
+    for (Audit audit : audits) {
+      for (DeclaredReference reference : audit.spec().references()) {
+        references
+            .computeIfAbsent(audit.target(), t -> new ArrayList<>())
+            .add(reference.withAudit(audit.id()));
+      }
+    }
     List<BoundAudit> bound = new ArrayList<>();
     Problems problems = new Problems();
+    Problems warnings = new Problems();
     for (Audit audit : audits) {
       Catalog catalog = catalogs.get(audit.target());
       if (catalog == null) {
         continue;
       }
       Problems own = new Problems();
-      Optional<AuditQuery> query = audit.spec().bind(catalog, new BindContext(audit, catalog, own));
+      Problems ownWarnings = new Problems();
+      BindContext context =
+          new BindContext(
+              audit,
+              catalog,
+              own,
+              ownWarnings,
+              references.getOrDefault(audit.target(), List.of()),
+              describers.apply(audit.target()));
+      Optional<AuditQuery> query = audit.spec().bind(catalog, context);
       own.list().forEach(problems::add);
+      ownWarnings.list().forEach(warnings::add);
       if (query.isPresent() && own.isEmpty()) {
-        bound.add(new BoundAudit(audit, query.get()));
+        bound.add(new BoundAudit(audit, query.get(), ownWarnings.list()));
       }
     }
-    return new Result(bound, problems.list());
+    return new Result(bound, problems.list(), warnings.list());
   }
 }

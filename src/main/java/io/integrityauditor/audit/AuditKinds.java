@@ -14,6 +14,13 @@ public final class AuditKinds {
 
   static {
     PARSERS.put(OrphanSpec.KIND, OrphanSpec::parse);
+    PARSERS.put(UniqueSpec.KIND, UniqueSpec::parse);
+    PARSERS.put(ConsistentSpec.KIND, ConsistentSpec::parse);
+    PARSERS.put(AcceptedValuesSpec.KIND, AcceptedValuesSpec::parse);
+    PARSERS.put(RequiredWhenSpec.KIND, RequiredWhenSpec::parse);
+    PARSERS.put(PolymorphicSpec.KIND, PolymorphicSpec::parse);
+    PARSERS.put(SchemaSpec.KIND, SchemaSpec::parse);
+    PARSERS.put(SqlSpec.KIND, SqlSpec::parse);
   }
 
   private AuditKinds() {}

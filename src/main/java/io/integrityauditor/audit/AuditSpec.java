@@ -1,6 +1,7 @@
 package io.integrityauditor.audit;
 
 import io.integrityauditor.catalog.Catalog;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,4 +15,9 @@ public interface AuditSpec {
   String kind();
 
   Optional<AuditQuery> bind(Catalog catalog, BindContext context);
+
+  /** The references it declares (child columns that must match parent columns), if any. */
+  default List<DeclaredReference> references() {
+    return List.of();
+  }
 }

@@ -193,7 +193,7 @@ public record Filter(List<Predicate> predicates) {
         ok = false;
         continue;
       }
-      Optional<Condition> condition = condition(context, alias, column.get(), predicate);
+      Optional<Condition> condition = condition(context, table, alias, column.get(), predicate);
       if (condition.isEmpty()) {
         ok = false;
       } else {
@@ -204,8 +204,19 @@ public record Filter(List<Predicate> predicates) {
   }
 
   private static Optional<Condition> condition(
-      BindContext context, String alias, ColumnInfo column, Predicate predicate) {
+      BindContext context, TableInfo table, String alias, ColumnInfo column, Predicate predicate) {
     Field<Object> field = DSL.field(DSL.name(alias, column.name()));
+    if (predicate.op() != Op.IS_NULL
+        && predicate.op() != Op.LIKE
+        && predicate.op() != Op.NOT_LIKE) {
+      for (String value : predicate.values()) {
+        Optional<String> problem = Values.problem(column, table.id().name(), value);
+        if (problem.isPresent()) {
+          context.problem(predicate.keyPath(), problem.get());
+          return Optional.empty();
+        }
+      }
+    }
     List<Field<Object>> values = predicate.values().stream().map(v -> typed(v, column)).toList();
     return switch (predicate.op()) {
       case EQ -> Optional.of(field.eq(values.get(0)));

@@ -1,31 +1,32 @@
 package io.integrityauditor.audit;
 
 import io.integrityauditor.catalog.Catalog;
-import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Fields;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * {@code kind: orphan} — child rows whose reference finds no parent row: the check a missing
  * foreign key would have enforced. Supports composite keys, filters on both sides (a reference to a
- * parent row that exists but fails the parent filter is broken), and an explicit NULL policy.
+ * parent row that exists but fails the parent filter is broken: that is how freeze-by-reference,
+ * "must point at a non-DRAFT version", is written), and an explicit NULL policy.
  *
  * <p>Query: {@code child c LEFT JOIN parent p ON c.k = p.k AND <parent filter>}, violations are
  * child rows (in the child filter) with no joined parent. When the parent columns are not known to
- * be unique the parent side is {@code SELECT DISTINCT} so no child row is counted twice.
+ * be unique the parent side is {@code SELECT DISTINCT} so no child row is counted twice. Column
+ * pairs whose types differ are reported by {@link TypeAlignment}.
  */
 public record OrphanSpec(
-    TableColumns child, TableColumns parent, NullPolicy nulls, boolean compareAsText)
+    TableColumns child,
+    TableColumns parent,
+    NullPolicy nulls,
+    boolean compareAsText,
+    TypeAlignment.Policy typeMismatch)
     implements AuditSpec {
 
   public static final String KIND = "orphan";
@@ -51,6 +52,11 @@ public record OrphanSpec(
     return KIND;
   }
 
+  @Override
+  public List<DeclaredReference> references() {
+    return List.of(DeclaredReference.of(child, parent));
+  }
+
   static Optional<AuditSpec> parse(Fields fields) {
     Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
     Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
@@ -61,25 +67,43 @@ public record OrphanSpec(
             .orElse(NullPolicy.IGNORE);
     boolean asText =
         fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
+    TypeAlignment.Policy typeMismatch = typeMismatch(fields);
     if (child.isEmpty() || parent.isEmpty()) {
       return Optional.empty();
     }
-    if (child.get().columns().size() != parent.get().columns().size()
-        && !child.get().columns().isEmpty()) {
-      fields.problem(
-          "parent",
-          "child has "
-              + child.get().columns().size()
-              + " column(s) "
-              + child.get().columns()
-              + " but parent has "
-              + parent.get().columns().size()
-              + " "
-              + parent.get().columns()
-              + "; they pair up in order, so give the same number");
+    if (!sameWidth(fields, "parent", child.get(), parent.get())) {
       return Optional.empty();
     }
-    return Optional.of(new OrphanSpec(child.get(), parent.get(), nulls, asText));
+    return Optional.of(new OrphanSpec(child.get(), parent.get(), nulls, asText, typeMismatch));
+  }
+
+  /** {@code type_mismatch: violation | note}. */
+  static TypeAlignment.Policy typeMismatch(Fields fields) {
+    return fields
+        .oneOf("type_mismatch", TypeAlignment.Policy.LABELS)
+        .map(TypeAlignment.Policy::fromLabel)
+        .orElse(TypeAlignment.Policy.VIOLATION);
+  }
+
+  /** Reference columns pair up in order, so both sides need as many. */
+  static boolean sameWidth(Fields fields, String key, TableColumns child, TableColumns parent) {
+    if (child.columns().size() == parent.columns().size() || child.columns().isEmpty()) {
+      return true;
+    }
+    fields.problem(
+        key,
+        "child has "
+            + child.columns().size()
+            + " column(s) "
+            + child.columns()
+            + " but "
+            + key
+            + " has "
+            + parent.columns().size()
+            + " "
+            + parent.columns()
+            + "; they pair up in order, so give the same number");
+    return false;
   }
 
   @Override
@@ -89,83 +113,25 @@ public record OrphanSpec(
     if (c.isEmpty() || p.isEmpty()) {
       return Optional.empty();
     }
-    List<String> notes = new ArrayList<>();
-    if (!typesAlign(context, c.get(), p.get(), notes)) {
-      return Optional.empty();
-    }
-    return Optional.of(query(c.get(), p.get(), context.sampleSize(), notes));
-  }
-
-  /**
-   * Reference columns must be comparable with the key they point at. Comparable but different types
-   * (int vs bigint, varchar vs text) work and are reported as a type-alignment note; incomparable
-   * ones (text vs uuid) are an error unless {@code compare_as: text} is set.
-   */
-  private boolean typesAlign(
-      BindContext context, TableColumns.Bound c, TableColumns.Bound p, List<String> notes) {
-    boolean ok = true;
-    for (int i = 0; i < c.columns().size(); i++) {
-      ColumnInfo from = c.columns().get(i);
-      ColumnInfo to = p.columns().get(i);
-      String pair =
-          c.table().id().name()
-              + "."
-              + from.name()
-              + " is "
-              + from.type()
-              + " but "
-              + p.table().id().name()
-              + "."
-              + to.name()
-              + " is "
-              + to.type();
-      if (!from.type().comparableWith(to.type())) {
-        if (compareAsText) {
-          notes.add("type mismatch: " + pair + "; compared as text (compare_as: text)");
-        } else {
-          context.problem(
-              child.keyPath() + ".columns",
-              "type mismatch: "
-                  + pair
-                  + "; these cannot be compared. Give the reference the key's type, or set"
-                  + " compare_as: text to compare their text forms");
-          ok = false;
-        }
-      } else if (!from.type().sameAs(to.type())) {
-        notes.add("type alignment: " + pair);
-      }
-    }
-    return ok;
+    List<TypeAlignment.Pair> pairs = TypeAlignment.pairs(c.get(), p.get());
+    List<TypeAlignment.Pair> mismatched =
+        TypeAlignment.check(
+            context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
+    AuditQuery query = query(c.get(), p.get(), pairs, context.sampleSize());
+    return Optional.of(
+        TypeAlignment.wrap(query, mismatched, typeMismatch, compareAsText, context.sampleSize()));
   }
 
   private AuditQuery query(
-      TableColumns.Bound c, TableColumns.Bound p, int sampleSize, List<String> notes) {
-    Table<?> childTable =
-        DSL.table(DSL.name(c.table().id().schema(), c.table().id().name())).as("c");
-    List<Field<Object>> childFields = fields("c", c.columns());
-    List<Field<Object>> parentFields = fields("p", p.columns());
+      TableColumns.Bound c, TableColumns.Bound p, List<TypeAlignment.Pair> pairs, int sampleSize) {
+    List<Field<Object>> childFields = QueryParts.fields("c", c.columns());
+    ParentJoin parentJoin = ParentJoin.of(p, "p");
+    Table<?> source =
+        QueryParts.table(c.table(), "c")
+            .leftJoin(parentJoin.table())
+            .on(parentJoin.on(childFields, pairs, compareAsText));
 
-    Table<?> parentSide;
-    Condition join = DSL.noCondition();
-    Table<?> parentTable =
-        DSL.table(DSL.name(p.table().id().schema(), p.table().id().name())).as("p");
-    if (p.table().isUniqueOn(p.columns().stream().map(ColumnInfo::name).toList())) {
-      parentSide = parentTable;
-      join = p.filter().orElse(DSL.noCondition());
-    } else {
-      // Not provably unique: deduplicate so a child row joins at most one parent row.
-      parentSide =
-          DSL.selectDistinct(parentFields)
-              .from(parentTable)
-              .where(p.filter().orElse(DSL.noCondition()))
-              .asTable("p");
-    }
-    for (int i = 0; i < childFields.size(); i++) {
-      join = join.and(comparable(childFields.get(i)).eq(comparable(parentFields.get(i))));
-    }
-    Table<?> source = childTable.leftJoin(parentSide).on(join);
-
-    Condition parentMissing = parentFields.get(0).isNull();
+    Condition parentMissing = parentJoin.missing();
     Condition allPresent = DSL.and(childFields.stream().map(Field::isNotNull).toList());
     Condition anyNull = DSL.or(childFields.stream().map(Field::isNull).toList());
     Condition violation =
@@ -177,33 +143,13 @@ public record OrphanSpec(
                   .and(parentMissing)
                   .or(anyNull.and(DSL.or(childFields.stream().map(Field::isNotNull).toList())));
         };
-
-    Map<String, Field<?>> samples = new LinkedHashMap<>();
-    for (String key : c.table().identifyingColumns()) {
-      samples.put(key, DSL.field(DSL.name("c", key)));
-    }
-    for (ColumnInfo column : c.columns()) {
-      samples.putIfAbsent(column.name(), DSL.field(DSL.name("c", column.name())));
-    }
-    List<String> relations =
-        java.util.stream.Stream.of(c.table().id().toString(), p.table().id().toString())
-            .distinct()
-            .toList();
     return new ViolationScan(
-        relations,
+        QueryParts.relations(c.table(), p.table()),
         source,
         c.filter().orElse(DSL.noCondition()),
         violation,
-        samples,
+        QueryParts.samples(c.table(), "c", c.columns()),
         sampleSize,
-        notes);
-  }
-
-  private Field<Object> comparable(Field<Object> field) {
-    return compareAsText ? field.cast(SQLDataType.CLOB).coerce(Object.class) : field;
-  }
-
-  private static List<Field<Object>> fields(String alias, List<ColumnInfo> columns) {
-    return columns.stream().map(col -> DSL.field(DSL.name(alias, col.name()))).toList();
+        List.of());
   }
 }

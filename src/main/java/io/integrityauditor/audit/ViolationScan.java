@@ -42,6 +42,7 @@ public final class ViolationScan implements AuditQuery {
   private final int sampleSize;
   private final List<String> notes;
   private final List<String> relations;
+  private final Field<Long> weight;
 
   /**
    * @param source the FROM clause (tables, joins)
@@ -60,6 +61,23 @@ public final class ViolationScan implements AuditQuery {
       Map<String, Field<?>> samples,
       int sampleSize,
       List<String> notes) {
+    this(relations, source, scope, violation, samples, sampleSize, notes, null);
+  }
+
+  /**
+   * @param weight how many rows each source row stands for (e.g. the size of a group when the
+   *     source is already grouped); null for one row each
+   */
+  ViolationScan(
+      List<String> relations,
+      Table<?> source,
+      Condition scope,
+      Condition violation,
+      Map<String, Field<?>> samples,
+      int sampleSize,
+      List<String> notes,
+      Field<Long> weight) {
+    this.weight = weight;
     this.source = source;
     this.scope = scope;
     this.violation = violation;
@@ -95,13 +113,21 @@ public final class ViolationScan implements AuditQuery {
             .otherwise(DSL.inline(-1))
             .as("bucket");
     Field<String[]> sample = DSL.when(violation, keyArray).as("sample");
-    Table<?> rows = context.select(bucket, sample).from(source).where(scope).asTable("v");
+    List<Field<?>> columns = new ArrayList<>(List.of(bucket, sample));
+    if (weight != null) {
+      columns.add(weight.as("weight"));
+    }
+    Table<?> rows = context.select(columns).from(source).where(scope).asTable("v");
     Field<Integer> bucketOfRow = rows.field("bucket", Integer.class);
     Field<String[]> sampleOfRow = rows.field("sample", String[].class);
+    Field<Long> count =
+        weight == null
+            ? DSL.count().coerce(Long.class)
+            : DSL.sum(rows.field("weight", Long.class)).cast(SQLDataType.BIGINT);
     return context
         .select(
             bucketOfRow,
-            DSL.count().coerce(Long.class).as("n"),
+            count.as("n"),
             DSL.min(sampleOfRow).as("lo"),
             DSL.max(sampleOfRow).as("hi"))
         .from(rows)

@@ -54,7 +54,10 @@ public final class CatalogReader {
           + " fn.nspname, f.relname,"
           + " ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)"
           + "  JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),"
-          + " pg_get_constraintdef(con.oid)"
+          // pg_get_constraintdef deparses CHECK and EXCLUDE expressions by opening the table, which
+          // waits behind an ACCESS EXCLUSIVE lock: only keys and foreign keys are deparsed
+          + " CASE WHEN con.contype IN ('p', 'u', 'f') THEN pg_get_constraintdef(con.oid)"
+          + "  WHEN con.contype = 'c' THEN 'CHECK (...)' ELSE 'EXCLUDE (...)' END"
           + " FROM pg_constraint con"
           + " JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " LEFT JOIN pg_class f ON f.oid = con.confrelid"
@@ -75,7 +78,17 @@ public final class CatalogReader {
           + USER_SCHEMAS
           + " ORDER BY i.indrelid, ic.relname";
 
+  private static final String SETTINGS =
+      "SELECT current_schemas(false), current_setting('server_version_num')::int";
+
+  private static final String EXTENSIONS = "SELECT extname, extversion FROM pg_extension";
+
   private CatalogReader() {}
+
+  /** The statements {@link #read} runs, in order (for {@code explain} of a schema audit). */
+  public static List<String> queries() {
+    return List.of(RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, SETTINGS, EXTENSIONS);
+  }
 
   public static Catalog read(Connection connection) throws SQLException {
     Map<Long, TableShell> shells = new HashMap<>();
@@ -157,16 +170,13 @@ public final class CatalogReader {
     List<String> searchPath = new ArrayList<>();
     Map<String, String> extensions = new HashMap<>();
     int version;
-    try (PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT current_schemas(false), current_setting('server_version_num')::int");
+    try (PreparedStatement statement = connection.prepareStatement(SETTINGS);
         ResultSet rows = statement.executeQuery()) {
       rows.next();
       searchPath.addAll(strings(rows.getArray(1)));
       version = rows.getInt(2);
     }
-    try (PreparedStatement statement =
-            connection.prepareStatement("SELECT extname, extversion FROM pg_extension");
+    try (PreparedStatement statement = connection.prepareStatement(EXTENSIONS);
         ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
         extensions.put(rows.getString(1), rows.getString(2));

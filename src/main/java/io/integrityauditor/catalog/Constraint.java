@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param columns the constrained columns, in key order
  * @param referencedTable for foreign keys, the referenced table
  * @param referencedColumns for foreign keys, the referenced columns in key order
- * @param definition {@code pg_get_constraintdef}
+ * @param definition {@code pg_get_constraintdef} for keys and foreign keys; {@code CHECK (...)} or
+ *     {@code EXCLUDE (...)} otherwise (deparsing those expressions would wait behind table locks)
  */
 public record Constraint(
     String name,

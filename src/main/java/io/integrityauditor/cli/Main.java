@@ -22,6 +22,7 @@ import picocli.CommandLine.ParseResult;
       ServeCommand.class,
       CheckCommand.class,
       ValidateCommand.class,
+      ExplainCommand.class,
       TriggerCommand.class,
       AlertsCommand.class,
       AckCommand.class,

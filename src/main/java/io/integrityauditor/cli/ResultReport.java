@@ -104,15 +104,25 @@ final class ResultReport {
     if (m.violations() > 0) {
       out.append("  ")
           .append(m.violations())
-          .append(" violating rows (threshold: ")
+          // a schema audit's violations are catalog items, not rows
+          .append(
+              result.audit().kind().equals("schema")
+                  ? " missing or mismatched items (threshold: "
+                  : " violating rows (threshold: ")
           .append(result.audit().threshold().describe())
           .append(result.thresholdBreached() ? ", breached" : ", not breached")
           .append("); sample keys:\n");
       for (SampleKey sample : m.samples()) {
         out.append("    ").append(sample).append('\n');
       }
-      if (m.samples().size() < m.violations()) {
-        out.append("    ... and ").append(m.violations() - m.samples().size()).append(" more\n");
+      // a sample is a row, a group (unique) or an item, so only say that the sample was cut
+      if (m.samples().size() < m.violations()
+          && m.samples().size() >= result.audit().sampleSize()) {
+        out.append("    ... (sample_size ")
+            .append(result.audit().sampleSize())
+            .append(" reached; ")
+            .append(m.violations())
+            .append(" violations in all)\n");
       }
     }
     for (String note : m.notes()) {

@@ -4,6 +4,8 @@ import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -18,6 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "Check the configuration and every audit file, and every table, column and type they name"
           + " against the targets' catalogs. Runs no audit query.",
+      "Warnings (e.g. a reference whose type differs from its key's) are printed and do not"
+          + " fail validation.",
       "Exit codes: 0 valid, 2 problems found, 3 a target could not be reached."
     })
 final class ValidateCommand implements Callable<Integer> {
@@ -47,6 +51,10 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.CLEAN;
       }
       Auditor.Binding binding = auditor.bind(audits);
+      List<ConfigProblem> warnings =
+          binding.bound().stream().flatMap(b -> b.warnings().stream()).toList();
+      // Warnings first: they stay relevant while the problems get fixed.
+      warnings.forEach(w -> out.println(Redactor.redact(w.formatWarning())));
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
@@ -58,8 +66,13 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCodes.COULD_NOT_RUN;
       }
       out.printf(
-          "%d audits in %d files are valid against %d target(s)%n",
-          audits.size(), workerConfig.auditFiles().size(), binding.catalogs().size());
+          "%d audits in %d files are valid against %d target(s)%s%n",
+          audits.size(),
+          workerConfig.auditFiles().size(),
+          binding.catalogs().size(),
+          warnings.isEmpty()
+              ? ""
+              : " (" + warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s") + ")");
       return ExitCodes.CLEAN;
     }
   }

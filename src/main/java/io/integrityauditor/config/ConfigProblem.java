@@ -12,7 +12,19 @@ public record ConfigProblem(Location location, String auditId, String key, Strin
 
   /** {@code audits/apms.yaml:14: audit 'wi_config': key 'child.columns': <message>} */
   public String format() {
-    StringBuilder text = new StringBuilder(location.toString()).append(": ");
+    return format("");
+  }
+
+  /**
+   * The same for a finding that does not stop anything: {@code audits/apms.yaml:14: warning: audit
+   * 'wi_config': key 'child.columns': <message>}
+   */
+  public String formatWarning() {
+    return format("warning: ");
+  }
+
+  private String format(String prefix) {
+    StringBuilder text = new StringBuilder(location.toString()).append(": ").append(prefix);
     if (auditId != null) {
       text.append("audit '").append(auditId).append("': ");
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param scheduler {@code serve}'s scheduling settings
  * @param http the HTTP listener of {@code serve}
  * @param retention how long the store keeps runs and resolved alerts
+ * @param retry how runs failing for a transient reason are retried
  */
 public record WorkerConfig(
     Path file,
@@ -27,7 +28,8 @@ public record WorkerConfig(
     List<String> auditPatterns,
     SchedulerConfig scheduler,
     HttpConfig http,
-    RetentionConfig retention) {
+    RetentionConfig retention,
+    RetryPolicy retry) {
 
   public WorkerConfig {
     targets = Map.copyOf(targets);
@@ -46,6 +48,7 @@ public record WorkerConfig(
         auditPatterns,
         scheduler,
         http,
-        retention);
+        retention,
+        retry);
   }
 }

@@ -53,10 +53,11 @@ public final class WorkerConfigLoader {
     HttpConfig http = fields.map("http").map(h -> http(h, baseDir)).orElse(HttpConfig.DEFAULTS);
     RetentionConfig retention =
         fields.map("retention").map(this::retention).orElse(RetentionConfig.DEFAULTS);
+    RetryPolicy retry = fields.map("retry").map(this::retry).orElse(RetryPolicy.DEFAULTS);
     fields.rejectUnknown();
     problems.throwIfAny();
     return new WorkerConfig(
-        file, nodeId, store, targets, auditFiles, patterns, scheduler, http, retention);
+        file, nodeId, store, targets, auditFiles, patterns, scheduler, http, retention, retry);
   }
 
   /** Re-expands the audit globs (on reload: files may have been added or removed). */
@@ -89,6 +90,21 @@ public final class WorkerConfigLoader {
             fields.string("override_schedule"));
     fields.rejectUnknown();
     return scheduler;
+  }
+
+  private RetryPolicy retry(Fields fields) {
+    RetryPolicy d = RetryPolicy.DEFAULTS;
+    RetryPolicy retry =
+        new RetryPolicy(
+            fields.integer("attempts", 1, 10).map(Long::intValue).orElse(d.attempts()),
+            fields
+                .duration("initial_backoff", Duration.ZERO, Duration.ofMinutes(10))
+                .orElse(d.initialBackoff()),
+            fields
+                .duration("max_backoff", Duration.ZERO, Duration.ofHours(1))
+                .orElse(d.maxBackoff()));
+    fields.rejectUnknown();
+    return retry;
   }
 
   private RetentionConfig retention(Fields fields) {

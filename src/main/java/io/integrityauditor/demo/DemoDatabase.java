@@ -27,26 +27,81 @@ public final class DemoDatabase implements AutoCloseable {
   public static final String STORE_DATABASE = "integrity_auditor";
   public static final String AUDIT_ROLE = "integrity_auditor_ro";
 
-  /** The violations apms-data.sql injects, by shipped audit id. Everything else is clean. */
+  /**
+   * The violations apms-data.sql (and the schema's deliberate flaws) inject, by shipped audit id:
+   * every shipped audit finds at least one. Everything else is clean.
+   */
   public static final Map<String, Long> EXPECTED_VIOLATIONS =
       Map.ofEntries(
+          // apms.yaml
           Map.entry("workflow_instances.config_version", 7L),
+          Map.entry("workflow_instances.frozen_config_version", 11L),
           Map.entry("workflow_instances.workspace", 2L),
           Map.entry("workflow_instances.created_by", 3L),
+          Map.entry("workflow_instances.assigned_to", 1L),
           Map.entry("workflow_stages.workflow_instance", 5L),
+          Map.entry("workflow_stages.approver", 2L),
           Map.entry("stage_approvals.stage", 4L),
-          Map.entry("regions.config_version", 0L),
+          Map.entry("stage_approvals.approved_by", 1L),
+          Map.entry("config_versions.created_by", 1L),
+          Map.entry("users.workspace", 1L),
+          Map.entry("regions.config_version", 2L),
           Map.entry("regions.workspace", 1L),
+          Map.entry("regions.created_by", 1L),
           Map.entry("sites.config_version", 3L),
+          Map.entry("sites.workspace", 1L),
+          Map.entry("sites.created_by", 1L),
           Map.entry("vendors.config_version", 1L),
+          Map.entry("vendors.workspace", 2L),
+          Map.entry("vendors.created_by", 1L),
           Map.entry("equipment_models.config_version", 2L),
-          Map.entry("link_plans.config_version", 0L),
+          Map.entry("equipment_models.workspace", 1L),
+          Map.entry("equipment_models.created_by", 1L),
+          Map.entry("link_plans.config_version", 1L),
+          Map.entry("link_plans.workspace", 1L),
+          Map.entry("link_plans.created_by", 1L),
           Map.entry("link_plans.site_b", 2L),
+          // apms-invariants.yaml
+          Map.entry("config_versions.one_active_per_workspace", 2L),
+          Map.entry("workflow_instances.workspace_isolation", 5L),
+          Map.entry("sites.workspace_isolation", 2L),
+          Map.entry("config_versions.status", 1L),
+          Map.entry("workflow_instances.status", 2L),
+          Map.entry("workflow_stages.stage_status", 1L),
+          Map.entry("workspaces.active_config_version", 1L),
+          Map.entry("apms.schema", 4L),
+          Map.entry("apms.type_alignment", 1L),
+          // provisioning.yaml
           Map.entry("docks.organization", 1L),
+          Map.entry("roles.organization", 1L),
           Map.entry("servers.dock", 2L),
+          Map.entry("servers.organization", 1L),
+          Map.entry("web_services.dock", 1L),
           Map.entry("web_services.organization", 1L),
           Map.entry("domains.dock", 3L),
-          Map.entry("databases.dock", 1L));
+          Map.entry("domains.organization", 1L),
+          Map.entry("databases.dock", 1L),
+          Map.entry("databases.organization", 1L),
+          // provisioning-invariants.yaml
+          Map.entry("roles.provisioning", 1L),
+          Map.entry("servers.provisioning_source", 1L),
+          Map.entry("web_services.provisioning_source", 1L),
+          Map.entry("domains.provisioning_source", 1L),
+          Map.entry("databases.provisioning_source", 1L),
+          Map.entry("servers.provisioning_state", 1L),
+          Map.entry("web_services.provisioning_state", 1L),
+          Map.entry("domains.provisioning_state", 1L),
+          Map.entry("databases.provisioning_state", 1L),
+          Map.entry("servers.sst_ids", 2L),
+          Map.entry("web_services.sst_ids", 1L),
+          Map.entry("domains.sst_ids", 1L),
+          Map.entry("databases.sst_ids", 1L),
+          Map.entry("servers.sst_unique", 2L),
+          Map.entry("web_services.sst_unique", 2L),
+          Map.entry("domains.sst_unique", 2L),
+          Map.entry("databases.sst_unique", 2L),
+          Map.entry("events.resource", 4L),
+          Map.entry("provisioning.schema", 2L));
 
   private final EmbeddedPostgres postgres;
   private final String auditorPassword;

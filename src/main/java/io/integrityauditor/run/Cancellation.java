@@ -30,6 +30,24 @@ public final class Cancellation {
     inFlight.remove(connection);
   }
 
+  /**
+   * Sleeps for {@code duration} unless cancelled first.
+   *
+   * @return false when cancelled (or interrupted) during the pause
+   */
+  public boolean pause(java.time.Duration duration) {
+    long deadline = System.nanoTime() + duration.toNanos();
+    try {
+      while (!cancelled && System.nanoTime() < deadline) {
+        Thread.sleep(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return !cancelled;
+  }
+
   public void cancelAll() {
     cancelled = true;
     inFlight.forEach(Cancellation::cancel);

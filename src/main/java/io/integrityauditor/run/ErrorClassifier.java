@@ -49,7 +49,14 @@ final class ErrorClassifier {
           false);
     }
     if (state.equals("25006")) {
-      return new Classified(RunStatus.ERROR, new RunError("read_only", message), false);
+      return new Classified(
+          RunStatus.ERROR,
+          new RunError(
+              "read_only",
+              message
+                  + " (audits run in READ ONLY transactions: a query that writes fails, and"
+                  + " nothing was changed)"),
+          false);
     }
     if (state.equals("40001") || state.equals("40P01")) {
       return new Classified(RunStatus.ERROR, new RunError("replica_conflict", message), true);

@@ -1,15 +1,20 @@
 package io.integrityauditor.run;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.integrityauditor.audit.ResultDescriber;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.db.Pools;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -52,6 +57,48 @@ public final class Targets implements AutoCloseable {
       } finally {
         connection.rollback();
       }
+    }
+  }
+
+  /**
+   * Describes a query's result columns on the target: the server parses and plans it (Parse and
+   * Describe messages), no row is fetched and nothing executes, in a read-only transaction with
+   * timeouts like the catalog read.
+   */
+  public ResultDescriber describer(String target) {
+    return sql -> {
+      try (Connection connection = dataSource(target).getConnection()) {
+        connection.setAutoCommit(false);
+        try {
+          try (Statement statement = connection.createStatement()) {
+            statement.execute("SET TRANSACTION READ ONLY");
+            statement.execute("SET LOCAL statement_timeout = '30s'");
+            statement.execute("SET LOCAL lock_timeout = '5s'");
+          }
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            ResultSetMetaData metaData = statement.getMetaData();
+            List<String> columns = new ArrayList<>();
+            for (int i = 1; metaData != null && i <= metaData.getColumnCount(); i++) {
+              columns.add(metaData.getColumnLabel(i));
+            }
+            return columns;
+          }
+        } finally {
+          rollbackQuietly(connection);
+        }
+      }
+    };
+  }
+
+  /**
+   * A failed describe may leave the connection broken (HikariCP evicts it on some SQLSTATEs, e.g.
+   * 0A000): the original error is the one worth reporting, not the failed rollback.
+   */
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // the pool discards a broken connection
     }
   }
 

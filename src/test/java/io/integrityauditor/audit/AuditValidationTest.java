@@ -2,10 +2,12 @@ package io.integrityauditor.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,21 +115,38 @@ class AuditValidationTest {
 
   @Test
   void a_type_mismatch_is_explained_instead_of_failing_at_query_time() {
-    assertThat(
-            problems(
-                """
-                audits:
-                  - id: ws
-                    kind: orphan
-                    child: workflow_instances.workspace_id
-                    parent: workspaces.id
-                """))
+    String yaml =
+        """
+        audits:
+          - id: ws
+            kind: orphan
+            child: workflow_instances.workspace_id
+            parent: workspaces.id
+        """
+            .stripIndent();
+    // not an error: validate warns, and every run counts the mismatch as a violation
+    assertThat(problems(yaml)).isEmpty();
+    assertThat(Audits.warnings(dir, db, yaml))
         .containsExactly(
             file()
-                + ":4: audit 'ws': key 'child.columns': type mismatch:"
-                + " workflow_instances.workspace_id is text but workspaces.id is uuid; these cannot"
-                + " be compared. Give the reference the key's type, or set compare_as: text to"
-                + " compare their text forms");
+                + ":4: warning: audit 'ws': key 'child.columns': type mismatch:"
+                + " workflow_instances.workspace_id is text but workspaces.id is uuid; each run"
+                + " counts it as 1 violation and compares the values as text. Give the reference"
+                + " its key's type (a foreign key needs identical types)");
+    AuditResult result = Audits.run(dir, db, yaml).get("ws");
+    Measurement measurement = result.measurement().orElseThrow();
+    assertThat(measurement.violations()).isEqualTo(1);
+    assertThat(measurement.rowsChecked()).isZero();
+    assertThat(measurement.samples())
+        .containsExactly(
+            new SampleKey(
+                Map.of(
+                    "type_mismatch",
+                    "workflow_instances.workspace_id text <> workspaces.id uuid")));
+    assertThat(measurement.notes())
+        .containsExactly(
+            "type mismatch: workflow_instances.workspace_id is text but workspaces.id is uuid;"
+                + " compared as text");
   }
 
   @Test
@@ -145,8 +164,9 @@ class AuditValidationTest {
         .containsExactly(
             file() + ":2: audit 'a': key 'parent': is required: give table and columns",
             file()
-                + ":6: audit 'b': key 'kind': must be one of orphan, found 'orphans' (did you mean"
-                + " orphan?)");
+                + ":6: audit 'b': key 'kind': must be one of orphan, unique, consistent,"
+                + " accepted_values, required_when, polymorphic, schema, sql, found 'orphans' (did"
+                + " you mean orphan?)");
   }
 
   @Test

@@ -47,6 +47,11 @@ class OrphanAuditTest {
                                             ('00000000-0000-4000-8000-000000000002'),
                                             ('00000000-0000-4000-8000-000000000009');
 
+        CREATE TABLE text_ref (id int PRIMARY KEY, ref text);   -- a uuid key referenced as text
+        INSERT INTO text_ref VALUES (1, '00000000-0000-4000-8000-000000000001'),
+                                    (2, '00000000-0000-4000-8000-000000000002'),
+                                    (3, 'not-a-uuid'), (4, NULL);
+
         CREATE TABLE stage (instance_id text, stage_no int, PRIMARY KEY (instance_id, stage_no));
         INSERT INTO stage VALUES ('a', 1), ('a', 2), ('b', 1);
         CREATE TABLE approval (id int PRIMARY KEY, instance_id text, stage_no int);
@@ -160,7 +165,7 @@ class OrphanAuditTest {
   }
 
   @Test
-  void compares_int_with_bigint_and_reports_the_type_alignment() {
+  void compares_int_with_bigint_and_counts_the_type_mismatch_as_a_violation() {
     AuditResult result =
         run("""
                 - id: t
@@ -169,11 +174,32 @@ class OrphanAuditTest {
                   parent: parent_int.id
                 """)
             .get("t");
-    assertThat(violations(result)).isEqualTo(5);
+    assertThat(violations(result)).isEqualTo(5 + 1);
     assertThat(rowsChecked(result)).isEqualTo(105);
+    assertThat(samples(result))
+        .startsWith(
+            Map.of("type_mismatch", "child_bigint.parent_id bigint <> parent_int.id integer"))
+        .contains(Map.of("id", "101", "parent_id", "101"));
     assertThat(result.measurement().orElseThrow().notes())
         .containsExactly(
-            "type alignment: child_bigint.parent_id is bigint but parent_int.id is integer");
+            "type mismatch: child_bigint.parent_id is bigint but parent_int.id is integer;"
+                + " compared natively");
+  }
+
+  @Test
+  void a_type_mismatch_can_be_reported_as_a_note_only() {
+    AuditResult result =
+        run("""
+                - id: t
+                  kind: orphan
+                  child: child_bigint.parent_id
+                  parent: parent_int.id
+                  type_mismatch: note
+                """)
+            .get("t");
+    assertThat(violations(result)).isEqualTo(5);
+    assertThat(samples(result)).allSatisfy(s -> assertThat(s).doesNotContainKey("type_mismatch"));
+    assertThat(result.measurement().orElseThrow().notes()).hasSize(1);
   }
 
   @Test
@@ -189,6 +215,24 @@ class OrphanAuditTest {
     assertThat(violations(result)).isEqualTo(1);
     assertThat(samples(result))
         .containsExactly(Map.of("id", "3", "ref", "00000000-0000-4000-8000-000000000009"));
+  }
+
+  @Test
+  void a_text_reference_to_a_uuid_key_is_compared_as_text_and_the_mismatch_counts() {
+    AuditResult result =
+        run("""
+                - id: t
+                  kind: orphan
+                  child: text_ref.ref
+                  parent: parent_uuid.id
+                """)
+            .get("t");
+    assertThat(violations(result)).isEqualTo(1 + 1);
+    assertThat(rowsChecked(result)).isEqualTo(4);
+    assertThat(samples(result))
+        .containsExactly(
+            Map.of("type_mismatch", "text_ref.ref text <> parent_uuid.id uuid"),
+            Map.of("id", "3", "ref", "not-a-uuid"));
   }
 
   @Test

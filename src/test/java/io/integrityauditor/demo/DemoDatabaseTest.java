@@ -3,10 +3,14 @@ package io.integrityauditor.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditKinds;
 import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.RunTrigger;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,7 +20,10 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The demo database and the shipped audits: every injected violation is found, exactly. */
+/**
+ * The demo database and the shipped audits: every injected violation is found, exactly, every
+ * shipped audit finds at least one, and every kind is shipped.
+ */
 class DemoDatabaseTest {
   @TempDir Path dir;
 
@@ -32,11 +39,23 @@ class DemoDatabaseTest {
         assertThat(set.problems()).isEmpty();
         Auditor.Binding binding = auditor.bind(set.audits());
         assertThat(binding.problems()).isEmpty();
+        assertThat(
+                binding.bound().stream()
+                    .flatMap(b -> b.warnings().stream())
+                    .map(ConfigProblem::message))
+            .containsExactly(
+                "type mismatch: vendors.workspace_id is text but workspaces.id is uuid; each run"
+                    + " counts it as 1 violation and compares the values as text. Give the"
+                    + " reference its key's type (a foreign key needs identical types)");
         Map<String, Long> found = new TreeMap<>();
         for (AuditResult result : auditor.runAll(binding, set.audits(), RunTrigger.CHECK)) {
+          assertThat(result.status()).as(result.audit().id()).isEqualTo(RunStatus.VIOLATIONS);
           found.put(result.audit().id(), result.measurement().orElseThrow().violations());
         }
         assertThat(found).isEqualTo(new TreeMap<>(DemoDatabase.EXPECTED_VIOLATIONS));
+        assertThat(DemoDatabase.EXPECTED_VIOLATIONS.values()).allMatch(count -> count > 0);
+        assertThat(set.audits().stream().map(Audit::kind).distinct())
+            .containsExactlyInAnyOrderElementsOf(AuditKinds.names());
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.integrityauditor.support;
 
 import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
@@ -20,6 +21,41 @@ public final class Audits {
   /** Results by audit id; configuration problems are thrown as {@link ConfigException}. */
   public static Map<String, AuditResult> run(
       Path directory, TestPostgres.Database target, TestPostgres.Database store, String auditYaml) {
+    return withBinding(
+        directory,
+        target,
+        store,
+        auditYaml,
+        (auditor, binding, audits) -> {
+          Map<String, AuditResult> results = new LinkedHashMap<>();
+          for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
+            results.put(result.audit().id(), result);
+          }
+          return results;
+        });
+  }
+
+  /** The formatted warnings of binding {@code auditYaml} (problems are thrown). */
+  public static List<String> warnings(
+      Path directory, TestPostgres.Database target, String auditYaml) {
+    return withBinding(
+        directory,
+        target,
+        null,
+        auditYaml,
+        (auditor, binding, audits) ->
+            binding.bound().stream()
+                .flatMap(b -> b.warnings().stream())
+                .map(ConfigProblem::formatWarning)
+                .toList());
+  }
+
+  private static <T> T withBinding(
+      Path directory,
+      TestPostgres.Database target,
+      TestPostgres.Database store,
+      String auditYaml,
+      BindingAction<T> action) {
     Workspace workspace = new Workspace(directory);
     workspace.write("audits/test.yaml", auditYaml);
     Path config = workspace.config(target, store);
@@ -32,11 +68,7 @@ public final class Audits {
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
-      Map<String, AuditResult> results = new LinkedHashMap<>();
-      for (AuditResult result : auditor.runAll(binding, set.audits(), RunTrigger.CHECK)) {
-        results.put(result.audit().id(), result);
-      }
-      return results;
+      return action.apply(auditor, binding, set.audits());
     }
   }
 
@@ -58,5 +90,9 @@ public final class Audits {
       }
       return lines;
     }
+  }
+
+  private interface BindingAction<T> {
+    T apply(Auditor auditor, Auditor.Binding binding, List<Audit> audits);
   }
 }

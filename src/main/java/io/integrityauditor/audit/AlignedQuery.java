@@ -1,0 +1,63 @@
+package io.integrityauditor.audit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jooq.DSLContext;
+
+/**
+ * A reference query plus its type mismatches: each mismatched pair adds one violation (or only a
+ * note) and its sample comes first, so it stays visible however many rows violate. Rows checked
+ * stays the number of rows: a mismatch is a finding about the schema, not a row.
+ */
+final class AlignedQuery implements AuditQuery {
+  private final AuditQuery query;
+  private final List<TypeAlignment.Pair> mismatched;
+  private final TypeAlignment.Policy policy;
+  private final boolean asText;
+  private final int sampleSize;
+
+  AlignedQuery(
+      AuditQuery query,
+      List<TypeAlignment.Pair> mismatched,
+      TypeAlignment.Policy policy,
+      boolean asText,
+      int sampleSize) {
+    this.query = query;
+    this.mismatched = List.copyOf(mismatched);
+    this.policy = policy;
+    this.asText = asText;
+    this.sampleSize = sampleSize;
+  }
+
+  @Override
+  public Measurement execute(DSLContext context) {
+    Measurement rows = query.execute(context);
+    List<String> notes = new ArrayList<>();
+    List<SampleKey> samples = new ArrayList<>();
+    for (TypeAlignment.Pair pair : mismatched) {
+      notes.add(TypeAlignment.note(pair, asText));
+      if (policy == TypeAlignment.Policy.VIOLATION) {
+        samples.add(new SampleKey(Map.of("type_mismatch", pair.describe())));
+      }
+    }
+    notes.addAll(rows.notes());
+    long extra = policy == TypeAlignment.Policy.VIOLATION ? mismatched.size() : 0;
+    samples.addAll(rows.samples());
+    return new Measurement(
+        rows.violations() + extra,
+        rows.rowsChecked(),
+        samples.subList(0, Math.min(sampleSize, samples.size())),
+        notes);
+  }
+
+  @Override
+  public List<String> sql(DSLContext context) {
+    return query.sql(context);
+  }
+
+  @Override
+  public List<String> relations() {
+    return query.relations();
+  }
+}

@@ -1,0 +1,90 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.Auditor;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.Durations;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.RetryPolicy;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.AuditRunner;
+import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.RunError;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "explain",
+    description = {
+      "Print the SQL an audit runs and PostgreSQL's EXPLAIN of it on the audit's target, in the"
+          + " same READ ONLY transaction and timeouts as a run. Without --analyze the audit query"
+          + " is planned, not executed.",
+      "Exit codes: 0 explained, 2 configuration error, 3 the target or EXPLAIN failed."
+    })
+final class ExplainCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Parameters(paramLabel = "AUDIT_ID", description = "The id of the audit to explain.")
+  String auditId;
+
+  @Option(
+      names = "--analyze",
+      description =
+          "EXPLAIN (ANALYZE, BUFFERS): run the statements to show actual rows and timings (still"
+              + " read-only, rolled back).")
+  boolean analyze;
+
+  PrintStream out = System.out;
+
+  @Override
+  public Integer call() {
+    WorkerConfig workerConfig = config.load();
+    try (Auditor auditor = Auditor.open(workerConfig.withoutStore(), Clock.systemUTC())) {
+      Audit audit = CheckCommand.selectValid(auditor, List.of(auditId)).get(0);
+      Auditor.Binding binding = auditor.bind(List.of(audit));
+      if (!binding.problems().isEmpty()) {
+        throw new ConfigException(binding.problems());
+      }
+      RunError unavailable = binding.unavailable().get(audit.id());
+      if (unavailable != null) {
+        System.err.println("error: " + unavailable.message());
+        return ExitCodes.COULD_NOT_RUN;
+      }
+      BoundAudit bound = binding.bound().get(0);
+      out.printf(
+          "-- audit %s (kind: %s) on target %s%n"
+              + "-- runs in one READ ONLY transaction: statement_timeout %s, lock_timeout %s;"
+              + " bind values are shown inlined%n",
+          audit.id(),
+          audit.kind(),
+          audit.target(),
+          Durations.format(audit.timeout()),
+          Durations.format(audit.lockTimeout()));
+      bound.warnings().forEach(w -> out.println("-- " + Redactor.redact(w.formatWarning())));
+      AuditRunner.Explanation explanation =
+          new AuditRunner(Clock.systemUTC(), new Cancellation(), RetryPolicy.NONE)
+              .explain(audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
+      int count = explanation.statements().size();
+      for (int i = 0; i < count; i++) {
+        AuditRunner.Explained statement = explanation.statements().get(i);
+        out.printf(
+            "%n-- statement %d%n%s;%n%n-- EXPLAIN%s%n",
+            i + 1, statement.sql(), analyze ? " ANALYZE" : "");
+        statement.plan().forEach(line -> out.println("-- " + line));
+      }
+      if (explanation.error().isPresent()) {
+        RunError error = explanation.error().get();
+        System.err.println("error: [" + error.errorClass() + "] " + error.message());
+        return ExitCodes.COULD_NOT_RUN;
+      }
+      return ExitCodes.CLEAN;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.integrityauditor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.cli.CheckCommandTest.Outcome;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code explain AUDIT_ID}: the SQL the worker runs and PostgreSQL's plan for it. */
+class ExplainCommandTest {
+  static TestPostgres.Database db;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void schema() {
+    db = TestPostgres.newDatabase("explain_cli");
+    db.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int, status text);
+        INSERT INTO parent SELECT generate_series(1, 5);
+        INSERT INTO child SELECT i, i, 'ok' FROM generate_series(1, 6) i;
+        CREATE FUNCTION fail_if_called() RETURNS boolean LANGUAGE plpgsql
+          AS $$ BEGIN RAISE EXCEPTION 'called'; END $$;
+        """);
+  }
+
+  private static final String AUDITS =
+      """
+      audits:
+        - id: child.parent
+          kind: orphan
+          child: child.parent_id
+          parent: parent.id
+        - id: child.status
+          kind: accepted_values
+          table: child
+          column: status
+          values: [ok, failed]
+        - id: custom
+          kind: sql
+          sql: SELECT id FROM child WHERE fail_if_called()
+          key_columns: [id]
+          rows_checked: child
+        - id: shape
+          kind: schema
+          tables: [child]
+      """;
+
+  private Outcome explain(String... args) {
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", AUDITS);
+    Path config = workspace.config(db, null);
+    String[] full = new String[args.length + 3];
+    full[0] = "explain";
+    full[1] = "--config";
+    full[2] = config.toString();
+    System.arraycopy(args, 0, full, 3, args.length);
+    return CheckCommandTest.execute(full);
+  }
+
+  @Test
+  void prints_the_sql_and_the_plan_of_an_audit() {
+    Outcome outcome = explain("child.parent");
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .contains("-- audit child.parent (kind: orphan) on target app")
+        .contains("statement_timeout 5m, lock_timeout 5s")
+        .contains("-- statement 1")
+        .contains("left outer join \"public\".\"parent\" as \"p\"")
+        .contains("-- EXPLAIN")
+        .containsPattern("-- .*(Hash|Merge|Nested Loop)");
+  }
+
+  @Test
+  void shows_bind_values_inlined_in_the_columns_type() {
+    assertThat(explain("child.status").out())
+        .contains("cast('ok' as \"pg_catalog\".\"text\")")
+        .contains("cast('failed' as \"pg_catalog\".\"text\")");
+  }
+
+  @Test
+  void plans_without_executing_unless_asked_to_analyze() {
+    Outcome planned = explain("custom");
+    assertThat(planned.code()).as(planned.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(planned.out())
+        .contains("SELECT id FROM child WHERE fail_if_called()")
+        .contains("-- statement 2") // the rows_checked count
+        .doesNotContain("actual time");
+    Outcome analyzed = explain("custom", "--analyze");
+    assertThat(analyzed.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
+    assertThat(analyzed.err()).contains("error: [sql_P0001]").contains("called");
+  }
+
+  @Test
+  void analyze_shows_actual_rows() {
+    Outcome outcome = explain("child.parent", "--analyze");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out()).contains("-- EXPLAIN ANALYZE").contains("actual");
+  }
+
+  @Test
+  void a_schema_audit_explains_its_catalog_queries() {
+    Outcome outcome = explain("shape");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out()).contains("FROM pg_class c").contains("-- statement 6");
+  }
+
+  @Test
+  void an_unknown_audit_id_is_a_configuration_error() {
+    Outcome outcome = explain("child.parnt");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .contains("no audit has id 'child.parnt' (did you mean child.parent?)");
+  }
+}
