@@ -142,8 +142,20 @@ def wait_alert(base, seconds):
         firing = [a for a in alerts if a["state"] == "firing" and VIOLATIONS.match(a["labels"]["alertname"])]
         if firing:
             print(f"Firing after {time.time() - started:.0f}s of polling:")
+            counts = {}
+            for alert in alerts:
+                key = (alert["labels"]["alertname"], alert["state"])
+                counts[key] = counts.get(key, 0) + 1
+            for (name, state), count in sorted(counts.items()):
+                print(f"  {count:3d} x {name} {state}")
+            shown = {}
             for alert in sorted(alerts, key=lambda a: (a["labels"]["alertname"], a["labels"].get("audit", ""))):
-                print("  " + describe(alert))
+                name = alert["labels"]["alertname"]
+                shown[name] = shown.get(name, 0) + 1
+                if shown[name] <= 5:
+                    print("  " + describe(alert))
+                elif shown[name] == 6:
+                    print(f"  ... ({name})")
             example = firing[0]
             print("Example annotations:")
             for key, value in sorted(example["annotations"].items()):
@@ -236,10 +248,29 @@ def dashboard_queries(base, dashboard, job):
             errors += 1
     return 1 if errors else 0
 
+def summary(base):
+    """What the shipped alerts see besides violations. Informational: a demo audit that keeps
+    failing is printed as a warning (its IntegrityAuditFailing alert would fire after 5m)."""
+    def values(query):
+        return [(r["metric"], float(r["value"][1])) for r in api(base, "/api/v1/query", query=query)["result"]]
+    for label, query in [("scraped (up)", 'up{job="integrity-auditor"}'),
+                         ("store_up", "integrity_audit_store_up"),
+                         ("target_up", "integrity_audit_target_up"),
+                         ("config_errors", "integrity_audit_config_errors"),
+                         ("audits", "integrity_audit_audits"),
+                         ("alerts_open", "integrity_audit_alerts_open")]:
+        shown = ", ".join(f'{m.get("target", m.get("severity", ""))}={v:g}'.lstrip("=") for m, v in values(query))
+        print(f"  {label}: {shown or 'none'}")
+    failing = values("max by (audit) (integrity_audit_consecutive_failures) > 0")
+    for metric, count in sorted(failing, key=lambda mv: mv[0]["audit"]):
+        print(f'  WARNING: audit {metric["audit"]} failed its last {count:g} runs in the demo'
+              f' (java -jar target/integrity-auditor.jar runs {metric["audit"]} --config <demo config>)')
+    return 0
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     sys.exit({"wait-ready": wait_ready, "wait-alert": wait_alert, "contract": contract,
-              "dashboard": dashboard_queries}[command](*args))
+              "dashboard": dashboard_queries, "summary": summary}[command](*args))
 PY
 
 free_port() {
@@ -309,7 +340,10 @@ python3 "$work/e2e.py" wait-ready "$prom/-/ready" 30
 log "waiting up to ${ALERT_SECONDS}s for IntegrityAudit(Critical|Warn)Violations to fire"
 python3 "$work/e2e.py" wait-alert "$prom" "$ALERT_SECONDS"
 
-# 4. The exposition against the metric contract, and the dashboard against real data.
+# 4. What else the rules see, the exposition against the metric contract, and the dashboard
+# against real data.
+log "the worker as Prometheus sees it"
+python3 "$work/e2e.py" summary "$prom"
 log "checking the exposition against docs/metrics.md"
 contract_rc=0
 python3 "$work/e2e.py" contract "$metrics_url" docs/metrics.md "$SHIPPED_RULES" \
