@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# End to end with a real Prometheus: the demo worker (embedded PostgreSQL with known violations,
+# the shipped audits every 10 s) is scraped by a Prometheus server started with a copy of
+# deploy/prometheus/prometheus.yml and the shipped rules file, on loopback. Passes when the query
+# API shows a violation alert (IntegrityAuditCriticalViolations / IntegrityAuditWarnViolations)
+# firing. On the way it also checks the real exposition against docs/metrics.md and runs every
+# query of the Grafana dashboard against that Prometheus.
+#
+# Needs: target/integrity-auditor.jar (./mvnw package), java, prometheus and promtool
+# (Debian: apt-get install prometheus), python3. Bounded in time; stops everything it started.
+#
+#   E2E_STARTUP_SECONDS  how long the demo may take to serve      (default 180)
+#   E2E_ALERT_SECONDS    how long to wait for the alert to fire   (default 240)
+#   E2E_KEEP=1           keep the work directory (logs, TSDB) afterwards
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STARTUP_SECONDS=${E2E_STARTUP_SECONDS:-180}
+ALERT_SECONDS=${E2E_ALERT_SECONDS:-240}
+JAR=target/integrity-auditor.jar
+SHIPPED_CONFIG=deploy/prometheus/prometheus.yml
+SHIPPED_RULES=deploy/prometheus/integrity-auditor.rules.yml
+
+log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+[[ -f "$JAR" ]] || { log "missing $JAR: run ./mvnw package first"; exit 1; }
+for tool in java prometheus promtool python3; do
+  command -v "$tool" >/dev/null || { log "missing $tool (Debian: apt-get install prometheus python3)"; exit 1; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/integrity-auditor-e2e.XXXXXX")
+demo_pid=""
+prom_pid=""
+failed=1
+
+# Stops one process we started: SIGTERM, then SIGKILL after a grace period.
+stop() {
+  local pid=$1 name=$2 grace=$3
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "$name (pid $pid) still running after ${grace}s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+show_logs() {
+  for f in demo.out demo.err prometheus.log; do
+    if [[ -s "$work/$f" ]]; then
+      echo "----- last 40 lines of $f -----"
+      tail -n 40 "$work/$f"
+    fi
+  done
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if ((failed)); then
+    show_logs
+  fi
+  stop "$prom_pid" prometheus 10
+  # The demo stops gracefully on SIGTERM (audits get shutdown_grace 5s, then its embedded
+  # PostgreSQL is stopped).
+  stop "$demo_pid" demo 45
+  # Safety net if the JVM had to be killed: stop the demo's postmaster by the pid in its data
+  # directory (ours alone: it lives in our temp directory). SIGINT = PostgreSQL fast shutdown.
+  local pidfile="$work/demo/pgdata/postmaster.pid"
+  if [[ -f "$pidfile" ]]; then
+    local pg_pid
+    pg_pid=$(head -n 1 "$pidfile")
+    if [[ "$pg_pid" =~ ^[0-9]+$ ]] && kill -0 "$pg_pid" 2>/dev/null \
+      && grep -q postgres "/proc/$pg_pid/comm" 2>/dev/null; then
+      log "the demo's PostgreSQL (pid $pg_pid) outlived the demo: stopping it"
+      kill -INT "$pg_pid" 2>/dev/null || true
+      for ((i = 0; i < 100; i++)); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pg_pid" 2>/dev/null || true
+    fi
+  fi
+  if [[ "${E2E_KEEP:-0}" == 1 ]]; then
+    log "kept $work"
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# The HTTP checks, in Python so that nothing but python3 is needed.
+cat >"$work/e2e.py" <<'PY'
+import json, re, sys, time, urllib.parse, urllib.request
+
+def get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode()
+
+def api(base, path, **params):
+    query = ("?" + urllib.parse.urlencode(params)) if params else ""
+    body = json.loads(get(base + path + query))
+    if body.get("status") != "success":
+        raise RuntimeError(f"{path}: {body}")
+    return body["data"]
+
+def wait_ready(url, seconds):
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        try:
+            get(url, timeout=2)
+            return 0
+        except Exception:
+            time.sleep(0.5)
+    print(f"{url} not ready after {seconds}s")
+    return 1
+
+VIOLATIONS = re.compile(r"^IntegrityAudit(Critical|Warn)Violations$")
+
+def describe(alert):
+    labels = alert["labels"]
+    return (f'{labels["alertname"]:34} {alert["state"]:8} severity={labels.get("severity", "")}'
+            f' audit={labels.get("audit", "")} target={labels.get("target", "")}'
+            f' value={float(alert.get("value", "nan")):g}')
+
+def wait_alert(base, seconds):
+    deadline = time.time() + float(seconds)
+    started = time.time()
+    last_states = None
+    while time.time() < deadline:
+        try:
+            alerts = api(base, "/api/v1/alerts")["alerts"]
+        except Exception as e:
+            alerts = []
+            print(f"  (query API: {e})")
+        states = sorted({(a["labels"]["alertname"], a["state"]) for a in alerts})
+        if states != last_states:
+            print(f"  +{time.time() - started:5.1f}s alerts: "
+                  + (", ".join(f"{n}={s}" for n, s in states) or "none"))
+            last_states = states
+        firing = [a for a in alerts if a["state"] == "firing" and VIOLATIONS.match(a["labels"]["alertname"])]
+        if firing:
+            print(f"Firing after {time.time() - started:.0f}s of polling:")
+            counts = {}
+            for alert in alerts:
+                key = (alert["labels"]["alertname"], alert["state"])
+                counts[key] = counts.get(key, 0) + 1
+            for (name, state), count in sorted(counts.items()):
+                print(f"  {count:3d} x {name} {state}")
+            shown = {}
+            for alert in sorted(alerts, key=lambda a: (a["labels"]["alertname"], a["labels"].get("audit", ""))):
+                name = alert["labels"]["alertname"]
+                shown[name] = shown.get(name, 0) + 1
+                if shown[name] <= 5:
+                    print("  " + describe(alert))
+                elif shown[name] == 6:
+                    print(f"  ... ({name})")
+            example = firing[0]
+            print("Example annotations:")
+            for key, value in sorted(example["annotations"].items()):
+                print(f"  {key}: {value}")
+            return 0
+        time.sleep(2)
+    print(f"No violation alert firing after {seconds}s. Alerts: {json.dumps(alerts, indent=1)}")
+    try:
+        for target in api(base, "/api/v1/targets")["activeTargets"]:
+            print(f'  target {target["scrapeUrl"]}: {target["health"]} {target.get("lastError", "")}')
+        for name in ("integrity_audit_violations", "integrity_audit_threshold_breached"):
+            for sample in api(base, "/api/v1/query", query=name)["result"]:
+                print(f'  {name}{sample["metric"]} = {sample["value"][1]}')
+    except Exception as e:
+        print(f"  (query API: {e})")
+    return 1
+
+def exported_names(text):
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+        # `_created` series are OpenMetrics bookkeeping of counters, not metrics of their own.
+        if name.startswith("integrity_audit_") and not name.endswith("_created"):
+            names.add(name)
+    return names
+
+def contract(metrics_url, docs, rules, dashboard):
+    """The real exposition against docs/metrics.md; fails when the rules or dashboard use a metric
+    the worker does not export (they would silently never fire / stay empty)."""
+    text = get(metrics_url)
+    exported = exported_names(text)
+    documented = set(re.findall(r"`(integrity_audit_[a-z0-9_]+)`", open(docs).read()))
+    used = set(re.findall(r"\b(integrity_audit_[a-z0-9_]+)", open(rules).read() + open(dashboard).read()))
+    print(f"{len(exported)} integrity_audit_* metrics exported, {len(documented)} documented in docs/metrics.md")
+    for name in sorted(documented - exported):
+        print(f"  DOCUMENTED BUT NOT EXPORTED: {name}")
+    for name in sorted(exported - documented):
+        print(f"  EXPORTED BUT NOT DOCUMENTED: {name}")
+    broken = sorted(used - exported)
+    for name in broken:
+        print(f"  USED BY THE RULES OR THE DASHBOARD BUT NOT EXPORTED: {name}")
+    # Labels the rules aggregate on: every per-audit series needs audit, target, kind, severity.
+    problems = 0
+    for line in text.splitlines():
+        m = re.match(r"(integrity_audit_(violations|threshold_breached|last_success_timestamp_seconds"
+                     r"|expected_interval_seconds|schedule_start_timestamp_seconds|consecutive_failures))\{([^}]*)\}", line)
+        if m:
+            labels = set(re.findall(r'(\w+)="', m.group(3)))
+            missing = {"audit", "target", "kind", "severity"} - labels
+            if missing:
+                problems += 1
+                print(f"  {m.group(1)} without labels {sorted(missing)}: {line}")
+    return 1 if broken or problems else 0
+
+def dashboard_queries(base, dashboard, job):
+    board = json.load(open(dashboard))
+    queries = []
+    def walk(panels):
+        for panel in panels:
+            for target in panel.get("targets", []):
+                queries.append((panel["title"], target["expr"]))
+            walk(panel.get("panels", []))
+    walk(board["panels"])
+    errors, empty = 0, []
+    for title, expr in queries:
+        q = re.sub(r"\$__(rate_interval|interval|range)", "1m", expr)
+        q = q.replace("$job", job)
+        q = re.sub(r"\$\{?(target|audit|severity)\}?", ".*", q)
+        try:
+            result = api(base, "/api/v1/query", query=q)["result"]
+            if not result:
+                empty.append(title)
+        except Exception as e:
+            errors += 1
+            print(f"  ERROR in panel '{title}': {e}\n    {q}")
+    print(f"Dashboard: {len(queries)} queries ran, {errors} errors, {len(empty)} empty"
+          + (f" ({', '.join(sorted(set(empty)))})" if empty else ""))
+    # The template variables must offer values, or every panel filtered by them stays empty.
+    for variable in board["templating"]["list"]:
+        if variable["type"] != "query":
+            continue
+        query = variable["query"]["query"] if isinstance(variable["query"], dict) else variable["query"]
+        m = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", query)
+        selector = re.sub(r"\$\{?(target|audit|severity)\}?", ".*", m.group(1).replace("$job", job))
+        values = api(base, f"/api/v1/label/{m.group(2)}/values", **{"match[]": selector})
+        print(f"  variable {variable['name']}: {', '.join(values) or 'NO VALUES'}")
+        if not values:
+            errors += 1
+    return 1 if errors else 0
+
+def summary(base):
+    """What the shipped alerts see besides violations. Informational: a demo audit that keeps
+    failing is printed as a warning (its IntegrityAuditFailing alert would fire after 5m)."""
+    def values(query):
+        return [(r["metric"], float(r["value"][1])) for r in api(base, "/api/v1/query", query=query)["result"]]
+    for label, query in [("scraped (up)", 'up{job="integrity-auditor"}'),
+                         ("store_up", "integrity_audit_store_up"),
+                         ("target_up", "integrity_audit_target_up"),
+                         ("config_errors", "integrity_audit_config_errors"),
+                         ("audits", "integrity_audit_audits"),
+                         ("alerts_open", "integrity_audit_alerts_open")]:
+        shown = ", ".join(f'{m.get("target", m.get("severity", ""))}={v:g}'.lstrip("=") for m, v in values(query))
+        print(f"  {label}: {shown or 'none'}")
+    failing = values("max by (audit) (integrity_audit_consecutive_failures) > 0")
+    for metric, count in sorted(failing, key=lambda mv: mv[0]["audit"]):
+        print(f'  WARNING: audit {metric["audit"]} failed its last {count:g} runs in the demo'
+              f' (java -jar target/integrity-auditor.jar runs {metric["audit"]} --config <demo config>)')
+    return 0
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    sys.exit({"wait-ready": wait_ready, "wait-alert": wait_alert, "contract": contract,
+              "dashboard": dashboard_queries, "summary": summary}[command](*args))
+PY
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# 1. The demo: embedded PostgreSQL, demo data with known orphans, the shipped audits, then serve.
+demo_port=$(free_port)
+log "starting the demo (java -jar $JAR demo --every 10s --port $demo_port)"
+java -jar "$JAR" demo --every 10s --port "$demo_port" --work-dir "$work/demo" \
+  >"$work/demo.out" 2>"$work/demo.err" </dev/null &
+demo_pid=$!
+
+deadline=$((SECONDS + STARTUP_SECONDS))
+until grep -q '^Serving:' "$work/demo.out" 2>/dev/null; do
+  if ! kill -0 "$demo_pid" 2>/dev/null; then
+    wait "$demo_pid" && rc=0 || rc=$?
+    demo_pid=""
+    log "the demo exited with code $rc before serving"
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    log "the demo did not print 'Serving:' within ${STARTUP_SECONDS}s"
+    exit 1
+  fi
+  sleep 1
+done
+# The demo falls back to a free port if ours was taken meanwhile: read the one it serves on.
+metrics_url=$(grep -oE 'http://[^ ]+:[0-9]+/metrics' "$work/demo.out" | head -n 1)
+demo_port=$(sed -E 's#.*:([0-9]+)/metrics#\1#' <<<"$metrics_url")
+metrics_url="http://127.0.0.1:$demo_port/metrics"
+log "the demo serves $metrics_url"
+python3 "$work/e2e.py" wait-ready "$metrics_url" 30
+
+# 2. Prometheus with a copy of the shipped configuration: the demo as the only target, shorter
+# intervals so the test is quick. The rules file is copied unchanged (checked below), `for:`
+# durations included.
+prom_port=$(free_port)
+mkdir -p "$work/prometheus"
+cp "$SHIPPED_RULES" "$work/prometheus/"
+python3 - "$SHIPPED_CONFIG" "$work/prometheus/prometheus.yml" "127.0.0.1:$demo_port" <<'PY'
+import re, sys
+source, destination, target = sys.argv[1:]
+text = open(source).read()
+text, intervals = re.subn(r"^(\s*(?:scrape|evaluation)_interval:)\s*\S+", r"\1 2s", text, flags=re.M)
+text, timeouts = re.subn(r"^(\s*scrape_timeout:)\s*\S+", r"\1 2s", text, flags=re.M)
+# The example targets (a YAML list under `- targets:`) become the demo.
+text, targets = re.subn(r"(- targets:\n)(\s*- '[^']+'\n)+", rf"\1          - '{target}'\n", text)
+assert intervals >= 2 and targets == 1, (intervals, targets)
+open(destination, "w").write(text)
+PY
+cmp "$SHIPPED_RULES" "$work/prometheus/$(basename "$SHIPPED_RULES")"
+promtool check config "$work/prometheus/prometheus.yml" >/dev/null
+diff -u "$SHIPPED_CONFIG" "$work/prometheus/prometheus.yml" | sed -n '/^[-+][^-+]/p' | sed 's/^/  /' || true
+
+log "starting prometheus on 127.0.0.1:$prom_port"
+prometheus --config.file="$work/prometheus/prometheus.yml" \
+  --storage.tsdb.path="$work/tsdb" \
+  --web.listen-address="127.0.0.1:$prom_port" \
+  --log.level=warn \
+  >"$work/prometheus.log" 2>&1 </dev/null &
+prom_pid=$!
+prom="http://127.0.0.1:$prom_port"
+python3 "$work/e2e.py" wait-ready "$prom/-/ready" 30
+
+# 3. Wait for a violation alert to fire (the demo data has orphans; `for: 1m`).
+log "waiting up to ${ALERT_SECONDS}s for IntegrityAudit(Critical|Warn)Violations to fire"
+python3 "$work/e2e.py" wait-alert "$prom" "$ALERT_SECONDS"
+
+# 4. What else the rules see, the exposition against the metric contract, and the dashboard
+# against real data.
+log "the worker as Prometheus sees it"
+python3 "$work/e2e.py" summary "$prom"
+log "checking the exposition against docs/metrics.md"
+contract_rc=0
+python3 "$work/e2e.py" contract "$metrics_url" docs/metrics.md "$SHIPPED_RULES" \
+  deploy/grafana/integrity-auditor.json || contract_rc=$?
+log "promtool check metrics (lint, informational):"
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "$metrics_url" | promtool check metrics 2>&1 | sed 's/^/  /' | head -n 20 || true
+log "running the dashboard's queries"
+python3 "$work/e2e.py" dashboard "$prom" deploy/grafana/integrity-auditor.json integrity-auditor
+if ((contract_rc)); then
+  log "FAILED: the rules or the dashboard use metrics the worker does not export (above)"
+  exit 1
+fi
+
+failed=0
+log "PASSED"
