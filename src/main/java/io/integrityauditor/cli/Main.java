@@ -21,6 +21,7 @@ import picocli.CommandLine.ParseResult;
       DemoCommand.class,
       CheckCommand.class,
       ValidateCommand.class,
+      SuggestCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -29,6 +29,18 @@ public final class WorkerConfigLoader {
   }
 
   public WorkerConfig load(Path file) {
+    return load(file, true);
+  }
+
+  /**
+   * Like {@link #load}, but audit file patterns may match nothing yet: {@code suggest} needs only
+   * the targets, and is how the first audit file gets written.
+   */
+  public WorkerConfig loadTargetsOnly(Path file) {
+    return load(file, false);
+  }
+
+  private WorkerConfig load(Path file, boolean auditFilesRequired) {
     Node root = YamlTree.parse(file);
     Problems problems = new Problems();
     Fields fields = Fields.of(root, "", null, problems, environment);
@@ -46,7 +58,7 @@ public final class WorkerConfigLoader {
                 })
             .filter(d -> d.url() != null);
     Map<String, TargetConfig> targets = targets(fields, baseDir);
-    List<Path> auditFiles = auditFiles(fields, baseDir);
+    List<Path> auditFiles = auditFiles(fields, baseDir, auditFilesRequired);
     fields.rejectUnknown();
     problems.throwIfAny();
     return new WorkerConfig(file, nodeId, store, targets, auditFiles);
@@ -159,7 +171,7 @@ public final class WorkerConfigLoader {
     return Optional.empty();
   }
 
-  private List<Path> auditFiles(Fields fields, Path baseDir) {
+  private List<Path> auditFiles(Fields fields, Path baseDir, boolean required) {
     List<String> patterns = fields.stringList("audits");
     if (!fields.has("audits")) {
       patterns = List.of("audits/*.yaml");
@@ -167,7 +179,7 @@ public final class WorkerConfigLoader {
     TreeSet<Path> files = new TreeSet<>();
     for (String pattern : patterns) {
       List<Path> matches = expand(baseDir, pattern);
-      if (matches.isEmpty()) {
+      if (matches.isEmpty() && required) {
         fields.problem(
             "audits",
             "no audit file matches '"

@@ -1,0 +1,346 @@
+package io.integrityauditor.suggest;
+
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.TableInfo;
+import io.integrityauditor.db.Pools;
+import io.integrityauditor.run.AuditRunner;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.jooq.CommonTableExpression;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Record;
+import org.jooq.SelectField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Measures how well the data supports candidate references, at bounded cost: the child's values are
+ * read from a sample of at most {@code sampleRows} rows (the whole table when it is smaller; {@code
+ * TABLESAMPLE SYSTEM ... REPEATABLE} when it is larger, so the same table gives the same sample),
+ * and each distinct value is looked up in each candidate parent through the parent's unique key,
+ * i.e. its index. Every query runs in its own READ ONLY transaction with statement, lock and idle
+ * timeouts, like an audit; nothing is written.
+ */
+final class Evidence {
+  /** {@code REPEATABLE} seed: the same table gives the same sample, run after run. */
+  private static final int SEED = 20_240_601;
+
+  /** A counter's values occupy the bottom of a key range this many times larger than them. */
+  static final int COUNTER_SPREAD = 20;
+
+  /** ... and each of its values is used by this many rows on average. */
+  static final int COUNTER_REPEATS = 10;
+
+  /** How the child's rows were read. */
+  enum SampleKind {
+    WHOLE_TABLE,
+    FIRST_ROWS,
+    TABLESAMPLE
+  }
+
+  /**
+   * What was read from the child.
+   *
+   * @param rows rows read
+   * @param percent the TABLESAMPLE percentage, when sampled
+   * @param nonNullRows rows whose reference columns are all non-null
+   * @param distinct distinct non-null values (tuples, for composite references)
+   * @param min smallest value, for one integer column
+   * @param max largest value, for one integer column
+   */
+  record Sample(
+      SampleKind kind,
+      long rows,
+      String percent,
+      long nonNullRows,
+      long distinct,
+      OptionalLong min,
+      OptionalLong max) {
+
+    /** {@code the whole table (523 rows)}, {@code a 10,000-row sample}. */
+    String describe() {
+      return switch (kind) {
+        case WHOLE_TABLE -> "the whole table (" + count(rows) + " rows)";
+        case FIRST_ROWS -> "the first " + count(rows) + " rows";
+        case TABLESAMPLE ->
+            "a " + count(rows) + "-row sample (TABLESAMPLE SYSTEM " + percent + "%)";
+      };
+    }
+  }
+
+  /**
+   * The evidence for one candidate.
+   *
+   * @param found distinct child values found in the parent
+   * @param asText compared as text (the types are not comparable natively)
+   * @param parentKeys for a counter-shaped child (small consecutive integers), how many keys the
+   *     parent has, counted up to {@code COUNTER_SPREAD * max + 1}
+   */
+  record Measure(
+      Candidate candidate, Sample sample, long found, boolean asText, OptionalLong parentKeys) {
+
+    double coverage() {
+      return sample.distinct() == 0 ? 0 : (double) found / sample.distinct();
+    }
+
+    /**
+     * Small consecutive integers from 0 or 1 at the very bottom of a much larger key range: a
+     * counter or position ({@code step_id} 1..6), not a reference, even when every value is found.
+     */
+    boolean counterLike() {
+      return parentKeys.isPresent()
+          && parentKeys.getAsLong() >= COUNTER_SPREAD * sample.max().orElse(0);
+    }
+
+    /** {@code 998/1,000 distinct values (99.8%)}. */
+    String describeCoverage() {
+      return count(found)
+          + "/"
+          + count(sample.distinct())
+          + " distinct values ("
+          + percent(found, sample.distinct())
+          + ")";
+    }
+  }
+
+  private final Connection connection;
+  private final Catalog catalog;
+  private final SuggestSettings settings;
+
+  Evidence(Connection connection, Catalog catalog, SuggestSettings settings) {
+    this.connection = connection;
+    this.catalog = catalog;
+    this.settings = settings;
+  }
+
+  /**
+   * Measures candidates that share the same child columns, in one query over one sample.
+   *
+   * @throws SQLException when the query fails (timeout, permissions...): no evidence
+   */
+  List<Measure> measure(List<Candidate> candidates) throws SQLException {
+    Side child = candidates.get(0).child();
+    long estimate = estimatedRows(child.table());
+    int limit = settings.sampleRows();
+    BigDecimal percent = null;
+    if (estimate > limit) {
+      // aim for 1.2x the rows wanted so LIMIT, not bad luck, decides the sample size
+      percent =
+          BigDecimal.valueOf(100.0 * limit * 1.2 / estimate)
+              .round(new MathContext(2, RoundingMode.UP))
+              .stripTrailingZeros();
+      if (percent.compareTo(BigDecimal.valueOf(100)) >= 0) {
+        percent = null;
+      }
+    }
+    Name c = DSL.name("c");
+    Table<?> source =
+        percent == null
+            ? DSL.table(name(child.table())).as(c)
+            : DSL.table(
+                "{0} AS {1} TABLESAMPLE SYSTEM ({2}) REPEATABLE ({3})",
+                name(child.table()), c, DSL.inline(percent), DSL.inline(SEED));
+    int width = child.columns().size();
+    List<Field<Object>> childFields = new ArrayList<>();
+    List<Name> values = new ArrayList<>();
+    for (int i = 0; i < width; i++) {
+      childFields.add(DSL.field(DSL.name("c", child.columns().get(i).name())));
+      values.add(DSL.name("v" + (i + 1)));
+    }
+    Name s = DSL.name("s");
+    Name d = DSL.name("d");
+    CommonTableExpression<?> sampled =
+        s.fields(values.toArray(Name[]::new)).as(DSL.select(childFields).from(source).limit(limit));
+    CommonTableExpression<?> distinct =
+        d.fields(values.toArray(Name[]::new))
+            .as(
+                DSL.selectDistinct(fields("s", values))
+                    .from(DSL.table(s))
+                    .where(allPresent("s", values)));
+
+    List<SelectField<?>> select = new ArrayList<>();
+    select.add(DSL.field(DSL.selectCount().from(DSL.table(s))));
+    select.add(DSL.field(DSL.selectCount().from(DSL.table(s)).where(allPresent("s", values))));
+    select.add(DSL.count());
+    List<Boolean> asText = new ArrayList<>();
+    for (Candidate candidate : candidates) {
+      boolean text = !candidate.comparable();
+      asText.add(text);
+      Condition match = DSL.noCondition();
+      for (int i = 0; i < width; i++) {
+        Field<Object> key = DSL.field(DSL.name("p", candidate.parent().columns().get(i).name()));
+        Field<Object> value = DSL.field(DSL.name("d", values.get(i).last()));
+        match = match.and(text ? asText(key).eq(asText(value)) : key.eq(value));
+      }
+      select.add(
+          DSL.count()
+              .filterWhere(
+                  DSL.exists(
+                      DSL.selectOne()
+                          .from(DSL.table(name(candidate.parent().table())).as("p"))
+                          .where(match))));
+    }
+    boolean integer = width == 1 && child.columns().get(0).type().isInteger();
+    Field<Object> first = DSL.field(DSL.name("d", "v1"));
+    select.add(integer ? DSL.min(first) : DSL.inline((Object) null));
+    select.add(integer ? DSL.max(first) : DSL.inline((Object) null));
+
+    Record row =
+        inTransaction(
+            context ->
+                context.with(sampled).with(distinct).select(select).from(DSL.table(d)).fetchOne());
+    long rows = number(row.get(0));
+    SampleKind kind =
+        percent != null
+            ? SampleKind.TABLESAMPLE
+            : rows < limit ? SampleKind.WHOLE_TABLE : SampleKind.FIRST_ROWS;
+    OptionalLong min = optional(row.get(3 + candidates.size()));
+    OptionalLong max = optional(row.get(4 + candidates.size()));
+    Sample sample =
+        new Sample(
+            kind,
+            rows,
+            percent == null ? null : percent.toPlainString(),
+            number(row.get(1)),
+            number(row.get(2)),
+            min,
+            max);
+
+    List<Measure> measures = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      Candidate candidate = candidates.get(i);
+      long found = number(row.get(3 + i));
+      OptionalLong parentKeys = OptionalLong.empty();
+      if (counterShaped(sample, candidate) && found == sample.distinct()) {
+        long cap = COUNTER_SPREAD * max.getAsLong() + 1;
+        parentKeys = OptionalLong.of(countUpTo(candidate.parent().table(), cap));
+      }
+      measures.add(new Measure(candidate, sample, found, asText.get(i), parentKeys));
+    }
+    return measures;
+  }
+
+  /** Three or more consecutive integers starting at 0 or 1, pointing at an integer key. */
+  private static boolean counterShaped(Sample sample, Candidate candidate) {
+    if (sample.min().isEmpty() || sample.max().isEmpty() || sample.distinct() < 3) {
+      return false;
+    }
+    long min = sample.min().getAsLong();
+    long max = sample.max().getAsLong();
+    return (min == 0 || min == 1)
+        && max - min + 1 == sample.distinct()
+        // a counter repeats its few values across many rows; eight department heads do not
+        && sample.nonNullRows() >= COUNTER_REPEATS * sample.distinct()
+        && candidate.parent().columns().get(0).type().isInteger()
+        // people in a role ({@code created_by} 1..3 = the admins) are often few and early
+        && candidate.tier() != Tier.PERSON;
+  }
+
+  /** {@code count(*)} of a table, reading at most {@code cap} rows. */
+  private long countUpTo(TableInfo table, long cap) throws SQLException {
+    return inTransaction(
+        context ->
+            context
+                .selectCount()
+                .from(DSL.selectOne().from(DSL.table(name(table))).limit(cap).asTable("t"))
+                .fetchOne(0, Long.class));
+  }
+
+  /**
+   * Rows of a table per the planner's statistics; a partitioned table has none of its own, so its
+   * leaf partitions are summed. -1 when never analysed (the sample is then the first rows).
+   */
+  long estimatedRows(TableInfo table) {
+    if (table.kind() != TableInfo.Kind.PARTITIONED_TABLE) {
+      return table.estimatedRows();
+    }
+    long sum = -1;
+    for (TableInfo partition : catalog.allTables()) {
+      if (partition.partitionOf().filter(table.id()::equals).isPresent()) {
+        long rows = estimatedRows(partition);
+        if (rows >= 0) {
+          sum = Math.max(sum, 0) + rows;
+        }
+      }
+    }
+    return Math.max(sum, table.estimatedRows());
+  }
+
+  private interface Work<T> {
+    T run(DSLContext context);
+  }
+
+  /** One READ ONLY transaction with the same limits an audit has; always rolled back. */
+  private <T> T inTransaction(Work<T> work) throws SQLException {
+    Duration timeout = settings.timeout();
+    connection.setAutoCommit(false);
+    try {
+      DSLContext context = AuditRunner.context(connection, timeout.plusSeconds(30));
+      context.execute("SET TRANSACTION READ ONLY");
+      context
+          .select(
+              setLocal("statement_timeout", timeout.toMillis() + "ms"),
+              setLocal("lock_timeout", "5000ms"),
+              setLocal(
+                  "idle_in_transaction_session_timeout", timeout.plusSeconds(30).toMillis() + "ms"),
+              setLocal("application_name", Pools.APPLICATION_NAME + ":suggest"))
+          .fetch();
+      return work.run(context);
+    } catch (org.jooq.exception.DataAccessException e) {
+      throw e.getCause() instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
+    } finally {
+      connection.rollback();
+    }
+  }
+
+  private static Field<String> setLocal(String name, String value) {
+    return DSL.function(
+        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
+  }
+
+  private static Name name(TableInfo table) {
+    return DSL.name(table.id().schema(), table.id().name());
+  }
+
+  private static List<Field<Object>> fields(String alias, List<Name> names) {
+    return names.stream().map(n -> DSL.field(DSL.name(alias, n.last()))).toList();
+  }
+
+  private static Condition allPresent(String alias, List<Name> names) {
+    return DSL.and(fields(alias, names).stream().map(Field::isNotNull).toList());
+  }
+
+  private static Field<String> asText(Field<Object> field) {
+    return field.cast(SQLDataType.CLOB);
+  }
+
+  private static long number(Object value) {
+    return value == null ? 0 : ((Number) value).longValue();
+  }
+
+  private static OptionalLong optional(Object value) {
+    return value == null ? OptionalLong.empty() : OptionalLong.of(((Number) value).longValue());
+  }
+
+  /** {@code 10,000}: grouped digits read better in a report, and never depend on a locale. */
+  static String count(long value) {
+    return String.format(java.util.Locale.ROOT, "%,d", value);
+  }
+
+  /** {@code 99.8%}; rounds down, so a partial figure never shows as 100%. */
+  static String percent(long part, long whole) {
+    long tenths = whole == 0 ? 0 : part * 1000 / whole;
+    return (tenths / 10) + "." + (tenths % 10) + "%";
+  }
+}
