@@ -32,6 +32,8 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "suggest",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
     description = {
       "Discover references that have no foreign key: infer them from column and table names,"
           + " check each against a bounded sample of the data (read-only), and write an audit file"

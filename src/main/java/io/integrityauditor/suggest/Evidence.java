@@ -1,6 +1,7 @@
 package io.integrityauditor.suggest;
 
 import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.db.Pools;
 import io.integrityauditor.run.AuditRunner;
@@ -135,9 +136,10 @@ final class Evidence {
     int limit = settings.sampleRows();
     BigDecimal percent = null;
     if (estimate > limit) {
-      // aim for 1.2x the rows wanted so LIMIT, not bad luck, decides the sample size
+      // aim for twice the rows wanted: SYSTEM picks whole pages, so the count varies, and LIMIT,
+      // not bad luck, should decide the sample size
       percent =
-          BigDecimal.valueOf(100.0 * limit * 1.2 / estimate)
+          BigDecimal.valueOf(100.0 * limit * 2 / estimate)
               .round(new MathContext(2, RoundingMode.UP))
               .stripTrailingZeros();
       if (percent.compareTo(BigDecimal.valueOf(100)) >= 0) {
@@ -177,19 +179,27 @@ final class Evidence {
     for (Candidate candidate : candidates) {
       boolean text = !candidate.comparable();
       asText.add(text);
+      Table<?> parent = DSL.table(name(candidate.parent().table())).as("p");
+      if (text) {
+        // Not comparable natively (text vs uuid): compare text forms. An uncorrelated IN is one
+        // (hashed) pass over the parent, where a correlated lookup would scan it per value.
+        Field<String> key =
+            asText(DSL.field(DSL.name("p", candidate.parent().columns().get(0).name())));
+        select.add(
+            DSL.count()
+                .filterWhere(
+                    asText(DSL.field(DSL.name("d", "v1"))).in(DSL.select(key).from(parent))));
+        continue;
+      }
       Condition match = DSL.noCondition();
       for (int i = 0; i < width; i++) {
-        Field<Object> key = DSL.field(DSL.name("p", candidate.parent().columns().get(i).name()));
+        ColumnInfo keyColumn = candidate.parent().columns().get(i);
+        Field<Object> key = DSL.field(DSL.name("p", keyColumn.name()));
         Field<Object> value = DSL.field(DSL.name("d", values.get(i).last()));
-        match = match.and(text ? asText(key).eq(asText(value)) : key.eq(value));
+        match = match.and(key.eq(likeKey(value, child.columns().get(i), keyColumn)));
       }
-      select.add(
-          DSL.count()
-              .filterWhere(
-                  DSL.exists(
-                      DSL.selectOne()
-                          .from(DSL.table(name(candidate.parent().table())).as("p"))
-                          .where(match))));
+      // correlated on the parent's unique key: one index lookup per distinct value
+      select.add(DSL.count().filterWhere(DSL.exists(DSL.selectOne().from(parent).where(match))));
     }
     boolean integer = width == 1 && child.columns().get(0).type().isInteger();
     Field<Object> first = DSL.field(DSL.name("d", "v1"));
@@ -319,6 +329,19 @@ final class Evidence {
 
   private static Condition allPresent(String alias, List<Name> names) {
     return DSL.and(fields(alias, names).stream().map(Field::isNotNull).toList());
+  }
+
+  /**
+   * A child value cast to the key's own string type ({@code text} to {@code bpchar}), so the
+   * comparison uses the key's index; integers of any width already do, and other pairs are rare. No
+   * type modifier: a cast to {@code varchar(3)} would truncate, and match what it should not.
+   */
+  private static Field<Object> likeKey(Field<Object> value, ColumnInfo from, ColumnInfo to) {
+    if (from.type().isString() && to.type().isString() && !from.type().sameAs(to.type())) {
+      return DSL.field(
+          "{0}::{1}", Object.class, value, DSL.name(to.type().baseSchema(), to.type().baseName()));
+    }
+    return value;
   }
 
   private static Field<String> asText(Field<Object> field) {

@@ -7,11 +7,15 @@ import io.integrityauditor.catalog.Constraint;
 import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -95,14 +99,34 @@ final class Inference {
     }
   }
 
+  /**
+   * A table's name, read once: its words, the singular forms of the whole name, and of each proper
+   * suffix by length ({@code workflow_stages} -> 1: {@code stage, stages}).
+   */
+  private record TableName(
+      List<String> words, Set<String> forms, Map<Integer, Set<String>> suffixes) {
+    static TableName of(TableInfo table) {
+      List<String> words = Names.words(table.id().name());
+      Map<Integer, Set<String>> suffixes = new HashMap<>();
+      for (int k = 1; k < words.size(); k++) {
+        suffixes.put(k, Names.forms(words.subList(words.size() - k, words.size())));
+      }
+      return new TableName(words, Names.forms(words), suffixes);
+    }
+  }
+
   private final Catalog catalog;
   private final List<TableInfo> tables;
   private final Exclusions exclusions;
+  private final Map<TableInfo, TableName> names = new IdentityHashMap<>();
 
   Inference(Catalog catalog, SuggestSettings settings) {
     this.catalog = catalog;
     this.tables = selectedTables(catalog, settings.schemas());
     this.exclusions = new Exclusions(settings.excludes());
+    for (TableInfo table : tables) {
+      names.put(table, TableName.of(table));
+    }
   }
 
   /**
@@ -196,7 +220,7 @@ final class Inference {
   }
 
   /** {@code users.user_id} as the primary key of {@code users} is the key, not a reference. */
-  private static boolean isOwnKey(TableInfo table, ColumnInfo column, ColumnName name) {
+  private boolean isOwnKey(TableInfo table, ColumnInfo column, ColumnName name) {
     boolean primary =
         table
             .primaryKey()
@@ -205,8 +229,8 @@ final class Inference {
     return primary && (name.base().isEmpty() || sameName(table, name.base()));
   }
 
-  private static boolean sameName(TableInfo table, List<String> words) {
-    return Names.sameThing(Names.words(table.id().name()), words);
+  private boolean sameName(TableInfo table, List<String> words) {
+    return !Collections.disjoint(names.get(table).forms(), Names.forms(words));
   }
 
   /** The candidates of the strongest tier that yields any, best first. */
@@ -239,11 +263,10 @@ final class Inference {
         }
       }
       List<Candidate> suffixed = new ArrayList<>();
+      Set<String> baseForms = Names.forms(base);
       for (TableInfo parent : tables) {
-        List<String> words = Names.words(parent.id().name());
-        if (parent != child
-            && words.size() > base.size()
-            && Names.sameThing(words.subList(words.size() - base.size(), words.size()), base)) {
+        Set<String> suffix = names.get(parent).suffixes().get(base.size());
+        if (parent != child && suffix != null && !Collections.disjoint(suffix, baseForms)) {
           candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0).ifPresent(suffixed::add);
         }
       }
@@ -313,8 +336,8 @@ final class Inference {
           .thenComparing(c -> c.parent().columnNames().toString());
 
   /** The position of a table among person tables, from 1; -1 when it does not hold people. */
-  private static int personRank(TableInfo table) {
-    List<String> words = Names.words(table.id().name());
+  private int personRank(TableInfo table) {
+    List<String> words = names.get(table).words();
     if (words.isEmpty()) {
       return -1;
     }
@@ -476,13 +499,13 @@ final class Inference {
   }
 
   /** Words of the parent's name that also occur in the child's: task_types for tasks.type_id. */
-  private static int affinity(Side child, Side parent) {
+  private int affinity(Side child, Side parent) {
     if (child.table() == parent.table()) {
       return 0;
     }
-    List<String> childWords = Names.words(child.table().id().name());
+    List<String> childWords = names.get(child.table()).words();
     int shared = 0;
-    for (String word : Names.words(parent.table().id().name())) {
+    for (String word : names.get(parent.table()).words()) {
       for (String other : childWords) {
         if (Names.sameThing(List.of(word), List.of(other))) {
           shared++;

@@ -44,10 +44,17 @@ record Report(
    * @param id the audit id
    * @param evidence its measure; its sample has no values when the column holds only NULLs
    * @param others the other parents measured, for the reviewer
+   * @param unmeasured other parents whose evidence query failed, with the reason
    */
-  record Proposal(String id, Candidate candidate, Measure evidence, List<Measure> others) {
+  record Proposal(
+      String id,
+      Candidate candidate,
+      Measure evidence,
+      List<Measure> others,
+      List<String> unmeasured) {
     Proposal {
       others = List.copyOf(others);
+      unmeasured = List.copyOf(unmeasured);
     }
 
     boolean noData() {
@@ -61,18 +68,21 @@ record Report(
   /**
    * A column whose candidates were all rejected.
    *
-   * @param measures the evidence per candidate; empty when the query failed
-   * @param reason why, when it is not in the measures (a failed query, no data to choose)
+   * @param measures the evidence per candidate measured
+   * @param unmeasured candidates whose evidence query failed, with the reason
+   * @param reason why, when it is not in the measures (nothing measured, no data to choose)
    */
   record Rejection(
       Side column,
       Tier tier,
       List<Candidate> candidates,
       List<Measure> measures,
+      List<String> unmeasured,
       Optional<String> reason) {
     Rejection {
       candidates = List.copyOf(candidates);
       measures = List.copyOf(measures);
+      unmeasured = List.copyOf(unmeasured);
     }
   }
 }

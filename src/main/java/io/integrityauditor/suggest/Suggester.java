@@ -72,7 +72,11 @@ public final class Suggester {
     for (Chosen c : chosen) {
       proposals.add(
           new Proposal(
-              id(catalog, c.group(), ids), c.measure().candidate(), c.measure(), c.others()));
+              id(catalog, c.group(), ids),
+              c.measure().candidate(),
+              c.measure(),
+              c.others(),
+              c.unmeasured()));
     }
     typeProblems.sort(Comparator.comparing(TypeProblem::candidate, REFERENCE_ORDER));
     rejected.sort(
@@ -91,7 +95,8 @@ public final class Suggester {
   }
 
   /** A winning candidate before ids are assigned. */
-  private record Chosen(Group group, Measure measure, List<Measure> others) {}
+  private record Chosen(
+      Group group, Measure measure, List<Measure> others, List<String> unmeasured) {}
 
   /** Output order: child table, child column positions, parent. */
   static final Comparator<Candidate> REFERENCE_ORDER =
@@ -117,41 +122,54 @@ public final class Suggester {
       List<TypeProblem> typeProblems,
       List<Rejection> rejected) {
     List<Measure> measures = new ArrayList<>();
-    Map<List<String>, List<Candidate>> byColumns = new LinkedHashMap<>();
+    List<String> unmeasured = new ArrayList<>();
+    Map<List<String>, List<Candidate>> natives = new LinkedHashMap<>();
+    List<Candidate> textual = new ArrayList<>();
     for (Candidate candidate : group.candidates()) {
-      byColumns
-          .computeIfAbsent(candidate.child().columnNames(), k -> new ArrayList<>())
-          .add(candidate);
-    }
-    for (List<Candidate> sameChild : byColumns.values()) {
-      try {
-        measures.addAll(evidence.measure(sameChild));
-      } catch (SQLException e) {
-        rejected.add(
-            new Rejection(
-                group.column(),
-                group.tier(),
-                group.candidates(),
-                List.of(),
-                Optional.of("no evidence: " + describe(e))));
-        return;
+      if (candidate.comparable()) {
+        natives
+            .computeIfAbsent(candidate.child().columnNames(), k -> new ArrayList<>())
+            .add(candidate);
+      } else {
+        textual.add(candidate);
       }
     }
-    if (measures.stream().allMatch(m -> m.sample().distinct() == 0)) {
-      decideWithoutData(group, measures, chosen, typeProblems, rejected);
+    for (List<Candidate> sameChild : natives.values()) {
+      measure(evidence, sameChild, measures, unmeasured);
+    }
+    // Text comparisons read the whole parent: only when no natively comparable parent is
+    // supported (uuid stored as text is the type-alignment finding this is for).
+    boolean data = measures.stream().anyMatch(m -> m.sample().distinct() > 0);
+    if (supported(measures, settings).isEmpty() && (data || natives.isEmpty())) {
+      for (Candidate candidate : textual) {
+        measure(evidence, List.of(candidate), measures, unmeasured);
+      }
+    }
+    if (measures.isEmpty()) {
+      rejected.add(
+          new Rejection(
+              group.column(),
+              group.tier(),
+              group.candidates(),
+              List.of(),
+              unmeasured,
+              Optional.of("no evidence could be measured")));
       return;
     }
-    List<Measure> supported =
-        measures.stream()
-            .filter(m -> m.sample().distinct() > 0)
-            .filter(m -> m.coverage() >= settings.minCoverage())
-            .filter(m -> !m.counterLike())
-            .sorted(EVIDENCE_ORDER)
-            .toList();
+    if (measures.stream().allMatch(m -> m.sample().distinct() == 0)) {
+      decideWithoutData(group, measures, unmeasured, chosen, typeProblems, rejected);
+      return;
+    }
+    List<Measure> supported = supported(measures, settings);
     if (supported.isEmpty()) {
       rejected.add(
           new Rejection(
-              group.column(), group.tier(), group.candidates(), measures, Optional.empty()));
+              group.column(),
+              group.tier(),
+              group.candidates(),
+              measures,
+              unmeasured,
+              Optional.empty()));
       return;
     }
     Measure best = supported.get(0);
@@ -160,7 +178,32 @@ public final class Suggester {
       return;
     }
     List<Measure> others = measures.stream().filter(m -> m != best).toList();
-    chosen.add(new Chosen(group, best, others));
+    chosen.add(new Chosen(group, best, others, unmeasured));
+  }
+
+  /** Measured with data, covered enough, not a counter; best first. */
+  private static List<Measure> supported(List<Measure> measures, SuggestSettings settings) {
+    return measures.stream()
+        .filter(m -> m.sample().distinct() > 0)
+        .filter(m -> m.coverage() >= settings.minCoverage())
+        .filter(m -> !m.counterLike())
+        .sorted(EVIDENCE_ORDER)
+        .toList();
+  }
+
+  /** Measures candidates sharing child columns; a failed query becomes a note, not an abort. */
+  private static void measure(
+      Evidence evidence, List<Candidate> candidates, List<Measure> measures, List<String> failed) {
+    try {
+      measures.addAll(evidence.measure(candidates));
+    } catch (SQLException e) {
+      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+        throw new SuggestException("lost the connection to the target: " + e.getMessage(), e);
+      }
+      for (Candidate candidate : candidates) {
+        failed.add(candidate.parent().describe() + ": " + describe(e));
+      }
+    }
   }
 
   /**
@@ -171,6 +214,7 @@ public final class Suggester {
   private static void decideWithoutData(
       Group group,
       List<Measure> measures,
+      List<String> unmeasured,
       List<Chosen> chosen,
       List<TypeProblem> typeProblems,
       List<Rejection> rejected) {
@@ -186,6 +230,7 @@ public final class Suggester {
               group.tier(),
               group.candidates(),
               measures,
+              unmeasured,
               Optional.of(
                   "no values to measure, and the name fits "
                       + top.candidate().parent().describe()
@@ -198,7 +243,7 @@ public final class Suggester {
       typeProblems.add(new TypeProblem(top.candidate(), top));
       return;
     }
-    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size())));
+    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size()), unmeasured));
   }
 
   private static boolean sameStrength(Candidate a, Candidate b) {

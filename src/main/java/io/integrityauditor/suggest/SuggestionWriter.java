@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
  */
 final class SuggestionWriter {
   private static final int WIDTH = 100;
+  private static final Pattern IDENTIFIER = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_$]*");
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_.\\-]*");
   private static final Pattern PLAIN_TEXT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_ .,()/>\\-]*");
 
@@ -147,6 +148,9 @@ final class SuggestionWriter {
                   .collect(Collectors.joining(", ")))
           .append('\n');
     }
+    for (String failure : proposal.unmeasured()) {
+      out.append("  # not measured: ").append(failure).append('\n');
+    }
     out.append("  - id: ").append(scalar(proposal.id())).append('\n');
     out.append("    description: ")
         .append(
@@ -223,7 +227,7 @@ final class SuggestionWriter {
   private static void rejected(Report report, StringBuilder out) {
     List<String> lines = new ArrayList<>();
     for (Rejection rejection : report.rejected()) {
-      if (rejection.measures().isEmpty() || rejection.reason().isPresent()) {
+      if (rejection.reason().isPresent()) {
         lines.add(
             rejection.column().describe()
                 + " -> "
@@ -233,16 +237,19 @@ final class SuggestionWriter {
                 + " ("
                 + rejection.tier().label()
                 + "): "
-                + rejection.reason().orElse("not measured"));
-        continue;
+                + rejection.reason().get());
+      } else {
+        for (Measure m : rejection.measures()) {
+          lines.add(
+              m.candidate().describe()
+                  + " ("
+                  + m.candidate().tier().label()
+                  + "): "
+                  + whyRejected(report, m));
+        }
       }
-      for (Measure m : rejection.measures()) {
-        lines.add(
-            m.candidate().describe()
-                + " ("
-                + m.candidate().tier().label()
-                + "): "
-                + whyRejected(report, m));
+      for (String failure : rejection.unmeasured()) {
+        lines.add(rejection.column().describe() + " -> " + failure);
       }
     }
     section(
@@ -269,9 +276,11 @@ final class SuggestionWriter {
         + sample.min().getAsLong()
         + ".."
         + sample.max().getAsLong()
-        + ", the bottom of "
+        + " while "
+        + m.candidate().parent().table().id()
+        + " has at least "
         + Evidence.count(m.parentKeys().getAsLong())
-        + "+ keys: a counter or position, not a reference";
+        + " rows: a counter or position, not a reference";
   }
 
   private static void enforced(Report report, StringBuilder out) {
@@ -381,12 +390,12 @@ final class SuggestionWriter {
                 .collect(Collectors.joining(", ", "(", ")")));
   }
 
-  /** A name part as audit files write it: double-quoted only when it has dots or quotes. */
+  /**
+   * A name part as audit files write it: bare when it is a plain identifier (names resolve exactly
+   * first, so case needs no quotes), else double-quoted as in SQL.
+   */
   static String identifier(String name) {
-    if (name.contains(".") || name.contains("\"") || !name.equals(name.strip())) {
-      return '"' + name.replace("\"", "\"\"") + '"';
-    }
-    return name;
+    return IDENTIFIER.matcher(name).matches() ? name : '"' + name.replace("\"", "\"\"") + '"';
   }
 
   /** A YAML scalar: plain when safe, else single-quoted. */
