@@ -49,9 +49,13 @@ record ColumnName(
     return base.size() >= 2 && (last.equals("by") || last.equals("to"));
   }
 
-  /** The row's own table: {@code parent_id}, {@code replaced_by}, {@code reply_to_id}. */
+  /**
+   * The row's own table: {@code parent_id}, {@code replaced_by}, {@code in_reply_to_id}; unless a
+   * person is named too ({@code previous_owner_id} is a person).
+   */
   boolean selfRole() {
-    return !base.isEmpty() && Names.SELF_WORDS.contains(base.get(0));
+    return base.stream().anyMatch(Names.SELF_WORDS::contains)
+        && base.stream().noneMatch(Names.PERSON_WORDS::contains);
   }
 
   /** A person: {@code author_id}, {@code created_by}, {@code reports_to}. */

@@ -253,8 +253,9 @@ final class Evidence {
         // a counter repeats its few values across many rows; eight department heads do not
         && sample.nonNullRows() >= COUNTER_REPEATS * sample.distinct()
         && candidate.parent().columns().get(0).type().isInteger()
-        // people in a role ({@code created_by} 1..3 = the admins) are often few and early
-        && candidate.tier() != Tier.PERSON;
+        // people who act are often few and early: created_by 1..3 are the admins, not a count
+        && candidate.tier() != Tier.PERSON
+        && Names.personRank(Names.words(candidate.parent().table().id().name())) < 0;
   }
 
   /** {@code count(*)} of a table, reading at most {@code cap} rows. */

@@ -182,7 +182,8 @@ final class Inference {
         Optional<Group> group = group(table, column, name);
         if (group.isPresent()) {
           groups.add(group.get());
-        } else if (name.shaped()) {
+        } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
+          // id-like names only: postal_code or line_no naming no table is no news
           unmatched.add(side);
         }
       }
@@ -226,7 +227,18 @@ final class Inference {
             .primaryKey()
             .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
             .orElse(false);
-    return primary && (name.base().isEmpty() || sameName(table, name.base()));
+    return primary && namesItsOwnTable(table, name);
+  }
+
+  /**
+   * The name is the table's own ({@code payment.payment_id}), or the end of it ({@code
+   * us_states.state_id}, {@code auth_user.user_id}), or has no words but the key word.
+   */
+  private boolean namesItsOwnTable(TableInfo table, ColumnName name) {
+    Set<String> suffix = names.get(table).suffixes().get(name.base().size());
+    return name.base().isEmpty()
+        || sameName(table, name.base())
+        || (suffix != null && !Collections.disjoint(suffix, Names.forms(name.base())));
   }
 
   private boolean sameName(TableInfo table, List<String> words) {
@@ -337,17 +349,7 @@ final class Inference {
 
   /** The position of a table among person tables, from 1; -1 when it does not hold people. */
   private int personRank(TableInfo table) {
-    List<String> words = names.get(table).words();
-    if (words.isEmpty()) {
-      return -1;
-    }
-    Set<String> forms = Names.singulars(words.get(words.size() - 1));
-    for (int i = 0; i < Names.PERSON_TABLES.size(); i++) {
-      if (forms.contains(Names.PERSON_TABLES.get(i))) {
-        return i + 1;
-      }
-    }
-    return -1;
+    return Names.personRank(names.get(table).words());
   }
 
   /**

@@ -150,6 +150,23 @@ final class Names {
   private static final Set<String> INVARIANT =
       Set.of("series", "species", "news", "staff", "sheep", "fish", "equipment", "information");
 
+  /**
+   * The position of a table among person tables ({@link #PERSON_TABLES}), from 1, by the last word
+   * of its name ({@code auth_user}, {@code app_users}); -1 when it does not hold people.
+   */
+  static int personRank(List<String> tableWords) {
+    if (tableWords.isEmpty()) {
+      return -1;
+    }
+    Set<String> forms = singulars(tableWords.get(tableWords.size() - 1));
+    for (int i = 0; i < PERSON_TABLES.size(); i++) {
+      if (forms.contains(PERSON_TABLES.get(i))) {
+        return i + 1;
+      }
+    }
+    return -1;
+  }
+
   /** Lower-case words of snake_case, kebab-case, camelCase and PascalCase names. */
   static List<String> words(String name) {
     return Arrays.stream(

@@ -76,6 +76,9 @@ class NamesTest {
     assertThat(ColumnName.parse("parent_id").selfRole()).isTrue();
     assertThat(ColumnName.parse("replaced_by").selfRole()).isTrue();
     assertThat(ColumnName.parse("replaced_by").personRole()).isFalse();
+    assertThat(ColumnName.parse("in_reply_to_id").selfRole()).isTrue();
+    assertThat(ColumnName.parse("previous_owner_id").selfRole()).isFalse();
+    assertThat(ColumnName.parse("previous_owner_id").personRole()).isTrue();
     assertThat(ColumnName.parse("customer_id").personRole()).isFalse();
   }
 

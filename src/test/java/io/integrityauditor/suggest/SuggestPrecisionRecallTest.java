@@ -24,7 +24,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,19 +48,8 @@ class SuggestPrecisionRecallTest {
   static void fixture() {
     db = TestPostgres.newDatabase("suggest_fixture");
     db.execute(resource("suggest/fixture.sql"));
-    declared = foreignKeys();
-    db.execute(
-        """
-        DO $$
-        DECLARE r record;
-        BEGIN
-          FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
-                   WHERE contype = 'f' AND conparentid = 0
-          LOOP
-            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
-          END LOOP;
-        END $$;
-        """);
+    declared = foreignKeys(db);
+    dropForeignKeys(db);
     // Without foreign keys, orphans accumulate: suggest must still see these references.
     db.execute(
         """
@@ -77,7 +65,6 @@ class SuggestPrecisionRecallTest {
   void suggest_recovers_the_dropped_foreign_keys_with_at_least_95_percent_precision_and_recall()
       throws Exception {
     assertThat(declared).hasSizeGreaterThanOrEqualTo(20);
-    assertThat(db.queryLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'")).isZero();
 
     Workspace workspace = new Workspace(dir);
     Path config = workspace.config(db, null);
@@ -139,26 +126,29 @@ class SuggestPrecisionRecallTest {
     return table.id() + "(" + String.join(", ", columns) + ")";
   }
 
-  private static Set<String> foreignKeys() {
-    String sql =
-        """
-        SELECT n.nspname || '.' || c.relname || '(' || array_to_string(ARRAY(
-                 SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
-                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-                 ORDER BY k.ord), ', ') || ') -> '
-            || fn.nspname || '.' || f.relname || '(' || array_to_string(ARRAY(
-                 SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
-                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-                 ORDER BY k.ord), ', ') || ')'
-        FROM pg_constraint con
-        JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
-        WHERE con.contype = 'f' AND con.conparentid = 0
-        """;
+  /** Every foreign key as {@code schema.table(columns) -> schema.table(columns)}. */
+  static final String FOREIGN_KEYS =
+      """
+      SELECT n.nspname || '.' || c.relname || '(' || array_to_string(ARRAY(
+               SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+               ORDER BY k.ord), ', ') || ') -> '
+          || fn.nspname || '.' || f.relname || '(' || array_to_string(ARRAY(
+               SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+               ORDER BY k.ord), ', ') || ')'
+      FROM pg_constraint con
+      JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0
+      """;
+
+  /** The declared foreign keys (those of partitions are their partitioned table's). */
+  static Set<String> foreignKeys(TestPostgres.Database database) {
     Set<String> keys = new TreeSet<>();
-    try (Connection connection = db.dataSource().getConnection();
+    try (Connection connection = database.dataSource().getConnection();
         Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(sql)) {
+        ResultSet rows = statement.executeQuery(FOREIGN_KEYS)) {
       while (rows.next()) {
         keys.add(rows.getString(1));
       }
@@ -168,6 +158,24 @@ class SuggestPrecisionRecallTest {
     return keys;
   }
 
+  /** Drops every foreign key: what a database that never declared them looks like. */
+  static void dropForeignKeys(TestPostgres.Database database) {
+    database.execute(
+        """
+        DO $$
+        DECLARE r record;
+        BEGIN
+          FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+                   WHERE contype = 'f' AND conparentid = 0
+          LOOP
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
+          END LOOP;
+        END $$;
+        """);
+    assertThat(database.queryLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"))
+        .isZero();
+  }
+
   static String resource(String name) {
     try (InputStream in =
         SuggestPrecisionRecallTest.class.getClassLoader().getResourceAsStream(name)) {
@@ -175,9 +183,5 @@ class SuggestPrecisionRecallTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static List<String> lines(String text) {
-    return Arrays.asList(text.split("\n"));
   }
 }
