@@ -274,6 +274,19 @@ final class Inference {
           return Optional.of(group(child, column, name, Tier.ROLE_PREFIX, stripped));
         }
       }
+      // link_plans.site_a_id -> sites; address2_id -> addresses
+      List<String> plain = Names.withoutQualifiers(base);
+      if (!plain.isEmpty()) {
+        List<Candidate> qualified = new ArrayList<>();
+        for (TableInfo parent : tables) {
+          if (sameName(parent, plain)) {
+            candidate(child, column, name, parent, Tier.QUALIFIED, 0).ifPresent(qualified::add);
+          }
+        }
+        if (!qualified.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.QUALIFIED, qualified));
+        }
+      }
       List<Candidate> suffixed = new ArrayList<>();
       Set<String> baseForms = Names.forms(base);
       for (TableInfo parent : tables) {

@@ -146,6 +146,34 @@ final class Names {
           Map.entry("data", "datum"),
           Map.entry("media", "medium"));
 
+  /** Words that tell apart several references to one table: {@code primary_contact_id}... */
+  static final Set<String> QUALIFIERS =
+      Set.of("primary", "secondary", "alt", "alternate", "old", "new", "main", "other", "backup");
+
+  /**
+   * The words without trailing qualifiers ({@code site_a} -> {@code site}, {@code contact_primary}
+   * -> {@code contact}, {@code address2} -> {@code address}); empty when there are none.
+   */
+  static List<String> withoutQualifiers(List<String> words) {
+    List<String> plain = new java.util.ArrayList<>(words);
+    boolean changed = false;
+    while (plain.size() > 1) {
+      String last = plain.get(plain.size() - 1);
+      if (last.length() == 1 || last.matches("\\d+") || QUALIFIERS.contains(last)) {
+        plain.remove(plain.size() - 1);
+        changed = true;
+      } else {
+        break;
+      }
+    }
+    String last = plain.get(plain.size() - 1);
+    if (last.matches("[a-z]{2,}\\d+")) {
+      plain.set(plain.size() - 1, last.replaceAll("\\d+$", ""));
+      changed = true;
+    }
+    return changed ? List.copyOf(plain) : List.of();
+  }
+
   /** Words whose plural equals their singular, and -s words that are not plurals. */
   private static final Set<String> INVARIANT =
       Set.of("series", "species", "news", "staff", "sheep", "fish", "equipment", "information");

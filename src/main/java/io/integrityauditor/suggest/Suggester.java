@@ -111,6 +111,7 @@ public final class Suggester {
           .thenComparing(
               Comparator.comparingInt((Measure m) -> m.candidate().affinity()).reversed())
           .thenComparing(Comparator.comparingDouble(Measure::coverage).reversed())
+          .thenComparing(Comparator.comparingDouble(Measure::rowCoverage).reversed())
           .thenComparingInt(m -> m.candidate().rank())
           .thenComparing(m -> m.candidate(), Inference.NAME_ORDER);
 
@@ -184,8 +185,7 @@ public final class Suggester {
   /** Measured with data, covered enough, not a counter; best first. */
   private static List<Measure> supported(List<Measure> measures, SuggestSettings settings) {
     return measures.stream()
-        .filter(m -> m.sample().distinct() > 0)
-        .filter(m -> m.coverage() >= settings.minCoverage())
+        .filter(m -> m.supports(settings.minCoverage()))
         .filter(m -> !m.counterLike())
         .sorted(EVIDENCE_ORDER)
         .toList();

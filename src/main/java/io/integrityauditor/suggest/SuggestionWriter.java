@@ -265,7 +265,7 @@ final class SuggestionWriter {
       return "no values in " + sample.describe();
     }
     String figures = m.describeCoverage() + " found, in " + sample.describe();
-    if (m.coverage() < report.settings().minCoverage()) {
+    if (!m.supports(report.settings().minCoverage())) {
       return figures
           + (m.asText() ? " (compared as text)" : "")
           + "; below the minimum of "

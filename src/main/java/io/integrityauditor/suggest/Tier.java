@@ -6,6 +6,8 @@ enum Tier {
   TABLE_NAME("names the table"),
   /** The column names the table after a role prefix: {@code billing_address_id}. */
   ROLE_PREFIX("names the table after a role prefix"),
+  /** The column names the table before a qualifier: {@code site_a_id}, {@code address2_id}. */
+  QUALIFIED("names the table before a qualifier"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /** The column points at its own table: {@code parent_id}. */

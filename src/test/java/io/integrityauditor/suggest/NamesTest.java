@@ -65,6 +65,16 @@ class NamesTest {
   }
 
   @Test
+  void qualifiers_that_tell_apart_several_references_to_one_table_are_dropped() {
+    assertThat(Names.withoutQualifiers(List.of("site", "a"))).containsExactly("site");
+    assertThat(Names.withoutQualifiers(List.of("contact", "primary"))).containsExactly("contact");
+    assertThat(Names.withoutQualifiers(List.of("address2"))).containsExactly("address");
+    assertThat(Names.withoutQualifiers(List.of("user", "2"))).containsExactly("user");
+    assertThat(Names.withoutQualifiers(List.of("customer"))).isEmpty();
+    assertThat(Names.withoutQualifiers(List.of("a"))).isEmpty();
+  }
+
+  @Test
   void role_names_point_at_people_or_at_the_rows_own_table() {
     assertThat(ColumnName.parse("created_by").personRole()).isTrue();
     assertThat(ColumnName.parse("approved_by_id").personRole()).isTrue();

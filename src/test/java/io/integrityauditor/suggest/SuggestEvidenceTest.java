@@ -186,7 +186,8 @@ class SuggestEvidenceTest {
     assertThat(SuggestionWriter.yaml(report))
         .contains(
             "#   types.audit_log.project_id (text) -> types.projects.id (uuid) (names the table):"
-                + " 30/30 distinct values (100.0%) match as text, in the whole table (100 rows);"
+                + " 30/30 distinct values (100.0%), 100/100 rows (100.0%) match as text, in the"
+                + " whole table (100 rows);"
                 + " not proposed: the types cannot be compared. Store the reference as uuid, or"
                 + " audit it with compare_as: text\n")
         .contains(
@@ -201,16 +202,19 @@ class SuggestEvidenceTest {
     assertThat(SuggestionWriter.yaml(report))
         .contains(
             "#   counters.orders.channel_id -> counters.channels.id (names the table): 4/4"
-                + " distinct values (100.0%) found, in the whole table (1,000 rows); but the values"
+                + " distinct values (100.0%), 1,000/1,000 rows (100.0%) found, in the whole table"
+                + " (1,000 rows); but the values"
                 + " are 1..4 while counters.channels has at least 81 rows: a counter or position,"
                 + " not a reference\n")
         .contains(
             "#   counters.page_views.visitor_id -> counters.visitors.id (names the table): 0/500"
-                + " distinct values (0.0%) found, in the whole table (500 rows); below the minimum"
+                + " distinct values (0.0%), 0/500 rows (0.0%) found, in the whole table (500 rows);"
+                + " below the minimum"
                 + " of 90%\n")
         .contains(
             "#   counters.tickets.priority_id -> counters.priorities.id (names the table): 3/5"
-                + " distinct values (60.0%) found, in the whole table (50 rows); below the minimum"
+                + " distinct values (60.0%), 30/50 rows (60.0%) found, in the whole table (50"
+                + " rows); below the minimum"
                 + " of 90%\n");
   }
 
@@ -221,7 +225,8 @@ class SuggestEvidenceTest {
             List.of("counters"), 10_000, 0.5, List.of(), SuggestSettings.DEFAULT_TIMEOUT);
     assertThat(yaml(lenient))
         .contains(
-            "  # evidence: 3/5 distinct values (60.0%) found, in the whole table (50 rows)\n"
+            "  # evidence: 3/5 distinct values (60.0%), 30/50 rows (60.0%) found, in the whole"
+                + " table (50 rows)\n"
                 + "  - id: counters.tickets.priority\n");
   }
 
@@ -237,10 +242,12 @@ class SuggestEvidenceTest {
     String first = yaml(small);
     assertThat(first)
         .containsPattern(
-            "  # evidence: [\\d,]+/[\\d,]+ distinct values \\(100\\.0%\\) found, in a [\\d,]+-row"
+            "  # evidence: [\\d,]+/[\\d,]+ distinct values \\(100\\.0%\\), [\\d,]+/[\\d,]+ rows"
+                + " \\(100\\.0%\\) found, in a [\\d,]+-row"
                 + " sample \\(TABLESAMPLE SYSTEM 3.4%\\)\n  - id: big.orders.customer\n")
         .containsPattern(
-            "  # evidence: [\\d,]+/[\\d,]+ distinct values \\(100\\.0%\\) found, in a [\\d,]+-row"
+            "  # evidence: [\\d,]+/[\\d,]+ distinct values \\(100\\.0%\\), [\\d,]+/[\\d,]+ rows"
+                + " \\(100\\.0%\\) found, in a [\\d,]+-row"
                 + " sample \\(TABLESAMPLE SYSTEM 6.7%\\)\n  - id: big.events.customer\n")
         .doesNotContain("events_2025")
         .doesNotContain("events_2026");
@@ -253,8 +260,8 @@ class SuggestEvidenceTest {
         .contains(
             "  # best.tasks.stage_id -> best.pipeline_stages.id (names the end of the table's"
                 + " name)\n"
-                + "  # evidence: 50/50 distinct values (100.0%) found, in the whole table (200"
-                + " rows)\n"
+                + "  # evidence: 50/50 distinct values (100.0%), 200/200 rows (100.0%) found, in"
+                + " the whole table (200 rows)\n"
                 + "  # also measured: best.workflow_stages.id 0.0%\n");
   }
 
