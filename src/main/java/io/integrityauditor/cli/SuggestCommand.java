@@ -101,6 +101,9 @@ final class SuggestCommand implements Callable<Integer> {
       defaultValue = "30s")
   String timeout;
 
+  /** What the audit file loader accepts (YamlTree.MAX_FILE_BYTES). */
+  private static final long MAX_AUDIT_FILE_BYTES = 1024 * 1024;
+
   PrintStream stdout = System.out;
   PrintStream stderr = System.err;
 
@@ -147,6 +150,11 @@ final class SuggestCommand implements Callable<Integer> {
         Files.createDirectories(file.toAbsolutePath().getParent());
       }
       Files.writeString(file, suggestion.yaml(), StandardCharsets.UTF_8);
+    }
+    if (suggestion.yaml().getBytes(StandardCharsets.UTF_8).length > MAX_AUDIT_FILE_BYTES) {
+      stderr.println(
+          "warning: the file is larger than the 1 MiB an audit file may be; split it with"
+              + " --schema");
     }
     stderr.printf(
         "%d audit%s proposed, %d not proposed for type alignment, %d column%s rejected,"

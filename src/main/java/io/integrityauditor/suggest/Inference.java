@@ -104,14 +104,19 @@ final class Inference {
    * suffix by length ({@code workflow_stages} -> 1: {@code stage, stages}).
    */
   private record TableName(
-      List<String> words, Set<String> forms, Map<Integer, Set<String>> suffixes) {
+      List<String> words,
+      Set<String> forms,
+      Map<Integer, Set<String>> suffixes,
+      Set<String> wordForms) {
     static TableName of(TableInfo table) {
       List<String> words = Names.words(table.id().name());
       Map<Integer, Set<String>> suffixes = new HashMap<>();
       for (int k = 1; k < words.size(); k++) {
         suffixes.put(k, Names.forms(words.subList(words.size() - k, words.size())));
       }
-      return new TableName(words, Names.forms(words), suffixes);
+      Set<String> wordForms = new HashSet<>();
+      words.forEach(w -> wordForms.addAll(Names.singulars(w)));
+      return new TableName(words, Names.forms(words), suffixes, wordForms);
     }
   }
 
@@ -120,13 +125,49 @@ final class Inference {
   private final Exclusions exclusions;
   private final Map<TableInfo, TableName> names = new IdentityHashMap<>();
 
+  /** Tables by each singular form of their whole name, and of the end of it by word count. */
+  private final Map<String, List<TableInfo>> byName = new HashMap<>();
+
+  private final Map<Integer, Map<String, List<TableInfo>>> byEnding = new HashMap<>();
+  private final List<TableInfo> personTables = new ArrayList<>();
+  private final Map<TableInfo, List<List<String>>> keys = new IdentityHashMap<>();
+
+  /** Tables by the (lower-case) name of their single-column unique keys, for the same-key tier. */
+  private final Map<String, List<TableInfo>> uniqueColumns = new HashMap<>();
+
   Inference(Catalog catalog, SuggestSettings settings) {
     this.catalog = catalog;
     this.tables = selectedTables(catalog, settings.schemas());
     this.exclusions = new Exclusions(settings.excludes());
     for (TableInfo table : tables) {
-      names.put(table, TableName.of(table));
+      TableName name = TableName.of(table);
+      names.put(table, name);
+      for (String form : name.forms()) {
+        byName.computeIfAbsent(form, k -> new ArrayList<>()).add(table);
+      }
+      name.suffixes()
+          .forEach(
+              (length, forms) ->
+                  forms.forEach(
+                      form ->
+                          byEnding
+                              .computeIfAbsent(length, k -> new HashMap<>())
+                              .computeIfAbsent(form, k -> new ArrayList<>())
+                              .add(table)));
+      if (Names.personRank(name.words()) > 0) {
+        personTables.add(table);
+      }
+      keys.put(table, uniqueKeys(table));
+      for (List<String> key : keys.get(table)) {
+        if (key.size() == 1) {
+          uniqueColumns.computeIfAbsent(lower(key.get(0)), k -> new ArrayList<>()).add(table);
+        }
+      }
     }
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -241,6 +282,30 @@ final class Inference {
         || (suffix != null && !Collections.disjoint(suffix, Names.forms(name.base())));
   }
 
+  /** Tables whose name is {@code words}, in any singular or plural form; in catalog order. */
+  private List<TableInfo> named(List<String> words) {
+    return lookUp(byName, words);
+  }
+
+  /** Tables whose name ends with {@code words} after at least one more word. */
+  private List<TableInfo> endingIn(List<String> words) {
+    return lookUp(byEnding.getOrDefault(words.size(), Map.of()), words);
+  }
+
+  private static List<TableInfo> lookUp(Map<String, List<TableInfo>> index, List<String> words) {
+    Set<TableInfo> found = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<TableInfo> ordered = new ArrayList<>();
+    for (String form : Names.forms(words)) {
+      for (TableInfo table : index.getOrDefault(form, List.of())) {
+        if (found.add(table)) {
+          ordered.add(table);
+        }
+      }
+    }
+    ordered.sort(Comparator.comparing(TableInfo::id));
+    return ordered;
+  }
+
   private boolean sameName(TableInfo table, List<String> words) {
     return !Collections.disjoint(names.get(table).forms(), Names.forms(words));
   }
@@ -250,8 +315,8 @@ final class Inference {
     List<String> base = name.base();
     if (name.shaped() && !base.isEmpty()) {
       List<Candidate> exact = new ArrayList<>();
-      for (TableInfo parent : tables) {
-        if (parent != child && sameName(parent, base)) {
+      for (TableInfo parent : named(base)) {
+        if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_NAME, 0).ifPresent(exact::add);
         }
       }
@@ -265,10 +330,8 @@ final class Inference {
           break;
         }
         List<Candidate> stripped = new ArrayList<>();
-        for (TableInfo parent : tables) {
-          if (sameName(parent, rest)) {
-            candidate(child, column, name, parent, Tier.ROLE_PREFIX, 0).ifPresent(stripped::add);
-          }
+        for (TableInfo parent : named(rest)) {
+          candidate(child, column, name, parent, Tier.ROLE_PREFIX, 0).ifPresent(stripped::add);
         }
         if (!stripped.isEmpty()) {
           return Optional.of(group(child, column, name, Tier.ROLE_PREFIX, stripped));
@@ -278,20 +341,16 @@ final class Inference {
       List<String> plain = Names.withoutQualifiers(base);
       if (!plain.isEmpty()) {
         List<Candidate> qualified = new ArrayList<>();
-        for (TableInfo parent : tables) {
-          if (sameName(parent, plain)) {
-            candidate(child, column, name, parent, Tier.QUALIFIED, 0).ifPresent(qualified::add);
-          }
+        for (TableInfo parent : named(plain)) {
+          candidate(child, column, name, parent, Tier.QUALIFIED, 0).ifPresent(qualified::add);
         }
         if (!qualified.isEmpty()) {
           return Optional.of(group(child, column, name, Tier.QUALIFIED, qualified));
         }
       }
       List<Candidate> suffixed = new ArrayList<>();
-      Set<String> baseForms = Names.forms(base);
-      for (TableInfo parent : tables) {
-        Set<String> suffix = names.get(parent).suffixes().get(base.size());
-        if (parent != child && suffix != null && !Collections.disjoint(suffix, baseForms)) {
+      for (TableInfo parent : endingIn(base)) {
+        if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0).ifPresent(suffixed::add);
         }
       }
@@ -307,11 +366,8 @@ final class Inference {
     }
     if (name.shaped() && name.personRole()) {
       List<Candidate> people = new ArrayList<>();
-      for (TableInfo parent : tables) {
+      for (TableInfo parent : personTables) {
         int rank = personRank(parent);
-        if (rank < 0) {
-          continue;
-        }
         if (parent == child) {
           rank = name.hierarchyRole() ? 0 : rank;
         }
@@ -321,22 +377,24 @@ final class Inference {
         return Optional.of(group(child, column, name, Tier.PERSON, people));
       }
     }
-    if (!GENERIC_KEYS.contains(column.name().toLowerCase(Locale.ROOT))
+    if (!GENERIC_KEYS.contains(lower(column.name()))
+        && uniqueColumns.containsKey(lower(column.name()))
         && !child.isUniqueOn(List.of(column.name()))) {
       List<Candidate> sameKey = new ArrayList<>();
-      for (TableInfo parent : tables) {
+      for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
         if (parent == child) {
           continue;
         }
-        for (List<String> key : uniqueKeys(parent)) {
-          if (key.size() == 1 && key.get(0).equalsIgnoreCase(column.name())) {
-            Side parentSide = new Side(parent, List.of(parent.column(key.get(0)).orElseThrow()));
-            Candidate same = ranked(new Side(child, List.of(column)), parentSide, Tier.SAME_KEY, 0);
-            if (same.comparable()) {
-              sameKey.add(same);
-            }
-            break;
-          }
+        ColumnInfo key =
+            parent.columns().stream()
+                .filter(c -> c.name().equalsIgnoreCase(column.name()))
+                .findFirst()
+                .orElseThrow();
+        Candidate same =
+            ranked(
+                new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
+        if (same.comparable()) {
+          sameKey.add(same);
         }
       }
       if (!sameKey.isEmpty()) {
@@ -374,7 +432,7 @@ final class Inference {
    */
   private Optional<Candidate> candidate(
       TableInfo child, ColumnInfo column, ColumnName name, TableInfo parent, Tier tier, int rank) {
-    List<List<String>> keys = uniqueKeys(parent);
+    List<List<String>> keys = this.keys.get(parent);
     if (keys.isEmpty()) {
       return Optional.empty();
     }
@@ -394,7 +452,7 @@ final class Inference {
         if (key.size() == 1
             && keyColumn.type().sameAs(column.type())
             && !(parent == child && keyColumn.name().equals(column.name()))
-            && keyColumn.name().toLowerCase(Locale.ROOT).matches(".*(id|uuid|guid)")) {
+            && lower(keyColumn.name()).endsWith("id")) {
           singles.add(ranked(childSide, new Side(parent, List.of(keyColumn)), tier, rank));
         }
       }
@@ -518,14 +576,11 @@ final class Inference {
     if (child.table() == parent.table()) {
       return 0;
     }
-    List<String> childWords = names.get(child.table()).words();
+    Set<String> childForms = names.get(child.table()).wordForms();
     int shared = 0;
     for (String word : names.get(parent.table()).words()) {
-      for (String other : childWords) {
-        if (Names.sameThing(List.of(word), List.of(other))) {
-          shared++;
-          break;
-        }
+      if (!Collections.disjoint(Names.singulars(word), childForms)) {
+        shared++;
       }
     }
     return shared;

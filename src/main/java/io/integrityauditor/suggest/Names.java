@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * English-ish name handling for reference inference: words of snake_case and camelCase names,
@@ -15,6 +17,20 @@ import java.util.Set;
  */
 final class Names {
   private Names() {}
+
+  /**
+   * Between words: separators, a lower-case letter or digit followed by a capital ({@code
+   * authorId}), the last capital of an acronym ({@code HTTPRequest}), and letters followed by two
+   * or more digits ({@code item2024}).
+   */
+  private static final Pattern WORD_BOUNDARY =
+      Pattern.compile(
+          "(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9]{2,})"
+              + "|[^\\p{L}\\p{N}]+");
+
+  private static final Pattern DIGITS = Pattern.compile("\\d+");
+  private static final Pattern GLUED_DIGITS = Pattern.compile("([a-z]{2,})\\d+");
+  private static final Pattern ES_PLURAL = Pattern.compile(".*(ch|sh|x|z|o)es");
 
   /** Words that end a reference column and name the kind of key it holds. */
   static final Set<String> KEY_WORDS =
@@ -159,7 +175,7 @@ final class Names {
     boolean changed = false;
     while (plain.size() > 1) {
       String last = plain.get(plain.size() - 1);
-      if (last.length() == 1 || last.matches("\\d+") || QUALIFIERS.contains(last)) {
+      if (last.length() == 1 || DIGITS.matcher(last).matches() || QUALIFIERS.contains(last)) {
         plain.remove(plain.size() - 1);
         changed = true;
       } else {
@@ -167,8 +183,9 @@ final class Names {
       }
     }
     String last = plain.get(plain.size() - 1);
-    if (last.matches("[a-z]{2,}\\d+")) {
-      plain.set(plain.size() - 1, last.replaceAll("\\d+$", ""));
+    Matcher glued = GLUED_DIGITS.matcher(last);
+    if (glued.matches()) {
+      plain.set(plain.size() - 1, glued.group(1));
       changed = true;
     }
     return changed ? List.copyOf(plain) : List.of();
@@ -197,10 +214,7 @@ final class Names {
 
   /** Lower-case words of snake_case, kebab-case, camelCase and PascalCase names. */
   static List<String> words(String name) {
-    return Arrays.stream(
-            name.split(
-                "(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9]{2,})"
-                    + "|[^\\p{L}\\p{N}]+"))
+    return Arrays.stream(WORD_BOUNDARY.split(name))
         .filter(w -> !w.isEmpty())
         .map(w -> w.toLowerCase(Locale.ROOT))
         .toList();
@@ -238,7 +252,7 @@ final class Names {
         forms.add(word.substring(0, word.length() - 2) + "is");
       }
     }
-    if (word.matches(".*(ch|sh|x|z|o)es") && word.length() > 4) {
+    if (ES_PLURAL.matcher(word).matches() && word.length() > 4) {
       forms.add(word.substring(0, word.length() - 2));
     }
     if (word.endsWith("s")
