@@ -3,7 +3,7 @@ package io.integrityauditor.suggest;
 import io.integrityauditor.AuditorException;
 
 /** {@code suggest} could not examine the target (lost connection): nothing is written. */
-public final class SuggestException extends AuditorException {
+final class SuggestException extends AuditorException {
   SuggestException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -69,7 +69,11 @@ public final class Suggester {
     chosen.sort(Comparator.comparing((Chosen c) -> c.measure().candidate(), REFERENCE_ORDER));
     List<Proposal> proposals = new ArrayList<>();
     Set<String> ids = new HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (Chosen c : chosen) {
+      if (!seen.add(c.measure().candidate().describe())) {
+        continue; // two columns of one composite reference can each find it
+      }
       proposals.add(
           new Proposal(
               id(catalog, c.group(), ids),

@@ -100,6 +100,10 @@ class SuggestPrecisionRecallTest {
 
     assertThat(precision).as("precision; wrong: %s", wrong).isGreaterThanOrEqualTo(0.95);
     assertThat(recall).as("recall; missed: %s", missed).isGreaterThanOrEqualTo(0.95);
+    // the figures README.md and docs/suggest.md quote: 51 of 51, nothing wrong
+    assertThat(declared).hasSize(51);
+    assertThat(missed).isEmpty();
+    assertThat(wrong).isEmpty();
   }
 
   /** The references of the orphan audits in {@code file}, resolved against the catalog. */
