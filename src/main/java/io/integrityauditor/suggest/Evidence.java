@@ -37,6 +37,9 @@ final class Evidence {
   /** {@code REPEATABLE} seed: the same table gives the same sample, run after run. */
   private static final int SEED = 20_240_601;
 
+  /** Never queue behind a migration's lock for longer than this (or the statement timeout). */
+  private static final long LOCK_TIMEOUT_MS = 5000;
+
   /** A counter's values occupy the bottom of a key range this many times larger than them. */
   static final int COUNTER_SPREAD = 20;
 
@@ -360,7 +363,7 @@ final class Evidence {
       context
           .select(
               setLocal("statement_timeout", timeout.toMillis() + "ms"),
-              setLocal("lock_timeout", "5000ms"),
+              setLocal("lock_timeout", Math.min(LOCK_TIMEOUT_MS, timeout.toMillis()) + "ms"),
               setLocal(
                   "idle_in_transaction_session_timeout", timeout.plusSeconds(30).toMillis() + "ms"),
               setLocal("application_name", Pools.APPLICATION_NAME + ":suggest"))
