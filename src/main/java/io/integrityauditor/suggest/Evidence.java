@@ -316,6 +316,8 @@ final class Evidence {
         && candidate.parent().columns().get(0).type().isInteger()
         // people who act are often few and early: created_by 1..3 are the admins, not a count
         && candidate.tier() != Tier.PERSON
+        // a parent row is created before its children: self-references point at early rows
+        && candidate.parent().table() != candidate.child().table()
         && Names.personRank(Names.words(candidate.parent().table().id().name())) < 0;
   }
 

@@ -114,6 +114,12 @@ final class Inference {
       for (int k = 1; k < words.size(); k++) {
         suffixes.put(k, Names.forms(words.subList(words.size() - k, words.size())));
       }
+      int n = words.size();
+      if (n >= 2 && Names.TABLE_SUFFIXES.contains(words.get(n - 1))) {
+        // user_entity is known as user at the same tier as auth_user: by a part of its name
+        List<String> stem = words.subList(0, n - 1);
+        suffixes.computeIfAbsent(stem.size(), k -> new HashSet<>()).addAll(Names.forms(stem));
+      }
       Set<String> wordForms = new HashSet<>();
       words.forEach(w -> wordForms.addAll(Names.singulars(w)));
       return new TableName(words, Names.forms(words), suffixes, wordForms);
@@ -399,6 +405,28 @@ final class Inference {
       }
       if (!sameKey.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
+      }
+    }
+    if (!name.shaped() && !name.base().isEmpty()) {
+      // keycloak_role.client -> client.id; only natively comparable primary keys, so a country
+      // name in "country" is not measured against a table of country codes
+      List<Candidate> bare = new ArrayList<>();
+      for (TableInfo parent : named(name.base())) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.BARE_NAME, 0)
+              .filter(Candidate::comparable)
+              .filter(
+                  c ->
+                      c.parent()
+                          .table()
+                          .primaryKey()
+                          .map(pk -> pk.columns().equals(c.parent().columnNames()))
+                          .orElse(false))
+              .ifPresent(bare::add);
+        }
+      }
+      if (!bare.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.BARE_NAME, bare));
       }
     }
     return Optional.empty();

@@ -35,11 +35,11 @@ final class Names {
   /** Words that end a reference column and name the kind of key it holds. */
   static final Set<String> KEY_WORDS =
       Set.of(
-          "id", "uuid", "guid", "fk", "key", "code", "no", "nr", "num", "number", "ref", "slug",
-          "sku");
+          "id", "uuid", "guid", "uid", "fk", "key", "code", "no", "nr", "num", "number", "ref",
+          "slug", "sku");
 
   /** Key words that mean "the parent's identifier", whatever the parent's key column is called. */
-  static final Set<String> ID_WORDS = Set.of("id", "uuid", "guid", "fk");
+  static final Set<String> ID_WORDS = Set.of("id", "uuid", "guid", "uid", "fk");
 
   /**
    * First words of columns that point at another row of the same table ({@code parent_id}, {@code
@@ -64,12 +64,17 @@ final class Names {
           "cloned",
           "copied",
           "reply",
-          "redirect");
+          "redirect",
+          "reversed",
+          "reversal");
 
   /** Words naming a person in a role, when no table has that name ({@code author_id}). */
   static final Set<String> PERSON_WORDS =
       Set.of(
           "creator",
+          // Odoo's create_uid and write_uid on every table
+          "create",
+          "write",
           "author",
           "owner",
           "assignee",
@@ -161,6 +166,12 @@ final class Names {
           Map.entry("thieves", "thief"),
           Map.entry("data", "datum"),
           Map.entry("media", "medium"));
+
+  /**
+   * Trailing words some schemas put on every table name ({@code user_entity}, {@code
+   * customer_tbl}): a table is also known by its name without them.
+   */
+  static final Set<String> TABLE_SUFFIXES = Set.of("entity", "entities", "tbl", "table", "master");
 
   /** Words that tell apart several references to one table: {@code primary_contact_id}... */
   static final Set<String> QUALIFIERS =

@@ -15,7 +15,9 @@ enum Tier {
   /** The column names a person in a role: {@code created_by}, {@code author_id}. */
   PERSON("person role"),
   /** The column has the name of another table's unique column: {@code sku}. */
-  SAME_KEY("same name as a unique column");
+  SAME_KEY("same name as a unique column"),
+  /** The column is named like a table, without a key word: {@code client} -> {@code client.id}. */
+  BARE_NAME("names the table without a key word");
 
   private final String label;
 

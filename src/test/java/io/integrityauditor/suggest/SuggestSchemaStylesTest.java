@@ -98,6 +98,22 @@ class SuggestSchemaStylesTest {
   }
 
   @Test
+  void odoo_module_prefixed_tables_and_create_uid_are_all_found() {
+    Score score = score("odoo");
+    assertThat(score.declared()).hasSize(20);
+    assertThat(score.missed()).isEmpty();
+    assertThat(score.wrong()).isEmpty();
+  }
+
+  @Test
+  void keycloak_entity_tables_and_a_bare_client_column_are_all_found() {
+    Score score = score("keycloak");
+    assertThat(score.declared()).hasSize(8);
+    assertThat(score.missed()).isEmpty();
+    assertThat(score.wrong()).isEmpty();
+  }
+
+  @Test
   void django_app_prefixed_tables_are_found_by_the_end_of_their_names() {
     Score score = score("django");
     assertThat(score.declared()).hasSize(11);
