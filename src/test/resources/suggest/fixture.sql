@@ -157,15 +157,17 @@ INSERT INTO warehouses (name) SELECT 'warehouse ' || i FROM generate_series(1, 1
 CREATE TABLE channels (id serial PRIMARY KEY, name text NOT NULL);
 INSERT INTO channels (name) SELECT 'channel ' || i FROM generate_series(1, 300) i;
 
+-- orders.status_id is an application enum (1..5): task_statuses is about tasks, not orders.
 CREATE TABLE orders (
   id bigserial PRIMARY KEY,
   customer_id bigint NOT NULL REFERENCES customers (customer_id),
   id_warehouse int REFERENCES warehouses (id),
   channel_id int NOT NULL,
+  status_id int NOT NULL,
   tracking_id text
 );
-INSERT INTO orders (customer_id, id_warehouse, channel_id, tracking_id)
-SELECT 1 + (i * 7) % 400, 1 + i % 12, 1 + i % 4, '1Z' || (i * 977)
+INSERT INTO orders (customer_id, id_warehouse, channel_id, status_id, tracking_id)
+SELECT 1 + (i * 7) % 400, 1 + i % 12, 1 + i % 4, 1 + i % 5, '1Z' || (i * 977)
 FROM generate_series(1, 3000) i;
 
 CREATE TABLE categories (

@@ -28,6 +28,33 @@ final class Inference {
   /** Evidence is measured for at most this many parents per column (bounded cost). */
   static final int MAX_CANDIDATES = 6;
 
+  /**
+   * Words too generic to find a table by the end of its name alone: {@code status_id} finds {@code
+   * task_statuses} only from a table whose name shares a word with it ({@code tasks}).
+   */
+  private static final Set<String> GENERIC_WORDS =
+      Set.of(
+          "status",
+          "type",
+          "kind",
+          "state",
+          "category",
+          "level",
+          "group",
+          "mode",
+          "priority",
+          "reason",
+          "source",
+          "tag",
+          "step",
+          "phase",
+          "item",
+          "line",
+          "detail",
+          "option",
+          "value",
+          "attribute");
+
   /** Unique columns too generic to match by name alone ({@code SAME_KEY} tier). */
   private static final Set<String> GENERIC_KEYS =
       Set.of(
@@ -355,9 +382,13 @@ final class Inference {
         }
       }
       List<Candidate> suffixed = new ArrayList<>();
+      boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
       for (TableInfo parent : endingIn(base)) {
         if (parent != child) {
-          candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0).ifPresent(suffixed::add);
+          candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0)
+              // orders.status_id is not about task_statuses; tasks.status_id is
+              .filter(c -> !generic || c.affinity() > 0)
+              .ifPresent(suffixed::add);
         }
       }
       if (!suffixed.isEmpty()) {
