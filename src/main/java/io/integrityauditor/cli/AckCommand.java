@@ -13,7 +13,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "ack", description = "Acknowledge an open alert: record who is on it and why.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "ack",
+    description = "Acknowledge an open alert: record who is on it and why.")
 final class AckCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "alerts",
     description =
         "List alert records: which audit, since when, how many rows, which keys are new and which"

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "demo",
     description = {
       "Start an embedded PostgreSQL with a demo application database (modelled on the seed"

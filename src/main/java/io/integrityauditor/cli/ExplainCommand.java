@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "explain",
     description = {
       "Print the SQL an audit runs and PostgreSQL's EXPLAIN of it on the audit's target, in the"

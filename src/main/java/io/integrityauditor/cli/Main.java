@@ -23,6 +23,7 @@ import picocli.CommandLine.ParseResult;
       CheckCommand.class,
       ValidateCommand.class,
       ExplainCommand.class,
+      SuggestCommand.class,
       TriggerCommand.class,
       AlertsCommand.class,
       AckCommand.class,

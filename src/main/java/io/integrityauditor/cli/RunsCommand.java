@@ -14,7 +14,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "runs", description = "Show an audit's run history with sample keys, newest first.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "runs",
+    description = "Show an audit's run history with sample keys, newest first.")
 final class RunsCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "serve",
     description = {
       "Run audits on their schedules until stopped: a node of a Quartz cluster on the store"

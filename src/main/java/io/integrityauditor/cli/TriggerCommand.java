@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
+    mixinStandardHelpOptions = true,
     name = "trigger",
     description =
         "Ask the running cluster (through the store) to run an audit now; whichever node is free"

@@ -29,6 +29,18 @@ public final class WorkerConfigLoader {
   }
 
   public WorkerConfig load(Path file) {
+    return load(file, true);
+  }
+
+  /**
+   * Like {@link #load}, but audit file patterns may match nothing yet: {@code suggest} needs only
+   * the targets, and is how the first audit file gets written.
+   */
+  public WorkerConfig loadTargetsOnly(Path file) {
+    return load(file, false);
+  }
+
+  private WorkerConfig load(Path file, boolean auditFilesRequired) {
     Node root = YamlTree.parse(file);
     Problems problems = new Problems();
     Fields fields = Fields.of(root, "", null, problems, environment);
@@ -47,7 +59,7 @@ public final class WorkerConfigLoader {
             .filter(d -> d.url() != null);
     Map<String, TargetConfig> targets = targets(fields, baseDir);
     List<String> patterns = auditPatterns(fields);
-    List<Path> auditFiles = auditFiles(fields, baseDir, patterns);
+    List<Path> auditFiles = auditFiles(fields, baseDir, patterns, auditFilesRequired);
     SchedulerConfig scheduler =
         fields.map("scheduler").map(this::scheduler).orElse(SchedulerConfig.DEFAULTS);
     HttpConfig http = fields.map("http").map(h -> http(h, baseDir)).orElse(HttpConfig.DEFAULTS);
@@ -265,11 +277,12 @@ public final class WorkerConfigLoader {
     return fields.has("audits") ? fields.stringList("audits") : List.of("audits/*.yaml");
   }
 
-  private List<Path> auditFiles(Fields fields, Path baseDir, List<String> patterns) {
+  private List<Path> auditFiles(
+      Fields fields, Path baseDir, List<String> patterns, boolean required) {
     TreeSet<Path> files = new TreeSet<>();
     for (String pattern : patterns) {
       List<Path> matches = expand(baseDir, pattern);
-      if (matches.isEmpty()) {
+      if (matches.isEmpty() && required) {
         fields.problem(
             "audits",
             "no audit file matches '"

@@ -1,0 +1,247 @@
+package io.integrityauditor.cli;
+
+import io.integrityauditor.AuditorException;
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Durations;
+import io.integrityauditor.config.Environment;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.Suggest;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.run.Targets;
+import io.integrityauditor.suggest.SuggestSettings;
+import io.integrityauditor.suggest.Suggester;
+import io.integrityauditor.suggest.Suggestion;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "suggest",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = {
+      "Discover references that have no foreign key: infer them from column and table names,"
+          + " check each against a bounded sample of the data (read-only), and write an audit file"
+          + " with one orphan audit per supported reference and its evidence as a comment.",
+      "Exit codes: 0 written, 2 configuration or argument error, 3 the target could not be read."
+    })
+final class SuggestCommand implements Callable<Integer> {
+  @Mixin ConfigOption config;
+
+  @Option(
+      names = "--target",
+      paramLabel = "NAME",
+      description = "Target to examine (default: the only configured target).")
+  String target;
+
+  @Option(
+      names = "--schema",
+      paramLabel = "S",
+      description =
+          "Examine only this schema (repeatable); parents are searched in the same set."
+              + " Default: every schema.")
+  List<String> schemas = new ArrayList<>();
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Write the audit file here (overwritten); '-' or absent: standard output.")
+  String out;
+
+  @Option(
+      names = "--sample-rows",
+      paramLabel = "N",
+      description =
+          "Child rows read per candidate column; smaller tables are read whole"
+              + " (default: ${DEFAULT-VALUE}).",
+      defaultValue = "10000")
+  int sampleRows;
+
+  @Option(
+      names = "--min-coverage",
+      paramLabel = "R",
+      description =
+          "Share of distinct child values that must exist in the parent for a reference"
+              + " to be proposed, 0 < R <= 1 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0.9")
+  double minCoverage;
+
+  @Option(
+      names = "--exclude",
+      paramLabel = "GLOB",
+      description =
+          "Columns holding ids of other systems, e.g. 'crm_*' or 'orders.ref_*'"
+              + " (repeatable; added to the defaults: stripe_*, external_*, ...).")
+  List<String> excludes = new ArrayList<>();
+
+  @Option(
+      names = "--no-default-excludes",
+      description = "Do not apply the default exclusion patterns.")
+  boolean noDefaultExcludes;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "Statement timeout of each evidence query (default: ${DEFAULT-VALUE}).",
+      defaultValue = "30s")
+  String timeout;
+
+  /** What the audit file loader accepts (YamlTree.MAX_FILE_BYTES). */
+  private static final long MAX_AUDIT_FILE_BYTES = 1024 * 1024;
+
+  PrintStream stdout = System.out;
+  PrintStream stderr = System.err;
+
+  @Override
+  public Integer call() throws IOException {
+    SuggestSettings settings = settings();
+    // the audit files may not exist yet: writing the first one is what suggest is for
+    WorkerConfig workerConfig =
+        new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
+    String name = target(workerConfig);
+    Suggestion suggestion;
+    try (Targets targets = new Targets(workerConfig.targets())) {
+      Catalog catalog;
+      try {
+        catalog = targets.catalog(name);
+      } catch (SQLException | RuntimeException e) {
+        throw new TargetUnavailable(name, e);
+      }
+      List<String> unknown =
+          settings.schemas().stream()
+              .filter(s -> catalog.schemaNames().stream().noneMatch(s::equalsIgnoreCase))
+              .toList();
+      if (!unknown.isEmpty()) {
+        throw argument(
+            "--schema",
+            "target "
+                + name
+                + " has no table in schema "
+                + String.join(", ", unknown)
+                + Suggest.didYouMean(unknown.get(0), catalog.schemaNames()));
+      }
+      try {
+        suggestion = Suggester.suggest(name, catalog, targets.dataSource(name), settings);
+      } catch (SQLException e) {
+        throw new TargetUnavailable(name, e);
+      }
+    }
+    if (out == null || out.equals("-")) {
+      stdout.print(suggestion.yaml());
+      stdout.flush();
+    } else {
+      Path file = Path.of(out);
+      if (file.toAbsolutePath().getParent() != null) {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+      }
+      Files.writeString(file, suggestion.yaml(), StandardCharsets.UTF_8);
+    }
+    if (suggestion.yaml().getBytes(StandardCharsets.UTF_8).length > MAX_AUDIT_FILE_BYTES) {
+      stderr.println(
+          "warning: the file is larger than the 1 MiB an audit file may be; split it with"
+              + " --schema");
+    }
+    stderr.printf(
+        "%d audit%s proposed, %d not proposed for type alignment, %d column%s rejected,"
+            + " %d foreign key%s already enforced%s%n",
+        suggestion.proposed(),
+        suggestion.proposed() == 1 ? "" : "s",
+        suggestion.typeProblems(),
+        suggestion.rejected(),
+        suggestion.rejected() == 1 ? "" : "s",
+        suggestion.enforced(),
+        suggestion.enforced() == 1 ? "" : "s",
+        out == null || out.equals("-") ? "" : "; written to " + out);
+    return ExitCodes.CLEAN;
+  }
+
+  private SuggestSettings settings() {
+    if (sampleRows < 1 || sampleRows > 10_000_000) {
+      throw argument("--sample-rows", "must be between 1 and 10000000, found " + sampleRows);
+    }
+    if (!(minCoverage > 0 && minCoverage <= 1)) {
+      throw argument("--min-coverage", "must be above 0 and at most 1, found " + minCoverage);
+    }
+    Optional<Duration> parsed = Durations.parse(timeout);
+    if (parsed.isEmpty() || parsed.get().toMillis() < 100 || parsed.get().toHours() > 24) {
+      throw argument(
+          "--timeout", "must be a duration between 100ms and 24h (e.g. 30s, 5m), found " + timeout);
+    }
+    List<String> patterns = new ArrayList<>();
+    if (!noDefaultExcludes) {
+      patterns.addAll(SuggestSettings.DEFAULT_EXCLUDES);
+    }
+    for (String pattern : excludes) {
+      if (pattern.isBlank()) {
+        throw argument("--exclude", "must not be empty");
+      }
+      if (!patterns.contains(pattern)) {
+        patterns.add(pattern);
+      }
+    }
+    return new SuggestSettings(schemas, sampleRows, minCoverage, patterns, parsed.get());
+  }
+
+  private String target(WorkerConfig workerConfig) {
+    List<String> names = workerConfig.targets().keySet().stream().sorted().toList();
+    if (target == null) {
+      if (names.size() == 1) {
+        return names.get(0);
+      }
+      throw argument(
+          "--target", "is required when several targets are configured: one of " + names);
+    }
+    if (!workerConfig.targets().containsKey(target)) {
+      throw argument(
+          "--target",
+          "unknown target '"
+              + target
+              + "'"
+              + Suggest.didYouMean(target, names)
+              + "; configured targets: "
+              + String.join(", ", names));
+    }
+    return target;
+  }
+
+  private static ConfigException argument(String option, String message) {
+    return new ConfigException(
+        new ConfigProblem(new Location("command line", 0), null, option, message));
+  }
+
+  /** The target's catalog or connection could not be had: exit 3, nothing written. */
+  static final class TargetUnavailable extends AuditorException {
+    TargetUnavailable(String target, Exception cause) {
+      super(
+          "cannot read target "
+              + target
+              + ": "
+              + Redactor.redact(firstLine(cause.getMessage()))
+              + "; nothing was written",
+          cause);
+    }
+
+    private static String firstLine(String message) {
+      if (message == null) {
+        return "unknown error";
+      }
+      int newline = message.indexOf('\n');
+      return newline < 0 ? message : message.substring(0, newline);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.integrityauditor.suggest;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a column's name says about the row it may point at.
+ *
+ * @param name the column name as stored
+ * @param base the words naming the parent: {@code customer} in {@code customer_id}, {@code
+ *     lead_user} in {@code lead_user_id}, {@code created_by} in {@code created_by}
+ * @param keyWord the key word ({@code id}, {@code uuid}, {@code code}, ...), if the name has one
+ * @param keyWordFirst the key word leads ({@code id_customer}, {@code fkCustomer})
+ * @param shaped the name looks like a reference (a key word, or a {@code _by}/{@code _to} role)
+ */
+record ColumnName(
+    String name,
+    List<String> base,
+    Optional<String> keyWord,
+    boolean keyWordFirst,
+    boolean shaped) {
+
+  ColumnName {
+    base = List.copyOf(base);
+  }
+
+  static ColumnName parse(String name) {
+    List<String> words = Names.words(name);
+    int n = words.size();
+    if (n >= 2 && Names.KEY_WORDS.contains(words.get(n - 1))) {
+      return new ColumnName(
+          name, words.subList(0, n - 1), Optional.of(words.get(n - 1)), false, true);
+    }
+    if (n >= 2 && (words.get(0).equals("id") || words.get(0).equals("fk"))) {
+      return new ColumnName(name, words.subList(1, n), Optional.of(words.get(0)), true, true);
+    }
+    boolean role = n >= 2 && (words.get(n - 1).equals("by") || words.get(n - 1).equals("to"));
+    return new ColumnName(name, words, Optional.empty(), false, role);
+  }
+
+  /** The key word means "the parent's identifier" (or there is none, as in {@code created_by}). */
+  boolean identifies() {
+    return keyWord.map(Names.ID_WORDS::contains).orElse(true);
+  }
+
+  /** {@code created_by}, {@code assigned_to}, {@code approved_by_id}. */
+  boolean actionRole() {
+    String last = base.isEmpty() ? "" : base.get(base.size() - 1);
+    return base.size() >= 2 && (last.equals("by") || last.equals("to"));
+  }
+
+  /**
+   * The row's own table: {@code parent_id}, {@code replaced_by}, {@code in_reply_to_id}; unless a
+   * person is named too ({@code previous_owner_id} is a person).
+   */
+  boolean selfRole() {
+    return base.stream().anyMatch(Names.SELF_WORDS::contains)
+        && base.stream().noneMatch(Names.PERSON_WORDS::contains);
+  }
+
+  /** A person: {@code author_id}, {@code created_by}, {@code reports_to}. */
+  boolean personRole() {
+    if (selfRole()) {
+      return false;
+    }
+    return actionRole() || base.stream().anyMatch(Names.PERSON_WORDS::contains);
+  }
+
+  /** A person above or beside the row's own person: {@code manager_id}, {@code reports_to}. */
+  boolean hierarchyRole() {
+    return personRole() && base.stream().anyMatch(Names.HIERARCHY_WORDS::contains);
+  }
+}

@@ -1,0 +1,433 @@
+package io.integrityauditor.suggest;
+
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
+import io.integrityauditor.db.Pools;
+import io.integrityauditor.run.AuditRunner;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.jooq.CommonTableExpression;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Record;
+import org.jooq.SelectField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Measures how well the data supports candidate references, at bounded cost: the child's values are
+ * read from a sample of at most {@code sampleRows} rows (the whole table when it is smaller; {@code
+ * TABLESAMPLE SYSTEM ... REPEATABLE} when it is larger, so the same table gives the same sample),
+ * and each distinct value is looked up in each candidate parent through the parent's unique key,
+ * i.e. its index. Every query runs in its own READ ONLY transaction with statement, lock and idle
+ * timeouts, like an audit; nothing is written.
+ */
+final class Evidence {
+  /** {@code REPEATABLE} seed: the same table gives the same sample, run after run. */
+  private static final int SEED = 20_240_601;
+
+  /** Never queue behind a migration's lock for longer than this (or the statement timeout). */
+  private static final long LOCK_TIMEOUT_MS = 5000;
+
+  /** A counter's values occupy the bottom of a key range this many times larger than them. */
+  static final int COUNTER_SPREAD = 20;
+
+  /** ... and each of its values is used by this many rows on average. */
+  static final int COUNTER_REPEATS = 10;
+
+  /** How the child's rows were read. */
+  enum SampleKind {
+    WHOLE_TABLE,
+    FIRST_ROWS,
+    TABLESAMPLE
+  }
+
+  /**
+   * What was read from the child.
+   *
+   * @param rows rows read
+   * @param percent the TABLESAMPLE percentage, when sampled
+   * @param nonNullRows rows whose reference columns are all non-null
+   * @param distinct distinct non-null values (tuples, for composite references)
+   * @param min smallest value, for one integer column
+   * @param max largest value, for one integer column
+   */
+  record Sample(
+      SampleKind kind,
+      long rows,
+      String percent,
+      long nonNullRows,
+      long distinct,
+      OptionalLong min,
+      OptionalLong max) {
+
+    /** {@code the whole table (523 rows)}, {@code a 10,000-row sample}. */
+    String describe() {
+      return switch (kind) {
+        case WHOLE_TABLE -> "the whole table (" + count(rows) + " rows)";
+        case FIRST_ROWS -> "the first " + count(rows) + " rows";
+        case TABLESAMPLE ->
+            "a " + count(rows) + "-row sample (TABLESAMPLE SYSTEM " + percent + "%)";
+      };
+    }
+  }
+
+  /**
+   * The evidence for one candidate.
+   *
+   * @param found distinct child values found in the parent
+   * @param foundRows sampled rows whose value was found
+   * @param asText compared as text (the types are not comparable natively)
+   * @param parentKeys for a counter-shaped child (small consecutive integers), how many keys the
+   *     parent has, counted up to {@code COUNTER_SPREAD * max + 1}
+   */
+  record Measure(
+      Candidate candidate,
+      Sample sample,
+      long found,
+      long foundRows,
+      boolean asText,
+      OptionalLong parentKeys) {
+
+    /** The share of distinct values found: the figure the minimum coverage applies to. */
+    double coverage() {
+      return sample.distinct() == 0 ? 0 : (double) found / sample.distinct();
+    }
+
+    /** The share of rows whose value was found. */
+    double rowCoverage() {
+      return sample.nonNullRows() == 0 ? 0 : (double) foundRows / sample.nonNullRows();
+    }
+
+    /**
+     * Enough of the data is found: the distinct values reach the minimum, or (a reference with a
+     * few orphan values used by few rows: 3 of 4 workspaces, 4,990 of 5,000 rows) the rows reach it
+     * and most distinct values are found.
+     */
+    boolean supports(double minimum) {
+      return sample.distinct() > 0
+          && (coverage() >= minimum || (rowCoverage() >= minimum && found * 2 > sample.distinct()));
+    }
+
+    /**
+     * Small consecutive integers from 0 or 1 at the very bottom of a much larger key range: a
+     * counter or position ({@code step_id} 1..6), not a reference, even when every value is found.
+     */
+    boolean counterLike() {
+      return parentKeys.isPresent()
+          && parentKeys.getAsLong() >= COUNTER_SPREAD * sample.max().orElse(0);
+    }
+
+    /** {@code 998/1,000 distinct values (99.8%), 9,990/10,000 rows (99.9%)}. */
+    String describeCoverage() {
+      return count(found)
+          + "/"
+          + count(sample.distinct())
+          + " distinct values ("
+          + percent(found, sample.distinct())
+          + "), "
+          + count(foundRows)
+          + "/"
+          + count(sample.nonNullRows())
+          + " rows ("
+          + percent(foundRows, sample.nonNullRows())
+          + ")";
+    }
+  }
+
+  private final Connection connection;
+  private final Catalog catalog;
+  private final SuggestSettings settings;
+
+  Evidence(Connection connection, Catalog catalog, SuggestSettings settings) {
+    this.connection = connection;
+    this.catalog = catalog;
+    this.settings = settings;
+  }
+
+  /**
+   * Measures candidates that share the same child columns, in one query over one sample.
+   *
+   * @throws SQLException when the query fails (timeout, permissions...): no evidence
+   */
+  List<Measure> measure(List<Candidate> candidates) throws SQLException {
+    Side child = candidates.get(0).child();
+    long estimate = estimatedRows(child.table());
+    int limit = settings.sampleRows();
+    BigDecimal percent = null;
+    if (estimate > limit) {
+      // aim for twice the rows wanted: SYSTEM picks whole pages, so the count varies, and LIMIT,
+      // not bad luck, should decide the sample size
+      percent =
+          BigDecimal.valueOf(100.0 * limit * 2 / estimate)
+              .round(new MathContext(2, RoundingMode.UP))
+              .stripTrailingZeros();
+      if (percent.compareTo(BigDecimal.valueOf(100)) >= 0) {
+        percent = null;
+      }
+    }
+    Name c = DSL.name("c");
+    Table<?> source =
+        percent == null
+            ? DSL.table(name(child.table())).as(c)
+            : DSL.table(
+                "{0} AS {1} TABLESAMPLE SYSTEM ({2}) REPEATABLE ({3})",
+                name(child.table()), c, DSL.inline(percent), DSL.inline(SEED));
+    int width = child.columns().size();
+    List<Field<Object>> childFields = new ArrayList<>();
+    List<Name> values = new ArrayList<>();
+    for (int i = 0; i < width; i++) {
+      childFields.add(DSL.field(DSL.name("c", child.columns().get(i).name())));
+      values.add(DSL.name("v" + (i + 1)));
+    }
+    // s: the sampled rows; d: their distinct non-null values with how many rows hold each;
+    // m: per value and candidate, whether the parent has it (each lookup made once)
+    Name s = DSL.name("s");
+    Name d = DSL.name("d");
+    Name m = DSL.name("m");
+    Name n = DSL.name("n");
+    CommonTableExpression<?> sampled =
+        s.fields(values.toArray(Name[]::new)).as(DSL.select(childFields).from(source).limit(limit));
+    List<Name> withCount = new ArrayList<>(values);
+    withCount.add(n);
+    List<SelectField<?>> grouped = new ArrayList<>(fields("s", values));
+    grouped.add(DSL.count());
+    CommonTableExpression<?> distinct =
+        d.fields(withCount.toArray(Name[]::new))
+            .as(
+                DSL.select(grouped)
+                    .from(DSL.table(s))
+                    .where(allPresent("s", values))
+                    .groupBy(fields("s", values)));
+
+    List<Name> flagged = new ArrayList<>(List.of(DSL.name("v1"), n));
+    List<SelectField<?>> flags = new ArrayList<>();
+    flags.add(DSL.field(DSL.name("d", "v1")));
+    flags.add(DSL.field(DSL.name("d", "n")));
+    List<Boolean> asText = new ArrayList<>();
+    for (int k = 0; k < candidates.size(); k++) {
+      Candidate candidate = candidates.get(k);
+      flagged.add(DSL.name("f" + k));
+      boolean text = !candidate.comparable();
+      asText.add(text);
+      Table<?> parent = DSL.table(name(candidate.parent().table())).as("p");
+      if (text) {
+        // Not comparable natively (text vs uuid): compare text forms. An uncorrelated IN is one
+        // (hashed) pass over the parent, where a correlated lookup would scan it per value.
+        Field<String> key =
+            asText(DSL.field(DSL.name("p", candidate.parent().columns().get(0).name())));
+        flags.add(
+            DSL.field(asText(DSL.field(DSL.name("d", "v1"))).in(DSL.select(key).from(parent))));
+        continue;
+      }
+      Condition match = DSL.noCondition();
+      for (int i = 0; i < width; i++) {
+        ColumnInfo keyColumn = candidate.parent().columns().get(i);
+        Field<Object> key = DSL.field(DSL.name("p", keyColumn.name()));
+        Field<Object> value = DSL.field(DSL.name("d", values.get(i).last()));
+        match = match.and(key.eq(likeKey(value, child.columns().get(i), keyColumn)));
+      }
+      // correlated on the parent's unique key: one index lookup per distinct value
+      flags.add(DSL.field(DSL.exists(DSL.selectOne().from(parent).where(match))));
+    }
+    CommonTableExpression<?> matched =
+        m.fields(flagged.toArray(Name[]::new)).as(DSL.select(flags).from(DSL.table(d)));
+
+    Field<Long> rowsOf = DSL.field(DSL.name("m", "n"), Long.class);
+    List<SelectField<?>> select = new ArrayList<>();
+    select.add(DSL.field(DSL.selectCount().from(DSL.table(s))));
+    select.add(DSL.coalesce(DSL.sum(rowsOf), DSL.inline(BigDecimal.ZERO)));
+    select.add(DSL.count());
+    for (int k = 0; k < candidates.size(); k++) {
+      Condition found = DSL.condition(DSL.field(DSL.name("m", "f" + k), Boolean.class));
+      select.add(DSL.count().filterWhere(found));
+      select.add(DSL.coalesce(DSL.sum(rowsOf).filterWhere(found), DSL.inline(BigDecimal.ZERO)));
+    }
+    boolean integer = width == 1 && child.columns().get(0).type().isInteger();
+    Field<Object> first = DSL.field(DSL.name("m", "v1"));
+    select.add(integer ? DSL.min(first) : DSL.inline((Object) null));
+    select.add(integer ? DSL.max(first) : DSL.inline((Object) null));
+
+    Record row =
+        inTransaction(
+            context ->
+                context
+                    .with(sampled)
+                    .with(distinct)
+                    .with(matched)
+                    .select(select)
+                    .from(DSL.table(m))
+                    .fetchOne());
+    long rows = number(row.get(0));
+    SampleKind kind =
+        percent != null
+            ? SampleKind.TABLESAMPLE
+            : rows < limit ? SampleKind.WHOLE_TABLE : SampleKind.FIRST_ROWS;
+    int after = 3 + 2 * candidates.size();
+    OptionalLong min = optional(row.get(after));
+    OptionalLong max = optional(row.get(after + 1));
+    Sample sample =
+        new Sample(
+            kind,
+            rows,
+            percent == null ? null : percent.toPlainString(),
+            number(row.get(1)),
+            number(row.get(2)),
+            min,
+            max);
+
+    List<Measure> measures = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      Candidate candidate = candidates.get(i);
+      long found = number(row.get(3 + 2 * i));
+      long foundRows = number(row.get(4 + 2 * i));
+      OptionalLong parentKeys = OptionalLong.empty();
+      if (counterShaped(sample, candidate) && found == sample.distinct()) {
+        long cap = COUNTER_SPREAD * max.getAsLong() + 1;
+        parentKeys = OptionalLong.of(countUpTo(candidate.parent().table(), cap));
+      }
+      measures.add(new Measure(candidate, sample, found, foundRows, asText.get(i), parentKeys));
+    }
+    return measures;
+  }
+
+  /** Three or more consecutive integers starting at 0 or 1, pointing at an integer key. */
+  private static boolean counterShaped(Sample sample, Candidate candidate) {
+    if (sample.min().isEmpty() || sample.max().isEmpty() || sample.distinct() < 3) {
+      return false;
+    }
+    long min = sample.min().getAsLong();
+    long max = sample.max().getAsLong();
+    return (min == 0 || min == 1)
+        && max - min + 1 == sample.distinct()
+        // a counter repeats its few values across many rows; eight department heads do not
+        && sample.nonNullRows() >= COUNTER_REPEATS * sample.distinct()
+        && candidate.parent().columns().get(0).type().isInteger()
+        // people who act are often few and early: created_by 1..3 are the admins, not a count
+        && candidate.tier() != Tier.PERSON
+        // a parent row is created before its children: self-references point at early rows
+        && candidate.parent().table() != candidate.child().table()
+        && Names.personRank(Names.words(candidate.parent().table().id().name())) < 0;
+  }
+
+  /** {@code count(*)} of a table, reading at most {@code cap} rows. */
+  private long countUpTo(TableInfo table, long cap) throws SQLException {
+    return inTransaction(
+        context ->
+            context
+                .selectCount()
+                .from(DSL.selectOne().from(DSL.table(name(table))).limit(cap).asTable("t"))
+                .fetchOne(0, Long.class));
+  }
+
+  /**
+   * Rows of a table per the planner's statistics; a partitioned table has none of its own, so its
+   * leaf partitions are summed. -1 when never analysed (the sample is then the first rows).
+   */
+  long estimatedRows(TableInfo table) {
+    if (table.kind() != TableInfo.Kind.PARTITIONED_TABLE) {
+      return table.estimatedRows();
+    }
+    long sum = -1;
+    for (TableInfo partition : catalog.allTables()) {
+      if (partition.partitionOf().filter(table.id()::equals).isPresent()) {
+        long rows = estimatedRows(partition);
+        if (rows >= 0) {
+          sum = Math.max(sum, 0) + rows;
+        }
+      }
+    }
+    return Math.max(sum, table.estimatedRows());
+  }
+
+  private interface Work<T> {
+    T run(DSLContext context);
+  }
+
+  /** One READ ONLY transaction with the same limits an audit has; always rolled back. */
+  private <T> T inTransaction(Work<T> work) throws SQLException {
+    Duration timeout = settings.timeout();
+    connection.setAutoCommit(false);
+    try {
+      DSLContext context = AuditRunner.context(connection, timeout.plusSeconds(30));
+      context.execute("SET TRANSACTION READ ONLY");
+      context
+          .select(
+              setLocal("statement_timeout", timeout.toMillis() + "ms"),
+              setLocal("lock_timeout", Math.min(LOCK_TIMEOUT_MS, timeout.toMillis()) + "ms"),
+              setLocal(
+                  "idle_in_transaction_session_timeout", timeout.plusSeconds(30).toMillis() + "ms"),
+              setLocal("application_name", Pools.APPLICATION_NAME + ":suggest"))
+          .fetch();
+      return work.run(context);
+    } catch (org.jooq.exception.DataAccessException e) {
+      throw e.getCause() instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
+    } finally {
+      connection.rollback();
+    }
+  }
+
+  private static Field<String> setLocal(String name, String value) {
+    return DSL.function(
+        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
+  }
+
+  private static Name name(TableInfo table) {
+    return DSL.name(table.id().schema(), table.id().name());
+  }
+
+  private static List<Field<Object>> fields(String alias, List<Name> names) {
+    return names.stream().map(n -> DSL.field(DSL.name(alias, n.last()))).toList();
+  }
+
+  private static Condition allPresent(String alias, List<Name> names) {
+    return DSL.and(fields(alias, names).stream().map(Field::isNotNull).toList());
+  }
+
+  /**
+   * A child value cast to the key's own string type ({@code text} to {@code bpchar}), so the
+   * comparison uses the key's index; integers of any width already do, and other pairs are rare. No
+   * type modifier: a cast to {@code varchar(3)} would truncate, and match what it should not.
+   */
+  private static Field<Object> likeKey(Field<Object> value, ColumnInfo from, ColumnInfo to) {
+    if (from.type().isString() && to.type().isString() && !from.type().sameAs(to.type())) {
+      return DSL.field(
+          "{0}::{1}", Object.class, value, DSL.name(to.type().baseSchema(), to.type().baseName()));
+    }
+    return value;
+  }
+
+  private static Field<String> asText(Field<Object> field) {
+    return field.cast(SQLDataType.CLOB);
+  }
+
+  private static long number(Object value) {
+    return value == null ? 0 : ((Number) value).longValue();
+  }
+
+  private static OptionalLong optional(Object value) {
+    return value == null ? OptionalLong.empty() : OptionalLong.of(((Number) value).longValue());
+  }
+
+  /** {@code 10,000}: grouped digits read better in a report, and never depend on a locale. */
+  static String count(long value) {
+    return String.format(java.util.Locale.ROOT, "%,d", value);
+  }
+
+  /** {@code 99.8%}; rounds down, so a partial figure never shows as 100%. */
+  static String percent(long part, long whole) {
+    long tenths = whole == 0 ? 0 : part * 1000 / whole;
+    return (tenths / 10) + "." + (tenths % 10) + "%";
+  }
+}

@@ -1,0 +1,674 @@
+package io.integrityauditor.suggest;
+
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.ColumnType;
+import io.integrityauditor.catalog.Constraint;
+import io.integrityauditor.catalog.IndexInfo;
+import io.integrityauditor.catalog.TableInfo;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Finds candidate references by name and type alone, from the catalog (no query runs here): for
+ * each column not covered by a foreign key, the tables its name points at and the unique key it
+ * would reference there. Data evidence then decides between them (see {@link Evidence}).
+ */
+final class Inference {
+  /** Evidence is measured for at most this many parents per column (bounded cost). */
+  static final int MAX_CANDIDATES = 6;
+
+  /**
+   * Words too generic to find a table by the end of its name alone: {@code status_id} finds {@code
+   * task_statuses} only from a table whose name shares a word with it ({@code tasks}).
+   */
+  private static final Set<String> GENERIC_WORDS =
+      Set.of(
+          "status",
+          "type",
+          "kind",
+          "state",
+          "category",
+          "level",
+          "group",
+          "mode",
+          "priority",
+          "reason",
+          "source",
+          "tag",
+          "step",
+          "phase",
+          "item",
+          "line",
+          "detail",
+          "option",
+          "value",
+          "attribute");
+
+  /** Unique columns too generic to match by name alone ({@code SAME_KEY} tier). */
+  private static final Set<String> GENERIC_KEYS =
+      Set.of(
+          "id",
+          "uuid",
+          "guid",
+          "code",
+          "name",
+          "key",
+          "slug",
+          "email",
+          "title",
+          "number",
+          "no",
+          "handle",
+          "username",
+          "login",
+          "token",
+          "hash",
+          "path",
+          "url",
+          "sequence",
+          "position",
+          "version",
+          "label",
+          "value",
+          "type",
+          "status",
+          "sort_order",
+          "external_id");
+
+  /** A column of a table and the candidates of the strongest tier that has any. */
+  record Group(Side column, ColumnName name, Tier tier, List<Candidate> candidates) {
+    Group {
+      candidates = List.copyOf(candidates);
+    }
+  }
+
+  /** A declared foreign key, with its sides when the referenced table is readable. */
+  record EnforcedKey(
+      TableInfo child, Constraint constraint, Optional<Side> from, Optional<Side> to) {
+    boolean typesDiffer() {
+      if (from.isEmpty() || to.isEmpty()) {
+        return false;
+      }
+      for (int i = 0; i < from.get().columns().size(); i++) {
+        if (!from.get().columns().get(i).type().sameAs(to.get().columns().get(i).type())) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** A reference-shaped column skipped because it matches an exclusion pattern. */
+  record Excluded(Side column, String pattern) {}
+
+  /** Everything found by name. */
+  record Inferred(
+      List<Group> groups,
+      List<EnforcedKey> enforced,
+      List<Excluded> excluded,
+      List<Side> unmatched) {
+    Inferred {
+      groups = List.copyOf(groups);
+      enforced = List.copyOf(enforced);
+      excluded = List.copyOf(excluded);
+      unmatched = List.copyOf(unmatched);
+    }
+  }
+
+  /**
+   * A table's name, read once: its words, the singular forms of the whole name, and of each proper
+   * suffix by length ({@code workflow_stages} -> 1: {@code stage, stages}).
+   */
+  private record TableName(
+      List<String> words,
+      Set<String> forms,
+      Map<Integer, Set<String>> suffixes,
+      Set<String> wordForms) {
+    static TableName of(TableInfo table) {
+      List<String> words = Names.words(table.id().name());
+      Map<Integer, Set<String>> suffixes = new HashMap<>();
+      for (int k = 1; k < words.size(); k++) {
+        suffixes.put(k, Names.forms(words.subList(words.size() - k, words.size())));
+      }
+      int n = words.size();
+      if (n >= 2 && Names.TABLE_SUFFIXES.contains(words.get(n - 1))) {
+        // user_entity is known as user at the same tier as auth_user: by a part of its name
+        List<String> stem = words.subList(0, n - 1);
+        suffixes.computeIfAbsent(stem.size(), k -> new HashSet<>()).addAll(Names.forms(stem));
+      }
+      Set<String> wordForms = new HashSet<>();
+      words.forEach(w -> wordForms.addAll(Names.singulars(w)));
+      return new TableName(words, Names.forms(words), suffixes, wordForms);
+    }
+  }
+
+  private final Catalog catalog;
+  private final List<TableInfo> tables;
+  private final Exclusions exclusions;
+  private final Map<TableInfo, TableName> names = new IdentityHashMap<>();
+
+  /** Tables by each singular form of their whole name, and of the end of it by word count. */
+  private final Map<String, List<TableInfo>> byName = new HashMap<>();
+
+  private final Map<Integer, Map<String, List<TableInfo>>> byEnding = new HashMap<>();
+  private final List<TableInfo> personTables = new ArrayList<>();
+  private final Map<TableInfo, List<List<String>>> keys = new IdentityHashMap<>();
+
+  /** Tables by the (lower-case) name of their single-column unique keys, for the same-key tier. */
+  private final Map<String, List<TableInfo>> uniqueColumns = new HashMap<>();
+
+  Inference(Catalog catalog, SuggestSettings settings) {
+    this.catalog = catalog;
+    this.tables = selectedTables(catalog, settings.schemas());
+    this.exclusions = new Exclusions(settings.excludes());
+    for (TableInfo table : tables) {
+      TableName name = TableName.of(table);
+      names.put(table, name);
+      for (String form : name.forms()) {
+        byName.computeIfAbsent(form, k -> new ArrayList<>()).add(table);
+      }
+      name.suffixes()
+          .forEach(
+              (length, forms) ->
+                  forms.forEach(
+                      form ->
+                          byEnding
+                              .computeIfAbsent(length, k -> new HashMap<>())
+                              .computeIfAbsent(form, k -> new ArrayList<>())
+                              .add(table)));
+      if (Names.personRank(name.words()) > 0) {
+        personTables.add(table);
+      }
+      keys.put(table, uniqueKeys(table));
+      for (List<String> key : keys.get(table)) {
+        if (key.size() == 1) {
+          uniqueColumns.computeIfAbsent(lower(key.get(0)), k -> new ArrayList<>()).add(table);
+        }
+      }
+    }
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Tables and partitioned tables of the selected schemas; partitions are part of their partitioned
+   * table, views hold no data of their own, and names with control characters cannot be written
+   * into an audit file.
+   */
+  static List<TableInfo> selectedTables(Catalog catalog, List<String> schemas) {
+    return catalog.allTables().stream()
+        .filter(
+            t -> t.kind() == TableInfo.Kind.TABLE || t.kind() == TableInfo.Kind.PARTITIONED_TABLE)
+        .filter(t -> !t.isPartition())
+        .filter(
+            t ->
+                schemas.isEmpty()
+                    || schemas.stream().anyMatch(s -> s.equalsIgnoreCase(t.id().schema())))
+        .filter(t -> printable(t.id().schema()) && printable(t.id().name()))
+        .toList();
+  }
+
+  private static boolean printable(String name) {
+    return name.chars().noneMatch(Character::isISOControl);
+  }
+
+  Inferred run() {
+    List<Group> groups = new ArrayList<>();
+    List<EnforcedKey> enforced = new ArrayList<>();
+    List<Excluded> excluded = new ArrayList<>();
+    List<Side> unmatched = new ArrayList<>();
+    for (TableInfo table : tables) {
+      Set<String> covered = new HashSet<>();
+      for (Constraint fk : table.foreignKeys()) {
+        covered.addAll(fk.columns());
+        enforced.add(enforced(table, fk));
+      }
+      for (ColumnInfo column : table.columns()) {
+        if (covered.contains(column.name()) || !printable(column.name())) {
+          continue;
+        }
+        ColumnName name = ColumnName.parse(column.name());
+        Side side = new Side(table, List.of(column));
+        Optional<String> pattern =
+            exclusions.match(table.id().schema(), table.id().name(), column.name());
+        if (pattern.isPresent()) {
+          if (name.shaped()) {
+            excluded.add(new Excluded(side, pattern.get()));
+          }
+          continue;
+        }
+        if (!eligible(column.type()) || isOwnKey(table, column, name)) {
+          continue;
+        }
+        Optional<Group> group = group(table, column, name);
+        if (group.isPresent()) {
+          groups.add(group.get());
+        } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
+          // id-like names only: postal_code or line_no naming no table is no news
+          unmatched.add(side);
+        }
+      }
+    }
+    return new Inferred(groups, enforced, excluded, unmatched);
+  }
+
+  private EnforcedKey enforced(TableInfo table, Constraint fk) {
+    Optional<Side> from = side(table, fk.columns());
+    Optional<Side> to =
+        fk.referencedTable()
+            .flatMap(catalog::table)
+            .flatMap(parent -> side(parent, fk.referencedColumns()));
+    return new EnforcedKey(table, fk, from, to);
+  }
+
+  private static Optional<Side> side(TableInfo table, List<String> columns) {
+    List<ColumnInfo> found = new ArrayList<>();
+    for (String name : columns) {
+      Optional<ColumnInfo> column = table.column(name);
+      if (column.isEmpty()) {
+        return Optional.empty();
+      }
+      found.add(column.get());
+    }
+    return Optional.of(new Side(table, found));
+  }
+
+  /** Types a reference is stored as: integers, exact numbers, strings and uuids. */
+  static boolean eligible(ColumnType type) {
+    return type.isInteger()
+        || type.baseName().equals("numeric")
+        || type.isString()
+        || type.baseName().equals("uuid");
+  }
+
+  /** {@code users.user_id} as the primary key of {@code users} is the key, not a reference. */
+  private boolean isOwnKey(TableInfo table, ColumnInfo column, ColumnName name) {
+    boolean primary =
+        table
+            .primaryKey()
+            .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
+            .orElse(false);
+    return primary && namesItsOwnTable(table, name);
+  }
+
+  /**
+   * The name is the table's own ({@code payment.payment_id}), or the end of it ({@code
+   * us_states.state_id}, {@code auth_user.user_id}), or has no words but the key word.
+   */
+  private boolean namesItsOwnTable(TableInfo table, ColumnName name) {
+    Set<String> suffix = names.get(table).suffixes().get(name.base().size());
+    return name.base().isEmpty()
+        || sameName(table, name.base())
+        || (suffix != null && !Collections.disjoint(suffix, Names.forms(name.base())));
+  }
+
+  /** Tables whose name is {@code words}, in any singular or plural form; in catalog order. */
+  private List<TableInfo> named(List<String> words) {
+    return lookUp(byName, words);
+  }
+
+  /** Tables whose name ends with {@code words} after at least one more word. */
+  private List<TableInfo> endingIn(List<String> words) {
+    return lookUp(byEnding.getOrDefault(words.size(), Map.of()), words);
+  }
+
+  private static List<TableInfo> lookUp(Map<String, List<TableInfo>> index, List<String> words) {
+    Set<TableInfo> found = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<TableInfo> ordered = new ArrayList<>();
+    for (String form : Names.forms(words)) {
+      for (TableInfo table : index.getOrDefault(form, List.of())) {
+        if (found.add(table)) {
+          ordered.add(table);
+        }
+      }
+    }
+    ordered.sort(Comparator.comparing(TableInfo::id));
+    return ordered;
+  }
+
+  private boolean sameName(TableInfo table, List<String> words) {
+    return !Collections.disjoint(names.get(table).forms(), Names.forms(words));
+  }
+
+  /** The candidates of the strongest tier that yields any, best first. */
+  private Optional<Group> group(TableInfo child, ColumnInfo column, ColumnName name) {
+    List<String> base = name.base();
+    if (name.shaped() && !base.isEmpty()) {
+      List<Candidate> exact = new ArrayList<>();
+      for (TableInfo parent : named(base)) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.TABLE_NAME, 0).ifPresent(exact::add);
+        }
+      }
+      if (!exact.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.TABLE_NAME, exact));
+      }
+      // billing_address_id -> addresses; parent_task_id -> tasks (its own table)
+      for (int i = 1; i < base.size(); i++) {
+        List<String> rest = base.subList(i, base.size());
+        if (rest.equals(List.of("by")) || rest.equals(List.of("to"))) {
+          break;
+        }
+        List<Candidate> stripped = new ArrayList<>();
+        for (TableInfo parent : named(rest)) {
+          candidate(child, column, name, parent, Tier.ROLE_PREFIX, 0).ifPresent(stripped::add);
+        }
+        if (!stripped.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.ROLE_PREFIX, stripped));
+        }
+      }
+      // link_plans.site_a_id -> sites; address2_id -> addresses
+      List<String> plain = Names.withoutQualifiers(base);
+      if (!plain.isEmpty()) {
+        List<Candidate> qualified = new ArrayList<>();
+        for (TableInfo parent : named(plain)) {
+          candidate(child, column, name, parent, Tier.QUALIFIED, 0).ifPresent(qualified::add);
+        }
+        if (!qualified.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.QUALIFIED, qualified));
+        }
+      }
+      List<Candidate> suffixed = new ArrayList<>();
+      boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
+      for (TableInfo parent : endingIn(base)) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0)
+              // orders.status_id is not about task_statuses; tasks.status_id is
+              .filter(c -> !generic || c.affinity() > 0)
+              .ifPresent(suffixed::add);
+        }
+      }
+      if (!suffixed.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));
+      }
+    }
+    if (name.shaped() && name.selfRole()) {
+      Optional<Candidate> self = candidate(child, column, name, child, Tier.SELF, 0);
+      if (self.isPresent()) {
+        return Optional.of(group(child, column, name, Tier.SELF, List.of(self.get())));
+      }
+    }
+    if (name.shaped() && name.personRole()) {
+      List<Candidate> people = new ArrayList<>();
+      for (TableInfo parent : personTables) {
+        int rank = personRank(parent);
+        if (parent == child) {
+          rank = name.hierarchyRole() ? 0 : rank;
+        }
+        candidate(child, column, name, parent, Tier.PERSON, rank).ifPresent(people::add);
+      }
+      if (!people.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.PERSON, people));
+      }
+    }
+    if (!GENERIC_KEYS.contains(lower(column.name()))
+        && uniqueColumns.containsKey(lower(column.name()))
+        && !child.isUniqueOn(List.of(column.name()))) {
+      List<Candidate> sameKey = new ArrayList<>();
+      for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
+        if (parent == child) {
+          continue;
+        }
+        ColumnInfo key =
+            parent.columns().stream()
+                .filter(c -> c.name().equalsIgnoreCase(column.name()))
+                .findFirst()
+                .orElseThrow();
+        Candidate same =
+            ranked(
+                new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
+        if (same.comparable()) {
+          sameKey.add(same);
+        }
+      }
+      if (!sameKey.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
+      }
+    }
+    if (!name.shaped() && !name.base().isEmpty()) {
+      // keycloak_role.client -> client.id; only natively comparable primary keys, so a country
+      // name in "country" is not measured against a table of country codes
+      List<Candidate> bare = new ArrayList<>();
+      for (TableInfo parent : named(name.base())) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.BARE_NAME, 0)
+              .filter(Candidate::comparable)
+              .filter(
+                  c ->
+                      c.parent()
+                          .table()
+                          .primaryKey()
+                          .map(pk -> pk.columns().equals(c.parent().columnNames()))
+                          .orElse(false))
+              .ifPresent(bare::add);
+        }
+      }
+      if (!bare.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.BARE_NAME, bare));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Group group(
+      TableInfo child, ColumnInfo column, ColumnName name, Tier tier, List<Candidate> found) {
+    List<Candidate> sorted = found.stream().sorted(NAME_ORDER).limit(MAX_CANDIDATES).toList();
+    return new Group(new Side(child, List.of(column)), name, tier, sorted);
+  }
+
+  /** Naming strength within a tier: same schema, shared words, person rank, then by name. */
+  static final Comparator<Candidate> NAME_ORDER =
+      Comparator.comparingInt(Candidate::schemaDistance)
+          .thenComparing(Comparator.comparingInt(Candidate::affinity).reversed())
+          .thenComparingInt(Candidate::rank)
+          .thenComparing(c -> c.parent().table().id())
+          .thenComparing(c -> c.parent().columnNames().toString());
+
+  /** The position of a table among person tables, from 1; -1 when it does not hold people. */
+  private int personRank(TableInfo table) {
+    return Names.personRank(names.get(table).words());
+  }
+
+  /**
+   * The key of {@code parent} that {@code column} would reference: a unique column named like the
+   * child column, or like its key word, or {@code <table>_<key word>}, or (for id-like names) the
+   * primary key. A comparable type is preferred; an incomparable one is kept so it can be reported
+   * as a type-alignment finding. When the key column is unique only together with other columns
+   * that the child also has by name ({@code (tenant_id, id)}), the reference is composite.
+   */
+  private Optional<Candidate> candidate(
+      TableInfo child, ColumnInfo column, ColumnName name, TableInfo parent, Tier tier, int rank) {
+    List<List<String>> keys = this.keys.get(parent);
+    if (keys.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> preferred = preferredKeyColumns(column, name, parent);
+    Side childSide = new Side(child, List.of(column));
+    List<Candidate> singles = new ArrayList<>();
+    for (String key : preferred) {
+      if (keys.contains(List.of(key)) && !(parent == child && key.equals(column.name()))) {
+        Side parentSide = new Side(parent, List.of(parent.column(key).orElseThrow()));
+        singles.add(ranked(childSide, parentSide, tier, rank));
+      }
+    }
+    if (name.identifies()) {
+      // a uuid reference to a table keyed by bigint may mean its unique uuid column
+      for (List<String> key : keys) {
+        ColumnInfo keyColumn = parent.column(key.get(0)).orElseThrow();
+        if (key.size() == 1
+            && keyColumn.type().sameAs(column.type())
+            && !(parent == child && keyColumn.name().equals(column.name()))
+            && lower(keyColumn.name()).endsWith("id")) {
+          singles.add(ranked(childSide, new Side(parent, List.of(keyColumn)), tier, rank));
+        }
+      }
+    }
+    for (Candidate single : singles) {
+      if (single.comparable()) {
+        return Optional.of(single);
+      }
+    }
+    Optional<Candidate> composite = composite(child, column, preferred, parent, keys, tier, rank);
+    if (composite.isPresent()) {
+      return composite;
+    }
+    return singles.stream().findFirst();
+  }
+
+  /** Column names of {@code parent} the reference may point at, most likely first. */
+  private static List<String> preferredKeyColumns(
+      ColumnInfo column, ColumnName name, TableInfo parent) {
+    Set<String> preferred = new LinkedHashSet<>();
+    List<String> parentWords = Names.words(parent.id().name());
+    for (ColumnInfo candidate : parent.columns()) {
+      if (candidate.name().equalsIgnoreCase(column.name())) {
+        preferred.add(candidate.name());
+      }
+    }
+    Optional<String> keyWord = name.keyWord().or(() -> Optional.of("id"));
+    for (ColumnInfo candidate : parent.columns()) {
+      if (Names.words(candidate.name()).equals(List.of(keyWord.get()))) {
+        preferred.add(candidate.name());
+      }
+    }
+    for (ColumnInfo candidate : parent.columns()) {
+      List<String> words = Names.words(candidate.name());
+      int n = words.size();
+      if (n >= 2
+          && (words.get(n - 1).equals(keyWord.get()) || words.get(0).equals(keyWord.get()))
+          && (Names.sameThing(words.subList(0, n - 1), parentWords)
+              || Names.sameThing(words.subList(1, n), parentWords))) {
+        preferred.add(candidate.name());
+      }
+    }
+    if (name.identifies()) {
+      parent
+          .primaryKey()
+          .filter(pk -> pk.columns().size() == 1)
+          .ifPresent(pk -> preferred.add(pk.columns().get(0)));
+    }
+    return List.copyOf(preferred);
+  }
+
+  /**
+   * {@code tasks.project_id} -> {@code projects(organization_id, id)} when {@code id} is unique
+   * only per organization and {@code tasks} has {@code organization_id} too.
+   */
+  private Optional<Candidate> composite(
+      TableInfo child,
+      ColumnInfo column,
+      List<String> preferred,
+      TableInfo parent,
+      List<List<String>> keys,
+      Tier tier,
+      int rank) {
+    for (String keyColumn : preferred) {
+      for (List<String> key : keys) {
+        if (key.size() < 2 || !key.contains(keyColumn)) {
+          continue;
+        }
+        List<ColumnInfo> childColumns = new ArrayList<>();
+        List<ColumnInfo> parentColumns = new ArrayList<>();
+        for (String part : key) {
+          ColumnInfo parentColumn = parent.column(part).orElseThrow();
+          Optional<ColumnInfo> childColumn =
+              part.equals(keyColumn)
+                  ? Optional.of(column)
+                  : child.columns().stream().filter(c -> c.name().equals(part)).findFirst();
+          if (childColumn.isEmpty()
+              || !childColumn.get().type().comparableWith(parentColumn.type())) {
+            childColumns = null;
+            break;
+          }
+          childColumns.add(childColumn.get());
+          parentColumns.add(parentColumn);
+        }
+        if (childColumns != null
+            && !(parent == child && childColumns.equals(parentColumns))
+            && childColumns.stream().distinct().count() == childColumns.size()
+            && !coveredByForeignKey(child, childColumns)) {
+          return Optional.of(
+              ranked(new Side(child, childColumns), new Side(parent, parentColumns), tier, rank));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean coveredByForeignKey(TableInfo child, List<ColumnInfo> columns) {
+    Set<String> names = new HashSet<>(columns.stream().map(ColumnInfo::name).toList());
+    return child.foreignKeys().stream().anyMatch(fk -> new HashSet<>(fk.columns()).equals(names));
+  }
+
+  private Candidate ranked(Side child, Side parent, Tier tier, int rank) {
+    return new Candidate(
+        child,
+        parent,
+        tier,
+        schemaDistance(child.table(), parent.table()),
+        affinity(child, parent),
+        rank);
+  }
+
+  private int schemaDistance(TableInfo child, TableInfo parent) {
+    if (child.id().schema().equals(parent.id().schema())) {
+      return 0;
+    }
+    return catalog.searchPath().contains(parent.id().schema()) ? 1 : 2;
+  }
+
+  /** Words of the parent's name that also occur in the child's: task_types for tasks.type_id. */
+  private int affinity(Side child, Side parent) {
+    if (child.table() == parent.table()) {
+      return 0;
+    }
+    Set<String> childForms = names.get(child.table()).wordForms();
+    int shared = 0;
+    for (String word : names.get(parent.table()).words()) {
+      if (!Collections.disjoint(Names.singulars(word), childForms)) {
+        shared++;
+      }
+    }
+    return shared;
+  }
+
+  /**
+   * Column lists rows are unique on, in key order: the primary key, unique constraints, and unique
+   * indexes without predicate or expressions. Only these can be the parent side of a reference.
+   */
+  static List<List<String>> uniqueKeys(TableInfo table) {
+    Set<Set<String>> seen = new HashSet<>();
+    List<List<String>> keys = new ArrayList<>();
+    table.primaryKey().ifPresent(pk -> addKey(pk.columns(), seen, keys));
+    for (Constraint constraint : table.constraints()) {
+      if (constraint.type() == Constraint.Type.UNIQUE) {
+        addKey(constraint.columns(), seen, keys);
+      }
+    }
+    for (IndexInfo index : table.indexes()) {
+      if (index.unique() && !index.partial() && !index.columns().isEmpty()) {
+        addKey(index.columns(), seen, keys);
+      }
+    }
+    return keys;
+  }
+
+  private static void addKey(List<String> columns, Set<Set<String>> seen, List<List<String>> keys) {
+    if (!columns.isEmpty() && seen.add(Set.copyOf(columns))) {
+      keys.add(List.copyOf(columns));
+    }
+  }
+}

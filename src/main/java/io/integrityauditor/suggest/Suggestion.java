@@ -1,0 +1,12 @@
+package io.integrityauditor.suggest;
+
+/**
+ * The outcome of {@code suggest}.
+ *
+ * @param yaml the audit file, ready to review and pass to {@code validate}
+ * @param proposed orphan audits proposed
+ * @param typeProblems references not proposed because their types cannot be compared
+ * @param rejected columns whose candidates the data did not support
+ * @param enforced declared foreign keys found
+ */
+public record Suggestion(String yaml, int proposed, int typeProblems, int rejected, int enforced) {}

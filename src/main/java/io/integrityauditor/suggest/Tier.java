@@ -1,0 +1,31 @@
+package io.integrityauditor.suggest;
+
+/** How a candidate parent was found by name, strongest first. */
+enum Tier {
+  /** The column names the table: {@code customer_id} -> {@code customers}. */
+  TABLE_NAME("names the table"),
+  /** The column names the table after a role prefix: {@code billing_address_id}. */
+  ROLE_PREFIX("names the table after a role prefix"),
+  /** The column names the table before a qualifier: {@code site_a_id}, {@code address2_id}. */
+  QUALIFIED("names the table before a qualifier"),
+  /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
+  TABLE_SUFFIX("names the end of the table's name"),
+  /** The column points at its own table: {@code parent_id}. */
+  SELF("self-reference role"),
+  /** The column names a person in a role: {@code created_by}, {@code author_id}. */
+  PERSON("person role"),
+  /** The column has the name of another table's unique column: {@code sku}. */
+  SAME_KEY("same name as a unique column"),
+  /** The column is named like a table, without a key word: {@code client} -> {@code client.id}. */
+  BARE_NAME("names the table without a key word");
+
+  private final String label;
+
+  Tier(String label) {
+    this.label = label;
+  }
+
+  String label() {
+    return label;
+  }
+}

@@ -1,0 +1,182 @@
+package io.integrityauditor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.Cli;
+import io.integrityauditor.support.Cli.Outcome;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line of {@code suggest}: where it writes, its arguments, its exit codes. */
+class SuggestCommandTest {
+  static TestPostgres.Database db;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void schema() {
+    db = TestPostgres.newDatabase("suggest_cli");
+    db.execute(
+        """
+        CREATE TABLE customers (id int PRIMARY KEY);
+        INSERT INTO customers SELECT generate_series(1, 20);
+        CREATE TABLE orders (id int PRIMARY KEY, customer_id int);
+        INSERT INTO orders SELECT i, 1 + i % 20 FROM generate_series(1, 100) i;
+
+        CREATE SCHEMA "Odd Schema";
+        CREATE TABLE "Odd Schema"."Line.Items" (id int PRIMARY KEY, "order.Id" int, "no" int);
+        CREATE TABLE "Odd Schema"."Order" (id int PRIMARY KEY);
+        INSERT INTO "Odd Schema"."Order" SELECT generate_series(1, 5);
+        INSERT INTO "Odd Schema"."Line.Items" SELECT i, 1 + i % 5, i FROM generate_series(1, 10) i;
+        """);
+  }
+
+  /** A workspace whose audit glob matches nothing yet: suggest writes the first file. */
+  private Path config() {
+    return new Workspace(dir).config(db, null);
+  }
+
+  @Test
+  void prints_the_audit_file_to_standard_output_and_a_summary_to_standard_error() {
+    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--schema", "public");
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .startsWith("# Orphan audits proposed by `integrity-auditor suggest` for target app.\n")
+        .contains(
+            "defaults:\n"
+                + "  target: app\n"
+                + "\n"
+                + "audits:\n"
+                + "  # public.orders.customer_id -> public.customers.id (names the table)\n"
+                + "  # evidence: 20/20 distinct values (100.0%), 100/100 rows (100.0%) found, in"
+                + " the whole table (100 rows)\n"
+                + "  - id: orders.customer\n"
+                + "    description: inferred reference orders.customer_id -> customers.id\n"
+                + "    kind: orphan\n"
+                + "    child: orders.customer_id\n"
+                + "    parent: customers.id\n");
+    assertThat(outcome.err())
+        .isEqualTo(
+            "1 audit proposed, 0 not proposed for type alignment, 0 columns rejected,"
+                + " 0 foreign keys already enforced\n");
+  }
+
+  @Test
+  void the_written_file_passes_validate_unchanged_even_with_names_that_need_quoting()
+      throws Exception {
+    Path config = config();
+    Path file = dir.resolve("audits/suggested.yaml");
+    Outcome suggest =
+        Cli.execute("suggest", "--config", config.toString(), "--out", file.toString());
+    assertThat(suggest.code()).as(suggest.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(suggest.err()).endsWith("; written to " + file + "\n");
+    assertThat(suggest.out()).isEmpty();
+    assertThat(Files.readString(file))
+        .contains("    child: '\"Odd Schema\".\"Line.Items\".\"order.Id\"'\n")
+        .contains("    parent: '\"Odd Schema\".Order.id'\n");
+
+    Outcome validate = Cli.execute("validate", "--config", config.toString());
+    assertThat(validate.code()).as(validate.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(validate.out()).isEqualTo("2 audits in 1 files are valid against 1 target(s)\n");
+  }
+
+  @Test
+  void the_same_database_gives_the_same_file() {
+    String first = Cli.execute("suggest", "--config", config().toString()).out();
+    String second = Cli.execute("suggest", "--config", config().toString()).out();
+    assertThat(second).isEqualTo(first).isNotEmpty();
+  }
+
+  @Test
+  void settings_are_recorded_in_the_header() {
+    Outcome outcome =
+        Cli.execute(
+            "suggest",
+            "--config",
+            config().toString(),
+            "--schema",
+            "public",
+            "--sample-rows",
+            "500",
+            "--min-coverage",
+            "0.75",
+            "--timeout",
+            "10s",
+            "--no-default-excludes",
+            "--exclude",
+            "crm_*");
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .contains(
+            "# Settings: schemas public; sample up to 500 rows per column; minimum coverage 75%;"
+                + " evidence query\n# timeout 10s.\n# Excluded column patterns: crm_*.\n");
+  }
+
+  @Test
+  void an_unknown_target_is_a_configuration_error_with_a_suggestion() {
+    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--target", "ap");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .contains(
+            "command line: key '--target': unknown target 'ap' (did you mean app?); configured"
+                + " targets: app");
+    assertThat(outcome.out()).isEmpty();
+  }
+
+  @Test
+  void arguments_out_of_range_are_configuration_errors() {
+    assertThat(Cli.execute("suggest", "--config", config().toString(), "--min-coverage", "0").err())
+        .contains("key '--min-coverage': must be above 0 and at most 1, found 0.0");
+    assertThat(Cli.execute("suggest", "--config", config().toString(), "--sample-rows", "0").err())
+        .contains("key '--sample-rows': must be between 1 and 10000000, found 0");
+    Outcome timeout = Cli.execute("suggest", "--config", config().toString(), "--timeout", "soon");
+    assertThat(timeout.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(timeout.err()).contains("key '--timeout': must be a duration");
+  }
+
+  @Test
+  void an_unknown_schema_is_a_configuration_error() {
+    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--schema", "publik");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .contains(
+            "key '--schema': target app has no table in schema publik (did you mean public?)");
+  }
+
+  @Test
+  void an_unreachable_target_exits_3_and_writes_nothing() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Path config =
+        new Workspace(dir)
+            .write(
+                "integrity-auditor.yaml",
+                "targets:\n  app:\n    url: jdbc:postgresql://localhost:"
+                    + closedPort
+                    + "/nope\n    user: postgres\n    connect_timeout: 1s\n");
+    Path file = dir.resolve("out.yaml");
+    Outcome outcome =
+        Cli.execute("suggest", "--config", config.toString(), "--out", file.toString());
+    assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
+    assertThat(outcome.err())
+        .startsWith("error: cannot read target app: ")
+        .contains("nothing was written");
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void help_lists_suggest() {
+    assertThat(Cli.execute("--help").out()).contains("suggest");
+    assertThat(Cli.execute("suggest", "--help").out())
+        .contains("--sample-rows")
+        .contains("--min-coverage")
+        .contains("--exclude");
+  }
+}
