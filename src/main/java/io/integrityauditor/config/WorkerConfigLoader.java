@@ -100,6 +100,16 @@ public final class WorkerConfigLoader {
                 .duration("catalog_refresh", Duration.ofSeconds(1), Duration.ofDays(7))
                 .orElse(d.catalogRefresh()),
             fields.string("override_schedule"));
+    scheduler
+        .overrideSchedule()
+        .ifPresent(
+            text -> {
+              try {
+                io.integrityauditor.audit.Schedule.parse(text, java.time.ZoneOffset.UTC);
+              } catch (IllegalArgumentException e) {
+                fields.problem("override_schedule", e.getMessage());
+              }
+            });
     fields.rejectUnknown();
     return scheduler;
   }
@@ -265,8 +275,14 @@ public final class WorkerConfigLoader {
           return Optional.empty();
         }
         return Optional.of(Secret.of(value, "file " + path));
+      } catch (java.nio.file.NoSuchFileException e) {
+        fields.problem(fileKey, "file " + path + " does not exist");
+        return Optional.empty();
+      } catch (java.nio.file.AccessDeniedException e) {
+        fields.problem(fileKey, "file " + path + " is not readable by this process");
+        return Optional.empty();
       } catch (IOException e) {
-        fields.problem(fileKey, "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
+        fields.problem(fileKey, "cannot read " + path);
         return Optional.empty();
       }
     }

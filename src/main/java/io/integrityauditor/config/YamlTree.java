@@ -11,7 +11,6 @@ import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import io.integrityauditor.config.Node.ScalarType;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,24 +48,44 @@ public final class YamlTree {
             fileLocation,
             "file is larger than " + MAX_FILE_BYTES / 1024 + " KiB; split it into several files");
       }
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-              .toString();
+      text = utf8(file, Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw problem(fileLocation, "file does not exist");
-    } catch (CharacterCodingException e) {
-      throw problem(fileLocation, "file is not valid UTF-8 text");
     } catch (IOException e) {
       throw problem(fileLocation, "cannot read file: " + e.getMessage());
     }
     return new YamlTree(file).parseText(text);
   }
 
+  /** Decodes UTF-8, naming the line of the first byte that is not. */
+  private static String utf8(Path file, byte[] bytes) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+    java.nio.charset.CoderResult result =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(in, out, true);
+    if (result.isError()) {
+      int line = 1;
+      for (int i = 0; i < in.position(); i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw problem(
+          Location.of(file, line),
+          "not valid UTF-8 text (byte " + (in.position() + 1) + "); save the file as UTF-8");
+    }
+    out.flip();
+    return out.toString();
+  }
+
   private Node parseText(String text) {
+    JsonParser current = null;
     try (JsonParser parser = FACTORY.createParser(text)) {
+      current = parser;
       JsonToken first = parser.nextToken();
       if (first == null) {
         return new ScalarNode(Location.of(file, 1), null, ScalarType.NULL);
@@ -79,7 +98,10 @@ public final class YamlTree {
       }
       return root;
     } catch (JsonProcessingException e) {
-      throw problem(at(e.getLocation()), "invalid YAML: " + firstLine(e.getOriginalMessage()));
+      // Some limits (nesting depth) report no location; the parser still knows where it is.
+      JsonLocation where =
+          e.getLocation() != null || current == null ? e.getLocation() : current.currentLocation();
+      throw problem(at(where), "invalid YAML: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw problem(Location.of(file, 0), "cannot read YAML: " + e.getMessage());
     }

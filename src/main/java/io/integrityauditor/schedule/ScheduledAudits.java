@@ -153,7 +153,10 @@ public final class ScheduledAudits implements AutoCloseable {
     Auditor.Binding binding = auditor.bind(set.audits());
     binding.catalogs().forEach((t, c) -> catalogs.put(t, new CachedCatalog(c, Instant.now())));
     problems.addAll(binding.problems());
-    Set<String> brokenIds = new HashSet<>(set.invalidIds());
+    // Audits that loaded but do not bind (unknown column, ...). Invalid definitions never reach
+    // set.audits(); going by id here would also drop a valid audit whose id a broken duplicate
+    // in another file repeats.
+    Set<String> brokenIds = new HashSet<>();
     binding.problems().forEach(p -> brokenIds.add(p.auditId()));
 
     Map<String, Audit> previous = active.get();
