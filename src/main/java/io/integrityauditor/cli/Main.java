@@ -65,6 +65,13 @@ public final class Main implements Runnable {
       level = args.length > 0 && CHATTY.contains(args[0]) ? "INFO" : "WARN";
     }
     System.setProperty("integrity.auditor.log.level", level);
+    // Libraries (HikariCP, Quartz, Flyway, jOOQ) stay at WARN unless asked: their DEBUG output
+    // is for diagnosing them, and goes through the same secret redaction.
+    String libraries = System.getenv("INTEGRITY_AUDITOR_LIBRARY_LOG_LEVEL");
+    if (libraries != null && !libraries.isBlank()) {
+      System.setProperty("integrity.auditor.library.log.level", libraries);
+      System.setProperty("integrity.auditor.root.log.level", libraries);
+    }
   }
 
   /** Turns failures into clear messages and the contract's exit codes; no stack traces. */
