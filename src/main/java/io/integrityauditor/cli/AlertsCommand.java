@@ -38,11 +38,7 @@ final class AlertsCommand implements Callable<Integer> {
   @Option(names = "--limit", defaultValue = "100", description = "At most this many (default 100).")
   int limit;
 
-  @Option(
-      names = "--format",
-      defaultValue = "table",
-      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat format;
+  @Mixin FormatOption output;
 
   PrintStream out = System.out;
 
@@ -50,7 +46,7 @@ final class AlertsCommand implements Callable<Integer> {
   public Integer call() {
     try (Store store = StoreAccess.open(config.load(), "alerts")) {
       List<AlertView> alerts = new AlertStore(store, Clock.systemUTC()).list(which.all, limit);
-      if (format == OutputFormat.json) {
+      if (output.json()) {
         out.println(Json.writePretty(Map.of("data", alerts)));
         return ExitCodes.CLEAN;
       }

@@ -37,11 +37,7 @@ final class CheckCommand implements Callable<Integer> {
       description = "Run only this audit (repeatable). Default: all audits.")
   List<String> auditIds = new ArrayList<>();
 
-  @Option(
-      names = "--format",
-      defaultValue = "table",
-      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat format;
+  @Mixin FormatOption output;
 
   @Option(
       names = "--fail-on",
@@ -63,10 +59,7 @@ final class CheckCommand implements Callable<Integer> {
         throw new ConfigException(binding.problems());
       }
       List<AuditResult> results = auditor.runAll(binding, selected, RunTrigger.CHECK);
-      out.print(
-          format == OutputFormat.json
-              ? ResultReport.json(results) + "\n"
-              : ResultReport.table(results));
+      out.print(output.json() ? ResultReport.json(results) + "\n" : ResultReport.table(results));
       return ResultReport.exitCode(results, failOnSeverity);
     }
   }

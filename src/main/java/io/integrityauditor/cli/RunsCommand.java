@@ -30,11 +30,7 @@ final class RunsCommand implements Callable<Integer> {
       description = "At most this many runs (default 20).")
   int limit;
 
-  @Option(
-      names = "--format",
-      defaultValue = "table",
-      description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat format;
+  @Mixin FormatOption output;
 
   PrintStream out = System.out;
 
@@ -42,7 +38,7 @@ final class RunsCommand implements Callable<Integer> {
   public Integer call() {
     try (Store store = StoreAccess.open(config.load(), "runs")) {
       List<RunView> runs = new RunStore(store, "cli", Clock.systemUTC()).history(auditId, limit);
-      if (format == OutputFormat.json) {
+      if (output.json()) {
         out.println(Json.writePretty(Map.of("data", runs)));
         return ExitCodes.CLEAN;
       }

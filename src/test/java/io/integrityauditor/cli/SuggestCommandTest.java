@@ -2,8 +2,7 @@ package io.integrityauditor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.support.Cli;
-import io.integrityauditor.support.Cli.Outcome;
+import io.integrityauditor.cli.CliRunner.Outcome;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Files;
@@ -43,7 +42,8 @@ class SuggestCommandTest {
 
   @Test
   void prints_the_audit_file_to_standard_output_and_a_summary_to_standard_error() {
-    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--schema", "public");
+    Outcome outcome =
+        CliRunner.execute("suggest", "--config", config().toString(), "--schema", "public");
     assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
     assertThat(outcome.out())
         .startsWith("# Orphan audits proposed by `integrity-auditor suggest` for target app.\n")
@@ -72,7 +72,7 @@ class SuggestCommandTest {
     Path config = config();
     Path file = dir.resolve("audits/suggested.yaml");
     Outcome suggest =
-        Cli.execute("suggest", "--config", config.toString(), "--out", file.toString());
+        CliRunner.execute("suggest", "--config", config.toString(), "--out", file.toString());
     assertThat(suggest.code()).as(suggest.err()).isEqualTo(ExitCodes.CLEAN);
     assertThat(suggest.err()).endsWith("; written to " + file + "\n");
     assertThat(suggest.out()).isEmpty();
@@ -80,22 +80,24 @@ class SuggestCommandTest {
         .contains("    child: '\"Odd Schema\".\"Line.Items\".\"order.Id\"'\n")
         .contains("    parent: '\"Odd Schema\".Order.id'\n");
 
-    Outcome validate = Cli.execute("validate", "--config", config.toString());
+    Outcome validate = CliRunner.execute("validate", "--config", config.toString());
     assertThat(validate.code()).as(validate.err()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(validate.out()).isEqualTo("2 audits in 1 files are valid against 1 target(s)\n");
+    assertThat(validate.out())
+        .contains("role postgres could write") // the test's superuser; nothing else to warn about
+        .endsWith("2 audits in 1 files are valid against 1 target(s) (1 warning)\n");
   }
 
   @Test
   void the_same_database_gives_the_same_file() {
-    String first = Cli.execute("suggest", "--config", config().toString()).out();
-    String second = Cli.execute("suggest", "--config", config().toString()).out();
+    String first = CliRunner.execute("suggest", "--config", config().toString()).out();
+    String second = CliRunner.execute("suggest", "--config", config().toString()).out();
     assertThat(second).isEqualTo(first).isNotEmpty();
   }
 
   @Test
   void settings_are_recorded_in_the_header() {
     Outcome outcome =
-        Cli.execute(
+        CliRunner.execute(
             "suggest",
             "--config",
             config().toString(),
@@ -119,7 +121,8 @@ class SuggestCommandTest {
 
   @Test
   void an_unknown_target_is_a_configuration_error_with_a_suggestion() {
-    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--target", "ap");
+    Outcome outcome =
+        CliRunner.execute("suggest", "--config", config().toString(), "--target", "ap");
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err())
         .contains(
@@ -130,18 +133,24 @@ class SuggestCommandTest {
 
   @Test
   void arguments_out_of_range_are_configuration_errors() {
-    assertThat(Cli.execute("suggest", "--config", config().toString(), "--min-coverage", "0").err())
+    assertThat(
+            CliRunner.execute("suggest", "--config", config().toString(), "--min-coverage", "0")
+                .err())
         .contains("key '--min-coverage': must be above 0 and at most 1, found 0.0");
-    assertThat(Cli.execute("suggest", "--config", config().toString(), "--sample-rows", "0").err())
+    assertThat(
+            CliRunner.execute("suggest", "--config", config().toString(), "--sample-rows", "0")
+                .err())
         .contains("key '--sample-rows': must be between 1 and 10000000, found 0");
-    Outcome timeout = Cli.execute("suggest", "--config", config().toString(), "--timeout", "soon");
+    Outcome timeout =
+        CliRunner.execute("suggest", "--config", config().toString(), "--timeout", "soon");
     assertThat(timeout.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(timeout.err()).contains("key '--timeout': must be a duration");
   }
 
   @Test
   void an_unknown_schema_is_a_configuration_error() {
-    Outcome outcome = Cli.execute("suggest", "--config", config().toString(), "--schema", "publik");
+    Outcome outcome =
+        CliRunner.execute("suggest", "--config", config().toString(), "--schema", "publik");
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err())
         .contains(
@@ -163,7 +172,7 @@ class SuggestCommandTest {
                     + "/nope\n    user: postgres\n    connect_timeout: 1s\n");
     Path file = dir.resolve("out.yaml");
     Outcome outcome =
-        Cli.execute("suggest", "--config", config.toString(), "--out", file.toString());
+        CliRunner.execute("suggest", "--config", config.toString(), "--out", file.toString());
     assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
     assertThat(outcome.err())
         .startsWith("error: cannot read target app: ")
@@ -173,8 +182,8 @@ class SuggestCommandTest {
 
   @Test
   void help_lists_suggest() {
-    assertThat(Cli.execute("--help").out()).contains("suggest");
-    assertThat(Cli.execute("suggest", "--help").out())
+    assertThat(CliRunner.execute("--help").out()).contains("suggest");
+    assertThat(CliRunner.execute("suggest", "--help").out())
         .contains("--sample-rows")
         .contains("--min-coverage")
         .contains("--exclude");

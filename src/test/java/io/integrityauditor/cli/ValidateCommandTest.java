@@ -23,14 +23,52 @@ class ValidateCommandTest {
         """
         CREATE TABLE workspaces (id uuid PRIMARY KEY);
         CREATE TABLE workflows (id text PRIMARY KEY, workspace_id text);
+        CREATE ROLE validate_ro LOGIN;
+        ALTER ROLE validate_ro SET default_transaction_read_only = on;
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO validate_ro;
         """);
   }
 
   private Outcome validate(String audits) {
+    return validateAs(audits, "postgres");
+  }
+
+  private Outcome validateAs(String audits, String user) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", audits);
-    Path config = workspace.config(db, null);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + db.url()
+                + "\n    user: "
+                + user
+                + "\naudits: [audits/*.yaml]\n");
     return CheckCommandTest.execute("validate", "--config", config.toString());
+  }
+
+  private static final String CLEAN_AUDIT =
+      """
+      audits:
+        - id: wf
+          kind: unique
+          table: workflows
+          columns: [id]
+      """;
+
+  @Test
+  void a_role_that_could_write_is_warned_about_and_a_least_privilege_one_is_not() {
+    Outcome superuser = validate(CLEAN_AUDIT);
+    assertThat(superuser.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(superuser.out())
+        .contains(
+            "warning: target app: role postgres could write: it is a superuser; it may write 2"
+                + " tables (e.g. public.workflows, public.workspaces);"
+                + " default_transaction_read_only is off.")
+        .endsWith("1 audits in 1 files are valid against 1 target(s) (1 warning)\n");
+    Outcome readOnly = validateAs(CLEAN_AUDIT, "validate_ro");
+    assertThat(readOnly.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(readOnly.out()).isEqualTo("1 audits in 1 files are valid against 1 target(s)\n");
   }
 
   @Test
@@ -49,7 +87,8 @@ class ValidateCommandTest {
         .contains(
             "a.yaml:4: warning: audit 'ws': key 'child.columns': type mismatch:"
                 + " workflows.workspace_id is text but workspaces.id is uuid")
-        .contains("1 audits in 1 files are valid against 1 target(s) (1 warning)");
+        .contains("role postgres could write")
+        .contains("1 audits in 1 files are valid against 1 target(s) (2 warnings)");
   }
 
   @Test

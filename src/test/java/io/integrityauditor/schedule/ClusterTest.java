@@ -346,6 +346,28 @@ class ClusterTest {
   }
 
   @Test
+  void the_trigger_command_runs_an_audit_on_the_cluster_through_the_store() throws Exception {
+    String audits = "audits:\n" + audit("yearly", "child", "@yearly");
+    Path config = config("n1", 4, "", audits);
+    ChildNode node = start("n1", config);
+    Eventually.within(
+        Duration.ofSeconds(60), "the node serves", () -> node.log().contains("serving;"));
+    io.integrityauditor.cli.CliRunner.Outcome queued =
+        io.integrityauditor.cli.CliRunner.execute(
+            "trigger", "yearly", "--config", config.toString());
+    assertThat(queued.code()).isZero();
+    assertThat(queued.out()).contains("queued: yearly");
+    Eventually.within(
+        Duration.ofSeconds(30),
+        "the manual run was recorded",
+        () -> count("trigger_type = 'manual' AND status = 'violations' AND node_id = 'n1'") == 1);
+    io.integrityauditor.cli.CliRunner.Outcome unknown =
+        io.integrityauditor.cli.CliRunner.execute("trigger", "nope", "--config", config.toString());
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no audit 'nope' is scheduled in the cluster");
+  }
+
+  @Test
   void sigterm_lets_short_runs_finish_then_cancels_long_ones_and_records_them_interrupted()
       throws Exception {
     String audits =

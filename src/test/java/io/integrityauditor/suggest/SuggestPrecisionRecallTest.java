@@ -10,8 +10,8 @@ import io.integrityauditor.audit.TableColumns;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
+import io.integrityauditor.cli.CliRunner;
 import io.integrityauditor.cli.ExitCodes;
-import io.integrityauditor.support.Cli;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.io.IOException;
@@ -69,12 +69,12 @@ class SuggestPrecisionRecallTest {
     Workspace workspace = new Workspace(dir);
     Path config = workspace.config(db, null);
     Path file = dir.resolve("audits/suggested.yaml");
-    Cli.Outcome suggest =
-        Cli.execute("suggest", "--config", config.toString(), "--out", file.toString());
+    CliRunner.Outcome suggest =
+        CliRunner.execute("suggest", "--config", config.toString(), "--out", file.toString());
     assertThat(suggest.code()).as(suggest.err()).isEqualTo(ExitCodes.CLEAN);
 
     // the file passes validate unchanged
-    Cli.Outcome validate = Cli.execute("validate", "--config", config.toString());
+    CliRunner.Outcome validate = CliRunner.execute("validate", "--config", config.toString());
     assertThat(validate.code()).as(validate.err()).isEqualTo(ExitCodes.CLEAN);
 
     Set<String> proposed = proposed(file);
