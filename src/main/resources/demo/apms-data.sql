@@ -103,7 +103,8 @@ INSERT INTO regions (id, workspace_id, config_version_id, code, name, created_by
 SELECT 'reg-' || lpad(i::text, 4, '0'),
        (ARRAY['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222',
               '33333333-3333-4333-8333-333333333333'])[1 + i % 3]::uuid,
-       'cv-' || (1 + i % 3) || '-6', 'R' || i, 'Region ' || i, 'usr-001'
+       'cv-' || (1 + i % 3) || '-6', 'R' || i, 'Region ' || i,
+       'usr-' || lpad((1 + (i * 7) % 60)::text, 3, '0')
 FROM generate_series(1, 300) i;
 INSERT INTO sites (id, workspace_id, config_version_id, region_id, code, name, created_by)
 SELECT 'site-' || lpad(i::text, 4, '0'),
@@ -116,14 +117,15 @@ INSERT INTO vendors (id, workspace_id, config_version_id, code, name, created_by
 SELECT 'ven-' || lpad(i::text, 4, '0'),
        (ARRAY['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222',
               '33333333-3333-4333-8333-333333333333'])[1 + i % 3]::uuid,
-       'cv-' || (1 + i % 3) || '-' || (5 + i % 2), 'V' || i, 'Vendor ' || i, 'usr-002'
+       'cv-' || (1 + i % 3) || '-' || (5 + i % 2), 'V' || i, 'Vendor ' || i,
+       'usr-' || lpad((1 + (i * 11) % 60)::text, 3, '0')
 FROM generate_series(1, 300) i;
 INSERT INTO equipment_models (id, workspace_id, config_version_id, vendor_id, code, name, created_by)
 SELECT 'eqm-' || lpad(i::text, 4, '0'),
        (ARRAY['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222',
               '33333333-3333-4333-8333-333333333333'])[1 + i % 3]::uuid,
        'cv-' || (1 + i % 3) || '-6', 'ven-' || lpad((1 + i % 300)::text, 4, '0'),
-       'E' || i, 'Model ' || i, 'usr-003'
+       'E' || i, 'Model ' || i, 'usr-' || lpad((1 + (i * 13) % 60)::text, 3, '0')
 FROM generate_series(1, 300) i;
 INSERT INTO link_plans (id, workspace_id, config_version_id, site_a_id, site_b_id, equipment_model_id, created_by)
 SELECT 'lp-' || lpad(i::text, 4, '0'),
@@ -131,7 +133,7 @@ SELECT 'lp-' || lpad(i::text, 4, '0'),
               '33333333-3333-4333-8333-333333333333'])[1 + i % 3]::uuid,
        'cv-' || (1 + i % 3) || '-6', 'site-' || lpad((1 + i % 300)::text, 4, '0'),
        'site-' || lpad((1 + (i + 1) % 300)::text, 4, '0'), 'eqm-' || lpad((1 + i % 300)::text, 4, '0'),
-       'usr-004'
+       'usr-' || lpad((1 + (i * 17) % 60)::text, 3, '0')
 FROM generate_series(1, 300) i;
 -- violation (regions.config_version): 2 regions frozen to a missing config version
 UPDATE regions SET config_version_id = 'cv-gone' WHERE id IN ('reg-0200', 'reg-0201');

@@ -47,8 +47,15 @@ class SuggestDemoSchemaTest {
               .collect(Collectors.toCollection(TreeSet::new));
       Set<String> handWritten = handWritten(catalog);
       System.out.println(SuggestionWriter.yaml(report));
+      // A reference stored with another type than its key (the demo's vendors.workspace_id is
+      // text, workspaces.id uuid) is reported as a type-alignment finding, not proposed.
+      Set<String> typeFindings =
+          report.typeProblems().stream()
+              .map(p -> SuggestSchemaStylesTest.reference(p.candidate()))
+              .collect(Collectors.toCollection(TreeSet::new));
       Set<String> missed = new TreeSet<>(handWritten);
       missed.removeAll(proposed);
+      missed.removeAll(typeFindings);
       assertThat(handWritten).isNotEmpty();
       assertThat(missed).isEmpty();
     }
