@@ -34,7 +34,9 @@ if (stamp.isFile() && stamp.text.trim() == hash) {
 
 log.info("Generating jOOQ classes from ${migrations} on an embedded PostgreSQL")
 // Flyway logs every migration through java.util.logging; the build only needs its warnings.
-java.util.logging.Logger.getLogger('org.flywaydb').level = java.util.logging.Level.WARNING
+// (Held in a variable: java.util.logging forgets the level of a logger nobody references.)
+def flywayLogger = java.util.logging.Logger.getLogger('org.flywaydb')
+flywayLogger.level = java.util.logging.Level.WARNING
 def pg = EmbeddedPostgres.builder().start()
 try {
     Flyway.configure(this.class.classLoader)
