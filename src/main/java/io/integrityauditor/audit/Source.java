@@ -26,6 +26,20 @@ record Source(QualifiedName table, Filter filter, String tableKey, String filter
    * Reads {@code table} and the filter under {@code filterKey}; empty when the table is unusable.
    */
   static Optional<Source> parse(Fields fields, String filterKey) {
+    if (!fields.has("table") && fields.has("column")) {
+      // A common slip, since orphan audits accept `child: table.column`: say how to split it.
+      Optional<String> column = fields.string("column").filter(c -> c.contains("."));
+      if (column.isPresent()) {
+        int dot = column.get().lastIndexOf('.');
+        fields.problem(
+            "table",
+            "is required: this kind takes the table and the column separately; write table: "
+                + column.get().substring(0, dot)
+                + " and column: "
+                + column.get().substring(dot + 1));
+        return Optional.empty();
+      }
+    }
     Optional<QualifiedName> table = TableColumns.tableName(fields, "table");
     Filter filter = Filter.parse(fields, filterKey);
     return table.map(

@@ -163,5 +163,17 @@ class AcceptedValuesAuditTest {
                 """))
         .containsExactly(
             file() + ":2: audit 't': key 'values': is required: the list of allowed values");
+    assertThat(
+            problems(
+                """
+                - id: t
+                  kind: accepted_values
+                  column: config_versions.status
+                  values: [A]
+                """))
+        .containsExactly(
+            file()
+                + ":2: audit 't': key 'table': is required: this kind takes the table and the"
+                + " column separately; write table: config_versions and column: status");
   }
 }
