@@ -180,6 +180,12 @@ public final class Auditor implements AutoCloseable {
       if (abandoned > 0) {
         LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", audit.id(), abandoned);
       }
+      if (cancellation.isCancelled()) {
+        // a job that fired just as the node began stopping: start nothing the shutdown would then
+        // have to cut short; the fire time stays unrecorded and a live node runs the audit next
+        LOG.info("audit {} not started for {}: this node is stopping", audit.id(), fireTime);
+        return Optional.empty();
+      }
       Optional<Long> runId = runs.get().begin(audit, trigger, fireTime);
       if (runId.isEmpty()) {
         LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);

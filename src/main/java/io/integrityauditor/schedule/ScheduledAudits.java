@@ -446,18 +446,38 @@ public final class ScheduledAudits implements AutoCloseable {
       int running = scheduler.getCurrentlyExecutingJobs().size();
       if (running > 0) {
         LOG.warn("cancelling {} audit(s) still running after {}", running, grace);
-        auditor.cancelRunning();
-        long cancelDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!scheduler.getCurrentlyExecutingJobs().isEmpty()
-            && System.nanoTime() < cancelDeadline) {
-          Thread.sleep(50);
-        }
       }
-      scheduler.shutdown(false);
+      // Cancel even when nothing seems to run: a job handed to a pool thread a moment ago is not
+      // yet listed as executing, and must not begin a run that the closing pools then strand.
+      auditor.cancelRunning();
+      awaitJobThreads(Duration.ofSeconds(10));
     } catch (SchedulerException e) {
       LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Shuts the scheduler down waiting for its job threads (cancelled runs end within moments), but
+   * never longer than {@code limit}: a thread stuck on an unreachable store must not hang the stop.
+   */
+  private void awaitJobThreads(Duration limit) throws InterruptedException {
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                scheduler.shutdown(true);
+              } catch (SchedulerException e) {
+                LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
+              }
+            },
+            "scheduler-stop");
+    stopper.setDaemon(true);
+    stopper.start();
+    stopper.join(limit.toMillis());
+    if (stopper.isAlive()) {
+      LOG.warn("audit threads still busy {} after cancelling; stopping without them", limit);
     }
   }
 
