@@ -117,12 +117,13 @@ public record OrphanSpec(
     List<TypeAlignment.Pair> mismatched =
         TypeAlignment.check(
             context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
+    context.audit().execution().bind(context, c.get().table());
     AuditQuery query = query(c.get(), p.get(), pairs, context.sampleSize());
     return Optional.of(
         TypeAlignment.wrap(query, mismatched, typeMismatch, compareAsText, context.sampleSize()));
   }
 
-  private AuditQuery query(
+  private ViolationScan query(
       TableColumns.Bound c, TableColumns.Bound p, List<TypeAlignment.Pair> pairs, int sampleSize) {
     List<Field<Object>> childFields = QueryParts.fields("c", c.columns());
     ParentJoin parentJoin = ParentJoin.of(p, "p");
@@ -144,12 +145,15 @@ public record OrphanSpec(
                   .or(anyNull.and(DSL.or(childFields.stream().map(Field::isNotNull).toList())));
         };
     return new ViolationScan(
-        QueryParts.relations(c.table(), p.table()),
-        source,
-        c.filter().orElse(DSL.noCondition()),
-        violation,
-        QueryParts.samples(c.table(), "c", c.columns()),
-        sampleSize,
-        List.of());
+            QueryParts.relations(c.table(), p.table()),
+            source,
+            c.filter().orElse(DSL.noCondition()),
+            violation,
+            QueryParts.samples(c.table(), "c", c.columns()),
+            sampleSize,
+            List.of())
+        // one row of the child per row of the source (the parent side is unique or DISTINCT),
+        // so the child can be split into key ranges: chunked and incremental runs
+        .rangedOver(c.table(), "c");
   }
 }

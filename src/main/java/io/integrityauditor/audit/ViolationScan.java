@@ -1,11 +1,12 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -33,7 +34,7 @@ import org.jooq.impl.SQLDataType;
  * the key, so a violation that persists from one run to the next stays in the sample (which lets
  * alerts tell new keys from persisting ones). Bucket -1 holds the rows without violation.
  */
-public final class ViolationScan implements AuditQuery {
+public final class ViolationScan implements AuditQuery, RangeScan {
   private final Table<?> source;
   private final Condition scope;
   private final Condition violation;
@@ -43,6 +44,10 @@ public final class ViolationScan implements AuditQuery {
   private final List<String> notes;
   private final List<String> relations;
   private final Field<Long> weight;
+  private final Optional<Driving> driving;
+
+  /** The table whose rows may be split into ranges, and its alias in {@code source}. */
+  private record Driving(TableInfo table, String alias) {}
 
   /**
    * @param source the FROM clause (tables, joins)
@@ -77,15 +82,61 @@ public final class ViolationScan implements AuditQuery {
       int sampleSize,
       List<String> notes,
       Field<Long> weight) {
+    this(
+        relations,
+        source,
+        scope,
+        violation,
+        List.copyOf(samples.keySet()),
+        List.copyOf(samples.values()),
+        sampleSize,
+        notes,
+        weight,
+        Optional.empty());
+  }
+
+  private ViolationScan(
+      List<String> relations,
+      Table<?> source,
+      Condition scope,
+      Condition violation,
+      List<String> sampleNames,
+      List<Field<?>> sampleFields,
+      int sampleSize,
+      List<String> notes,
+      Field<Long> weight,
+      Optional<Driving> driving) {
     this.weight = weight;
     this.source = source;
     this.scope = scope;
     this.violation = violation;
-    this.sampleNames = List.copyOf(samples.keySet());
-    this.sampleFields = List.copyOf(samples.values());
+    this.sampleNames = sampleNames;
+    this.sampleFields = sampleFields;
     this.sampleSize = sampleSize;
     this.notes = List.copyOf(notes);
     this.relations = List.copyOf(relations);
+    this.driving = driving;
+  }
+
+  /**
+   * The same scan, able to run over ranges of {@code table}'s rows ({@link RangeScan}): every row
+   * of the source must come from exactly one row of {@code table}, which appears as {@code alias}.
+   */
+  ViolationScan rangedOver(TableInfo table, String alias) {
+    if (weight != null) {
+      throw new IllegalStateException("a weighted (pre-grouped) scan cannot be split into ranges");
+    }
+    return new ViolationScan(
+        relations,
+        source,
+        scope,
+        violation,
+        sampleNames,
+        sampleFields,
+        sampleSize,
+        notes,
+        weight,
+        Optional.of(new Driving(table, alias)));
   }
 
   @Override
@@ -93,15 +144,32 @@ public final class ViolationScan implements AuditQuery {
     return relations;
   }
 
+  @Override
+  public Optional<RangeScan> rangeScan() {
+    return driving.isPresent() ? Optional.of(this) : Optional.empty();
+  }
+
+  @Override
+  public TableInfo table() {
+    return driving.orElseThrow().table();
+  }
+
+  @Override
+  public Field<Object> column(ColumnInfo column) {
+    return QueryParts.field(driving.orElseThrow().alias(), column);
+  }
+
   /** A power of two at least 64 and at least the sample size. */
   int buckets() {
     return Integer.highestOneBit(Math.max(64, sampleSize) * 2 - 1);
   }
 
-  Select<Record4<Integer, Long, String[], String[]>> select(DSLContext context) {
+  Select<Record4<Integer, Long, String[], String[]>> select(DSLContext context, Condition range) {
     List<Field<String>> texts = new ArrayList<>();
     for (Field<?> field : sampleFields) {
-      texts.add(field.cast(SQLDataType.CLOB));
+      // "C" collation: min/max order keys by code point on every server, whatever its default
+      // collation, so partial results of chunks merge in Java exactly as PostgreSQL would.
+      texts.add(field.cast(SQLDataType.CLOB).collate(DSL.collation(DSL.name("C"))));
     }
     Field<String[]> keyArray = DSL.array(texts);
     Field<Integer> bucket =
@@ -117,7 +185,7 @@ public final class ViolationScan implements AuditQuery {
     if (weight != null) {
       columns.add(weight.as("weight"));
     }
-    Table<?> rows = context.select(columns).from(source).where(scope).asTable("v");
+    Table<?> rows = context.select(columns).from(source).where(scope.and(range)).asTable("v");
     Field<Integer> bucketOfRow = rows.field("bucket", Integer.class);
     Field<String[]> sampleOfRow = rows.field("sample", String[].class);
     Field<Long> count =
@@ -135,54 +203,49 @@ public final class ViolationScan implements AuditQuery {
   }
 
   @Override
-  public Measurement execute(DSLContext context) {
+  public ScanPartial scan(DSLContext context, Condition range) {
     long rowsChecked = 0;
     long violations = 0;
-    TreeSet<List<String>> keys = new TreeSet<>(KEY_ORDER);
-    for (Record4<Integer, Long, String[], String[]> group : select(context).fetch()) {
+    Map<Integer, ScanPartial.Bounds> buckets = new LinkedHashMap<>();
+    for (Record4<Integer, Long, String[], String[]> group : select(context, range).fetch()) {
       long count = group.value2();
       rowsChecked += count;
       if (group.value1() >= 0) {
         violations += count;
-        addKey(keys, group.value3());
-        addKey(keys, group.value4());
+        buckets.put(
+            group.value1(),
+            new ScanPartial.Bounds(
+                ScanPartial.key(group.value3()), ScanPartial.key(group.value4())));
       }
     }
+    return new ScanPartial(rowsChecked, violations, buckets);
+  }
+
+  @Override
+  public Measurement measurement(ScanPartial total) {
     List<SampleKey> samples = new ArrayList<>();
-    for (List<String> key : keys) {
-      if (samples.size() == sampleSize) {
-        break;
-      }
+    for (List<String> key : total.sample(sampleSize)) {
       Map<String, String> values = new LinkedHashMap<>();
       for (int i = 0; i < sampleNames.size(); i++) {
         values.put(sampleNames.get(i), key.get(i));
       }
       samples.add(new SampleKey(values));
     }
-    return new Measurement(violations, rowsChecked, samples, notes);
+    return new Measurement(total.violations(), total.rowsChecked(), samples, notes);
+  }
+
+  @Override
+  public Measurement execute(DSLContext context) {
+    return measurement(scan(context, DSL.noCondition()));
   }
 
   @Override
   public List<String> sql(DSLContext context) {
-    return List.of(context.renderInlined(select(context)));
+    return List.of(sql(context, DSL.noCondition()));
   }
 
-  private static void addKey(TreeSet<List<String>> keys, String[] key) {
-    if (key != null) {
-      keys.add(java.util.Arrays.asList(key));
-    }
+  @Override
+  public String sql(DSLContext context, Condition range) {
+    return context.renderInlined(select(context, range));
   }
-
-  /** Element-wise, NULLs last, like PostgreSQL's array ordering. */
-  private static final Comparator<List<String>> KEY_ORDER =
-      (a, b) -> {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-          int byElement =
-              Comparator.<String>nullsLast(Comparator.naturalOrder()).compare(a.get(i), b.get(i));
-          if (byElement != 0) {
-            return byElement;
-          }
-        }
-        return Integer.compare(a.size(), b.size());
-      };
 }

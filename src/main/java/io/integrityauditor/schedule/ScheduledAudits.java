@@ -74,6 +74,18 @@ public final class ScheduledAudits implements AutoCloseable {
             return thread;
           });
 
+  /** How often a node looks for chunks of its peers' chunked runs to help with. */
+  static final Duration CHUNK_POLL = Duration.ofSeconds(1);
+
+  private final ScheduledExecutorService chunkHelper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "chunk-helper");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private volatile boolean stopping;
+
   private record CachedCatalog(Catalog catalog, Instant loadedAt) {}
 
   private ScheduledAudits(Auditor auditor) throws SchedulerException {
@@ -102,6 +114,8 @@ public final class ScheduledAudits implements AutoCloseable {
     long every = audits.settings.checkinInterval().toMillis();
     audits.sweeper.scheduleWithFixedDelay(
         audits::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    audits.chunkHelper.scheduleWithFixedDelay(
+        audits::helpQuietly, CHUNK_POLL.toMillis(), CHUNK_POLL.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "node {} scheduling {} audits ({} threads)",
         auditor.config().nodeId(),
@@ -419,6 +433,32 @@ public final class ScheduledAudits implements AutoCloseable {
     }
   }
 
+  /** Runs chunks of peers' chunked runs while there are any this node can run. */
+  private void helpQuietly() {
+    try {
+      auditor.helpWithChunks(this::bindActive, () -> stopping);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "cannot help with chunked runs: {}", Redactor.redact(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** An active audit bound to its target's (cached) catalog, for running another node's chunks. */
+  private Optional<io.integrityauditor.audit.BoundAudit> bindActive(String auditId) {
+    Audit audit = active.get().get(auditId);
+    if (audit == null) {
+      return Optional.empty();
+    }
+    Optional<Catalog> catalog = catalog(audit.target());
+    if (catalog.isEmpty()) {
+      return Optional.empty();
+    }
+    AuditBinder.Result bound =
+        AuditBinder.bind(
+            List.of(audit), Map.of(audit.target(), catalog.get()), auditor.targets()::describer);
+    return bound.bound().stream().findFirst();
+  }
+
   private void sweepQuietly() {
     try {
       sweepAbandoned();
@@ -436,12 +476,16 @@ public final class ScheduledAudits implements AutoCloseable {
     try {
       scheduler.standby();
       sweeper.shutdownNow();
+      stopping = true;
+      chunkHelper.shutdown();
       long deadline = System.nanoTime() + grace.toNanos();
       while (!scheduler.getCurrentlyExecutingJobs().isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
+      // a chunk of a peer's run this node is helping with gets the same grace
+      chunkHelper.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       int running = scheduler.getCurrentlyExecutingJobs().size();
-      if (running > 0) {
+      if (running > 0 || !chunkHelper.isTerminated()) {
         LOG.warn("cancelling {} audit(s) still running after {}", running, grace);
         auditor.cancelRunning();
         long cancelDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -450,6 +494,7 @@ public final class ScheduledAudits implements AutoCloseable {
           Thread.sleep(50);
         }
       }
+      chunkHelper.shutdownNow();
       scheduler.shutdown(false);
     } catch (SchedulerException e) {
       LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());

@@ -81,6 +81,27 @@ public final class Leases {
     }
   }
 
+  /**
+   * One of the {@code slots} run slots of {@code target} on a session of its own, or empty when all
+   * are taken; for a node helping with another node's chunked run (which holds a slot of its own).
+   * Closing it releases the slot.
+   */
+  public Optional<AutoCloseable> trySlot(String target, int slots) throws SQLException {
+    Connection connection = Pools.connect(store);
+    try {
+      for (int slot = 0; slot < slots; slot++) {
+        if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
+          return Optional.of(connection::close);
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+    connection.close();
+    return Optional.empty();
+  }
+
   /** The audit's lease, or empty when another live session holds it (the audit is running). */
   public Optional<Lease> tryAudit(String auditId) throws SQLException {
     Connection connection = Pools.connect(store);
