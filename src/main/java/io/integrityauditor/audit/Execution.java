@@ -101,7 +101,7 @@ public record Execution(
             .orElse(defaults.mode());
     Duration target =
         fields
-            .duration("chunk_target", Duration.ofMillis(100), Duration.ofHours(24))
+            .duration("chunk_target", Duration.ofMillis(10), Duration.ofHours(24))
             .orElse(defaults.chunkTarget());
     long above =
         fields.integer("chunk_above_rows", 1, Long.MAX_VALUE).orElse(defaults.chunkAboveRows());
@@ -134,9 +134,9 @@ public record Execution(
     }
     if (mode == Mode.INCREMENTAL && watermark.isEmpty() && !fields.has("watermark")) {
       fields.problem(
-          "watermark",
-          "is required with mode: incremental: a monotonic key or timestamp column of the child"
-              + " (e.g. id or created_at) with an index");
+          "mode",
+          "incremental runs need a watermark: a monotonic key or timestamp column of the child"
+              + " with an index (watermark: id, or watermark: created_at)");
     }
     return new Execution(mode, target, above, watermark, lag, sweep, settings);
   }
@@ -294,7 +294,8 @@ public record Execution(
             "not a setting an audit may change"
                 + io.integrityauditor.config.Suggest.didYouMean(name, SETTINGS.keySet())
                 + "; allowed: "
-                + String.join(", ", SETTINGS.keySet()));
+                + String.join(", ", SETTINGS.keySet())
+                + (name.endsWith("_timeout") ? " (the audit's timeout sets " + name + ")" : ""));
         continue;
       }
       Node value = entry.getValue().value();
