@@ -64,6 +64,11 @@ final class AlignedQuery implements AuditQuery {
                   }
 
                   @Override
+                  public ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
+                    return scan.scan(context, range, expectedRows);
+                  }
+
+                  @Override
                   public String sql(DSLContext context, Condition range) {
                     return scan.sql(context, range);
                   }

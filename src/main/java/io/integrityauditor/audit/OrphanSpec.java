@@ -154,6 +154,43 @@ public record OrphanSpec(
             List.of())
         // one row of the child per row of the source (the parent side is unique or DISTINCT),
         // so the child can be split into key ranges: chunked and incremental runs
-        .rangedOver(c.table(), "c");
+        .rangedOver(c.table(), "c")
+        .withSemiJoin(
+            QueryParts.table(c.table(), "c"),
+            semiJoinViolation(childFields, p, pairs),
+            p.table().estimatedRows());
+  }
+
+  /**
+   * The same violation on the child alone: {@code (c.k, ...) IN (SELECT p.k, ... FROM parent p
+   * WHERE <parent filter> AND p.k IS NOT NULL ...)}, which PostgreSQL runs as a hashed subplan (a
+   * hash table of the parent's keys probed once per child row). The parent's keys are never NULL
+   * there, so with non-NULL child columns the IN is exactly true or false.
+   */
+  private Condition semiJoinViolation(
+      List<Field<Object>> childFields, TableColumns.Bound p, List<TypeAlignment.Pair> pairs) {
+    List<Field<Object>> parentFields = QueryParts.fields("p", p.columns());
+    List<Field<?>> childKeys = new java.util.ArrayList<>();
+    List<Field<?>> parentKeys = new java.util.ArrayList<>();
+    Condition parentPresent = p.filter().orElse(DSL.noCondition());
+    for (int i = 0; i < childFields.size(); i++) {
+      childKeys.add(TypeAlignment.comparable(childFields.get(i), pairs.get(i), compareAsText));
+      parentKeys.add(TypeAlignment.comparable(parentFields.get(i), pairs.get(i), compareAsText));
+      parentPresent = parentPresent.and(parentFields.get(i).isNotNull());
+    }
+    var parentRows =
+        DSL.select(parentKeys).from(QueryParts.table(p.table(), "p")).where(parentPresent);
+    Condition found = DSL.row(childKeys).in(parentRows);
+    Condition parentMissing = found.not();
+    Condition allPresent = DSL.and(childFields.stream().map(Field::isNotNull).toList());
+    Condition anyNull = DSL.or(childFields.stream().map(Field::isNull).toList());
+    return switch (nulls) {
+      case IGNORE -> allPresent.and(parentMissing);
+      case VIOLATION -> anyNull.or(parentMissing);
+      case MATCH_FULL ->
+          allPresent
+              .and(parentMissing)
+              .or(anyNull.and(DSL.or(childFields.stream().map(Field::isNotNull).toList())));
+    };
   }
 }

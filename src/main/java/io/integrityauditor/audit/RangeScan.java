@@ -25,6 +25,14 @@ public interface RangeScan {
    */
   ScanPartial scan(DSLContext context, Condition range);
 
+  /**
+   * The same, knowing about how many rows the range holds (the query form may depend on it: a small
+   * range probes the parent's index, a large one hashes the parent).
+   */
+  default ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
+    return scan(context, range);
+  }
+
   /** The SQL of {@link #scan} over {@code range}, bind values inlined. */
   String sql(DSLContext context, Condition range);
 

@@ -189,7 +189,8 @@ public final class AuditExecutor {
                 return new Delta(Optional.empty(), ScanPartial.EMPTY);
               }
               Condition range = KeyRange.afterUpTo(scan, column, previous.value(), high.get());
-              return new Delta(high, scan.scan(context, range));
+              // few rows: the planner may probe the parent's index rather than hash it all
+              return new Delta(high, scan.scan(context, range, 0));
             },
             " (increment)");
     if (outcome.value().isEmpty()) {
@@ -312,7 +313,9 @@ public final class AuditExecutor {
               // one snapshot: every row the scan sees is at or below the watermark read first
               Optional<String> high =
                   highest(context, scan, column, Optional.empty(), Duration.ZERO);
-              return new Swept(high, scan.scan(context, DSL.noCondition()));
+              return new Swept(
+                  high,
+                  scan.scan(context, DSL.noCondition(), Math.max(0, scan.table().estimatedRows())));
             },
             " (full sweep)");
     if (outcome.value().isEmpty()) {

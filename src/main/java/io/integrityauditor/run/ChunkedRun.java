@@ -107,12 +107,17 @@ public final class ChunkedRun {
     ChunkSlice first = slices.get(0);
     ChunkSlice last = slices.get(slices.size() - 1);
     Condition range = KeyRange.between(scan, key, first.lower(), last.upper()).and(scope);
+    long expectedRows = slices.stream().mapToLong(ChunkSlice::estimatedRows).sum();
     String label = " chunk " + first.ordinal() + (slices.size() > 1 ? "-" + last.ordinal() : "");
     AuditRunner.Outcome<ScanPartial> outcome;
     try {
       outcome =
           runner.inTransaction(
-              audit, scan.relations(), target, context -> scan.scan(context, range), label);
+              audit,
+              scan.relations(),
+              target,
+              context -> scan.scan(context, range, expectedRows),
+              label);
     } catch (RuntimeException e) {
       claim.release();
       throw e;
