@@ -382,8 +382,14 @@ public final class Auditor implements AutoCloseable {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
+  /** The store's lease sessions (empty without a store). */
+  public Optional<Leases> leases() {
+    return leases;
+  }
+
   @Override
   public void close() {
+    leases.ifPresent(Leases::close);
     targets.close();
     store.ifPresent(Store::close);
   }

@@ -211,16 +211,19 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     return QueryParts.field(driving.orElseThrow().alias(), column);
   }
 
-  /** Buckets: a power of two at least 3/4 of the sample size (min and max of each: 1.5x keys). */
+  /**
+   * Buckets: half the sample size (the smallest and the largest key of each make as many candidate
+   * keys as the sample holds), or for the GROUP BY shape a power of two at least 64.
+   */
   int buckets() {
-    if (sampleSize > MAX_AGGREGATE_BUCKETS) {
+    if (grouped()) {
       return Integer.highestOneBit(Math.max(64, sampleSize) * 2 - 1);
     }
-    return Integer.highestOneBit(Math.max(2, (sampleSize * 3 + 3) / 4) * 2 - 1);
+    return Math.max(1, (sampleSize + 1) / 2);
   }
 
   private boolean grouped() {
-    return sampleSize > MAX_AGGREGATE_BUCKETS;
+    return sampleSize > MAX_AGGREGATE_BUCKETS * 2;
   }
 
   /** The sample key of a row, as text in the "C" collation. */
@@ -234,7 +237,8 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     return DSL.array(texts);
   }
 
-  private Field<Integer> bucketOf(Condition violation) {
+  /** The GROUP BY shape's bucket: -1 without violation. */
+  private Field<Integer> groupedBucket(Condition violation) {
     return DSL.when(
             violation,
             DSL.bitAnd(
@@ -244,6 +248,34 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         .otherwise(DSL.inline(-1));
   }
 
+  /**
+   * The aggregate shape's bucket of a key: a hash of its first column (the primary key, for most
+   * kinds), evaluated only for violating rows.
+   */
+  private Field<Integer> bucketOf(Field<?> firstKey) {
+    if (integerFirstKey()) {
+      // an integer key needs no hash: its residue (cheap, evaluated per aggregate and per
+      // violating row) spreads consecutive ids over the buckets
+      return DSL.field("(({0} % {1}) + {1}) % {1}", Integer.class, firstKey, DSL.inline(buckets()));
+    }
+    // a NULL first column (a unique group of NULLs, a sql kind's key) goes to bucket 0
+    return DSL.bitAnd(
+            DSL.coalesce(
+                DSL.function("hashtext", Integer.class, firstKey.cast(SQLDataType.CLOB)),
+                DSL.inline(0)),
+            DSL.inline(Integer.MAX_VALUE))
+        .mod(DSL.inline(buckets()));
+  }
+
+  /** Whether the first sample column is an integer column of the driving table (never NULL). */
+  private boolean integerFirstKey() {
+    return driving
+        .flatMap(d -> d.table().column(sampleNames.get(0)))
+        .filter(column -> column.notNull())
+        .map(column -> java.util.Set.of("int2", "int4", "int8").contains(column.type().baseName()))
+        .orElse(false);
+  }
+
   /** The statement, over {@code range}, in the given form. */
   Select<? extends Record> select(DSLContext context, Condition range, boolean semi) {
     Table<?> from = semi ? semiJoin.orElseThrow().source() : source;
@@ -251,11 +283,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     if (grouped()) {
       return grouped(context, from, check, range);
     }
-    // the inner projection: the bucket (the violation evaluated once) and the raw key columns
+    // the inner projection: the violation, evaluated once, and the raw key columns
     List<Field<?>> columns = new ArrayList<>();
     List<Field<?>> dummy = new ArrayList<>();
-    columns.add(bucketOf(check).as("bucket"));
-    dummy.add(DSL.inline((Integer) null, SQLDataType.INTEGER).as("bucket"));
+    columns.add(DSL.field(check).as("violating"));
+    dummy.add(DSL.inline((Boolean) null, SQLDataType.BOOLEAN).as("violating"));
     for (int i = 0; i < sampleFields.size(); i++) {
       columns.add(sampleFields.get(i).as("k" + i));
       dummy.add(DSL.inline((Object) null).as("k" + i));
@@ -273,25 +305,28 @@ public final class ViolationScan implements AuditQuery, RangeScan {
             .where(scope.and(range))
             .unionAll(DSL.select(dummy).where(DSL.falseCondition()))
             .asTable("v");
-    Field<Integer> bucket = rows.field("bucket", Integer.class);
+    Condition violating = DSL.condition(rows.field("violating", Boolean.class));
     List<Field<?>> keys = new ArrayList<>();
     for (int i = 0; i < sampleFields.size(); i++) {
       keys.add(rows.field("k" + i));
     }
     Field<String[]> key = keyArray(keys);
+    Field<Integer> bucket = bucketOf(keys.get(0));
     List<Field<?>> aggregates = new ArrayList<>();
     if (weight == null) {
       aggregates.add(DSL.count().coerce(Long.class).as("n"));
-      aggregates.add(DSL.count().filterWhere(bucket.ge(0)).coerce(Long.class).as("violations"));
+      aggregates.add(DSL.count().filterWhere(violating).coerce(Long.class).as("violations"));
     } else {
       Field<Long> w = rows.field("weight", Long.class);
       aggregates.add(DSL.sum(w).cast(SQLDataType.BIGINT).as("n"));
-      aggregates.add(
-          DSL.sum(w).filterWhere(bucket.ge(0)).cast(SQLDataType.BIGINT).as("violations"));
+      aggregates.add(DSL.sum(w).filterWhere(violating).cast(SQLDataType.BIGINT).as("violations"));
     }
+    // the filter is a plain boolean column: for a row without violation each aggregate costs two
+    // interpreter steps; the bucket and the key array are computed for violating rows only
     for (int b = 0; b < buckets(); b++) {
-      aggregates.add(DSL.min(key).filterWhere(bucket.eq(DSL.inline(b))).as("lo" + b));
-      aggregates.add(DSL.max(key).filterWhere(bucket.eq(DSL.inline(b))).as("hi" + b));
+      Field<String[]> inBucket = DSL.when(bucket.eq(DSL.inline(b)), key);
+      aggregates.add(DSL.min(inBucket).filterWhere(violating).as("lo" + b));
+      aggregates.add(DSL.max(inBucket).filterWhere(violating).as("hi" + b));
     }
     return context.select(aggregates).from(rows);
   }

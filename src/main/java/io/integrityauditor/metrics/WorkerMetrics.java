@@ -41,6 +41,9 @@ public final class WorkerMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMetrics.class);
   static final String PREFIX = "integrity_audit_";
 
+  /** The values of {@code integrity_audit_last_run_mode}'s {@code mode} label. */
+  static final List<String> MODES = List.of("full", "chunked", "incremental");
+
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Store store;
@@ -236,6 +239,22 @@ public final class WorkerMetrics {
             tags,
             id,
             r -> r.getLastDurationMs() == null ? Double.NaN : r.getLastDurationMs() / 1000.0));
+    meters.add(
+        gauge(
+            "last_full_check_timestamp_seconds",
+            "Unix time the latest completed run that read every row (full or chunked) finished",
+            tags,
+            id,
+            r -> seconds(r.getLastFullSuccessAt())));
+    for (String mode : MODES) {
+      meters.add(
+          gauge(
+              "last_run_mode",
+              "1 for the execution mode of the latest run (full, chunked or incremental), else 0",
+              tags.and("mode", mode),
+              id,
+              r -> r.getLastMode() == null ? Double.NaN : mode.equals(r.getLastMode()) ? 1 : 0));
+    }
     meters.add(
         gauge(
             "last_run_failed",

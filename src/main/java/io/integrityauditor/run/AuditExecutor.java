@@ -114,7 +114,8 @@ public final class AuditExecutor {
       Optional<SweepScope> scope) {
     Instant startedAt = clock.instant();
     ColumnInfo key = Execution.chunkKey(scan.table()).orElseThrow();
-    ChunkedRun run = chunkedRun(audit, scan, key, scope, target);
+    ChunkedRun run =
+        chunkedRun(audit, scan, key, scope, target).withRate(support.rowsPerSecond(audit.id()));
     AuditRunner.Outcome<List<ChunkSlice>> plan = run.plan();
     if (plan.value().isEmpty()) {
       return new Chunked(
@@ -183,6 +184,10 @@ public final class AuditExecutor {
             scan.relations(),
             target,
             context -> {
+              if (!execution.settings().containsKey("max_parallel_workers_per_gather")) {
+                // a few thousand new rows: starting parallel workers would cost more than it saves
+                context.execute("SET LOCAL max_parallel_workers_per_gather = 0");
+              }
               Optional<String> high =
                   highest(context, scan, column, previous.value(), execution.watermarkLag());
               if (high.isEmpty()) {

@@ -91,7 +91,13 @@ public final class ChunkedRun {
       if (queue.progress().failure().isPresent()) {
         return;
       }
-      Optional<ChunkQueue.Claim> claim = queue.claim(nextRows(queue.statements()));
+      List<ChunkQueue.Statement> done = queue.statements();
+      long rows =
+          done.isEmpty() && rowsPerSecond > 0
+              // the audit's previous run: its rate includes fixed costs, so this errs small
+              ? Math.max(1, (long) (rowsPerSecond * targetSeconds() * AIM))
+              : nextRows(done);
+      Optional<ChunkQueue.Claim> claim = queue.claim(rows);
       if (claim.isEmpty()) {
         return;
       }
@@ -107,7 +113,6 @@ public final class ChunkedRun {
     ChunkSlice first = slices.get(0);
     ChunkSlice last = slices.get(slices.size() - 1);
     Condition range = KeyRange.between(scan, key, first.lower(), last.upper()).and(scope);
-    long expectedRows = slices.stream().mapToLong(ChunkSlice::estimatedRows).sum();
     String label = " chunk " + first.ordinal() + (slices.size() > 1 ? "-" + last.ordinal() : "");
     AuditRunner.Outcome<ScanPartial> outcome;
     try {
@@ -116,7 +121,9 @@ public final class ChunkedRun {
               audit,
               scan.relations(),
               target,
-              context -> scan.scan(context, range, expectedRows),
+              // the join form: its parallel hash of the parent is built once per statement by
+              // all workers together (the hashed subplan is built by each worker)
+              context -> scan.scan(context, range, 0),
               label);
     } catch (RuntimeException e) {
       claim.release();
@@ -209,8 +216,22 @@ public final class ChunkedRun {
    * more than {@link #GROWTH} times the largest measured; one slice to start with.
    */
   long nextRows(List<ChunkQueue.Statement> statements) {
-    double target = audit.execution().chunkTarget().toNanos() / 1e9 * AIM;
-    return nextRows(statements, target);
+    return nextRows(statements, targetSeconds() * AIM);
+  }
+
+  private double targetSeconds() {
+    return audit.execution().chunkTarget().toNanos() / 1e9;
+  }
+
+  private double rowsPerSecond;
+
+  /**
+   * How fast the audit's previous run read rows (from the store), to size the first statement
+   * without a calibration statement; 0 when unknown.
+   */
+  public ChunkedRun withRate(double rowsPerSecond) {
+    this.rowsPerSecond = rowsPerSecond;
+    return this;
   }
 
   static long nextRows(List<ChunkQueue.Statement> statements, double targetSeconds) {

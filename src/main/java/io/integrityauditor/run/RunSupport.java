@@ -34,6 +34,11 @@ public interface RunSupport {
         public boolean keepsWatermarks() {
           return false;
         }
+
+        @Override
+        public double rowsPerSecond(String auditId) {
+          return 0;
+        }
       };
 
   /**
@@ -53,6 +58,12 @@ public interface RunSupport {
   Optional<RunInfo.WatermarkState> watermark(String auditId);
 
   boolean keepsWatermarks();
+
+  /**
+   * Rows per second of the audit's latest completed run that read every row (full or chunked), to
+   * size a chunked run's first statement; 0 when unknown.
+   */
+  double rowsPerSecond(String auditId);
 
   /** A published chunk queue; closing it tells peers the run needs no more help. */
   interface SharedChunks extends AutoCloseable {

@@ -483,7 +483,7 @@ public final class ScheduledAudits implements AutoCloseable {
    */
   void sweepAbandoned() throws SQLException {
     RunStore runs = auditor.runs().orElseThrow();
-    Leases leases = new Leases(auditor.config().store().orElseThrow());
+    Leases leases = auditor.leases().orElseThrow();
     for (String auditId : runs.auditsWithUnfinishedRuns()) {
       if (auditor.isRunning(auditId)) {
         continue; // ours, in progress (perhaps waiting for the store to come back)

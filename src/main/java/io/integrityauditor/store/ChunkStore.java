@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static io.integrityauditor.store.jooq.Tables.AUDIT_CHUNK;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_CHUNK_PLAN;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
@@ -197,6 +198,24 @@ public final class ChunkStore implements RunSupport {
   @Override
   public boolean keepsWatermarks() {
     return true;
+  }
+
+  @Override
+  public double rowsPerSecond(String auditId) {
+    var latest =
+        dsl.select(AUDIT_LATEST.ROWS_CHECKED, AUDIT_LATEST.LAST_DURATION_MS, AUDIT_LATEST.LAST_MODE)
+            .from(AUDIT_LATEST)
+            .where(AUDIT_LATEST.AUDIT_ID.eq(auditId))
+            .and(AUDIT_LATEST.LAST_STATUS.in("ok", "violations"))
+            .fetchOptional();
+    if (latest.isEmpty()
+        || latest.get().value1() == null
+        || latest.get().value2() == null
+        || latest.get().value2() <= 0
+        || !List.of("full", "chunked").contains(latest.get().value3())) {
+      return 0;
+    }
+    return latest.get().value1() * 1000.0 / latest.get().value2();
   }
 
   /** Stores an incremental audit's state; called in the transaction that finishes its run. */
