@@ -254,9 +254,12 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    */
   private Field<Integer> bucketOf(Field<?> firstKey) {
     if (integerFirstKey()) {
-      // an integer key needs no hash: its residue (cheap, evaluated per aggregate and per
-      // violating row) spreads consecutive ids over the buckets
-      return DSL.field("(({0} % {1}) + {1}) % {1}", Integer.class, firstKey, DSL.inline(buckets()));
+      // an integer key is hashed as it is (hashint8), not as text: evaluated per aggregate and
+      // per violating row, the text conversion would cost more than the hash
+      return DSL.bitAnd(
+              DSL.function("hashint8", Integer.class, firstKey.cast(SQLDataType.BIGINT)),
+              DSL.inline(Integer.MAX_VALUE))
+          .mod(DSL.inline(buckets()));
     }
     // a NULL first column (a unique group of NULLs, a sql kind's key) goes to bucket 0
     return DSL.bitAnd(
