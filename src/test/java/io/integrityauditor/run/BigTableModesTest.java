@@ -103,6 +103,27 @@ class BigTableModesTest {
   }
 
   @Test
+  void regularly_spaced_integer_keys_still_fill_the_sample() {
+    target.execute(
+        """
+        CREATE TABLE spaced (id bigint PRIMARY KEY, parent_id text);
+        INSERT INTO spaced SELECT i, CASE WHEN i % 1000 = 0 THEN 'gone' ELSE 'p1' END
+          FROM generate_series(1, 100000) i;
+        """);
+    AuditResult result =
+        run(
+            """
+            audits:
+              - id: spaced
+                kind: orphan
+                child: spaced.parent_id
+                parent: parent.id
+            """);
+    assertThat(Results.violations(result)).isEqualTo(100);
+    assertThat(Results.samples(result)).hasSize(20);
+  }
+
+  @Test
   void a_chunked_run_without_a_store_runs_its_chunks_locally() {
     Map<String, AuditResult> results =
         Audits.run(dir, target, audit("local", "mode: chunked\nchunk_target: 50ms"));
