@@ -5,16 +5,21 @@ import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.audit.RangeScan;
 import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.run.RunSupport;
 import io.integrityauditor.run.Targets;
+import io.integrityauditor.store.ChunkStore;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
@@ -29,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +59,8 @@ public final class Auditor implements AutoCloseable {
   private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final AuditRunner runner;
+  private final AuditExecutor executor;
+  private final Optional<ChunkStore> chunks;
 
   private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
     this.config = config;
@@ -61,6 +70,8 @@ public final class Auditor implements AutoCloseable {
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);
     this.runner = new AuditRunner(clock, cancellation, config.retry());
+    this.executor = new AuditExecutor(runner, clock, cancellation);
+    this.chunks = store.map(s -> new ChunkStore(s, config.nodeId(), clock));
   }
 
   /** Opens the store (migrating it) when one is configured. */
@@ -152,7 +163,7 @@ public final class Auditor implements AutoCloseable {
   public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
     Audit audit = bound.audit();
     if (runs.isEmpty()) {
-      return Optional.of(execute(bound));
+      return Optional.of(execute(bound, OptionalLong.empty()));
     }
     Optional<Leases.Lease> lease;
     try {
@@ -194,7 +205,7 @@ public final class Auditor implements AutoCloseable {
       int slots = config.targets().get(audit.target()).maxConcurrentAudits();
       AuditResult result =
           held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
-              ? execute(bound)
+              ? execute(bound, OptionalLong.of(runId.get()))
               : runner.interrupted(audit, clock.instant());
       finishDurably(runId.get(), result);
       return Optional.of(result);
@@ -261,8 +272,73 @@ public final class Auditor implements AutoCloseable {
     return false;
   }
 
-  private AuditResult execute(BoundAudit bound) {
-    return runner.run(bound.audit(), bound.query(), targets.dataSource(bound.audit().target()));
+  private AuditResult execute(BoundAudit bound, OptionalLong runId) {
+    return executor.execute(
+        bound,
+        targets.dataSource(bound.audit().target()),
+        runId,
+        chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
+  }
+
+  /**
+   * Runs chunks of other nodes' chunked runs (the cluster shares their work): for each open plan of
+   * an audit this node knows with the same definition, while a slot of its target is free. A chunk
+   * this node dies in the middle of is claimed again by a peer.
+   *
+   * @param bind binds an audit this node schedules, by id (empty when it does not know it)
+   * @param stop says when to stop taking chunks (the node is stopping)
+   * @return how many runs it helped with
+   */
+  public int helpWithChunks(
+      Function<String, Optional<BoundAudit>> bind, java.util.function.BooleanSupplier stop) {
+    if (chunks.isEmpty() || cancellation.isCancelled() || stop.getAsBoolean()) {
+      return 0;
+    }
+    int helped = 0;
+    for (ChunkStore.OpenPlan plan : chunks.get().openPlans()) {
+      if (inFlight.contains(plan.auditId())) {
+        continue; // this node coordinates it and works on it already
+      }
+      Optional<BoundAudit> bound = bind.apply(plan.auditId());
+      Optional<RangeScan> scan = bound.flatMap(b -> b.query().rangeScan());
+      if (scan.isEmpty()
+          || !AuditExecutor.fingerprint(scan.get(), bound.get().audit())
+              .equals(plan.fingerprint())) {
+        LOG.debug(
+            "not helping with run {} of {}: another definition", plan.runId(), plan.auditId());
+        continue;
+      }
+      Audit audit = bound.get().audit();
+      Optional<ColumnInfo> key = scan.get().table().column(plan.keyColumn());
+      if (key.isEmpty()) {
+        continue;
+      }
+      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
+      Optional<AutoCloseable> slot;
+      try {
+        slot = leases.orElseThrow().trySlot(audit.target(), slots);
+      } catch (SQLException e) {
+        throw new StoreException("cannot take a slot of " + audit.target(), e);
+      }
+      if (slot.isEmpty()) {
+        continue; // the target is busy enough
+      }
+      try (AutoCloseable held = slot.get()) {
+        LOG.info("helping with chunks of run {} of audit {}", plan.runId(), plan.auditId());
+        executor
+            .chunkedRun(
+                audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+            .work(chunks.get().queue(plan.runId()), stop);
+        helped++;
+      } catch (Exception e) {
+        LOG.warn(
+            "helping with run {} of {} failed: {}",
+            plan.runId(),
+            plan.auditId(),
+            Redactor.redact(String.valueOf(e.getMessage())));
+      }
+    }
+    return helped;
   }
 
   /** Whether this process is running the audit right now. */
@@ -312,8 +388,14 @@ public final class Auditor implements AutoCloseable {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
+  /** The store's lease sessions (empty without a store). */
+  public Optional<Leases> leases() {
+    return leases;
+  }
+
   @Override
   public void close() {
+    leases.ifPresent(Leases::close);
     targets.close();
     store.ifPresent(Store::close);
   }

@@ -120,7 +120,7 @@ public final class Worker implements AutoCloseable {
 
   private void startBackground() {
     audits.lastReload().ifPresent(this::reloaded);
-    metrics.refresh();
+    metrics.refresh(false);
     background.scheduleWithFixedDelay(
         metrics::refresh,
         METRICS_REFRESH.toMillis(),
@@ -142,6 +142,7 @@ public final class Worker implements AutoCloseable {
       }
       metrics.targetProbed(target, up);
     }
+    metrics.publish();
   }
 
   /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */

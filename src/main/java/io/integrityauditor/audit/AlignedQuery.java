@@ -1,9 +1,14 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 
 /**
  * A reference query plus its type mismatches: each mismatched pair adds one violation (or only a
@@ -32,7 +37,55 @@ final class AlignedQuery implements AuditQuery {
 
   @Override
   public Measurement execute(DSLContext context) {
-    Measurement rows = query.execute(context);
+    return align(query.execute(context));
+  }
+
+  /** Chunks and increments are scanned like the rows; the mismatches are added to the total. */
+  @Override
+  public Optional<RangeScan> rangeScan() {
+    return query
+        .rangeScan()
+        .map(
+            scan ->
+                new RangeScan() {
+                  @Override
+                  public TableInfo table() {
+                    return scan.table();
+                  }
+
+                  @Override
+                  public Field<Object> column(ColumnInfo column) {
+                    return scan.column(column);
+                  }
+
+                  @Override
+                  public ScanPartial scan(DSLContext context, Condition range) {
+                    return scan.scan(context, range);
+                  }
+
+                  @Override
+                  public ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
+                    return scan.scan(context, range, expectedRows);
+                  }
+
+                  @Override
+                  public String sql(DSLContext context, Condition range) {
+                    return scan.sql(context, range);
+                  }
+
+                  @Override
+                  public Measurement measurement(ScanPartial total) {
+                    return align(scan.measurement(total));
+                  }
+
+                  @Override
+                  public List<String> relations() {
+                    return scan.relations();
+                  }
+                });
+  }
+
+  private Measurement align(Measurement rows) {
     List<String> notes = new ArrayList<>();
     List<SampleKey> samples = new ArrayList<>();
     for (TypeAlignment.Pair pair : mismatched) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param threshold when violations breach
  * @param location the line where the audit starts
  * @param keyLocations where each key was written, by dotted path, for catalog errors
+ * @param execution full, chunked or incremental runs, and planner settings (docs/audits.md)
  */
 public record Audit(
     String id,
@@ -33,10 +34,41 @@ public record Audit(
     Severity severity,
     Threshold threshold,
     Location location,
-    Map<String, Location> keyLocations) {
+    Map<String, Location> keyLocations,
+    Execution execution) {
 
   public Audit {
     keyLocations = Map.copyOf(keyLocations);
+  }
+
+  /** An audit with the default execution (auto mode, no planner settings). */
+  public Audit(
+      String id,
+      Optional<String> description,
+      String target,
+      AuditSpec spec,
+      Schedule schedule,
+      Duration timeout,
+      Duration lockTimeout,
+      int sampleSize,
+      Severity severity,
+      Threshold threshold,
+      Location location,
+      Map<String, Location> keyLocations) {
+    this(
+        id,
+        description,
+        target,
+        spec,
+        schedule,
+        timeout,
+        lockTimeout,
+        sampleSize,
+        severity,
+        threshold,
+        location,
+        keyLocations,
+        Execution.DEFAULT);
   }
 
   public String kind() {

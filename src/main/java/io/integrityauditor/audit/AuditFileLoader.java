@@ -119,7 +119,8 @@ public final class AuditFileLoader {
       Optional<Duration> lockTimeout,
       Optional<Integer> sampleSize,
       Optional<String> severity,
-      Optional<Threshold> threshold) {
+      Optional<Threshold> threshold,
+      Execution execution) {
     static final Defaults EMPTY =
         new Defaults(
             Optional.empty(),
@@ -129,7 +130,8 @@ public final class AuditFileLoader {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            Optional.empty());
+            Optional.empty(),
+            Execution.DEFAULT);
   }
 
   private Defaults defaults(Fields fields) {
@@ -142,7 +144,8 @@ public final class AuditFileLoader {
             timeout(fields, "lock_timeout"),
             sampleSize(fields),
             fields.oneOf("severity", Severity.NAMES),
-            fields.map("threshold").map(AuditFileLoader::threshold));
+            fields.map("threshold").map(AuditFileLoader::threshold),
+            Execution.defaults(fields));
     fields.rejectUnknown();
     return defaults;
   }
@@ -186,6 +189,7 @@ public final class AuditFileLoader {
             .or(defaults::threshold)
             .orElse(Threshold.ANY_VIOLATION);
     Optional<AuditSpec> spec = kind.flatMap(k -> AuditKinds.parse(k, fields));
+    Execution execution = Execution.parse(fields, defaults.execution(), kind);
     fields.rejectUnknown();
     if (spec.isEmpty() || schedule.isEmpty() || target == null) {
       return Optional.empty();
@@ -203,7 +207,8 @@ public final class AuditFileLoader {
             severity,
             threshold,
             fields.location(),
-            fields.seenLocations()));
+            fields.seenLocations(),
+            execution));
   }
 
   private String target(Fields fields, Defaults defaults) {

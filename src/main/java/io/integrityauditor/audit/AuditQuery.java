@@ -1,6 +1,7 @@
 package io.integrityauditor.audit;
 
 import java.util.List;
+import java.util.Optional;
 import org.jooq.DSLContext;
 
 /**
@@ -15,4 +16,12 @@ public interface AuditQuery {
 
   /** The tables it reads ({@code schema.table}), named in lock and permission errors. */
   List<String> relations();
+
+  /**
+   * The same audit as a scan that can be split into ranges of its driving table's rows (chunked and
+   * incremental runs); empty for kinds that only run in one statement.
+   */
+  default Optional<RangeScan> rangeScan() {
+    return Optional.empty();
+  }
 }

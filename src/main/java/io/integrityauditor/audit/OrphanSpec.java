@@ -117,12 +117,13 @@ public record OrphanSpec(
     List<TypeAlignment.Pair> mismatched =
         TypeAlignment.check(
             context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
+    context.audit().execution().bind(context, c.get().table());
     AuditQuery query = query(c.get(), p.get(), pairs, context.sampleSize());
     return Optional.of(
         TypeAlignment.wrap(query, mismatched, typeMismatch, compareAsText, context.sampleSize()));
   }
 
-  private AuditQuery query(
+  private ViolationScan query(
       TableColumns.Bound c, TableColumns.Bound p, List<TypeAlignment.Pair> pairs, int sampleSize) {
     List<Field<Object>> childFields = QueryParts.fields("c", c.columns());
     ParentJoin parentJoin = ParentJoin.of(p, "p");
@@ -144,12 +145,52 @@ public record OrphanSpec(
                   .or(anyNull.and(DSL.or(childFields.stream().map(Field::isNotNull).toList())));
         };
     return new ViolationScan(
-        QueryParts.relations(c.table(), p.table()),
-        source,
-        c.filter().orElse(DSL.noCondition()),
-        violation,
-        QueryParts.samples(c.table(), "c", c.columns()),
-        sampleSize,
-        List.of());
+            QueryParts.relations(c.table(), p.table()),
+            source,
+            c.filter().orElse(DSL.noCondition()),
+            violation,
+            QueryParts.samples(c.table(), "c", c.columns()),
+            sampleSize,
+            List.of())
+        // one row of the child per row of the source (the parent side is unique or DISTINCT),
+        // so the child can be split into key ranges: chunked and incremental runs
+        .rangedOver(c.table(), "c")
+        .withSemiJoin(
+            QueryParts.table(c.table(), "c"),
+            semiJoinViolation(childFields, p, pairs),
+            p.table().estimatedRows());
+  }
+
+  /**
+   * The same violation on the child alone: {@code (c.k, ...) IN (SELECT p.k, ... FROM parent p
+   * WHERE <parent filter> AND p.k IS NOT NULL ...)}, which PostgreSQL runs as a hashed subplan (a
+   * hash table of the parent's keys probed once per child row). The parent's keys are never NULL
+   * there, so with non-NULL child columns the IN is exactly true or false.
+   */
+  private Condition semiJoinViolation(
+      List<Field<Object>> childFields, TableColumns.Bound p, List<TypeAlignment.Pair> pairs) {
+    List<Field<Object>> parentFields = QueryParts.fields("p", p.columns());
+    List<Field<?>> childKeys = new java.util.ArrayList<>();
+    List<Field<?>> parentKeys = new java.util.ArrayList<>();
+    Condition parentPresent = p.filter().orElse(DSL.noCondition());
+    for (int i = 0; i < childFields.size(); i++) {
+      childKeys.add(TypeAlignment.comparable(childFields.get(i), pairs.get(i), compareAsText));
+      parentKeys.add(TypeAlignment.comparable(parentFields.get(i), pairs.get(i), compareAsText));
+      parentPresent = parentPresent.and(parentFields.get(i).isNotNull());
+    }
+    var parentRows =
+        DSL.select(parentKeys).from(QueryParts.table(p.table(), "p")).where(parentPresent);
+    Condition found = DSL.row(childKeys).in(parentRows);
+    Condition parentMissing = found.not();
+    Condition allPresent = DSL.and(childFields.stream().map(Field::isNotNull).toList());
+    Condition anyNull = DSL.or(childFields.stream().map(Field::isNull).toList());
+    return switch (nulls) {
+      case IGNORE -> allPresent.and(parentMissing);
+      case VIOLATION -> anyNull.or(parentMissing);
+      case MATCH_FULL ->
+          allPresent
+              .and(parentMissing)
+              .or(anyNull.and(DSL.or(childFields.stream().map(Field::isNotNull).toList())));
+    };
   }
 }

@@ -19,6 +19,7 @@ import picocli.CommandLine.ParseResult;
         "Scheduled data-integrity audits for PostgreSQL databases whose foreign keys are missing.",
     subcommands = {
       DemoCommand.class,
+      BenchCommand.class,
       ServeCommand.class,
       CheckCommand.class,
       ValidateCommand.class,

@@ -5,6 +5,7 @@ import io.integrityauditor.audit.Measurement;
 import io.integrityauditor.audit.SampleKey;
 import io.integrityauditor.audit.Severity;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +27,17 @@ final class ResultReport {
       item.put("kind", result.audit().kind());
       item.put("severity", result.audit().severity().label());
       item.put("status", result.status().label());
+      // which execution produced the figures: full, chunked (statements on nodes) or incremental
+      // (the rows past a watermark read, the earlier rows' findings carried forward)
+      item.put("mode", result.info().mode().label());
+      if (result.info().mode() == RunInfo.Mode.CHUNKED) {
+        item.put("chunks", result.info().chunks());
+      }
+      if (result.info().mode() == RunInfo.Mode.INCREMENTAL) {
+        item.put("scannedRows", result.info().scannedRows().orElse(null));
+        item.put("watermarkFrom", result.info().watermarkFrom().orElse(null));
+        item.put("watermarkTo", result.info().watermarkTo().orElse(null));
+      }
       Measurement m = result.measurement().orElse(null);
       item.put("violations", m == null ? null : m.violations());
       item.put("rowsChecked", m == null ? null : m.rowsChecked());
@@ -71,7 +83,11 @@ final class ResultReport {
           m == null ? "-" : String.valueOf(m.violations()),
           m == null ? "-" : String.valueOf(m.rowsChecked()),
           m == null ? "-" : String.format(Locale.ROOT, "%.4f%%", m.ratio() * 100),
-          result.duration().toMillis() + "ms");
+          result.duration().toMillis()
+              + "ms"
+              + (result.info().mode() == RunInfo.Mode.FULL
+                  ? ""
+                  : " (" + result.info().mode().label() + ")"));
     }
     StringBuilder out = new StringBuilder(table.render());
     for (AuditResult result : results) {

@@ -53,11 +53,12 @@ final class RunsCommand implements Callable<Integer> {
                   "TRIGGER",
                   "NODE",
                   "STATUS",
+                  "MODE",
                   "VIOLATIONS",
                   "ROWS CHECKED",
                   "TIME",
                   "ERROR")
-              .alignRight(0, 5, 6, 7);
+              .alignRight(0, 6, 7, 8);
       for (RunView run : runs) {
         table.add(
             String.valueOf(run.id()),
@@ -65,6 +66,9 @@ final class RunsCommand implements Callable<Integer> {
             run.trigger(),
             run.nodeId(),
             run.status() + (Boolean.TRUE.equals(run.thresholdBreached()) ? " !" : ""),
+            run.mode()
+                + (run.chunks() == null ? "" : " " + run.chunks() + "x")
+                + (run.watermarkTo() == null ? "" : " to " + run.watermarkTo()),
             run.violations() == null ? "-" : String.valueOf(run.violations()),
             run.rowsChecked() == null ? "-" : String.valueOf(run.rowsChecked()),
             run.durationMs() == null ? "-" : run.durationMs() + "ms",

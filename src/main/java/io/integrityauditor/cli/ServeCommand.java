@@ -84,8 +84,11 @@ final class ServeCommand implements Callable<Integer> {
       startFinished.countDown();
     }
     LOG.info(
-        "node {} serving; SIGHUP reloads the audit files, SIGTERM stops",
-        worker.auditor().config().nodeId());
+        "node {} serving; SIGHUP reloads the audit files, SIGTERM stops (ready {} ms after the"
+            + " JVM started)",
+        worker.auditor().config().nodeId(),
+        System.currentTimeMillis()
+            - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
     stopped.await();
     return ExitCodes.CLEAN;
   }

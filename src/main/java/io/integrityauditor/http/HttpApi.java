@@ -123,7 +123,10 @@ public final class HttpApi implements AutoCloseable {
           e);
       response = HttpResponse.error(500, "internal error; see the worker's log");
     }
-    byte[] body = Redactor.redact(response.body()).getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        response.redactedBytes() != null
+            ? response.redactedBytes()
+            : Redactor.redact(response.body()).getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", response.contentType());
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");

@@ -25,7 +25,9 @@ public final class WorkerApi {
   public HttpApi routes(HttpApi api) {
     return api.get(
             "/metrics",
-            request -> HttpResponse.text(200, PROMETHEUS_TEXT, worker.metrics().scrape()))
+            request ->
+                HttpResponse.redactedBytes(
+                    200, PROMETHEUS_TEXT, worker.metrics().scrapeRedactedBytes()))
         .get("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
         .get("/health/ready", request -> ready())
         .get("/api/audits", request -> HttpResponse.ok(audits()))

@@ -41,6 +41,9 @@ public final class WorkerMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMetrics.class);
   static final String PREFIX = "integrity_audit_";
 
+  /** The values of {@code integrity_audit_last_run_mode}'s {@code mode} label. */
+  static final List<String> MODES = List.of("full", "chunked", "incremental");
+
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Store store;
@@ -108,24 +111,43 @@ public final class WorkerMetrics {
 
   /** Reads the store into a new snapshot; on failure keeps the old one and marks the store down. */
   public void refresh() {
+    refresh(true);
+  }
+
+  /**
+   * @param render render the exposition now (the background refresh), or leave it to the next
+   *     scrape or refresh (start-up: readiness does not wait for a first rendering)
+   */
+  public void refresh(boolean render) {
     try {
-      snapshot.set(ResultSnapshot.read(store, alerts));
+      ResultSnapshot fresh = ResultSnapshot.read(store, alerts);
+      boolean same = fresh.sameResultsAs(snapshot.get()) && storeUp == 1;
+      snapshot.set(fresh);
       storeUp = 1;
+      if (!same) {
+        changed();
+      }
     } catch (RuntimeException e) {
       if (storeUp != 0) {
         LOG.warn("cannot read results from the store: {}", Redactor.redact(e.getMessage()));
+        changed();
       }
       storeUp = 0;
+    }
+    if (render && dirty) {
+      publish();
     }
   }
 
   public void targetProbed(String target, boolean up) {
     targetUp.put(target, up ? 1.0 : 0.0);
+    changed();
   }
 
   public void reloaded(int problems) {
     configErrors.set(problems);
     (problems == 0 ? cleanReloads : reloadsWithProblems).increment();
+    changed();
   }
 
   /**
@@ -135,6 +157,7 @@ public final class WorkerMetrics {
   public synchronized void auditsChanged(
       Collection<Audit> active, Function<Audit, Schedule> scheduleOf) {
     auditCount.set(active.size());
+    changed();
     Map<String, Audit> byId = new HashMap<>();
     active.forEach(a -> byId.put(a.id(), a));
     for (String id : new ArrayList<>(audits.keySet())) {
@@ -218,6 +241,22 @@ public final class WorkerMetrics {
             r -> r.getLastDurationMs() == null ? Double.NaN : r.getLastDurationMs() / 1000.0));
     meters.add(
         gauge(
+            "last_full_check_timestamp_seconds",
+            "Unix time the latest completed run that read every row (full or chunked) finished",
+            tags,
+            id,
+            r -> seconds(r.getLastFullSuccessAt())));
+    for (String mode : MODES) {
+      meters.add(
+          gauge(
+              "last_run_mode",
+              "1 for the execution mode of the latest run (full, chunked or incremental), else 0",
+              tags.and("mode", mode),
+              id,
+              r -> r.getLastMode() == null ? Double.NaN : mode.equals(r.getLastMode()) ? 1 : 0));
+    }
+    meters.add(
+        gauge(
             "last_run_failed",
             "1 when the latest run ended error, timeout or interrupted, else 0",
             tags,
@@ -288,9 +327,45 @@ public final class WorkerMetrics {
     return instant == null ? Double.NaN : instant.toEpochMilli() / 1000.0;
   }
 
-  /** The Prometheus text exposition. */
+  /**
+   * The Prometheus text exposition. Every value comes from state that changes only when the store
+   * is read again, a target probed or the audit files reloaded, so the text is rendered then
+   * ({@link #publish()}, on the background threads) and a scrape only hands it out: with a thousand
+   * audits (16,000 series) rendering takes tens of milliseconds, a scrape well under one.
+   */
   public String scrape() {
-    return registry.scrape();
+    Rendered rendered = this.rendered;
+    return dirty || rendered == null ? render().text() : rendered.text();
+  }
+
+  /** The exposition passed through the redactor and encoded, as {@code GET /metrics} sends it. */
+  public byte[] scrapeRedactedBytes() {
+    Rendered rendered = this.rendered;
+    return dirty || rendered == null ? render().redacted() : rendered.redacted();
+  }
+
+  /** The exposition as text, and as the redacted UTF-8 bytes the HTTP API sends. */
+  private record Rendered(String text, byte[] redacted) {}
+
+  /** Renders the exposition now (after a change), for the next scrapes. */
+  public void publish() {
+    render();
+  }
+
+  private synchronized Rendered render() {
+    dirty = false;
+    String text = registry.scrape();
+    Rendered fresh =
+        new Rendered(text, Redactor.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    rendered = fresh;
+    return fresh;
+  }
+
+  private volatile Rendered rendered;
+  private volatile boolean dirty = true;
+
+  private void changed() {
+    dirty = true;
   }
 
   public PrometheusMeterRegistry registry() {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param startedAt when the query started
  * @param duration how long it took (the last attempt)
  * @param attempts attempts it took: transient failures are retried within a run
+ * @param info how it was executed (full, chunked, incremental) and the details of that mode
  */
 public record AuditResult(
     Audit audit,
@@ -24,7 +25,19 @@ public record AuditResult(
     Optional<RunError> error,
     Instant startedAt,
     Duration duration,
-    int attempts) {
+    int attempts,
+    RunInfo info) {
+
+  public AuditResult(
+      Audit audit,
+      RunStatus status,
+      Optional<Measurement> measurement,
+      Optional<RunError> error,
+      Instant startedAt,
+      Duration duration,
+      int attempts) {
+    this(audit, status, measurement, error, startedAt, duration, attempts, RunInfo.FULL);
+  }
 
   public AuditResult {
     if (status.completed() != measurement.isPresent() || status.completed() == error.isPresent()) {
@@ -34,7 +47,12 @@ public record AuditResult(
 
   /** The same result, reached on attempt {@code attempts}. */
   public AuditResult afterAttempts(int attempts) {
-    return new AuditResult(audit, status, measurement, error, startedAt, duration, attempts);
+    return new AuditResult(audit, status, measurement, error, startedAt, duration, attempts, info);
+  }
+
+  /** The same result, executed as {@code info} says. */
+  public AuditResult withInfo(RunInfo info) {
+    return new AuditResult(audit, status, measurement, error, startedAt, duration, attempts, info);
   }
 
   public static AuditResult completed(

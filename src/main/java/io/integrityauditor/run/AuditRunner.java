@@ -50,17 +50,68 @@ public final class AuditRunner {
    * policy. A run still failing after the last attempt is an error marked inconclusive.
    */
   public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+    Outcome<Measurement> outcome =
+        inTransaction(audit, query.relations(), target, query::execute, "");
+    if (outcome.value().isPresent()) {
+      Measurement measurement = outcome.value().get();
+      LOG.info(
+          "audit {} on {}: {} violations in {} rows checked ({} ms)",
+          audit.id(),
+          audit.target(),
+          measurement.violations(),
+          measurement.rowsChecked(),
+          outcome.duration().toMillis());
+      return AuditResult.completed(audit, measurement, outcome.startedAt(), outcome.duration())
+          .afterAttempts(outcome.attempts());
+    }
+    return AuditResult.failed(
+            audit,
+            outcome.status(),
+            outcome.error().orElseThrow(),
+            outcome.startedAt(),
+            outcome.duration())
+        .afterAttempts(outcome.attempts());
+  }
+
+  /**
+   * What one unit of work (a whole audit, a chunk, an increment) came to: its value, or the status
+   * and error it failed with after its attempts.
+   *
+   * @param startedAt when the last attempt started
+   * @param duration how long the last attempt took
+   */
+  public record Outcome<T>(
+      Optional<T> value,
+      RunStatus status,
+      Optional<RunError> error,
+      Instant startedAt,
+      Duration duration,
+      int attempts) {}
+
+  /**
+   * Runs {@code work} in its own READ ONLY transaction on {@code target} with the audit's timeouts,
+   * application name and planner settings, retrying transient failures per the retry policy.
+   *
+   * @param relations the tables it reads, named in lock and permission errors
+   * @param what a label for log lines ("", " chunk 3")
+   */
+  public <T> Outcome<T> inTransaction(
+      Audit audit,
+      List<String> relations,
+      DataSource target,
+      java.util.function.Function<DSLContext, T> work,
+      String what) {
     for (int attempt = 1; ; attempt++) {
-      Attempt outcome = attempt(audit, query, target);
-      AuditResult result = outcome.result();
-      if (result.status().completed() || !outcome.retryable() || cancellation.isCancelled()) {
-        return result.afterAttempts(attempt);
+      Attempt<T> outcome = attempt(audit, relations, target, work, what);
+      if (outcome.value().isPresent() || !outcome.retryable() || cancellation.isCancelled()) {
+        return outcome.toOutcome(attempt);
       }
       if (attempt >= retry.attempts()) {
-        RunError error = result.error().orElseThrow();
-        return AuditResult.failed(
-                audit,
-                result.status(),
+        RunError error = outcome.error();
+        return new Outcome<>(
+            Optional.empty(),
+            outcome.status(),
+            Optional.of(
                 new RunError(
                     error.errorClass(),
                     "inconclusive after "
@@ -68,47 +119,64 @@ public final class AuditRunner {
                         + " attempt"
                         + (attempt == 1 ? "" : "s")
                         + ": "
-                        + error.message()),
-                result.startedAt(),
-                result.duration())
-            .afterAttempts(attempt);
+                        + error.message())),
+            outcome.startedAt(),
+            outcome.duration(),
+            attempt);
       }
       Duration pause = retry.backoffBefore(attempt + 1);
       LOG.warn(
-          "audit {} attempt {} failed ({}); retrying in {} ms",
+          "audit {}{} attempt {} failed ({}); retrying in {} ms",
           audit.id(),
+          what,
           attempt,
-          result.error().orElseThrow().errorClass(),
+          outcome.error().errorClass(),
           pause.toMillis());
       if (!cancellation.pause(pause)) {
-        return result.afterAttempts(attempt);
+        return outcome.toOutcome(attempt);
       }
     }
   }
 
   /** One attempt, and whether its failure is worth retrying. */
-  private record Attempt(AuditResult result, boolean retryable) {}
+  private record Attempt<T>(
+      Optional<T> value,
+      RunStatus status,
+      RunError error,
+      Instant startedAt,
+      Duration duration,
+      boolean retryable) {
+    Outcome<T> toOutcome(int attempts) {
+      return new Outcome<>(
+          value, status, Optional.ofNullable(error), startedAt, duration, attempts);
+    }
+  }
 
-  private Attempt attempt(Audit audit, AuditQuery query, DataSource target) {
+  private <T> Attempt<T> attempt(
+      Audit audit,
+      List<String> relations,
+      DataSource target,
+      java.util.function.Function<DSLContext, T> work,
+      String what) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     if (cancellation.isCancelled()) {
-      return new Attempt(interrupted(audit, started), false);
+      AuditResult interrupted = interrupted(audit, started);
+      return new Attempt<>(
+          Optional.empty(),
+          interrupted.status(),
+          interrupted.error().orElseThrow(),
+          started,
+          Duration.ZERO,
+          false);
     }
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
       try {
-        Measurement measurement = execute(audit, query, connection);
+        T value = work.apply(begin(audit, connection, false));
         connection.rollback();
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-        LOG.info(
-            "audit {} on {}: {} violations in {} rows checked ({} ms)",
-            audit.id(),
-            audit.target(),
-            measurement.violations(),
-            measurement.rowsChecked(),
-            took.toMillis());
-        return new Attempt(AuditResult.completed(audit, measurement, started, took), false);
+        return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
       } catch (RuntimeException e) {
         rollbackQuietly(connection);
         throw e;
@@ -118,22 +186,22 @@ public final class AuditRunner {
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
       ErrorClassifier.Classified classified =
-          ErrorClassifier.classify(e, cancellation.isCancelled(), query.relations());
+          ErrorClassifier.classify(e, cancellation.isCancelled(), relations);
       LOG.warn(
-          "audit {} on {} did not complete: {} ({})",
+          "audit {}{} on {} did not complete: {} ({})",
           audit.id(),
+          what,
           audit.target(),
           classified.status().label(),
           classified.error().message());
-      return new Attempt(
-          AuditResult.failed(audit, classified.status(), classified.error(), started, took),
+      return new Attempt<>(
+          Optional.empty(),
+          classified.status(),
+          classified.error(),
+          started,
+          took,
           classified.retryable());
     }
-  }
-
-  private Measurement execute(Audit audit, AuditQuery query, Connection connection)
-      throws java.sql.SQLException {
-    return query.execute(begin(audit, connection, false));
   }
 
   /** One statement of an audit and PostgreSQL's plan for it. */
@@ -183,15 +251,18 @@ public final class AuditRunner {
     context.execute("SET TRANSACTION READ ONLY");
     // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
     // carries one audit's limits into the next.
-    context
-        .select(
-            setLocal("statement_timeout", audit.timeout().toMillis() + "ms"),
-            setLocal("lock_timeout", audit.lockTimeout().toMillis() + "ms"),
-            setLocal(
-                "idle_in_transaction_session_timeout",
-                audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"),
-            setLocal("application_name", applicationName(audit)))
-        .fetch();
+    List<org.jooq.Field<String>> settings = new ArrayList<>();
+    settings.add(setLocal("statement_timeout", audit.timeout().toMillis() + "ms"));
+    settings.add(setLocal("lock_timeout", audit.lockTimeout().toMillis() + "ms"));
+    settings.add(
+        setLocal(
+            "idle_in_transaction_session_timeout",
+            audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"));
+    settings.add(setLocal("application_name", applicationName(audit)));
+    // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...), validated
+    // against an allow-list at load; they end with the transaction like the limits above
+    audit.execution().settings().forEach((name, value) -> settings.add(setLocal(name, value)));
+    context.select(settings).fetch();
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;

@@ -44,7 +44,6 @@ import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
-import org.quartz.TriggerKey;
 import org.quartz.impl.matchers.GroupMatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +73,18 @@ public final class ScheduledAudits implements AutoCloseable {
             return thread;
           });
 
+  /** How often a node looks for chunks of its peers' chunked runs to help with. */
+  static final Duration CHUNK_POLL = Duration.ofSeconds(1);
+
+  private final ScheduledExecutorService chunkHelper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "chunk-helper");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private volatile boolean stopping;
+
   private record CachedCatalog(Catalog catalog, Instant loadedAt) {}
 
   private ScheduledAudits(Auditor auditor) throws SchedulerException {
@@ -102,6 +113,8 @@ public final class ScheduledAudits implements AutoCloseable {
     long every = audits.settings.checkinInterval().toMillis();
     audits.sweeper.scheduleWithFixedDelay(
         audits::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+    audits.chunkHelper.scheduleWithFixedDelay(
+        audits::helpQuietly, CHUNK_POLL.toMillis(), CHUNK_POLL.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "node {} scheduling {} audits ({} threads)",
         auditor.config().nodeId(),
@@ -138,9 +151,11 @@ public final class ScheduledAudits implements AutoCloseable {
   }
 
   private ReloadReport reloadNow() {
+    long started = System.nanoTime();
     WorkerConfig config = auditor.config();
     List<java.nio.file.Path> files = WorkerConfigLoader.expandAuditFiles(config);
     AuditSet set = new AuditFileLoader(config.targets().keySet()).load(files);
+    long loaded = System.nanoTime();
     List<ConfigProblem> problems = new ArrayList<>(set.problems());
     if (files.isEmpty()) {
       problems.add(
@@ -151,6 +166,7 @@ public final class ScheduledAudits implements AutoCloseable {
               "no audit file matches " + config.auditPatterns()));
     }
     Auditor.Binding binding = auditor.bind(set.audits());
+    long bound = System.nanoTime();
     binding.catalogs().forEach((t, c) -> catalogs.put(t, new CachedCatalog(c, Instant.now())));
     problems.addAll(binding.problems());
     // Audits that loaded but do not bind (unknown column, ...). Invalid definitions never reach
@@ -184,13 +200,17 @@ public final class ScheduledAudits implements AutoCloseable {
     }
     LOG.info(
         "audits loaded: {} active, {} added, {} updated, {} removed, {} kept from before, {}"
-            + " problems",
+            + " problems (files read in {} ms, catalogs read and audits bound in {} ms, jobs"
+            + " reconciled in {} ms)",
         report.active().size(),
         report.added().size(),
         report.updated().size(),
         report.removed().size(),
         report.kept().size(),
-        problems.size());
+        problems.size(),
+        (loaded - started) / 1_000_000,
+        (bound - loaded) / 1_000_000,
+        (System.nanoTime() - bound) / 1_000_000);
     return report;
   }
 
@@ -200,12 +220,16 @@ public final class ScheduledAudits implements AutoCloseable {
     List<String> updated = new ArrayList<>();
     List<String> removed = new ArrayList<>();
     try {
+      // One read of every audit trigger's definition and one transaction for all the changes:
+      // with a thousand audits, a round trip per audit would take seconds at every start.
+      Map<String, String> existing = existingDefinitions();
+      Map<JobDetail, Set<? extends Trigger>> changes = new LinkedHashMap<>();
+      Map<JobDetail, Trigger> fresh = new LinkedHashMap<>();
       for (Audit audit : next.values()) {
         Schedule schedule = scheduleOf(audit);
         String definition = definition(schedule);
-        TriggerKey key = TriggerKey.triggerKey(audit.id(), QuartzCluster.GROUP);
-        Trigger existing = scheduler.getTrigger(key);
-        if (existing != null && definition.equals(existing.getJobDataMap().getString(DEFINITION))) {
+        String current = existing.get(audit.id());
+        if (definition.equals(current)) {
           continue;
         }
         JobDetail job =
@@ -215,12 +239,28 @@ public final class ScheduledAudits implements AutoCloseable {
                 .storeDurably()
                 .requestRecovery()
                 .build();
-        try {
-          scheduler.scheduleJob(job, Set.of(trigger(audit.id(), schedule, definition)), true);
-        } catch (ObjectAlreadyExistsException e) {
-          continue; // a peer scheduled it at the same moment: same files, same result
+        Trigger trigger = trigger(audit.id(), schedule, definition);
+        if (existing.containsKey(audit.id())) {
+          changes.put(job, Set.of(trigger));
+          updated.add(audit.id());
+        } else {
+          fresh.put(job, trigger);
+          added.add(audit.id());
         }
-        (existing == null ? added : updated).add(audit.id());
+      }
+      // new jobs before the scheduler starts (a first start with many audits): batched inserts;
+      // otherwise, and whenever the bulk path declines, the Quartz API
+      if (!fresh.isEmpty()
+          && !(!scheduler.isStarted()
+              && QuartzBulkInsert.insertNew(
+                  auditor.store().orElseThrow().dataSource(),
+                  QuartzCluster.SCHEDULER_NAME,
+                  fresh))) {
+        fresh.forEach((job, trigger) -> changes.put(job, Set.of(trigger)));
+      }
+      if (!changes.isEmpty()) {
+        // replace: a peer scheduling the same files at the same moment writes the same jobs
+        scheduler.scheduleJobs(changes, true);
       }
       if (problems.isEmpty()) {
         for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(QuartzCluster.GROUP))) {
@@ -234,6 +274,48 @@ public final class ScheduledAudits implements AutoCloseable {
     }
     return new ReloadReport(
         Instant.now(), List.copyOf(next.keySet()), added, updated, removed, kept, problems);
+  }
+
+  /**
+   * The definition (schedule and zone) each audit's trigger was created with, by audit id, read in
+   * one query from Quartz's table: the trigger's job data, stored as properties ({@code
+   * useProperties=true}).
+   */
+  private Map<String, String> existingDefinitions() {
+    Map<String, String> definitions = new LinkedHashMap<>();
+    var dsl = auditor.store().orElseThrow().dsl();
+    var name = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("trigger_name"), String.class);
+    var data = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("job_data"), byte[].class);
+    for (var row :
+        dsl.select(name, data)
+            .from(
+                org.jooq.impl.DSL.table(
+                    org.jooq.impl.DSL.name(
+                        io.integrityauditor.store.Store.SCHEMA, "qrtz_triggers")))
+            .where(
+                org.jooq
+                    .impl
+                    .DSL
+                    .field(org.jooq.impl.DSL.name("sched_name"), String.class)
+                    .eq(QuartzCluster.SCHEDULER_NAME))
+            .and(
+                org.jooq
+                    .impl
+                    .DSL
+                    .field(org.jooq.impl.DSL.name("trigger_group"), String.class)
+                    .eq(QuartzCluster.GROUP))
+            .fetch()) {
+      java.util.Properties properties = new java.util.Properties();
+      try {
+        if (row.value2() != null) {
+          properties.load(new java.io.ByteArrayInputStream(row.value2()));
+        }
+      } catch (java.io.IOException e) {
+        // unreadable: treat as changed, the trigger is rewritten
+      }
+      definitions.put(row.value1(), properties.getProperty(DEFINITION, ""));
+    }
+    return definitions;
   }
 
   /** The daily pruning job exists once in the cluster, whoever created it. */
@@ -404,7 +486,7 @@ public final class ScheduledAudits implements AutoCloseable {
    */
   void sweepAbandoned() throws SQLException {
     RunStore runs = auditor.runs().orElseThrow();
-    Leases leases = new Leases(auditor.config().store().orElseThrow());
+    Leases leases = auditor.leases().orElseThrow();
     for (String auditId : runs.auditsWithUnfinishedRuns()) {
       if (auditor.isRunning(auditId)) {
         continue; // ours, in progress (perhaps waiting for the store to come back)
@@ -420,6 +502,32 @@ public final class ScheduledAudits implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Runs chunks of peers' chunked runs while there are any this node can run. */
+  private void helpQuietly() {
+    try {
+      auditor.helpWithChunks(this::bindActive, () -> stopping);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "cannot help with chunked runs: {}", Redactor.redact(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** An active audit bound to its target's (cached) catalog, for running another node's chunks. */
+  private Optional<io.integrityauditor.audit.BoundAudit> bindActive(String auditId) {
+    Audit audit = active.get().get(auditId);
+    if (audit == null) {
+      return Optional.empty();
+    }
+    Optional<Catalog> catalog = catalog(audit.target());
+    if (catalog.isEmpty()) {
+      return Optional.empty();
+    }
+    AuditBinder.Result bound =
+        AuditBinder.bind(
+            List.of(audit), Map.of(audit.target(), catalog.get()), auditor.targets()::describer);
+    return bound.bound().stream().findFirst();
   }
 
   private void sweepQuietly() {
@@ -439,17 +547,22 @@ public final class ScheduledAudits implements AutoCloseable {
     try {
       scheduler.standby();
       sweeper.shutdownNow();
+      stopping = true;
+      chunkHelper.shutdown();
       long deadline = System.nanoTime() + grace.toNanos();
       while (!scheduler.getCurrentlyExecutingJobs().isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
+      // a chunk of a peer's run this node is helping with gets the same grace
+      chunkHelper.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       int running = scheduler.getCurrentlyExecutingJobs().size();
-      if (running > 0) {
+      if (running > 0 || !chunkHelper.isTerminated()) {
         LOG.warn("cancelling {} audit(s) still running after {}", running, grace);
       }
       // Cancel even when nothing seems to run: a job handed to a pool thread a moment ago is not
       // yet listed as executing, and must not begin a run that the closing pools then strand.
       auditor.cancelRunning();
+      chunkHelper.shutdownNow();
       awaitJobThreads(Duration.ofSeconds(10));
     } catch (SchedulerException e) {
       LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());

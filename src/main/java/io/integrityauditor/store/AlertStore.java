@@ -97,16 +97,21 @@ public final class AlertStore {
               .fetchOne()
               .getId();
     }
+    // one round trip for every sample key (a run's result is written while its lease is held)
+    List<org.jooq.Query> upserts = new ArrayList<>();
     for (SampleKey key : measurement.samples()) {
-      tx.insertInto(ALERT_SAMPLE)
-          .set(ALERT_SAMPLE.ALERT_ID, alertId)
-          .set(ALERT_SAMPLE.SAMPLE_KEY, JSONB.valueOf(Json.write(key.values())))
-          .set(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, runId)
-          .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
-          .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
-          .doUpdate()
-          .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
-          .execute();
+      upserts.add(
+          tx.insertInto(ALERT_SAMPLE)
+              .set(ALERT_SAMPLE.ALERT_ID, alertId)
+              .set(ALERT_SAMPLE.SAMPLE_KEY, JSONB.valueOf(Json.write(key.values())))
+              .set(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, runId)
+              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
+              .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
+              .doUpdate()
+              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId));
+    }
+    if (!upserts.isEmpty()) {
+      tx.batch(upserts).execute();
     }
   }
 

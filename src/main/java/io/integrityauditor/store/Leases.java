@@ -28,14 +28,57 @@ import java.util.function.BooleanSupplier;
  * Keys are (class, hashtext(name)) pairs; two audit ids with the same 32-bit hash would only be
  * serialised, never run twice.
  */
-public final class Leases {
+public final class Leases implements AutoCloseable {
   private static final int AUDIT_CLASS = 0x1A7E_0001;
   private static final int SLOT_CLASS = 0x1A7E_0002;
 
   private final DatabaseConfig store;
+  private volatile com.zaxxer.hikari.HikariDataSource sessions;
 
   public Leases(DatabaseConfig store) {
     this.store = store;
+  }
+
+  /**
+   * Sessions for leases, pooled: opening a session (a backend process) for every run cost
+   * milliseconds that an hourly incremental run of a few thousand rows notices. A session goes back
+   * to the pool only after {@code pg_advisory_unlock_all()}; one that cannot be unlocked is
+   * evicted, which ends it and releases its locks.
+   */
+  private Connection session() throws SQLException {
+    com.zaxxer.hikari.HikariDataSource pool = sessions;
+    if (pool == null) {
+      synchronized (this) {
+        if (sessions == null) {
+          sessions =
+              Pools.create(
+                  "leases",
+                  new DatabaseConfig(
+                      store.url(), store.user(), store.password(), 68, store.connectTimeout()),
+                  false);
+        }
+        pool = sessions;
+      }
+    }
+    return pool.getConnection();
+  }
+
+  private void release(Connection connection) {
+    try (PreparedStatement unlock =
+        connection.prepareStatement("SELECT pg_advisory_unlock_all()")) {
+      unlock.execute();
+      connection.close();
+    } catch (SQLException e) {
+      // the session is broken or its locks unknown: end it (which releases them)
+      sessions.evictConnection(connection);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (sessions != null) {
+      sessions.close();
+    }
   }
 
   /** The exclusive right to run one audit. Closing it releases the lock and the connection. */
@@ -72,27 +115,43 @@ public final class Leases {
 
     @Override
     public void close() {
-      try {
-        // Closing the session releases every advisory lock it holds.
-        connection.close();
-      } catch (SQLException ignored) {
-        // the session is gone, and its locks with it
-      }
+      release(connection);
     }
+  }
+
+  /**
+   * One of the {@code slots} run slots of {@code target} on a session of its own, or empty when all
+   * are taken; for a node helping with another node's chunked run (which holds a slot of its own).
+   * Closing it releases the slot.
+   */
+  public Optional<AutoCloseable> trySlot(String target, int slots) throws SQLException {
+    Connection connection = session();
+    try {
+      for (int slot = 0; slot < slots; slot++) {
+        if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
+          return Optional.of(() -> release(connection));
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      release(connection);
+      throw e;
+    }
+    release(connection);
+    return Optional.empty();
   }
 
   /** The audit's lease, or empty when another live session holds it (the audit is running). */
   public Optional<Lease> tryAudit(String auditId) throws SQLException {
-    Connection connection = Pools.connect(store);
+    Connection connection = session();
     try {
       if (tryLock(connection, AUDIT_CLASS, auditId)) {
         return Optional.of(new Lease(connection));
       }
     } catch (SQLException | RuntimeException e) {
-      connection.close();
+      release(connection);
       throw e;
     }
-    connection.close();
+    release(connection);
     return Optional.empty();
   }
 

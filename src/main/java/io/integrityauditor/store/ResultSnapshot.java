@@ -40,6 +40,22 @@ public record ResultSnapshot(
     scheduleStart = Map.copyOf(scheduleStart);
   }
 
+  /** Whether {@code other} holds the same results (whenever it was read). */
+  public boolean sameResultsAs(ResultSnapshot other) {
+    if (!latest.equals(other.latest)
+        || !totals.equals(other.totals)
+        || !scheduleStart.equals(other.scheduleStart)
+        || !openAlerts.keySet().equals(other.openAlerts.keySet())) {
+      return false;
+    }
+    for (var entry : openAlerts.entrySet()) {
+      if (!java.util.Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public Optional<AuditLatestRecord> latest(String auditId) {
     return Optional.ofNullable(latest.get(auditId));
   }

@@ -127,6 +127,18 @@ public final class RunStore {
                     .set(AUDIT_RUN.STARTED_AT, result.startedAt())
                     .set(AUDIT_RUN.DURATION_MS, result.duration().toMillis())
                     .set(AUDIT_RUN.ATTEMPTS, result.attempts())
+                    .set(AUDIT_RUN.MODE, result.info().mode().label())
+                    .set(
+                        AUDIT_RUN.CHUNKS,
+                        result.info().chunks() == 0 ? null : result.info().chunks())
+                    .set(
+                        AUDIT_RUN.CHUNK_NODES,
+                        result.info().chunkNodes() == 0 ? null : result.info().chunkNodes())
+                    .set(
+                        AUDIT_RUN.SCANNED_ROWS,
+                        status.completed() ? result.info().scannedRows().orElse(null) : null)
+                    .set(AUDIT_RUN.WATERMARK_FROM, result.info().watermarkFrom().orElse(null))
+                    .set(AUDIT_RUN.WATERMARK_TO, result.info().watermarkTo().orElse(null))
                     .set(
                         AUDIT_RUN.VIOLATIONS,
                         result.measurement().map(m -> m.violations()).orElse(null))
@@ -150,6 +162,14 @@ public final class RunStore {
             countRun(tx, result.audit().id(), status.label(), 1);
             Instant now = clock.instant();
             recordLatest(tx, runId, result, now);
+            // an incremental audit's watermark moves with its result, atomically: a run recorded
+            // without it (or the reverse) would re-check or skip rows
+            if (status.completed()) {
+              result
+                  .info()
+                  .watermark()
+                  .ifPresent(state -> ChunkStore.saveWatermark(tx, runId, state, now));
+            }
             AlertStore.onRunFinished(tx, runId, result, now);
             List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
             var insert =
@@ -243,6 +263,7 @@ public final class RunStore {
    */
   private static void recordLatest(DSLContext tx, long runId, AuditResult result, Instant now) {
     boolean completed = result.status().completed();
+    boolean fullSuccess = completed && result.info().mode().readsEveryRow();
     var measurement = result.measurement();
     tx.insertInto(AUDIT_LATEST)
         .set(AUDIT_LATEST.AUDIT_ID, result.audit().id())
@@ -259,6 +280,8 @@ public final class RunStore {
         .set(AUDIT_LATEST.ROWS_CHECKED, measurement.map(m -> m.rowsChecked()).orElse(null))
         .set(AUDIT_LATEST.THRESHOLD_BREACHED, completed ? result.thresholdBreached() : null)
         .set(AUDIT_LATEST.CONSECUTIVE_FAILURES, completed ? 0 : 1)
+        .set(AUDIT_LATEST.LAST_MODE, result.info().mode().label())
+        .set(AUDIT_LATEST.LAST_FULL_SUCCESS_AT, fullSuccess ? now : null)
         .onConflict(AUDIT_LATEST.AUDIT_ID)
         .doUpdate()
         .set(AUDIT_LATEST.TARGET, result.audit().target())
@@ -284,6 +307,10 @@ public final class RunStore {
         .set(
             AUDIT_LATEST.CONSECUTIVE_FAILURES,
             completed ? DSL.val(0) : AUDIT_LATEST.CONSECUTIVE_FAILURES.plus(1))
+        .set(AUDIT_LATEST.LAST_MODE, result.info().mode().label())
+        .set(
+            AUDIT_LATEST.LAST_FULL_SUCCESS_AT,
+            fullSuccess ? DSL.val(now) : AUDIT_LATEST.LAST_FULL_SUCCESS_AT)
         .execute();
   }
 
@@ -357,6 +384,11 @@ public final class RunStore {
         run.getDurationMs(),
         run.getAttempts(),
         run.getMode(),
+        run.getChunks(),
+        run.getChunkNodes(),
+        run.getScannedRows(),
+        run.getWatermarkFrom(),
+        run.getWatermarkTo(),
         run.getErrorClass(),
         run.getErrorMessage(),
         run.getNodeId(),

@@ -4,7 +4,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** One row of run history, with its sample keys, as the CLI and the HTTP API show it. */
+/**
+ * One row of run history, with its sample keys, as the CLI and the HTTP API show it. {@code mode}
+ * says which execution produced the figures: {@code full}, {@code chunked} ({@code chunks}
+ * statements on {@code chunkNodes} nodes) or {@code incremental} (the rows past {@code
+ * watermarkFrom} up to {@code watermarkTo} were read, {@code scannedRows} of them; the figures add
+ * the findings carried forward from the latest full sweep).
+ */
 public record RunView(
     long id,
     String auditId,
@@ -22,6 +28,11 @@ public record RunView(
     Long durationMs,
     int attempts,
     String mode,
+    Integer chunks,
+    Integer chunkNodes,
+    Long scannedRows,
+    String watermarkFrom,
+    String watermarkTo,
     String errorClass,
     String errorMessage,
     String nodeId,

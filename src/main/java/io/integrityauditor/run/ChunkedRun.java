@@ -1,0 +1,301 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.KeyRange;
+import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.audit.RangeScan;
+import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.catalog.ColumnInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.jooq.Condition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A chunked run: statements over consecutive key ranges of the driving table, each in its own short
+ * READ ONLY transaction (so no snapshot is held for longer than one chunk), sized so that each
+ * takes about the audit's {@code chunk_target}. Sizes are learnt while the run goes: every finished
+ * statement refines a model {@code time = fixed + rows * per_row} (the fixed part is mostly the
+ * parent's hash table, built again by every statement), and the next claim takes the rows that fit
+ * the target. Whoever runs statements ({@link #work}) only needs the queue; the coordinator ({@link
+ * #coordinate}) also waits for the others and combines the partial results into one.
+ */
+public final class ChunkedRun {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkedRun.class);
+
+  /** Statements aim a little under the target: the model is an estimate. */
+  private static final double AIM = 0.9;
+
+  /** A statement is at most this many times larger than the largest one measured so far. */
+  private static final long GROWTH = 4;
+
+  /** Slack beyond the statement timeout before others' unfinished chunks count as stuck. */
+  private static final Duration STALL_GRACE = Duration.ofSeconds(30);
+
+  private final AuditRunner runner;
+  private final Clock clock;
+  private final Audit audit;
+  private final RangeScan scan;
+  private final ColumnInfo key;
+  private final Condition scope;
+  private final DataSource target;
+  private final BooleanSupplier cancelled;
+
+  /**
+   * @param scope an extra condition on every chunk (a full sweep of an incremental audit covers the
+   *     rows up to its watermark only); {@code noCondition()} for none
+   */
+  public ChunkedRun(
+      AuditRunner runner,
+      Clock clock,
+      Audit audit,
+      RangeScan scan,
+      ColumnInfo key,
+      Condition scope,
+      DataSource target,
+      BooleanSupplier cancelled) {
+    this.runner = runner;
+    this.clock = clock;
+    this.audit = audit;
+    this.scan = scan;
+    this.key = key;
+    this.scope = scope;
+    this.target = target;
+    this.cancelled = cancelled;
+  }
+
+  /** Plans the slices on the target in a short READ ONLY transaction of its own. */
+  public AuditRunner.Outcome<List<ChunkSlice>> plan() {
+    return runner.inTransaction(
+        audit,
+        scan.relations(),
+        target,
+        context -> ChunkPlanner.plan(context, scan, key),
+        " (chunk plan)");
+  }
+
+  /**
+   * Claims and runs statements until none can be claimed (all done or being run elsewhere), a
+   * statement fails, or {@code stop} says so.
+   */
+  public void work(ChunkQueue queue, BooleanSupplier stop) {
+    while (!stop.getAsBoolean() && !cancelled.getAsBoolean()) {
+      if (queue.progress().failure().isPresent()) {
+        return;
+      }
+      List<ChunkQueue.Statement> done = queue.statements();
+      long rows =
+          done.isEmpty() && rowsPerSecond > 0
+              // the audit's previous run: its rate includes fixed costs, so this errs small
+              ? Math.max(1, (long) (rowsPerSecond * targetSeconds() * AIM))
+              : nextRows(done);
+      Optional<ChunkQueue.Claim> claim = queue.claim(rows);
+      if (claim.isEmpty()) {
+        return;
+      }
+      if (!run(claim.get())) {
+        return;
+      }
+    }
+  }
+
+  /** Runs one claimed statement; false when it failed or was interrupted. */
+  private boolean run(ChunkQueue.Claim claim) {
+    List<ChunkSlice> slices = claim.slices();
+    ChunkSlice first = slices.get(0);
+    ChunkSlice last = slices.get(slices.size() - 1);
+    Condition range = KeyRange.between(scan, key, first.lower(), last.upper()).and(scope);
+    String label = " chunk " + first.ordinal() + (slices.size() > 1 ? "-" + last.ordinal() : "");
+    AuditRunner.Outcome<ScanPartial> outcome;
+    try {
+      outcome =
+          runner.inTransaction(
+              audit,
+              scan.relations(),
+              target,
+              // the join form: its parallel hash of the parent is built once per statement by
+              // all workers together (the hashed subplan is built by each worker)
+              context -> scan.scan(context, range, 0),
+              label);
+    } catch (RuntimeException e) {
+      claim.release();
+      throw e;
+    }
+    if (outcome.value().isPresent()) {
+      claim.complete(outcome.value().get(), outcome.startedAt(), outcome.duration());
+      LOG.debug(
+          "audit {}{}: {} rows in {} ms",
+          audit.id(),
+          label,
+          outcome.value().get().rowsChecked(),
+          outcome.duration().toMillis());
+      return true;
+    }
+    if (outcome.status() == RunStatus.INTERRUPTED) {
+      claim.release();
+    } else {
+      claim.fail(outcome.error().orElseThrow());
+    }
+    return false;
+  }
+
+  /**
+   * Runs statements, waits for the ones others are running, and combines every partial into one
+   * result. The audit's {@code timeout} bounds each statement; a run whose remaining chunks are
+   * held elsewhere without progress for longer than that (plus a grace) ends as a timeout.
+   */
+  public AuditResult coordinate(ChunkQueue queue, Instant startedAt) {
+    long start = System.nanoTime();
+    int lastDone = -1;
+    long lastProgress = System.nanoTime();
+    Duration stall = audit.timeout().plus(STALL_GRACE);
+    while (true) {
+      work(queue, () -> false);
+      ChunkQueue.Progress progress = queue.progress();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      if (progress.failure().isPresent()) {
+        RunError error = progress.failure().get();
+        return AuditResult.failed(audit, statusOf(error), error, startedAt, took);
+      }
+      if (cancelled.getAsBoolean()) {
+        return runner.interrupted(audit, startedAt);
+      }
+      if (progress.pending() == 0) {
+        break;
+      }
+      if (progress.done() != lastDone) {
+        lastDone = progress.done();
+        lastProgress = System.nanoTime();
+      } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+        return AuditResult.failed(
+            audit,
+            RunStatus.TIMEOUT,
+            new RunError(
+                "timeout",
+                progress.pending()
+                    + " chunk(s) claimed by another node did not finish within "
+                    + stall.toSeconds()
+                    + " s"),
+            startedAt,
+            took);
+      }
+      sleep(Duration.ofMillis(100));
+    }
+    List<ChunkQueue.Statement> statements = queue.statements();
+    ScanPartial total = queue.total();
+    Set<String> nodes = new HashSet<>();
+    for (ChunkQueue.Statement statement : statements) {
+      nodes.add(statement.nodeId());
+    }
+    Measurement measurement = scan.measurement(total);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    LOG.info(
+        "audit {} on {}: {} violations in {} rows checked ({} ms, {} chunks on {} node(s))",
+        audit.id(),
+        audit.target(),
+        measurement.violations(),
+        measurement.rowsChecked(),
+        took.toMillis(),
+        statements.size(),
+        nodes.size());
+    return AuditResult.completed(audit, measurement, startedAt, took)
+        .withInfo(RunInfo.chunked(statements.size(), nodes.size(), total.rowsChecked()));
+  }
+
+  /**
+   * How many (estimated) rows the next statement should take to last about the target: from a
+   * least-squares fit of {@code seconds = fixed + rows * perRow} over the latest statements, never
+   * more than {@link #GROWTH} times the largest measured; one slice to start with.
+   */
+  long nextRows(List<ChunkQueue.Statement> statements) {
+    return nextRows(statements, targetSeconds() * AIM);
+  }
+
+  private double targetSeconds() {
+    return audit.execution().chunkTarget().toNanos() / 1e9;
+  }
+
+  private double rowsPerSecond;
+
+  /**
+   * How fast the audit's previous run read rows (from the store), to size the first statement
+   * without a calibration statement; 0 when unknown.
+   */
+  public ChunkedRun withRate(double rowsPerSecond) {
+    this.rowsPerSecond = rowsPerSecond;
+    return this;
+  }
+
+  static long nextRows(List<ChunkQueue.Statement> statements, double targetSeconds) {
+    if (statements.isEmpty()) {
+      return 1; // one slice: calibration
+    }
+    List<ChunkQueue.Statement> recent =
+        statements.stream()
+            .sorted((a, b) -> b.finishedAt().compareTo(a.finishedAt()))
+            .limit(8)
+            .toList();
+    double n = recent.size();
+    double sumR = 0;
+    double sumT = 0;
+    double sumRR = 0;
+    double sumRT = 0;
+    long largest = 0;
+    for (ChunkQueue.Statement s : recent) {
+      double r = s.estimatedRows();
+      double t = s.duration().toNanos() / 1e9;
+      sumR += r;
+      sumT += t;
+      sumRR += r * r;
+      sumRT += r * t;
+      largest = Math.max(largest, s.estimatedRows());
+    }
+    double perRow;
+    double fixed;
+    double denominator = n * sumRR - sumR * sumR;
+    if (n >= 2 && denominator > 1e-9 * sumRR) {
+      perRow = (n * sumRT - sumR * sumT) / denominator;
+      fixed = (sumT - perRow * sumR) / n;
+    } else {
+      perRow = -1;
+      fixed = 0;
+    }
+    if (perRow <= 0 || fixed < 0) {
+      perRow = sumT / Math.max(1, sumR); // fixed cost folded in: errs on the small side
+      fixed = 0;
+    }
+    double rows = (targetSeconds - fixed) / perRow;
+    if (rows < 1) {
+      return 1;
+    }
+    return (long) Math.min(rows, (double) largest * GROWTH);
+  }
+
+  private static RunStatus statusOf(RunError error) {
+    return switch (error.errorClass()) {
+      case "timeout" -> RunStatus.TIMEOUT;
+      case "interrupted" -> RunStatus.INTERRUPTED;
+      default -> RunStatus.ERROR;
+    };
+  }
+
+  private void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  Clock clock() {
+    return clock;
+  }
+}

@@ -1,0 +1,75 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.catalog.ColumnInfo;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a store gives runs beyond their history: chunk queues that the other nodes of the cluster
+ * help with, and the watermarks of incremental audits. Without a store, chunks stay on this node
+ * and incremental audits run full sweeps (there is nowhere to keep a watermark).
+ */
+public interface RunSupport {
+  /** No store: local chunks, no watermarks. */
+  RunSupport NONE =
+      new RunSupport() {
+        @Override
+        public Optional<SharedChunks> share(
+            long runId,
+            Audit audit,
+            String fingerprint,
+            ColumnInfo key,
+            Optional<SweepScope> scope,
+            List<ChunkSlice> slices) {
+          return Optional.empty();
+        }
+
+        @Override
+        public Optional<RunInfo.WatermarkState> watermark(String auditId) {
+          return Optional.empty();
+        }
+
+        @Override
+        public boolean keepsWatermarks() {
+          return false;
+        }
+
+        @Override
+        public double rowsPerSecond(String auditId) {
+          return 0;
+        }
+      };
+
+  /**
+   * Publishes the slices of run {@code runId} so that peers can claim them; empty when runs are not
+   * shared.
+   *
+   * @param fingerprint identifies the chunk statement: peers with another definition stay away
+   */
+  Optional<SharedChunks> share(
+      long runId,
+      Audit audit,
+      String fingerprint,
+      ColumnInfo key,
+      Optional<SweepScope> scope,
+      List<ChunkSlice> slices);
+
+  Optional<RunInfo.WatermarkState> watermark(String auditId);
+
+  boolean keepsWatermarks();
+
+  /**
+   * Rows per second of the audit's latest completed run that read every row (full or chunked), to
+   * size a chunked run's first statement; 0 when unknown.
+   */
+  double rowsPerSecond(String auditId);
+
+  /** A published chunk queue; closing it tells peers the run needs no more help. */
+  interface SharedChunks extends AutoCloseable {
+    ChunkQueue queue();
+
+    @Override
+    void close();
+  }
+}

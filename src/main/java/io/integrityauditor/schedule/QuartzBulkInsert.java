@@ -1,0 +1,240 @@
+package io.integrityauditor.schedule;
+
+import io.integrityauditor.store.Store;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.quartz.CronTrigger;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.JobDetail;
+import org.quartz.PersistJobDataAfterExecution;
+import org.quartz.SimpleTrigger;
+import org.quartz.Trigger;
+import org.quartz.spi.OperableTrigger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates many new audit jobs at once, before the scheduler starts: the rows Quartz's JDBC store
+ * would write ({@code StdJDBCDelegate}: job detail, trigger, cron or simple trigger), with batched
+ * statements in one transaction that holds Quartz's own {@code TRIGGER_ACCESS} lock. Through the
+ * Quartz API a job costs about seven round trips to the store, so a thousand new audits kept a node
+ * from starting for seconds. When anything is unusual (a job already exists, the group is paused,
+ * another trigger type) it returns false and the caller uses the Quartz API.
+ */
+final class QuartzBulkInsert {
+  private static final Logger LOG = LoggerFactory.getLogger(QuartzBulkInsert.class);
+  private static final String PREFIX = Store.SCHEMA + ".qrtz_";
+
+  private QuartzBulkInsert() {}
+
+  /**
+   * @return true when every job and trigger was inserted; false when nothing was (use the API)
+   */
+  static boolean insertNew(DataSource store, String schedulerName, Map<JobDetail, Trigger> jobs) {
+    if (jobs.isEmpty()) {
+      return true;
+    }
+    for (Trigger trigger : jobs.values()) {
+      if (!(trigger instanceof CronTrigger || trigger instanceof SimpleTrigger)
+          || !(trigger instanceof OperableTrigger)
+          || trigger.getCalendarName() != null) {
+        return false;
+      }
+    }
+    try (Connection connection = store.getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        boolean done = insert(connection, schedulerName, jobs);
+        if (done) {
+          connection.commit();
+        } else {
+          connection.rollback();
+        }
+        return done;
+      } catch (SQLException | IOException | org.quartz.SchedulerException | RuntimeException e) {
+        connection.rollback();
+        LOG.debug("bulk insert of {} jobs failed, using the Quartz API: {}", jobs.size(), e);
+        return false;
+      }
+    } catch (SQLException e) {
+      LOG.debug("bulk insert of {} jobs failed, using the Quartz API: {}", jobs.size(), e);
+      return false;
+    }
+  }
+
+  private static boolean insert(
+      Connection connection, String schedulerName, Map<JobDetail, Trigger> jobs)
+      throws SQLException, IOException, org.quartz.SchedulerException {
+    // Quartz's StdRowLockSemaphore takes exactly this lock for every change of jobs and triggers
+    try (PreparedStatement lock =
+        connection.prepareStatement(
+            "SELECT * FROM "
+                + PREFIX
+                + "locks WHERE sched_name = ? AND lock_name = ? FOR UPDATE")) {
+      lock.setString(1, schedulerName);
+      lock.setString(2, "TRIGGER_ACCESS");
+      lock.executeQuery().close();
+    }
+    List<String> groups = new ArrayList<>();
+    for (JobDetail job : jobs.keySet()) {
+      if (!groups.contains(job.getKey().getGroup())) {
+        groups.add(job.getKey().getGroup());
+      }
+    }
+    try (PreparedStatement existing =
+        connection.prepareStatement(
+            "SELECT job_name FROM "
+                + PREFIX
+                + "job_details WHERE sched_name = ? AND job_group = ANY (?)")) {
+      existing.setString(1, schedulerName);
+      existing.setArray(2, connection.createArrayOf("varchar", groups.toArray()));
+      try (ResultSet rows = existing.executeQuery()) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        while (rows.next()) {
+          names.add(rows.getString(1));
+        }
+        for (JobDetail job : jobs.keySet()) {
+          if (names.contains(job.getKey().getName())) {
+            return false; // a peer created it meanwhile: let Quartz replace it
+          }
+        }
+      }
+    }
+    try (PreparedStatement paused =
+        connection.prepareStatement(
+            "SELECT count(*) FROM "
+                + PREFIX
+                + "paused_trigger_grps WHERE sched_name = ?"
+                + " AND (trigger_group = ANY (?) OR trigger_group = '_$_ALL_GROUPS_PAUSED_$_')")) {
+      paused.setString(1, schedulerName);
+      paused.setArray(2, connection.createArrayOf("varchar", groups.toArray()));
+      try (ResultSet rows = paused.executeQuery()) {
+        rows.next();
+        if (rows.getLong(1) > 0) {
+          return false;
+        }
+      }
+    }
+    try (PreparedStatement jobInsert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + PREFIX
+                    + "job_details (sched_name, job_name, job_group, description, job_class_name,"
+                    + " is_durable, is_nonconcurrent, is_update_data, requests_recovery, job_data)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement triggerInsert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + PREFIX
+                    + "triggers (sched_name, trigger_name, trigger_group, job_name, job_group,"
+                    + " description, next_fire_time, prev_fire_time, trigger_state, trigger_type,"
+                    + " start_time, end_time, calendar_name, misfire_instr, job_data, priority)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement cronInsert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + PREFIX
+                    + "cron_triggers (sched_name, trigger_name, trigger_group, cron_expression,"
+                    + " time_zone_id) VALUES (?, ?, ?, ?, ?)");
+        PreparedStatement simpleInsert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + PREFIX
+                    + "simple_triggers (sched_name, trigger_name, trigger_group, repeat_count,"
+                    + " repeat_interval, times_triggered) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (Map.Entry<JobDetail, Trigger> entry : jobs.entrySet()) {
+        JobDetail job = entry.getKey();
+        OperableTrigger trigger = (OperableTrigger) entry.getValue();
+        // what QuartzScheduler.scheduleJob does before storing
+        trigger.validate();
+        if (trigger.computeFirstFireTime(null) == null) {
+          return false;
+        }
+        jobInsert.setString(1, schedulerName);
+        jobInsert.setString(2, job.getKey().getName());
+        jobInsert.setString(3, job.getKey().getGroup());
+        jobInsert.setString(4, job.getDescription());
+        jobInsert.setString(5, job.getJobClass().getName());
+        jobInsert.setBoolean(6, job.isDurable());
+        jobInsert.setBoolean(
+            7, job.getJobClass().isAnnotationPresent(DisallowConcurrentExecution.class));
+        jobInsert.setBoolean(
+            8, job.getJobClass().isAnnotationPresent(PersistJobDataAfterExecution.class));
+        jobInsert.setBoolean(9, job.requestsRecovery());
+        jobInsert.setBytes(10, properties(job.getJobDataMap().getWrappedMap()));
+        jobInsert.addBatch();
+
+        triggerInsert.setString(1, schedulerName);
+        triggerInsert.setString(2, trigger.getKey().getName());
+        triggerInsert.setString(3, trigger.getKey().getGroup());
+        triggerInsert.setString(4, trigger.getJobKey().getName());
+        triggerInsert.setString(5, trigger.getJobKey().getGroup());
+        triggerInsert.setString(6, trigger.getDescription());
+        triggerInsert.setLong(7, trigger.getNextFireTime().getTime());
+        triggerInsert.setLong(
+            8,
+            trigger.getPreviousFireTime() == null ? -1 : trigger.getPreviousFireTime().getTime());
+        triggerInsert.setString(9, "WAITING");
+        triggerInsert.setString(10, trigger instanceof CronTrigger ? "CRON" : "SIMPLE");
+        triggerInsert.setLong(11, trigger.getStartTime().getTime());
+        triggerInsert.setLong(
+            12, trigger.getEndTime() == null ? 0 : trigger.getEndTime().getTime());
+        triggerInsert.setString(13, null);
+        triggerInsert.setInt(14, trigger.getMisfireInstruction());
+        triggerInsert.setBytes(
+            15,
+            trigger.getJobDataMap().isEmpty()
+                ? null
+                : properties(trigger.getJobDataMap().getWrappedMap()));
+        triggerInsert.setInt(16, trigger.getPriority());
+        triggerInsert.addBatch();
+
+        if (trigger instanceof CronTrigger cron) {
+          cronInsert.setString(1, schedulerName);
+          cronInsert.setString(2, trigger.getKey().getName());
+          cronInsert.setString(3, trigger.getKey().getGroup());
+          cronInsert.setString(4, cron.getCronExpression());
+          cronInsert.setString(5, cron.getTimeZone().getID());
+          cronInsert.addBatch();
+        } else {
+          SimpleTrigger simple = (SimpleTrigger) trigger;
+          simpleInsert.setString(1, schedulerName);
+          simpleInsert.setString(2, trigger.getKey().getName());
+          simpleInsert.setString(3, trigger.getKey().getGroup());
+          simpleInsert.setLong(4, simple.getRepeatCount());
+          simpleInsert.setLong(5, simple.getRepeatInterval());
+          simpleInsert.setLong(6, simple.getTimesTriggered());
+          simpleInsert.addBatch();
+        }
+      }
+      jobInsert.executeBatch();
+      triggerInsert.executeBatch();
+      cronInsert.executeBatch();
+      simpleInsert.executeBatch();
+    }
+    return true;
+  }
+
+  /** Job data as Quartz stores it with {@code useProperties=true}: java.util.Properties text. */
+  private static byte[] properties(Map<String, ?> data) throws IOException {
+    Properties properties = new Properties();
+    for (Map.Entry<String, ?> entry : data.entrySet()) {
+      if (!(entry.getValue() instanceof String value)) {
+        throw new IOException("job data " + entry.getKey() + " is not a string");
+      }
+      properties.setProperty(entry.getKey(), value);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    properties.store(bytes, "");
+    return bytes.toByteArray();
+  }
+}
