@@ -300,13 +300,16 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       dummy.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("weight"));
     }
     // UNION ALL with an empty branch: an appendrel, whose members project their columns once per
-    // row, and which (unlike OFFSET 0) still runs in parallel workers
+    // row, and which (unlike OFFSET 0) still runs in parallel workers. The empty branch reads the
+    // same tables WHERE false, so that the planner drops it as provably empty: a branch without
+    // FROM stays in the plan as a Result node, and PostgreSQL 15 then plans the whole statement
+    // without parallel workers (measured: 2.6 x the anti-join instead of 1.2 x).
     Table<?> rows =
         context
             .select(columns)
             .from(from)
             .where(scope.and(range))
-            .unionAll(DSL.select(dummy).where(DSL.falseCondition()))
+            .unionAll(DSL.select(dummy).from(from).where(DSL.falseCondition()))
             .asTable("v");
     Condition violating = DSL.condition(rows.field("violating", Boolean.class));
     List<Field<?>> keys = new ArrayList<>();
@@ -437,18 +440,23 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement execute(DSLContext context) {
+    return measurement(scan(context, DSL.noCondition(), expectedRows()));
+  }
+
+  /** The rows a full run reads, by the catalog's estimate (unknown: as many as possible). */
+  private long expectedRows() {
     long expected = driving.map(d -> d.table().estimatedRows()).orElse(Long.MAX_VALUE);
-    return measurement(scan(context, DSL.noCondition(), expected < 0 ? Long.MAX_VALUE : expected));
+    return expected < 0 ? Long.MAX_VALUE : expected;
   }
 
   /**
-   * The statement a full run executes: the semi-join form when the driving table is estimated at
-   * least as large as the parent (the run still checks with {@code EXPLAIN} that it is hashed).
+   * The statement a full run executes, chosen as {@link #execute} chooses it: the semi-join form
+   * only when the planner on this connection hashes its subplan (with a small {@code work_mem} it
+   * does not, and the run uses the join form; {@code explain} must show that one).
    */
   @Override
   public List<String> sql(DSLContext context) {
-    long expected = driving.map(d -> d.table().estimatedRows()).orElse(0L);
-    boolean semi = semiJoin.isPresent() && expected >= Math.max(1, semiJoin.get().parentRows());
+    boolean semi = useSemiJoin(context, DSL.noCondition(), expectedRows());
     return List.of(context.renderInlined(select(context, DSL.noCondition(), semi)));
   }
 

@@ -27,6 +27,12 @@ class ExplainCommandTest {
         INSERT INTO child SELECT i, i, 'ok' FROM generate_series(1, 6) i;
         CREATE FUNCTION fail_if_called() RETURNS boolean LANGUAGE plpgsql
           AS $$ BEGIN RAISE EXCEPTION 'called'; END $$;
+        CREATE TABLE big_parent (id int PRIMARY KEY);
+        CREATE TABLE big_child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO big_parent SELECT generate_series(1, 100000);
+        INSERT INTO big_child SELECT i, i FROM generate_series(1, 100000) i;
+        ANALYZE big_parent;
+        ANALYZE big_child;
         """);
   }
 
@@ -50,6 +56,11 @@ class ExplainCommandTest {
         - id: shape
           kind: schema
           tables: [child]
+        - id: big.small_work_mem
+          kind: orphan
+          child: big_child.parent_id
+          parent: big_parent.id
+          settings: {work_mem: 64kB}
       """;
 
   private Outcome explain(String... args) {
@@ -72,9 +83,23 @@ class ExplainCommandTest {
         .contains("-- audit child.parent (kind: orphan) on target app")
         .contains("statement_timeout 5m, lock_timeout 5s")
         .contains("-- statement 1")
-        .contains("left outer join \"public\".\"parent\" as \"p\"")
-        .contains("-- EXPLAIN")
-        .containsPattern("-- .*(Hash|Merge|Nested Loop)");
+        .contains("\"public\".\"parent\" as \"p\"")
+        .contains("-- EXPLAIN");
+    // the child is at least as large as the parent: the run checks the parent with a hashed
+    // subplan, and explain shows that form, as the run would choose it
+    assertThat(outcome.out()).contains(") in (").containsPattern("-- .*SubPlan");
+  }
+
+  @Test
+  void shows_the_join_form_the_run_falls_back_to_when_the_subplan_would_not_be_hashed() {
+    // 100,000 parent keys do not fit in 64kB: PostgreSQL would re-read the parent for every
+    // child row in the subplan form, so the run (and explain) use the join form
+    Outcome outcome = explain("big.small_work_mem");
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .contains("left outer join \"public\".\"big_parent\" as \"p\"")
+        .doesNotContain("SubPlan")
+        .containsPattern("-- .*(Hash|Merge) (Left|Right) Join");
   }
 
   @Test
