@@ -29,7 +29,7 @@ import org.jooq.impl.SQLDataType;
  * FROM (SELECT CASE WHEN &lt;violation&gt; THEN hashtext(ARRAY[keys]::text) &amp; (B-1) ELSE -1 END AS bucket,
  *              &lt;key columns&gt; AS k0, ...
  *       FROM &lt;source&gt; WHERE &lt;scope&gt;
- *       UNION ALL SELECT NULL, NULL, ... WHERE false) v
+ *       UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v
  * </pre>
  *
  * Violating rows are spread over B hash buckets; the smallest and largest key of each bucket are
