@@ -1,34 +1,26 @@
 package io.integrityauditor.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.integrityauditor.config.HttpConfig;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Secret;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A tiny router on the JDK HTTP server. Every failure is a JSON error with a 4xx/5xx status, never
- * a stack trace; request bodies are bounded; path parameters are validated by the route's pattern;
- * state-changing routes check the bearer token in constant time.
+ * A tiny router on {@link HttpConnections}. Every failure, protocol errors included, is a JSON
+ * error with a 4xx/5xx status, never a stack trace; request bodies are bounded; path parameters are
+ * validated by the route's pattern; state-changing routes check the bearer token in constant time.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -50,8 +42,7 @@ public final class HttpApi implements AutoCloseable {
 
   private final List<Route> routes = new ArrayList<>();
   private final HttpConfig config;
-  private HttpServer server;
-  private ExecutorService executor;
+  private HttpConnections connections;
 
   public HttpApi(HttpConfig config) {
     this.config = config;
@@ -90,60 +81,52 @@ public final class HttpApi implements AutoCloseable {
   }
 
   public HttpApi start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 64);
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread thread = new Thread(r, "http");
-              thread.setDaemon(true);
-              return thread;
-            });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
+    connections =
+        new HttpConnections(
+            new InetSocketAddress(config.bind(), config.port()),
+            MAX_BODY_BYTES,
+            this::handle,
+            HttpApi::render);
     LOG.info("HTTP listening on {}:{}", config.bind(), port());
     return this;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return connections.port();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  private HttpConnections.Outgoing handle(HttpConnections.Incoming request) {
     HttpResponse response;
     try {
-      response = dispatch(exchange);
+      response = dispatch(request);
     } catch (RuntimeException e) {
       LOG.error(
           "HTTP {} {} failed: {}",
-          exchange.getRequestMethod(),
-          exchange.getRequestURI().getPath(),
+          request.method(),
+          sanitize(request.rawPath()),
           Redactor.redact(String.valueOf(e)),
           e);
       response = HttpResponse.error(500, "internal error; see the worker's log");
     }
+    return render(response);
+  }
+
+  /** The bytes and headers of a response, its body passed through the secret redactor. */
+  private static HttpConnections.Outgoing render(HttpResponse response) {
     byte[] body =
         response.redactedBytes() != null
             ? response.redactedBytes()
             : Redactor.redact(response.body()).getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", response.contentType());
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    if (exchange.getRequestMethod().equals("HEAD")) {
-      exchange.sendResponseHeaders(response.status(), -1);
-    } else {
-      exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    }
-    exchange.close();
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", response.contentType());
+    headers.put("Cache-Control", "no-store");
+    headers.put("X-Content-Type-Options", "nosniff");
+    return new HttpConnections.Outgoing(response.status(), headers, body);
   }
 
-  private HttpResponse dispatch(HttpExchange exchange) throws IOException {
-    String method = exchange.getRequestMethod();
-    String path = exchange.getRequestURI().getRawPath();
+  private HttpResponse dispatch(HttpConnections.Incoming incoming) {
+    String method = incoming.method();
+    String path = incoming.rawPath();
     boolean pathKnown = false;
     for (Route route : routes) {
       Matcher matcher = route.pattern().matcher(path);
@@ -156,18 +139,19 @@ public final class HttpApi implements AutoCloseable {
         continue;
       }
       if (route.changesState()) {
-        Optional<HttpResponse> refused = checkToken(exchange);
+        Optional<HttpResponse> refused = checkToken(incoming);
         if (refused.isPresent()) {
           return refused.get();
         }
       }
-      Optional<String> body = readBody(exchange);
+      Optional<String> body =
+          incoming.body().map(bytes -> new String(bytes, StandardCharsets.UTF_8));
       if (body.isEmpty()) {
         return HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
       }
       Map<String, String> query;
       try {
-        query = query(exchange.getRequestURI().getRawQuery());
+        query = query(incoming.rawQuery());
       } catch (IllegalArgumentException e) {
         return HttpResponse.error(400, "malformed query string");
       }
@@ -176,13 +160,7 @@ public final class HttpApi implements AutoCloseable {
         parameters.put(route.names().get(i), matcher.group(i + 1));
       }
       HttpRequest request =
-          new HttpRequest(
-              method,
-              path,
-              parameters,
-              query,
-              new HashMap<>(exchange.getRequestHeaders()),
-              body.get());
+          new HttpRequest(method, path, parameters, query, incoming.headers(), body.get());
       try {
         return route.handler().handle(request);
       } catch (IllegalArgumentException e) {
@@ -197,14 +175,14 @@ public final class HttpApi implements AutoCloseable {
         : HttpResponse.error(404, "no such endpoint: " + sanitize(path));
   }
 
-  private Optional<HttpResponse> checkToken(HttpExchange exchange) {
+  private Optional<HttpResponse> checkToken(HttpConnections.Incoming incoming) {
     Optional<Secret> token = config.token();
     if (token.isEmpty()) {
       // serve refuses to start like this; kept for safety should a route be added elsewhere
       return Optional.of(
           HttpResponse.error(403, "state-changing endpoints are disabled: no token configured"));
     }
-    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    String header = incoming.header("Authorization").orElse(null);
     String presented =
         header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
             ? header.substring(7).trim()
@@ -217,17 +195,6 @@ public final class HttpApi implements AutoCloseable {
       return Optional.of(HttpResponse.error(403, "invalid token"));
     }
     return Optional.empty();
-  }
-
-  /** The body, or empty when it is larger than {@link #MAX_BODY_BYTES}. */
-  private static Optional<String> readBody(HttpExchange exchange) throws IOException {
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (bytes.length > MAX_BODY_BYTES) {
-        return Optional.empty();
-      }
-      return Optional.of(new String(bytes, StandardCharsets.UTF_8));
-    }
   }
 
   private static Map<String, String> query(String raw) {
@@ -253,14 +220,8 @@ public final class HttpApi implements AutoCloseable {
 
   @Override
   public void close() {
-    if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
-      try {
-        executor.awaitTermination(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (connections != null) {
+      connections.close();
     }
   }
 }

@@ -92,13 +92,15 @@ class WorkerApiTest {
 
   /** A request the JDK client refuses to build (malformed escapes), sent over a socket. */
   private String rawGet(String path) throws Exception {
+    return raw("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  }
+
+  /** Bytes written as they are; everything the server answers until it closes. */
+  private String raw(String request) throws Exception {
     try (java.net.Socket socket =
         new java.net.Socket("localhost", worker.httpPort().orElseThrow())) {
-      socket
-          .getOutputStream()
-          .write(
-              ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       String response =
           new String(
               socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -157,9 +159,48 @@ class WorkerApiTest {
     for (String body : bodies) {
       assertThat(body).doesNotContain("Exception").doesNotContain("\tat ");
     }
-    // A request line that is not even a URI is refused by the JDK server itself, before any
-    // handler: still a 400 without a stack trace, but its body is the JDK's one-line HTML.
-    assertThat(rawGet("/api/alerts?state=%zz")).startsWith("HTTP/1.1 400").doesNotContain("\tat ");
+    // protocol errors, found before any route: the same JSON errors, then the connection closes
+    assertThat(rawGet("/api/alerts?state=%zz"))
+        .startsWith("HTTP/1.1 400")
+        .contains("{\"error\":{\"status\":400,\"message\":\"malformed request target");
+    assertThat(raw("GARBAGE\r\n\r\n"))
+        .startsWith("HTTP/1.1 400")
+        .contains("\"message\":\"malformed request line\"");
+    assertThat(raw("GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n"))
+        .startsWith("HTTP/1.1 400")
+        .contains("\"message\":\"malformed header line\"");
+    assertThat(raw("GET /metrics HTTP/1.1\r\nX-Big: " + "y".repeat(9000) + "\r\n\r\n"))
+        .startsWith("HTTP/1.1 431")
+        .contains("{\"error\":{\"status\":431");
+    assertThat(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\n\r\n"))
+        .startsWith("HTTP/1.1 414")
+        .contains("{\"error\":{\"status\":414");
+    assertThat(
+            raw(
+                "POST /api/reload HTTP/1.1\r\nAuthorization: Bearer "
+                    + TOKEN
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 411")
+        .contains("{\"error\":{\"status\":411");
+    assertThat(raw("GET /health/live HTTP/1.1\r\nContent-Length: -1\r\n\r\n"))
+        .startsWith("HTTP/1.1 400")
+        .contains("\"message\":\"malformed Content-Length\"");
+    for (String body : bodies) {
+      assertThat(body).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("<h1>");
+    }
+  }
+
+  @Test
+  void a_connection_is_kept_alive_across_requests_and_closed_when_asked() throws Exception {
+    String two =
+        raw(
+            "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(two.split("HTTP/1.1 200 OK", -1)).hasSize(4);
+    // the HEAD answer has the GET's length and no body: two bodies in all
+    assertThat(two.split("\\{\"data\":\\{\"status\":\"up\"}}", -1)).hasSize(3);
+    assertThat(two).endsWith("{\"data\":{\"status\":\"up\"}}").contains("Connection: close");
   }
 
   @Test
