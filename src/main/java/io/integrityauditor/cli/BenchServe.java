@@ -169,27 +169,32 @@ final class BenchServe {
     Path archive = dir.resolve("serve.jsa");
     Files.deleteIfExists(archive);
     forgetJobs(database);
-    Started training =
-        start(
-            config,
-            dir.resolve("serve-archive.log"),
-            List.of("-XX:ArchiveClassesAtExit=" + archive));
-    try {
-      waitReady(client, port, training);
-    } finally {
-      stop(training);
-    }
+    readyAfter(
+        config,
+        dir.resolve("serve-archive.log"),
+        "-XX:ArchiveClassesAtExit=" + archive,
+        client,
+        port);
     if (!Files.exists(archive)) {
       return Double.NaN;
     }
     forgetJobs(database);
-    Started archived =
-        start(
-            config, dir.resolve("serve-archived.log"), List.of("-XX:SharedArchiveFile=" + archive));
+    return readyAfter(
+        config,
+        dir.resolve("serve-archived.log"),
+        "-XX:SharedArchiveFile=" + archive,
+        client,
+        port);
+  }
+
+  /** Starts {@code serve} with one JVM option, stops it once ready; seconds until it was ready. */
+  private static double readyAfter(
+      Path config, Path log, String jvmOption, HttpClient client, int port) throws Exception {
+    Started started = start(config, log, List.of(jvmOption));
     try {
-      return waitReady(client, port, archived);
+      return waitReady(client, port, started);
     } finally {
-      stop(archived);
+      stop(started);
     }
   }
 

@@ -63,8 +63,7 @@ final class HttpConnections implements AutoCloseable {
       Map<String, List<String>> headers,
       Optional<byte[]> body) {
     Optional<String> header(String name) {
-      List<String> values = headers.get(name);
-      return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+      return first(headers, name);
     }
   }
 
@@ -187,9 +186,9 @@ final class HttpConnections implements AutoCloseable {
   private boolean exchange(InputStream in, OutputStream out) throws IOException {
     String requestLine;
     try {
-      requestLine = readLine(in, MAX_LINE_BYTES, 414);
+      requestLine = readLine(in, 414, "request line too long");
       while (requestLine != null && requestLine.isEmpty()) {
-        requestLine = readLine(in, MAX_LINE_BYTES, 414); // stray CRLF between requests
+        requestLine = readLine(in, 414, "request line too long"); // stray CRLF between requests
       }
     } catch (Refusal refusal) {
       refuse(out, refusal);
@@ -198,11 +197,10 @@ final class HttpConnections implements AutoCloseable {
     if (requestLine == null) {
       return false; // closed between requests
     }
-    boolean head = requestLine.startsWith("HEAD ");
     try {
       Incoming request = parse(requestLine, in, out);
       boolean keepAlive = keepAlive(requestLine, request);
-      write(out, handler.apply(request), keepAlive, head);
+      write(out, handler.apply(request), keepAlive, request.method().equals("HEAD"));
       return keepAlive;
     } catch (Refusal refusal) {
       refuse(out, refusal);
@@ -234,48 +232,54 @@ final class HttpConnections implements AutoCloseable {
       throw new Refusal(400, "the request target must be a path beginning with /");
     }
     Map<String, List<String>> headers = readHeaders(in);
-    Incoming request =
-        new Incoming(parts[0], rawPath, target.getRawQuery(), headers, Optional.of(new byte[0]));
-    if (request.header("Transfer-Encoding").isPresent()) {
+    return new Incoming(
+        parts[0], rawPath, target.getRawQuery(), headers, readBody(headers, in, out));
+  }
+
+  /** The body, or empty when it is larger than {@code maxBodyBytes} (then read and dropped). */
+  private Optional<byte[]> readBody(
+      Map<String, List<String>> headers, InputStream in, OutputStream out)
+      throws IOException, Refusal {
+    if (first(headers, "Transfer-Encoding").isPresent()) {
       throw new Refusal(411, "send the request body with Content-Length, not chunked");
     }
-    Optional<String> length = request.header("Content-Length");
+    Optional<String> length = first(headers, "Content-Length");
     if (length.isEmpty()) {
-      return request;
+      return Optional.of(new byte[0]);
     }
-    List<String> lengths = headers.get("Content-Length");
-    if (!length.get().matches("\\d{1,18}") || lengths.stream().distinct().count() > 1) {
+    if (!length.get().matches("\\d{1,18}")
+        || headers.get("Content-Length").stream().distinct().count() > 1) {
       throw new Refusal(400, "malformed Content-Length");
     }
     long bytes = Long.parseLong(length.get());
-    if (bytes > maxBodyBytes) {
-      if (bytes > MAX_DRAINED_BYTES) {
-        throw new Refusal(413, "request body larger than " + maxBodyBytes + " bytes");
-      }
-      continueIfExpected(request, out);
-      in.skipNBytes(bytes); // EOFException when the body ends early
-      return new Incoming(parts[0], rawPath, target.getRawQuery(), headers, Optional.empty());
+    if (bytes > maxBodyBytes && bytes > MAX_DRAINED_BYTES) {
+      throw new Refusal(413, "request body larger than " + maxBodyBytes + " bytes");
     }
-    continueIfExpected(request, out);
+    if (first(headers, "Expect").map(v -> v.equalsIgnoreCase("100-continue")).orElse(false)) {
+      out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    }
+    if (bytes > maxBodyBytes) {
+      in.skipNBytes(bytes); // EOFException when the body ends early
+      return Optional.empty();
+    }
     byte[] body = in.readNBytes((int) bytes);
     if (body.length < bytes) {
       throw new IOException("body ended early");
     }
-    return new Incoming(parts[0], rawPath, target.getRawQuery(), headers, Optional.of(body));
+    return Optional.of(body);
   }
 
-  private static void continueIfExpected(Incoming request, OutputStream out) throws IOException {
-    if (request.header("Expect").map(v -> v.equalsIgnoreCase("100-continue")).orElse(false)) {
-      out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-    }
+  private static Optional<String> first(Map<String, List<String>> headers, String name) {
+    List<String> values = headers.get(name);
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
   private static Map<String, List<String>> readHeaders(InputStream in) throws IOException, Refusal {
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     int total = 0;
     while (true) {
-      String line = readLine(in, MAX_LINE_BYTES, 431);
+      String line = readLine(in, 431, "header line too long");
       if (line == null) {
         throw new IOException("closed in the middle of the headers");
       }
@@ -299,9 +303,11 @@ final class HttpConnections implements AutoCloseable {
   /**
    * One line ending in CRLF (or a bare LF), as ISO-8859-1; null at end of stream before any byte.
    *
-   * @param tooLong the status when the line exceeds {@code max} bytes
+   * @param status the refusal's status when the line exceeds {@link #MAX_LINE_BYTES}
+   * @param message the refusal's message
    */
-  private static String readLine(InputStream in, int max, int tooLong) throws IOException, Refusal {
+  private static String readLine(InputStream in, int status, String message)
+      throws IOException, Refusal {
     ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     while (true) {
       int b = in.read();
@@ -317,9 +323,8 @@ final class HttpConnections implements AutoCloseable {
             bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
       }
-      if (line.size() >= max) {
-        throw new Refusal(
-            tooLong, tooLong == 414 ? "request line too long" : "header line too long");
+      if (line.size() >= MAX_LINE_BYTES) {
+        throw new Refusal(status, message);
       }
       line.write(b);
     }
