@@ -100,6 +100,14 @@ final class BenchCommand implements Callable<Integer> {
   int scrapes;
 
   @Option(
+      names = "--server-setting",
+      paramLabel = "NAME=VALUE",
+      description =
+          "A setting of the embedded PostgreSQL, over the benchmark's own (repeatable), e.g."
+              + " max_parallel_workers_per_gather=1 or an auto_explain setting.")
+  Map<String, String> serverSettings = new LinkedHashMap<>();
+
+  @Option(
       names = "--work-dir",
       paramLabel = "DIR",
       description = "Where the database and generated files live (default: a temp dir).")
@@ -130,7 +138,8 @@ final class BenchCommand implements Callable<Integer> {
     out.printf(
         "Benchmark: %,d child rows, %,d parents, %.2f%% orphans (variant %.0f%%), %d reps%n%n",
         rows, parents, orphans * 100, variantOrphans * 100, reps);
-    try (BenchDatabase database = BenchDatabase.start(work.resolve("pgdata"), out)) {
+    try (BenchDatabase database =
+        BenchDatabase.start(work.resolve("pgdata"), serverSettings, out)) {
       report.server(database.describe());
       long loadStart = System.nanoTime();
       database.load(rows, parents, orphans, variantOrphans, out);

@@ -48,7 +48,11 @@ final class BenchDatabase implements AutoCloseable {
     this.settings = settings;
   }
 
-  static BenchDatabase start(Path dataDirectory, PrintStream out) throws IOException {
+  /**
+   * @param overrides settings given on the command line, applied over the benchmark's own
+   */
+  static BenchDatabase start(Path dataDirectory, Map<String, String> overrides, PrintStream out)
+      throws IOException {
     long memoryMb = BenchMachine.memoryBytes() / (1024 * 1024);
     Map<String, String> settings = new LinkedHashMap<>();
     // the data (about 1.3 GB at 10M rows) stays in shared buffers when the machine has room
@@ -66,6 +70,7 @@ final class BenchDatabase implements AutoCloseable {
     settings.put("full_page_writes", "off");
     settings.put("random_page_cost", "1.1");
     settings.put("max_connections", "200");
+    settings.putAll(overrides);
     EmbeddedPostgres.Builder builder =
         EmbeddedPostgres.builder()
             .setDataDirectory(dataDirectory)

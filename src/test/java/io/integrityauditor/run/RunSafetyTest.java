@@ -2,11 +2,18 @@ package io.integrityauditor.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.db.Pools;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +36,35 @@ class RunSafetyTest {
         -- every row of this view takes 0.2 s to produce
         CREATE VIEW slow_parent AS SELECT p.id FROM parent p WHERE pg_sleep(0.2 + 0 * p.id) IS NOT NULL;
         """);
+  }
+
+  @Test
+  void audited_databases_never_get_server_prepared_statements_whose_generic_plans_guess_ranges()
+      throws Exception {
+    // pgjdbc prepares a statement on the server from its fifth execution on; PostgreSQL then
+    // may run the generic plan, blind to a chunk's bounds (see Pools)
+    try (HikariDataSource target =
+            Pools.create(
+                "target-test",
+                new DatabaseConfig(
+                    db.url(), "postgres", Optional.empty(), 1, Duration.ofSeconds(5)),
+                true);
+        Connection connection = target.getConnection();
+        PreparedStatement chunk =
+            connection.prepareStatement(
+                "SELECT count(*) FROM child WHERE id >= ? AND id < ? AND parent_id IS NOT NULL")) {
+      for (int i = 0; i < 10; i++) {
+        chunk.setInt(1, i);
+        chunk.setInt(2, i + 5);
+        chunk.executeQuery().close();
+      }
+      try (Statement statement = connection.createStatement();
+          ResultSet prepared =
+              statement.executeQuery("SELECT count(*) FROM pg_prepared_statements")) {
+        prepared.next();
+        assertThat(prepared.getLong(1)).isZero();
+      }
+    }
   }
 
   @Test
