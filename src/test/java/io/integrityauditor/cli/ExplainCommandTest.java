@@ -75,11 +75,17 @@ class ExplainCommandTest {
     return CheckCommandTest.execute(full);
   }
 
+  /** The output of an explain that must succeed (exit 0; its stderr shown if it does not). */
+  private String explainedCleanly(String... args) {
+    Outcome outcome = explain(args);
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    return outcome.out();
+  }
+
   @Test
   void prints_the_sql_and_the_plan_of_an_audit() {
-    Outcome outcome = explain("child.parent");
-    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(outcome.out())
+    String out = explainedCleanly("child.parent");
+    assertThat(out)
         .contains("-- audit child.parent (kind: orphan) on target app")
         .contains("statement_timeout 5m, lock_timeout 5s")
         .contains("-- statement 1")
@@ -87,16 +93,14 @@ class ExplainCommandTest {
         .contains("-- EXPLAIN");
     // the child is at least as large as the parent: the run checks the parent with a hashed
     // subplan, and explain shows that form, as the run would choose it
-    assertThat(outcome.out()).contains(") in (").containsPattern("-- .*SubPlan");
+    assertThat(out).contains(") in (").containsPattern("-- .*SubPlan");
   }
 
   @Test
   void shows_the_join_form_the_run_falls_back_to_when_the_subplan_would_not_be_hashed() {
     // 100,000 parent keys do not fit in 64kB: PostgreSQL would re-read the parent for every
     // child row in the subplan form, so the run (and explain) use the join form
-    Outcome outcome = explain("big.small_work_mem");
-    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(outcome.out())
+    assertThat(explainedCleanly("big.small_work_mem"))
         .contains("left outer join \"public\".\"big_parent\" as \"p\"")
         .doesNotContain("SubPlan")
         .containsPattern("-- .*(Hash|Merge) (Left|Right) Join");
@@ -111,9 +115,7 @@ class ExplainCommandTest {
 
   @Test
   void plans_without_executing_unless_asked_to_analyze() {
-    Outcome planned = explain("custom");
-    assertThat(planned.code()).as(planned.err()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(planned.out())
+    assertThat(explainedCleanly("custom"))
         .contains("SELECT id FROM child WHERE fail_if_called()")
         .contains("-- statement 2") // the rows_checked count
         .doesNotContain("actual time");
@@ -124,16 +126,14 @@ class ExplainCommandTest {
 
   @Test
   void analyze_shows_actual_rows() {
-    Outcome outcome = explain("child.parent", "--analyze");
-    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(outcome.out()).contains("-- EXPLAIN ANALYZE").contains("actual");
+    assertThat(explainedCleanly("child.parent", "--analyze"))
+        .contains("-- EXPLAIN ANALYZE")
+        .contains("actual");
   }
 
   @Test
   void a_schema_audit_explains_its_catalog_queries() {
-    Outcome outcome = explain("shape");
-    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(outcome.out()).contains("FROM pg_class c").contains("-- statement 6");
+    assertThat(explainedCleanly("shape")).contains("FROM pg_class c").contains("-- statement 6");
   }
 
   @Test
