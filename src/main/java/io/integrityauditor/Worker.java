@@ -1,6 +1,7 @@
 package io.integrityauditor;
 
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Schedule;
 import io.integrityauditor.cli.VersionProvider;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
@@ -8,11 +9,13 @@ import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.http.HttpApi;
+import io.integrityauditor.http.NodeOperations;
 import io.integrityauditor.http.WorkerApi;
 import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.schedule.ScheduledAudits;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.RunView;
 import java.io.IOException;
 import java.sql.Connection;
 import java.time.Clock;
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * cluster, metrics refreshed from the store in the background, the HTTP listener up. {@link
  * #close()} is the graceful stop.
  */
-public final class Worker implements AutoCloseable {
+public final class Worker implements AutoCloseable, NodeOperations {
   private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
 
   /** How often metrics re-read the store's latest results. */
@@ -146,6 +149,7 @@ public final class Worker implements AutoCloseable {
   }
 
   /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */
+  @Override
   public ReloadReport reload() {
     ReloadReport report = audits.reload();
     reloaded(report);
@@ -157,6 +161,7 @@ public final class Worker implements AutoCloseable {
     metrics.auditsChanged(audits.activeAudits().values(), audits::scheduleOf);
   }
 
+  @Override
   public boolean storeReachable() {
     try (Connection connection = auditor.store().orElseThrow().dataSource().getConnection()) {
       return connection.isValid(2);
@@ -173,6 +178,7 @@ public final class Worker implements AutoCloseable {
     return auditor;
   }
 
+  @Override
   public AlertStore alerts() {
     return alerts;
   }
@@ -181,8 +187,34 @@ public final class Worker implements AutoCloseable {
     return metrics;
   }
 
+  @Override
   public List<Audit> activeAudits() {
     return List.copyOf(audits.activeAudits().values());
+  }
+
+  @Override
+  public byte[] scrapeMetrics() {
+    return metrics.scrapeRedactedBytes();
+  }
+
+  @Override
+  public boolean auditsLoaded() {
+    return audits.lastReload().isPresent();
+  }
+
+  @Override
+  public Schedule scheduleOf(Audit audit) {
+    return audits.scheduleOf(audit);
+  }
+
+  @Override
+  public List<RunView> runHistory(String auditId, int limit) {
+    return auditor.runs().orElseThrow().history(auditId, limit);
+  }
+
+  @Override
+  public boolean trigger(String auditId) throws SchedulerException {
+    return audits.trigger(auditId);
   }
 
   /** The HTTP port (useful when configured as 0). */

@@ -2,7 +2,6 @@ package io.integrityauditor.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.integrityauditor.Json;
-import io.integrityauditor.Worker;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.schedule.ReloadReport;
@@ -16,18 +15,16 @@ public final class WorkerApi {
   /** What Prometheus expects for the text format. */
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final Worker worker;
+  private final NodeOperations node;
 
-  public WorkerApi(Worker worker) {
-    this.worker = worker;
+  public WorkerApi(NodeOperations node) {
+    this.node = node;
   }
 
   public HttpApi routes(HttpApi api) {
     return api.get(
             "/metrics",
-            request ->
-                HttpResponse.redactedBytes(
-                    200, PROMETHEUS_TEXT, worker.metrics().scrapeRedactedBytes()))
+            request -> HttpResponse.redactedBytes(200, PROMETHEUS_TEXT, node.scrapeMetrics()))
         .get("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
         .get("/health/ready", request -> ready())
         .get("/api/audits", request -> HttpResponse.ok(audits()))
@@ -35,12 +32,7 @@ public final class WorkerApi {
             "/api/audits/{id}/runs",
             request -> {
               int limit = limit(request, 20);
-              return HttpResponse.ok(
-                  worker
-                      .auditor()
-                      .runs()
-                      .orElseThrow()
-                      .history(request.pathParameter("id"), limit));
+              return HttpResponse.ok(node.runHistory(request.pathParameter("id"), limit));
             })
         .get(
             "/api/alerts",
@@ -49,14 +41,12 @@ public final class WorkerApi {
               if (!state.equals("open") && !state.equals("all")) {
                 throw new IllegalArgumentException("state must be open or all");
               }
-              return HttpResponse.ok(
-                  worker.alerts().list(state.equals("all"), limit(request, 100)));
+              return HttpResponse.ok(node.alerts().list(state.equals("all"), limit(request, 100)));
             })
         .get(
             "/api/alerts/{id}",
             request ->
-                worker
-                    .alerts()
+                node.alerts()
                     .find(alertId(request))
                     .map(HttpResponse::ok)
                     .orElse(HttpResponse.error(404, "no alert " + request.pathParameter("id"))))
@@ -65,7 +55,7 @@ public final class WorkerApi {
             "/api/audits/{id}/trigger",
             request -> {
               String id = request.pathParameter("id");
-              if (!worker.audits().trigger(id)) {
+              if (!node.trigger(id)) {
                 return HttpResponse.error(404, "no scheduled audit with id " + id);
               }
               Map<String, Object> accepted = new LinkedHashMap<>();
@@ -73,12 +63,12 @@ public final class WorkerApi {
               accepted.put("triggered", true);
               return HttpResponse.data(202, accepted);
             })
-        .post("/api/reload", request -> HttpResponse.ok(reportOf(worker.reload())));
+        .post("/api/reload", request -> HttpResponse.ok(reportOf(node.reload())));
   }
 
   private HttpResponse ready() {
-    boolean storeUp = worker.storeReachable();
-    boolean loaded = worker.audits().lastReload().isPresent();
+    boolean storeUp = node.storeReachable();
+    boolean loaded = node.auditsLoaded();
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("status", storeUp && loaded ? "ready" : "not ready");
     status.put("store", storeUp ? "up" : "down");
@@ -88,16 +78,14 @@ public final class WorkerApi {
 
   private List<Map<String, Object>> audits() {
     List<Map<String, Object>> list = new ArrayList<>();
-    for (Audit audit : worker.activeAudits()) {
+    for (Audit audit : node.activeAudits()) {
       Map<String, Object> item = new LinkedHashMap<>();
       item.put("id", audit.id());
       item.put("target", audit.target());
       item.put("kind", audit.kind());
       item.put("severity", audit.severity().label());
-      item.put("schedule", worker.audits().scheduleOf(audit).toString());
-      item.put(
-          "expectedIntervalSeconds",
-          worker.audits().scheduleOf(audit).expectedInterval().toSeconds());
+      item.put("schedule", node.scheduleOf(audit).toString());
+      item.put("expectedIntervalSeconds", node.scheduleOf(audit).expectedInterval().toSeconds());
       audit.description().ifPresent(d -> item.put("description", d));
       list.add(item);
     }
@@ -118,8 +106,8 @@ public final class WorkerApi {
     if (by == null || by.isBlank()) {
       return HttpResponse.error(400, "\"by\" is required: who acknowledges");
     }
-    return switch (worker.alerts().acknowledge(id, by, note == null ? "" : note)) {
-      case ACKNOWLEDGED -> HttpResponse.ok(worker.alerts().find(id).orElseThrow());
+    return switch (node.alerts().acknowledge(id, by, note == null ? "" : note)) {
+      case ACKNOWLEDGED -> HttpResponse.ok(node.alerts().find(id).orElseThrow());
       case NOT_FOUND -> HttpResponse.error(404, "no alert " + id);
       case NOT_OPEN ->
           HttpResponse.error(
