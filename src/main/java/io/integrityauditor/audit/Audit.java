@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param location the line where the audit starts
  * @param keyLocations where each key was written, by dotted path, for catalog errors
  * @param execution full, chunked or incremental runs, and planner settings (docs/audits.md)
+ * @param owner the team that answers for its alerts (routes them, deploy/alertmanager), if named
  */
 public record Audit(
     String id,
@@ -35,13 +36,14 @@ public record Audit(
     Threshold threshold,
     Location location,
     Map<String, Location> keyLocations,
-    Execution execution) {
+    Execution execution,
+    Optional<String> owner) {
 
   public Audit {
     keyLocations = Map.copyOf(keyLocations);
   }
 
-  /** An audit with the default execution (auto mode, no planner settings). */
+  /** An audit with the default execution (auto mode, no planner settings) and no owner. */
   public Audit(
       String id,
       Optional<String> description,
@@ -68,7 +70,8 @@ public record Audit(
         threshold,
         location,
         keyLocations,
-        Execution.DEFAULT);
+        Execution.DEFAULT,
+        Optional.empty());
   }
 
   public String kind() {

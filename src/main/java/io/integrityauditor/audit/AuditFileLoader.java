@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
 
 /**
  * Reads audit files. A file has optional {@code defaults} (target, schedule, timezone, timeout,
- * lock_timeout, sample_size, severity, threshold) and a list of {@code audits}; each audit may
- * override any default. Ids must be unique across all files. See docs/audits.md.
+ * lock_timeout, sample_size, severity, threshold, owner) and a list of {@code audits}; each audit
+ * may override any default. Ids must be unique across all files. See docs/audits.md.
  */
 public final class AuditFileLoader {
   static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+  // A team name: it becomes the alerts' `owner` label and an Alertmanager route.
+  static final Pattern OWNER = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
   static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
   static final int DEFAULT_SAMPLE_SIZE = 20;
@@ -120,7 +122,8 @@ public final class AuditFileLoader {
       Optional<Integer> sampleSize,
       Optional<String> severity,
       Optional<Threshold> threshold,
-      Execution execution) {
+      Execution execution,
+      Optional<String> owner) {
     static final Defaults EMPTY =
         new Defaults(
             Optional.empty(),
@@ -131,7 +134,8 @@ public final class AuditFileLoader {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            Execution.DEFAULT);
+            Execution.DEFAULT,
+            Optional.empty());
   }
 
   private Defaults defaults(Fields fields) {
@@ -145,7 +149,8 @@ public final class AuditFileLoader {
             sampleSize(fields),
             fields.oneOf("severity", Severity.NAMES),
             fields.map("threshold").map(AuditFileLoader::threshold),
-            Execution.defaults(fields));
+            Execution.defaults(fields),
+            owner(fields));
     fields.rejectUnknown();
     return defaults;
   }
@@ -190,6 +195,7 @@ public final class AuditFileLoader {
             .orElse(Threshold.ANY_VIOLATION);
     Optional<AuditSpec> spec = kind.flatMap(k -> AuditKinds.parse(k, fields));
     Execution execution = Execution.parse(fields, defaults.execution(), kind);
+    Optional<String> owner = owner(fields).or(defaults::owner);
     fields.rejectUnknown();
     if (spec.isEmpty() || schedule.isEmpty() || target == null) {
       return Optional.empty();
@@ -208,7 +214,22 @@ public final class AuditFileLoader {
             threshold,
             fields.location(),
             fields.seenLocations(),
-            execution));
+            execution,
+            owner));
+  }
+
+  private static Optional<String> owner(Fields fields) {
+    Optional<String> owner = fields.string("owner");
+    if (owner.isPresent() && !OWNER.matcher(owner.get()).matches()) {
+      fields.problem(
+          "owner",
+          "'"
+              + owner.get()
+              + "' is not a team name: lower-case letters, digits, '_', '.' and '-' (max 63),"
+              + " starting with a letter or digit, e.g. payments-team");
+      return Optional.empty();
+    }
+    return owner;
   }
 
   private String target(Fields fields, Defaults defaults) {

@@ -85,7 +85,9 @@ final class AlertsCommand implements Callable<Integer> {
         if (!alert.state().equals("open")) {
           continue;
         }
-        out.printf("%nalert %d (%s):%n", alert.id(), alert.auditId());
+        out.printf(
+            "%nalert %d (%s, owner %s):%n",
+            alert.id(), alert.auditId(), alert.owner() == null ? "none" : alert.owner());
         keys(" new", alert.newKeys());
         keys(" persisting", alert.persistingKeys());
         keys(" gone", alert.goneKeys());

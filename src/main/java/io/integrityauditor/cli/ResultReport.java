@@ -26,6 +26,7 @@ final class ResultReport {
       item.put("target", result.audit().target());
       item.put("kind", result.audit().kind());
       item.put("severity", result.audit().severity().label());
+      item.put("owner", result.audit().owner().orElse(null));
       item.put("status", result.status().label());
       // which execution produced the figures: full, chunked (statements on nodes) or incremental
       // (the rows past a watermark read, the earlier rows' findings carried forward)

@@ -34,6 +34,13 @@ final class ValidateCommand implements Callable<Integer> {
       description = "Check files only; do not connect to the targets (for CI without database).")
   boolean offline;
 
+  @Option(
+      names = "--require-owner",
+      description =
+          "Report every audit that names no owner (in the audit or its file's defaults) as a"
+              + " problem: their alerts would reach no team.")
+  boolean requireOwner;
+
   PrintStream out = System.out;
 
   @Override
@@ -46,6 +53,12 @@ final class ValidateCommand implements Callable<Integer> {
         throw new ConfigException(set.problems());
       }
       List<Audit> audits = set.audits();
+      if (requireOwner) {
+        List<ConfigProblem> unowned = unowned(audits);
+        if (!unowned.isEmpty()) {
+          throw new ConfigException(unowned);
+        }
+      }
       if (offline) {
         out.printf(
             "%d audits in %d files are well-formed (catalog not checked: --offline)%n",
@@ -93,5 +106,19 @@ final class ValidateCommand implements Callable<Integer> {
                   + ")");
       return ExitCodes.CLEAN;
     }
+  }
+
+  static List<ConfigProblem> unowned(List<Audit> audits) {
+    return audits.stream()
+        .filter(audit -> audit.owner().isEmpty())
+        .map(
+            audit ->
+                new ConfigProblem(
+                    audit.location(),
+                    audit.id(),
+                    "owner",
+                    "no owner: name the team that answers for its alerts with 'owner:' in the"
+                        + " audit or in the file's defaults (--require-owner)"))
+        .toList();
   }
 }

@@ -84,6 +84,7 @@ public final class WorkerApi {
       item.put("target", audit.target());
       item.put("kind", audit.kind());
       item.put("severity", audit.severity().label());
+      item.put("owner", audit.owner().orElse(null));
       item.put("schedule", node.scheduleOf(audit).toString());
       item.put("expectedIntervalSeconds", node.scheduleOf(audit).expectedInterval().toSeconds());
       audit.description().ifPresent(d -> item.put("description", d));

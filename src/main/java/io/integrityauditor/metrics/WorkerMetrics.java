@@ -174,11 +174,14 @@ public final class WorkerMetrics {
   }
 
   private static Tags tags(Audit audit) {
+    // Every series of a metric needs the same label names: an audit nobody owns has owner=""
+    // (which Prometheus treats as no owner label at all).
     return Tags.of(
         "audit", audit.id(),
         "target", audit.target(),
         "kind", audit.kind(),
-        "severity", audit.severity().label());
+        "severity", audit.severity().label(),
+        "owner", audit.owner().orElse(""));
   }
 
   private AuditSeries register(Audit audit, Duration interval) {

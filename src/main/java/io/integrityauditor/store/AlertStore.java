@@ -72,6 +72,7 @@ public final class AlertStore {
           .set(ALERT.LAST_SEEN_AT, now)
           .set(ALERT.LAST_RUN_ID, runId)
           .set(ALERT.SEVERITY, result.audit().severity().label())
+          .set(ALERT.OWNER, result.audit().owner().orElse(null))
           .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
           .set(
               ALERT.MAX_VIOLATIONS,
@@ -85,6 +86,7 @@ public final class AlertStore {
               .set(ALERT.AUDIT_ID, auditId)
               .set(ALERT.TARGET, result.audit().target())
               .set(ALERT.SEVERITY, result.audit().severity().label())
+              .set(ALERT.OWNER, result.audit().owner().orElse(null))
               .set(ALERT.STATE, OPEN)
               .set(ALERT.OPENED_AT, now)
               .set(ALERT.OPENED_RUN_ID, runId)
@@ -193,6 +195,7 @@ public final class AlertStore {
         alert.getAuditId(),
         alert.getTarget(),
         alert.getSeverity(),
+        alert.getOwner(),
         alert.getState(),
         alert.getOpenedAt(),
         alert.getLastSeenAt(),

@@ -16,6 +16,7 @@ public record AlertView(
     String auditId,
     String target,
     String severity,
+    String owner,
     String state,
     Instant openedAt,
     Instant lastSeenAt,

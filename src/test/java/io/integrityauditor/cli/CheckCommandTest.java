@@ -7,6 +7,7 @@ import io.integrityauditor.Json;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +85,28 @@ class CheckCommandTest {
     assertThat(item.get("rowsChecked").asLong()).isEqualTo(2);
     assertThat(item.get("samples").get(0).get("parent_id").asText()).isEqualTo("42");
     assertThat(item.get("error").isNull()).isTrue();
+    assertThat(item.get("owner").isNull()).isTrue();
+  }
+
+  @Test
+  void the_json_output_names_the_owner_from_the_file_defaults_or_the_audit() throws Exception {
+    String audits =
+        "defaults:\n  owner: data-platform\n"
+            + DIRTY_WARN
+            + """
+                - id: clean
+                  owner: billing
+                  kind: orphan
+                  child: clean_child.parent_id
+                  parent: parent.id
+              """;
+    CliRunner.Outcome outcome = check(audits, "--format", "json");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.VIOLATIONS);
+    JsonNode data = Json.MAPPER.readTree(outcome.out()).get("data");
+    Map<String, String> owners = new java.util.TreeMap<>();
+    data.forEach(item -> owners.put(item.get("id").asText(), item.get("owner").asText()));
+    assertThat(owners)
+        .containsExactly(Map.entry("clean", "billing"), Map.entry("dirty", "data-platform"));
   }
 
   @Test

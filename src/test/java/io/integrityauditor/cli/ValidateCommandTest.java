@@ -33,7 +33,7 @@ class ValidateCommandTest {
     return validateAs(audits, "postgres");
   }
 
-  private Outcome validateAs(String audits, String user) {
+  private Outcome validateAs(String audits, String user, String... options) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", audits);
     Path config =
@@ -44,7 +44,12 @@ class ValidateCommandTest {
                 + "\n    user: "
                 + user
                 + "\naudits: [audits/*.yaml]\n");
-    return CheckCommandTest.execute("validate", "--config", config.toString());
+    String[] args = new String[options.length + 3];
+    args[0] = "validate";
+    args[1] = "--config";
+    args[2] = config.toString();
+    System.arraycopy(options, 0, args, 3, options.length);
+    return CheckCommandTest.execute(args);
   }
 
   private static final String CLEAN_AUDIT =
@@ -104,5 +109,70 @@ class ValidateCommandTest {
             """);
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err()).contains("column workflows.workspace does not exist");
+  }
+
+  private static final String ONE_OWNED_TWO_UNOWNED =
+      """
+      audits:
+        - id: owned
+          owner: payments-team
+          kind: unique
+          table: workflows
+          columns: [id]
+        - id: unowned.one
+          kind: unique
+          table: workflows
+          columns: [id]
+        - id: unowned.two
+          kind: unique
+          table: workspaces
+          columns: [id]
+      """;
+
+  @Test
+  void require_owner_reports_every_audit_nobody_owns_with_file_line_and_fix() {
+    Outcome outcome = validateAs(ONE_OWNED_TWO_UNOWNED, "postgres", "--offline", "--require-owner");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    String fix =
+        "key 'owner': no owner: name the team that answers for its alerts with 'owner:' in the"
+            + " audit or in the file's defaults (--require-owner)";
+    assertThat(outcome.err())
+        .contains("a.yaml:7: audit 'unowned.one': " + fix)
+        .contains("a.yaml:11: audit 'unowned.two': " + fix)
+        .doesNotContain("'owned'");
+  }
+
+  @Test
+  void without_require_owner_audits_nobody_owns_are_valid() {
+    Outcome outcome = validateAs(ONE_OWNED_TWO_UNOWNED, "postgres", "--offline");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .isEqualTo("3 audits in 1 files are well-formed (catalog not checked: --offline)\n");
+  }
+
+  @Test
+  void an_owner_in_the_file_defaults_satisfies_require_owner() {
+    Outcome outcome =
+        validateAs(
+            "defaults:\n  owner: platform\n" + ONE_OWNED_TWO_UNOWNED,
+            "postgres",
+            "--offline",
+            "--require-owner");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+  }
+
+  @Test
+  void an_owner_that_is_not_a_team_name_is_a_configuration_error() {
+    Outcome outcome =
+        validateAs(
+            ONE_OWNED_TWO_UNOWNED.replace("payments-team", "Payments Team"),
+            "postgres",
+            "--offline");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .contains(
+            "audit 'owned': key 'owner': 'Payments Team' is not a team name: lower-case letters,"
+                + " digits, '_', '.' and '-' (max 63), starting with a letter or digit, e.g."
+                + " payments-team");
   }
 }

@@ -118,6 +118,42 @@ class WorkerMetricsTest {
   }
 
   @Test
+  void every_per_audit_series_carries_the_owner_label_and_a_new_owner_replaces_the_series() {
+    List<Audit> audits =
+        Audits.run(
+                dir, target, storeDb, AUDITS.replace("lock_timeout: 200ms", "owner: orders-team"))
+            .values()
+            .stream()
+            .map(r -> r.audit())
+            .toList();
+    try (Store store = open(storeDb.url())) {
+      WorkerMetrics metrics = metrics(store, audits);
+      Map<String, Double> samples = Exposition.parse(metrics.scrape());
+      String owned =
+          Exposition.audit(
+              "integrity_audit_violations",
+              "orders.customer",
+              "orphan",
+              "orders-team",
+              "critical",
+              "app");
+      assertThat(samples.get(owned)).isEqualTo(2.0);
+
+      List<Audit> handedOver =
+          Audits.run(dir, target, storeDb, AUDITS.replace("lock_timeout: 200ms", "owner: billing"))
+              .values()
+              .stream()
+              .map(r -> r.audit())
+              .toList();
+      metrics.auditsChanged(handedOver, Audit::schedule);
+      metrics.refresh();
+      Map<String, Double> after = Exposition.parse(metrics.scrape());
+      assertThat(after).doesNotContainKey(owned);
+      assertThat(after.get(owned.replace("orders-team", "billing"))).isEqualTo(2.0);
+    }
+  }
+
+  @Test
   void an_audit_that_never_ran_has_its_series_as_nan_from_start_up() {
     List<Audit> audits =
         Audits.run(dir, target, storeDb, AUDITS).values().stream().map(r -> r.audit()).toList();

@@ -111,6 +111,23 @@ class AlertLifecycleTest {
   }
 
   @Test
+  void an_alert_record_carries_the_owner_its_audit_names_when_opened_and_when_seen_again() {
+    target.execute("UPDATE orders SET customer_id = 100 WHERE id IN (1, 2)");
+    Audits.run(dir, target, storeDb, AUDITS.replace("severity: warn", "owner: orders-team"));
+    assertThat(alerts(false))
+        .singleElement()
+        .satisfies(a -> assertThat(a.owner()).isEqualTo("orders-team"));
+    // the audit file changed hands: the open record follows it
+    Audits.run(dir, target, storeDb, AUDITS.replace("severity: warn", "owner: billing"));
+    assertThat(alerts(false))
+        .singleElement()
+        .satisfies(a -> assertThat(a.owner()).isEqualTo("billing"));
+    // and an audit nobody owns records none
+    Audits.run(dir, target, storeDb, AUDITS);
+    assertThat(alerts(false)).singleElement().satisfies(a -> assertThat(a.owner()).isNull());
+  }
+
+  @Test
   void a_run_that_did_not_complete_neither_opens_nor_resolves() throws Exception {
     target.execute("UPDATE orders SET customer_id = 100 WHERE id IN (1, 2)");
     check();

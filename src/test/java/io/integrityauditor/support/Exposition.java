@@ -27,14 +27,22 @@ public final class Exposition {
     return samples;
   }
 
-  /** The key of a per-audit sample, labels in Micrometer's (alphabetical) order. */
+  /** The key of a per-audit sample of an audit nobody owns. */
   public static String audit(
       String metric, String audit, String kind, String severity, String target) {
+    return audit(metric, audit, kind, "", severity, target);
+  }
+
+  /** The key of a per-audit sample, labels in Micrometer's (alphabetical) order. */
+  public static String audit(
+      String metric, String audit, String kind, String owner, String severity, String target) {
     return metric
         + "{audit=\""
         + audit
         + "\",kind=\""
         + kind
+        + "\",owner=\""
+        + owner
         + "\",severity=\""
         + severity
         + "\",target=\""
