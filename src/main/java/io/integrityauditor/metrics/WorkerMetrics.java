@@ -288,6 +288,18 @@ public final class WorkerMetrics {
             .tags(tags)
             .description("Unix time the audit was first scheduled in this cluster")
             .register(registry));
+    // The alert rules turn it into a link to the record (/api/alerts/{id}) in the notification.
+    meters.add(
+        Gauge.builder(
+                PREFIX + "open_alert_id",
+                this,
+                m -> {
+                  Long alertId = m.snapshot.get().openAlertIds().get(id);
+                  return alertId == null ? Double.NaN : alertId;
+                })
+            .tags(tags)
+            .description("Id of the audit's open alert record (NaN when it has none)")
+            .register(registry));
     for (RunStatus status : RunStatus.values()) {
       meters.add(
           FunctionCounter.builder(

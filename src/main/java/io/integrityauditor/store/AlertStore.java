@@ -214,6 +214,16 @@ public final class AlertStore {
         gone);
   }
 
+  /** The id of each audit's open alert record (at most one per audit), by audit id. */
+  public Map<String, Long> openIdsByAudit() {
+    Map<String, Long> ids = new LinkedHashMap<>();
+    for (var row :
+        dsl.select(ALERT.AUDIT_ID, ALERT.ID).from(ALERT).where(ALERT.STATE.eq(OPEN)).fetch()) {
+      ids.put(row.value1(), row.value2());
+    }
+    return ids;
+  }
+
   /** Open alerts per severity: [open, open and not acknowledged]. */
   public Map<String, long[]> openBySeverity() {
     Map<String, long[]> counts = new LinkedHashMap<>();

@@ -21,6 +21,7 @@ import org.jooq.impl.SQLDataType;
  * @param totals by audit id, then status
  * @param openAlerts by severity: [open, open and unacknowledged]
  * @param scheduleStart by audit id: when its Quartz trigger was created (epoch millis)
+ * @param openAlertIds by audit id: the id of its open alert record, if it has one
  * @param readAt when this was read
  */
 public record ResultSnapshot(
@@ -28,16 +29,18 @@ public record ResultSnapshot(
     Map<String, Map<String, Long>> totals,
     Map<String, long[]> openAlerts,
     Map<String, Long> scheduleStart,
+    Map<String, Long> openAlertIds,
     Instant readAt) {
 
   public static final ResultSnapshot EMPTY =
-      new ResultSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Instant.EPOCH);
+      new ResultSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Instant.EPOCH);
 
   public ResultSnapshot {
     latest = Map.copyOf(latest);
     totals = Map.copyOf(totals);
     openAlerts = Map.copyOf(openAlerts);
     scheduleStart = Map.copyOf(scheduleStart);
+    openAlertIds = Map.copyOf(openAlertIds);
   }
 
   /** Whether {@code other} holds the same results (whenever it was read). */
@@ -45,6 +48,7 @@ public record ResultSnapshot(
     if (!latest.equals(other.latest)
         || !totals.equals(other.totals)
         || !scheduleStart.equals(other.scheduleStart)
+        || !openAlertIds.equals(other.openAlertIds)
         || !openAlerts.keySet().equals(other.openAlerts.keySet())) {
       return false;
     }
@@ -89,6 +93,11 @@ public record ResultSnapshot(
       scheduleStart.put(row.value1(), row.value2());
     }
     return new ResultSnapshot(
-        latest, totals, alerts.openBySeverity(), scheduleStart, Instant.now());
+        latest,
+        totals,
+        alerts.openBySeverity(),
+        scheduleStart,
+        alerts.openIdsByAudit(),
+        Instant.now());
   }
 }

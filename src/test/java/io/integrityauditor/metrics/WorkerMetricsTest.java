@@ -112,6 +112,16 @@ class WorkerMetricsTest {
       assertThat(samples.get(runs(id, "violations"))).isEqualTo(2.0);
       assertThat(samples.get(runs(id, "error"))).isEqualTo(0.0);
       assertThat(samples.get("integrity_audit_alerts_open{severity=\"critical\"}")).isEqualTo(1.0);
+      try (Store alertsStore = open(storeDb.url())) {
+        long openAlert =
+            new AlertStore(alertsStore, Clock.systemUTC())
+                .list(false, 10).stream()
+                    .filter(a -> a.auditId().equals(id))
+                    .findFirst()
+                    .orElseThrow()
+                    .id();
+        assertThat(samples.get(key("integrity_audit_open_alert_id", id))).isEqualTo(openAlert);
+      }
       assertThat(samples.get("integrity_audit_store_up")).isEqualTo(1.0);
       assertThat(samples.get("integrity_audit_build_info{version=\"test\"}")).isEqualTo(1.0);
     }
