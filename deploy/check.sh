@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Static checks of the shipped monitoring files; run after editing any of them (CI runs it too):
 #   promtool check config / check rules, promtool test rules (fire and no-fire cases of every
-#   alert), the Grafana dashboard is valid JSON and every PromQL expression in it parses.
-# Needs promtool (Debian/Ubuntu: apt-get install prometheus) and python3.
+#   alert), the Grafana dashboard is valid JSON and every PromQL expression in it parses, the
+#   Alertmanager example passes amtool check-config and its route tests.
+# Needs promtool and amtool (Debian/Ubuntu: apt-get install prometheus prometheus-alertmanager)
+# and python3.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,6 +39,26 @@ if problems:
     sys.exit("\n".join(problems))
 print(f"{len(blocks)} alerts: annotations, runbook sections and fire/no-fire tests present")
 EOF
+
+# The Alertmanager example: valid, and each kind of alert lands where its header says (amtool
+# exits non-zero when a route test fails). Needs amtool (Debian: prometheus-alertmanager).
+amtool check-config alertmanager/alertmanager.yml
+route() {
+  local expected=$1
+  shift
+  amtool config routes test --config.file=alertmanager/alertmanager.yml --verify.receivers="$expected" "$@" \
+    2>/dev/null >/dev/null || { echo "alertmanager.yml: $* should go to $expected, goes to" \
+      "$(amtool config routes test --config.file=alertmanager/alertmanager.yml "$@" 2>/dev/null)" >&2; exit 1; }
+}
+route apms-team-pager alertname=IntegrityAuditCriticalViolations owner=apms-team severity=critical target=apms
+route apms-team-tickets alertname=IntegrityAuditWarnViolations owner=apms-team severity=warn target=apms
+route provisioning-team-pager alertname=IntegrityAuditCriticalViolations owner=provisioning-team severity=critical
+route unowned alertname=IntegrityAuditCriticalViolations severity=critical target=apms
+route unowned alertname=IntegrityAuditWarnViolations owner=a-team-with-no-route severity=warn
+route platform-tickets alertname=IntegrityAuditStale owner=apms-team severity=warn
+route platform-tickets alertname=IntegrityAuditTargetDown severity=warn target=apms
+route platform-pager alertname=IntegrityAuditorDown severity=critical
+echo "alertmanager/alertmanager.yml: routes by owner and severity, unowned violations muted"
 
 python3 -m json.tool grafana/integrity-auditor.json >/dev/null
 echo "grafana/integrity-auditor.json: valid JSON"
