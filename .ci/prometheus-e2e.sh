@@ -5,21 +5,33 @@
 # API shows a violation alert (IntegrityAuditCriticalViolations / IntegrityAuditWarnViolations)
 # firing. On the way it also checks the real exposition against docs/metrics.md and runs every
 # query of the Grafana dashboard against that Prometheus.
+# Then Alertmanager end to end: Prometheus sends to a real Alertmanager started with a copy of
+# deploy/alertmanager/alertmanager.yml whose receivers point at a webhook receiver this script
+# runs on loopback. Passes when the violation notification arrives at the receiver the routing
+# names for its owner and severity, with the labels audit, target, severity, owner and the
+# annotations summary, runbook_url and alert_record_url, and that link's alert record exists
+# in the demo's API for the same audit and owner.
 #
 # Needs: target/integrity-auditor.jar (./mvnw package), java, prometheus and promtool
-# (Debian: apt-get install prometheus), python3. Bounded in time; stops everything it started.
+# (Debian: apt-get install prometheus), prometheus-alertmanager, python3. Bounded in time; stops
+# everything it started.
 #
 #   E2E_STARTUP_SECONDS  how long the demo may take to serve      (default 180)
 #   E2E_ALERT_SECONDS    how long to wait for the alert to fire   (default 240)
+#   E2E_NOTIFY_SECONDS   how long to wait for the notification    (default 120)
+#   E2E_DEMO_PORT, E2E_PROMETHEUS_PORT, E2E_ALERTMANAGER_PORT, E2E_WEBHOOK_PORT
+#                        loopback ports (default: a free port each)
 #   E2E_KEEP=1           keep the work directory (logs, TSDB) afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STARTUP_SECONDS=${E2E_STARTUP_SECONDS:-180}
 ALERT_SECONDS=${E2E_ALERT_SECONDS:-240}
+NOTIFY_SECONDS=${E2E_NOTIFY_SECONDS:-120}
 JAR=target/integrity-auditor.jar
 SHIPPED_CONFIG=deploy/prometheus/prometheus.yml
 SHIPPED_RULES=deploy/prometheus/integrity-auditor.rules.yml
+SHIPPED_ALERTMANAGER=deploy/alertmanager/alertmanager.yml
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
@@ -27,10 +39,15 @@ log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 for tool in java prometheus promtool python3; do
   command -v "$tool" >/dev/null || { log "missing $tool (Debian: apt-get install prometheus python3)"; exit 1; }
 done
+# Debian names the binary prometheus-alertmanager; upstream's is alertmanager.
+alertmanager=$(command -v prometheus-alertmanager || command -v alertmanager || true)
+[[ -n "$alertmanager" ]] || { log "missing alertmanager (Debian: apt-get install prometheus-alertmanager)"; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/integrity-auditor-e2e.XXXXXX")
 demo_pid=""
 prom_pid=""
+am_pid=""
+webhook_pid=""
 failed=1
 
 # Stops one process we started: SIGTERM, then SIGKILL after a grace period.
@@ -48,7 +65,7 @@ stop() {
 }
 
 show_logs() {
-  for f in demo.out demo.err prometheus.log; do
+  for f in demo.out demo.err prometheus.log alertmanager.log webhook.jsonl; do
     if [[ -s "$work/$f" ]]; then
       echo "----- last 40 lines of $f -----"
       tail -n 40 "$work/$f"
@@ -63,6 +80,8 @@ cleanup() {
     show_logs
   fi
   stop "$prom_pid" prometheus 10
+  stop "$am_pid" alertmanager 10
+  stop "$webhook_pid" "webhook receiver" 5
   # The demo stops gracefully on SIGTERM (audits get shutdown_grace 5s, then its embedded
   # PostgreSQL is stopped).
   stop "$demo_pid" demo 45
@@ -267,10 +286,80 @@ def summary(base):
               f' (java -jar target/integrity-auditor.jar runs {metric["audit"]} --config <demo config>)')
     return 0
 
+def webhook(port, log_file):
+    """Alertmanager's webhook receiver: every POST body as one JSON line with its path."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with open(log_file, "a") as out:
+                out.write(json.dumps({"path": self.path, "body": json.loads(body)}) + "\n")
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    HTTPServer(("127.0.0.1", int(port)), Receiver).serve_forever()
+
+RECORD_URL = re.compile(r"^https://integrity-auditor\.example\.internal/api/alerts/(\d+)$")
+
+def wait_notification(log_file, seconds, demo_base):
+    """A violation notification, routed by owner and severity, with every label and annotation
+    on-call needs and a link to an alert record that exists."""
+    deadline = time.time() + float(seconds)
+    started = time.time()
+    while time.time() < deadline:
+        try:
+            lines = open(log_file).read().splitlines()
+        except FileNotFoundError:
+            lines = []
+        received = [json.loads(line) for line in lines]
+        violations = [(r["path"], a) for r in received for a in r["body"]["alerts"]
+                      if VIOLATIONS.match(a["labels"]["alertname"]) and a["status"] == "firing"]
+        if violations:
+            break
+        time.sleep(1)
+    else:
+        print(f"No violation notification reached the webhook within {seconds}s; received: {received}")
+        return 1
+    print(f"{len(violations)} violation alerts notified after {time.time() - started:.0f}s"
+          f" ({len(received)} webhook calls: {', '.join(sorted({r['path'] for r in received}))})")
+    problems = []
+    for path, alert in violations:
+        labels, annotations = alert["labels"], alert["annotations"]
+        missing = [k for k in ("audit", "target", "severity", "owner") if not labels.get(k)]
+        missing += [k for k in ("summary", "runbook_url", "alert_record_url") if not annotations.get(k)]
+        if missing:
+            problems.append(f"{labels.get('audit')}: missing {missing}")
+            continue
+        kind = "pager" if labels["severity"] == "critical" else "tickets"
+        expected = f"/{kind}/hooks/{labels['owner']}"
+        if path != expected:
+            problems.append(f"{labels['audit']} (owner {labels['owner']}, {labels['severity']}) reached {path}, routing says {expected}")
+        link = RECORD_URL.match(annotations["alert_record_url"])
+        if not link:
+            problems.append(f"{labels['audit']}: alert_record_url {annotations['alert_record_url']!r} is no alert record link")
+            continue
+        record = json.loads(get(f"{demo_base}/api/alerts/{link.group(1)}"))["data"]
+        if record["auditId"] != labels["audit"] or record.get("owner") != labels["owner"] or record["state"] != "open":
+            problems.append(f"{labels['audit']}: the linked record is {record['auditId']} owner {record.get('owner')} {record['state']}")
+    path, example = violations[0]
+    print(f"Example notification at {path}:")
+    for key in ("alertname", "audit", "target", "severity", "owner"):
+        print(f"  label {key}: {example['labels'].get(key)}")
+    for key in ("summary", "runbook_url", "alert_record_url"):
+        print(f"  annotation {key}: {example['annotations'].get(key)}")
+    for problem in problems:
+        print(f"  PROBLEM: {problem}")
+    return 1 if problems else 0
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     sys.exit({"wait-ready": wait_ready, "wait-alert": wait_alert, "contract": contract,
-              "dashboard": dashboard_queries, "summary": summary}[command](*args))
+              "dashboard": dashboard_queries, "summary": summary, "webhook": webhook,
+              "wait-notification": wait_notification}[command](*args))
 PY
 
 free_port() {
@@ -278,7 +367,7 @@ free_port() {
 }
 
 # 1. The demo: embedded PostgreSQL, demo data with known orphans, the shipped audits, then serve.
-demo_port=$(free_port)
+demo_port=${E2E_DEMO_PORT:-$(free_port)}
 log "starting the demo (java -jar $JAR demo --every 10s --port $demo_port)"
 java -jar "$JAR" demo --every 10s --port "$demo_port" --work-dir "$work/demo" \
   >"$work/demo.out" 2>"$work/demo.err" </dev/null &
@@ -308,23 +397,53 @@ python3 "$work/e2e.py" wait-ready "$metrics_url" 30
 # 2. Prometheus with a copy of the shipped configuration: the demo as the only target, shorter
 # intervals so the test is quick. The rules file is copied unchanged (checked below), `for:`
 # durations included.
-prom_port=$(free_port)
+prom_port=${E2E_PROMETHEUS_PORT:-$(free_port)}
+am_port=${E2E_ALERTMANAGER_PORT:-$(free_port)}
+webhook_port=${E2E_WEBHOOK_PORT:-$(free_port)}
 mkdir -p "$work/prometheus"
 cp "$SHIPPED_RULES" "$work/prometheus/"
-python3 - "$SHIPPED_CONFIG" "$work/prometheus/prometheus.yml" "127.0.0.1:$demo_port" <<'PY'
+python3 - "$SHIPPED_CONFIG" "$work/prometheus/prometheus.yml" "127.0.0.1:$demo_port" "127.0.0.1:$am_port" <<'PY'
 import re, sys
-source, destination, target = sys.argv[1:]
+source, destination, target, alertmanager = sys.argv[1:]
 text = open(source).read()
 text, intervals = re.subn(r"^(\s*(?:scrape|evaluation)_interval:)\s*\S+", r"\1 2s", text, flags=re.M)
 text, timeouts = re.subn(r"^(\s*scrape_timeout:)\s*\S+", r"\1 2s", text, flags=re.M)
 # The example targets (a YAML list under `- targets:`) become the demo.
 text, targets = re.subn(r"(- targets:\n)(\s*- '[^']+'\n)+", rf"\1          - '{target}'\n", text)
-assert intervals >= 2 and targets == 1, (intervals, targets)
+# The example Alertmanager becomes ours.
+text, managers = re.subn(r"'alertmanager\.example\.internal:9093'", f"'{alertmanager}'", text)
+assert intervals >= 2 and targets == 1 and managers == 1, (intervals, targets, managers)
 open(destination, "w").write(text)
 PY
 cmp "$SHIPPED_RULES" "$work/prometheus/$(basename "$SHIPPED_RULES")"
 promtool check config "$work/prometheus/prometheus.yml" >/dev/null
 diff -u "$SHIPPED_CONFIG" "$work/prometheus/prometheus.yml" | sed -n '/^[-+][^-+]/p' | sed 's/^/  /' || true
+
+# 2b. The webhook receiver and Alertmanager with a copy of the shipped example: every receiver's
+# URL points at the receiver (its path keeps pager/tickets and the team), waits shortened.
+log "starting the webhook receiver on 127.0.0.1:$webhook_port"
+python3 "$work/e2e.py" webhook "$webhook_port" "$work/webhook.jsonl" 2>"$work/webhook.err" &
+webhook_pid=$!
+mkdir -p "$work/alertmanager"
+python3 - "$SHIPPED_ALERTMANAGER" "$work/alertmanager/alertmanager.yml" "127.0.0.1:$webhook_port" <<'PY'
+import re, sys
+source, destination, webhook = sys.argv[1:]
+text = open(source).read()
+text, urls = re.subn(r"url: 'https://(\w+)\.example\.internal(/[^']*)'", rf"url: 'http://{webhook}/\1\2'", text)
+text, waits = re.subn(r"^(\s*group_(?:wait|interval):)\s*\S+", r"\1 1s", text, flags=re.M)
+assert urls >= 2 and waits == 2, (urls, waits)
+open(destination, "w").write(text)
+PY
+amtool check-config "$work/alertmanager/alertmanager.yml" >/dev/null
+log "starting alertmanager on 127.0.0.1:$am_port"
+"$alertmanager" --config.file="$work/alertmanager/alertmanager.yml" \
+  --storage.path="$work/alertmanager/data" \
+  --web.listen-address="127.0.0.1:$am_port" \
+  --cluster.listen-address= \
+  --log.level=warn \
+  >"$work/alertmanager.log" 2>&1 </dev/null &
+am_pid=$!
+python3 "$work/e2e.py" wait-ready "http://127.0.0.1:$am_port/-/ready" 30
 
 log "starting prometheus on 127.0.0.1:$prom_port"
 prometheus --config.file="$work/prometheus/prometheus.yml" \
@@ -357,6 +476,10 @@ if ((contract_rc)); then
   log "FAILED: the rules or the dashboard use metrics the worker does not export (above)"
   exit 1
 fi
+
+# 5. The notification: routed by owner and severity, labelled, annotated, linked to its record.
+log "waiting up to ${NOTIFY_SECONDS}s for the violation notification at the webhook"
+python3 "$work/e2e.py" wait-notification "$work/webhook.jsonl" "$NOTIFY_SECONDS" "http://127.0.0.1:$demo_port"
 
 failed=0
 log "PASSED"
