@@ -21,6 +21,13 @@
 #   E2E_NOTIFY_SECONDS   how long to wait for the notification    (default 120)
 #   E2E_DEMO_PORT, E2E_PROMETHEUS_PORT, E2E_ALERTMANAGER_PORT, E2E_WEBHOOK_PORT
 #                        loopback ports (default: a free port each)
+#   E2E_IMAGE=target/integrity-auditor-image.tar
+#                        also run the container image (./mvnw package -Pimage) as a second node
+#                        of the demo's cluster: unpacked with skopeo + umoci, its entrypoint as
+#                        its user in a chroot whose root is read-only (a tmpfs on /tmp), the
+#                        demo's config and audits at /config; it must become ready, run
+#                        scheduled audits of the shared cluster and stop gracefully on SIGTERM.
+#                        Needs root (mount namespace), skopeo, umoci. E2E_IMAGE_PORT: its port.
 #   E2E_KEEP=1           keep the work directory (logs, TSDB) afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +55,7 @@ demo_pid=""
 prom_pid=""
 am_pid=""
 webhook_pid=""
+image_pid=""
 failed=1
 
 # Stops one process we started: SIGTERM, then SIGKILL after a grace period.
@@ -65,12 +73,26 @@ stop() {
 }
 
 show_logs() {
-  for f in demo.out demo.err prometheus.log alertmanager.log webhook.jsonl; do
+  for f in demo.out demo.err prometheus.log alertmanager.log webhook.jsonl image-node.log; do
     if [[ -s "$work/$f" ]]; then
       echo "----- last 40 lines of $f -----"
       tail -n 40 "$work/$f"
     fi
   done
+}
+
+# The image node runs as PID 1 of its own PID namespace under `unshare`: signal the JVM (the
+# child of our unshare), then collect unshare's exit status, which is the JVM's.
+image_exit=""
+stop_image_node() {
+  [[ -n "$image_pid" ]] || return 0
+  local jvm
+  jvm=$(pgrep -P "$image_pid" || true)
+  if [[ -n "$jvm" ]]; then
+    stop "$jvm" "image node" 45
+  fi
+  wait "$image_pid" && image_exit=0 || image_exit=$?
+  image_pid=""
 }
 
 cleanup() {
@@ -79,6 +101,7 @@ cleanup() {
   if ((failed)); then
     show_logs
   fi
+  stop_image_node
   stop "$prom_pid" prometheus 10
   stop "$am_pid" alertmanager 10
   stop "$webhook_pid" "webhook receiver" 5
@@ -355,11 +378,32 @@ def wait_notification(log_file, seconds, demo_base):
         print(f"  PROBLEM: {problem}")
     return 1 if problems else 0
 
+def image_node(demo_base, node_base, node_id, seconds):
+    """The image's node serves the same cluster: same audits, and it runs scheduled ones."""
+    demo_audits = sorted(a["id"] for a in json.loads(get(f"{demo_base}/api/audits"))["data"])
+    node_audits = sorted(a["id"] for a in json.loads(get(f"{node_base}/api/audits"))["data"])
+    if demo_audits != node_audits:
+        print(f"the image node schedules {len(node_audits)} audits, the demo {len(demo_audits)}")
+        return 1
+    deadline = time.time() + float(seconds)
+    started = time.time()
+    while time.time() < deadline:
+        for audit in demo_audits:
+            runs = json.loads(get(f"{demo_base}/api/audits/{audit}/runs?limit=5"))["data"]
+            mine = [r for r in runs if r.get("nodeId") == node_id]
+            if mine:
+                print(f"The image node serves {len(node_audits)} audits and ran {audit}"
+                      f" (status {mine[0]['status']}) for the cluster after {time.time() - started:.0f}s")
+                return 0
+        time.sleep(2)
+    print(f"the image node ran no audit of the cluster within {seconds}s")
+    return 1
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     sys.exit({"wait-ready": wait_ready, "wait-alert": wait_alert, "contract": contract,
               "dashboard": dashboard_queries, "summary": summary, "webhook": webhook,
-              "wait-notification": wait_notification}[command](*args))
+              "wait-notification": wait_notification, "image-node": image_node}[command](*args))
 PY
 
 free_port() {
@@ -393,6 +437,49 @@ demo_port=$(sed -E 's#.*:([0-9]+)/metrics#\1#' <<<"$metrics_url")
 metrics_url="http://127.0.0.1:$demo_port/metrics"
 log "the demo serves $metrics_url"
 python3 "$work/e2e.py" wait-ready "$metrics_url" 30
+
+# 1b. The container image as a second node of the demo's cluster (only with E2E_IMAGE).
+if [[ -n "${E2E_IMAGE:-}" ]]; then
+  for tool in skopeo umoci unshare pgrep; do
+    command -v "$tool" >/dev/null || { log "missing $tool (Debian: apt-get install skopeo umoci)"; exit 1; }
+  done
+  image_port=${E2E_IMAGE_PORT:-$(free_port)}
+  skopeo copy --quiet "docker-archive:$E2E_IMAGE" "oci:$work/oci:e2e"
+  umoci unpack --image "$work/oci:e2e" "$work/image" >/dev/null
+  rootfs=$work/image/rootfs
+  skopeo inspect --config "docker-archive:$E2E_IMAGE" >"$work/image-config.json"
+  # The demo's configuration, its secrets and its audit files, mounted at /config as a
+  # ConfigMap and a Secret would be (the audit pattern becomes the image's relative audits/).
+  mkdir -p "$rootfs/config/audits" "$rootfs/proc"
+  python3 - "$work/demo/integrity-auditor.yaml" "$rootfs/config" <<'PY'
+import glob, re, shutil, sys
+source, config_dir = sys.argv[1:]
+text = open(source).read()
+patterns = re.findall(r"^  - ('[^']+'|\"[^\"]+\")$", text, flags=re.M)
+assert patterns, "no audit pattern in the demo's configuration"
+for quoted in patterns:
+    for file in glob.glob(quoted[1:-1]):
+        shutil.copy(file, f"{config_dir}/audits/")
+    text = text.replace(quoted, "'audits/*.yaml'")
+open(f"{config_dir}/integrity-auditor.yaml", "w").write(text)
+PY
+  cp "$work/demo/apms.password" "$work/demo/http.token" "$rootfs/config/"
+  image_user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["User"])' "$work/image-config.json")
+  chown -R "$image_user" "$rootfs/config"
+  mapfile -t image_env < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["config"]["Env"]))' "$work/image-config.json")
+  mapfile -t image_argv < <(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["config"]; print("\n".join(c["Entrypoint"] + c.get("Cmd", [])))' "$work/image-config.json")
+  log "starting the image as node 'image-node' on 127.0.0.1:$image_port (read-only root, uid $image_user): ${image_argv[*]}"
+  unshare --mount --pid --fork -- sh -c 'root=$1; shift
+    mount --bind "$root" "$root" && mount -o remount,bind,ro "$root" \
+      && mount -t proc proc "$root/proc" && mount -t tmpfs -o size=64m,mode=1777 tmpfs "$root/tmp" \
+      && exec "$@"' _ "$rootfs" \
+    env -i "${image_env[@]}" INTEGRITY_AUDITOR_NODE_ID=image-node INTEGRITY_AUDITOR_HTTP_PORT="$image_port" \
+    "$(command -v chroot)" --userspec="$image_user" "$rootfs" "${image_argv[@]}" \
+    >"$work/image-node.log" 2>&1 </dev/null &
+  image_pid=$!
+  python3 "$work/e2e.py" wait-ready "http://127.0.0.1:$image_port/health/ready" 120
+  python3 "$work/e2e.py" image-node "http://127.0.0.1:$demo_port" "http://127.0.0.1:$image_port" image-node 90
+fi
 
 # 2. Prometheus with a copy of the shipped configuration: the demo as the only target, shorter
 # intervals so the test is quick. The rules file is copied unchanged (checked below), `for:`
@@ -475,6 +562,16 @@ python3 "$work/e2e.py" dashboard "$prom" deploy/grafana/integrity-auditor.json i
 if ((contract_rc)); then
   log "FAILED: the rules or the dashboard use metrics the worker does not export (above)"
   exit 1
+fi
+
+# 4b. The image node stops gracefully on SIGTERM (running audits get shutdown_grace).
+if [[ -n "${E2E_IMAGE:-}" ]]; then
+  stop_image_node
+  if [[ "$image_exit" != 0 && "$image_exit" != 143 ]]; then
+    log "FAILED: the image node exited with $image_exit on SIGTERM"
+    exit 1
+  fi
+  log "the image node stopped on SIGTERM (exit $image_exit)"
 fi
 
 # 5. The notification: routed by owner and severity, labelled, annotated, linked to its record.
