@@ -41,7 +41,8 @@ mkdir -p "$debs" "$staging"
 
 # 1. The C libraries, from the packages of this host's release.
 download() {
-  (cd "$debs" && { compgen -G "${1}_*.deb" >/dev/null || apt-get download -qq -o APT::Sandbox::User=root "$1"; })
+  (cd "$debs" && { compgen -G "${1}_*.deb" >/dev/null || apt-get download -qq -o APT::Sandbox::User=root "$1"; }) \
+    || { echo "rootfs.sh: cannot download Debian package $1: run 'apt-get update' first" >&2; exit 1; }
 }
 for package in "${packages[@]}"; do download "$package"; done
 gcc_base=$(dpkg-deb -f "$(compgen -G "$debs/libgcc-s1_*.deb" | head -n 1)" Depends | grep -o 'gcc-[0-9]*-base' | head -n 1)
