@@ -36,12 +36,7 @@ class CheckCommandTest {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", audits);
     Path config = workspace.config(db, null);
-    String[] full = new String[args.length + 3];
-    full[0] = "check";
-    full[1] = "--config";
-    full[2] = config.toString();
-    System.arraycopy(args, 0, full, 3, args.length);
-    return execute(full);
+    return CliRunner.execute("check", config, args);
   }
 
   static CliRunner.Outcome execute(String... args) {

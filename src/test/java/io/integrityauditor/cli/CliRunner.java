@@ -11,6 +11,16 @@ public final class CliRunner {
   /** Exit code, stdout, stderr. */
   public record Outcome(int code, String out, String err) {}
 
+  /** {@code command --config CONFIG args...} */
+  public static Outcome execute(String command, java.nio.file.Path config, String... args) {
+    String[] full = new String[args.length + 3];
+    full[0] = command;
+    full[1] = "--config";
+    full[2] = config.toString();
+    System.arraycopy(args, 0, full, 3, args.length);
+    return execute(full);
+  }
+
   public static synchronized Outcome execute(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;

@@ -67,12 +67,7 @@ class ExplainCommandTest {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", AUDITS);
     Path config = workspace.config(db, null);
-    String[] full = new String[args.length + 3];
-    full[0] = "explain";
-    full[1] = "--config";
-    full[2] = config.toString();
-    System.arraycopy(args, 0, full, 3, args.length);
-    return CheckCommandTest.execute(full);
+    return CliRunner.execute("explain", config, args);
   }
 
   /** The output of an explain that must succeed (exit 0; its stderr shown if it does not). */

@@ -44,12 +44,7 @@ class ValidateCommandTest {
                 + "\n    user: "
                 + user
                 + "\naudits: [audits/*.yaml]\n");
-    String[] args = new String[options.length + 3];
-    args[0] = "validate";
-    args[1] = "--config";
-    args[2] = config.toString();
-    System.arraycopy(options, 0, args, 3, options.length);
-    return CheckCommandTest.execute(args);
+    return CliRunner.execute("validate", config, options);
   }
 
   private static final String CLEAN_AUDIT =
