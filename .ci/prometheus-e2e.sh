@@ -10,7 +10,8 @@
 # runs on loopback. Passes when the violation notification arrives at the receiver the routing
 # names for its owner and severity, with the labels audit, target, severity, owner and the
 # annotations summary, runbook_url and alert_record_url, and that link's alert record exists
-# in the demo's API for the same audit and owner.
+# in the demo's API for the same audit and owner; and that a (synthetic) IntegrityAuditTargetDown
+# alert inhibits the violation alerts of its target.
 #
 # Needs: target/integrity-auditor.jar (./mvnw package), java, prometheus and promtool
 # (Debian: apt-get install prometheus), prometheus-alertmanager, python3. Bounded in time; stops
@@ -399,11 +400,42 @@ def image_node(demo_base, node_base, node_id, seconds):
     print(f"the image node ran no audit of the cluster within {seconds}s")
     return 1
 
+def inhibition(am_base, seconds):
+    """While a target is down its violation alerts are inhibited: post a TargetDown alert for the
+    target of a firing violation alert to Alertmanager's API and see that alert suppressed."""
+    def alerts(name):
+        query = urllib.parse.urlencode({"filter": f'alertname="{name}"'})
+        return json.loads(get(f"{am_base}/api/v2/alerts?{query}"))
+    violations = [a for name in ("IntegrityAuditCriticalViolations", "IntegrityAuditWarnViolations")
+                  for a in alerts(name)]
+    if not violations:
+        print("no violation alert in Alertmanager to inhibit")
+        return 1
+    target = violations[0]["labels"]["target"]
+    down = [{"labels": {"alertname": "IntegrityAuditTargetDown", "target": target, "severity": "warn",
+                        "instance": "e2e", "job": "integrity-auditor"},
+             "annotations": {"summary": "synthetic: inhibition check of .ci/prometheus-e2e.sh"}}]
+    request = urllib.request.Request(f"{am_base}/api/v2/alerts", data=json.dumps(down).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    urllib.request.urlopen(request, timeout=5).read()
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline:
+        states = [(a["labels"]["audit"], a["status"]["state"], a["status"]["inhibitedBy"])
+                  for name in ("IntegrityAuditCriticalViolations", "IntegrityAuditWarnViolations")
+                  for a in alerts(name) if a["labels"]["target"] == target]
+        if states and all(state == "suppressed" and inhibited for _, state, inhibited in states):
+            print(f"IntegrityAuditTargetDown for target {target} inhibits its {len(states)} violation alerts")
+            return 0
+        time.sleep(1)
+    print(f"violation alerts of {target} not inhibited by IntegrityAuditTargetDown: {states[:5]}")
+    return 1
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     sys.exit({"wait-ready": wait_ready, "wait-alert": wait_alert, "contract": contract,
               "dashboard": dashboard_queries, "summary": summary, "webhook": webhook,
-              "wait-notification": wait_notification, "image-node": image_node}[command](*args))
+              "wait-notification": wait_notification, "image-node": image_node,
+              "inhibition": inhibition}[command](*args))
 PY
 
 free_port() {
@@ -577,6 +609,11 @@ fi
 # 5. The notification: routed by owner and severity, labelled, annotated, linked to its record.
 log "waiting up to ${NOTIFY_SECONDS}s for the violation notification at the webhook"
 python3 "$work/e2e.py" wait-notification "$work/webhook.jsonl" "$NOTIFY_SECONDS" "http://127.0.0.1:$demo_port"
+
+# 6. Inhibition: a target that is down mutes its violation alerts (they describe data nobody can
+# check right now).
+log "checking that IntegrityAuditTargetDown inhibits the violation alerts of its target"
+python3 "$work/e2e.py" inhibition "http://127.0.0.1:$am_port" 30
 
 failed=0
 log "PASSED"
