@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.TextTable;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
+
 import io.integrityauditor.Auditor;
 import io.integrityauditor.Worker;
 import io.integrityauditor.audit.Audit;

@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
+
 import io.integrityauditor.AuditorException;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;

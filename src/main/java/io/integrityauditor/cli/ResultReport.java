@@ -1,5 +1,9 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.TextTable;
+
+import io.integrityauditor.ExitCodes;
+
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Measurement;
 import io.integrityauditor.audit.SampleKey;

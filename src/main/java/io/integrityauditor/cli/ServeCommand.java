@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
+
 import io.integrityauditor.Worker;
 import io.integrityauditor.config.WorkerConfig;
 import java.time.Clock;

@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
+
 import io.integrityauditor.AuditorException;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigException;

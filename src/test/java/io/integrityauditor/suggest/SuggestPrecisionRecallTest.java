@@ -11,7 +11,7 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.cli.CliRunner;
-import io.integrityauditor.cli.ExitCodes;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.integrityauditor.cli;
+package io.integrityauditor;
 
 /** The exit codes of the contract in PRODUCT.md. */
 public final class ExitCodes {

@@ -1,35 +1,35 @@
-package io.integrityauditor.cli;
+package io.integrityauditor;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** A plain-text table with left-aligned text and right-aligned numbers. */
-final class TextTable {
+public final class TextTable {
   private final List<String> headers;
   private final boolean[] rightAligned;
   private final List<List<String>> rows = new ArrayList<>();
 
-  TextTable(String... headers) {
+  public TextTable(String... headers) {
     this.headers = List.of(headers);
     this.rightAligned = new boolean[headers.length];
   }
 
-  TextTable alignRight(int... columns) {
+  public TextTable alignRight(int... columns) {
     for (int column : columns) {
       rightAligned[column] = true;
     }
     return this;
   }
 
-  void add(String... cells) {
+  public void add(String... cells) {
     rows.add(List.of(cells));
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return rows.isEmpty();
   }
 
-  String render() {
+  public String render() {
     int[] widths = new int[headers.size()];
     for (int i = 0; i < widths.length; i++) {
       widths[i] = headers.get(i).length();
