@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.bench.BenchCommand;
+
 import io.integrityauditor.ExitCodes;
 
 import io.integrityauditor.AuditorException;

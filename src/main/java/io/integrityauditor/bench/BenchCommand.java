@@ -1,4 +1,4 @@
-package io.integrityauditor.cli;
+package io.integrityauditor.bench;
 
 import io.integrityauditor.ExitCodes;
 
@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
       "Run it with -Xmx256m to check memory. Exit codes: 0 measured (whatever the figures), 1 an"
           + " audit found other counts than the dataset holds, 3 the benchmark could not run."
     })
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--rows",
       defaultValue = "10000000",

@@ -1,4 +1,5 @@
-package io.integrityauditor.cli;
+package io.integrityauditor.bench;
+
 
 import io.integrityauditor.TextTable;
 

@@ -1,4 +1,7 @@
-package io.integrityauditor.cli;
+package io.integrityauditor.bench;
+
+import io.integrityauditor.cli.Main;
+
 
 import io.integrityauditor.Auditor;
 import io.integrityauditor.config.Environment;

@@ -1,4 +1,5 @@
-package io.integrityauditor.cli;
+package io.integrityauditor.bench;
+
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.integrityauditor.cli;
+package io.integrityauditor.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
