@@ -18,7 +18,7 @@ import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
-import io.integrityauditor.run.Targets;
+import io.integrityauditor.targets.Targets;
 import io.integrityauditor.store.ChunkStore;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;

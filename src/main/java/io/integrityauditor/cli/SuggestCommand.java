@@ -13,7 +13,7 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
-import io.integrityauditor.run.Targets;
+import io.integrityauditor.targets.Targets;
 import io.integrityauditor.suggest.SuggestSettings;
 import io.integrityauditor.suggest.Suggester;
 import io.integrityauditor.suggest.Suggestion;

@@ -4,7 +4,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditQuery;
 import io.integrityauditor.audit.Measurement;
 import io.integrityauditor.config.RetryPolicy;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,7 +3,7 @@ package io.integrityauditor.schedule;
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.config.SchedulerConfig;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import io.integrityauditor.store.Store;
 import java.sql.Connection;
 import java.sql.SQLException;

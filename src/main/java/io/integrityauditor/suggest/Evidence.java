@@ -3,7 +3,7 @@ package io.integrityauditor.suggest;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import io.integrityauditor.run.AuditRunner;
 import java.math.BigDecimal;
 import java.math.MathContext;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.integrityauditor.db;
+package io.integrityauditor.targets;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

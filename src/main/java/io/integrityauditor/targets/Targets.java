@@ -1,4 +1,4 @@
-package io.integrityauditor.run;
+package io.integrityauditor.targets;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.audit.ResultDescriber;
@@ -6,7 +6,6 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.RoleAccess;
 import io.integrityauditor.config.TargetConfig;
-import io.integrityauditor.db.Pools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSetMetaData;
