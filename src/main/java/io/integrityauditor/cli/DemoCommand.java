@@ -3,7 +3,7 @@ package io.integrityauditor.cli;
 import io.integrityauditor.ExitCodes;
 
 import io.integrityauditor.Auditor;
-import io.integrityauditor.Worker;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;

@@ -2,7 +2,7 @@ package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
 
-import io.integrityauditor.Worker;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.config.WorkerConfig;
 import java.time.Clock;
 import java.util.concurrent.Callable;

@@ -1,4 +1,6 @@
-package io.integrityauditor;
+package io.integrityauditor.serve;
+
+import io.integrityauditor.Auditor;
 
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Schedule;
