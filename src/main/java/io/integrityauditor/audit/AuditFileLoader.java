@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Fields;

@@ -1,5 +1,7 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.catalog.Catalog;
 import java.util.List;
 import java.util.Optional;

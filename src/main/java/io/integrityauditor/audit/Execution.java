@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -153,7 +154,7 @@ public record Execution(
    * Checks, against the catalog, what chunked and incremental runs need from the driving table: a
    * key to range over, and for incremental runs an indexed watermark column of an ordered type.
    */
-  void bind(BindContext context, TableInfo table) {
+  public void bind(BindContext context, TableInfo table) {
     if (mode == Mode.CHUNKED && chunkKey(table).isEmpty()) {
       context.problem(
           "mode",

@@ -252,7 +252,7 @@ public record Filter(List<Predicate> predicates) {
    * A bind value cast to the column's own (base) type on the server: {@code cast(? as
    * "pg_catalog"."uuid")}. The type name comes from the catalog and is rendered as a quoted name.
    */
-  static Field<Object> typed(String value, ColumnInfo column) {
+  public static Field<Object> typed(String value, ColumnInfo column) {
     return DSL.field(
         "cast({0} as {1})",
         Object.class,

@@ -1,8 +1,7 @@
 package io.integrityauditor.bench;
 
-import io.integrityauditor.ExitCodes;
-
 import io.integrityauditor.Auditor;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;

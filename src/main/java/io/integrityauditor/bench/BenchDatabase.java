@@ -1,6 +1,5 @@
 package io.integrityauditor.bench;
 
-
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.PrintStream;

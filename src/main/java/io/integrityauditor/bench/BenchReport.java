@@ -1,8 +1,6 @@
 package io.integrityauditor.bench;
 
-
 import io.integrityauditor.TextTable;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
 package io.integrityauditor.bench;
 
-
-
 import io.integrityauditor.Auditor;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfig;
@@ -33,8 +31,8 @@ final class BenchServe {
   private BenchServe() {}
 
   /**
-   * The command line's entry point, named rather than imported: cli registers the bench
-   * subcommand, so bench importing cli would make the two packages import each other.
+   * The command line's entry point, named rather than imported: cli registers the bench subcommand,
+   * so bench importing cli would make the two packages import each other.
    */
   private static final String MAIN_CLASS = "io.integrityauditor.cli.Main";
 

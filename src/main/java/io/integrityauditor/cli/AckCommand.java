@@ -1,7 +1,6 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
-
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;

@@ -1,9 +1,7 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.ExitCodes;
-
 import io.integrityauditor.Auditor;
-import io.integrityauditor.serve.Worker;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
@@ -12,6 +10,7 @@ import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.demo.BundledAudits;
 import io.integrityauditor.demo.DemoDatabase;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;
 import java.io.PrintStream;

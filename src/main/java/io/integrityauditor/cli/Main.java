@@ -1,10 +1,8 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.bench.BenchCommand;
-
-import io.integrityauditor.ExitCodes;
-
 import io.integrityauditor.AuditorException;
+import io.integrityauditor.ExitCodes;
+import io.integrityauditor.bench.BenchCommand;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;

@@ -1,8 +1,7 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.ExitCodes;
-
 import io.integrityauditor.Auditor;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;

@@ -1,8 +1,8 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.AuditQuery;
-import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.targets.Pools;
 import java.sql.Connection;

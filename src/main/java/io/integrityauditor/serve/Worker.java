@@ -1,7 +1,6 @@
 package io.integrityauditor.serve;
 
 import io.integrityauditor.Auditor;
-
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Schedule;
 import io.integrityauditor.cli.VersionProvider;

@@ -9,7 +9,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.ChunkQueue;

@@ -8,7 +8,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;

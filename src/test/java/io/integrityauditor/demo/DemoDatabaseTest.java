@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.AuditKinds;
 import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfigLoader;

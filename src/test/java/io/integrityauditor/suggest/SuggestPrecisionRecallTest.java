@@ -2,16 +2,16 @@ package io.integrityauditor.suggest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
-import io.integrityauditor.audit.OrphanSpec;
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.cli.CliRunner;
-import io.integrityauditor.ExitCodes;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -10,18 +10,18 @@ import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /** jOOQ building blocks shared by the kinds; every name is a quoted name from the catalog. */
-final class QueryParts {
+public final class QueryParts {
   private QueryParts() {}
 
-  static Table<?> table(TableInfo table, String alias) {
+  public static Table<?> table(TableInfo table, String alias) {
     return DSL.table(DSL.name(table.id().schema(), table.id().name())).as(alias);
   }
 
-  static Field<Object> field(String alias, ColumnInfo column) {
+  public static Field<Object> field(String alias, ColumnInfo column) {
     return DSL.field(DSL.name(alias, column.name()));
   }
 
-  static List<Field<Object>> fields(String alias, List<ColumnInfo> columns) {
+  public static List<Field<Object>> fields(String alias, List<ColumnInfo> columns) {
     return columns.stream().map(column -> field(alias, column)).toList();
   }
 
@@ -29,7 +29,8 @@ final class QueryParts {
    * Sample columns: the table's primary key (else first unique key), then {@code extra} columns not
    * already in it.
    */
-  static Map<String, Field<?>> samples(TableInfo table, String alias, List<ColumnInfo> extra) {
+  public static Map<String, Field<?>> samples(
+      TableInfo table, String alias, List<ColumnInfo> extra) {
     Map<String, Field<?>> samples = new LinkedHashMap<>();
     for (String key : table.identifyingColumns()) {
       samples.put(key, DSL.field(DSL.name(alias, key)));
@@ -41,7 +42,7 @@ final class QueryParts {
   }
 
   /** The {@code schema.table} names of the relations a query reads, for error messages. */
-  static List<String> relations(TableInfo... tables) {
+  public static List<String> relations(TableInfo... tables) {
     return java.util.Arrays.stream(tables).map(t -> t.id().toString()).distinct().toList();
   }
 }

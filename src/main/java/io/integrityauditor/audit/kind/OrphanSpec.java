@@ -1,5 +1,12 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.AuditSpec;
+import io.integrityauditor.audit.BindContext;
+import io.integrityauditor.audit.DeclaredReference;
+import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.QueryParts;
+import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.Fields;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -102,7 +102,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * @param weight how many rows each source row stands for (e.g. the size of a group when the
    *     source is already grouped); null for one row each
    */
-  ViolationScan(
+  public ViolationScan(
       List<String> relations,
       Table<?> source,
       Condition scope,
@@ -154,7 +154,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * The same scan, able to run over ranges of {@code table}'s rows ({@link RangeScan}): every row
    * of the source must come from exactly one row of {@code table}, which appears as {@code alias}.
    */
-  ViolationScan rangedOver(TableInfo table, String alias) {
+  public ViolationScan rangedOver(TableInfo table, String alias) {
     if (weight != null) {
       throw new IllegalStateException("a weighted (pre-grouped) scan cannot be split into ranges");
     }
@@ -176,7 +176,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * The same scan with a second form of its check on {@code source} alone (the driving table):
    * {@code violation} written with a semi-join subquery that PostgreSQL can hash.
    */
-  ViolationScan withSemiJoin(Table<?> source, Condition violation, long parentRows) {
+  public ViolationScan withSemiJoin(Table<?> source, Condition violation, long parentRows) {
     return new ViolationScan(
         relations,
         this.source,

@@ -1,5 +1,11 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.AuditSpec;
+import io.integrityauditor.audit.BindContext;
+import io.integrityauditor.audit.Source;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.QueryParts;
+import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Fields;

@@ -1,5 +1,6 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.AuditSpec;
 import io.integrityauditor.config.Fields;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class AuditKinds {
   }
 
   /** Reads the kind-specific keys of one audit; empty (with problems reported) when unusable. */
-  static Optional<AuditSpec> parse(String kind, Fields fields) {
+  public static Optional<AuditSpec> parse(String kind, Fields fields) {
     return PARSERS.get(kind).apply(fields);
   }
 }

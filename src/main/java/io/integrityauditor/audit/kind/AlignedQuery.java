@@ -1,5 +1,10 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.audit.scan.SampleKey;
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;

@@ -1,5 +1,10 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.AuditSpec;
+import io.integrityauditor.audit.BindContext;
+import io.integrityauditor.audit.Source;
+import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.Constraint;
 import io.integrityauditor.catalog.QualifiedName;

@@ -1,5 +1,8 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.BindContext;
+import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;

@@ -1,5 +1,10 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.Source;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.QueryParts;
+import io.integrityauditor.audit.scan.ViolationScan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;

@@ -1,5 +1,6 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.scan;
 
+import io.integrityauditor.audit.Filter;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.util.Optional;
 import org.jooq.Condition;

@@ -1,5 +1,9 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.DeclaredReference;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.ColumnInfo;

@@ -1,5 +1,7 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.util.List;
 import org.jooq.Condition;

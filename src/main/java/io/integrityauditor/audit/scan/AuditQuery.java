@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.audit.scan;
 
 import java.util.List;
 import java.util.Optional;
