@@ -5,6 +5,7 @@ import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.ColumnInfo;
@@ -102,7 +103,7 @@ public final class Auditor implements AutoCloseable {
   }
 
   public AuditSet loadAudits() {
-    return new AuditFileLoader(config.targets().keySet()).load(config.auditFiles());
+    return new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(config.auditFiles());
   }
 
   /**

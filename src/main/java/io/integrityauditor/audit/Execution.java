@@ -1,6 +1,5 @@
 package io.integrityauditor.audit;
 
-import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -94,7 +93,8 @@ public record Execution(
    *
    * @param kind the audit's kind (chunked and incremental runs need a kind that can be split)
    */
-  static Execution parse(Fields fields, Execution defaults, Optional<String> kind) {
+  static Execution parse(
+      Fields fields, Execution defaults, Optional<AuditKind> kind, List<String> splittableKinds) {
     Mode mode =
         fields
             .oneOf("mode", Mode.LABELS)
@@ -122,15 +122,15 @@ public record Execution(
     }
     Map<String, String> settings = new LinkedHashMap<>(defaults.settings());
     fields.map("settings").ifPresent(map -> settings.putAll(settings(map)));
-    boolean splittable = kind.map(SPLITTABLE_KINDS::contains).orElse(true);
+    boolean splittable = kind.map(AuditKind::splittable).orElse(true);
     if ((mode == Mode.CHUNKED || mode == Mode.INCREMENTAL) && !splittable && fields.has("mode")) {
       fields.problem(
           "mode",
           mode.label()
               + " runs split the driving table into key ranges, which kind "
-              + kind.orElse("?")
+              + kind.map(AuditKind::name).orElse("?")
               + " cannot be; supported for kind "
-              + String.join(", ", SPLITTABLE_KINDS)
+              + String.join(", ", splittableKinds)
               + " (use mode: full or auto)");
     }
     if (mode == Mode.INCREMENTAL && watermark.isEmpty() && !fields.has("watermark")) {
@@ -142,12 +142,9 @@ public record Execution(
     return new Execution(mode, target, above, watermark, lag, sweep, settings);
   }
 
-  /** Kinds whose query can run over key ranges of one driving table. */
-  static final List<String> SPLITTABLE_KINDS = List.of(OrphanSpec.KIND);
-
   /** File-level defaults: every key may be given there too. */
   static Execution defaults(Fields fields) {
-    return parse(fields, DEFAULT, Optional.empty());
+    return parse(fields, DEFAULT, Optional.empty(), List.of());
   }
 
   /**

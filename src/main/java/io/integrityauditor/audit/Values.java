@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.math.BigDecimal;
 import java.util.List;
@@ -94,7 +95,7 @@ public final class Values {
   static Field<Object> literal(String value, ColumnInfo column) {
     return column.type().isEnum()
         ? DSL.val(value, SQLDataType.CLOB).coerce(Object.class)
-        : Filter.typed(value, column);
+        : QueryParts.typed(value, column);
   }
 
   public static Condition equal(Field<Object> field, ColumnInfo column, String value) {

@@ -6,6 +6,7 @@ import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.Schedule;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
@@ -154,7 +155,7 @@ public final class ScheduledAudits implements AutoCloseable {
     long started = System.nanoTime();
     WorkerConfig config = auditor.config();
     List<java.nio.file.Path> files = WorkerConfigLoader.expandAuditFiles(config);
-    AuditSet set = new AuditFileLoader(config.targets().keySet()).load(files);
+    AuditSet set = new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(files);
     long loaded = System.nanoTime();
     List<ConfigProblem> problems = new ArrayList<>(set.problems());
     if (files.isEmpty()) {

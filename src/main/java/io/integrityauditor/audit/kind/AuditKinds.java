@@ -1,37 +1,24 @@
 package io.integrityauditor.audit.kind;
 
-import io.integrityauditor.audit.AuditSpec;
-import io.integrityauditor.config.Fields;
-import java.util.LinkedHashMap;
+import io.integrityauditor.audit.AuditKind;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 
-/** The audit kinds, by their {@code kind:} name, and how to read each from YAML. */
+/** The audit kinds, by their {@code kind:} name: what each can do and how to read it from YAML. */
 public final class AuditKinds {
-  private static final Map<String, Function<Fields, Optional<AuditSpec>>> PARSERS =
-      new LinkedHashMap<>();
-
-  static {
-    PARSERS.put(OrphanSpec.KIND, OrphanSpec::parse);
-    PARSERS.put(UniqueSpec.KIND, UniqueSpec::parse);
-    PARSERS.put(ConsistentSpec.KIND, ConsistentSpec::parse);
-    PARSERS.put(AcceptedValuesSpec.KIND, AcceptedValuesSpec::parse);
-    PARSERS.put(RequiredWhenSpec.KIND, RequiredWhenSpec::parse);
-    PARSERS.put(PolymorphicSpec.KIND, PolymorphicSpec::parse);
-    PARSERS.put(SchemaSpec.KIND, SchemaSpec::parse);
-    PARSERS.put(SqlSpec.KIND, SqlSpec::parse);
-  }
+  public static final List<AuditKind> ALL =
+      List.of(
+          new AuditKind(OrphanSpec.KIND, true, OrphanSpec::parse),
+          new AuditKind(UniqueSpec.KIND, false, UniqueSpec::parse),
+          new AuditKind(ConsistentSpec.KIND, false, ConsistentSpec::parse),
+          new AuditKind(AcceptedValuesSpec.KIND, false, AcceptedValuesSpec::parse),
+          new AuditKind(RequiredWhenSpec.KIND, false, RequiredWhenSpec::parse),
+          new AuditKind(PolymorphicSpec.KIND, false, PolymorphicSpec::parse),
+          new AuditKind(SchemaSpec.KIND, false, SchemaSpec::parse),
+          new AuditKind(SqlSpec.KIND, false, SqlSpec::parse));
 
   private AuditKinds() {}
 
   public static List<String> names() {
-    return List.copyOf(PARSERS.keySet());
-  }
-
-  /** Reads the kind-specific keys of one audit; empty (with problems reported) when unusable. */
-  public static Optional<AuditSpec> parse(String kind, Fields fields) {
-    return PARSERS.get(kind).apply(fields);
+    return ALL.stream().map(AuditKind::name).toList();
   }
 }

@@ -1,6 +1,5 @@
 package io.integrityauditor.audit.scan;
 
-import io.integrityauditor.audit.Filter;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -20,10 +19,10 @@ public final class KeyRange {
     Field<Object> field = scan.column(column);
     Condition condition = DSL.noCondition();
     if (lower.isPresent()) {
-      condition = condition.and(field.ge(Filter.typed(lower.get(), column)));
+      condition = condition.and(field.ge(QueryParts.typed(lower.get(), column)));
     }
     if (upper.isPresent()) {
-      condition = condition.and(field.lt(Filter.typed(upper.get(), column)));
+      condition = condition.and(field.lt(QueryParts.typed(upper.get(), column)));
     }
     return condition;
   }
@@ -32,9 +31,9 @@ public final class KeyRange {
   public static Condition afterUpTo(
       RangeScan scan, ColumnInfo column, Optional<String> after, String upTo) {
     Field<Object> field = scan.column(column);
-    Condition condition = field.le(Filter.typed(upTo, column));
+    Condition condition = field.le(QueryParts.typed(upTo, column));
     if (after.isPresent()) {
-      condition = field.gt(Filter.typed(after.get(), column)).and(condition);
+      condition = field.gt(QueryParts.typed(after.get(), column)).and(condition);
     }
     return condition;
   }
@@ -48,7 +47,7 @@ public final class KeyRange {
       return scan.column(column).isNull();
     }
     Field<Object> field = scan.column(column);
-    return field.le(Filter.typed(upTo.get(), column)).or(field.isNull());
+    return field.le(QueryParts.typed(upTo.get(), column)).or(field.isNull());
   }
 
   /** The column's value as text of its type, for bounds read back from the target. */

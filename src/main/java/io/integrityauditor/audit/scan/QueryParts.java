@@ -8,6 +8,7 @@ import java.util.Map;
 import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /** jOOQ building blocks shared by the kinds; every name is a quoted name from the catalog. */
 public final class QueryParts {
@@ -44,5 +45,17 @@ public final class QueryParts {
   /** The {@code schema.table} names of the relations a query reads, for error messages. */
   public static List<String> relations(TableInfo... tables) {
     return java.util.Arrays.stream(tables).map(t -> t.id().toString()).distinct().toList();
+  }
+
+  /**
+   * A bind value cast to the column's own (base) type on the server: {@code cast(? as
+   * "pg_catalog"."uuid")}. The type name comes from the catalog and is rendered as a quoted name.
+   */
+  public static Field<Object> typed(String value, ColumnInfo column) {
+    return DSL.field(
+        "cast({0} as {1})",
+        Object.class,
+        DSL.val(value, SQLDataType.VARCHAR),
+        DSL.name(column.type().baseSchema(), column.type().baseName()));
   }
 }
