@@ -9,6 +9,7 @@ import io.integrityauditor.config.Node.ListNode;
 import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import io.integrityauditor.config.Problems;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.YamlTree;
 import java.nio.file.Path;

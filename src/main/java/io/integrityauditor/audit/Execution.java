@@ -5,6 +5,7 @@ import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
 import io.integrityauditor.config.Node;
+import io.integrityauditor.config.Schedule;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;

@@ -105,7 +105,7 @@ public final class WorkerConfigLoader {
         .ifPresent(
             text -> {
               try {
-                io.integrityauditor.audit.Schedule.parse(text, java.time.ZoneOffset.UTC);
+                io.integrityauditor.config.Schedule.parse(text, java.time.ZoneOffset.UTC);
               } catch (IllegalArgumentException e) {
                 fields.problem("override_schedule", e.getMessage());
               }

@@ -2,12 +2,12 @@ package io.integrityauditor.serve;
 
 import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.Schedule;
 import io.integrityauditor.cli.VersionProvider;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.http.HttpApi;
 import io.integrityauditor.http.NodeOperations;

@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.config;
 
 import java.text.ParseException;
 import java.time.Duration;

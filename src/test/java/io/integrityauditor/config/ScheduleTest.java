@@ -1,4 +1,4 @@
-package io.integrityauditor.audit;
+package io.integrityauditor.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
