@@ -1,6 +1,5 @@
 package io.integrityauditor.bench;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
@@ -10,6 +9,7 @@ import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

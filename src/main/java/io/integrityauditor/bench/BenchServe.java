@@ -1,9 +1,9 @@
 package io.integrityauditor.bench;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;
 import java.io.PrintStream;

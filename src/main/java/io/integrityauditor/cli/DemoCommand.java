@@ -1,6 +1,5 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
@@ -10,6 +9,7 @@ import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.demo.BundledAudits;
 import io.integrityauditor.demo.DemoDatabase;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.serve.Worker;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.integrityauditor.schedule;
 
+import io.integrityauditor.serve.ScheduledAudits;
 import io.integrityauditor.store.RunTrigger;
 import java.time.Instant;
 import org.quartz.DisallowConcurrentExecution;
@@ -15,13 +16,13 @@ import org.quartz.Scheduler;
  * runs; the store lease is the second (see {@link io.integrityauditor.store.Leases}).
  */
 @DisallowConcurrentExecution
-final class AuditJob implements Job {
-  static final String TRIGGER_KIND = "trigger";
-  static final String MANUAL = "manual";
+public final class AuditJob implements Job {
+  public static final String TRIGGER_KIND = "trigger";
+  public static final String MANUAL = "manual";
 
   private final ScheduledAudits audits;
 
-  AuditJob(ScheduledAudits audits) {
+  public AuditJob(ScheduledAudits audits) {
     this.audits = audits;
   }
 

@@ -1,6 +1,7 @@
 package io.integrityauditor.schedule;
 
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.serve.ScheduledAudits;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 

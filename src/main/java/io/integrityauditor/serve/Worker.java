@@ -1,6 +1,5 @@
 package io.integrityauditor.serve;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.cli.VersionProvider;
 import io.integrityauditor.config.ConfigException;
@@ -14,7 +13,6 @@ import io.integrityauditor.http.NodeOperations;
 import io.integrityauditor.http.WorkerApi;
 import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.schedule.ReloadReport;
-import io.integrityauditor.schedule.ScheduledAudits;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.RunView;
 import java.io.IOException;

@@ -2,7 +2,6 @@ package io.integrityauditor.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.kind.AuditKinds;
@@ -11,6 +10,7 @@ import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,6 +1,5 @@
-package io.integrityauditor.schedule;
+package io.integrityauditor.serve;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
@@ -14,6 +13,11 @@ import io.integrityauditor.config.SchedulerConfig;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.RunError;
+import io.integrityauditor.schedule.AuditJob;
+import io.integrityauditor.schedule.QuartzBulkInsert;
+import io.integrityauditor.schedule.QuartzCluster;
+import io.integrityauditor.schedule.ReloadReport;
+import io.integrityauditor.schedule.RetentionJob;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
@@ -404,7 +408,7 @@ public final class ScheduledAudits implements AutoCloseable {
   }
 
   /** Called by {@link AuditJob}; never throws, so one broken audit cannot stop the others. */
-  void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
+  public void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
     Audit audit = active.get().get(auditId);
     if (audit == null) {
       LOG.warn(
@@ -472,7 +476,7 @@ public final class ScheduledAudits implements AutoCloseable {
   }
 
   /** Adds a one-off trigger for the audit's job; false when the job does not exist. */
-  static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
+  public static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
     JobKey key = JobKey.jobKey(auditId, QuartzCluster.GROUP);
     if (!scheduler.checkExists(key)) {
       return false;

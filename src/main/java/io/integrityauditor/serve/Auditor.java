@@ -1,4 +1,4 @@
-package io.integrityauditor;
+package io.integrityauditor.serve;
 
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditBinder;
