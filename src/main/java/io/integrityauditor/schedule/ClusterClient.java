@@ -1,7 +1,6 @@
 package io.integrityauditor.schedule;
 
 import io.integrityauditor.config.WorkerConfig;
-import io.integrityauditor.serve.ScheduledAudits;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 
@@ -26,7 +25,7 @@ public final class ClusterClient {
               throw new SchedulerException("a client never runs jobs");
             });
     try {
-      return ScheduledAudits.requestRun(client, auditId);
+      return AuditJob.requestRun(client, auditId);
     } finally {
       client.shutdown(false);
     }

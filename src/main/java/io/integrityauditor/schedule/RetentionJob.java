@@ -1,6 +1,5 @@
 package io.integrityauditor.schedule;
 
-import io.integrityauditor.serve.ScheduledAudits;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
@@ -14,9 +13,9 @@ public final class RetentionJob implements Job {
   /** Daily at 03:17 UTC: off the hour, when few audits are scheduled. */
   public static final String CRON = "0 17 3 * * ?";
 
-  private final ScheduledAudits audits;
+  private final FiredJobs audits;
 
-  public RetentionJob(ScheduledAudits audits) {
+  public RetentionJob(FiredJobs audits) {
     this.audits = audits;
   }
 

@@ -14,6 +14,7 @@ import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.AuditJob;
+import io.integrityauditor.schedule.FiredJobs;
 import io.integrityauditor.schedule.QuartzBulkInsert;
 import io.integrityauditor.schedule.QuartzCluster;
 import io.integrityauditor.schedule.ReloadReport;
@@ -40,7 +41,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
-import org.quartz.JobDataMap;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
 import org.quartz.ObjectAlreadyExistsException;
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * lock and primary keys make it safe when several do). A load with problems keeps the previous
  * valid definitions running and only reports the problems.
  */
-public final class ScheduledAudits implements AutoCloseable {
+public final class ScheduledAudits implements FiredJobs, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScheduledAudits.class);
   private static final String DEFINITION = "definition";
 
@@ -354,6 +354,7 @@ public final class ScheduledAudits implements AutoCloseable {
   }
 
   /** Deletes runs and resolved alerts past their retention (the daily maintenance job). */
+  @Override
   public void pruneHistory() {
     var retention = auditor.config().retention();
     Instant now = auditor.clock().instant();
@@ -408,6 +409,7 @@ public final class ScheduledAudits implements AutoCloseable {
   }
 
   /** Called by {@link AuditJob}; never throws, so one broken audit cannot stop the others. */
+  @Override
   public void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
     Audit audit = active.get().get(auditId);
     if (audit == null) {
@@ -472,17 +474,7 @@ public final class ScheduledAudits implements AutoCloseable {
     if (!active.get().containsKey(auditId)) {
       return false;
     }
-    return requestRun(scheduler, auditId);
-  }
-
-  /** Adds a one-off trigger for the audit's job; false when the job does not exist. */
-  public static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
-    JobKey key = JobKey.jobKey(auditId, QuartzCluster.GROUP);
-    if (!scheduler.checkExists(key)) {
-      return false;
-    }
-    scheduler.triggerJob(key, new JobDataMap(Map.of(AuditJob.TRIGGER_KIND, AuditJob.MANUAL)));
-    return true;
+    return AuditJob.requestRun(scheduler, auditId);
   }
 
   /**
