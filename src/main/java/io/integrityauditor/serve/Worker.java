@@ -1,7 +1,7 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Version;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.cli.VersionProvider;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
@@ -65,7 +65,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
         new WorkerMetrics(
             auditor.store().orElseThrow(),
             alerts,
-            VersionProvider.version(),
+            Version.current(),
             auditor.config().targets().keySet());
   }
 
