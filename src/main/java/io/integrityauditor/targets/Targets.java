@@ -6,11 +6,12 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.RoleAccess;
 import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.targets.ReadOnlyTransaction.Limits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -46,17 +47,10 @@ public final class Targets implements AutoCloseable {
   /** Reads the target's catalog in a read-only transaction. */
   public Catalog catalog(String target) throws SQLException {
     try (Connection connection = dataSource(target).getConnection()) {
-      connection.setAutoCommit(false);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("SET TRANSACTION READ ONLY");
-        statement.execute("SET LOCAL statement_timeout = '60s'");
-        statement.execute("SET LOCAL lock_timeout = '5s'");
-      }
-      try {
-        return CatalogReader.read(connection);
-      } finally {
-        connection.rollback();
-      }
+      return ReadOnlyTransaction.run(
+          connection,
+          Limits.brief(Duration.ofSeconds(60)),
+          context -> CatalogReader.read(connection));
     }
   }
 
@@ -68,53 +62,28 @@ public final class Targets implements AutoCloseable {
   public ResultDescriber describer(String target) {
     return sql -> {
       try (Connection connection = dataSource(target).getConnection()) {
-        connection.setAutoCommit(false);
-        try {
-          try (Statement statement = connection.createStatement()) {
-            statement.execute("SET TRANSACTION READ ONLY");
-            statement.execute("SET LOCAL statement_timeout = '30s'");
-            statement.execute("SET LOCAL lock_timeout = '5s'");
-          }
-          try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            ResultSetMetaData metaData = statement.getMetaData();
-            List<String> columns = new ArrayList<>();
-            for (int i = 1; metaData != null && i <= metaData.getColumnCount(); i++) {
-              columns.add(metaData.getColumnLabel(i));
-            }
-            return columns;
-          }
-        } finally {
-          rollbackQuietly(connection);
-        }
+        return ReadOnlyTransaction.run(
+            connection,
+            Limits.brief(Duration.ofSeconds(30)),
+            context -> {
+              try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                ResultSetMetaData metaData = statement.getMetaData();
+                List<String> columns = new ArrayList<>();
+                for (int i = 1; metaData != null && i <= metaData.getColumnCount(); i++) {
+                  columns.add(metaData.getColumnLabel(i));
+                }
+                return columns;
+              }
+            });
       }
     };
-  }
-
-  /**
-   * A failed describe may leave the connection broken (HikariCP evicts it on some SQLSTATEs, e.g.
-   * 0A000): the original error is the one worth reporting, not the failed rollback.
-   */
-  private static void rollbackQuietly(Connection connection) {
-    try {
-      connection.rollback();
-    } catch (SQLException ignored) {
-      // the pool discards a broken connection
-    }
   }
 
   /** What the configured role could do on the target (read in a read-only transaction). */
   public RoleAccess roleAccess(String target) throws SQLException {
     try (Connection connection = dataSource(target).getConnection()) {
-      connection.setAutoCommit(false);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("SET TRANSACTION READ ONLY");
-        statement.execute("SET LOCAL statement_timeout = '30s'");
-      }
-      try {
-        return RoleAccess.read(connection);
-      } finally {
-        connection.rollback();
-      }
+      return ReadOnlyTransaction.run(
+          connection, Limits.brief(Duration.ofSeconds(30)), context -> RoleAccess.read(connection));
     }
   }
 
