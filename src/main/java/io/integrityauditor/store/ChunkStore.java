@@ -157,7 +157,7 @@ public final class ChunkStore implements RunSupport {
         .join(AUDIT_RUN)
         .on(AUDIT_RUN.ID.eq(AUDIT_CHUNK_PLAN.RUN_ID))
         .where(AUDIT_CHUNK_PLAN.OPEN)
-        .and(AUDIT_RUN.STATUS.eq("running"))
+        .and(AUDIT_RUN.STATUS.eq(RunStore.RUNNING))
         .andExists(
             DSL.selectOne()
                 .from(AUDIT_CHUNK)
