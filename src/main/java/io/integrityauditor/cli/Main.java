@@ -91,6 +91,10 @@ public final class Main implements Runnable {
             config.problems().size(), config.problems().size() == 1 ? "" : "s");
         return ExitCodes.CONFIG_ERROR;
       }
+      if (e instanceof UsageException) {
+        err.println("error: " + Redactor.redact(e.getMessage()));
+        return ExitCodes.CONFIG_ERROR;
+      }
       if (e instanceof AuditorException) {
         err.println("error: " + Redactor.redact(e.getMessage()));
         return ExitCodes.COULD_NOT_RUN;
