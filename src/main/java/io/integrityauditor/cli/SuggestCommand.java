@@ -157,10 +157,13 @@ final class SuggestCommand implements Callable<Integer> {
               + " --schema");
     }
     stderr.printf(
-        "%d audit%s proposed, %d not proposed for type alignment, %d column%s rejected,"
+        "%d audit%s proposed%s, %d not proposed for type alignment, %d column%s rejected,"
             + " %d foreign key%s already enforced%s%n",
         suggestion.proposed(),
         suggestion.proposed() == 1 ? "" : "s",
+        suggestion.broken() == 0
+            ? ""
+            : " (" + suggestion.broken() + " likely references with broken data)",
         suggestion.typeProblems(),
         suggestion.rejected(),
         suggestion.rejected() == 1 ? "" : "s",

@@ -54,14 +54,26 @@ record ColumnName(
    * person is named too ({@code previous_owner_id} is a person).
    */
   boolean selfRole() {
+    if (!shaped) {
+      // parent, previous: the word alone
+      return base.size() == 1 && Names.SELF_WORDS.contains(base.get(0));
+    }
     return base.stream().anyMatch(Names.SELF_WORDS::contains)
         && base.stream().noneMatch(Names.PERSON_WORDS::contains);
   }
 
-  /** A person: {@code author_id}, {@code created_by}, {@code reports_to}. */
+  /**
+   * A person: {@code author_id}, {@code created_by}, {@code reports_to}; without a key word, a
+   * person noun and at most a qualifier ({@code owner}, {@code seconder_1}).
+   */
   boolean personRole() {
     if (selfRole()) {
       return false;
+    }
+    if (!shaped) {
+      List<String> plain = Names.withoutQualifiers(base);
+      List<String> noun = plain.isEmpty() ? base : plain;
+      return noun.size() == 1 && Names.PERSON_WORDS.contains(noun.get(0));
     }
     return actionRole() || base.stream().anyMatch(Names.PERSON_WORDS::contains);
   }

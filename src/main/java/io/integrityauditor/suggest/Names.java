@@ -116,7 +116,27 @@ final class Names {
           "publisher",
           "rep",
           "representative",
-          "salesperson");
+          "salesperson",
+          "subscriber",
+          "follower",
+          "watcher",
+          "voter",
+          "candidate",
+          "proposer",
+          "seconder",
+          "granter",
+          "grantor",
+          "grantee",
+          "revoker",
+          "resolver",
+          "closer",
+          "blocker",
+          "subject",
+          "invitee",
+          "participant",
+          "attendee",
+          "commenter",
+          "deleter");
 
   /** Person roles that usually point at the row's own table when it is a person table. */
   static final Set<String> HIERARCHY_WORDS =
@@ -138,7 +158,8 @@ final class Names {
    * exist (most applications attribute actions to users or accounts).
    */
   static final List<String> PERSON_TABLES =
-      List.of("user", "account", "person", "member", "employee", "staff", "admin", "profile");
+      List.of(
+          "user", "account", "person", "member", "employee", "staff", "admin", "profile", "editor");
 
   private static final Map<String, String> IRREGULAR =
       Map.ofEntries(
@@ -221,6 +242,11 @@ final class Names {
       }
     }
     return -1;
+  }
+
+  /** A plural word ({@code languages}): a column so named holds several values, not a reference. */
+  static boolean plural(String word) {
+    return singulars(word).size() > 1 && !word.endsWith("ss");
   }
 
   /** Lower-case words of snake_case, kebab-case, camelCase and PascalCase names. */

@@ -50,6 +50,7 @@ public final class Suggester {
       return new Suggestion(
           SuggestionWriter.yaml(report),
           report.proposals().size(),
+          (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),
           report.rejected().size(),
           report.enforced().size());
@@ -80,7 +81,8 @@ public final class Suggester {
               c.measure().candidate(),
               c.measure(),
               c.others(),
-              c.unmeasured()));
+              c.unmeasured(),
+              c.broken()));
     }
     typeProblems.sort(Comparator.comparing(TypeProblem::candidate, REFERENCE_ORDER));
     rejected.sort(
@@ -98,9 +100,46 @@ public final class Suggester {
         inferred.unmatched());
   }
 
-  /** A winning candidate before ids are assigned. */
+  /** A winning candidate before ids are assigned; broken: proposed despite low coverage. */
   private record Chosen(
-      Group group, Measure measure, List<Measure> others, List<String> unmeasured) {}
+      Group group,
+      Measure measure,
+      List<Measure> others,
+      List<String> unmeasured,
+      boolean broken) {}
+
+  /**
+   * Tiers whose name evidence is strong enough to propose a reference whose data is broken: the
+   * column names the table (or a role of it, or its own table). The coverage threshold only filters
+   * weaker matches (the end or start of a table's name, a unique column's name), unless the name
+   * fits a single table.
+   */
+  private static final Set<Tier> STRONG_NAMES =
+      Set.of(
+          Tier.TABLE_NAME,
+          Tier.ROLE_PREFIX,
+          Tier.QUALIFIED,
+          Tier.SELF,
+          Tier.PERSON,
+          Tier.BARE_NAME);
+
+  /**
+   * A likely reference with broken data: strong name, natively comparable, and more than half of
+   * its distinct values found. Fewer found looks like another key space: rejected.
+   */
+  private static boolean likelyBroken(Group group, Measure m) {
+    boolean strong =
+        STRONG_NAMES.contains(m.candidate().tier())
+            || ((m.candidate().tier() == Tier.TABLE_SUFFIX
+                    || m.candidate().tier() == Tier.TABLE_PREFIX)
+                && group.candidates().size() == 1);
+    return strong
+        && m.candidate().comparable()
+        && !m.asText()
+        && !m.counterLike()
+        && m.sample().distinct() > 0
+        && m.found() * 2 > m.sample().distinct();
+  }
 
   /** Output order: child table, child column positions, parent. */
   static final Comparator<Candidate> REFERENCE_ORDER =
@@ -167,6 +206,14 @@ public final class Suggester {
     }
     List<Measure> supported = supported(measures, settings);
     if (supported.isEmpty()) {
+      Optional<Measure> broken =
+          measures.stream().filter(m -> likelyBroken(group, m)).sorted(EVIDENCE_ORDER).findFirst();
+      if (broken.isPresent()) {
+        Measure best = broken.get();
+        List<Measure> others = measures.stream().filter(m -> m != best).toList();
+        chosen.add(new Chosen(group, best, others, unmeasured, true));
+        return;
+      }
       rejected.add(
           new Rejection(
               group.column(),
@@ -183,7 +230,7 @@ public final class Suggester {
       return;
     }
     List<Measure> others = measures.stream().filter(m -> m != best).toList();
-    chosen.add(new Chosen(group, best, others, unmeasured));
+    chosen.add(new Chosen(group, best, others, unmeasured, false));
   }
 
   /** Measured with data, covered enough, not a counter; best first. */
@@ -247,7 +294,7 @@ public final class Suggester {
       typeProblems.add(new TypeProblem(top.candidate(), top));
       return;
     }
-    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size()), unmeasured));
+    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size()), unmeasured, false));
   }
 
   private static boolean sameStrength(Candidate a, Candidate b) {

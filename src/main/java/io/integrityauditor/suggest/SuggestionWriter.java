@@ -90,7 +90,9 @@ final class SuggestionWriter {
     lines.add(
         "Result: "
             + plural(report.proposals().size(), "audit")
-            + " proposed, "
+            + " proposed"
+            + brokenCount(report)
+            + ", "
             + plural(typeFindingCount(report), "type-alignment finding")
             + ", "
             + plural(report.rejected().size(), "column")
@@ -107,6 +109,11 @@ final class SuggestionWriter {
     out.append('\n');
   }
 
+  private static String brokenCount(Report report) {
+    long broken = report.proposals().stream().filter(Proposal::broken).count();
+    return broken == 0 ? "" : " (" + broken + " of them likely references with broken data)";
+  }
+
   private static void audit(Report report, Proposal proposal, StringBuilder out) {
     Candidate candidate = proposal.candidate();
     Measure measure = proposal.evidence();
@@ -115,6 +122,17 @@ final class SuggestionWriter {
         .append(" (")
         .append(candidate.tier().label())
         .append(")\n");
+    if (proposal.broken()) {
+      long missing = measure.sample().distinct() - measure.found();
+      out.append("  # LIKELY REFERENCE, BROKEN DATA: ")
+          .append(Evidence.percent(missing, measure.sample().distinct()))
+          .append(" of values have no parent (")
+          .append(Evidence.count(missing))
+          .append(" of ")
+          .append(Evidence.count(measure.sample().distinct()))
+          .append(" distinct values); proposed because the name is strong evidence: this audit")
+          .append(" will report them\n");
+    }
     if (proposal.noData()) {
       out.append("  # evidence: none, no values in ")
           .append(measure.sample().describe())
@@ -314,8 +332,9 @@ final class SuggestionWriter {
   }
 
   private static void unmatched(Report report, StringBuilder out) {
-    List<String> lines = report.unmatched().stream().map(Side::describe).toList();
-    section("Named like references, but no table with a unique key matches the name:", lines, out);
+    List<String> lines =
+        report.unmatched().stream().map(u -> u.column().describe() + ": " + u.reason()).toList();
+    section("Named like references, but no audit proposed (and why):", lines, out);
   }
 
   private static void section(String title, List<String> lines, StringBuilder out) {
