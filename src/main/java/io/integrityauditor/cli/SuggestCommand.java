@@ -64,6 +64,15 @@ final class SuggestCommand implements Callable<Integer> {
   String out;
 
   @Option(
+      names = "--migrations",
+      paramLabel = "FILE",
+      description =
+          "Also write the SQL that would enforce the proposed references as foreign keys (index"
+              + " CONCURRENTLY, ADD CONSTRAINT ... NOT VALID, VALIDATE CONSTRAINT), for review:"
+              + " never applied by the tool.")
+  String migrations;
+
+  @Option(
       names = "--sample-rows",
       paramLabel = "N",
       description =
@@ -145,11 +154,10 @@ final class SuggestCommand implements Callable<Integer> {
       stdout.print(suggestion.yaml());
       stdout.flush();
     } else {
-      Path file = Path.of(out);
-      if (file.toAbsolutePath().getParent() != null) {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-      }
-      Files.writeString(file, suggestion.yaml(), StandardCharsets.UTF_8);
+      write(out, suggestion.yaml());
+    }
+    if (migrations != null) {
+      write(migrations, suggestion.migrations());
     }
     if (suggestion.yaml().getBytes(StandardCharsets.UTF_8).length > MAX_AUDIT_FILE_BYTES) {
       stderr.println(
@@ -171,6 +179,14 @@ final class SuggestCommand implements Callable<Integer> {
         suggestion.enforced() == 1 ? "" : "s",
         out == null || out.equals("-") ? "" : "; written to " + out);
     return ExitCodes.CLEAN;
+  }
+
+  private static void write(String path, String text) throws IOException {
+    Path file = Path.of(path);
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
   private SuggestSettings settings() {

@@ -49,6 +49,7 @@ public final class Suggester {
       Report report = report(target, catalog, connection, settings);
       return new Suggestion(
           SuggestionWriter.yaml(report),
+          MigrationWriter.sql(report),
           report.proposals().size(),
           (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),
