@@ -34,7 +34,7 @@ record ColumnName(
     if (n >= 2 && (words.get(0).equals("id") || words.get(0).equals("fk"))) {
       return new ColumnName(name, words.subList(1, n), Optional.of(words.get(0)), true, true);
     }
-    boolean role = n >= 2 && (words.get(n - 1).equals("by") || words.get(n - 1).equals("to"));
+    boolean role = n >= 2 && Names.ACTION_ENDINGS.contains(words.get(n - 1));
     return new ColumnName(name, words, Optional.empty(), false, role);
   }
 
@@ -43,7 +43,37 @@ record ColumnName(
     return keyWord.map(Names.ID_WORDS::contains).orElse(true);
   }
 
-  /** {@code created_by}, {@code assigned_to}, {@code approved_by_id}. */
+  /**
+   * The doer of the action the name describes, as a noun: {@code ship_via} -> {@code shipper},
+   * {@code approved_by} -> {@code approver}; several English forms, the tables decide.
+   */
+  List<List<String>> agents() {
+    int n = base.size();
+    if (n < 2 || !Names.ACTION_ENDINGS.contains(base.get(n - 1))) {
+      return List.of();
+    }
+    String verb = base.get(n - 2);
+    java.util.Set<String> nouns = new java.util.LinkedHashSet<>();
+    for (String stem :
+        new String[] {verb, verb.replaceFirst("e?d$", ""), verb.replaceFirst("d$", "")}) {
+      if (stem.length() < 2) {
+        continue;
+      }
+      nouns.add(stem + "er");
+      nouns.add(stem + stem.charAt(stem.length() - 1) + "er");
+      nouns.add(stem.replaceFirst("e$", "") + "or");
+      nouns.add(stem.endsWith("e") ? stem + "r" : stem + "er");
+    }
+    List<List<String>> agents = new java.util.ArrayList<>();
+    for (String noun : nouns) {
+      List<String> words = new java.util.ArrayList<>(base.subList(0, n - 2));
+      words.add(noun);
+      agents.add(List.copyOf(words));
+    }
+    return agents;
+  }
+
+  /** {@code created_by}, {@code assigned_to}, {@code approved_by_id} (not {@code ship_via}). */
   boolean actionRole() {
     String last = base.isEmpty() ? "" : base.get(base.size() - 1);
     return base.size() >= 2 && (last.equals("by") || last.equals("to"));

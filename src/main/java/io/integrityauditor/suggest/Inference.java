@@ -421,7 +421,7 @@ final class Inference {
       // billing_address_id -> addresses; parent_task_id -> tasks (its own table)
       for (int i = 1; i < base.size(); i++) {
         List<String> rest = base.subList(i, base.size());
-        if (rest.equals(List.of("by")) || rest.equals(List.of("to"))) {
+        if (rest.size() == 1 && Names.ACTION_ENDINGS.contains(rest.get(0))) {
           break;
         }
         List<Candidate> stripped = new ArrayList<>();
@@ -469,6 +469,18 @@ final class Inference {
           return Optional.of(group(child, column, name, Tier.TABLE_PREFIX, prefixed));
         }
       }
+    }
+    // ship_via -> shippers, approved_by -> approvers: the doer of the action, as a table
+    List<Candidate> agents = new ArrayList<>();
+    for (List<String> agent : name.agents()) {
+      for (TableInfo parent : named(agent)) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.AGENT, 0).ifPresent(agents::add);
+        }
+      }
+    }
+    if (!agents.isEmpty()) {
+      return Optional.of(group(child, column, name, Tier.AGENT, agents));
     }
     if (!name.shaped() && !base.isEmpty() && !Names.plural(base.get(base.size() - 1))) {
       Optional<Group> bare = bare(child, column, name);

@@ -32,6 +32,12 @@ final class Names {
   private static final Pattern GLUED_DIGITS = Pattern.compile("([a-z]{2,})\\d+");
   private static final Pattern ES_PLURAL = Pattern.compile(".*(ch|sh|x|z|o)es");
 
+  /**
+   * Last words of a column naming who or what did something: {@code created_by}, {@code
+   * assigned_to}, {@code ship_via}. Only {@code by} and {@code to} also suggest a person.
+   */
+  static final Set<String> ACTION_ENDINGS = Set.of("by", "to", "via");
+
   /** Words that end a reference column and name the kind of key it holds. */
   static final Set<String> KEY_WORDS =
       Set.of(

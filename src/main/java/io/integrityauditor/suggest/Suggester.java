@@ -120,6 +120,7 @@ public final class Suggester {
           Tier.TABLE_NAME,
           Tier.ROLE_PREFIX,
           Tier.QUALIFIED,
+          Tier.AGENT,
           Tier.SELF,
           Tier.PERSON,
           Tier.BARE_NAME);

@@ -15,6 +15,8 @@ enum Tier {
    * {@code gpx_files} (an abbreviated name).
    */
   TABLE_PREFIX("names the start of the table's name"),
+  /** The column names the doer of an action: {@code ship_via} -> {@code shippers}. */
+  AGENT("names the doer of the action"),
   /** The column points at its own table: {@code parent_id}. */
   SELF("self-reference role"),
   /** The column names a person in a role: {@code created_by}, {@code author_id}. */

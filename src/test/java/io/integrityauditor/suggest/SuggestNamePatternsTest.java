@@ -42,7 +42,8 @@ class SuggestNamePatternsTest {
         CREATE TABLE pat.recording_first_release_date (recording int PRIMARY KEY);
         CREATE TABLE pat.track (id int PRIMARY KEY, recording int);
         CREATE TABLE pat.products (id int PRIMARY KEY, units_on_order int);
-        CREATE TABLE pat.orders (id int PRIMARY KEY);
+        CREATE TABLE pat.orders (id int PRIMARY KEY, ship_via smallint);
+        CREATE TABLE pat.shippers (shipper_id smallint PRIMARY KEY);
         """);
     SuggestSettings settings =
         new SuggestSettings(
@@ -59,13 +60,14 @@ class SuggestNamePatternsTest {
   }
 
   @Test
-  void role_nouns_abbreviations_bare_names_and_self_references_find_their_tables() {
+  void role_nouns_abbreviations_agents_bare_names_and_self_references_find_their_tables() {
     assertThat(report.proposals())
         .extracting(p -> p.candidate().describe() + " (" + p.candidate().tier().label() + ")")
         .containsExactly(
             "pat.area.type -> pat.area_type.id (names the table without a key word)",
             "pat.area.parent -> pat.area.id (self-reference role)",
             "pat.gpx_file_tags.gpx_id -> pat.gpx_files.id (names the start of the table's name)",
+            "pat.orders.ship_via -> pat.shippers.shipper_id (names the doer of the action)",
             "pat.places.begin_area -> pat.area.id (names the table without a key word)",
             "pat.places.end_area -> pat.area.id (names the table without a key word)",
             "pat.recording_first_release_date.recording -> pat.recording.id (names the table"

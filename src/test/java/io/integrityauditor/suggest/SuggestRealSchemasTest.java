@@ -39,10 +39,14 @@ import org.junit.jupiter.api.Test;
  * src/test/resources/suggest/real/} (published schemas whose licence allows keeping them here).
  */
 class SuggestRealSchemasTest {
-  /** Below these (per schema and variant) the evaluation fails. */
-  static final double PRECISION_FLOOR = 0.0;
+  /**
+   * Below these (per schema and variant) the evaluation fails: today's lowest figures, rounded down
+   * (precision 97.2% on openstreetmap without data, recall 98.6% on openstreetmap). Raise them when
+   * suggest improves; never lower them to let a change pass.
+   */
+  static final double PRECISION_FLOOR = 0.97;
 
-  static final double RECALL_FLOOR = 0.0;
+  static final double RECALL_FLOOR = 0.98;
 
   record Score(String schema, String variant, Set<String> declared, Set<String> proposed) {
     Set<String> correct() {
