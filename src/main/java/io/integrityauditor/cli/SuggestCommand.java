@@ -171,7 +171,7 @@ final class SuggestCommand implements Callable<Integer> {
         suggestion.proposed() == 1 ? "" : "s",
         suggestion.broken() == 0
             ? ""
-            : " (" + suggestion.broken() + " likely references with broken data)",
+            : " (" + suggestion.broken() + " of them likely references with broken data)",
         suggestion.typeProblems(),
         suggestion.rejected(),
         suggestion.rejected() == 1 ? "" : "s",
