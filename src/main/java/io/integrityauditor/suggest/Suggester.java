@@ -69,6 +69,7 @@ public final class Suggester {
       decide(group, evidence, settings, chosen, typeProblems, rejected);
     }
     chosen.sort(Comparator.comparing((Chosen c) -> c.measure().candidate(), REFERENCE_ORDER));
+    chosen = withoutBorrowedConflicts(chosen, rejected);
     List<Proposal> proposals = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> seen = new HashSet<>();
@@ -101,6 +102,68 @@ public final class Suggester {
         inferred.unmatched());
   }
 
+  /**
+   * Two composite references of one table that borrow the same column ({@code way_nodes(way_id,
+   * version)} and {@code way_nodes(node_id, version)}): the column belongs to one of them only.
+   * When exactly one lies within the table's primary key (the row is identified by its parent: an
+   * identifying reference), it keeps the column and the others are rejected, saying why.
+   */
+  private static List<Chosen> withoutBorrowedConflicts(
+      List<Chosen> chosen, List<Rejection> rejected) {
+    List<Chosen> kept = new ArrayList<>();
+    for (Chosen c : chosen) {
+      Side child = c.measure().candidate().child();
+      Optional<Chosen> owner =
+          chosen.stream()
+              .filter(
+                  o -> o != c && !borrowed(c, o).isEmpty() && inPrimaryKey(o) && !inPrimaryKey(c))
+              .findFirst();
+      if (owner.isEmpty()) {
+        kept.add(c);
+        continue;
+      }
+      rejected.add(
+          new Rejection(
+              c.group().column(),
+              c.group().tier(),
+              List.of(c.measure().candidate()),
+              List.of(c.measure()),
+              c.unmeasured(),
+              Optional.of(
+                  "its column "
+                      + String.join(", ", borrowed(c, owner.get()))
+                      + " belongs to "
+                      + owner.get().measure().candidate().describe()
+                      + ", which lies in the table's primary key; "
+                      + child.describe()
+                      + " alone has no unique key to point at")));
+    }
+    return kept;
+  }
+
+  /** The columns two composite references of one table both borrow (beside their own). */
+  private static List<String> borrowed(Chosen c, Chosen o) {
+    Side a = c.measure().candidate().child();
+    Side b = o.measure().candidate().child();
+    if (a.columns().size() < 2 || b.columns().size() < 2 || a.table() != b.table()) {
+      return List.of();
+    }
+    List<String> shared = new ArrayList<>(a.columnNames());
+    shared.retainAll(b.columnNames());
+    shared.remove(c.group().column().columns().get(0).name());
+    shared.remove(o.group().column().columns().get(0).name());
+    return shared;
+  }
+
+  private static boolean inPrimaryKey(Chosen c) {
+    Side child = c.measure().candidate().child();
+    return child
+        .table()
+        .primaryKey()
+        .map(pk -> pk.columns().containsAll(child.columnNames()))
+        .orElse(false);
+  }
+
   /** A winning candidate before ids are assigned; broken: proposed despite low coverage. */
   private record Chosen(
       Group group,
@@ -130,17 +193,19 @@ public final class Suggester {
    * its distinct values found. Fewer found looks like another key space: rejected.
    */
   private static boolean likelyBroken(Group group, Measure m) {
-    boolean strong =
-        STRONG_NAMES.contains(m.candidate().tier())
-            || ((m.candidate().tier() == Tier.TABLE_SUFFIX
-                    || m.candidate().tier() == Tier.TABLE_PREFIX)
-                && group.candidates().size() == 1);
-    return strong
+    return strongName(m.candidate(), group.candidates().size())
         && m.candidate().comparable()
         && !m.asText()
         && !m.counterLike()
         && m.sample().distinct() > 0
         && m.found() * 2 > m.sample().distinct();
+  }
+
+  /** The name alone makes the reference likely (see {@link #STRONG_NAMES}). */
+  static boolean strongName(Candidate candidate, int candidatesOfColumn) {
+    Tier tier = candidate.tier();
+    return STRONG_NAMES.contains(tier)
+        || ((tier == Tier.TABLE_SUFFIX || tier == Tier.TABLE_PREFIX) && candidatesOfColumn == 1);
   }
 
   /** Output order: child table, child column positions, parent. */

@@ -263,7 +263,7 @@ final class SuggestionWriter {
                   + " ("
                   + m.candidate().tier().label()
                   + "): "
-                  + whyRejected(report, m));
+                  + whyRejected(report, m, rejection.candidates().size()));
         }
       }
       for (String failure : rejection.unmeasured()) {
@@ -277,17 +277,24 @@ final class SuggestionWriter {
         out);
   }
 
-  private static String whyRejected(Report report, Measure m) {
+  private static String whyRejected(Report report, Measure m, int candidatesOfColumn) {
     Sample sample = m.sample();
     if (sample.distinct() == 0) {
       return "no values in " + sample.describe();
     }
     String figures = m.describeCoverage() + " found, in " + sample.describe();
     if (!m.supports(report.settings().minCoverage())) {
+      // a strong name with half or less found: the values belong to another key space
+      String keySpace =
+          Suggester.strongName(m.candidate(), candidatesOfColumn) && !m.asText()
+              ? "; half or fewer of the values are there: another key space, not a broken"
+                  + " reference"
+              : "";
       return figures
           + (m.asText() ? " (compared as text)" : "")
           + "; below the minimum of "
-          + formatRatio(report.settings().minCoverage());
+          + formatRatio(report.settings().minCoverage())
+          + keySpace;
     }
     return figures
         + "; but the values are "

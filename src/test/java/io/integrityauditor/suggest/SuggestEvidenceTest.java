@@ -231,8 +231,8 @@ class SuggestEvidenceTest {
         .contains(
             "#   counters.page_views.visitor_id -> counters.visitors.id (names the table): 0/500"
                 + " distinct values (0.0%), 0/500 rows (0.0%) found, in the whole table (500 rows);"
-                + " below the minimum"
-                + " of 90%\n")
+                + " below the minimum of 90%; half or fewer of the values are there: another key"
+                + " space, not a broken reference\n")
         .contains(
             "  # LIKELY REFERENCE, BROKEN DATA: 40.0% of values have no parent (2 of 5 distinct"
                 + " values); proposed because the name is strong evidence: this audit will report"

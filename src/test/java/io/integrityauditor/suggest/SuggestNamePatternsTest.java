@@ -34,6 +34,9 @@ class SuggestNamePatternsTest {
         CREATE TABLE pat.attachments (id bigint PRIMARY KEY, record_type varchar,
           record_id bigint);
         CREATE TABLE pat.nodes (node_id bigint, version bigint, PRIMARY KEY (node_id, version));
+        CREATE TABLE pat.ways (way_id bigint, version bigint, PRIMARY KEY (way_id, version));
+        CREATE TABLE pat.way_nodes (way_id bigint, version bigint, sequence_id bigint,
+          node_id bigint, PRIMARY KEY (way_id, version, sequence_id));
         CREATE TABLE pat.area_type (id int PRIMARY KEY);
         CREATE TABLE pat.area (id int PRIMARY KEY, type int, parent int);
         CREATE TABLE pat.places (id int PRIMARY KEY, begin_area int, end_area int);
@@ -77,7 +80,8 @@ class SuggestNamePatternsTest {
             "pat.subscriptions.granter_id -> pat.users.id (person role)",
             "pat.track.recording -> pat.recording.id (names the table without a key word)",
             "pat.votes.seconder_1 -> pat.users.id (person role)",
-            "pat.votes.seconder_2 -> pat.users.id (person role)");
+            "pat.votes.seconder_2 -> pat.users.id (person role)",
+            "pat.way_nodes(way_id, version) -> pat.ways(way_id, version) (names the table)");
   }
 
   @Test
@@ -89,6 +93,16 @@ class SuggestNamePatternsTest {
                 + " row points at; a foreign key cannot express it\n"
                 + "#   pat.nodes.node_id: part of its own table's primary key and named after the"
                 + " table: the row's own identifier\n");
+  }
+
+  @Test
+  void a_column_borrowed_by_two_composite_references_belongs_to_the_one_in_the_primary_key() {
+    assertThat(yaml)
+        .contains(
+            "#   pat.way_nodes.node_id -> pat.nodes(node_id, version) (names the table): its"
+                + " column version belongs to pat.way_nodes(way_id, version) -> pat.ways(way_id,"
+                + " version), which lies in the table's primary key; pat.way_nodes(node_id,"
+                + " version) alone has no unique key to point at\n");
   }
 
   @Test
