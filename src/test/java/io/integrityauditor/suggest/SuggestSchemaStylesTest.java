@@ -35,6 +35,20 @@ class SuggestSchemaStylesTest {
       return wrong;
     }
 
+    Set<String> correct() {
+      Set<String> correct = new TreeSet<>(proposed);
+      correct.retainAll(declared);
+      return correct;
+    }
+
+    double precision() {
+      return proposed.isEmpty() ? 1 : (double) correct().size() / proposed.size();
+    }
+
+    double recall() {
+      return declared.isEmpty() ? 1 : (double) correct().size() / declared.size();
+    }
+
     String summary(String name) {
       int correct = proposed.size() - wrong().size();
       return String.format(
