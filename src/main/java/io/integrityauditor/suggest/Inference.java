@@ -513,31 +513,39 @@ final class Inference {
         return Optional.of(group(child, column, name, Tier.PERSON, people));
       }
     }
-    if (!GENERIC_KEYS.contains(lower(column.name()))
-        && uniqueColumns.containsKey(lower(column.name()))
-        && !child.isUniqueOn(List.of(column.name()))) {
-      List<Candidate> sameKey = new ArrayList<>();
-      for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
-        if (parent == child) {
-          continue;
-        }
-        ColumnInfo key =
-            parent.columns().stream()
-                .filter(c -> c.name().equalsIgnoreCase(column.name()))
-                .findFirst()
-                .orElseThrow();
-        Candidate same =
-            ranked(
-                new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
-        if (same.comparable()) {
-          sameKey.add(same);
-        }
-      }
-      if (!sameKey.isEmpty()) {
-        return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
-      }
+    List<Candidate> sameKey = sameKey(child, column);
+    if (!sameKey.isEmpty()) {
+      return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Other tables with a unique column of this column's (not generic) name: {@code order_items.sku}
+   * -> {@code products.sku}; none when the column is unique in its own table (its own identifier).
+   */
+  private List<Candidate> sameKey(TableInfo child, ColumnInfo column) {
+    List<Candidate> sameKey = new ArrayList<>();
+    if (GENERIC_KEYS.contains(lower(column.name())) || child.isUniqueOn(List.of(column.name()))) {
+      return sameKey;
+    }
+    for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
+      if (parent == child) {
+        continue;
+      }
+      ColumnInfo key =
+          parent.columns().stream()
+              .filter(c -> c.name().equalsIgnoreCase(column.name()))
+              .findFirst()
+              .orElseThrow();
+      Candidate same =
+          ranked(
+              new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
+      if (same.comparable()) {
+        sameKey.add(same);
+      }
+    }
+    return sameKey;
   }
 
   /**
@@ -576,6 +584,9 @@ final class Inference {
         }
       }
       if (!bare.isEmpty()) {
+        // side tables keyed by the same name are measured too, so the file shows the entity won
+        // on evidence; it wins by tier even when a side table still has rows it lost
+        bare.addAll(sameKey(child, column));
         return Optional.of(group(child, column, name, Tier.BARE_NAME, bare));
       }
     }
@@ -597,9 +608,13 @@ final class Inference {
     return new Group(new Side(child, List.of(column)), name, tier, sorted);
   }
 
-  /** Naming strength within a tier: same schema, shared words, person rank, then by name. */
+  /**
+   * Naming strength: the tier (a group mixes two only when a table named like the column competes
+   * with side tables), same schema, shared words, person rank, then by name.
+   */
   static final Comparator<Candidate> NAME_ORDER =
-      Comparator.comparingInt(Candidate::schemaDistance)
+      Comparator.comparing(Candidate::tier)
+          .thenComparingInt(Candidate::schemaDistance)
           .thenComparing(Comparator.comparingInt(Candidate::affinity).reversed())
           .thenComparingInt(Candidate::rank)
           .thenComparing(c -> c.parent().table().id())

@@ -215,9 +215,13 @@ public final class Suggester {
           .thenComparing(c -> c.parent().table().id())
           .thenComparing(c -> positions(c.parent()), Suggester::compareLists);
 
-  /** Among supported parents: same schema, closest name, best coverage, person rank, name. */
+  /**
+   * Among supported parents: strongest tier (the entity over a side table), same schema, closest
+   * name, best coverage, person rank, name.
+   */
   private static final Comparator<Measure> EVIDENCE_ORDER =
-      Comparator.comparingInt((Measure m) -> m.candidate().schemaDistance())
+      Comparator.comparing((Measure m) -> m.candidate().tier())
+          .thenComparingInt(m -> m.candidate().schemaDistance())
           .thenComparing(
               Comparator.comparingInt((Measure m) -> m.candidate().affinity()).reversed())
           .thenComparing(Comparator.comparingDouble(Measure::coverage).reversed())
@@ -272,9 +276,19 @@ public final class Suggester {
       return;
     }
     List<Measure> supported = supported(measures, settings);
-    if (supported.isEmpty()) {
-      Optional<Measure> broken =
-          measures.stream().filter(m -> likelyBroken(group, m)).sorted(EVIDENCE_ORDER).findFirst();
+    Optional<Measure> broken =
+        measures.stream()
+            .filter(m -> !supported.contains(m) && likelyBroken(group, m))
+            .sorted(EVIDENCE_ORDER)
+            .findFirst();
+    // the entity with broken data beats a side table that still holds the rows the entity lost:
+    // choosing the side table would make the audit report a silent "clean"
+    boolean brokenFirst =
+        broken.isPresent()
+            && (supported.isEmpty()
+                || broken.get().candidate().tier().compareTo(supported.get(0).candidate().tier())
+                    < 0);
+    if (supported.isEmpty() || brokenFirst) {
       if (broken.isPresent()) {
         Measure best = broken.get();
         List<Measure> others = measures.stream().filter(m -> m != best).toList();
@@ -365,7 +379,8 @@ public final class Suggester {
   }
 
   private static boolean sameStrength(Candidate a, Candidate b) {
-    return a.schemaDistance() == b.schemaDistance()
+    return a.tier() == b.tier()
+        && a.schemaDistance() == b.schemaDistance()
         && a.affinity() == b.affinity()
         && a.rank() == b.rank();
   }

@@ -67,6 +67,16 @@ class SuggestEvidenceTest {
         CREATE TABLE counters.tickets (id int PRIMARY KEY, priority_id int);
         INSERT INTO counters.tickets SELECT i, 1 + i % 5 FROM generate_series(1, 50) i;
 
+        CREATE SCHEMA side;
+        CREATE TABLE side.recording (id int PRIMARY KEY);
+        INSERT INTO side.recording SELECT generate_series(1, 100);
+        CREATE TABLE side.recording_first_release_date (recording int PRIMARY KEY, year int);
+        INSERT INTO side.recording_first_release_date SELECT generate_series(1, 100), 2000;
+        CREATE TABLE side.track (id int PRIMARY KEY, recording int NOT NULL);
+        INSERT INTO side.track SELECT i, 1 + i % 100 FROM generate_series(1, 400) i;
+        -- 30 recordings deleted; the 1:1 cache table still has their rows
+        DELETE FROM side.recording WHERE id % 10 < 3;
+
         CREATE SCHEMA big;
         CREATE TABLE big.customers (id int PRIMARY KEY);
         INSERT INTO big.customers SELECT generate_series(1, 20000);
@@ -240,6 +250,20 @@ class SuggestEvidenceTest {
                 + "  # evidence: 3/5 distinct values (60.0%), 30/50 rows (60.0%) found, in the whole"
                 + " table (50 rows)\n"
                 + "  - id: counters.tickets.priority\n");
+  }
+
+  @Test
+  void the_entity_wins_over_a_side_table_that_still_has_the_rows_the_entity_lost() {
+    assertThat(yaml(settings("side")))
+        .contains(
+            "  # side.track.recording -> side.recording.id (names the table without a key word)\n"
+                + "  # LIKELY REFERENCE, BROKEN DATA: 30.0% of values have no parent (30 of 100"
+                + " distinct values); proposed because the name is strong evidence: this audit will"
+                + " report them\n"
+                + "  # evidence: 70/100 distinct values (70.0%), 280/400 rows (70.0%) found, in the"
+                + " whole table (400 rows)\n"
+                + "  # also measured: side.recording_first_release_date.recording 100.0%\n"
+                + "  - id: side.track.recording\n");
   }
 
   @Test
