@@ -264,7 +264,15 @@ final class Inference {
           }
           continue;
         }
-        if (!eligible(column.type()) || isOwnKey(table, column, name)) {
+        if (!eligible(column.type())) {
+          continue;
+        }
+        Optional<Group> extended = extension(table, column, name);
+        if (extended.isPresent()) {
+          groups.add(extended.get());
+          continue;
+        }
+        if (isOwnKey(table, column, name)) {
           continue;
         }
         if (inCompositeOwnKey(table, column, name)) {
@@ -334,6 +342,47 @@ final class Inference {
             .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
             .orElse(false);
     return primary && namesItsOwnTable(table, name);
+  }
+
+  /**
+   * Last words of a table that extends another one row for row, sharing its key: {@code
+   * artist_meta}, {@code order_details} keyed like {@code orders}.
+   */
+  private static final Set<String> EXTENSION_WORDS =
+      Set.of("meta", "metadata", "extra", "extension", "ext", "detail", "details", "info");
+
+  /**
+   * {@code artist_meta.id} -> {@code artist.id}: the single-column primary key of a table named
+   * like another plus an extension word, with the same type as that table's primary key.
+   */
+  private Optional<Group> extension(TableInfo table, ColumnInfo column, ColumnName name) {
+    List<String> words = names.get(table).words();
+    boolean key =
+        table.primaryKey().map(pk -> pk.columns().equals(List.of(column.name()))).orElse(false);
+    if (!key || words.size() < 2 || !EXTENSION_WORDS.contains(words.get(words.size() - 1))) {
+      return Optional.empty();
+    }
+    List<Candidate> parents = new ArrayList<>();
+    for (TableInfo parent : named(words.subList(0, words.size() - 1))) {
+      Optional<ColumnInfo> parentKey =
+          parent
+              .primaryKey()
+              .filter(pk -> pk.columns().size() == 1)
+              .flatMap(pk -> parent.column(pk.columns().get(0)));
+      if (parent != table
+          && parentKey.isPresent()
+          && parentKey.get().type().sameAs(column.type())) {
+        parents.add(
+            ranked(
+                new Side(table, List.of(column)),
+                new Side(parent, List.of(parentKey.get())),
+                Tier.EXTENSION,
+                0));
+      }
+    }
+    return parents.isEmpty()
+        ? Optional.empty()
+        : Optional.of(group(table, column, name, Tier.EXTENSION, parents));
   }
 
   /**

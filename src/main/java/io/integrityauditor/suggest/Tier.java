@@ -27,6 +27,11 @@ enum Tier {
    * exactly like the column wins over a side table that merely has a unique column of that name.
    */
   BARE_NAME("names the table without a key word"),
+  /**
+   * The table's own key is the key of the table it extends row for row: {@code artist_meta.id} ->
+   * {@code artist.id}.
+   */
+  EXTENSION("shares the key of the table it extends"),
   /** The column has the name of another table's unique column: {@code sku}. */
   SAME_KEY("same name as a unique column");
 
