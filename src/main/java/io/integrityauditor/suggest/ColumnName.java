@@ -1,7 +1,10 @@
 package io.integrityauditor.suggest;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a column's name says about the row it may point at.
@@ -53,20 +56,20 @@ record ColumnName(
       return List.of();
     }
     String verb = base.get(n - 2);
-    java.util.Set<String> nouns = new java.util.LinkedHashSet<>();
+    Set<String> nouns = new LinkedHashSet<>();
     for (String stem :
         new String[] {verb, verb.replaceFirst("e?d$", ""), verb.replaceFirst("d$", "")}) {
       if (stem.length() < 2) {
         continue;
       }
-      nouns.add(stem + "er");
+      // ship -> shipper, approve -> approver, create -> creator
+      nouns.add(stem.endsWith("e") ? stem + "r" : stem + "er");
       nouns.add(stem + stem.charAt(stem.length() - 1) + "er");
       nouns.add(stem.replaceFirst("e$", "") + "or");
-      nouns.add(stem.endsWith("e") ? stem + "r" : stem + "er");
     }
-    List<List<String>> agents = new java.util.ArrayList<>();
+    List<List<String>> agents = new ArrayList<>();
     for (String noun : nouns) {
-      List<String> words = new java.util.ArrayList<>(base.subList(0, n - 2));
+      List<String> words = new ArrayList<>(base.subList(0, n - 2));
       words.add(noun);
       agents.add(List.copyOf(words));
     }
