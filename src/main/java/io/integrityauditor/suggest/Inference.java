@@ -492,6 +492,22 @@ final class Inference {
           return Optional.of(group(child, column, name, Tier.QUALIFIED, qualified));
         }
       }
+      // artist_gid_redirect.new_id -> artist: a bare qualifier points at the table the row's own
+      // table is named after (the longest such name)
+      if (base.size() == 1 && Names.QUALIFIERS.contains(base.get(0))) {
+        List<String> own = names.get(child).words();
+        for (int k = own.size() - 1; k >= 1; k--) {
+          List<Candidate> owner = new ArrayList<>();
+          for (TableInfo parent : named(own.subList(0, k))) {
+            if (parent != child) {
+              candidate(child, column, name, parent, Tier.OWNER_PREFIX, 0).ifPresent(owner::add);
+            }
+          }
+          if (!owner.isEmpty()) {
+            return Optional.of(group(child, column, name, Tier.OWNER_PREFIX, owner));
+          }
+        }
+      }
       List<Candidate> suffixed = new ArrayList<>();
       boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
       for (TableInfo parent : endingIn(base)) {

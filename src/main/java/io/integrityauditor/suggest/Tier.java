@@ -8,6 +8,11 @@ enum Tier {
   ROLE_PREFIX("names the table after a role prefix"),
   /** The column names the table before a qualifier: {@code site_a_id}, {@code address2_id}. */
   QUALIFIED("names the table before a qualifier"),
+  /**
+   * A bare qualifier names the table the row's own table is named after: {@code
+   * artist_gid_redirect.new_id} -> {@code artist}.
+   */
+  OWNER_PREFIX("a qualifier of the table its own name starts with"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /**

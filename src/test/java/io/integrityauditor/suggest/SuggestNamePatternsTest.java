@@ -42,6 +42,7 @@ class SuggestNamePatternsTest {
         CREATE TABLE pat.places (id int PRIMARY KEY, begin_area int, end_area int);
         CREATE TABLE pat.votes (id int PRIMARY KEY, seconder_1 bigint, seconder_2 bigint);
         CREATE TABLE pat.recording (id int PRIMARY KEY);
+        CREATE TABLE pat.recording_gid_redirect (gid uuid PRIMARY KEY, new_id int);
         CREATE TABLE pat.recording_meta (id int PRIMARY KEY, rating smallint);
         CREATE TABLE pat.recording_tag (id int PRIMARY KEY);
         CREATE TABLE pat.recording_first_release_date (recording int PRIMARY KEY);
@@ -77,6 +78,8 @@ class SuggestNamePatternsTest {
             "pat.places.end_area -> pat.area.id (names the table without a key word)",
             "pat.recording_first_release_date.recording -> pat.recording.id (names the table"
                 + " without a key word)",
+            "pat.recording_gid_redirect.new_id -> pat.recording.id (a qualifier of the table its"
+                + " own name starts with)",
             "pat.recording_meta.id -> pat.recording.id (shares the key of the table it extends)",
             "pat.subscriptions.subscriber_id -> pat.users.id (person role)",
             "pat.subscriptions.revoker_id -> pat.users.id (person role)",
