@@ -155,29 +155,25 @@ class SuggestRealSchemasTest {
             .append(filled.empty())
             .append('\n');
       }
-      scores.add(new Score(schema, "data", declared, proposed(db, connection, schema + "-data")));
+      scores.add(new Score(schema, "data", declared, proposed(db, schema + "-data")));
       List<String> deleted = PlausibleData.deleteFromSomeParents(connection, keys);
       details.append("  30% deleted from: ").append(deleted).append('\n');
       scores.add(
           new Score(
-              schema,
-              "30% parents deleted",
-              declared,
-              proposed(db, connection, schema + "-parents-deleted")));
+              schema, "30% parents deleted", declared, proposed(db, schema + "-parents-deleted")));
       PlausibleData.truncateAll(connection);
-      scores.add(
-          new Score(schema, "no data", declared, proposed(db, connection, schema + "-no-data")));
+      scores.add(new Score(schema, "no data", declared, proposed(db, schema + "-no-data")));
     }
     return scores;
   }
 
   /** The references {@code suggest} proposes, as {@code schema.table(columns) -> ...}. */
-  private static Set<String> proposed(
-      TestPostgres.Database db, Connection connection, String output)
+  private static Set<String> proposed(TestPostgres.Database db, String output)
       throws SQLException, IOException {
-    Catalog catalog = CatalogReader.read(connection);
     Report report;
+    // a fresh session, as a user's: the dump emptied the loading session's search_path
     try (Connection target = db.dataSource().getConnection()) {
+      Catalog catalog = CatalogReader.read(target);
       report = Suggester.report("eval", catalog, target, SuggestSettings.defaults());
     }
     // the written file, for a reviewer of the evaluation
