@@ -3,6 +3,7 @@ package io.integrityauditor.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.cli.CliRunner.Outcome;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
