@@ -22,10 +22,10 @@ public final class WorkerApi {
   }
 
   public HttpApi routes(HttpApi api) {
-    return api.get(
+    return api.scrape(
             "/metrics",
             request -> HttpResponse.redactedBytes(200, PROMETHEUS_TEXT, node.scrapeMetrics()))
-        .get("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
+        .scrape("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
         .get("/health/ready", request -> ready())
         .get("/api/audits", request -> HttpResponse.ok(audits()))
         .get(
