@@ -15,17 +15,23 @@ import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.schedule.ScheduledAudits;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.RunView;
 import java.io.IOException;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -215,6 +221,73 @@ public final class Worker implements AutoCloseable, NodeOperations {
   @Override
   public boolean trigger(String auditId) throws SchedulerException {
     return audits.trigger(auditId);
+  }
+
+  @Override
+  public Clock clock() {
+    return auditor.clock();
+  }
+
+  @Override
+  public Map<String, LatestResult> latestResults() {
+    Map<String, LatestResult> results = new LinkedHashMap<>();
+    ResultSnapshot.read(auditor.store().orElseThrow(), alerts)
+        .latest()
+        .forEach(
+            (id, latest) ->
+                results.put(
+                    id,
+                    new LatestResult(
+                        id,
+                        latest.getLastStatus(),
+                        latest.getLastFinishedAt(),
+                        latest.getLastDurationMs(),
+                        latest.getLastSuccessAt(),
+                        latest.getViolations(),
+                        latest.getRowsChecked(),
+                        latest.getThresholdBreached(),
+                        latest.getConsecutiveFailures())));
+    return results;
+  }
+
+  @Override
+  public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
+    return audits.nextFireTime(auditId);
+  }
+
+  @Override
+  public AuditSql auditSql(String auditId) {
+    Audit audit = audits.activeAudits().get(auditId);
+    if (audit == null) {
+      return new AuditSql(List.of(), Optional.of("no active audit with id " + auditId));
+    }
+    Auditor.Binding binding = auditor.bind(List.of(audit));
+    if (!binding.problems().isEmpty()) {
+      return new AuditSql(
+          List.of(), Optional.of(Redactor.redact(binding.problems().get(0).format())));
+    }
+    if (binding.unavailable().containsKey(auditId)) {
+      return new AuditSql(
+          List.of(), Optional.of(Redactor.redact(binding.unavailable().get(auditId).message())));
+    }
+    // rendering may read the target's statistics (the query shape depends on them): in a short
+    // read-only transaction, as every access to an audited database
+    try (Connection connection = auditor.targets().dataSource(audit.target()).getConnection()) {
+      connection.setReadOnly(true);
+      connection.setAutoCommit(false);
+      try {
+        var context = DSL.using(connection, SQLDialect.POSTGRES);
+        context.execute("SET LOCAL statement_timeout = '5s'");
+        return new AuditSql(binding.bound().get(0).query().sql(context), Optional.empty());
+      } finally {
+        connection.rollback();
+      }
+    } catch (Exception e) {
+      return new AuditSql(
+          List.of(),
+          Optional.of(
+              "cannot reach target " + audit.target() + ": " + Redactor.redact(e.getMessage())));
+    }
   }
 
   /** The HTTP port (useful when configured as 0). */

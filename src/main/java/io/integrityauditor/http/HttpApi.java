@@ -157,6 +157,10 @@ public final class HttpApi implements AutoCloseable {
     return this;
   }
 
+  HttpConfig config() {
+    return config;
+  }
+
   public HttpApi start() throws IOException {
     QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
     threads.setName("http");

@@ -21,7 +21,9 @@ public final class WorkerApi {
     this.node = node;
   }
 
+  /** The JSON API, metrics and health, and the on-call pages. */
   public HttpApi routes(HttpApi api) {
+    new WorkerPages(node, api.config(), node.clock()).routes(api);
     return api.scrape(
             "/metrics",
             request -> HttpResponse.redactedBytes(200, PROMETHEUS_TEXT, node.scrapeMetrics()))

@@ -470,6 +470,15 @@ public final class ScheduledAudits implements AutoCloseable {
     return requestRun(scheduler, auditId);
   }
 
+  /** When the audit's schedule next fires on the cluster (the earliest of its triggers). */
+  public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
+    return scheduler.getTriggersOfJob(JobKey.jobKey(auditId, QuartzCluster.GROUP)).stream()
+        .map(org.quartz.Trigger::getNextFireTime)
+        .filter(java.util.Objects::nonNull)
+        .map(java.util.Date::toInstant)
+        .min(Instant::compareTo);
+  }
+
   /** Adds a one-off trigger for the audit's job; false when the job does not exist. */
   static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
     JobKey key = JobKey.jobKey(auditId, QuartzCluster.GROUP);
