@@ -74,6 +74,12 @@ public final class Worker implements AutoCloseable, NodeOperations {
             alerts,
             VersionProvider.version(),
             auditor.config().targets().keySet());
+    auditor
+        .config()
+        .http()
+        .links()
+        .externalUrl()
+        .ifPresent(url -> metrics.pagesAt(url.toString().replaceAll("/+$", "")));
   }
 
   /** Checks what {@code serve} needs beyond a loadable configuration. */

@@ -57,7 +57,7 @@ class WorkerApiTest {
             store: {url: "%s", user: postgres}
             targets:
               app: {url: "%s", user: postgres, password_file: target.password}
-            http: {port: 0, token_file: token}
+            http: {port: 0, token_file: token, external_url: "https://auditor.example.internal/"}
             """
                 .formatted(store.url(), target.url()));
     worker = Worker.start(workspace.load(config), Clock.systemUTC());
@@ -213,7 +213,9 @@ class WorkerApiTest {
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type").orElseThrow())
         .startsWith("text/plain; version=0.0.4");
-    assertThat(metrics.body()).contains("integrity_audit_violations{audit=\"orders.customer\"");
+    assertThat(metrics.body())
+        .contains("integrity_audit_violations{audit=\"orders.customer\"")
+        .contains("integrity_audit_pages_info{url=\"https://auditor.example.internal\"} 1");
     assertThat(get("/health/live").body()).isEqualTo("{\"data\":{\"status\":\"up\"}}");
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
   }
