@@ -132,7 +132,8 @@ public final class WorkerApi {
     return value.asText();
   }
 
-  private static long alertId(HttpRequest request) {
+  /** The {@code {id}} of an alert route: a number, else IllegalArgumentException (400). */
+  static long alertId(HttpRequest request) {
     String id = request.pathParameter("id");
     if (!id.matches("\\d{1,18}")) {
       throw new IllegalArgumentException("alert ids are numbers, found '" + id + "'");

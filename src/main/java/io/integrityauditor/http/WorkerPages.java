@@ -105,14 +105,39 @@ public final class WorkerPages {
   /** Without a token the pages are as open as the read API; with one, a session is required. */
   private HttpResponse guarded(HttpRequest request, Page page) throws Exception {
     if (config.token().isEmpty()) {
-      return page.render(request, Optional.empty());
+      return render(page, request, Optional.empty());
     }
     Optional<BrowserSessions.Session> session = sessions.find(request);
     if (session.isEmpty()) {
       String next = request.path() + request.queryParameter("q").map(q -> "?q=" + q).orElse("");
       return HttpResponse.seeOther("/login?next=" + org.owasp.encoder.Encode.forUriComponent(next));
     }
-    return page.render(request, session);
+    return render(page, request, session);
+  }
+
+  /** A page, or a readable explanation when the store cannot be read (not a JSON error). */
+  private HttpResponse render(
+      Page page, HttpRequest request, Optional<BrowserSessions.Session> session) throws Exception {
+    try {
+      return page.render(request, session);
+    } catch (RuntimeException e) {
+      if (node.storeReachable()) {
+        throw e; // a bug: logged by the router, answered 500
+      }
+      return withStatus(
+          page(
+              "Store unreachable",
+              new Html()
+                  .tag(
+                      "<h1>The store cannot be read</h1><p class=\"problem\" role=\"alert\">This"
+                          + " worker cannot reach its store database, where runs and alerts are"
+                          + " recorded, so this page cannot be shown. Audits are not being"
+                          + " recorded either: see the runbook section"
+                          + " IntegrityAuditStoreDown and <a href=\"/health/ready\">/health/ready"
+                          + "</a>.</p>"),
+              session),
+          503);
+    }
   }
 
   private boolean canAcknowledge(Optional<BrowserSessions.Session> session) {
@@ -293,7 +318,7 @@ public final class WorkerPages {
       Optional<BrowserSessions.Session> session,
       Optional<String> problem,
       int status) {
-    long id = alertId(request);
+    long id = WorkerApi.alertId(request);
     Optional<AlertView> found = node.alerts().find(id);
     if (found.isEmpty()) {
       return notFound(
@@ -538,7 +563,7 @@ public final class WorkerPages {
               session),
           403);
     }
-    long id = alertId(request);
+    long id = WorkerApi.alertId(request);
     String by = form.getOrDefault("by", "").strip();
     String note = form.getOrDefault("note", "").strip();
     Optional<String> problem = Optional.empty();
@@ -827,14 +852,6 @@ public final class WorkerPages {
 
   private Optional<Audit> activeAudit(String id) {
     return node.activeAudits().stream().filter(a -> a.id().equals(id)).findFirst();
-  }
-
-  private static long alertId(HttpRequest request) {
-    String id = request.pathParameter("id");
-    if (!id.matches("\\d{1,18}")) {
-      throw new IllegalArgumentException("alert ids are numbers, found '" + id + "'");
-    }
-    return Long.parseLong(id);
   }
 
   private HttpResponse notFound(String message, Optional<BrowserSessions.Session> session) {
