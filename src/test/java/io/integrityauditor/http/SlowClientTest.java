@@ -112,6 +112,37 @@ class SlowClientTest {
         .isEqualTo(SLOW_CLIENTS);
   }
 
+  @Test
+  void a_body_that_trickles_in_gets_408_when_the_request_deadline_passes() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", api.port())) {
+      socket.setSoTimeout(20_000);
+      long startNanos = System.nanoTime();
+      socket
+          .getOutputStream()
+          .write(
+              "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      trickle.scheduleAtFixedRate(
+          () -> {
+            try {
+              socket.getOutputStream().write('x');
+            } catch (IOException closedByTheServer) {
+              // expected once the deadline has passed
+            }
+          },
+          1,
+          2,
+          TimeUnit.SECONDS);
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      long seconds = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
+      assertThat(answer)
+          .startsWith("HTTP/1.1 408")
+          .contains(
+              "{\"error\":{\"status\":408,\"message\":\"the request did not arrive within 10 s");
+      assertThat(seconds).isBetween(9L, 13L);
+    }
+  }
+
   /** True when the server has closed the connection (end of stream or reset), false if open. */
   private static boolean closedByServer(Socket socket) {
     try {
