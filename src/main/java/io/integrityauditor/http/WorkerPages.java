@@ -41,10 +41,11 @@ public final class WorkerPages {
       h1{font-size:1.4rem;margin:.4rem 0 .8rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
       .scroll{overflow-x:auto;max-width:100%}
       table{border-collapse:collapse;min-width:100%;font-size:.95rem}
-      th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d1d5db;vertical-align:top;overflow-wrap:anywhere}
+      th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d1d5db;vertical-align:top;overflow-wrap:break-word}
+      th{white-space:nowrap}
       th{background:#f3f4f6}caption{text-align:left;font-weight:600;padding:4px 0}
       .num{text-align:right;font-variant-numeric:tabular-nums}
-      .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:.85rem;border:1px solid}
+      .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:.85rem;border:1px solid;white-space:nowrap}
       .critical,.error,.timeout,.interrupted,.failing{color:#7f1d1d;background:#fee2e2;border-color:#7f1d1d}
       .warn,.violations,.stale{color:#713f12;background:#fef3c7;border-color:#713f12}
       .ok,.resolved{color:#14532d;background:#dcfce7;border-color:#14532d}
