@@ -342,7 +342,7 @@ public final class WorkerPages {
     badge(body, alert.severity());
     body.tag(" ")
         .text(count(alert.currentViolations()))
-        .tag(" violating rows")
+        .tag(alert.currentViolations() == 1 ? " violating row" : " violating rows")
         .tag(alert.rowsChecked() == null ? "" : " of ")
         .text(alert.rowsChecked() == null ? "" : count(alert.rowsChecked()))
         .tag(alert.rowsChecked() == null ? "" : " checked")
@@ -447,7 +447,10 @@ public final class WorkerPages {
                     .link(Html.path("alerts", String.valueOf(alert.id())), "alert " + alert.id())
                     .tag(" (")
                     .text(count(alert.currentViolations()))
-                    .tag(" violating rows)</p>"));
+                    .tag(
+                        alert.currentViolations() == 1
+                            ? " violating row)</p>"
+                            : " violating rows)</p>"));
 
     List<RunView> runs = node.runHistory(id, 50);
     body.tag("<h2 id=\"history\">Violating rows over time</h2>");
