@@ -2,6 +2,7 @@ package io.integrityauditor.http;
 
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.HttpConfig;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.AlertView;
 import io.integrityauditor.store.RunView;
 import java.net.URI;
@@ -68,8 +69,6 @@ public final class WorkerPages {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
           .withZone(ZoneOffset.UTC);
-
-  private static final List<String> FAILED = List.of("error", "timeout", "interrupted");
 
   private final NodeOperations node;
   private final HttpConfig config;
@@ -246,7 +245,7 @@ public final class WorkerPages {
 
   /** "ok", "failing" (latest run did not complete) or "stale" (no completed run for long). */
   private String health(Audit audit, NodeOperations.LatestResult result, Instant now) {
-    if (result != null && FAILED.contains(result.status())) {
+    if (result != null && !RunStatus.fromLabel(result.status()).completed()) {
       return "failing";
     }
     Duration allowed = node.scheduleOf(audit).expectedInterval().multipliedBy(2);

@@ -1,10 +1,11 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.AuditQuery;
-import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.config.RetryPolicy;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
+import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +18,6 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
-import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditRunner {
   private static final Logger LOG = LoggerFactory.getLogger(AuditRunner.class);
-
-  /** Client-side safety net beyond the server's statement_timeout (a hung network, say). */
-  private static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
 
   private final Clock clock;
   private final Cancellation cancellation;
@@ -178,7 +175,7 @@ public final class AuditRunner {
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
       } catch (RuntimeException e) {
-        rollbackQuietly(connection);
+        ReadOnlyTransaction.rollbackQuietly(connection);
         throw e;
       } finally {
         cancellation.unregister(connection);
@@ -235,7 +232,7 @@ public final class AuditRunner {
         }
         return new Explanation(explained, Optional.empty());
       } finally {
-        rollbackQuietly(connection);
+        ReadOnlyTransaction.rollbackQuietly(connection);
       }
     } catch (Exception e) {
       ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());
@@ -243,26 +240,19 @@ public final class AuditRunner {
     }
   }
 
-  /** Starts the audit's transaction: READ ONLY, its timeouts and application name. */
+  /** Starts the audit's transaction through the one read-only door, with the audit's limits. */
   private DSLContext begin(Audit audit, Connection connection, boolean formatted)
       throws java.sql.SQLException {
-    connection.setAutoCommit(false);
-    DSLContext context = context(connection, audit.timeout().plus(CLIENT_GRACE));
-    context.execute("SET TRANSACTION READ ONLY");
-    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
-    // carries one audit's limits into the next.
-    List<org.jooq.Field<String>> settings = new ArrayList<>();
-    settings.add(setLocal("statement_timeout", audit.timeout().toMillis() + "ms"));
-    settings.add(setLocal("lock_timeout", audit.lockTimeout().toMillis() + "ms"));
-    settings.add(
-        setLocal(
-            "idle_in_transaction_session_timeout",
-            audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"));
-    settings.add(setLocal("application_name", applicationName(audit)));
-    // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...), validated
-    // against an allow-list at load; they end with the transaction like the limits above
-    audit.execution().settings().forEach((name, value) -> settings.add(setLocal(name, value)));
-    context.select(settings).fetch();
+    // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
+    // against an allow-list at load; they end with the transaction like the limits
+    DSLContext context =
+        ReadOnlyTransaction.begin(
+            connection,
+            new ReadOnlyTransaction.Limits(
+                audit.timeout(),
+                audit.lockTimeout(),
+                Optional.of(applicationName(audit)),
+                audit.execution().settings()));
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;
@@ -278,31 +268,9 @@ public final class AuditRunner {
         Duration.between(started, clock.instant()));
   }
 
-  /** A jOOQ context on one connection, with a client-side timeout backstop. */
-  public static DSLContext context(Connection connection, Duration clientTimeout) {
-    Settings settings =
-        new Settings()
-            .withQueryTimeout((int) Math.min(Integer.MAX_VALUE, clientTimeout.toSeconds()))
-            .withExecuteLogging(false);
-    return DSL.using(connection, SQLDialect.POSTGRES, settings);
-  }
-
-  private static org.jooq.Field<String> setLocal(String name, String value) {
-    return DSL.function(
-        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
-  }
-
   /** {@code integrity-auditor:<audit id>}, cut to PostgreSQL's 63-byte limit. */
   static String applicationName(Audit audit) {
     String name = Pools.APPLICATION_NAME + ":" + audit.id();
     return name.length() <= 63 ? name : name.substring(0, 63);
-  }
-
-  private static void rollbackQuietly(Connection connection) {
-    try {
-      connection.rollback();
-    } catch (java.sql.SQLException ignored) {
-      // the connection is broken; the pool discards it
-    }
   }
 }

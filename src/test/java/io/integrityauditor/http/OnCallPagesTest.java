@@ -3,7 +3,7 @@ package io.integrityauditor.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.integrityauditor.Worker;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.HeadlessChromium;
 import io.integrityauditor.support.TestPostgres;
