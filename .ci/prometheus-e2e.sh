@@ -445,7 +445,10 @@ free_port() {
 # 1. The demo: embedded PostgreSQL, demo data with known orphans, the shipped audits, then serve.
 demo_port=${E2E_DEMO_PORT:-$(free_port)}
 log "starting the demo (java -jar $JAR demo --every 10s --port $demo_port)"
-java -jar "$JAR" demo --every 10s --port "$demo_port" --work-dir "$work/demo" \
+# http.external_url (an environment override): the node then exports integrity_audit_pages_info,
+# which the rules' page_url annotation uses, so the metric contract below sees every metric.
+INTEGRITY_AUDITOR_HTTP_EXTERNAL_URL="http://127.0.0.1:$demo_port" \
+  java -jar "$JAR" demo --every 10s --port "$demo_port" --work-dir "$work/demo" \
   >"$work/demo.out" 2>"$work/demo.err" </dev/null &
 demo_pid=$!
 
