@@ -189,7 +189,10 @@ public final class Auditor implements AutoCloseable {
           runs.get()
               .interruptAbandoned(audit.id(), "the node running it stopped before it finished");
       if (abandoned > 0) {
-        LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", audit.id(), abandoned);
+        LOG.warn(
+            "audit {}: marked {} as interrupted",
+            audit.id(),
+            Plural.of(abandoned, "abandoned run"));
       }
       if (cancellation.isCancelled()) {
         // a job that fired just as the node began stopping: start nothing the shutdown would then

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.Fields;
 import java.util.List;
@@ -93,8 +94,8 @@ public record OrphanSpec(
     fields.problem(
         key,
         "child has "
-            + child.columns().size()
-            + " column(s) "
+            + Plural.of(child.columns().size(), "column")
+            + " "
             + child.columns()
             + " but "
             + key

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -89,8 +90,8 @@ public record PolymorphicSpec(
                         .problem(
                             type,
                             "the parent has "
-                                + parent.columns().size()
-                                + " column(s) "
+                                + Plural.of(parent.columns().size(), "column")
+                                + " "
                                 + parent.columns()
                                 + " but id_columns has "
                                 + idColumns.size()

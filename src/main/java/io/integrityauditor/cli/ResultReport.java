@@ -1,6 +1,7 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.Json;
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Measurement;
 import io.integrityauditor.audit.SampleKey;
 import io.integrityauditor.audit.Severity;
@@ -119,12 +120,13 @@ final class ResultReport {
     out.append('\n');
     if (m.violations() > 0) {
       out.append("  ")
-          .append(m.violations())
           // a schema audit's violations are catalog items, not rows
           .append(
               result.audit().kind().equals("schema")
-                  ? " missing or mismatched items (threshold: "
-                  : " violating rows (threshold: ")
+                  ? Plural.of(
+                      m.violations(), "missing or mismatched item", "missing or mismatched items")
+                  : Plural.of(m.violations(), "violating row"))
+          .append(" (threshold: ")
           .append(result.audit().threshold().describe())
           .append(result.thresholdBreached() ? ", breached" : ", not breached")
           .append("); sample keys:\n");
@@ -137,8 +139,8 @@ final class ResultReport {
         out.append("    ... (sample_size ")
             .append(result.audit().sampleSize())
             .append(" reached; ")
-            .append(m.violations())
-            .append(" violations in all)\n");
+            .append(Plural.of(m.violations(), "violation"))
+            .append(" in all)\n");
       }
     }
     for (String note : m.notes()) {
@@ -152,8 +154,8 @@ final class ResultReport {
     long failed = results.stream().filter(r -> !r.status().completed()).count();
     return String.format(
         Locale.ROOT,
-        "%n%d audits: %d clean, %d with violations (%d breached), %d could not run%n",
-        results.size(),
+        "%n%s: %d clean, %d with violations (%d breached), %d could not run%n",
+        Plural.of(results.size(), "audit"),
         clean,
         results.size() - clean - failed,
         breached,

@@ -153,4 +153,13 @@ class WorkerConfigLoaderTest {
                 Map.of()))
         .contains("key 'audits': no audit file matches 'rules/*.yaml'");
   }
+
+  @Test
+  void the_working_directory_is_shown_as_a_dot_not_an_empty_name() {
+    // "no audit file matches 'audits/*.yaml' (relative to )" for a config in the working directory
+    Path cwd = Path.of("").toAbsolutePath();
+    assertThat(Location.displayPath(cwd)).isEqualTo(".");
+    assertThat(Location.displayPath(cwd.resolve("audits"))).isEqualTo("audits");
+    assertThat(Location.of(cwd, 0).toString()).isEqualTo(".");
+  }
 }
