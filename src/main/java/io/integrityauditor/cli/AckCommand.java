@@ -38,8 +38,13 @@ final class AckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Store store = StoreAccess.open(config.load(), "ack")) {
-      AlertStore.AckResult result =
-          new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
+      AlertStore.AckResult result;
+      try {
+        result = new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            new ConfigProblem(new Location("command line", 0), null, null, "--" + e.getMessage()));
+      }
       if (result != AlertStore.AckResult.ACKNOWLEDGED) {
         throw new ConfigException(
             new ConfigProblem(
