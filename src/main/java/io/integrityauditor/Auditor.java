@@ -15,6 +15,7 @@ import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
@@ -117,9 +118,14 @@ public final class Auditor implements AutoCloseable {
       try {
         catalogs.put(target, targets.catalog(target));
       } catch (SQLException | RuntimeException e) {
-        String message = Redactor.redact(firstLine(e.getMessage()));
-        LOG.warn("cannot read the catalog of target {}: {}", target, message);
-        unreachable.put(target, new RunError("connection", "target " + target + ": " + message));
+        RunError error = ErrorClassifier.targetFailure(e);
+        LOG.warn(
+            "cannot read the catalog of target {}: [{}] {}",
+            target,
+            error.errorClass(),
+            error.message());
+        unreachable.put(
+            target, new RunError(error.errorClass(), "target " + target + ": " + error.message()));
       }
     }
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
@@ -381,14 +387,6 @@ public final class Auditor implements AutoCloseable {
           .ifPresent(results::add);
     }
     return results;
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unknown error";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** The store's lease sessions (empty without a store). */

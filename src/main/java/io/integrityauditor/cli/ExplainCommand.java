@@ -56,7 +56,7 @@ final class ExplainCommand implements Callable<Integer> {
       }
       RunError unavailable = binding.unavailable().get(audit.id());
       if (unavailable != null) {
-        System.err.println("error: " + unavailable.message());
+        System.err.println("error: [" + unavailable.errorClass() + "] " + unavailable.message());
         return ExitCodes.COULD_NOT_RUN;
       }
       BoundAudit bound = binding.bound().get(0);

@@ -77,7 +77,7 @@ final class ValidateCommand implements Callable<Integer> {
       }
       if (!binding.unavailable().isEmpty()) {
         binding.unavailable().values().stream()
-            .map(e -> e.message())
+            .map(e -> "[" + e.errorClass() + "] " + e.message())
             .distinct()
             .forEach(message -> System.err.println("error: " + message));
         return ExitCodes.COULD_NOT_RUN;
