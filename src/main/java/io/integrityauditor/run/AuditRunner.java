@@ -185,6 +185,7 @@ public final class AuditRunner {
         throw e;
       } finally {
         cancellation.unregister(connection);
+        SessionReset.beforeReturn(connection, target);
       }
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
@@ -278,6 +279,8 @@ public final class AuditRunner {
         return new Explanation(explained, Optional.empty(), chunks);
       } finally {
         rollbackQuietly(connection);
+        // EXPLAIN ANALYZE runs the query: the same session state can be left behind
+        SessionReset.beforeReturn(connection, target);
       }
     } catch (Exception e) {
       ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.db.Pools;
+import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,9 @@ class RunSafetyTest {
         INSERT INTO child SELECT i, i FROM generate_series(1, 10) i;
         -- every row of this view takes 0.2 s to produce
         CREATE VIEW slow_parent AS SELECT p.id FROM parent p WHERE pg_sleep(0.2 + 0 * p.id) IS NOT NULL;
+        -- a session-level advisory lock hidden in a function: outlives the audit's rollback
+        CREATE FUNCTION hold_lock_4242() RETURNS int LANGUAGE sql
+          AS $$ SELECT pg_advisory_lock(4242); SELECT 1 $$;
         """);
   }
 
@@ -138,5 +143,42 @@ class RunSafetyTest {
             .get("fine");
     assertThat(result.status()).isEqualTo(RunStatus.OK);
     assertThat(result.measurement().orElseThrow().rowsChecked()).isEqualTo(10);
+  }
+
+  @Test
+  void an_advisory_lock_taken_by_an_audit_does_not_outlive_its_run_on_the_pooled_session() {
+    String yaml =
+        """
+        audits:
+          - id: locker
+            kind: sql
+            sql: SELECT hold_lock_4242() AS id
+            key_columns: [id]
+            timeout: 2s
+            lock_timeout: 1s
+        """;
+    List<RunStatus> statuses =
+        Audits.withBinding(
+            dir,
+            db,
+            null,
+            yaml,
+            "",
+            (auditor, binding, audits) -> {
+              List<RunStatus> seen = new java.util.ArrayList<>();
+              for (int run = 0; run < 3; run++) {
+                seen.add(auditor.runAll(binding, audits, RunTrigger.CHECK).get(0).status());
+                // the pool is still open, its sessions idle: none may hold the lock
+                assertThat(
+                        db.queryLong(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                + " AND objid = 4242"))
+                    .as("advisory locks held after run " + (run + 1))
+                    .isZero();
+              }
+              return seen;
+            });
+    assertThat(statuses)
+        .containsExactly(RunStatus.VIOLATIONS, RunStatus.VIOLATIONS, RunStatus.VIOLATIONS);
   }
 }
