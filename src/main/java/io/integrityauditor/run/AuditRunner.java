@@ -176,7 +176,20 @@ public final class AuditRunner {
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
       try {
-        T value = work.apply(begin(audit, connection, false));
+        DSLContext context = begin(audit, connection, false);
+        Optional<RunError> refused = RoleGuard.refusal(audit, connection);
+        if (refused.isPresent()) {
+          connection.rollback();
+          LOG.warn("audit {} on {}: {}", audit.id(), audit.target(), refused.get().message());
+          return new Attempt<>(
+              Optional.empty(),
+              RunStatus.ERROR,
+              refused.get(),
+              started,
+              Duration.ofNanos(System.nanoTime() - startNanos),
+              false);
+        }
+        T value = work.apply(context);
         connection.rollback();
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
@@ -242,6 +255,13 @@ public final class AuditRunner {
     try (Connection connection = target.getConnection()) {
       try {
         DSLContext context = begin(audit, connection, true);
+        if (analyze) {
+          // EXPLAIN ANALYZE executes the query: the same rule as a run
+          Optional<RunError> refused = RoleGuard.refusal(audit, connection);
+          if (refused.isPresent()) {
+            return new Explanation(explained, refused, chunks);
+          }
+        }
         List<String> statements = query.sql(context);
         // a chunked run runs chunk statements, not the single statement: show the first one
         Optional<RangeScan> chunked =

@@ -50,6 +50,7 @@ class ExplainCommandTest {
           values: [ok, failed]
         - id: custom
           kind: sql
+          allow_privileged_role: true # the tests' PostgreSQL role is its superuser
           sql: SELECT id FROM child WHERE fail_if_called()
           key_columns: [id]
           rows_checked: child

@@ -152,6 +152,7 @@ class RunSafetyTest {
         audits:
           - id: locker
             kind: sql
+            allow_privileged_role: true # the tests' PostgreSQL role is its superuser
             sql: SELECT hold_lock_4242() AS id
             key_columns: [id]
             timeout: 2s
