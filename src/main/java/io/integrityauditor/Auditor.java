@@ -16,6 +16,7 @@ import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.ErrorClassifier;
+import io.integrityauditor.run.OrphanedQueries;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
@@ -200,6 +201,7 @@ public final class Auditor implements AutoCloseable {
             audit.id(),
             Plural.of(abandoned, "abandoned run"));
       }
+      endOrphanedQueries(audit);
       if (cancellation.isCancelled()) {
         // a job that fired just as the node began stopping: start nothing the shutdown would then
         // have to cut short; the fire time stays unrecorded and a live node runs the audit next
@@ -387,6 +389,27 @@ public final class Auditor implements AutoCloseable {
           .ifPresent(results::add);
     }
     return results;
+  }
+
+  /** Ends queries of {@code audit} that a node which lost its lease left running on the target. */
+  private void endOrphanedQueries(Audit audit) {
+    try {
+      int ended = OrphanedQueries.terminate(targets.dataSource(audit.target()), audit);
+      if (ended > 0) {
+        LOG.warn(
+            "audit {}: ended {} left running on {} by a node that lost its lease",
+            audit.id(),
+            Plural.of(ended, "query", "queries"),
+            audit.target());
+      }
+    } catch (SQLException e) {
+      // the target is down (the run will say so) or the role may not end the sessions
+      LOG.warn(
+          "audit {}: cannot check {} for queries left by a lost node: {}",
+          audit.id(),
+          audit.target(),
+          ErrorClassifier.targetFailure(e).message());
+    }
   }
 
   /** The store's lease sessions (empty without a store). */

@@ -324,6 +324,11 @@ public final class AuditRunner {
             "idle_in_transaction_session_timeout",
             audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"));
     settings.add(setLocal("application_name", applicationName(audit)));
+    if (connection.getMetaData().getDatabaseMajorVersion() >= 14) {
+      // a node killed mid-query closes its sockets: the server notices within a second and ends
+      // the query, instead of running it to the end next to the peer that re-runs the audit
+      settings.add(setLocal("client_connection_check_interval", "1s"));
+    }
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...), validated
     // against an allow-list at load; they end with the transaction like the limits above
     audit.execution().settings().forEach((name, value) -> settings.add(setLocal(name, value)));

@@ -7,6 +7,7 @@ import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.db.Pools;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
+import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -181,5 +182,48 @@ class RunSafetyTest {
             });
     assertThat(statuses)
         .containsExactly(RunStatus.VIOLATIONS, RunStatus.VIOLATIONS, RunStatus.VIOLATIONS);
+  }
+
+  @Test
+  void a_query_a_lost_node_left_running_is_ended_before_the_audit_runs_again() throws Exception {
+    // a node cut off from the store lost its lease; its query still runs on the target under the
+    // audit's application name
+    java.util.concurrent.CompletableFuture<String> orphan =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try (Connection connection = db.dataSource().getConnection();
+                  Statement statement = connection.createStatement()) {
+                statement.execute("SET application_name = 'integrity-auditor:reclaimed'");
+                statement.execute("SELECT pg_sleep(60)");
+                return "finished";
+              } catch (java.sql.SQLException e) {
+                return e.getSQLState();
+              }
+            });
+    Eventually.within(
+        Duration.ofSeconds(10),
+        "the orphaned query is running",
+        () ->
+            db.queryLong(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                        + " 'integrity-auditor:reclaimed' AND state = 'active'")
+                == 1);
+    TestPostgres.Database store = TestPostgres.newDatabase("safety_store");
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                store,
+                """
+                audits:
+                  - id: reclaimed
+                    kind: orphan
+                    child: child.parent_id
+                    parent: parent.id
+                """)
+            .get("reclaimed");
+    assertThat(result.status()).isEqualTo(RunStatus.OK);
+    // terminated (57P01 admin_shutdown) by the node holding the lease, not left to sleep on
+    assertThat(orphan.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("57P01");
   }
 }
