@@ -1,7 +1,6 @@
 package io.integrityauditor.audit;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -22,54 +21,54 @@ public final class SideEffectFunctions {
   private static final Map<String, String> DENIED = new LinkedHashMap<>();
 
   static {
-    String serverFiles = "reads or writes files on the database server";
-    for (String name :
-        List.of(
-            "lo_import",
-            "lo_export",
-            "pg_read_file",
-            "pg_read_binary_file",
-            "pg_stat_file",
-            "pg_ls_*",
-            "pg_file_*",
-            "pg_logdir_ls")) {
-      DENIED.put(name, serverFiles);
+    deny(
+        "reads or writes files on the database server",
+        "lo_import",
+        "lo_export",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_stat_file",
+        "pg_ls_*",
+        "pg_file_*",
+        "pg_logdir_ls");
+    deny(
+        "acts on other sessions or on the server",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_promote",
+        "pg_switch_wal",
+        "pg_create_restore_point",
+        "pg_backup_*",
+        "pg_start_backup",
+        "pg_stop_backup",
+        "pg_wal_replay_*",
+        "pg_log_backend_memory_contexts",
+        "pg_create_*_replication_slot",
+        "pg_copy_*_replication_slot",
+        "pg_drop_replication_slot",
+        "pg_replication_slot_advance",
+        "pg_logical_slot_*",
+        "pg_logical_emit_message",
+        "pg_stat_reset*",
+        "pg_stat_statements_reset");
+    deny(
+        "keeps state in the pooled session beyond the audit's transaction",
+        "pg_advisory_*",
+        "pg_try_advisory_*");
+    deny("changes settings; give planner settings under the audit's settings: key", "set_config");
+    deny("runs SQL on another connection, outside the READ ONLY transaction", "dblink*");
+    deny(
+        "runs SQL given as a string, which no check of the query can see into",
+        "query_to_xml*",
+        "cursor_to_xml*");
+  }
+
+  private static void deny(String effect, String... names) {
+    for (String name : names) {
+      DENIED.put(name, effect);
     }
-    String others = "acts on other sessions or on the server";
-    for (String name :
-        List.of(
-            "pg_terminate_backend",
-            "pg_cancel_backend",
-            "pg_reload_conf",
-            "pg_rotate_logfile",
-            "pg_promote",
-            "pg_switch_wal",
-            "pg_create_restore_point",
-            "pg_backup_*",
-            "pg_start_backup",
-            "pg_stop_backup",
-            "pg_wal_replay_*",
-            "pg_log_backend_memory_contexts",
-            "pg_create_*_replication_slot",
-            "pg_copy_*_replication_slot",
-            "pg_drop_replication_slot",
-            "pg_replication_slot_advance",
-            "pg_logical_slot_*",
-            "pg_logical_emit_message",
-            "pg_stat_reset*",
-            "pg_stat_statements_reset")) {
-      DENIED.put(name, others);
-    }
-    String session = "keeps state in the pooled session beyond the audit's transaction";
-    DENIED.put("pg_advisory_*", session);
-    DENIED.put("pg_try_advisory_*", session);
-    DENIED.put(
-        "set_config", "changes settings; give planner settings under the audit's settings: key");
-    String remote = "runs SQL on another connection, outside the READ ONLY transaction";
-    DENIED.put("dblink*", remote);
-    String hidden = "runs SQL given as a string, which no check of the query can see into";
-    DENIED.put("query_to_xml*", hidden);
-    DENIED.put("cursor_to_xml*", hidden);
   }
 
   private SideEffectFunctions() {}
