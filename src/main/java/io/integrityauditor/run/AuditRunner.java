@@ -324,15 +324,18 @@ public final class AuditRunner {
             "idle_in_transaction_session_timeout",
             audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"));
     settings.add(setLocal("application_name", applicationName(audit)));
-    if (connection.getMetaData().getDatabaseMajorVersion() >= 14) {
-      // a node killed mid-query closes its sockets: the server notices within a second and ends
-      // the query, instead of running it to the end next to the peer that re-runs the audit
-      settings.add(setLocal("client_connection_check_interval", "1s"));
-    }
+
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...), validated
     // against an allow-list at load; they end with the transaction like the limits above
     audit.execution().settings().forEach((name, value) -> settings.add(setLocal(name, value)));
     context.select(settings).fetch();
+    // A node killed mid-query closes its sockets: with this the server notices within a second and
+    // ends the query, instead of running it to the end next to the peer that re-runs the audit.
+    // PostgreSQL before 14 does not know the setting (42704), and on platforms that cannot watch a
+    // socket (Windows) it must stay 0 (22023): there the audit runs without it.
+    context.execute(
+        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '1s', true);"
+            + " EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$");
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;
