@@ -1,6 +1,7 @@
 package io.integrityauditor.audit;
 
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Schedule;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

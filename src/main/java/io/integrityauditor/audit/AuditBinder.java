@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Problems;

@@ -9,6 +9,7 @@ import io.integrityauditor.config.Node.ListNode;
 import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import io.integrityauditor.config.Problems;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.YamlTree;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +39,15 @@ public final class AuditFileLoader {
   static final int MAX_SAMPLE_SIZE = 1000;
 
   private final Set<String> targets;
+  private final Map<String, AuditKind> kinds = new LinkedHashMap<>();
 
   /**
    * @param targets the configured target names; with exactly one, it is every audit's default
+   * @param kinds the audit kinds ({@code AuditKinds.ALL})
    */
-  public AuditFileLoader(Set<String> targets) {
+  public AuditFileLoader(Set<String> targets, List<AuditKind> kinds) {
     this.targets = Set.copyOf(targets);
+    kinds.forEach(kind -> this.kinds.put(kind.name(), kind));
   }
 
   public AuditSet load(List<Path> files) {
@@ -167,9 +172,10 @@ public final class AuditFileLoader {
     }
     Optional<String> description = fields.string("description");
     String target = target(fields, defaults);
-    Optional<String> kind = fields.oneOf("kind", AuditKinds.names());
+    List<String> kindNames = List.copyOf(kinds.keySet());
+    Optional<String> kind = fields.oneOf("kind", kindNames);
     if (!fields.has("kind")) {
-      fields.problem("kind", "is required: one of " + String.join(", ", AuditKinds.names()));
+      fields.problem("kind", "is required: one of " + String.join(", ", kindNames));
     }
     Optional<Schedule> schedule = schedule(fields, defaults);
     Duration timeout = timeout(fields, "timeout").or(defaults::timeout).orElse(DEFAULT_TIMEOUT);
@@ -188,8 +194,9 @@ public final class AuditFileLoader {
             .map(AuditFileLoader::threshold)
             .or(defaults::threshold)
             .orElse(Threshold.ANY_VIOLATION);
-    Optional<AuditSpec> spec = kind.flatMap(k -> AuditKinds.parse(k, fields));
-    Execution execution = Execution.parse(fields, defaults.execution(), kind);
+    Optional<AuditSpec> spec = kind.flatMap(k -> kinds.get(k).parser().apply(fields));
+    Execution execution =
+        Execution.parse(fields, defaults.execution(), kind.map(kinds::get), splittableKinds());
     fields.rejectUnknown();
     if (spec.isEmpty() || schedule.isEmpty() || target == null) {
       return Optional.empty();
@@ -273,5 +280,10 @@ public final class AuditFileLoader {
             fields.decimal("max_ratio", 0.0, 1.0));
     fields.rejectUnknown();
     return threshold;
+  }
+
+  /** Kinds whose query can run over key ranges of one driving table. */
+  private List<String> splittableKinds() {
+    return kinds.values().stream().filter(AuditKind::splittable).map(AuditKind::name).toList();
   }
 }

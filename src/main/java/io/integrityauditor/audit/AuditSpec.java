@@ -1,14 +1,15 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.catalog.Catalog;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The kind-specific part of an audit. Parsed from YAML by the kind's parser (see {@link
- * AuditKinds}), then bound to a target's catalog: binding checks every table, column and type and
- * builds the query. Binding reports problems through the context and returns empty when the audit
- * cannot run.
+ * The kind-specific part of an audit. Parsed from YAML by the kind's parser (see {@code
+ * audit.kind.AuditKinds}), then bound to a target's catalog: binding checks every table, column and
+ * type and builds the query. Binding reports problems through the context and returns empty when
+ * the audit cannot run.
  */
 public interface AuditSpec {
   /** The {@code kind:} value, e.g. {@code orphan}. */

@@ -10,7 +10,7 @@ package io.integrityauditor.audit;
 public record DeclaredReference(String auditId, TableColumns child, TableColumns parent) {
 
   /** A reference of the audit being loaded (its id is filled in by the binder). */
-  static DeclaredReference of(TableColumns child, TableColumns parent) {
+  public static DeclaredReference of(TableColumns child, TableColumns parent) {
     return new DeclaredReference(null, child, parent);
   }
 

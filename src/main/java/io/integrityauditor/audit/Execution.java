@@ -5,6 +5,7 @@ import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
 import io.integrityauditor.config.Node;
+import io.integrityauditor.config.Schedule;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -93,7 +94,8 @@ public record Execution(
    *
    * @param kind the audit's kind (chunked and incremental runs need a kind that can be split)
    */
-  static Execution parse(Fields fields, Execution defaults, Optional<String> kind) {
+  static Execution parse(
+      Fields fields, Execution defaults, Optional<AuditKind> kind, List<String> splittableKinds) {
     Mode mode =
         fields
             .oneOf("mode", Mode.LABELS)
@@ -121,15 +123,15 @@ public record Execution(
     }
     Map<String, String> settings = new LinkedHashMap<>(defaults.settings());
     fields.map("settings").ifPresent(map -> settings.putAll(settings(map)));
-    boolean splittable = kind.map(SPLITTABLE_KINDS::contains).orElse(true);
+    boolean splittable = kind.map(AuditKind::splittable).orElse(true);
     if ((mode == Mode.CHUNKED || mode == Mode.INCREMENTAL) && !splittable && fields.has("mode")) {
       fields.problem(
           "mode",
           mode.label()
               + " runs split the driving table into key ranges, which kind "
-              + kind.orElse("?")
+              + kind.map(AuditKind::name).orElse("?")
               + " cannot be; supported for kind "
-              + String.join(", ", SPLITTABLE_KINDS)
+              + String.join(", ", splittableKinds)
               + " (use mode: full or auto)");
     }
     if (mode == Mode.INCREMENTAL && watermark.isEmpty() && !fields.has("watermark")) {
@@ -141,19 +143,16 @@ public record Execution(
     return new Execution(mode, target, above, watermark, lag, sweep, settings);
   }
 
-  /** Kinds whose query can run over key ranges of one driving table. */
-  static final List<String> SPLITTABLE_KINDS = List.of(OrphanSpec.KIND);
-
   /** File-level defaults: every key may be given there too. */
   static Execution defaults(Fields fields) {
-    return parse(fields, DEFAULT, Optional.empty());
+    return parse(fields, DEFAULT, Optional.empty(), List.of());
   }
 
   /**
    * Checks, against the catalog, what chunked and incremental runs need from the driving table: a
    * key to range over, and for incremental runs an indexed watermark column of an ordered type.
    */
-  void bind(BindContext context, TableInfo table) {
+  public void bind(BindContext context, TableInfo table) {
     if (mode == Mode.CHUNKED && chunkKey(table).isEmpty()) {
       context.problem(
           "mode",

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
@@ -217,7 +218,8 @@ public record Filter(List<Predicate> predicates) {
         }
       }
     }
-    List<Field<Object>> values = predicate.values().stream().map(v -> typed(v, column)).toList();
+    List<Field<Object>> values =
+        predicate.values().stream().map(v -> QueryParts.typed(v, column)).toList();
     return switch (predicate.op()) {
       case EQ -> Optional.of(field.eq(values.get(0)));
       case NE -> Optional.of(field.ne(values.get(0)));
@@ -246,17 +248,5 @@ public record Filter(List<Predicate> predicates) {
         yield Optional.of(predicate.op() == Op.LIKE ? text.like(pattern) : text.notLike(pattern));
       }
     };
-  }
-
-  /**
-   * A bind value cast to the column's own (base) type on the server: {@code cast(? as
-   * "pg_catalog"."uuid")}. The type name comes from the catalog and is rendered as a quoted name.
-   */
-  static Field<Object> typed(String value, ColumnInfo column) {
-    return DSL.field(
-        "cast({0} as {1})",
-        Object.class,
-        DSL.val(value, SQLDataType.VARCHAR),
-        DSL.name(column.type().baseSchema(), column.type().baseName()));
   }
 }

@@ -20,12 +20,12 @@ import org.jooq.Condition;
  *
  * @param filterKey the key path of the filter, for messages
  */
-record Source(QualifiedName table, Filter filter, String tableKey, String filterKey) {
+public record Source(QualifiedName table, Filter filter, String tableKey, String filterKey) {
 
   /**
    * Reads {@code table} and the filter under {@code filterKey}; empty when the table is unusable.
    */
-  static Optional<Source> parse(Fields fields, String filterKey) {
+  public static Optional<Source> parse(Fields fields, String filterKey) {
     if (!fields.has("table") && fields.has("column")) {
       // A common slip, since orphan audits accept `child: table.column`: say how to split it.
       Optional<String> column = fields.string("column").filter(c -> c.contains("."));
@@ -52,10 +52,10 @@ record Source(QualifiedName table, Filter filter, String tableKey, String filter
    * @param filterValid false when the filter had problems (reported); the spec goes on checking its
    *     own columns so that every problem is reported at once, then gives up
    */
-  record Bound(TableInfo table, Optional<Condition> filter, boolean filterValid) {}
+  public record Bound(TableInfo table, Optional<Condition> filter, boolean filterValid) {}
 
   /** Empty when the table does not exist. */
-  Optional<Bound> bind(BindContext context, String alias) {
+  public Optional<Bound> bind(BindContext context, String alias) {
     Optional<TableInfo> info = context.table(tableKey, table);
     if (info.isEmpty()) {
       return Optional.empty();
@@ -68,7 +68,7 @@ record Source(QualifiedName table, Filter filter, String tableKey, String filter
    * Reads a list of column names under {@code key} (a single name is a list of one); reports an
    * empty list, nulls and duplicates.
    */
-  static List<String> columnList(Fields fields, String key, boolean required) {
+  public static List<String> columnList(Fields fields, String key, boolean required) {
     Optional<Node> node = fields.node(key);
     if (node.isEmpty()) {
       if (required && !fields.has(key)) {
@@ -102,7 +102,7 @@ record Source(QualifiedName table, Filter filter, String tableKey, String filter
   }
 
   /** Resolves column names of {@code table}; empty when any does not exist (all are reported). */
-  static Optional<List<ColumnInfo>> columns(
+  public static Optional<List<ColumnInfo>> columns(
       BindContext context, String keyPath, TableInfo table, List<String> names) {
     List<ColumnInfo> resolved = new ArrayList<>();
     boolean ok = true;

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.math.BigDecimal;
 import java.util.List;
@@ -18,7 +19,7 @@ import org.jooq.impl.SQLDataType;
  * columns are compared by their text form instead, so that a value that is not (or no longer) an
  * enum label is simply "not equal" rather than a cast error that fails the whole run.
  */
-final class Values {
+public final class Values {
   private static final Pattern UUID =
       Pattern.compile("\\{?[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}}?");
   private static final Set<String> BOOLEANS =
@@ -33,7 +34,7 @@ final class Values {
    * enough to check before anything runs (integers, numbers, booleans, uuids); empty when it looks
    * fine or cannot be checked here (the server still casts it).
    */
-  static Optional<String> problem(ColumnInfo column, String table, String value) {
+  public static Optional<String> problem(ColumnInfo column, String table, String value) {
     String type = column.type().baseName();
     String expected =
         switch (type) {
@@ -94,10 +95,10 @@ final class Values {
   static Field<Object> literal(String value, ColumnInfo column) {
     return column.type().isEnum()
         ? DSL.val(value, SQLDataType.CLOB).coerce(Object.class)
-        : Filter.typed(value, column);
+        : QueryParts.typed(value, column);
   }
 
-  static Condition equal(Field<Object> field, ColumnInfo column, String value) {
+  public static Condition equal(Field<Object> field, ColumnInfo column, String value) {
     return comparable(field, column).eq(literal(value, column));
   }
 
@@ -105,7 +106,7 @@ final class Values {
     return comparable(field, column).in(values.stream().map(v -> literal(v, column)).toList());
   }
 
-  static Condition notIn(Field<Object> field, ColumnInfo column, List<String> values) {
+  public static Condition notIn(Field<Object> field, ColumnInfo column, List<String> values) {
     return comparable(field, column).notIn(values.stream().map(v -> literal(v, column)).toList());
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Audit definitions and their kinds. An audit file is loaded once by {@link
- * io.integrityauditor.audit.AuditFileLoader} into immutable {@link io.integrityauditor.audit.Audit}
- * records; each kind ({@link io.integrityauditor.audit.AuditSpec}) validates itself against a
- * target's catalog and builds its jOOQ query. Nothing here executes SQL: see {@code run}.
+ * Audit definitions: the model ({@link io.integrityauditor.audit.Audit} records, severity,
+ * threshold, schedule, execution mode), loading from audit files ({@link
+ * io.integrityauditor.audit.AuditFileLoader}) and binding to a target's catalog (sources, filters,
+ * declared references). Each kind lives in {@code audit.kind}; the shape every bound query shares
+ * (one pass, partials, key ranges) in {@code audit.scan}. Nothing here executes SQL: see {@code
+ * run}.
  */
 package io.integrityauditor.audit;

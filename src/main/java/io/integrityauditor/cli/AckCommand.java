@@ -1,8 +1,6 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.config.ConfigException;
-import io.integrityauditor.config.ConfigProblem;
-import io.integrityauditor.config.Location;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.Store;
 import java.io.PrintStream;
@@ -42,18 +40,14 @@ final class AckCommand implements Callable<Integer> {
       try {
         result = new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(
-            new ConfigProblem(new Location("command line", 0), null, null, "--" + e.getMessage()));
+        // the store names the field as the API does ("by"); here it is an option
+        throw new UsageException("--" + e.getMessage());
       }
       if (result != AlertStore.AckResult.ACKNOWLEDGED) {
-        throw new ConfigException(
-            new ConfigProblem(
-                new Location("command line", 0),
-                null,
-                "ALERT_ID",
-                result == AlertStore.AckResult.NOT_FOUND
-                    ? "no alert " + alertId + " (see `alerts --all`)"
-                    : "alert " + alertId + " is resolved; only open alerts can be acknowledged"));
+        throw new UsageException(
+            result == AlertStore.AckResult.NOT_FOUND
+                ? "no alert " + alertId + " (see `alerts --all`)"
+                : "alert " + alertId + " is resolved; only open alerts can be acknowledged");
       }
       out.printf("alert %d acknowledged by %s%n", alertId, by);
       return ExitCodes.CLEAN;

@@ -1,6 +1,8 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
+import io.integrityauditor.TextTable;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.AlertView;
 import io.integrityauditor.store.Store;

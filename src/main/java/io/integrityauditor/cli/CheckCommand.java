@@ -1,6 +1,5 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.Severity;
@@ -10,6 +9,7 @@ import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.io.PrintStream;
 import java.time.Clock;

@@ -1,7 +1,6 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Auditor;
-import io.integrityauditor.Worker;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
@@ -10,6 +9,8 @@ import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.demo.BundledAudits;
 import io.integrityauditor.demo.DemoDatabase;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.serve.Auditor;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Auditor;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
@@ -12,6 +12,7 @@ import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.RunError;
+import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;

@@ -1,7 +1,9 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.AuditorException;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Plural;
+import io.integrityauditor.bench.BenchCommand;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
@@ -87,6 +89,10 @@ public final class Main implements Runnable {
         }
         err.printf(
             "%s; nothing was run.%n", Plural.of(config.problems().size(), "configuration problem"));
+        return ExitCodes.CONFIG_ERROR;
+      }
+      if (e instanceof UsageException) {
+        err.println("error: " + Redactor.redact(e.getMessage()));
         return ExitCodes.CONFIG_ERROR;
       }
       if (e instanceof AuditorException) {

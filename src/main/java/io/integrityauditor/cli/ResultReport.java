@@ -1,10 +1,12 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
 import io.integrityauditor.Plural;
-import io.integrityauditor.audit.Measurement;
-import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.TextTable;
 import io.integrityauditor.audit.Severity;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;

@@ -1,7 +1,8 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Worker;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.serve.Worker;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -1,6 +1,7 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.AuditorException;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
@@ -11,10 +12,10 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
-import io.integrityauditor.run.Targets;
 import io.integrityauditor.suggest.SuggestSettings;
 import io.integrityauditor.suggest.Suggester;
 import io.integrityauditor.suggest.Suggestion;
+import io.integrityauditor.targets.Targets;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
@@ -37,14 +38,10 @@ final class TriggerCommand implements Callable<Integer> {
               "trigger talks to the cluster through the store: add a store: section"));
     }
     if (!ClusterClient.requestRun(workerConfig, auditId)) {
-      throw new ConfigException(
-          new ConfigProblem(
-              new Location("command line", 0),
-              null,
-              "AUDIT_ID",
-              "no audit '"
-                  + auditId
-                  + "' is scheduled in the cluster (is serve running with an audit of that id?)"));
+      throw new UsageException(
+          "no audit '"
+              + auditId
+              + "' is scheduled in the cluster (is serve running with an audit of that id?)");
     }
     out.println("queued: " + auditId + " will run on the next free node");
     return ExitCodes.CLEAN;

@@ -1,6 +1,6 @@
 package io.integrityauditor.cli;
 
-import io.integrityauditor.Auditor;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
@@ -8,6 +8,7 @@ import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +107,7 @@ public final class WorkerConfigLoader {
         .ifPresent(
             text -> {
               try {
-                io.integrityauditor.audit.Schedule.parse(text, java.time.ZoneOffset.UTC);
+                Schedule.parse(text, ZoneOffset.UTC);
               } catch (IllegalArgumentException e) {
                 fields.problem("override_schedule", e.getMessage());
               }

@@ -1,7 +1,7 @@
 package io.integrityauditor.http;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.Schedule;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.RunView;

@@ -1,8 +1,8 @@
 package io.integrityauditor.metrics;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.Schedule;
 import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.ResultSnapshot;

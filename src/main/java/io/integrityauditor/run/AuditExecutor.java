@@ -3,10 +3,11 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.Execution;
-import io.integrityauditor.audit.KeyRange;
-import io.integrityauditor.audit.Measurement;
-import io.integrityauditor.audit.RangeScan;
-import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.QueryParts;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -364,7 +365,7 @@ public final class AuditExecutor {
     Field<Object> field = scan.column(column);
     Condition condition = DSL.noCondition();
     if (after.isPresent()) {
-      condition = field.gt(typed(after.get(), column));
+      condition = field.gt(QueryParts.typed(after.get(), column));
     }
     if (!lag.isZero()) {
       condition =
@@ -383,14 +384,6 @@ public final class AuditExecutor {
             .where(condition)
             .fetchOne(0, String.class);
     return Optional.ofNullable(value);
-  }
-
-  private static Field<Object> typed(String value, ColumnInfo column) {
-    return DSL.field(
-        "cast({0} as {1})",
-        Object.class,
-        DSL.val(value, SQLDataType.VARCHAR),
-        DSL.name(column.type().baseSchema(), column.type().baseName()));
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.Measurement;
+import io.integrityauditor.audit.scan.Measurement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

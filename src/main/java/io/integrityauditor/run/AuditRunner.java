@@ -2,14 +2,15 @@ package io.integrityauditor.run;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.AuditQuery;
 import io.integrityauditor.audit.Execution;
-import io.integrityauditor.audit.KeyRange;
-import io.integrityauditor.audit.Measurement;
-import io.integrityauditor.audit.RangeScan;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.RetryPolicy;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
+import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,7 +23,6 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
-import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditRunner {
   private static final Logger LOG = LoggerFactory.getLogger(AuditRunner.class);
-
-  /** Client-side safety net beyond the server's statement_timeout (a hung network, say). */
-  private static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
 
   private final Clock clock;
   private final Cancellation cancellation;
@@ -194,7 +191,7 @@ public final class AuditRunner {
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
       } catch (RuntimeException e) {
-        rollbackQuietly(connection);
+        ReadOnlyTransaction.rollbackQuietly(connection);
         throw e;
       } finally {
         cancellation.unregister(connection);
@@ -298,7 +295,7 @@ public final class AuditRunner {
         }
         return new Explanation(explained, Optional.empty(), chunks);
       } finally {
-        rollbackQuietly(connection);
+        ReadOnlyTransaction.rollbackQuietly(connection);
         // EXPLAIN ANALYZE runs the query: the same session state can be left behind
         SessionReset.beforeReturn(connection, target);
       }
@@ -308,34 +305,19 @@ public final class AuditRunner {
     }
   }
 
-  /** Starts the audit's transaction: READ ONLY, its timeouts and application name. */
+  /** Starts the audit's transaction through the one read-only door, with the audit's limits. */
   private DSLContext begin(Audit audit, Connection connection, boolean formatted)
       throws java.sql.SQLException {
-    connection.setAutoCommit(false);
-    DSLContext context = context(connection, audit.timeout().plus(CLIENT_GRACE));
-    context.execute("SET TRANSACTION READ ONLY");
-    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
-    // carries one audit's limits into the next.
-    List<org.jooq.Field<String>> settings = new ArrayList<>();
-    settings.add(setLocal("statement_timeout", audit.timeout().toMillis() + "ms"));
-    settings.add(setLocal("lock_timeout", audit.lockTimeout().toMillis() + "ms"));
-    settings.add(
-        setLocal(
-            "idle_in_transaction_session_timeout",
-            audit.timeout().plus(CLIENT_GRACE).toMillis() + "ms"));
-    settings.add(setLocal("application_name", applicationName(audit)));
-
-    // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...), validated
-    // against an allow-list at load; they end with the transaction like the limits above
-    audit.execution().settings().forEach((name, value) -> settings.add(setLocal(name, value)));
-    context.select(settings).fetch();
-    // A node killed mid-query closes its sockets: with this the server notices within a second and
-    // ends the query, instead of running it to the end next to the peer that re-runs the audit.
-    // PostgreSQL before 14 does not know the setting (42704), and on platforms that cannot watch a
-    // socket (Windows) it must stay 0 (22023): there the audit runs without it.
-    context.execute(
-        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '1s', true);"
-            + " EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$");
+    // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
+    // against an allow-list at load; they end with the transaction like the limits
+    DSLContext context =
+        ReadOnlyTransaction.begin(
+            connection,
+            new ReadOnlyTransaction.Limits(
+                audit.timeout(),
+                audit.lockTimeout(),
+                Optional.of(applicationName(audit)),
+                audit.execution().settings()));
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;
@@ -351,31 +333,9 @@ public final class AuditRunner {
         Duration.between(started, clock.instant()));
   }
 
-  /** A jOOQ context on one connection, with a client-side timeout backstop. */
-  public static DSLContext context(Connection connection, Duration clientTimeout) {
-    Settings settings =
-        new Settings()
-            .withQueryTimeout((int) Math.min(Integer.MAX_VALUE, clientTimeout.toSeconds()))
-            .withExecuteLogging(false);
-    return DSL.using(connection, SQLDialect.POSTGRES, settings);
-  }
-
-  private static org.jooq.Field<String> setLocal(String name, String value) {
-    return DSL.function(
-        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
-  }
-
   /** {@code integrity-auditor:<audit id>}, cut to PostgreSQL's 63-byte limit. */
   static String applicationName(Audit audit) {
     String name = Pools.APPLICATION_NAME + ":" + audit.id();
     return name.length() <= 63 ? name : name.substring(0, 63);
-  }
-
-  private static void rollbackQuietly(Connection connection) {
-    try {
-      connection.rollback();
-    } catch (java.sql.SQLException ignored) {
-      // the connection is broken; the pool discards it
-    }
   }
 }

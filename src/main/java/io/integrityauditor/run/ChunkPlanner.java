@@ -1,7 +1,7 @@
 package io.integrityauditor.run;
 
-import io.integrityauditor.audit.KeyRange;
-import io.integrityauditor.audit.RangeScan;
+import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.integrityauditor.run;
 
-import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.audit.scan.ScanPartial;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

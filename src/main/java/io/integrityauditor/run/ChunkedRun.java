@@ -2,10 +2,10 @@ package io.integrityauditor.run;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.KeyRange;
-import io.integrityauditor.audit.Measurement;
-import io.integrityauditor.audit.RangeScan;
-import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Clock;
 import java.time.Duration;

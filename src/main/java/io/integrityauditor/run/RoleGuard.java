@@ -1,8 +1,7 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.SideEffectFunctions;
-import io.integrityauditor.audit.SqlSpec;
+import io.integrityauditor.audit.kind.SqlSpec;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,11 +11,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The run-time half of {@link SideEffectFunctions}: a {@code kind: sql} audit runs user-written
- * SQL, and any function it calls may call lo_export or pg_terminate_backend in turn, out of sight
- * of the text check. Such calls only take effect for roles allowed to make them, so a sql audit
- * refuses to run as a superuser or a member of the roles that may read or write server files, run
- * programs or signal other sessions, unless the audit sets {@code allow_privileged_role: true}.
+ * The run-time half of the functions refused in {@code kind: sql} audits: a {@code kind: sql} audit
+ * runs user-written SQL, and any function it calls may call lo_export or pg_terminate_backend in
+ * turn, out of sight of the text check. Such calls only take effect for roles allowed to make them,
+ * so a sql audit refuses to run as a superuser or a member of the roles that may read or write
+ * server files, run programs or signal other sessions, unless the audit sets {@code
+ * allow_privileged_role: true}.
  */
 final class RoleGuard {
   private static final String PRIVILEGES =

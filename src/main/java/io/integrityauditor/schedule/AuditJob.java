@@ -2,26 +2,29 @@ package io.integrityauditor.schedule;
 
 import io.integrityauditor.store.RunTrigger;
 import java.time.Instant;
+import java.util.Map;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobDataMap;
 import org.quartz.JobExecutionContext;
+import org.quartz.JobKey;
 import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
 
 /**
  * The Quartz job of one audit: a thin adapter that works out which scheduled fire time this is (the
- * original one when a peer recovers the run of a dead node) and hands it to {@link
- * ScheduledAudits}. {@code @DisallowConcurrentExecution} is the first guard against overlapping
- * runs; the store lease is the second (see {@link io.integrityauditor.store.Leases}).
+ * original one when a peer recovers the run of a dead node) and hands it to {@link FiredJobs}.
+ * {@code @DisallowConcurrentExecution} is the first guard against overlapping runs; the store lease
+ * is the second (see {@link io.integrityauditor.store.Leases}).
  */
 @DisallowConcurrentExecution
-final class AuditJob implements Job {
-  static final String TRIGGER_KIND = "trigger";
-  static final String MANUAL = "manual";
+public final class AuditJob implements Job {
+  public static final String TRIGGER_KIND = "trigger";
+  public static final String MANUAL = "manual";
 
-  private final ScheduledAudits audits;
+  private final FiredJobs audits;
 
-  AuditJob(ScheduledAudits audits) {
+  public AuditJob(FiredJobs audits) {
     this.audits = audits;
   }
 
@@ -47,5 +50,15 @@ final class AuditJob implements Job {
       return Instant.ofEpochMilli(Long.parseLong(original));
     }
     return context.getScheduledFireTime().toInstant();
+  }
+
+  /** Adds a one-off trigger for the audit's job; false when the job does not exist. */
+  public static boolean requestRun(Scheduler scheduler, String auditId) throws SchedulerException {
+    JobKey key = JobKey.jobKey(auditId, QuartzCluster.GROUP);
+    if (!scheduler.checkExists(key)) {
+      return false;
+    }
+    scheduler.triggerJob(key, new JobDataMap(Map.of(TRIGGER_KIND, MANUAL)));
+    return true;
   }
 }

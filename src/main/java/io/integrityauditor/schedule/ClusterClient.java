@@ -25,7 +25,7 @@ public final class ClusterClient {
               throw new SchedulerException("a client never runs jobs");
             });
     try {
-      return ScheduledAudits.requestRun(client, auditId);
+      return AuditJob.requestRun(client, auditId);
     } finally {
       client.shutdown(false);
     }

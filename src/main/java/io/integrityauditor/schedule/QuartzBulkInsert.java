@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * from starting for seconds. When anything is unusual (a job already exists, the group is paused,
  * another trigger type) it returns false and the caller uses the Quartz API.
  */
-final class QuartzBulkInsert {
+public final class QuartzBulkInsert {
   private static final Logger LOG = LoggerFactory.getLogger(QuartzBulkInsert.class);
   private static final String PREFIX = Store.SCHEMA + ".qrtz_";
 
@@ -39,7 +39,8 @@ final class QuartzBulkInsert {
   /**
    * @return true when every job and trigger was inserted; false when nothing was (use the API)
    */
-  static boolean insertNew(DataSource store, String schedulerName, Map<JobDetail, Trigger> jobs) {
+  public static boolean insertNew(
+      DataSource store, String schedulerName, Map<JobDetail, Trigger> jobs) {
     if (jobs.isEmpty()) {
       return true;
     }

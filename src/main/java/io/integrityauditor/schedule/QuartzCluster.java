@@ -3,8 +3,8 @@ package io.integrityauditor.schedule;
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.config.SchedulerConfig;
-import io.integrityauditor.db.Pools;
 import io.integrityauditor.store.Store;
+import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
@@ -16,11 +16,11 @@ import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
 
 /** Builds the clustered Quartz scheduler on the store database. */
-final class QuartzCluster {
+public final class QuartzCluster {
   /** Every node of a deployment shares this name; it is also seeded in QRTZ_LOCKS (V2). */
-  static final String SCHEDULER_NAME = "integrity-auditor";
+  public static final String SCHEDULER_NAME = "integrity-auditor";
 
-  static final String GROUP = "audits";
+  public static final String GROUP = "audits";
 
   private QuartzCluster() {}
 
@@ -28,7 +28,7 @@ final class QuartzCluster {
    * @param instanceId this node's id in the cluster (must be unique per running process)
    * @param threads worker threads; 0 for a client that only submits triggers
    */
-  static Scheduler create(
+  public static Scheduler create(
       DatabaseConfig store,
       SchedulerConfig settings,
       String instanceId,

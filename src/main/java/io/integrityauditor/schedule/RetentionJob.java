@@ -6,16 +6,16 @@ import org.quartz.JobExecutionContext;
 
 /** Prunes old runs and resolved alerts once a day, on one node of the cluster. */
 @DisallowConcurrentExecution
-final class RetentionJob implements Job {
-  static final String NAME = "retention";
-  static final String GROUP = "maintenance";
+public final class RetentionJob implements Job {
+  public static final String NAME = "retention";
+  public static final String GROUP = "maintenance";
 
   /** Daily at 03:17 UTC: off the hour, when few audits are scheduled. */
-  static final String CRON = "0 17 3 * * ?";
+  public static final String CRON = "0 17 3 * * ?";
 
-  private final ScheduledAudits audits;
+  private final FiredJobs audits;
 
-  RetentionJob(ScheduledAudits audits) {
+  public RetentionJob(FiredJobs audits) {
     this.audits = audits;
   }
 

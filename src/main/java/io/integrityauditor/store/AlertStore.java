@@ -4,7 +4,7 @@ import static io.integrityauditor.store.jooq.Tables.ALERT;
 import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
 
 import io.integrityauditor.Json;
-import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.store.jooq.tables.records.AlertRecord;
 import java.time.Clock;

@@ -9,7 +9,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.ScanPartial;
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.ChunkQueue;
@@ -157,7 +157,7 @@ public final class ChunkStore implements RunSupport {
         .join(AUDIT_RUN)
         .on(AUDIT_RUN.ID.eq(AUDIT_CHUNK_PLAN.RUN_ID))
         .where(AUDIT_CHUNK_PLAN.OPEN)
-        .and(AUDIT_RUN.STATUS.eq("running"))
+        .and(AUDIT_RUN.STATUS.eq(RunStore.RUNNING))
         .andExists(
             DSL.selectOne()
                 .from(AUDIT_CHUNK)

@@ -1,7 +1,7 @@
 package io.integrityauditor.store;
 
 import io.integrityauditor.config.DatabaseConfig;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -8,7 +8,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
@@ -36,6 +36,12 @@ import org.jooq.impl.DSL;
  * complete one, never half a result.
  */
 public final class RunStore {
+  /**
+   * The status of a run in progress. Not a {@code RunStatus}: that is how a run ended, and the
+   * metrics and alerts iterate over it.
+   */
+  static final String RUNNING = "running";
+
   static final String INTERRUPTED = "interrupted";
   private static final int PRUNE_BATCH = 5_000;
 
@@ -68,7 +74,7 @@ public final class RunStore {
           // always maps to the same key.
           .set(AUDIT_RUN.SCHEDULED_FIRE_TIME, scheduledFireTime.truncatedTo(ChronoUnit.MILLIS))
           .set(AUDIT_RUN.STARTED_AT, clock.instant())
-          .set(AUDIT_RUN.STATUS, "running")
+          .set(AUDIT_RUN.STATUS, RUNNING)
           .set(AUDIT_RUN.NODE_ID, nodeId)
           .onConflict(AUDIT_RUN.AUDIT_ID, AUDIT_RUN.SCHEDULED_FIRE_TIME)
           .where(AUDIT_RUN.STATUS.ne(INTERRUPTED))
@@ -94,7 +100,7 @@ public final class RunStore {
             boolean reclaimed =
                 result.status().completed()
                     && tx.update(AUDIT_RUN)
-                            .set(AUDIT_RUN.STATUS, "running")
+                            .set(AUDIT_RUN.STATUS, RUNNING)
                             .set(AUDIT_RUN.FINISHED_AT, (Instant) null)
                             .set(AUDIT_RUN.ERROR_CLASS, (String) null)
                             .set(AUDIT_RUN.ERROR_MESSAGE, (String) null)
@@ -154,7 +160,7 @@ public final class RunStore {
                         AUDIT_RUN.ERROR_MESSAGE,
                         result.error().map(e -> Redactor.redact(e.message())).orElse(null))
                     .where(AUDIT_RUN.ID.eq(runId))
-                    .and(AUDIT_RUN.STATUS.eq("running"))
+                    .and(AUDIT_RUN.STATUS.eq(RUNNING))
                     .execute();
             if (updated == 0) {
               return; // already finished (e.g. marked interrupted by a peer): keep that record
@@ -210,7 +216,7 @@ public final class RunStore {
                     .set(AUDIT_RUN.ERROR_CLASS, "node_lost")
                     .set(AUDIT_RUN.ERROR_MESSAGE, reason)
                     .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
-                    .and(AUDIT_RUN.STATUS.eq("running"))
+                    .and(AUDIT_RUN.STATUS.eq(RUNNING))
                     .returning(AUDIT_RUN.ID)
                     .fetch(AUDIT_RUN.ID);
             if (!runIds.isEmpty()) {
@@ -241,7 +247,7 @@ public final class RunStore {
                       DSL.select(AUDIT_RUN.ID)
                           .from(AUDIT_RUN)
                           .where(AUDIT_RUN.FINISHED_AT.lt(before))
-                          .and(AUDIT_RUN.STATUS.ne("running"))
+                          .and(AUDIT_RUN.STATUS.ne(RUNNING))
                           .limit(PRUNE_BATCH)))
               .execute();
       total += deleted;
@@ -253,7 +259,7 @@ public final class RunStore {
   public List<String> auditsWithUnfinishedRuns() {
     return dsl.selectDistinct(AUDIT_RUN.AUDIT_ID)
         .from(AUDIT_RUN)
-        .where(AUDIT_RUN.STATUS.eq("running"))
+        .where(AUDIT_RUN.STATUS.eq(RUNNING))
         .fetch(AUDIT_RUN.AUDIT_ID);
   }
 

@@ -2,7 +2,7 @@ package io.integrityauditor.store;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
-import io.integrityauditor.db.Pools;
+import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

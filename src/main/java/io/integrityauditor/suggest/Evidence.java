@@ -3,8 +3,8 @@ package io.integrityauditor.suggest;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
-import io.integrityauditor.db.Pools;
-import io.integrityauditor.run.AuditRunner;
+import io.integrityauditor.targets.Pools;
+import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -13,6 +13,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.jooq.CommonTableExpression;
 import org.jooq.Condition;
@@ -358,29 +360,21 @@ final class Evidence {
   /** One READ ONLY transaction with the same limits an audit has; always rolled back. */
   private <T> T inTransaction(Work<T> work) throws SQLException {
     Duration timeout = settings.timeout();
-    connection.setAutoCommit(false);
     try {
-      DSLContext context = AuditRunner.context(connection, timeout.plusSeconds(30));
-      context.execute("SET TRANSACTION READ ONLY");
-      context
-          .select(
-              setLocal("statement_timeout", timeout.toMillis() + "ms"),
-              setLocal("lock_timeout", Math.min(LOCK_TIMEOUT_MS, timeout.toMillis()) + "ms"),
-              setLocal(
-                  "idle_in_transaction_session_timeout", timeout.plusSeconds(30).toMillis() + "ms"),
-              setLocal("application_name", Pools.APPLICATION_NAME + ":suggest"))
-          .fetch();
+      DSLContext context =
+          ReadOnlyTransaction.begin(
+              connection,
+              new ReadOnlyTransaction.Limits(
+                  timeout,
+                  Duration.ofMillis(Math.min(LOCK_TIMEOUT_MS, timeout.toMillis())),
+                  Optional.of(Pools.APPLICATION_NAME + ":suggest"),
+                  Map.of()));
       return work.run(context);
     } catch (org.jooq.exception.DataAccessException e) {
       throw e.getCause() instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
     } finally {
       connection.rollback();
     }
-  }
-
-  private static Field<String> setLocal(String name, String value) {
-    return DSL.function(
-        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
   }
 
   private static Name name(TableInfo table) {

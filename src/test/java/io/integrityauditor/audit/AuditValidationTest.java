@@ -2,6 +2,8 @@ package io.integrityauditor.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;

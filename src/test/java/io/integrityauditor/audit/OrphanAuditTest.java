@@ -2,6 +2,7 @@ package io.integrityauditor.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.support.Audits;

@@ -3,6 +3,7 @@ package io.integrityauditor.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;

@@ -2,6 +2,7 @@ package io.integrityauditor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.cli.CliRunner.Outcome;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;

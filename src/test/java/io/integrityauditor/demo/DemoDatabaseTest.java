@@ -2,15 +2,15 @@ package io.integrityauditor.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.audit.AuditKinds;
 import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.nio.file.Path;
 import java.time.Clock;

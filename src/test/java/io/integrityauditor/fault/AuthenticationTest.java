@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.integrityauditor.Json;
-import io.integrityauditor.Worker;
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

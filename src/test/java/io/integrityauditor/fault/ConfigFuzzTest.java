@@ -2,8 +2,8 @@ package io.integrityauditor.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Worker;
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.charset.StandardCharsets;

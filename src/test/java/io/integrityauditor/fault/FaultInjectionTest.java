@@ -2,9 +2,9 @@ package io.integrityauditor.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Worker;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Exposition;

@@ -2,8 +2,8 @@ package io.integrityauditor.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Worker;
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
@@ -171,8 +171,7 @@ class WorkerApiTest {
         CliRunner.execute("ack", id, "--by", "bob\u001b[31m", "--config", config.toString());
     assertThat(cli.code()).isEqualTo(2);
     assertThat(cli.err())
-        .startsWith(
-            "command line: --by contains the control character U+001B at position 4; remove it");
+        .startsWith("error: --by contains the control character U+001B at position 4; remove it");
     for (String body : List.of(nul.body(), escape.body(), cli.err())) {
       assertThat(body).doesNotContain("Exception").doesNotContain("\tat ");
     }

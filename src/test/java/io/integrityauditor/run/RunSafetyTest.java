@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
-import io.integrityauditor.db.Pools;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.targets.Pools;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -2,7 +2,7 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.Worker;
+import io.integrityauditor.serve.Worker;
 import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
-import io.integrityauditor.audit.OrphanSpec;
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
@@ -66,7 +67,7 @@ class SuggestDemoSchemaTest {
     try (Stream<Path> list = Files.list(Path.of("audits"))) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    AuditSet set = new AuditFileLoader(Set.of("apms")).load(files);
+    AuditSet set = new AuditFileLoader(Set.of("apms"), AuditKinds.ALL).load(files);
     assertThat(set.problems()).isEmpty();
     Set<String> references = new TreeSet<>();
     for (Audit audit : set.audits()) {

@@ -2,16 +2,17 @@ package io.integrityauditor.suggest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
-import io.integrityauditor.audit.OrphanSpec;
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.cli.CliRunner;
-import io.integrityauditor.cli.ExitCodes;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.io.IOException;
@@ -108,7 +109,7 @@ class SuggestPrecisionRecallTest {
 
   /** The references of the orphan audits in {@code file}, resolved against the catalog. */
   private static Set<String> proposed(Path file) throws SQLException {
-    AuditSet set = new AuditFileLoader(Set.of("app")).load(List.of(file));
+    AuditSet set = new AuditFileLoader(Set.of("app"), AuditKinds.ALL).load(List.of(file));
     assertThat(set.problems()).isEmpty();
     Catalog catalog;
     try (Connection connection = db.dataSource().getConnection()) {

@@ -1,11 +1,11 @@
 package io.integrityauditor.support;
 
-import io.integrityauditor.Auditor;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package io.integrityauditor.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.audit.SampleKey;
+import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
 import java.util.List;

@@ -1,0 +1,121 @@
+package io.integrityauditor.audit.kind;
+
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.audit.scan.SampleKey;
+import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+
+/**
+ * A reference query plus its type mismatches: each mismatched pair adds one violation (or only a
+ * note) and its sample comes first, so it stays visible however many rows violate. Rows checked
+ * stays the number of rows: a mismatch is a finding about the schema, not a row.
+ */
+final class AlignedQuery implements AuditQuery {
+  private final AuditQuery query;
+  private final List<TypeAlignment.Pair> mismatched;
+  private final TypeAlignment.Policy policy;
+  private final boolean asText;
+  private final int sampleSize;
+
+  AlignedQuery(
+      AuditQuery query,
+      List<TypeAlignment.Pair> mismatched,
+      TypeAlignment.Policy policy,
+      boolean asText,
+      int sampleSize) {
+    this.query = query;
+    this.mismatched = List.copyOf(mismatched);
+    this.policy = policy;
+    this.asText = asText;
+    this.sampleSize = sampleSize;
+  }
+
+  @Override
+  public Measurement execute(DSLContext context) {
+    return align(query.execute(context));
+  }
+
+  /** Chunks and increments are scanned like the rows; the mismatches are added to the total. */
+  @Override
+  public Optional<RangeScan> rangeScan() {
+    return query
+        .rangeScan()
+        .map(
+            scan ->
+                new RangeScan() {
+                  @Override
+                  public TableInfo table() {
+                    return scan.table();
+                  }
+
+                  @Override
+                  public Field<Object> column(ColumnInfo column) {
+                    return scan.column(column);
+                  }
+
+                  @Override
+                  public ScanPartial scan(DSLContext context, Condition range) {
+                    return scan.scan(context, range);
+                  }
+
+                  @Override
+                  public ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
+                    return scan.scan(context, range, expectedRows);
+                  }
+
+                  @Override
+                  public String sql(DSLContext context, Condition range) {
+                    return scan.sql(context, range);
+                  }
+
+                  @Override
+                  public Measurement measurement(ScanPartial total) {
+                    return align(scan.measurement(total));
+                  }
+
+                  @Override
+                  public List<String> relations() {
+                    return scan.relations();
+                  }
+                });
+  }
+
+  private Measurement align(Measurement rows) {
+    List<String> notes = new ArrayList<>();
+    List<SampleKey> samples = new ArrayList<>();
+    for (TypeAlignment.Pair pair : mismatched) {
+      notes.add(TypeAlignment.note(pair, asText));
+      if (policy == TypeAlignment.Policy.VIOLATION) {
+        samples.add(new SampleKey(Map.of("type_mismatch", pair.describe())));
+      }
+    }
+    notes.addAll(rows.notes());
+    long extra = policy == TypeAlignment.Policy.VIOLATION ? mismatched.size() : 0;
+    samples.addAll(rows.samples());
+    return new Measurement(
+        rows.violations() + extra,
+        rows.rowsChecked(),
+        samples.subList(0, Math.min(sampleSize, samples.size())),
+        notes);
+  }
+
+  @Override
+  public List<String> sql(DSLContext context) {
+    return query.sql(context);
+  }
+
+  @Override
+  public List<String> relations() {
+    return query.relations();
+  }
+}

@@ -1,0 +1,294 @@
+package io.integrityauditor.bench;
+
+import io.integrityauditor.config.Environment;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.serve.Auditor;
+import io.integrityauditor.store.RunTrigger;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code serve} with many audits, in a process of its own as in production: how long it takes to be
+ * ready (the database already running), and how long {@code GET /metrics} takes once every audit
+ * has a result.
+ */
+final class BenchServe {
+  private BenchServe() {}
+
+  /**
+   * The command line's entry point, named rather than imported: cli registers the bench subcommand,
+   * so bench importing cli would make the two packages import each other.
+   */
+  private static final String MAIN_CLASS = "io.integrityauditor.cli.Main";
+
+  /** Tables the configured audits spread over. */
+  private static final int TABLES = 20;
+
+  /**
+   * @param startSeconds from process start to {@code /health/ready} answering 200, launched as the
+   *     README launches it ({@code java -jar}, no JVM tuning)
+   * @param archivedStartSeconds the same with the class-data-sharing archive of a previous start
+   *     ({@code -XX:SharedArchiveFile}, docs/operations.md); NaN when the JVM could not make one
+   * @param scrapeMillis latency of each {@code GET /metrics}
+   * @param series sample lines in one scrape
+   * @param bytes size of one scrape
+   */
+  record Result(
+      int audits,
+      double startSeconds,
+      double archivedStartSeconds,
+      List<Double> scrapeMillis,
+      long series,
+      long bytes) {
+    double percentile(double p) {
+      List<Double> sorted = new ArrayList<>(scrapeMillis);
+      sorted.sort(null);
+      if (sorted.isEmpty()) {
+        return Double.NaN;
+      }
+      int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+  }
+
+  static Result measure(Path work, BenchDatabase database, int audits, int scrapes, PrintStream out)
+      throws Exception {
+    Path dir = Files.createDirectories(work.resolve("serve"));
+    try (Connection connection = database.connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE IF NOT EXISTS small_parent (id int PRIMARY KEY)");
+      statement.execute(
+          "INSERT INTO small_parent SELECT generate_series(1, 100) ON CONFLICT DO NOTHING");
+      for (int t = 0; t < TABLES; t++) {
+        statement.execute(
+            "CREATE TABLE IF NOT EXISTS small_child_" + t + " (id int PRIMARY KEY, parent_id int)");
+        statement.execute(
+            "INSERT INTO small_child_"
+                + t
+                + " SELECT i, i % 103 FROM generate_series(1, 200) i ON CONFLICT DO NOTHING");
+      }
+    }
+    StringBuilder yaml =
+        new StringBuilder("defaults:\n  schedule: \"@weekly\"\n  severity: warn\naudits:\n");
+    for (int i = 0; i < audits; i++) {
+      yaml.append("  - id: small.")
+          .append(i)
+          .append("\n    kind: orphan\n    child: small_child_")
+          .append(i % TABLES)
+          .append(".parent_id\n    parent: small_parent.id\n");
+    }
+    Files.writeString(dir.resolve("audits.yaml"), yaml.toString());
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Path config = dir.resolve("integrity-auditor.yaml");
+    Files.writeString(
+        config,
+        """
+        node_id: bench-serve
+        store:
+          url: %s
+          user: postgres
+        targets:
+          bench:
+            url: %s
+            user: postgres
+        audits:
+          - audits.yaml
+        http:
+          port: %d
+          read_only: true
+        """
+            .formatted(
+                database.url(BenchDatabase.STORE), database.url(BenchDatabase.TARGET), port));
+    // every audit gets a result first (the real path: binder, runner, store), so that the
+    // scrape exports values, not NaN
+    WorkerConfig workerConfig =
+        new WorkerConfigLoader(Environment.of(java.util.Map.of())).load(config);
+    try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
+      var set = auditor.loadAudits();
+      Auditor.Binding binding = auditor.bind(set.audits());
+      auditor.runAll(binding, set.audits(), RunTrigger.CHECK);
+    }
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    double startSeconds;
+    List<Double> latencies = new ArrayList<>();
+    long series;
+    String body;
+    Started process = start(config, dir.resolve("serve.log"), List.of());
+    try {
+      startSeconds = waitReady(client, port, process);
+      String base = "http://localhost:" + port + "/metrics";
+      // the worker reads the store's results in the background every few seconds: wait until the
+      // scrape carries them
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      body = get(client, base);
+      while (body.contains("integrity_audit_violations{")
+          && body.contains("} NaN")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        body = get(client, base);
+      }
+      series = body.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+      for (int i = 0; i < Math.min(50, scrapes); i++) {
+        get(client, base); // warm-up
+      }
+      for (int i = 0; i < scrapes; i++) {
+        long t0 = System.nanoTime();
+        get(client, base);
+        latencies.add((System.nanoTime() - t0) / 1e6);
+      }
+    } finally {
+      stop(process);
+    }
+    out.printf(
+        "  ready after %.2f s; %d series, %d bytes per scrape%n",
+        startSeconds, series, body.length());
+    double archived = archivedStart(database, config, dir, client, port);
+    out.printf("  with a class-data-sharing archive: ready after %.2f s%n", archived);
+    return new Result(audits, startSeconds, archived, latencies, series, body.length());
+  }
+
+  /**
+   * Start-up with a class-data-sharing archive, as docs/operations.md recommends: one start writes
+   * the archive when it stops, the next one maps the classes from it. Both begin, like the first
+   * measurement, with no Quartz job in the store.
+   */
+  private static double archivedStart(
+      BenchDatabase database, Path config, Path dir, HttpClient client, int port) throws Exception {
+    Path archive = dir.resolve("serve.jsa");
+    Files.deleteIfExists(archive);
+    forgetJobs(database);
+    readyAfter(
+        config,
+        dir.resolve("serve-archive.log"),
+        "-XX:ArchiveClassesAtExit=" + archive,
+        client,
+        port);
+    if (!Files.exists(archive)) {
+      return Double.NaN;
+    }
+    forgetJobs(database);
+    return readyAfter(
+        config,
+        dir.resolve("serve-archived.log"),
+        "-XX:SharedArchiveFile=" + archive,
+        client,
+        port);
+  }
+
+  /** Starts {@code serve} with one JVM option, stops it once ready; seconds until it was ready. */
+  private static double readyAfter(
+      Path config, Path log, String jvmOption, HttpClient client, int port) throws Exception {
+    Started started = start(config, log, List.of(jvmOption));
+    try {
+      return waitReady(client, port, started);
+    } finally {
+      stop(started);
+    }
+  }
+
+  /** Empties Quartz's tables in the store, so that the next start creates every job again. */
+  private static void forgetJobs(BenchDatabase database) throws java.sql.SQLException {
+    try (Connection connection = database.connectStore();
+        Statement statement = connection.createStatement()) {
+      List<String> tables = new ArrayList<>();
+      try (var rows =
+          statement.executeQuery(
+              "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables"
+                  + " WHERE table_name ILIKE 'qrtz%' AND table_type = 'BASE TABLE'")) {
+        while (rows.next()) {
+          tables.add(rows.getString(1));
+        }
+      }
+      if (!tables.isEmpty()) {
+        statement.execute("TRUNCATE " + String.join(", ", tables));
+      }
+    }
+  }
+
+  /** A {@code serve} process and {@link System#nanoTime} just before it was started. */
+  private record Started(Process process, long nanos) {}
+
+  /** Starts {@code serve} in a JVM of its own, as in production. */
+  private static Started start(Path config, Path log, List<String> jvmOptions) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx256m");
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(MAIN_CLASS);
+    command.add("serve");
+    command.add("--config");
+    command.add(config.toString());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    long nanos = System.nanoTime();
+    return new Started(builder.start(), nanos);
+  }
+
+  /** SIGTERM, as a service manager stops it (the JVM writes a requested archive on this exit). */
+  private static void stop(Started started) throws InterruptedException {
+    Process process = started.process();
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Seconds from the process's start to {@code /health/ready} answering 200. */
+  private static double waitReady(HttpClient client, int port, Started started) throws Exception {
+    Process process = started.process();
+    long start = started.nanos();
+    URI ready = URI.create("http://localhost:" + port + "/health/ready");
+    long deadline = start + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("serve exited with " + process.exitValue() + " while starting");
+      }
+      try {
+        HttpResponse<Void> response =
+            client.send(
+                HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) {
+          return (System.nanoTime() - start) / 1e9;
+        }
+      } catch (IOException notListeningYet) {
+        // not yet
+      }
+      Thread.sleep(20);
+    }
+    throw new IOException("serve was not ready within 2 minutes");
+  }
+
+  private static String get(HttpClient client, String url) throws Exception {
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException(url + " answered " + response.statusCode());
+    }
+    return response.body();
+  }
+}

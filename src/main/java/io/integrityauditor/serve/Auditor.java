@@ -1,0 +1,428 @@
+package io.integrityauditor.serve;
+
+import io.integrityauditor.Plural;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditBinder;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.AuditExecutor;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.AuditRunner;
+import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.ErrorClassifier;
+import io.integrityauditor.run.OrphanedQueries;
+import io.integrityauditor.run.RunError;
+import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.run.RunSupport;
+import io.integrityauditor.store.ChunkStore;
+import io.integrityauditor.store.Leases;
+import io.integrityauditor.store.RunStore;
+import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.Store;
+import io.integrityauditor.store.StoreException;
+import io.integrityauditor.targets.Targets;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data path in one place: configuration and audit files in, catalogs read, audits bound, runs
+ * executed read-only and written to the store. {@code check}, {@code serve} (through its Quartz
+ * jobs) and {@code demo} all run audits through here.
+ */
+public final class Auditor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
+
+  private final WorkerConfig config;
+  private final Clock clock;
+  private final Targets targets;
+  private final Optional<Store> store;
+  private final Optional<RunStore> runs;
+  private final Optional<Leases> leases;
+  private final Cancellation cancellation = new Cancellation();
+
+  /** Audits this process is running now: its own sweeper must leave their runs alone. */
+  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private final AuditRunner runner;
+  private final AuditExecutor executor;
+  private final Optional<ChunkStore> chunks;
+
+  private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
+    this.config = config;
+    this.clock = clock;
+    this.targets = new Targets(config.targets());
+    this.store = store;
+    this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
+    this.leases = config.store().map(Leases::new);
+    this.runner = new AuditRunner(clock, cancellation, config.retry());
+    this.executor = new AuditExecutor(runner, clock, cancellation);
+    this.chunks = store.map(s -> new ChunkStore(s, config.nodeId(), clock));
+  }
+
+  /** Opens the store (migrating it) when one is configured. */
+  public static Auditor open(WorkerConfig config, Clock clock) {
+    Optional<Store> store = config.store().map(Store::open);
+    store.ifPresent(Store::migrate);
+    return new Auditor(config, clock, store);
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  public Optional<Store> store() {
+    return store;
+  }
+
+  public Optional<RunStore> runs() {
+    return runs;
+  }
+
+  public Targets targets() {
+    return targets;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public AuditSet loadAudits() {
+    return new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(config.auditFiles());
+  }
+
+  /**
+   * Reads the catalog of every target that {@code audits} use and binds them.
+   *
+   * @return bound audits, validation problems, and audits whose target could not be read
+   */
+  public Binding bind(List<Audit> audits) {
+    Map<String, Catalog> catalogs = new LinkedHashMap<>();
+    Map<String, RunError> unreachable = new LinkedHashMap<>();
+    for (String target : audits.stream().map(Audit::target).distinct().toList()) {
+      try {
+        catalogs.put(target, targets.catalog(target));
+      } catch (SQLException | RuntimeException e) {
+        RunError error = ErrorClassifier.targetFailure(e);
+        LOG.warn(
+            "cannot read the catalog of target {}: [{}] {}",
+            target,
+            error.errorClass(),
+            error.message());
+        unreachable.put(
+            target, new RunError(error.errorClass(), "target " + target + ": " + error.message()));
+      }
+    }
+    AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
+    Map<String, RunError> unavailable = new LinkedHashMap<>();
+    for (Audit audit : audits) {
+      RunError error = unreachable.get(audit.target());
+      if (error != null) {
+        unavailable.put(audit.id(), error);
+      }
+    }
+    return new Binding(result.bound(), result.problems(), unavailable, catalogs);
+  }
+
+  /**
+   * Audits bound to their catalogs.
+   *
+   * @param unavailable audits whose target could not be read, with the reason
+   */
+  public record Binding(
+      List<BoundAudit> bound,
+      List<ConfigProblem> problems,
+      Map<String, RunError> unavailable,
+      Map<String, Catalog> catalogs) {
+    public Binding {
+      bound = List.copyOf(bound);
+      problems = List.copyOf(problems);
+      unavailable = Map.copyOf(unavailable);
+      catalogs = Map.copyOf(catalogs);
+    }
+  }
+
+  /**
+   * Runs one audit now and records it. With a store, the run holds the audit's lease (no two runs
+   * of one audit at once, cluster-wide) and a slot of its target (at most {@code
+   * max_concurrent_audits} per database); a run left unfinished by a dead process is marked
+   * interrupted first.
+   *
+   * @return empty when this audit and fire time already has a result, or (for scheduled runs) when
+   *     another live node is running the audit: nothing was run
+   */
+  public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
+    Audit audit = bound.audit();
+    if (runs.isEmpty()) {
+      return Optional.of(execute(bound, OptionalLong.empty()));
+    }
+    Optional<Leases.Lease> lease;
+    try {
+      lease = leases.orElseThrow().tryAudit(audit.id());
+    } catch (SQLException e) {
+      throw new StoreException("cannot take the lease of audit " + audit.id(), e);
+    }
+    if (lease.isEmpty()) {
+      LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
+      return trigger == RunTrigger.CHECK
+          ? Optional.of(
+              AuditResult.failed(
+                  audit,
+                  RunStatus.ERROR,
+                  new RunError("busy", "the audit is running on another node right now"),
+                  clock.instant(),
+                  Duration.ZERO))
+          : Optional.empty();
+    }
+    inFlight.add(audit.id());
+    try (Leases.Lease held = lease.get()) {
+      int abandoned =
+          runs.get()
+              .interruptAbandoned(audit.id(), "the node running it stopped before it finished");
+      if (abandoned > 0) {
+        LOG.warn(
+            "audit {}: marked {} as interrupted",
+            audit.id(),
+            Plural.of(abandoned, "abandoned run"));
+      }
+      endOrphanedQueries(audit);
+      if (cancellation.isCancelled()) {
+        // a job that fired just as the node began stopping: start nothing the shutdown would then
+        // have to cut short; the fire time stays unrecorded and a live node runs the audit next
+        LOG.info("audit {} not started for {}: this node is stopping", audit.id(), fireTime);
+        return Optional.empty();
+      }
+      Optional<Long> runId = runs.get().begin(audit, trigger, fireTime);
+      if (runId.isEmpty()) {
+        LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);
+        return Optional.empty();
+      }
+      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
+      AuditResult result =
+          held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
+              ? execute(bound, OptionalLong.of(runId.get()))
+              : runner.interrupted(audit, clock.instant());
+      finishDurably(runId.get(), result);
+      return Optional.of(result);
+    } catch (SQLException e) {
+      throw new StoreException("lost the store while running audit " + audit.id(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for a slot of " + audit.target(), e);
+    } finally {
+      inFlight.remove(audit.id());
+    }
+  }
+
+  /**
+   * Records a result even if the store is briefly unavailable (restart, failover): the write is
+   * retried with backoff until it succeeds, so a result measured during an outage is not lost. Only
+   * a shutdown during the outage gives up (the run then stays 'running' and is marked interrupted
+   * later, never clean).
+   */
+  private void finishDurably(long runId, AuditResult result) {
+    Duration pause = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        runs.orElseThrow().finish(runId, result);
+        return;
+      } catch (StoreException e) {
+        if (!isOutage(e)) {
+          throw e; // a real conflict or bug, not the store being away: retrying cannot help
+        }
+        if (cancellation.isCancelled()) {
+          LOG.error(
+              "run {} of {}: the store is unavailable during shutdown; result not recorded",
+              runId,
+              result.audit().id());
+          throw e;
+        }
+        LOG.warn(
+            "cannot record run {} of {} yet ({}); retrying in {} s",
+            runId,
+            result.audit().id(),
+            Redactor.redact(
+                String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage())),
+            pause.toSeconds());
+        cancellation.pause(pause);
+        pause =
+            pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+                ? Duration.ofSeconds(30)
+                : pause.multipliedBy(2);
+      }
+    }
+  }
+
+  /** The store is unreachable (no connection, connection lost), as opposed to refusing a write. */
+  private static boolean isOutage(StoreException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        return state.startsWith("08") || state.startsWith("57P");
+      }
+    }
+    return false;
+  }
+
+  private AuditResult execute(BoundAudit bound, OptionalLong runId) {
+    return executor.execute(
+        bound,
+        targets.dataSource(bound.audit().target()),
+        runId,
+        chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
+  }
+
+  /**
+   * Runs chunks of other nodes' chunked runs (the cluster shares their work): for each open plan of
+   * an audit this node knows with the same definition, while a slot of its target is free. A chunk
+   * this node dies in the middle of is claimed again by a peer.
+   *
+   * @param bind binds an audit this node schedules, by id (empty when it does not know it)
+   * @param stop says when to stop taking chunks (the node is stopping)
+   * @return how many runs it helped with
+   */
+  public int helpWithChunks(
+      Function<String, Optional<BoundAudit>> bind, java.util.function.BooleanSupplier stop) {
+    if (chunks.isEmpty() || cancellation.isCancelled() || stop.getAsBoolean()) {
+      return 0;
+    }
+    int helped = 0;
+    for (ChunkStore.OpenPlan plan : chunks.get().openPlans()) {
+      if (inFlight.contains(plan.auditId())) {
+        continue; // this node coordinates it and works on it already
+      }
+      Optional<BoundAudit> bound = bind.apply(plan.auditId());
+      Optional<RangeScan> scan = bound.flatMap(b -> b.query().rangeScan());
+      if (scan.isEmpty()
+          || !AuditExecutor.fingerprint(scan.get(), bound.get().audit())
+              .equals(plan.fingerprint())) {
+        LOG.debug(
+            "not helping with run {} of {}: another definition", plan.runId(), plan.auditId());
+        continue;
+      }
+      Audit audit = bound.get().audit();
+      Optional<ColumnInfo> key = scan.get().table().column(plan.keyColumn());
+      if (key.isEmpty()) {
+        continue;
+      }
+      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
+      Optional<AutoCloseable> slot;
+      try {
+        slot = leases.orElseThrow().trySlot(audit.target(), slots);
+      } catch (SQLException e) {
+        throw new StoreException("cannot take a slot of " + audit.target(), e);
+      }
+      if (slot.isEmpty()) {
+        continue; // the target is busy enough
+      }
+      try (AutoCloseable held = slot.get()) {
+        LOG.info("helping with chunks of run {} of audit {}", plan.runId(), plan.auditId());
+        executor
+            .chunkedRun(
+                audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+            .work(chunks.get().queue(plan.runId()), stop);
+        helped++;
+      } catch (Exception e) {
+        LOG.warn(
+            "helping with run {} of {} failed: {}",
+            plan.runId(),
+            plan.auditId(),
+            Redactor.redact(String.valueOf(e.getMessage())));
+      }
+    }
+    return helped;
+  }
+
+  /** Whether this process is running the audit right now. */
+  public boolean isRunning(String auditId) {
+    return inFlight.contains(auditId);
+  }
+
+  /** Stops everything in flight: queries are cancelled on the server, waiting runs give up. */
+  public void cancelRunning() {
+    cancellation.cancelAll();
+  }
+
+  /** Records (and returns) an error result for an audit that could not even start. */
+  public AuditResult recordFailure(
+      Audit audit, RunError error, RunTrigger trigger, Instant fireTime) {
+    AuditResult result =
+        AuditResult.failed(audit, RunStatus.ERROR, error, clock.instant(), Duration.ZERO);
+    runs.flatMap(r -> r.begin(audit, trigger, fireTime))
+        .ifPresent(id -> runs.get().finish(id, result));
+    return result;
+  }
+
+  /** Runs several audits one after the other (used by {@code check} and {@code demo}). */
+  public List<AuditResult> runAll(Binding binding, List<Audit> selected, RunTrigger trigger) {
+    Instant fireTime = clock.instant();
+    List<AuditResult> results = new ArrayList<>();
+    for (Audit audit : selected) {
+      RunError unavailable = binding.unavailable().get(audit.id());
+      if (unavailable != null) {
+        results.add(recordFailure(audit, unavailable, trigger, fireTime));
+        continue;
+      }
+      binding.bound().stream()
+          .filter(b -> b.audit().id().equals(audit.id()))
+          .findFirst()
+          .flatMap(b -> run(b, trigger, fireTime))
+          .ifPresent(results::add);
+    }
+    return results;
+  }
+
+  /** Ends queries of {@code audit} that a node which lost its lease left running on the target. */
+  private void endOrphanedQueries(Audit audit) {
+    try {
+      int ended = OrphanedQueries.terminate(targets.dataSource(audit.target()), audit);
+      if (ended > 0) {
+        LOG.warn(
+            "audit {}: ended {} left running on {} by a node that lost its lease",
+            audit.id(),
+            Plural.of(ended, "query", "queries"),
+            audit.target());
+      }
+    } catch (SQLException e) {
+      // the target is down (the run will say so) or the role may not end the sessions
+      LOG.warn(
+          "audit {}: cannot check {} for queries left by a lost node: {}",
+          audit.id(),
+          audit.target(),
+          ErrorClassifier.targetFailure(e).message());
+    }
+  }
+
+  /** The store's lease sessions (empty without a store). */
+  public Optional<Leases> leases() {
+    return leases;
+  }
+
+  @Override
+  public void close() {
+    leases.ifPresent(Leases::close);
+    targets.close();
+    store.ifPresent(Store::close);
+  }
+}

@@ -1,0 +1,236 @@
+package io.integrityauditor.serve;
+
+import io.integrityauditor.Version;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.http.HttpApi;
+import io.integrityauditor.http.NodeOperations;
+import io.integrityauditor.http.WorkerApi;
+import io.integrityauditor.metrics.WorkerMetrics;
+import io.integrityauditor.run.ErrorClassifier;
+import io.integrityauditor.run.RunError;
+import io.integrityauditor.schedule.ReloadReport;
+import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.RunView;
+import java.io.IOException;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.quartz.SchedulerException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running {@code serve} node: the store migrated, audits loaded and scheduled on the Quartz
+ * cluster, metrics refreshed from the store in the background, the HTTP listener up. {@link
+ * #close()} is the graceful stop.
+ */
+public final class Worker implements AutoCloseable, NodeOperations {
+  private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+  /** How often metrics re-read the store's latest results. */
+  static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
+
+  /** How often each target is probed for {@code integrity_audit_target_up}. */
+  static final Duration TARGET_PROBE = Duration.ofSeconds(15);
+
+  private final Auditor auditor;
+  private final ScheduledAudits audits;
+  private final AlertStore alerts;
+  private final WorkerMetrics metrics;
+  private final ScheduledExecutorService background =
+      Executors.newScheduledThreadPool(
+          2,
+          r -> {
+            Thread thread = new Thread(r, "metrics");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private Optional<HttpApi> http = Optional.empty();
+
+  private Worker(Auditor auditor, ScheduledAudits audits) {
+    this.auditor = auditor;
+    this.audits = audits;
+    this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
+    this.metrics =
+        new WorkerMetrics(
+            auditor.store().orElseThrow(),
+            alerts,
+            Version.current(),
+            auditor.config().targets().keySet());
+  }
+
+  /** Checks what {@code serve} needs beyond a loadable configuration. */
+  static void requireServable(WorkerConfig config) {
+    List<ConfigProblem> problems = new ArrayList<>();
+    Location file = Location.of(config.file(), 0);
+    if (config.store().isEmpty()) {
+      problems.add(
+          new ConfigProblem(
+              file,
+              null,
+              "store",
+              "serve needs a store (the worker's own database for run history, alerts and the"
+                  + " Quartz cluster): add a store: section"));
+    }
+    if (config.http().enabled() && !config.http().readOnly() && config.http().token().isEmpty()) {
+      problems.add(
+          new ConfigProblem(
+              file,
+              null,
+              "http",
+              "the HTTP API can trigger audits, reload and acknowledge alerts, so it needs a"
+                  + " token: set http.token_env or http.token_file, or http.read_only: true to"
+                  + " serve only metrics and reads"));
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+  }
+
+  public static Worker start(WorkerConfig config, Clock clock)
+      throws SchedulerException, IOException {
+    requireServable(config);
+    Auditor auditor = Auditor.open(config, clock);
+    Worker worker;
+    try {
+      worker = new Worker(auditor, ScheduledAudits.start(auditor));
+    } catch (SchedulerException | RuntimeException e) {
+      auditor.close();
+      throw e;
+    }
+    try {
+      worker.startBackground();
+      if (config.http().enabled()) {
+        worker.http = Optional.of(new WorkerApi(worker).routes(new HttpApi(config.http())).start());
+      }
+    } catch (IOException | RuntimeException e) {
+      worker.close();
+      throw e;
+    }
+    return worker;
+  }
+
+  private void startBackground() {
+    audits.lastReload().ifPresent(this::reloaded);
+    metrics.refresh(false);
+    background.scheduleWithFixedDelay(
+        metrics::refresh,
+        METRICS_REFRESH.toMillis(),
+        METRICS_REFRESH.toMillis(),
+        TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(
+        this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Probes every target now for {@code integrity_audit_target_up} (also runs every 15 s). */
+  public void probeTargets() {
+    for (String target : auditor.config().targets().keySet()) {
+      Optional<String> failure;
+      try (Connection connection = auditor.targets().dataSource(target).getConnection()) {
+        failure = connection.isValid(5) ? Optional.empty() : Optional.of("connection");
+      } catch (Exception e) {
+        RunError error = ErrorClassifier.targetFailure(e);
+        failure = Optional.of(error.errorClass());
+        LOG.debug("target {} is down: [{}] {}", target, error.errorClass(), error.message());
+      }
+      metrics.targetProbed(target, failure);
+    }
+    metrics.publish();
+  }
+
+  /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */
+  @Override
+  public ReloadReport reload() {
+    ReloadReport report = audits.reload();
+    reloaded(report);
+    return report;
+  }
+
+  private void reloaded(ReloadReport report) {
+    metrics.reloaded(report.problems().size());
+    metrics.auditsChanged(audits.activeAudits().values(), audits::scheduleOf);
+  }
+
+  @Override
+  public boolean storeReachable() {
+    try (Connection connection = auditor.store().orElseThrow().dataSource().getConnection()) {
+      return connection.isValid(2);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  public ScheduledAudits audits() {
+    return audits;
+  }
+
+  public Auditor auditor() {
+    return auditor;
+  }
+
+  @Override
+  public AlertStore alerts() {
+    return alerts;
+  }
+
+  public WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public List<Audit> activeAudits() {
+    return List.copyOf(audits.activeAudits().values());
+  }
+
+  @Override
+  public byte[] scrapeMetrics() {
+    return metrics.scrapeRedactedBytes();
+  }
+
+  @Override
+  public boolean auditsLoaded() {
+    return audits.lastReload().isPresent();
+  }
+
+  @Override
+  public Schedule scheduleOf(Audit audit) {
+    return audits.scheduleOf(audit);
+  }
+
+  @Override
+  public List<RunView> runHistory(String auditId, int limit) {
+    return auditor.runs().orElseThrow().history(auditId, limit);
+  }
+
+  @Override
+  public boolean trigger(String auditId) throws SchedulerException {
+    return audits.trigger(auditId);
+  }
+
+  /** The HTTP port (useful when configured as 0). */
+  public Optional<Integer> httpPort() {
+    return http.map(HttpApi::port);
+  }
+
+  /** Graceful stop: no new runs, wait for running ones up to the grace period, then cancel. */
+  @Override
+  public void close() {
+    LOG.info("stopping node {}", auditor.config().nodeId());
+    http.ifPresent(HttpApi::close);
+    background.shutdownNow();
+    audits.shutdown(auditor.config().scheduler().shutdownGrace());
+    auditor.close();
+    LOG.info("node {} stopped", auditor.config().nodeId());
+  }
+}

@@ -1,0 +1,126 @@
+package io.integrityauditor.targets;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+/**
+ * The one door to an audited database: every touch of a target (audit runs, explain, catalog reads,
+ * result descriptions, role checks, suggest's evidence) happens in a transaction opened here: READ
+ * ONLY, with statement, lock and idle-in-transaction timeouts and an application name, and always
+ * rolled back. db-scheduler's {@code TransactionManager.inTransaction} is the model.
+ */
+public final class ReadOnlyTransaction {
+  /** Beyond the server's statement_timeout: the client's own backstop (a hung network, say). */
+  public static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
+
+  private ReadOnlyTransaction() {}
+
+  /**
+   * The limits of one transaction.
+   *
+   * @param applicationName what {@code pg_stat_activity} shows; empty keeps the pool's name
+   * @param settings further {@code SET LOCAL}s (an audit's planner settings, validated at load)
+   */
+  public record Limits(
+      Duration statementTimeout,
+      Duration lockTimeout,
+      Optional<String> applicationName,
+      Map<String, String> settings) {
+    public Limits {
+      settings = Map.copyOf(new LinkedHashMap<>(settings));
+    }
+
+    /** Limits for the worker's own short reads of a target (catalog, role, result columns). */
+    public static Limits brief(Duration statementTimeout) {
+      return new Limits(statementTimeout, Duration.ofSeconds(5), Optional.empty(), Map.of());
+    }
+
+    /** The idle-in-transaction timeout: a stuck worker cannot hold a snapshot for long. */
+    public Duration idleTimeout() {
+      return statementTimeout.plus(CLIENT_GRACE);
+    }
+  }
+
+  /** Work inside the transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(DSLContext context) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in a READ ONLY transaction with the limits on {@code connection}, then rolls
+   * back: nothing is ever written.
+   */
+  public static <T> T run(Connection connection, Limits limits, Work<T> work) throws SQLException {
+    try {
+      return work.run(begin(connection, limits));
+    } finally {
+      rollbackQuietly(connection);
+    }
+  }
+
+  /**
+   * Opens the transaction on {@code connection} and returns a jOOQ context on it with the client
+   * backstop timeout; the caller must roll back (see {@link #rollbackQuietly}).
+   */
+  public static DSLContext begin(Connection connection, Limits limits) throws SQLException {
+    connection.setAutoCommit(false);
+    DSLContext context = context(connection, limits.statementTimeout().plus(CLIENT_GRACE));
+    context.execute("SET TRANSACTION READ ONLY");
+    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
+    // carries one transaction's limits into the next.
+    List<Field<String>> settings = new ArrayList<>();
+    settings.add(setLocal("statement_timeout", limits.statementTimeout().toMillis() + "ms"));
+    settings.add(setLocal("lock_timeout", limits.lockTimeout().toMillis() + "ms"));
+    settings.add(
+        setLocal("idle_in_transaction_session_timeout", limits.idleTimeout().toMillis() + "ms"));
+    limits.applicationName().ifPresent(name -> settings.add(setLocal("application_name", name)));
+    limits.settings().forEach((name, value) -> settings.add(setLocal(name, value)));
+    context.select(settings).fetch();
+    // A node killed mid-query closes its sockets: with this the server notices within a second and
+    // ends the query, instead of running it to the end next to the peer that re-runs the audit.
+    // PostgreSQL before 14 does not know the setting (42704), and on platforms that cannot watch a
+    // socket (Windows) it must stay 0 (22023): there the transaction runs without it.
+    context.execute(
+        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '1s', true);"
+            + " EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$");
+    return context;
+  }
+
+  /** A jOOQ context on one connection, with a client-side timeout backstop. */
+  public static DSLContext context(Connection connection, Duration clientTimeout) {
+    Settings settings =
+        new Settings()
+            .withQueryTimeout((int) Math.min(Integer.MAX_VALUE, clientTimeout.toSeconds()))
+            .withExecuteLogging(false);
+    return DSL.using(connection, SQLDialect.POSTGRES, settings);
+  }
+
+  /**
+   * A failed statement may leave the connection broken (HikariCP evicts it on some SQLSTATEs): the
+   * original error is the one worth reporting, not the failed rollback.
+   */
+  public static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // the pool discards a broken connection
+    }
+  }
+
+  private static Field<String> setLocal(String name, String value) {
+    return DSL.function(
+        "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true));
+  }
+}

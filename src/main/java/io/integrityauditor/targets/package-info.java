@@ -1,0 +1,6 @@
+/**
+ * The audited databases ("targets"): their connection pools (HikariCP, configured in one place,
+ * shared with the store's pool settings) and the read-only door every touch of a target goes
+ * through.
+ */
+package io.integrityauditor.targets;
