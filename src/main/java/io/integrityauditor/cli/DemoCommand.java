@@ -120,6 +120,7 @@ final class DemoCommand implements Callable<Integer> {
             String base = "http://localhost:" + worker.httpPort().orElse(0);
             out.printf(
                 "%nServing: every audit now runs every %s on the Quartz scheduler (node '%s').%n"
+                    + "  on-call pages %s/ (sign in with the token in %s)%n"
                     + "  metrics       %s/metrics%n"
                     + "  alerts        %s/api/alerts%n"
                     + "  health        %s/health/ready%n"
@@ -127,7 +128,16 @@ final class DemoCommand implements Callable<Integer> {
                     + " %s/api/audits/servers.dock/trigger%n"
                     + "  on-call CLI   java -jar target/integrity-auditor.jar alerts --config %s%n"
                     + "Press Ctrl-C to stop.%n",
-                every, config.nodeId(), base, base, base, tokenFile, base, configFile);
+                every,
+                config.nodeId(),
+                base,
+                tokenFile,
+                base,
+                base,
+                base,
+                tokenFile,
+                base,
+                configFile);
             out.flush();
             return worker;
           });

@@ -151,8 +151,36 @@ public final class WorkerConfigLoader {
     boolean readOnly = fields.bool("read_only").orElse(false);
     boolean enabled = fields.bool("enabled").orElse(true);
     Optional<Secret> token = secret(fields, baseDir, "token");
+    HttpConfig.Links links =
+        new HttpConfig.Links(
+            url(fields, "external_url"), url(fields, "runbook_url"), url(fields, "grafana_url"));
     fields.rejectUnknown();
-    return new HttpConfig(bind, port, token, readOnly, enabled);
+    return new HttpConfig(bind, port, token, readOnly, enabled, links);
+  }
+
+  /** An absolute http(s) URL (links shown to on-call), or a located problem. */
+  private static Optional<java.net.URI> url(Fields fields, String key) {
+    return fields
+        .string(key)
+        .flatMap(
+            text -> {
+              try {
+                java.net.URI uri = new java.net.URI(text.strip());
+                if (uri.isAbsolute()
+                    && uri.getHost() != null
+                    && (uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
+                  return Optional.of(uri);
+                }
+              } catch (java.net.URISyntaxException e) {
+                // reported below
+              }
+              fields.problem(
+                  key,
+                  "must be an absolute http(s) URL such as https://auditor.example.internal, found '"
+                      + text
+                      + "'");
+              return Optional.empty();
+            });
   }
 
   private Map<String, TargetConfig> targets(Fields fields, Path baseDir) {

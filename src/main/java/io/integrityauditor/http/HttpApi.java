@@ -4,23 +4,46 @@ import io.integrityauditor.config.HttpConfig;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Secret;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.UrlEncoded;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A tiny router on {@link HttpConnections}. Every failure, protocol errors included, is a JSON
- * error with a 4xx/5xx status, never a stack trace; request bodies are bounded; path parameters are
- * validated by the route's pattern; state-changing routes check the bearer token in constant time.
+ * A tiny router on an embedded Jetty 12 server (core API, no servlets). Every failure, protocol
+ * errors included, is a JSON error with a 4xx/5xx status, never a stack trace ({@link JsonErrors});
+ * request heads and bodies are bounded in size and in the time they take to arrive; path parameters
+ * are validated by the route's pattern; state-changing routes check the bearer token in constant
+ * time.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -28,8 +51,29 @@ public final class HttpApi implements AutoCloseable {
   /** Larger bodies are refused with 413: no endpoint needs more. */
   static final int MAX_BODY_BYTES = 64 * 1024;
 
+  /** Request line and headers together; beyond, 414 (in the request line) or 431. */
+  static final int MAX_HEAD_BYTES = 8 * 1024;
+
   /** Path parameter values (audit ids, alert ids): what ids may contain, nothing else. */
   static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,99}";
+
+  /** A request must arrive whole (head and body) within this long of its first byte. */
+  static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
+
+  /** An idle keep-alive connection, or a client that stops sending or reading, is closed. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Open connections; cheap (no thread each), bounded so that sockets are not exhausted. */
+  static final int MAX_CONNECTIONS = 512;
+
+  /** Threads answering requests. */
+  static final int MAX_THREADS = 24;
+
+  /**
+   * Requests of ordinary routes answered at once (each may wait for the store); the remaining
+   * threads stay free for the scrape routes, so a slow store never shuts out {@code /metrics}.
+   */
+  static final int MAX_BUSY_ROUTES = 12;
 
   /** Handles one route. */
   @FunctionalInterface
@@ -37,12 +81,21 @@ public final class HttpApi implements AutoCloseable {
     HttpResponse handle(HttpRequest request) throws Exception;
   }
 
+  private enum Kind {
+    READ,
+    SCRAPE,
+    CHANGE
+  }
+
   private record Route(
-      String method, Pattern pattern, List<String> names, boolean changesState, Handler handler) {}
+      String method, Pattern pattern, List<String> names, Kind kind, Handler handler) {}
 
   private final List<Route> routes = new ArrayList<>();
   private final HttpConfig config;
-  private HttpConnections connections;
+  private final Semaphore busy = new Semaphore(MAX_BUSY_ROUTES);
+  private Server server;
+  private ServerConnector connector;
+  private RequestDeadline deadline;
 
   public HttpApi(HttpConfig config) {
     this.config = config;
@@ -50,7 +103,15 @@ public final class HttpApi implements AutoCloseable {
 
   /** A read-only route; {@code path} may contain {@code {name}} segments. */
   public HttpApi get(String path, Handler handler) {
-    return route("GET", path, false, handler);
+    return route("GET", path, Kind.READ, handler);
+  }
+
+  /**
+   * A read-only route that answers from memory (metrics, liveness): it is not counted against
+   * {@link #MAX_BUSY_ROUTES}, so it keeps answering while other routes wait for the store.
+   */
+  public HttpApi scrape(String path, Handler handler) {
+    return route("GET", path, Kind.SCRAPE, handler);
   }
 
   /**
@@ -61,10 +122,26 @@ public final class HttpApi implements AutoCloseable {
     if (config.readOnly()) {
       return this;
     }
-    return route("POST", path, true, handler);
+    return route("POST", path, Kind.CHANGE, handler);
   }
 
-  private HttpApi route(String method, String path, boolean changesState, Handler handler) {
+  /**
+   * A form post of the browser pages: the handler authenticates it itself (session cookie and CSRF
+   * token, not a bearer token); absent when the API is read-only.
+   */
+  public HttpApi formPost(String path, Handler handler) {
+    if (config.readOnly()) {
+      return this;
+    }
+    return route("POST", path, Kind.READ, handler);
+  }
+
+  /** A form post that exists even on a read-only API (signing in to read the pages). */
+  public HttpApi loginPost(String path, Handler handler) {
+    return route("POST", path, Kind.READ, handler);
+  }
+
+  private HttpApi route(String method, String path, Kind kind, Handler handler) {
     List<String> names = new ArrayList<>();
     Matcher parameter = Pattern.compile("\\{(\\w+)}").matcher(path);
     StringBuilder regex = new StringBuilder();
@@ -76,57 +153,137 @@ public final class HttpApi implements AutoCloseable {
       last = parameter.end();
     }
     regex.append(Pattern.quote(path.substring(last)));
-    routes.add(new Route(method, Pattern.compile(regex.toString()), names, changesState, handler));
+    routes.add(new Route(method, Pattern.compile(regex.toString()), names, kind, handler));
     return this;
   }
 
+  HttpConfig config() {
+    return config;
+  }
+
   public HttpApi start() throws IOException {
-    connections =
-        new HttpConnections(
-            new InetSocketAddress(config.bind(), config.port()),
-            MAX_BODY_BYTES,
-            this::handle,
-            HttpApi::render);
+    QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
+    threads.setName("http");
+    threads.setDaemon(true);
+    server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(MAX_HEAD_BYTES);
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(config.bind());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+    connector.setAcceptQueueSize(64);
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+    server.setErrorHandler(new JsonErrors());
+    server.setHandler(new Dispatcher());
+    server.setStopTimeout(2000);
+    try {
+      server.start();
+    } catch (IOException e) {
+      close();
+      throw e;
+    } catch (Exception e) {
+      close();
+      throw new IOException("cannot start the HTTP listener: " + e.getMessage(), e);
+    }
+    deadline = new RequestDeadline(connector, REQUEST_DEADLINE, Duration.ofMillis(500));
     LOG.info("HTTP listening on {}:{}", config.bind(), port());
     return this;
   }
 
   public int port() {
-    return connections.port();
+    return connector.getLocalPort();
   }
 
-  private HttpConnections.Outgoing handle(HttpConnections.Incoming request) {
-    HttpResponse response;
+  /** Routes the requests; blocking (routes read the store), so Jetty runs it on a pool thread. */
+  private final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+      deadline.handling(endPoint);
+      Request.addCompletionListener(
+          request,
+          failure ->
+              deadline.answered(
+                  endPoint, request.getConnectionMetaData().getConnection().getBytesIn()));
+      Optional<Long> length = contentLength(request);
+      if (length.isEmpty() || length.get() == 0 || length.get() > MAX_BODY_BYTES) {
+        answer(request, response, callback, new byte[0]);
+        return true;
+      }
+      // The body arrives asynchronously: no thread waits for a slow client, and the whole request
+      // still has to arrive within the deadline counted from its first byte.
+      long elapsed = System.nanoTime() - request.getBeginNanoTime();
+      long remaining = Math.max(0, REQUEST_DEADLINE.toNanos() - elapsed);
+      CompletableFuture<byte[]> body =
+          Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES)
+              .orTimeout(remaining, TimeUnit.NANOSECONDS);
+      body.whenCompleteAsync(
+          (bytes, failure) -> {
+            if (failure == null) {
+              answer(request, response, callback, bytes);
+            } else {
+              send(
+                  response,
+                  HttpResponse.error(
+                          408,
+                          "the request did not arrive within "
+                              + REQUEST_DEADLINE.toSeconds()
+                              + " s; send it whole, without pauses")
+                      .withHeader("Connection", "close"),
+                  callback);
+            }
+          },
+          server.getThreadPool());
+      return true;
+    }
+  }
+
+  private void answer(Request request, Response response, Callback callback, byte[] body) {
+    HttpResponse answer;
     try {
-      response = dispatch(request);
+      answer = dispatch(request, body);
     } catch (RuntimeException e) {
       LOG.error(
           "HTTP {} {} failed: {}",
-          request.method(),
-          sanitize(request.rawPath()),
+          request.getMethod(),
+          sanitize(request.getHttpURI().getPath()),
           Redactor.redact(String.valueOf(e)),
           e);
-      response = HttpResponse.error(500, "internal error; see the worker's log");
+      answer = HttpResponse.error(500, "internal error; see the worker's log");
     }
-    return render(response);
+    send(response, answer, callback);
   }
 
-  /** The bytes and headers of a response, its body passed through the secret redactor. */
-  private static HttpConnections.Outgoing render(HttpResponse response) {
+  /** Writes a response, its body passed through the secret redactor. */
+  static void send(Response response, HttpResponse answer, Callback callback) {
     byte[] body =
-        response.redactedBytes() != null
-            ? response.redactedBytes()
-            : Redactor.redact(response.body()).getBytes(StandardCharsets.UTF_8);
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Content-Type", response.contentType());
-    headers.put("Cache-Control", "no-store");
+        answer.redactedBytes() != null
+            ? answer.redactedBytes()
+            : Redactor.redact(answer.body()).getBytes(StandardCharsets.UTF_8);
+    response.setStatus(answer.status());
+    HttpFields.Mutable headers = response.getHeaders();
+    headers.put(HttpHeader.CONTENT_TYPE, answer.contentType());
+    headers.put(HttpHeader.CACHE_CONTROL, "no-store");
     headers.put("X-Content-Type-Options", "nosniff");
-    return new HttpConnections.Outgoing(response.status(), headers, body);
+    for (HttpResponse.Header header : answer.headers()) {
+      headers.add(header.name(), header.value());
+    }
+    headers.put(HttpHeader.CONTENT_LENGTH, String.valueOf(body.length));
+    response.write(true, ByteBuffer.wrap(body), callback);
   }
 
-  private HttpResponse dispatch(HttpConnections.Incoming incoming) {
-    String method = incoming.method();
-    String path = incoming.rawPath();
+  private static Optional<Long> contentLength(Request request) {
+    String value = request.getHeaders().get(HttpHeader.CONTENT_LENGTH);
+    return value == null ? Optional.empty() : Optional.of(Long.parseLong(value.trim()));
+  }
+
+  private HttpResponse dispatch(Request incoming, byte[] bodyBytes) {
+    String method = incoming.getMethod();
+    String path = incoming.getHttpURI().getPath();
     boolean pathKnown = false;
     for (Route route : routes) {
       Matcher matcher = route.pattern().matcher(path);
@@ -138,29 +295,48 @@ public final class HttpApi implements AutoCloseable {
           && !(method.equals("HEAD") && route.method().equals("GET"))) {
         continue;
       }
-      if (route.changesState()) {
-        Optional<HttpResponse> refused = checkToken(incoming);
+      Map<String, List<String>> headers = headers(incoming.getHeaders());
+      if (route.kind() == Kind.CHANGE) {
+        Optional<HttpResponse> refused = checkToken(headers);
         if (refused.isPresent()) {
           return refused.get();
         }
       }
-      Optional<String> body =
-          incoming.body().map(bytes -> new String(bytes, StandardCharsets.UTF_8));
-      if (body.isEmpty()) {
-        return HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+      if (headers.containsKey("Transfer-Encoding")) {
+        return HttpResponse.error(411, "send the request body with Content-Length, not chunked")
+            .withHeader("Connection", "close");
+      }
+      if (contentLength(incoming).orElse(0L) > MAX_BODY_BYTES) {
+        return HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes")
+            .withHeader("Connection", "close");
       }
       Map<String, String> query;
       try {
-        query = query(incoming.rawQuery());
+        query = form(incoming.getHttpURI().getQuery());
       } catch (IllegalArgumentException e) {
-        return HttpResponse.error(400, "malformed query string");
+        return HttpResponse.error(400, "malformed request target: malformed query string");
       }
       Map<String, String> parameters = new LinkedHashMap<>();
       for (int i = 0; i < route.names().size(); i++) {
         parameters.put(route.names().get(i), matcher.group(i + 1));
       }
+      Map<String, String> cookies = new LinkedHashMap<>();
+      for (HttpCookie cookie : Request.getCookies(incoming)) {
+        cookies.putIfAbsent(cookie.getName(), cookie.getValue());
+      }
       HttpRequest request =
-          new HttpRequest(method, path, parameters, query, incoming.headers(), body.get());
+          new HttpRequest(
+              method,
+              path,
+              parameters,
+              query,
+              headers,
+              cookies,
+              new String(bodyBytes, StandardCharsets.UTF_8));
+      if (route.kind() != Kind.SCRAPE && !busy.tryAcquire()) {
+        return HttpResponse.error(503, "too many requests in progress; retry in a few seconds")
+            .withHeader("Retry-After", "5");
+      }
       try {
         return route.handler().handle(request);
       } catch (IllegalArgumentException e) {
@@ -168,6 +344,10 @@ public final class HttpApi implements AutoCloseable {
       } catch (Exception e) {
         LOG.error("HTTP {} {} failed: {}", method, path, Redactor.redact(String.valueOf(e)), e);
         return HttpResponse.error(500, "internal error; see the worker's log");
+      } finally {
+        if (route.kind() != Kind.SCRAPE) {
+          busy.release();
+        }
       }
     }
     return pathKnown
@@ -175,14 +355,23 @@ public final class HttpApi implements AutoCloseable {
         : HttpResponse.error(404, "no such endpoint: " + sanitize(path));
   }
 
-  private Optional<HttpResponse> checkToken(HttpConnections.Incoming incoming) {
+  private static Map<String, List<String>> headers(HttpFields fields) {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (HttpField field : fields) {
+      headers.computeIfAbsent(field.getName(), name -> new ArrayList<>(1)).add(field.getValue());
+    }
+    return headers;
+  }
+
+  private Optional<HttpResponse> checkToken(Map<String, List<String>> headers) {
     Optional<Secret> token = config.token();
     if (token.isEmpty()) {
       // serve refuses to start like this; kept for safety should a route be added elsewhere
       return Optional.of(
           HttpResponse.error(403, "state-changing endpoints are disabled: no token configured"));
     }
-    String header = incoming.header("Authorization").orElse(null);
+    List<String> values = headers.get("Authorization");
+    String header = values == null ? null : values.get(0);
     String presented =
         header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
             ? header.substring(7).trim()
@@ -197,31 +386,34 @@ public final class HttpApi implements AutoCloseable {
     return Optional.empty();
   }
 
-  private static Map<String, String> query(String raw) {
-    Map<String, String> query = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return query;
+  /**
+   * Decodes {@code application/x-www-form-urlencoded} text (a query string or a form body): the
+   * first value of each name. IllegalArgumentException when malformed.
+   */
+  static Map<String, String> form(String raw) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    if (raw != null && !raw.isEmpty()) {
+      UrlEncoded.decodeTo(raw, fields::putIfAbsent, StandardCharsets.UTF_8);
     }
-    for (String pair : raw.split("&")) {
-      int equals = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-      String value =
-          equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
-      query.putIfAbsent(name, value);
-    }
-    return query;
+    return fields;
   }
 
-  private static String sanitize(String path) {
-    String printable = path.replaceAll("[^\\x20-\\x7e]", "?");
+  static String sanitize(String text) {
+    String printable = text.replaceAll("[^\\x20-\\x7e]", "?");
     return printable.length() <= 100 ? printable : printable.substring(0, 100) + "...";
   }
 
   @Override
   public void close() {
-    if (connections != null) {
-      connections.close();
+    if (deadline != null) {
+      deadline.close();
+    }
+    if (server != null) {
+      try {
+        server.stop();
+      } catch (Exception e) {
+        LOG.warn("HTTP listener did not stop cleanly: {}", e.toString());
+      }
     }
   }
 }

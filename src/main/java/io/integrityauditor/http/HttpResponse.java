@@ -2,21 +2,39 @@ package io.integrityauditor.http;
 
 import io.integrityauditor.Json;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A response: status, content type, body. A body given as bytes ({@link #redactedBytes}) is sent as
- * it is: its producer has already passed it through the redactor (the metrics exposition, which is
- * rendered once per change rather than once per scrape).
+ * A response: status, content type, body, extra headers. A body given as bytes ({@link
+ * #redactedBytes}) is sent as it is: its producer has already passed it through the redactor (the
+ * metrics exposition, which is rendered once per change rather than once per scrape).
+ *
+ * @param headers extra headers (name, value), e.g. {@code Location} or {@code Set-Cookie}
  */
-public record HttpResponse(int status, String contentType, String body, byte[] redactedBytes) {
+public record HttpResponse(
+    int status, String contentType, String body, byte[] redactedBytes, List<Header> headers) {
+  public HttpResponse {
+    headers = List.copyOf(headers);
+  }
+
   public HttpResponse(int status, String contentType, String body) {
-    this(status, contentType, body, null);
+    this(status, contentType, body, null, List.of());
+  }
+
+  /** One response header. */
+  public record Header(String name, String value) {}
+
+  /** The same response with one more header. */
+  public HttpResponse withHeader(String name, String value) {
+    List<Header> more = new java.util.ArrayList<>(headers);
+    more.add(new Header(name, value));
+    return new HttpResponse(status, contentType, body, redactedBytes, more);
   }
 
   /** A body already redacted and encoded (UTF-8). */
   public static HttpResponse redactedBytes(int status, String contentType, byte[] body) {
-    return new HttpResponse(status, contentType, "", body);
+    return new HttpResponse(status, contentType, "", body, List.of());
   }
 
   static final String JSON = "application/json; charset=utf-8";
@@ -42,5 +60,10 @@ public record HttpResponse(int status, String contentType, String body, byte[] r
 
   public static HttpResponse text(int status, String contentType, String body) {
     return new HttpResponse(status, contentType, body);
+  }
+
+  /** 303 See Other: after a form post, the browser loads {@code location} with a GET. */
+  public static HttpResponse seeOther(String location) {
+    return new HttpResponse(303, "text/plain; charset=utf-8", "").withHeader("Location", location);
   }
 }

@@ -5,7 +5,11 @@ import io.integrityauditor.config.Schedule;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.RunView;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.quartz.SchedulerException;
 
 /**
@@ -13,6 +17,9 @@ import org.quartz.SchedulerException;
  * this small interface and never on the node class that starts the listener (no import cycle).
  */
 public interface NodeOperations {
+  /** The node's clock: what "now" is on the pages. */
+  Clock clock();
+
   /** The Prometheus text exposition, secrets already masked. */
   byte[] scrapeMetrics();
 
@@ -33,4 +40,43 @@ public interface NodeOperations {
   boolean trigger(String auditId) throws SchedulerException;
 
   ReloadReport reload();
+
+  /** The latest recorded result of every audit that has finished a run, by audit id. */
+  Map<String, LatestResult> latestResults();
+
+  /** When the audit's schedule next fires on the cluster; empty when it is not scheduled. */
+  Optional<Instant> nextFireTime(String auditId) throws SchedulerException;
+
+  /**
+   * The statements the audit runs on its target (bind values inlined), bound to the target's
+   * current catalog; an explanation instead when it cannot be bound now (target down, schema
+   * changed).
+   */
+  AuditSql auditSql(String auditId);
+
+  /**
+   * An audit's latest result.
+   *
+   * @param status of the latest finished run
+   * @param lastSuccessAt when the latest completed run (ok or violations) finished; null if none
+   * @param violations of the latest completed run; null if none
+   * @param consecutiveFailures runs that did not complete since the latest one that did
+   */
+  record LatestResult(
+      String auditId,
+      String status,
+      Instant finishedAt,
+      Long durationMs,
+      Instant lastSuccessAt,
+      Long violations,
+      Long rowsChecked,
+      Boolean thresholdBreached,
+      int consecutiveFailures) {}
+
+  /** The SQL of an audit, or why it is not available. */
+  record AuditSql(List<String> statements, Optional<String> unavailable) {
+    public AuditSql {
+      statements = List.copyOf(statements);
+    }
+  }
 }

@@ -21,11 +21,13 @@ public final class WorkerApi {
     this.node = node;
   }
 
+  /** The JSON API, metrics and health, and the on-call pages. */
   public HttpApi routes(HttpApi api) {
-    return api.get(
+    new WorkerPages(node, api.config(), node.clock()).routes(api);
+    return api.scrape(
             "/metrics",
             request -> HttpResponse.redactedBytes(200, PROMETHEUS_TEXT, node.scrapeMetrics()))
-        .get("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
+        .scrape("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
         .get("/health/ready", request -> ready())
         .get("/api/audits", request -> HttpResponse.ok(audits()))
         .get(
@@ -130,7 +132,8 @@ public final class WorkerApi {
     return value.asText();
   }
 
-  private static long alertId(HttpRequest request) {
+  /** The {@code {id}} of an alert route: a number, else IllegalArgumentException (400). */
+  static long alertId(HttpRequest request) {
     String id = request.pathParameter("id");
     if (!id.matches("\\d{1,18}")) {
       throw new IllegalArgumentException("alert ids are numbers, found '" + id + "'");

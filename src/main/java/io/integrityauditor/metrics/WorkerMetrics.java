@@ -121,6 +121,19 @@ public final class WorkerMetrics {
     }
   }
 
+  /**
+   * Where on-call's browser reaches this node's pages ({@code http.external_url}), exported as
+   * {@code integrity_audit_pages_info{url}} so that the shipped alert rules can link to them.
+   */
+  public void pagesAt(String url) {
+    Info.builder()
+        .name(PREFIX + "pages_info")
+        .help("Where the on-call pages of this node are reached (http.external_url); always 1")
+        .labelNames("url")
+        .register(registry.getPrometheusRegistry())
+        .setLabelValues(url);
+  }
+
   /** Reads the store into a new snapshot; on failure keeps the old one and marks the store down. */
   public void refresh() {
     refresh(true);

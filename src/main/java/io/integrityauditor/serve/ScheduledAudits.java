@@ -478,6 +478,15 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
     return AuditJob.requestRun(scheduler, auditId);
   }
 
+  /** When the audit's schedule next fires on the cluster (the earliest of its triggers). */
+  public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
+    return scheduler.getTriggersOfJob(JobKey.jobKey(auditId, QuartzCluster.GROUP)).stream()
+        .map(Trigger::getNextFireTime)
+        .filter(java.util.Objects::nonNull)
+        .map(java.util.Date::toInstant)
+        .min(Instant::compareTo);
+  }
+
   /**
    * Marks runs left 'running' by dead processes as interrupted: if nobody holds an audit's lease,
    * nobody is running it.

@@ -5,6 +5,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.http.HttpApi;
@@ -15,13 +16,18 @@ import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.RunView;
+import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.io.IOException;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +74,12 @@ public final class Worker implements AutoCloseable, NodeOperations {
             alerts,
             Version.current(),
             auditor.config().targets().keySet());
+    auditor
+        .config()
+        .http()
+        .links()
+        .externalUrl()
+        .ifPresent(url -> metrics.pagesAt(url.toString().replaceAll("/+$", "")));
   }
 
   /** Checks what {@code serve} needs beyond a loadable configuration. */
@@ -216,6 +228,70 @@ public final class Worker implements AutoCloseable, NodeOperations {
   @Override
   public boolean trigger(String auditId) throws SchedulerException {
     return audits.trigger(auditId);
+  }
+
+  @Override
+  public Clock clock() {
+    return auditor.clock();
+  }
+
+  @Override
+  public Map<String, LatestResult> latestResults() {
+    Map<String, LatestResult> results = new LinkedHashMap<>();
+    ResultSnapshot.read(auditor.store().orElseThrow(), alerts)
+        .latest()
+        .forEach(
+            (id, latest) ->
+                results.put(
+                    id,
+                    new LatestResult(
+                        id,
+                        latest.getLastStatus(),
+                        latest.getLastFinishedAt(),
+                        latest.getLastDurationMs(),
+                        latest.getLastSuccessAt(),
+                        latest.getViolations(),
+                        latest.getRowsChecked(),
+                        latest.getThresholdBreached(),
+                        latest.getConsecutiveFailures())));
+    return results;
+  }
+
+  @Override
+  public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
+    return audits.nextFireTime(auditId);
+  }
+
+  @Override
+  public AuditSql auditSql(String auditId) {
+    Audit audit = audits.activeAudits().get(auditId);
+    if (audit == null) {
+      return new AuditSql(List.of(), Optional.of("no active audit with id " + auditId));
+    }
+    Auditor.Binding binding = auditor.bind(List.of(audit));
+    if (!binding.problems().isEmpty()) {
+      return new AuditSql(
+          List.of(), Optional.of(Redactor.redact(binding.problems().get(0).format())));
+    }
+    if (binding.unavailable().containsKey(auditId)) {
+      return new AuditSql(
+          List.of(), Optional.of(Redactor.redact(binding.unavailable().get(auditId).message())));
+    }
+    // rendering may read the target's statistics (the query shape depends on them): through the
+    // one read-only door to audited databases
+    try (Connection connection = auditor.targets().dataSource(audit.target()).getConnection()) {
+      return new AuditSql(
+          ReadOnlyTransaction.run(
+              connection,
+              ReadOnlyTransaction.Limits.brief(Duration.ofSeconds(5)),
+              context -> binding.bound().get(0).query().sql(context)),
+          Optional.empty());
+    } catch (Exception e) {
+      return new AuditSql(
+          List.of(),
+          Optional.of(
+              "cannot reach target " + audit.target() + ": " + Redactor.redact(e.getMessage())));
+    }
   }
 
   /** The HTTP port (useful when configured as 0). */

@@ -57,7 +57,7 @@ class WorkerApiTest {
             store: {url: "%s", user: postgres}
             targets:
               app: {url: "%s", user: postgres, password_file: target.password}
-            http: {port: 0, token_file: token}
+            http: {port: 0, token_file: token, external_url: "https://auditor.example.internal/"}
             """
                 .formatted(store.url(), target.url()));
     worker = Worker.start(workspace.load(config), Clock.systemUTC());
@@ -182,39 +182,43 @@ class WorkerApiTest {
     HttpResponse<String> unknown = get("/nope");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).startsWith("{\"error\":{\"status\":404");
-    assertThat(get("/api/audits/..%2F..%2Fetc/runs").statusCode()).isEqualTo(404);
+    // encoded separators are ambiguous: refused before any route (Jetty's URI compliance)
+    HttpResponse<String> traversal = get("/api/audits/..%2F..%2Fetc/runs");
+    assertThat(traversal.statusCode()).isEqualTo(400);
+    assertThat(traversal.body())
+        .startsWith("{\"error\":{\"status\":400,\"message\":\"malformed request");
     assertThat(post("/metrics", TOKEN, "").statusCode()).isEqualTo(405);
     HttpResponse<String> huge = post("/api/reload", TOKEN, "x".repeat(HttpApi.MAX_BODY_BYTES + 1));
     assertThat(huge.statusCode()).isEqualTo(413);
     for (String body : bodies) {
       assertThat(body).doesNotContain("Exception").doesNotContain("\tat ");
     }
-    // protocol errors, found before any route: the same JSON errors, then the connection closes
+    // protocol errors, found by the server before any route: the same JSON errors
     assertThat(rawGet("/api/alerts?state=%zz"))
         .startsWith("HTTP/1.1 400")
         .contains("{\"error\":{\"status\":400,\"message\":\"malformed request target");
     assertThat(raw("GARBAGE\r\n\r\n"))
         .startsWith("HTTP/1.1 400")
-        .contains("\"message\":\"malformed request line\"");
+        .contains("{\"error\":{\"status\":400,\"message\":\"malformed request");
     assertThat(raw("GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n"))
         .startsWith("HTTP/1.1 400")
-        .contains("\"message\":\"malformed header line\"");
+        .contains("{\"error\":{\"status\":400,\"message\":\"malformed request");
     assertThat(raw("GET /metrics HTTP/1.1\r\nX-Big: " + "y".repeat(9000) + "\r\n\r\n"))
         .startsWith("HTTP/1.1 431")
-        .contains("{\"error\":{\"status\":431");
+        .contains("{\"error\":{\"status\":431,\"message\":\"request header section too large");
     assertThat(raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\n\r\n"))
         .startsWith("HTTP/1.1 414")
-        .contains("{\"error\":{\"status\":414");
+        .contains("{\"error\":{\"status\":414,\"message\":\"request target too long");
     assertThat(
             raw(
-                "POST /api/reload HTTP/1.1\r\nAuthorization: Bearer "
+                "POST /api/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                     + TOKEN
                     + "\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"))
         .startsWith("HTTP/1.1 411")
         .contains("{\"error\":{\"status\":411");
     assertThat(raw("GET /health/live HTTP/1.1\r\nContent-Length: -1\r\n\r\n"))
         .startsWith("HTTP/1.1 400")
-        .contains("\"message\":\"malformed Content-Length\"");
+        .contains("{\"error\":{\"status\":400,\"message\":\"malformed request");
     for (String body : bodies) {
       assertThat(body).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("<h1>");
     }
@@ -239,7 +243,9 @@ class WorkerApiTest {
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type").orElseThrow())
         .startsWith("text/plain; version=0.0.4");
-    assertThat(metrics.body()).contains("integrity_audit_violations{audit=\"orders.customer\"");
+    assertThat(metrics.body())
+        .contains("integrity_audit_violations{audit=\"orders.customer\"")
+        .contains("integrity_audit_pages_info{url=\"https://auditor.example.internal\"} 1");
     assertThat(get("/health/live").body()).isEqualTo("{\"data\":{\"status\":\"up\"}}");
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
   }
