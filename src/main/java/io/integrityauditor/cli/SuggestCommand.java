@@ -65,6 +65,15 @@ final class SuggestCommand implements Callable<Integer> {
   String out;
 
   @Option(
+      names = "--migrations",
+      paramLabel = "FILE",
+      description =
+          "Also write the SQL that would enforce the proposed references as foreign keys (index"
+              + " CONCURRENTLY, ADD CONSTRAINT ... NOT VALID, VALIDATE CONSTRAINT), for review:"
+              + " never applied by the tool.")
+  String migrations;
+
+  @Option(
       names = "--sample-rows",
       paramLabel = "N",
       description =
@@ -146,11 +155,10 @@ final class SuggestCommand implements Callable<Integer> {
       stdout.print(suggestion.yaml());
       stdout.flush();
     } else {
-      Path file = Path.of(out);
-      if (file.toAbsolutePath().getParent() != null) {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-      }
-      Files.writeString(file, suggestion.yaml(), StandardCharsets.UTF_8);
+      write(out, suggestion.yaml());
+    }
+    if (migrations != null) {
+      write(migrations, suggestion.migrations());
     }
     if (suggestion.yaml().getBytes(StandardCharsets.UTF_8).length > MAX_AUDIT_FILE_BYTES) {
       stderr.println(
@@ -158,10 +166,13 @@ final class SuggestCommand implements Callable<Integer> {
               + " --schema");
     }
     stderr.printf(
-        "%d audit%s proposed, %d not proposed for type alignment, %d column%s rejected,"
+        "%d audit%s proposed%s, %d not proposed for type alignment, %d column%s rejected,"
             + " %d foreign key%s already enforced%s%n",
         suggestion.proposed(),
         suggestion.proposed() == 1 ? "" : "s",
+        suggestion.broken() == 0
+            ? ""
+            : " (" + suggestion.broken() + " of them likely references with broken data)",
         suggestion.typeProblems(),
         suggestion.rejected(),
         suggestion.rejected() == 1 ? "" : "s",
@@ -169,6 +180,14 @@ final class SuggestCommand implements Callable<Integer> {
         suggestion.enforced() == 1 ? "" : "s",
         out == null || out.equals("-") ? "" : "; written to " + out);
     return ExitCodes.CLEAN;
+  }
+
+  private static void write(String path, String text) throws IOException {
+    Path file = Path.of(path);
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
   private SuggestSettings settings() {

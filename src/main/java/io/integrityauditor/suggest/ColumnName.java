@@ -1,7 +1,10 @@
 package io.integrityauditor.suggest;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a column's name says about the row it may point at.
@@ -34,7 +37,7 @@ record ColumnName(
     if (n >= 2 && (words.get(0).equals("id") || words.get(0).equals("fk"))) {
       return new ColumnName(name, words.subList(1, n), Optional.of(words.get(0)), true, true);
     }
-    boolean role = n >= 2 && (words.get(n - 1).equals("by") || words.get(n - 1).equals("to"));
+    boolean role = n >= 2 && Names.ACTION_ENDINGS.contains(words.get(n - 1));
     return new ColumnName(name, words, Optional.empty(), false, role);
   }
 
@@ -43,7 +46,37 @@ record ColumnName(
     return keyWord.map(Names.ID_WORDS::contains).orElse(true);
   }
 
-  /** {@code created_by}, {@code assigned_to}, {@code approved_by_id}. */
+  /**
+   * The doer of the action the name describes, as a noun: {@code ship_via} -> {@code shipper},
+   * {@code approved_by} -> {@code approver}; several English forms, the tables decide.
+   */
+  List<List<String>> agents() {
+    int n = base.size();
+    if (n < 2 || !Names.ACTION_ENDINGS.contains(base.get(n - 1))) {
+      return List.of();
+    }
+    String verb = base.get(n - 2);
+    Set<String> nouns = new LinkedHashSet<>();
+    for (String stem :
+        new String[] {verb, verb.replaceFirst("e?d$", ""), verb.replaceFirst("d$", "")}) {
+      if (stem.length() < 2) {
+        continue;
+      }
+      // ship -> shipper, approve -> approver, create -> creator
+      nouns.add(stem.endsWith("e") ? stem + "r" : stem + "er");
+      nouns.add(stem + stem.charAt(stem.length() - 1) + "er");
+      nouns.add(stem.replaceFirst("e$", "") + "or");
+    }
+    List<List<String>> agents = new ArrayList<>();
+    for (String noun : nouns) {
+      List<String> words = new ArrayList<>(base.subList(0, n - 2));
+      words.add(noun);
+      agents.add(List.copyOf(words));
+    }
+    return agents;
+  }
+
+  /** {@code created_by}, {@code assigned_to}, {@code approved_by_id} (not {@code ship_via}). */
   boolean actionRole() {
     String last = base.isEmpty() ? "" : base.get(base.size() - 1);
     return base.size() >= 2 && (last.equals("by") || last.equals("to"));
@@ -54,14 +87,26 @@ record ColumnName(
    * person is named too ({@code previous_owner_id} is a person).
    */
   boolean selfRole() {
+    if (!shaped) {
+      // parent, previous: the word alone
+      return base.size() == 1 && Names.SELF_WORDS.contains(base.get(0));
+    }
     return base.stream().anyMatch(Names.SELF_WORDS::contains)
         && base.stream().noneMatch(Names.PERSON_WORDS::contains);
   }
 
-  /** A person: {@code author_id}, {@code created_by}, {@code reports_to}. */
+  /**
+   * A person: {@code author_id}, {@code created_by}, {@code reports_to}; without a key word, a
+   * person noun and at most a qualifier ({@code owner}, {@code seconder_1}).
+   */
   boolean personRole() {
     if (selfRole()) {
       return false;
+    }
+    if (!shaped) {
+      List<String> plain = Names.withoutQualifiers(base);
+      List<String> noun = plain.isEmpty() ? base : plain;
+      return noun.size() == 1 && Names.PERSON_WORDS.contains(noun.get(0));
     }
     return actionRole() || base.stream().anyMatch(Names.PERSON_WORDS::contains);
   }

@@ -112,12 +112,17 @@ final class Inference {
   /** A reference-shaped column skipped because it matches an exclusion pattern. */
   record Excluded(Side column, String pattern) {}
 
+  /** A column that looks like a reference but has no candidate, and why. */
+  record Unmatched(Side column, String reason) {}
+
+  static final String NO_TABLE = "no table with a unique key is named like it";
+
   /** Everything found by name. */
   record Inferred(
       List<Group> groups,
       List<EnforcedKey> enforced,
       List<Excluded> excluded,
-      List<Side> unmatched) {
+      List<Unmatched> unmatched) {
     Inferred {
       groups = List.copyOf(groups);
       enforced = List.copyOf(enforced);
@@ -162,6 +167,10 @@ final class Inference {
   private final Map<String, List<TableInfo>> byName = new HashMap<>();
 
   private final Map<Integer, Map<String, List<TableInfo>>> byEnding = new HashMap<>();
+
+  /** Tables by the singular forms of their name without its last word: gpx_files by gpx. */
+  private final Map<String, List<TableInfo>> byStart = new HashMap<>();
+
   private final List<TableInfo> personTables = new ArrayList<>();
   private final Map<TableInfo, List<List<String>>> keys = new IdentityHashMap<>();
 
@@ -187,6 +196,11 @@ final class Inference {
                               .computeIfAbsent(length, k -> new HashMap<>())
                               .computeIfAbsent(form, k -> new ArrayList<>())
                               .add(table)));
+      if (name.words().size() >= 2) {
+        for (String form : Names.forms(name.words().subList(0, name.words().size() - 1))) {
+          byStart.computeIfAbsent(form, k -> new ArrayList<>()).add(table);
+        }
+      }
       if (Names.personRank(name.words()) > 0) {
         personTables.add(table);
       }
@@ -229,7 +243,7 @@ final class Inference {
     List<Group> groups = new ArrayList<>();
     List<EnforcedKey> enforced = new ArrayList<>();
     List<Excluded> excluded = new ArrayList<>();
-    List<Side> unmatched = new ArrayList<>();
+    List<Unmatched> unmatched = new ArrayList<>();
     for (TableInfo table : tables) {
       Set<String> covered = new HashSet<>();
       for (Constraint fk : table.foreignKeys()) {
@@ -250,7 +264,33 @@ final class Inference {
           }
           continue;
         }
-        if (!eligible(column.type()) || isOwnKey(table, column, name)) {
+        if (!eligible(column.type())) {
+          continue;
+        }
+        Optional<Group> extended = extension(table, column, name);
+        if (extended.isPresent()) {
+          groups.add(extended.get());
+          continue;
+        }
+        if (isOwnKey(table, column, name)) {
+          continue;
+        }
+        if (inCompositeOwnKey(table, column, name)) {
+          unmatched.add(
+              new Unmatched(
+                  side,
+                  "part of its own table's primary key and named after the table: the row's own"
+                      + " identifier"));
+          continue;
+        }
+        Optional<String> kind = polymorphicType(table, name);
+        if (kind.isPresent()) {
+          unmatched.add(
+              new Unmatched(
+                  side,
+                  "polymorphic: "
+                      + kind.get()
+                      + " says which table each row points at; a foreign key cannot express it"));
           continue;
         }
         Optional<Group> group = group(table, column, name);
@@ -258,7 +298,7 @@ final class Inference {
           groups.add(group.get());
         } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
           // id-like names only: postal_code or line_no naming no table is no news
-          unmatched.add(side);
+          unmatched.add(new Unmatched(side, NO_TABLE));
         }
       }
     }
@@ -302,6 +342,77 @@ final class Inference {
             .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
             .orElse(false);
     return primary && namesItsOwnTable(table, name);
+  }
+
+  /**
+   * Last words of a table that extends another one row for row, sharing its key: {@code
+   * artist_meta}, {@code order_details} keyed like {@code orders}.
+   */
+  private static final Set<String> EXTENSION_WORDS =
+      Set.of("meta", "metadata", "extra", "extension", "ext", "detail", "details", "info");
+
+  /**
+   * {@code artist_meta.id} -> {@code artist.id}: the single-column primary key of a table named
+   * like another plus an extension word, with the same type as that table's primary key.
+   */
+  private Optional<Group> extension(TableInfo table, ColumnInfo column, ColumnName name) {
+    List<String> words = names.get(table).words();
+    boolean key =
+        table.primaryKey().map(pk -> pk.columns().equals(List.of(column.name()))).orElse(false);
+    if (!key || words.size() < 2 || !EXTENSION_WORDS.contains(words.get(words.size() - 1))) {
+      return Optional.empty();
+    }
+    List<Candidate> parents = new ArrayList<>();
+    for (TableInfo parent : named(words.subList(0, words.size() - 1))) {
+      Optional<ColumnInfo> parentKey =
+          parent
+              .primaryKey()
+              .filter(pk -> pk.columns().size() == 1)
+              .flatMap(pk -> parent.column(pk.columns().get(0)));
+      if (parent != table
+          && parentKey.isPresent()
+          && parentKey.get().type().sameAs(column.type())) {
+        parents.add(
+            ranked(
+                new Side(table, List.of(column)),
+                new Side(parent, List.of(parentKey.get())),
+                Tier.EXTENSION,
+                0));
+      }
+    }
+    return parents.isEmpty()
+        ? Optional.empty()
+        : Optional.of(group(table, column, name, Tier.EXTENSION, parents));
+  }
+
+  /**
+   * {@code nodes.node_id} in a primary key {@code (node_id, version)}: the row's own identifier (a
+   * history table's), named after its own table. Only the whole name counts here: {@code
+   * user_roles.role_id} in {@code (user_id, role_id)} points at {@code roles}.
+   */
+  private boolean inCompositeOwnKey(TableInfo table, ColumnInfo column, ColumnName name) {
+    boolean inKey =
+        table
+            .primaryKey()
+            .map(pk -> pk.columns().size() > 1 && pk.columns().contains(column.name()))
+            .orElse(false);
+    return inKey && name.shaped() && !name.base().isEmpty() && sameName(table, name.base());
+  }
+
+  /**
+   * Rails' polymorphic references: {@code record_id} beside {@code record_type}, which names the
+   * table of each row.
+   */
+  private static Optional<String> polymorphicType(TableInfo table, ColumnName name) {
+    if (name.keyWord().isEmpty() || name.keyWordFirst() || name.base().isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> typeWords = new ArrayList<>(name.base());
+    typeWords.add("type");
+    return table.columns().stream()
+        .filter(c -> Names.words(c.name()).equals(typeWords))
+        .map(ColumnInfo::name)
+        .findFirst();
   }
 
   /**
@@ -359,7 +470,7 @@ final class Inference {
       // billing_address_id -> addresses; parent_task_id -> tasks (its own table)
       for (int i = 1; i < base.size(); i++) {
         List<String> rest = base.subList(i, base.size());
-        if (rest.equals(List.of("by")) || rest.equals(List.of("to"))) {
+        if (rest.size() == 1 && Names.ACTION_ENDINGS.contains(rest.get(0))) {
           break;
         }
         List<Candidate> stripped = new ArrayList<>();
@@ -381,6 +492,22 @@ final class Inference {
           return Optional.of(group(child, column, name, Tier.QUALIFIED, qualified));
         }
       }
+      // artist_gid_redirect.new_id -> artist: a bare qualifier points at the table the row's own
+      // table is named after (the longest such name)
+      if (base.size() == 1 && Names.QUALIFIERS.contains(base.get(0))) {
+        List<String> own = names.get(child).words();
+        for (int k = own.size() - 1; k >= 1; k--) {
+          List<Candidate> owner = new ArrayList<>();
+          for (TableInfo parent : named(own.subList(0, k))) {
+            if (parent != child) {
+              candidate(child, column, name, parent, Tier.OWNER_PREFIX, 0).ifPresent(owner::add);
+            }
+          }
+          if (!owner.isEmpty()) {
+            return Optional.of(group(child, column, name, Tier.OWNER_PREFIX, owner));
+          }
+        }
+      }
       List<Candidate> suffixed = new ArrayList<>();
       boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
       for (TableInfo parent : endingIn(base)) {
@@ -394,73 +521,150 @@ final class Inference {
       if (!suffixed.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));
       }
+      // an abbreviated name: gpx_id -> gpx_files (not for a generic word: type_id is no
+      // abbreviation of type_definitions)
+      if (!generic) {
+        List<Candidate> prefixed = new ArrayList<>();
+        for (TableInfo parent : lookUp(byStart, base)) {
+          if (parent != child) {
+            candidate(child, column, name, parent, Tier.TABLE_PREFIX, 0).ifPresent(prefixed::add);
+          }
+        }
+        if (!prefixed.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.TABLE_PREFIX, prefixed));
+        }
+      }
     }
-    if (name.shaped() && name.selfRole()) {
-      Optional<Candidate> self = candidate(child, column, name, child, Tier.SELF, 0);
+    // ship_via -> shippers, approved_by -> approvers: the doer of the action, as a table
+    List<Candidate> agents = new ArrayList<>();
+    for (List<String> agent : name.agents()) {
+      for (TableInfo parent : named(agent)) {
+        if (parent != child) {
+          candidate(child, column, name, parent, Tier.AGENT, 0).ifPresent(agents::add);
+        }
+      }
+    }
+    if (!agents.isEmpty()) {
+      return Optional.of(group(child, column, name, Tier.AGENT, agents));
+    }
+    if (!name.shaped() && !base.isEmpty() && !Names.plural(base.get(base.size() - 1))) {
+      Optional<Group> bare = bare(child, column, name);
+      if (bare.isPresent()) {
+        return bare;
+      }
+    }
+    // without a key word (parent, seconder_1, owner), only a natively comparable primary key
+    boolean bare = !name.shaped();
+    if (name.selfRole() && (name.shaped() || bare)) {
+      Optional<Candidate> self =
+          candidate(child, column, name, child, Tier.SELF, 0)
+              .filter(c -> !bare || comparablePrimaryKey(c));
       if (self.isPresent()) {
         return Optional.of(group(child, column, name, Tier.SELF, List.of(self.get())));
       }
     }
-    if (name.shaped() && name.personRole()) {
+    if (name.personRole()) {
       List<Candidate> people = new ArrayList<>();
       for (TableInfo parent : personTables) {
         int rank = personRank(parent);
         if (parent == child) {
           rank = name.hierarchyRole() ? 0 : rank;
         }
-        candidate(child, column, name, parent, Tier.PERSON, rank).ifPresent(people::add);
+        candidate(child, column, name, parent, Tier.PERSON, rank)
+            .filter(c -> !bare || comparablePrimaryKey(c))
+            .ifPresent(people::add);
       }
       if (!people.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.PERSON, people));
       }
     }
-    if (!GENERIC_KEYS.contains(lower(column.name()))
-        && uniqueColumns.containsKey(lower(column.name()))
-        && !child.isUniqueOn(List.of(column.name()))) {
-      List<Candidate> sameKey = new ArrayList<>();
-      for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
-        if (parent == child) {
-          continue;
-        }
-        ColumnInfo key =
-            parent.columns().stream()
-                .filter(c -> c.name().equalsIgnoreCase(column.name()))
-                .findFirst()
-                .orElseThrow();
-        Candidate same =
-            ranked(
-                new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
-        if (same.comparable()) {
-          sameKey.add(same);
-        }
+    List<Candidate> sameKey = sameKey(child, column);
+    if (!sameKey.isEmpty()) {
+      return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Other tables with a unique column of this column's (not generic) name: {@code order_items.sku}
+   * -> {@code products.sku}; none when the column is unique in its own table (its own identifier).
+   */
+  private List<Candidate> sameKey(TableInfo child, ColumnInfo column) {
+    List<Candidate> sameKey = new ArrayList<>();
+    if (GENERIC_KEYS.contains(lower(column.name())) || child.isUniqueOn(List.of(column.name()))) {
+      return sameKey;
+    }
+    for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
+      if (parent == child) {
+        continue;
       }
-      if (!sameKey.isEmpty()) {
-        return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
+      ColumnInfo key =
+          parent.columns().stream()
+              .filter(c -> c.name().equalsIgnoreCase(column.name()))
+              .findFirst()
+              .orElseThrow();
+      Candidate same =
+          ranked(
+              new Side(child, List.of(column)), new Side(parent, List.of(key)), Tier.SAME_KEY, 0);
+      if (same.comparable()) {
+        sameKey.add(same);
       }
     }
-    if (!name.shaped() && !name.base().isEmpty()) {
-      // keycloak_role.client -> client.id; only natively comparable primary keys, so a country
-      // name in "country" is not measured against a table of country codes
+    return sameKey;
+  }
+
+  /**
+   * A column named like a table without a key word: {@code keycloak_role.client} -> {@code
+   * client.id}; after the row's own table name ({@code area.type} -> {@code area_type}); after a
+   * role prefix ({@code begin_area} -> {@code area}); before a qualifier ({@code area_2}). Only
+   * natively comparable primary keys, so a country name in {@code country} is not measured against
+   * a table of country codes.
+   */
+  private Optional<Group> bare(TableInfo child, ColumnInfo column, ColumnName name) {
+    List<String> base = name.base();
+    List<List<String>> tries = new ArrayList<>();
+    tries.add(base);
+    List<String> own = names.get(child).words();
+    for (String singular : Names.singulars(own.get(own.size() - 1))) {
+      List<String> prefixed = new ArrayList<>(own.subList(0, own.size() - 1));
+      prefixed.add(singular);
+      prefixed.addAll(base);
+      tries.add(prefixed);
+    }
+    if (base.size() == 2 && !Names.plural(base.get(0))) {
+      // one role word: begin_area, end_area (not units_on_order: a quantity, not an order)
+      tries.add(base.subList(1, 2));
+    }
+    List<String> plain = Names.withoutQualifiers(base);
+    if (!plain.isEmpty()) {
+      tries.add(plain);
+    }
+    for (List<String> words : tries) {
       List<Candidate> bare = new ArrayList<>();
-      for (TableInfo parent : named(name.base())) {
+      for (TableInfo parent : named(words)) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.BARE_NAME, 0)
-              .filter(Candidate::comparable)
-              .filter(
-                  c ->
-                      c.parent()
-                          .table()
-                          .primaryKey()
-                          .map(pk -> pk.columns().equals(c.parent().columnNames()))
-                          .orElse(false))
+              .filter(Inference::comparablePrimaryKey)
               .ifPresent(bare::add);
         }
       }
       if (!bare.isEmpty()) {
+        // side tables keyed by the same name are measured too, so the file shows the entity won
+        // on evidence; it wins by tier even when a side table still has rows it lost
+        bare.addAll(sameKey(child, column));
         return Optional.of(group(child, column, name, Tier.BARE_NAME, bare));
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean comparablePrimaryKey(Candidate c) {
+    return c.comparable()
+        && c.parent()
+            .table()
+            .primaryKey()
+            .map(pk -> pk.columns().equals(c.parent().columnNames()))
+            .orElse(false);
   }
 
   private Group group(
@@ -469,9 +673,13 @@ final class Inference {
     return new Group(new Side(child, List.of(column)), name, tier, sorted);
   }
 
-  /** Naming strength within a tier: same schema, shared words, person rank, then by name. */
+  /**
+   * Naming strength: the tier (a group mixes two only when a table named like the column competes
+   * with side tables), same schema, shared words, person rank, then by name.
+   */
   static final Comparator<Candidate> NAME_ORDER =
-      Comparator.comparingInt(Candidate::schemaDistance)
+      Comparator.comparing(Candidate::tier)
+          .thenComparingInt(Candidate::schemaDistance)
           .thenComparing(Comparator.comparingInt(Candidate::affinity).reversed())
           .thenComparingInt(Candidate::rank)
           .thenComparing(c -> c.parent().table().id())

@@ -32,6 +32,12 @@ final class Names {
   private static final Pattern GLUED_DIGITS = Pattern.compile("([a-z]{2,})\\d+");
   private static final Pattern ES_PLURAL = Pattern.compile(".*(ch|sh|x|z|o)es");
 
+  /**
+   * Last words of a column naming who or what did something: {@code created_by}, {@code
+   * assigned_to}, {@code ship_via}. Only {@code by} and {@code to} also suggest a person.
+   */
+  static final Set<String> ACTION_ENDINGS = Set.of("by", "to", "via");
+
   /** Words that end a reference column and name the kind of key it holds. */
   static final Set<String> KEY_WORDS =
       Set.of(
@@ -116,7 +122,27 @@ final class Names {
           "publisher",
           "rep",
           "representative",
-          "salesperson");
+          "salesperson",
+          "subscriber",
+          "follower",
+          "watcher",
+          "voter",
+          "candidate",
+          "proposer",
+          "seconder",
+          "granter",
+          "grantor",
+          "grantee",
+          "revoker",
+          "resolver",
+          "closer",
+          "blocker",
+          "subject",
+          "invitee",
+          "participant",
+          "attendee",
+          "commenter",
+          "deleter");
 
   /** Person roles that usually point at the row's own table when it is a person table. */
   static final Set<String> HIERARCHY_WORDS =
@@ -138,7 +164,8 @@ final class Names {
    * exist (most applications attribute actions to users or accounts).
    */
   static final List<String> PERSON_TABLES =
-      List.of("user", "account", "person", "member", "employee", "staff", "admin", "profile");
+      List.of(
+          "user", "account", "person", "member", "employee", "staff", "admin", "profile", "editor");
 
   private static final Map<String, String> IRREGULAR =
       Map.ofEntries(
@@ -221,6 +248,11 @@ final class Names {
       }
     }
     return -1;
+  }
+
+  /** A plural word ({@code languages}): a column so named holds several values, not a reference. */
+  static boolean plural(String word) {
+    return singulars(word).size() > 1 && !word.endsWith("ss");
   }
 
   /** Lower-case words of snake_case, kebab-case, camelCase and PascalCase names. */

@@ -4,6 +4,7 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.suggest.Evidence.Measure;
 import io.integrityauditor.suggest.Inference.EnforcedKey;
 import io.integrityauditor.suggest.Inference.Excluded;
+import io.integrityauditor.suggest.Inference.Unmatched;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,7 +17,7 @@ import java.util.Optional;
  * @param rejected candidates the data did not support (or could not be measured)
  * @param enforced declared foreign keys
  * @param excluded reference-shaped columns skipped by an exclusion pattern
- * @param unmatched reference-shaped columns whose name matches no table
+ * @param unmatched columns that look like references but have no candidate, with the reason
  */
 record Report(
     String target,
@@ -27,7 +28,7 @@ record Report(
     List<Rejection> rejected,
     List<EnforcedKey> enforced,
     List<Excluded> excluded,
-    List<Side> unmatched) {
+    List<Unmatched> unmatched) {
 
   Report {
     proposals = List.copyOf(proposals);
@@ -45,13 +46,16 @@ record Report(
    * @param evidence its measure; its sample has no values when the column holds only NULLs
    * @param others the other parents measured, for the reviewer
    * @param unmeasured other parents whose evidence query failed, with the reason
+   * @param broken a likely reference whose data is broken: proposed although its coverage is below
+   *     the minimum, because its name is strong evidence
    */
   record Proposal(
       String id,
       Candidate candidate,
       Measure evidence,
       List<Measure> others,
-      List<String> unmeasured) {
+      List<String> unmeasured,
+      boolean broken) {
     Proposal {
       others = List.copyOf(others);
       unmeasured = List.copyOf(unmeasured);

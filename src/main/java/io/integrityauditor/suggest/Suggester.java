@@ -49,7 +49,9 @@ public final class Suggester {
       Report report = report(target, catalog, connection, settings);
       return new Suggestion(
           SuggestionWriter.yaml(report),
+          MigrationWriter.sql(report),
           report.proposals().size(),
+          (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),
           report.rejected().size(),
           report.enforced().size());
@@ -67,6 +69,7 @@ public final class Suggester {
       decide(group, evidence, settings, chosen, typeProblems, rejected);
     }
     chosen.sort(Comparator.comparing((Chosen c) -> c.measure().candidate(), REFERENCE_ORDER));
+    chosen = withoutBorrowedConflicts(chosen, rejected);
     List<Proposal> proposals = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> seen = new HashSet<>();
@@ -80,7 +83,8 @@ public final class Suggester {
               c.measure().candidate(),
               c.measure(),
               c.others(),
-              c.unmeasured()));
+              c.unmeasured(),
+              c.broken()));
     }
     typeProblems.sort(Comparator.comparing(TypeProblem::candidate, REFERENCE_ORDER));
     rejected.sort(
@@ -98,9 +102,111 @@ public final class Suggester {
         inferred.unmatched());
   }
 
-  /** A winning candidate before ids are assigned. */
+  /**
+   * Two composite references of one table that borrow the same column ({@code way_nodes(way_id,
+   * version)} and {@code way_nodes(node_id, version)}): the column belongs to one of them only.
+   * When exactly one lies within the table's primary key (the row is identified by its parent: an
+   * identifying reference), it keeps the column and the others are rejected, saying why.
+   */
+  private static List<Chosen> withoutBorrowedConflicts(
+      List<Chosen> chosen, List<Rejection> rejected) {
+    List<Chosen> kept = new ArrayList<>();
+    for (Chosen c : chosen) {
+      Side child = c.measure().candidate().child();
+      Optional<Chosen> owner =
+          chosen.stream()
+              .filter(
+                  o -> o != c && !borrowed(c, o).isEmpty() && inPrimaryKey(o) && !inPrimaryKey(c))
+              .findFirst();
+      if (owner.isEmpty()) {
+        kept.add(c);
+        continue;
+      }
+      rejected.add(
+          new Rejection(
+              c.group().column(),
+              c.group().tier(),
+              List.of(c.measure().candidate()),
+              List.of(c.measure()),
+              c.unmeasured(),
+              Optional.of(
+                  "its column "
+                      + String.join(", ", borrowed(c, owner.get()))
+                      + " belongs to "
+                      + owner.get().measure().candidate().describe()
+                      + ", which lies in the table's primary key; "
+                      + child.describe()
+                      + " alone has no unique key to point at")));
+    }
+    return kept;
+  }
+
+  /** The columns two composite references of one table both borrow (beside their own). */
+  private static List<String> borrowed(Chosen c, Chosen o) {
+    Side a = c.measure().candidate().child();
+    Side b = o.measure().candidate().child();
+    if (a.columns().size() < 2 || b.columns().size() < 2 || a.table() != b.table()) {
+      return List.of();
+    }
+    List<String> shared = new ArrayList<>(a.columnNames());
+    shared.retainAll(b.columnNames());
+    shared.remove(c.group().column().columns().get(0).name());
+    shared.remove(o.group().column().columns().get(0).name());
+    return shared;
+  }
+
+  private static boolean inPrimaryKey(Chosen c) {
+    Side child = c.measure().candidate().child();
+    return child
+        .table()
+        .primaryKey()
+        .map(pk -> pk.columns().containsAll(child.columnNames()))
+        .orElse(false);
+  }
+
+  /** A winning candidate before ids are assigned; broken: proposed despite low coverage. */
   private record Chosen(
-      Group group, Measure measure, List<Measure> others, List<String> unmeasured) {}
+      Group group,
+      Measure measure,
+      List<Measure> others,
+      List<String> unmeasured,
+      boolean broken) {}
+
+  /**
+   * Tiers whose name evidence is strong enough to propose a reference whose data is broken: the
+   * column names the table (or a role of it, or its own table). The coverage threshold only filters
+   * weaker matches (the end or start of a table's name, a unique column's name), unless the name
+   * fits a single table.
+   */
+  private static final Set<Tier> STRONG_NAMES =
+      Set.of(
+          Tier.TABLE_NAME,
+          Tier.ROLE_PREFIX,
+          Tier.QUALIFIED,
+          Tier.AGENT,
+          Tier.SELF,
+          Tier.PERSON,
+          Tier.BARE_NAME);
+
+  /**
+   * A likely reference with broken data: strong name, natively comparable, and more than half of
+   * its distinct values found. Fewer found looks like another key space: rejected.
+   */
+  private static boolean likelyBroken(Group group, Measure m) {
+    return strongName(m.candidate(), group.candidates().size())
+        && m.candidate().comparable()
+        && !m.asText()
+        && !m.counterLike()
+        && m.sample().distinct() > 0
+        && m.found() * 2 > m.sample().distinct();
+  }
+
+  /** The name alone makes the reference likely (see {@link #STRONG_NAMES}). */
+  static boolean strongName(Candidate candidate, int candidatesOfColumn) {
+    Tier tier = candidate.tier();
+    return STRONG_NAMES.contains(tier)
+        || ((tier == Tier.TABLE_SUFFIX || tier == Tier.TABLE_PREFIX) && candidatesOfColumn == 1);
+  }
 
   /** Output order: child table, child column positions, parent. */
   static final Comparator<Candidate> REFERENCE_ORDER =
@@ -109,9 +215,13 @@ public final class Suggester {
           .thenComparing(c -> c.parent().table().id())
           .thenComparing(c -> positions(c.parent()), Suggester::compareLists);
 
-  /** Among supported parents: same schema, closest name, best coverage, person rank, name. */
+  /**
+   * Among supported parents: strongest tier (the entity over a side table), same schema, closest
+   * name, best coverage, person rank, name.
+   */
   private static final Comparator<Measure> EVIDENCE_ORDER =
-      Comparator.comparingInt((Measure m) -> m.candidate().schemaDistance())
+      Comparator.comparing((Measure m) -> m.candidate().tier())
+          .thenComparingInt(m -> m.candidate().schemaDistance())
           .thenComparing(
               Comparator.comparingInt((Measure m) -> m.candidate().affinity()).reversed())
           .thenComparing(Comparator.comparingDouble(Measure::coverage).reversed())
@@ -166,7 +276,25 @@ public final class Suggester {
       return;
     }
     List<Measure> supported = supported(measures, settings);
-    if (supported.isEmpty()) {
+    Optional<Measure> broken =
+        measures.stream()
+            .filter(m -> !supported.contains(m) && likelyBroken(group, m))
+            .sorted(EVIDENCE_ORDER)
+            .findFirst();
+    // the entity with broken data beats a side table that still holds the rows the entity lost:
+    // choosing the side table would make the audit report a silent "clean"
+    boolean brokenFirst =
+        broken.isPresent()
+            && (supported.isEmpty()
+                || broken.get().candidate().tier().compareTo(supported.get(0).candidate().tier())
+                    < 0);
+    if (supported.isEmpty() || brokenFirst) {
+      if (broken.isPresent()) {
+        Measure best = broken.get();
+        List<Measure> others = measures.stream().filter(m -> m != best).toList();
+        chosen.add(new Chosen(group, best, others, unmeasured, true));
+        return;
+      }
       rejected.add(
           new Rejection(
               group.column(),
@@ -183,7 +311,7 @@ public final class Suggester {
       return;
     }
     List<Measure> others = measures.stream().filter(m -> m != best).toList();
-    chosen.add(new Chosen(group, best, others, unmeasured));
+    chosen.add(new Chosen(group, best, others, unmeasured, false));
   }
 
   /** Measured with data, covered enough, not a counter; best first. */
@@ -247,11 +375,12 @@ public final class Suggester {
       typeProblems.add(new TypeProblem(top.candidate(), top));
       return;
     }
-    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size()), unmeasured));
+    chosen.add(new Chosen(group, top, ranked.subList(1, ranked.size()), unmeasured, false));
   }
 
   private static boolean sameStrength(Candidate a, Candidate b) {
-    return a.schemaDistance() == b.schemaDistance()
+    return a.tier() == b.tier()
+        && a.schemaDistance() == b.schemaDistance()
         && a.affinity() == b.affinity()
         && a.rank() == b.rank();
   }

@@ -90,7 +90,9 @@ final class SuggestionWriter {
     lines.add(
         "Result: "
             + plural(report.proposals().size(), "audit")
-            + " proposed, "
+            + " proposed"
+            + brokenCount(report)
+            + ", "
             + plural(typeFindingCount(report), "type-alignment finding")
             + ", "
             + plural(report.rejected().size(), "column")
@@ -107,6 +109,11 @@ final class SuggestionWriter {
     out.append('\n');
   }
 
+  private static String brokenCount(Report report) {
+    long broken = report.proposals().stream().filter(Proposal::broken).count();
+    return broken == 0 ? "" : " (" + broken + " of them likely references with broken data)";
+  }
+
   private static void audit(Report report, Proposal proposal, StringBuilder out) {
     Candidate candidate = proposal.candidate();
     Measure measure = proposal.evidence();
@@ -115,6 +122,17 @@ final class SuggestionWriter {
         .append(" (")
         .append(candidate.tier().label())
         .append(")\n");
+    if (proposal.broken()) {
+      long missing = measure.sample().distinct() - measure.found();
+      out.append("  # LIKELY REFERENCE, BROKEN DATA: ")
+          .append(Evidence.percent(missing, measure.sample().distinct()))
+          .append(" of values have no parent (")
+          .append(Evidence.count(missing))
+          .append(" of ")
+          .append(Evidence.count(measure.sample().distinct()))
+          .append(" distinct values); proposed because the name is strong evidence: this audit")
+          .append(" will report them\n");
+    }
     if (proposal.noData()) {
       out.append("  # evidence: none, no values in ")
           .append(measure.sample().describe())
@@ -245,7 +263,7 @@ final class SuggestionWriter {
                   + " ("
                   + m.candidate().tier().label()
                   + "): "
-                  + whyRejected(report, m));
+                  + whyRejected(report, m, rejection.candidates().size()));
         }
       }
       for (String failure : rejection.unmeasured()) {
@@ -259,17 +277,24 @@ final class SuggestionWriter {
         out);
   }
 
-  private static String whyRejected(Report report, Measure m) {
+  private static String whyRejected(Report report, Measure m, int candidatesOfColumn) {
     Sample sample = m.sample();
     if (sample.distinct() == 0) {
       return "no values in " + sample.describe();
     }
     String figures = m.describeCoverage() + " found, in " + sample.describe();
     if (!m.supports(report.settings().minCoverage())) {
+      // a strong name with half or less found: the values belong to another key space
+      String keySpace =
+          Suggester.strongName(m.candidate(), candidatesOfColumn) && !m.asText()
+              ? "; half or fewer of the values are there: another key space, not a broken"
+                  + " reference"
+              : "";
       return figures
           + (m.asText() ? " (compared as text)" : "")
           + "; below the minimum of "
-          + formatRatio(report.settings().minCoverage());
+          + formatRatio(report.settings().minCoverage())
+          + keySpace;
     }
     return figures
         + "; but the values are "
@@ -314,8 +339,9 @@ final class SuggestionWriter {
   }
 
   private static void unmatched(Report report, StringBuilder out) {
-    List<String> lines = report.unmatched().stream().map(Side::describe).toList();
-    section("Named like references, but no table with a unique key matches the name:", lines, out);
+    List<String> lines =
+        report.unmatched().stream().map(u -> u.column().describe() + ": " + u.reason()).toList();
+    section("Named like references, but no audit proposed (and why):", lines, out);
   }
 
   private static void section(String title, List<String> lines, StringBuilder out) {

@@ -8,16 +8,37 @@ enum Tier {
   ROLE_PREFIX("names the table after a role prefix"),
   /** The column names the table before a qualifier: {@code site_a_id}, {@code address2_id}. */
   QUALIFIED("names the table before a qualifier"),
+  /**
+   * A bare qualifier names the table the row's own table is named after: {@code
+   * artist_gid_redirect.new_id} -> {@code artist}.
+   */
+  OWNER_PREFIX("a qualifier of the table its own name starts with"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
+  /**
+   * The column names the start of the table's name, which ends in one more word: {@code gpx_id} ->
+   * {@code gpx_files} (an abbreviated name).
+   */
+  TABLE_PREFIX("names the start of the table's name"),
+  /** The column names the doer of an action: {@code ship_via} -> {@code shippers}. */
+  AGENT("names the doer of the action"),
   /** The column points at its own table: {@code parent_id}. */
   SELF("self-reference role"),
   /** The column names a person in a role: {@code created_by}, {@code author_id}. */
   PERSON("person role"),
+  /**
+   * The column is named like a table, without a key word: {@code client} -> {@code client.id},
+   * {@code begin_area} -> {@code area.id}, {@code area.type} -> {@code area_type.id}. A table named
+   * exactly like the column wins over a side table that merely has a unique column of that name.
+   */
+  BARE_NAME("names the table without a key word"),
+  /**
+   * The table's own key is the key of the table it extends row for row: {@code artist_meta.id} ->
+   * {@code artist.id}.
+   */
+  EXTENSION("shares the key of the table it extends"),
   /** The column has the name of another table's unique column: {@code sku}. */
-  SAME_KEY("same name as a unique column"),
-  /** The column is named like a table, without a key word: {@code client} -> {@code client.id}. */
-  BARE_NAME("names the table without a key word");
+  SAME_KEY("same name as a unique column");
 
   private final String label;
 

@@ -1,0 +1,373 @@
+package io.integrityauditor.suggest;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Fills every table of a database with generated rows whose references hold, for schemas published
+ * without data. Each value is a pure function of the row number {@code i} ({@code 1..rows}), so a
+ * reference is consistent by construction: the child's row {@code i} holds the value the parent's
+ * row {@code m(i)} holds in its key column, whatever the order of insertion. That is why the
+ * foreign keys are read first and dropped before filling (cycles and self-references need no
+ * ordering).
+ *
+ * <p>Tables get between 40 and 200 rows (from a hash of their name, so runs are identical); about
+ * one value in ten of a nullable column is NULL. A table whose generated rows break one of its
+ * constraints (a check, a unique key over columns of a small parent) is retried with as many rows
+ * as its smallest parent, then left empty and listed in {@link Filled#empty()}.
+ */
+final class PlausibleData {
+  private PlausibleData() {}
+
+  /** A declared foreign key: child columns and the parent columns they match, in order. */
+  record ForeignKey(
+      String name,
+      long child,
+      List<String> childColumns,
+      long parent,
+      List<String> parentColumns) {}
+
+  /** A column as the generator needs it. */
+  private record Column(
+      String name,
+      boolean notNull,
+      boolean identity,
+      boolean generated,
+      String type,
+      char typeType,
+      char category,
+      int length,
+      boolean unique) {}
+
+  private record Table(long oid, String qualified, int rows, List<Column> columns) {}
+
+  /**
+   * What filling did.
+   *
+   * @param rows rows inserted per table
+   * @param empty tables left empty, with the reason
+   */
+  record Filled(Map<String, Integer> rows, Map<String, String> empty) {}
+
+  /** The foreign keys of the database (those of partitions belong to their partitioned table). */
+  static List<ForeignKey> foreignKeys(Connection connection) throws SQLException {
+    List<ForeignKey> keys = new ArrayList<>();
+    String sql =
+        """
+        SELECT con.conname, con.conrelid::bigint, con.confrelid::bigint,
+               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
+                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+                     ORDER BY k.o),
+               ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
+                     JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+                     ORDER BY k.o)
+        FROM pg_constraint con WHERE con.contype = 'f' AND con.conparentid = 0
+        ORDER BY con.conrelid::regclass::text, con.conname
+        """;
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      while (rows.next()) {
+        keys.add(
+            new ForeignKey(
+                rows.getString(1),
+                rows.getLong(2),
+                List.of((String[]) rows.getArray(4).getArray()),
+                rows.getLong(3),
+                List.of((String[]) rows.getArray(5).getArray())));
+      }
+    }
+    return keys;
+  }
+
+  /** Fills every table (not partitions: their partitioned table routes the rows). */
+  static Filled fill(Connection connection, List<ForeignKey> keys) throws SQLException {
+    Map<Long, Table> tables = tables(connection);
+    Map<Long, Map<String, ForeignKey>> byColumn = new HashMap<>();
+    for (ForeignKey key : keys) {
+      for (String column : key.childColumns()) {
+        // a column in several keys follows the first (the widest is listed first below)
+        byColumn.computeIfAbsent(key.child(), k -> new HashMap<>()).putIfAbsent(column, key);
+      }
+    }
+    Generator generator = new Generator(tables, byColumn);
+    Map<String, Integer> filled = new TreeMap<>();
+    Map<String, String> empty = new TreeMap<>();
+    connection.setAutoCommit(true);
+    for (Table table : tables.values()) {
+      int smallestParent =
+          keys.stream()
+              .filter(k -> k.child() == table.oid() && k.parent() != table.oid())
+              .mapToInt(k -> tables.get(k.parent()).rows())
+              .min()
+              .orElse(table.rows());
+      String failure = null;
+      for (int rows : new TreeSet<>(List.of(table.rows(), smallestParent)).descendingSet()) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute(generator.insert(table, rows));
+          filled.put(table.qualified(), rows);
+          failure = null;
+          break;
+        } catch (SQLException e) {
+          failure = e.getMessage().lines().findFirst().orElse(e.getSQLState());
+        }
+      }
+      if (failure != null) {
+        empty.put(table.qualified(), failure);
+      }
+    }
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("ANALYZE");
+    }
+    return new Filled(filled, empty);
+  }
+
+  /**
+   * Deletes 30% of the rows, rounded down (chosen by a hash of the row, so runs are identical), of
+   * every second referenced table, in name order: the references into them become broken
+   * references.
+   *
+   * @return the tables deleted from
+   */
+  static List<String> deleteFromSomeParents(Connection connection, List<ForeignKey> keys)
+      throws SQLException {
+    Set<String> parents = new TreeSet<>();
+    try (Statement statement = connection.createStatement()) {
+      for (ForeignKey key : keys) {
+        try (ResultSet name =
+            statement.executeQuery("SELECT " + key.parent() + "::regclass::text")) {
+          name.next();
+          parents.add(name.getString(1));
+        }
+      }
+      List<String> chosen = new ArrayList<>();
+      int n = 0;
+      for (String parent : parents) {
+        if (n++ % 2 == 0) {
+          statement.execute(
+              "DELETE FROM "
+                  + parent
+                  + " WHERE ctid IN (SELECT t.ctid FROM "
+                  + parent
+                  + " AS t ORDER BY hashtext(t::text), t.ctid LIMIT (SELECT count(*) * 3 / 10 FROM "
+                  + parent
+                  + "))");
+          chosen.add(parent);
+        }
+      }
+      statement.execute("ANALYZE");
+      return chosen;
+    }
+  }
+
+  /** Empties every table: the schema as published, before any data. */
+  static void truncateAll(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(
+          """
+          DO $$
+          DECLARE r record;
+          BEGIN
+            FOR r IN SELECT c.oid::regclass AS t FROM pg_class c
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+                       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                       AND n.nspname NOT LIKE 'pg\\_%'
+                       AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                       WHERE d.objid = c.oid AND d.deptype = 'e')
+            LOOP
+              EXECUTE format('TRUNCATE %s', r.t);
+            END LOOP;
+          END $$;
+          ANALYZE;
+          """);
+    }
+  }
+
+  /**
+   * Whether a table on either side of a foreign key has a row (a Rails schema's {@code
+   * schema_migrations} rows are not data).
+   */
+  static boolean hasData(Connection connection, List<ForeignKey> keys) throws SQLException {
+    Set<Long> related = new TreeSet<>();
+    keys.forEach(
+        k -> {
+          related.add(k.child());
+          related.add(k.parent());
+        });
+    for (long oid : related) {
+      try (Statement statement = connection.createStatement();
+          ResultSet rows =
+              statement.executeQuery(
+                  "SELECT EXISTS (SELECT FROM " + tables(connection).get(oid).qualified() + ")")) {
+        rows.next();
+        if (rows.getBoolean(1)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static Map<Long, Table> tables(Connection connection) throws SQLException {
+    String sql =
+        """
+        SELECT c.oid::bigint, c.oid::regclass::text, a.attname, a.attnotnull,
+               a.attidentity <> '', a.attgenerated <> '', format_type(a.atttypid, a.atttypmod),
+               t.typtype, t.typcategory,
+               CASE WHEN t.typcategory = 'S' AND a.atttypmod > 4 THEN a.atttypmod - 4 ELSE 0 END,
+               EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                       AND a.attnum = ANY (i.indkey))
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        JOIN pg_type t ON t.oid = a.atttypid
+        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+        ORDER BY c.oid::regclass::text, a.attnum
+        """;
+    Map<Long, String> names = new LinkedHashMap<>();
+    Map<Long, List<Column>> columns = new LinkedHashMap<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      while (rows.next()) {
+        long oid = rows.getLong(1);
+        names.put(oid, rows.getString(2));
+        columns
+            .computeIfAbsent(oid, k -> new ArrayList<>())
+            .add(
+                new Column(
+                    rows.getString(3),
+                    rows.getBoolean(4),
+                    rows.getBoolean(5),
+                    rows.getBoolean(6),
+                    rows.getString(7),
+                    rows.getString(8).charAt(0),
+                    rows.getString(9).charAt(0),
+                    rows.getInt(10),
+                    rows.getBoolean(11)));
+      }
+    }
+    Map<Long, Table> tables = new LinkedHashMap<>();
+    names.forEach(
+        (oid, name) ->
+            tables.put(
+                oid,
+                new Table(oid, name, 40 + Math.floorMod(name.hashCode(), 161), columns.get(oid))));
+    return tables;
+  }
+
+  /** Value expressions of the row number, following references into their parents. */
+  private record Generator(Map<Long, Table> tables, Map<Long, Map<String, ForeignKey>> byColumn) {
+    private static final int MAX_DEPTH = 8;
+
+    String insert(Table table, int rows) {
+      List<String> names = new ArrayList<>();
+      List<String> values = new ArrayList<>();
+      boolean identity = false;
+      for (Column column : table.columns()) {
+        if (column.generated()) {
+          continue;
+        }
+        identity |= column.identity();
+        names.add(quote(column.name()));
+        String value = value(table, column, "g.i", 0);
+        values.add(
+            column.notNull() ? value : "CASE WHEN g.i % 10 = 0 THEN NULL ELSE " + value + " END");
+      }
+      return "INSERT INTO "
+          + table.qualified()
+          + " ("
+          + String.join(", ", names)
+          + ")"
+          + (identity ? " OVERRIDING SYSTEM VALUE" : "")
+          + " SELECT "
+          + String.join(", ", values)
+          + " FROM generate_series(1, "
+          + rows
+          + ") AS g(i)";
+    }
+
+    /** The value of {@code column} in the row numbered {@code row} (an SQL expression). */
+    private String value(Table table, Column column, String row, int depth) {
+      ForeignKey key = byColumn.getOrDefault(table.oid(), Map.of()).get(column.name());
+      if (key != null && depth < MAX_DEPTH) {
+        Table parent = tables.get(key.parent());
+        String parentColumn = key.parentColumns().get(key.childColumns().indexOf(column.name()));
+        Column target =
+            parent.columns().stream()
+                .filter(c -> c.name().equals(parentColumn))
+                .findFirst()
+                .orElseThrow();
+        // the parent row this row points at: a rotation of 1..parent rows, the same for every
+        // column of one key
+        int salt = Math.floorMod(key.name().hashCode(), parent.rows());
+        String parentRow = "((" + row + " - 1 + " + salt + ") % " + parent.rows() + " + 1)";
+        return "(" + value(parent, target, parentRow, depth + 1) + ")::" + column.type();
+      }
+      return plain(table, column, row);
+    }
+
+    /** A value that is unique per row for key columns, varied for the others. */
+    private static String plain(Table table, Column column, String row) {
+      boolean key = column.unique();
+      String spread = "((" + row + ") * 37 % 5000)";
+      String expression =
+          switch (column.typeType() == 'e' ? 'E' : column.category()) {
+            case 'E' ->
+                "(enum_range(NULL::"
+                    + column.type()
+                    + "))[("
+                    + row
+                    + " - 1) % cardinality(enum_range(NULL::"
+                    + column.type()
+                    + ")) + 1]";
+            case 'A' -> "'{}'";
+            case 'N' ->
+                column.type().startsWith("numeric") && !key
+                    ? "(" + row + ") % 9"
+                    : key ? "(" + row + ")" : spread;
+            case 'S' -> {
+              String text = key ? "'k' || (" + row + ")" : "'s' || " + spread;
+              yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
+            }
+            case 'B' -> "(" + row + ") % 2 = 0";
+            case 'D' -> "timestamp '2024-01-01' + (" + row + ") * interval '1 hour'";
+            case 'T' -> "(" + row + ") * interval '1 minute'";
+            case 'I' -> "inet '10.0.0.0' + (" + row + ")";
+            case 'U' ->
+                column.type().equals("uuid")
+                    ? "md5("
+                        + literal(table.qualified() + "." + column.name())
+                        + " || ("
+                        + row
+                        + "))::uuid"
+                    : column.type().startsWith("json")
+                        ? "'{}'"
+                        : column.type().equals("bytea")
+                            ? "decode(md5((" + row + ")::text), 'hex')"
+                            : "NULL";
+            default -> "NULL";
+          };
+      return "(" + expression + ")::" + column.type();
+    }
+  }
+
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+}

@@ -1,0 +1,120 @@
+package io.integrityauditor.suggest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.CatalogReader;
+import io.integrityauditor.support.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The naming patterns of real published schemas that issue 14 lists (no data: names decide), each
+ * written in a schema nobody's rule names.
+ */
+class SuggestNamePatternsTest {
+  static Report report;
+  static String yaml;
+
+  @BeforeAll
+  static void schema() throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_patterns");
+    db.execute(
+        """
+        CREATE SCHEMA pat;
+        CREATE TABLE pat.users (id bigint PRIMARY KEY, languages varchar);
+        CREATE TABLE pat.languages (code varchar PRIMARY KEY);
+        CREATE TABLE pat.subscriptions (id bigint PRIMARY KEY, subscriber_id bigint,
+          revoker_id bigint, granter_id bigint);
+        CREATE TABLE pat.gpx_files (id bigint PRIMARY KEY);
+        CREATE TABLE pat.gpx_file_tags (id bigint PRIMARY KEY, gpx_id bigint);
+        CREATE TABLE pat.attachments (id bigint PRIMARY KEY, record_type varchar,
+          record_id bigint);
+        CREATE TABLE pat.nodes (node_id bigint, version bigint, PRIMARY KEY (node_id, version));
+        CREATE TABLE pat.ways (way_id bigint, version bigint, PRIMARY KEY (way_id, version));
+        CREATE TABLE pat.way_nodes (way_id bigint, version bigint, sequence_id bigint,
+          node_id bigint, PRIMARY KEY (way_id, version, sequence_id));
+        CREATE TABLE pat.area_type (id int PRIMARY KEY);
+        CREATE TABLE pat.area (id int PRIMARY KEY, type int, parent int);
+        CREATE TABLE pat.places (id int PRIMARY KEY, begin_area int, end_area int);
+        CREATE TABLE pat.votes (id int PRIMARY KEY, seconder_1 bigint, seconder_2 bigint);
+        CREATE TABLE pat.recording (id int PRIMARY KEY);
+        CREATE TABLE pat.recording_gid_redirect (gid uuid PRIMARY KEY, new_id int);
+        CREATE TABLE pat.recording_meta (id int PRIMARY KEY, rating smallint);
+        CREATE TABLE pat.recording_tag (id int PRIMARY KEY);
+        CREATE TABLE pat.recording_first_release_date (recording int PRIMARY KEY);
+        CREATE TABLE pat.track (id int PRIMARY KEY, recording int);
+        CREATE TABLE pat.products (id int PRIMARY KEY, units_on_order int);
+        CREATE TABLE pat.orders (id int PRIMARY KEY, ship_via smallint);
+        CREATE TABLE pat.shippers (shipper_id smallint PRIMARY KEY);
+        """);
+    SuggestSettings settings =
+        new SuggestSettings(
+            List.of("pat"),
+            SuggestSettings.DEFAULT_SAMPLE_ROWS,
+            SuggestSettings.DEFAULT_MIN_COVERAGE,
+            SuggestSettings.DEFAULT_EXCLUDES,
+            SuggestSettings.DEFAULT_TIMEOUT);
+    try (Connection connection = db.dataSource().getConnection()) {
+      Catalog catalog = CatalogReader.read(connection);
+      report = Suggester.report("app", catalog, connection, settings);
+    }
+    yaml = SuggestionWriter.yaml(report);
+  }
+
+  @Test
+  void role_nouns_abbreviations_agents_bare_names_and_self_references_find_their_tables() {
+    assertThat(report.proposals())
+        .extracting(p -> p.candidate().describe() + " (" + p.candidate().tier().label() + ")")
+        .containsExactly(
+            "pat.area.type -> pat.area_type.id (names the table without a key word)",
+            "pat.area.parent -> pat.area.id (self-reference role)",
+            "pat.gpx_file_tags.gpx_id -> pat.gpx_files.id (names the start of the table's name)",
+            "pat.orders.ship_via -> pat.shippers.shipper_id (names the doer of the action)",
+            "pat.places.begin_area -> pat.area.id (names the table without a key word)",
+            "pat.places.end_area -> pat.area.id (names the table without a key word)",
+            "pat.recording_first_release_date.recording -> pat.recording.id (names the table"
+                + " without a key word)",
+            "pat.recording_gid_redirect.new_id -> pat.recording.id (a qualifier of the table its"
+                + " own name starts with)",
+            "pat.recording_meta.id -> pat.recording.id (shares the key of the table it extends)",
+            "pat.subscriptions.subscriber_id -> pat.users.id (person role)",
+            "pat.subscriptions.revoker_id -> pat.users.id (person role)",
+            "pat.subscriptions.granter_id -> pat.users.id (person role)",
+            "pat.track.recording -> pat.recording.id (names the table without a key word)",
+            "pat.votes.seconder_1 -> pat.users.id (person role)",
+            "pat.votes.seconder_2 -> pat.users.id (person role)",
+            "pat.way_nodes(way_id, version) -> pat.ways(way_id, version) (names the table)");
+  }
+
+  @Test
+  void polymorphic_references_and_a_tables_own_identifier_are_listed_with_the_reason() {
+    assertThat(yaml)
+        .contains(
+            "# Named like references, but no audit proposed (and why):\n"
+                + "#   pat.attachments.record_id: polymorphic: record_type says which table each"
+                + " row points at; a foreign key cannot express it\n"
+                + "#   pat.nodes.node_id: part of its own table's primary key and named after the"
+                + " table: the row's own identifier\n");
+  }
+
+  @Test
+  void a_column_borrowed_by_two_composite_references_belongs_to_the_one_in_the_primary_key() {
+    assertThat(yaml)
+        .contains(
+            "#   pat.way_nodes.node_id -> pat.nodes(node_id, version) (names the table): its"
+                + " column version belongs to pat.way_nodes(way_id, version) -> pat.ways(way_id,"
+                + " version), which lies in the table's primary key; pat.way_nodes(node_id,"
+                + " version) alone has no unique key to point at\n");
+  }
+
+  @Test
+  void a_plural_column_and_a_quantity_named_after_a_table_are_not_references() {
+    assertThat(report.proposals())
+        .extracting(p -> p.candidate().child().describe())
+        .doesNotContain("pat.users.languages", "pat.products.units_on_order");
+  }
+}
