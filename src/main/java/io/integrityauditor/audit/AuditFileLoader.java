@@ -268,6 +268,8 @@ public final class AuditFileLoader {
 
   private Optional<Schedule> schedule(Fields fields, Defaults defaults) {
     String zoneText = fields.string("timezone").or(defaults::timeZone).orElse("UTC");
+    // read before the zone can fail: a key never read is reported as unknown
+    String text = fields.string("schedule").or(defaults::schedule).orElse(Schedule.DEFAULT);
     ZoneId zone;
     try {
       zone = ZoneId.of(zoneText);
@@ -276,7 +278,6 @@ public final class AuditFileLoader {
           "timezone", "unknown time zone '" + zoneText + "'; use e.g. UTC or Europe/Berlin");
       return Optional.empty();
     }
-    String text = fields.string("schedule").or(defaults::schedule).orElse(Schedule.DEFAULT);
     try {
       return Optional.of(Schedule.parse(text, zone));
     } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.Plural;
 import java.util.Optional;
 
 /**
@@ -27,7 +28,7 @@ public record Threshold(Optional<Long> maxViolations, Optional<Double> maxRatio)
       return "any violation";
     }
     StringBuilder text = new StringBuilder();
-    maxViolations.ifPresent(max -> text.append("more than ").append(max).append(" violations"));
+    maxViolations.ifPresent(max -> text.append("more than ").append(Plural.of(max, "violation")));
     maxRatio.ifPresent(
         ratio ->
             text.append(text.length() > 0 ? " or " : "").append("a ratio above ").append(ratio));

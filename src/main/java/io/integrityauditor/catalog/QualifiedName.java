@@ -73,6 +73,17 @@ public record QualifiedName(Optional<String> schema, String name) {
   }
 
   private static String finish(StringBuilder part, boolean quoted) {
+    // checked before trimming: trim() also strips control characters, so "orders\0" was audited
+    // as orders
+    if (part.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "name contains a control character (U+"
+              + String.format(
+                  java.util.Locale.ROOT,
+                  "%04X",
+                  part.chars().filter(Character::isISOControl).findFirst().getAsInt())
+              + "); remove it");
+    }
     String text = quoted ? part.toString() : part.toString().trim();
     if (text.isEmpty()) {
       throw new IllegalArgumentException("empty name part");
@@ -80,9 +91,6 @@ public record QualifiedName(Optional<String> schema, String name) {
     if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
       throw new IllegalArgumentException(
           "name '" + text + "' is longer than PostgreSQL's 63-byte limit");
-    }
-    if (text.chars().anyMatch(ch -> ch == 0 || Character.isISOControl(ch))) {
-      throw new IllegalArgumentException("name contains control characters");
     }
     return text;
   }

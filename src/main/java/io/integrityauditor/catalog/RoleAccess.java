@@ -1,5 +1,6 @@
 package io.integrityauditor.catalog;
 
+import io.integrityauditor.Plural;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,9 +64,7 @@ public record RoleAccess(
     if (writableTables > 0) {
       reasons.add(
           "it may write "
-              + writableTables
-              + " table"
-              + (writableTables == 1 ? "" : "s")
+              + Plural.of(writableTables, "table")
               + " (e.g. "
               + String.join(", ", someWritable)
               + ")");

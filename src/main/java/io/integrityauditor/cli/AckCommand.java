@@ -36,8 +36,13 @@ final class AckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Store store = StoreAccess.open(config.load(), "ack")) {
-      AlertStore.AckResult result =
-          new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
+      AlertStore.AckResult result;
+      try {
+        result = new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);
+      } catch (IllegalArgumentException e) {
+        // the store names the field as the API does ("by"); here it is an option
+        throw new UsageException("--" + e.getMessage());
+      }
       if (result != AlertStore.AckResult.ACKNOWLEDGED) {
         throw new UsageException(
             result == AlertStore.AckResult.NOT_FOUND

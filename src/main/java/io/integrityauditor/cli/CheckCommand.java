@@ -66,6 +66,15 @@ final class CheckCommand implements Callable<Integer> {
 
   /** Loads the audit files; any problem, or an unknown --audit id, is a configuration error. */
   static List<Audit> selectValid(Auditor auditor, List<String> ids) {
+    return selectValid(auditor, ids, "--audit");
+  }
+
+  /**
+   * The same, naming where the ids came from in the problem: an option ({@code --audit}, shown as
+   * its key) or a positional argument ({@code AUDIT_ID}, which is no key).
+   */
+  static List<Audit> selectValid(Auditor auditor, List<String> ids, String givenBy) {
+    boolean option = givenBy.startsWith("-");
     AuditSet set = auditor.loadAudits();
     if (!set.problems().isEmpty()) {
       throw new ConfigException(set.problems());
@@ -85,8 +94,12 @@ final class CheckCommand implements Callable<Integer> {
                       new ConfigProblem(
                           new Location("command line", 0),
                           null,
-                          "--audit",
-                          "no audit has id '" + id + "'" + Suggest.didYouMean(id, known))));
+                          option ? givenBy : null,
+                          (option ? "" : "argument " + givenBy + ": ")
+                              + "no audit has id '"
+                              + id
+                              + "'"
+                              + Suggest.didYouMean(id, known))));
     }
     if (!unknown.isEmpty()) {
       throw new ConfigException(unknown);

@@ -1,8 +1,12 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.config.ConfigException;
+import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Environment;
+import io.integrityauditor.config.Location;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -29,6 +33,31 @@ final class ConfigOption {
   }
 
   WorkerConfig load() {
-    return new WorkerConfigLoader(Environment.system()).load(path());
+    Path path = path();
+    if (!Files.exists(path)) {
+      throw new ConfigException(
+          new ConfigProblem(
+              Location.of(path, 0),
+              null,
+              null,
+              "file does not exist (looked for "
+                  + path.toAbsolutePath().normalize()
+                  + ", "
+                  + origin()
+                  + "); point at your configuration with --config FILE or"
+                  + " INTEGRITY_AUDITOR_CONFIG=FILE"));
+    }
+    return new WorkerConfigLoader(Environment.system()).load(path);
+  }
+
+  /** Where {@link #path()} came from, for the message when it does not exist. */
+  private String origin() {
+    if (file != null) {
+      return "given by --config";
+    }
+    String fromEnvironment = System.getenv("INTEGRITY_AUDITOR_CONFIG");
+    return fromEnvironment != null && !fromEnvironment.isBlank()
+        ? "named by $INTEGRITY_AUDITOR_CONFIG"
+        : "the default when neither --config nor $INTEGRITY_AUDITOR_CONFIG is given";
   }
 }

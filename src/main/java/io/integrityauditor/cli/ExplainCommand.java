@@ -1,6 +1,7 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.config.ConfigException;
@@ -49,36 +50,54 @@ final class ExplainCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig workerConfig = config.load();
     try (Auditor auditor = Auditor.open(workerConfig.withoutStore(), Clock.systemUTC())) {
-      Audit audit = CheckCommand.selectValid(auditor, List.of(auditId)).get(0);
+      Audit audit = CheckCommand.selectValid(auditor, List.of(auditId), "AUDIT_ID").get(0);
       Auditor.Binding binding = auditor.bind(List.of(audit));
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
       RunError unavailable = binding.unavailable().get(audit.id());
       if (unavailable != null) {
-        System.err.println("error: " + unavailable.message());
+        System.err.println("error: [" + unavailable.errorClass() + "] " + unavailable.message());
         return ExitCodes.COULD_NOT_RUN;
       }
       BoundAudit bound = binding.bound().get(0);
-      out.printf(
-          "-- audit %s (kind: %s) on target %s%n"
-              + "-- runs in one READ ONLY transaction: statement_timeout %s, lock_timeout %s;"
-              + " bind values are shown inlined%n",
-          audit.id(),
-          audit.kind(),
-          audit.target(),
-          Durations.format(audit.timeout()),
-          Durations.format(audit.lockTimeout()));
-      bound.warnings().forEach(w -> out.println("-- " + Redactor.redact(w.formatWarning())));
       AuditRunner.Explanation explanation =
           new AuditRunner(Clock.systemUTC(), new Cancellation(), RetryPolicy.NONE)
               .explain(audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
+      String limits =
+          "statement_timeout "
+              + Durations.format(audit.timeout())
+              + ", lock_timeout "
+              + Durations.format(audit.lockTimeout());
+      out.printf("-- audit %s (kind: %s) on target %s%n", audit.id(), audit.kind(), audit.target());
+      if (explanation.chunks().isPresent()) {
+        AuditRunner.ChunkPlan chunks = explanation.chunks().get();
+        out.printf(
+            "-- runs in chunks: %s of %s by %s (about %s, planned now from the table's"
+                + " statistics); each statement covers one or more consecutive ranges, sized as"
+                + " the run goes to take about chunk_target %s, in its own READ ONLY transaction"
+                + " (%s); shown: the statement of the first range (the others differ in their"
+                + " bounds); bind values are shown inlined%n",
+            Plural.of(chunks.ranges(), "key range"),
+            chunks.table(),
+            chunks.key(),
+            Plural.of(chunks.estimatedRows(), "row"),
+            Durations.format(audit.execution().chunkTarget()),
+            limits);
+      } else {
+        out.printf(
+            "-- runs in one READ ONLY transaction: %s; bind values are shown inlined%n", limits);
+      }
+      bound.warnings().forEach(w -> out.println("-- " + Redactor.redact(w.formatWarning())));
       int count = explanation.statements().size();
       for (int i = 0; i < count; i++) {
         AuditRunner.Explained statement = explanation.statements().get(i);
         out.printf(
-            "%n-- statement %d%n%s;%n%n-- EXPLAIN%s%n",
-            i + 1, statement.sql(), analyze ? " ANALYZE" : "");
+            "%n-- %s %d%n%s;%n%n-- EXPLAIN%s%n",
+            explanation.chunks().isPresent() ? "chunk statement" : "statement",
+            i + 1,
+            statement.sql(),
+            analyze ? " ANALYZE" : "");
         statement.plan().forEach(line -> out.println("-- " + line));
       }
       if (explanation.error().isPresent()) {

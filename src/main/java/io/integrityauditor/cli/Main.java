@@ -2,6 +2,7 @@ package io.integrityauditor.cli;
 
 import io.integrityauditor.AuditorException;
 import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
 import io.integrityauditor.bench.BenchCommand;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
@@ -87,8 +88,7 @@ public final class Main implements Runnable {
           err.println(Redactor.redact(problem.format()));
         }
         err.printf(
-            "%d configuration problem%s; nothing was run.%n",
-            config.problems().size(), config.problems().size() == 1 ? "" : "s");
+            "%s; nothing was run.%n", Plural.of(config.problems().size(), "configuration problem"));
         return ExitCodes.CONFIG_ERROR;
       }
       if (e instanceof UsageException) {

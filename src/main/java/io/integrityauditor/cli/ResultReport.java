@@ -2,6 +2,7 @@ package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
+import io.integrityauditor.Plural;
 import io.integrityauditor.TextTable;
 import io.integrityauditor.audit.Severity;
 import io.integrityauditor.audit.scan.Measurement;
@@ -122,12 +123,13 @@ final class ResultReport {
     out.append('\n');
     if (m.violations() > 0) {
       out.append("  ")
-          .append(m.violations())
           // a schema audit's violations are catalog items, not rows
           .append(
               result.audit().kind().equals("schema")
-                  ? " missing or mismatched items (threshold: "
-                  : " violating rows (threshold: ")
+                  ? Plural.of(
+                      m.violations(), "missing or mismatched item", "missing or mismatched items")
+                  : Plural.of(m.violations(), "violating row"))
+          .append(" (threshold: ")
           .append(result.audit().threshold().describe())
           .append(result.thresholdBreached() ? ", breached" : ", not breached")
           .append("); sample keys:\n");
@@ -140,8 +142,8 @@ final class ResultReport {
         out.append("    ... (sample_size ")
             .append(result.audit().sampleSize())
             .append(" reached; ")
-            .append(m.violations())
-            .append(" violations in all)\n");
+            .append(Plural.of(m.violations(), "violation"))
+            .append(" in all)\n");
       }
     }
     for (String note : m.notes()) {
@@ -155,8 +157,8 @@ final class ResultReport {
     long failed = results.stream().filter(r -> !r.status().completed()).count();
     return String.format(
         Locale.ROOT,
-        "%n%d audits: %d clean, %d with violations (%d breached), %d could not run%n",
-        results.size(),
+        "%n%s: %d clean, %d with violations (%d breached), %d could not run%n",
+        Plural.of(results.size(), "audit"),
         clean,
         results.size() - clean - failed,
         breached,

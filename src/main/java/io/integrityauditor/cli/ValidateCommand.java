@@ -1,6 +1,7 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigException;
@@ -62,8 +63,10 @@ final class ValidateCommand implements Callable<Integer> {
       }
       if (offline) {
         out.printf(
-            "%d audits in %d files are well-formed (catalog not checked: --offline)%n",
-            audits.size(), workerConfig.auditFiles().size());
+            "%s in %s %s well-formed (catalog not checked: --offline)%n",
+            Plural.of(audits.size(), "audit"),
+            Plural.of(workerConfig.auditFiles().size(), "file"),
+            audits.size() == 1 ? "is" : "are");
         return ExitCodes.CLEAN;
       }
       Auditor.Binding binding = auditor.bind(audits);
@@ -88,23 +91,20 @@ final class ValidateCommand implements Callable<Integer> {
       }
       if (!binding.unavailable().isEmpty()) {
         binding.unavailable().values().stream()
-            .map(e -> e.message())
+            .map(e -> "[" + e.errorClass() + "] " + e.message())
             .distinct()
             .forEach(message -> System.err.println("error: " + message));
         return ExitCodes.COULD_NOT_RUN;
       }
       out.printf(
-          "%d audits in %d files are valid against %d target(s)%s%n",
-          audits.size(),
-          workerConfig.auditFiles().size(),
-          binding.catalogs().size(),
+          "%s in %s %s valid against %s%s%n",
+          Plural.of(audits.size(), "audit"),
+          Plural.of(workerConfig.auditFiles().size(), "file"),
+          audits.size() == 1 ? "is" : "are",
+          Plural.of(binding.catalogs().size(), "target"),
           warnings.size() + roleWarnings == 0
               ? ""
-              : " ("
-                  + (warnings.size() + roleWarnings)
-                  + " warning"
-                  + (warnings.size() + roleWarnings == 1 ? "" : "s")
-                  + ")");
+              : " (" + Plural.of(warnings.size() + roleWarnings, "warning") + ")");
       return ExitCodes.CLEAN;
     }
   }

@@ -17,7 +17,12 @@ public record Location(String source, int line) {
   static String displayPath(Path file) {
     Path absolute = file.toAbsolutePath().normalize();
     Path cwd = Path.of("").toAbsolutePath();
-    return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
+    if (!absolute.startsWith(cwd)) {
+      return absolute.toString();
+    }
+    // the working directory itself is ".", not an empty name
+    String relative = cwd.relativize(absolute).toString();
+    return relative.isEmpty() ? "." : relative;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.integrityauditor.config;
 
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -248,7 +249,18 @@ public final class WorkerConfigLoader {
     if (url != null) {
       Matcher inUrl = URL_PASSWORD.matcher(url);
       if (inUrl.find()) {
-        return Optional.of(Secret.of(inUrl.group(1), "the JDBC URL"));
+        // pgjdbc URL-decodes the parameters of a URL (URLDecoder, UTF-8): so does the password
+        // taken out of it, or "p%40ss" would reach the server as typed and "&" could not be given
+        try {
+          return Optional.of(
+              Secret.of(URLDecoder.decode(inUrl.group(1), StandardCharsets.UTF_8), "the JDBC URL"));
+        } catch (IllegalArgumentException e) {
+          fields.problem(
+              "url",
+              "the password parameter is not valid URL encoding; write each special character as"
+                  + " %XX (e.g. %40 for @, %26 for &, %25 for %, %2B for +), or use password_env");
+          return Optional.empty();
+        }
       }
     }
     return Optional.empty();

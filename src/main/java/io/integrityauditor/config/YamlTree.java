@@ -90,7 +90,7 @@ public final class YamlTree {
       if (first == null) {
         return new ScalarNode(Location.of(file, 1), null, ScalarType.NULL);
       }
-      Node root = read(parser, first);
+      Node root = read(parser, first, "a value");
       if (parser.nextToken() != null) {
         throw problem(
             at(parser.currentTokenLocation()),
@@ -107,8 +107,15 @@ public final class YamlTree {
     }
   }
 
-  private Node read(JsonParser parser, JsonToken token) throws IOException {
+  /**
+   * @param what how a problem names the value: {@code key 'child'}, {@code a list item}
+   */
+  private Node read(JsonParser parser, JsonToken token, String what) throws IOException {
     Location location = at(parser.currentTokenLocation());
+    rejectTag(parser, location);
+    if (token.isScalarValue()) {
+      rejectControlCharacters(parser.getText(), what, location);
+    }
     return switch (token) {
       case START_OBJECT -> readMap(parser, location);
       case START_ARRAY -> readList(parser, location);
@@ -128,7 +135,9 @@ public final class YamlTree {
     while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
       String key = parser.currentName();
       Location keyLocation = at(parser.currentTokenLocation());
-      Node value = read(parser, parser.nextToken());
+      rejectTag(parser, keyLocation);
+      rejectControlCharacters(key, "the key", keyLocation);
+      Node value = read(parser, parser.nextToken(), "key '" + key + "'");
       Entry previous = entries.put(key, new Entry(key, keyLocation, value));
       if (previous != null) {
         throw problem(
@@ -148,10 +157,48 @@ public final class YamlTree {
     List<Node> items = new ArrayList<>();
     JsonToken token;
     while ((token = parser.nextToken()) != JsonToken.END_ARRAY && token != null) {
-      items.add(read(parser, token));
+      items.add(read(parser, token, "a list item"));
     }
     expectEnd(token, JsonToken.END_ARRAY, parser);
     return new ListNode(location, items);
+  }
+
+  /**
+   * Explicit tags ({@code !!java.lang.Runtime}, {@code !custom}) ask a YAML loader to build types;
+   * this one never does, and ignoring them silently would hide what the author meant.
+   */
+  private static void rejectTag(JsonParser parser, Location location) throws IOException {
+    Object tag = parser.getTypeId();
+    if (tag != null) {
+      // the parser resolves "!!x" to the standard prefix and drops the "!" of local tags
+      String written = String.valueOf(tag).replaceFirst("^tag:yaml\\.org,2002:", "!");
+      throw problem(
+          location,
+          "YAML tags are not supported (found '!"
+              + written
+              + "'); remove the tag, and quote the value if it must stay text");
+    }
+  }
+
+  /**
+   * Configuration text is matched against catalogs, printed, logged and stored: no control
+   * characters (a NUL would be cut or refused by PostgreSQL, an escape sequence replayed into a
+   * terminal). Line breaks and tabs are fine, e.g. in SQL.
+   */
+  private static void rejectControlCharacters(String text, String what, Location location) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\n' && c != '\r' && c != '\t') {
+        throw problem(
+            location,
+            String.format(
+                java.util.Locale.ROOT,
+                "%s contains the control character U+%04X (character %d); remove it",
+                what,
+                (int) c,
+                i + 1));
+      }
+    }
   }
 
   private void expectEnd(JsonToken token, JsonToken expected, JsonParser parser) {

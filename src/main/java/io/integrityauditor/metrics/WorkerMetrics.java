@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,6 +53,7 @@ public final class WorkerMetrics {
       new AtomicReference<>(ResultSnapshot.EMPTY);
   private volatile double storeUp = Double.NaN;
   private final Map<String, Double> targetUp = new ConcurrentHashMap<>();
+  private final Map<String, Double> targetAuthenticationFailed = new ConcurrentHashMap<>();
   private final Map<String, AuditSeries> audits = new HashMap<>();
   private final AtomicInteger configErrors = new AtomicInteger();
   private final AtomicInteger auditCount = new AtomicInteger();
@@ -106,6 +108,16 @@ public final class WorkerMetrics {
           .tags("target", target)
           .description("1 when the target answered its latest probe, else 0")
           .register(registry);
+      targetAuthenticationFailed.put(target, Double.NaN);
+      Gauge.builder(
+              PREFIX + "target_authentication_failed",
+              this,
+              m -> m.targetAuthenticationFailed.getOrDefault(target, Double.NaN))
+          .tags("target", target)
+          .description(
+              "1 when the target refused the worker's role or password at its latest probe"
+                  + " (a down target is 0: see target_up)")
+          .register(registry);
     }
   }
 
@@ -152,8 +164,14 @@ public final class WorkerMetrics {
     }
   }
 
-  public void targetProbed(String target, boolean up) {
-    targetUp.put(target, up ? 1.0 : 0.0);
+  /**
+   * @param failureClass the error class of a failed probe ({@code authentication}, {@code
+   *     connection}...), empty when the target answered
+   */
+  public void targetProbed(String target, Optional<String> failureClass) {
+    targetUp.put(target, failureClass.isEmpty() ? 1.0 : 0.0);
+    targetAuthenticationFailed.put(
+        target, failureClass.filter("authentication"::equals).isPresent() ? 1.0 : 0.0);
     changed();
   }
 

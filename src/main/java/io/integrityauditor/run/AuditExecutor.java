@@ -92,7 +92,7 @@ public final class AuditExecutor {
   }
 
   /** Whether a sweep of this audit runs in chunks. */
-  private static boolean chunks(Execution execution, RangeScan scan) {
+  static boolean chunks(Execution execution, RangeScan scan) {
     if (Execution.chunkKey(scan.table()).isEmpty()) {
       return false;
     }

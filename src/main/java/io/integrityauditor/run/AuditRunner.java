@@ -1,8 +1,13 @@
 package io.integrityauditor.run;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeyRange;
 import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.audit.scan.RangeScan;
+import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.targets.Pools;
 import io.integrityauditor.targets.ReadOnlyTransaction;
@@ -52,11 +57,11 @@ public final class AuditRunner {
     if (outcome.value().isPresent()) {
       Measurement measurement = outcome.value().get();
       LOG.info(
-          "audit {} on {}: {} violations in {} rows checked ({} ms)",
+          "audit {} on {}: {} in {} checked ({} ms)",
           audit.id(),
           audit.target(),
-          measurement.violations(),
-          measurement.rowsChecked(),
+          Plural.of(measurement.violations(), "violation"),
+          Plural.of(measurement.rowsChecked(), "row"),
           outcome.duration().toMillis());
       return AuditResult.completed(audit, measurement, outcome.startedAt(), outcome.duration())
           .afterAttempts(outcome.attempts());
@@ -112,9 +117,7 @@ public final class AuditRunner {
                 new RunError(
                     error.errorClass(),
                     "inconclusive after "
-                        + attempt
-                        + " attempt"
-                        + (attempt == 1 ? "" : "s")
+                        + Plural.of(attempt, "attempt")
                         + ": "
                         + error.message())),
             outcome.startedAt(),
@@ -170,7 +173,20 @@ public final class AuditRunner {
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
       try {
-        T value = work.apply(begin(audit, connection, false));
+        DSLContext context = begin(audit, connection, false);
+        Optional<RunError> refused = RoleGuard.refusal(audit, connection);
+        if (refused.isPresent()) {
+          connection.rollback();
+          LOG.warn("audit {} on {}: {}", audit.id(), audit.target(), refused.get().message());
+          return new Attempt<>(
+              Optional.empty(),
+              RunStatus.ERROR,
+              refused.get(),
+              started,
+              Duration.ofNanos(System.nanoTime() - startNanos),
+              false);
+        }
+        T value = work.apply(context);
         connection.rollback();
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
@@ -179,6 +195,7 @@ public final class AuditRunner {
         throw e;
       } finally {
         cancellation.unregister(connection);
+        SessionReset.beforeReturn(connection, target);
       }
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
@@ -204,8 +221,24 @@ public final class AuditRunner {
   /** One statement of an audit and PostgreSQL's plan for it. */
   public record Explained(String sql, List<String> plan) {}
 
-  /** The statements of an audit with their plans, or why they could not be explained. */
-  public record Explanation(List<Explained> statements, Optional<RunError> error) {}
+  /**
+   * The statements of an audit with their plans, or why they could not be explained.
+   *
+   * @param chunks how a chunked run would split the driving table; empty for one statement
+   */
+  public record Explanation(
+      List<Explained> statements, Optional<RunError> error, Optional<ChunkPlan> chunks) {}
+
+  /**
+   * The key ranges a chunked run would make now (from the table's statistics, like the run's own
+   * plan): its statements cover one or more consecutive ranges each, sized as the run goes.
+   *
+   * @param table the driving table
+   * @param key the column it is split by
+   * @param ranges how many key ranges
+   * @param estimatedRows the rows they hold, by the estimate
+   */
+  public record ChunkPlan(String table, String key, int ranges, long estimatedRows) {}
 
   /**
    * Prints what the audit would run: its SQL (formatted, bind values inlined) and PostgreSQL's
@@ -215,10 +248,40 @@ public final class AuditRunner {
    */
   public Explanation explain(Audit audit, AuditQuery query, DataSource target, boolean analyze) {
     List<Explained> explained = new ArrayList<>();
+    Optional<ChunkPlan> chunks = Optional.empty();
     try (Connection connection = target.getConnection()) {
       try {
         DSLContext context = begin(audit, connection, true);
-        for (String sql : query.sql(context)) {
+        if (analyze) {
+          // EXPLAIN ANALYZE executes the query: the same rule as a run
+          Optional<RunError> refused = RoleGuard.refusal(audit, connection);
+          if (refused.isPresent()) {
+            return new Explanation(explained, refused, chunks);
+          }
+        }
+        List<String> statements = query.sql(context);
+        // a chunked run runs chunk statements, not the single statement: show the first one
+        Optional<RangeScan> chunked =
+            query
+                .rangeScan()
+                .filter(scan -> audit.execution().mode() != Execution.Mode.INCREMENTAL)
+                .filter(scan -> AuditExecutor.chunks(audit.execution(), scan));
+        if (chunked.isPresent()) {
+          RangeScan scan = chunked.get();
+          ColumnInfo key = Execution.chunkKey(scan.table()).orElseThrow();
+          List<ChunkSlice> slices = ChunkPlanner.plan(context, scan, key);
+          ChunkSlice first = slices.get(0);
+          statements =
+              List.of(scan.sql(context, KeyRange.between(scan, key, first.lower(), first.upper())));
+          chunks =
+              Optional.of(
+                  new ChunkPlan(
+                      scan.table().id().toString(),
+                      key.name(),
+                      slices.size(),
+                      slices.stream().mapToLong(ChunkSlice::estimatedRows).sum()));
+        }
+        for (String sql : statements) {
           List<String> plan = new ArrayList<>();
           try (PreparedStatement statement =
                   connection.prepareStatement(
@@ -230,13 +293,15 @@ public final class AuditRunner {
           }
           explained.add(new Explained(sql, plan));
         }
-        return new Explanation(explained, Optional.empty());
+        return new Explanation(explained, Optional.empty(), chunks);
       } finally {
         ReadOnlyTransaction.rollbackQuietly(connection);
+        // EXPLAIN ANALYZE runs the query: the same session state can be left behind
+        SessionReset.beforeReturn(connection, target);
       }
     } catch (Exception e) {
       ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, query.relations());
-      return new Explanation(explained, Optional.of(classified.error()));
+      return new Explanation(explained, Optional.of(classified.error()), chunks);
     }
   }
 

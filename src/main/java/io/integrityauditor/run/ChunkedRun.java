@@ -1,5 +1,6 @@
 package io.integrityauditor.run;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.scan.KeyRange;
 import io.integrityauditor.audit.scan.Measurement;
@@ -180,8 +181,8 @@ public final class ChunkedRun {
             RunStatus.TIMEOUT,
             new RunError(
                 "timeout",
-                progress.pending()
-                    + " chunk(s) claimed by another node did not finish within "
+                Plural.of(progress.pending(), "chunk")
+                    + " claimed by another node did not finish within "
                     + stall.toSeconds()
                     + " s"),
             startedAt,

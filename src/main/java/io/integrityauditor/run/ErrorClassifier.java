@@ -4,11 +4,19 @@ import io.integrityauditor.config.Redactor;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
-import org.jooq.exception.DataAccessException;
 
 /** Maps failures to a {@link RunStatus} and a stable error class by SQLSTATE. */
-final class ErrorClassifier {
+public final class ErrorClassifier {
   private ErrorClassifier() {}
+
+  /**
+   * The error of a failure to reach or read a target outside an audit's run (its catalog, a probe):
+   * {@code authentication} for a wrong password, {@code connection} for an unreachable server, with
+   * the server's own message.
+   */
+  public static RunError targetFailure(Throwable failure) {
+    return classify(failure, false, List.of()).error();
+  }
 
   /** A failure with its status and class. */
   record Classified(RunStatus status, RunError error, boolean retryable) {}
@@ -85,16 +93,19 @@ final class ErrorClassifier {
         RunStatus.ERROR, new RunError("sql_" + state.toUpperCase(Locale.ROOT), message), false);
   }
 
+  /**
+   * The SQLException that says what went wrong: the innermost one with a SQLSTATE. HikariCP reports
+   * a connection it could not open as "Connection is not available, request timed out" and carries
+   * the server's refusal (a wrong password: 28P01) as its cause.
+   */
   private static SQLException sqlException(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql) {
-        return sql;
-      }
-      if (t instanceof DataAccessException access && access.getCause() instanceof SQLException s) {
-        return s;
+    SQLException found = null;
+    for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof SQLException sql && (found == null || sql.getSQLState() != null)) {
+        found = sql;
       }
     }
-    return null;
+    return found;
   }
 
   private static String messageOf(Throwable t) {

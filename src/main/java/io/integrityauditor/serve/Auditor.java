@@ -1,5 +1,6 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
@@ -16,6 +17,8 @@ import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.ErrorClassifier;
+import io.integrityauditor.run.OrphanedQueries;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
@@ -118,9 +121,14 @@ public final class Auditor implements AutoCloseable {
       try {
         catalogs.put(target, targets.catalog(target));
       } catch (SQLException | RuntimeException e) {
-        String message = Redactor.redact(firstLine(e.getMessage()));
-        LOG.warn("cannot read the catalog of target {}: {}", target, message);
-        unreachable.put(target, new RunError("connection", "target " + target + ": " + message));
+        RunError error = ErrorClassifier.targetFailure(e);
+        LOG.warn(
+            "cannot read the catalog of target {}: [{}] {}",
+            target,
+            error.errorClass(),
+            error.message());
+        unreachable.put(
+            target, new RunError(error.errorClass(), "target " + target + ": " + error.message()));
       }
     }
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
@@ -190,8 +198,12 @@ public final class Auditor implements AutoCloseable {
           runs.get()
               .interruptAbandoned(audit.id(), "the node running it stopped before it finished");
       if (abandoned > 0) {
-        LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", audit.id(), abandoned);
+        LOG.warn(
+            "audit {}: marked {} as interrupted",
+            audit.id(),
+            Plural.of(abandoned, "abandoned run"));
       }
+      endOrphanedQueries(audit);
       if (cancellation.isCancelled()) {
         // a job that fired just as the node began stopping: start nothing the shutdown would then
         // have to cut short; the fire time stays unrecorded and a live node runs the audit next
@@ -381,12 +393,25 @@ public final class Auditor implements AutoCloseable {
     return results;
   }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unknown error";
+  /** Ends queries of {@code audit} that a node which lost its lease left running on the target. */
+  private void endOrphanedQueries(Audit audit) {
+    try {
+      int ended = OrphanedQueries.terminate(targets.dataSource(audit.target()), audit);
+      if (ended > 0) {
+        LOG.warn(
+            "audit {}: ended {} left running on {} by a node that lost its lease",
+            audit.id(),
+            Plural.of(ended, "query", "queries"),
+            audit.target());
+      }
+    } catch (SQLException e) {
+      // the target is down (the run will say so) or the role may not end the sessions
+      LOG.warn(
+          "audit {}: cannot check {} for queries left by a lost node: {}",
+          audit.id(),
+          audit.target(),
+          ErrorClassifier.targetFailure(e).message());
     }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** The store's lease sessions (empty without a store). */

@@ -1,5 +1,6 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.audit.AuditFileLoader;
@@ -205,14 +206,14 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
     }
     LOG.info(
         "audits loaded: {} active, {} added, {} updated, {} removed, {} kept from before, {}"
-            + " problems (files read in {} ms, catalogs read and audits bound in {} ms, jobs"
+            + " (files read in {} ms, catalogs read and audits bound in {} ms, jobs"
             + " reconciled in {} ms)",
         report.active().size(),
         report.added().size(),
         report.updated().size(),
         report.removed().size(),
         report.kept().size(),
-        problems.size(),
+        Plural.of(problems.size(), "problem"),
         (loaded - started) / 1_000_000,
         (bound - loaded) / 1_000_000,
         (System.nanoTime() - bound) / 1_000_000);
@@ -503,7 +504,8 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
           int marked =
               runs.interruptAbandoned(auditId, "the node running it stopped before it finished");
           if (marked > 0) {
-            LOG.warn("audit {}: marked {} abandoned run(s) as interrupted", auditId, marked);
+            LOG.warn(
+                "audit {}: marked {} as interrupted", auditId, Plural.of(marked, "abandoned run"));
           }
         }
       }
@@ -563,7 +565,7 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
       chunkHelper.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       int running = scheduler.getCurrentlyExecutingJobs().size();
       if (running > 0 || !chunkHelper.isTerminated()) {
-        LOG.warn("cancelling {} audit(s) still running after {}", running, grace);
+        LOG.warn("cancelling {} still running after {}", Plural.of(running, "audit"), grace);
       }
       // Cancel even when nothing seems to run: a job handed to a pool thread a moment ago is not
       // yet listed as executing, and must not begin a run that the closing pools then strand.

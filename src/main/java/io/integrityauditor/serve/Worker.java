@@ -12,6 +12,8 @@ import io.integrityauditor.http.HttpApi;
 import io.integrityauditor.http.NodeOperations;
 import io.integrityauditor.http.WorkerApi;
 import io.integrityauditor.metrics.WorkerMetrics;
+import io.integrityauditor.run.ErrorClassifier;
+import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.ResultSnapshot;
@@ -146,14 +148,15 @@ public final class Worker implements AutoCloseable, NodeOperations {
   /** Probes every target now for {@code integrity_audit_target_up} (also runs every 15 s). */
   public void probeTargets() {
     for (String target : auditor.config().targets().keySet()) {
-      boolean up;
+      Optional<String> failure;
       try (Connection connection = auditor.targets().dataSource(target).getConnection()) {
-        up = connection.isValid(5);
+        failure = connection.isValid(5) ? Optional.empty() : Optional.of("connection");
       } catch (Exception e) {
-        up = false;
-        LOG.debug("target {} is down: {}", target, Redactor.redact(e.getMessage()));
+        RunError error = ErrorClassifier.targetFailure(e);
+        failure = Optional.of(error.errorClass());
+        LOG.debug("target {} is down: [{}] {}", target, error.errorClass(), error.message());
       }
-      metrics.targetProbed(target, up);
+      metrics.targetProbed(target, failure);
     }
     metrics.publish();
   }

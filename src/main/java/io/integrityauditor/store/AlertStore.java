@@ -143,8 +143,14 @@ public final class AlertStore {
     NOT_OPEN
   }
 
-  /** Records who acknowledged an open alert, when, and why. */
+  /**
+   * Records who acknowledged an open alert, when, and why.
+   *
+   * @throws IllegalArgumentException when {@code by} or {@code note} holds a control character
+   */
   public AckResult acknowledge(long id, String by, String note) {
+    StoreText.check("by", by, false);
+    StoreText.check("note", note, true);
     try {
       int updated =
           dsl.update(ALERT)

@@ -2,7 +2,9 @@ package io.integrityauditor.targets;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import io.integrityauditor.config.DatabaseConfig;
+import java.sql.SQLException;
 import java.util.Properties;
 
 /** Creates the HikariCP pools. */
@@ -23,6 +25,18 @@ public final class Pools {
     properties.setProperty(
         "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
     return new org.postgresql.Driver().connect(database.url(), properties);
+  }
+
+  /**
+   * HikariCP evicts a connection on SQLSTATE 0A000 (some drivers report a dead connection so) and
+   * logs a WARN with the whole stack trace. PostgreSQL uses 0A000 for statements it refuses, such
+   * as a data-modifying WITH inside a subquery: an error of the query, not of the connection.
+   */
+  private static final class KeepOnFeatureNotSupported implements SQLExceptionOverride {
+    @java.lang.Override
+    public Override adjudicate(SQLException e) {
+      return "0A000".equals(e.getSQLState()) ? Override.DO_NOT_EVICT : Override.CONTINUE_EVICT;
+    }
   }
 
   /**
@@ -65,6 +79,7 @@ public final class Pools {
       properties.setProperty("prepareThreshold", "0");
     }
     config.setDataSourceProperties(properties);
+    config.setExceptionOverride(new KeepOnFeatureNotSupported());
     return new HikariDataSource(config);
   }
 }

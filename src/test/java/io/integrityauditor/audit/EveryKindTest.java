@@ -53,6 +53,7 @@ class EveryKindTest {
         + "    columns: {child: [id, code, status, type, grp, note, nope]}\n"
         + "    type_alignment: none",
     "kind: sql\n    sql: SELECT id FROM child WHERE id <= 2\n    key_columns: [id]\n"
+        + "    allow_privileged_role: true\n"
         + "    rows_checked: child",
   };
 

@@ -58,6 +58,7 @@ class SqlAuditTest {
       """
       - id: t
         kind: sql
+        allow_privileged_role: true # the tests' PostgreSQL role is its superuser
         sql: |
           -- every workspace has an ACTIVE config version
           SELECT w.id, w.code
@@ -92,6 +93,7 @@ class SqlAuditTest {
             """
             - id: t
               kind: sql
+              allow_privileged_role: true # the tests' PostgreSQL role is its superuser
               sql: SELECT id FROM workspaces WHERE settings ?? 'name' AND code = 'B'
               key_columns: [id]
             """);
@@ -103,6 +105,7 @@ class SqlAuditTest {
                     """
                     - id: t
                       kind: sql
+                      allow_privileged_role: true # the tests' PostgreSQL role is its superuser
                       sql: SELECT id FROM workspaces WHERE NOT settings ?? 'name'
                       key_columns: [id]
                     """)))
@@ -123,6 +126,7 @@ class SqlAuditTest {
             """
             - id: t
               kind: sql
+              allow_privileged_role: true # the tests' PostgreSQL role is its superuser
               sql: SELECT id FROM sneaky_delete() AS id
               key_columns: [id]
             """);
@@ -142,6 +146,7 @@ class SqlAuditTest {
             """
             - id: t
               kind: sql
+              allow_privileged_role: true # the tests' PostgreSQL role is its superuser
               sql: SELECT sneaky_drop() AS id
               key_columns: [id]
             """);
@@ -209,6 +214,7 @@ class SqlAuditTest {
             """
             - id: t
               kind: sql
+              allow_privileged_role: true # the tests' PostgreSQL role is its superuser
               sql: |
                 /* a comment; with (a semicolon */ SELECT id, 'x;)' AS "we;ird"
                 FROM workspaces WHERE code <> $tag$;?$tag$ -- trailing; comment
@@ -224,6 +230,7 @@ class SqlAuditTest {
         """
         - id: t
           kind: sql
+          allow_privileged_role: true # the tests' PostgreSQL role is its superuser
           sql: SELECT id FROM workspaces WHERE fail_if_called()
           key_columns: [id]
         """;
@@ -240,6 +247,7 @@ class SqlAuditTest {
             """
             - id: t
               kind: sql
+              allow_privileged_role: true # the tests' PostgreSQL role is its superuser
               sql: SELECT id FROM workspaces WHERE pg_sleep(1) IS NOT NULL
               key_columns: [id]
               timeout: 300ms
@@ -320,5 +328,99 @@ class SqlAuditTest {
                 + ":6: audit 't': key 'threshold.max_ratio': a ratio needs rows_checked (the rows a"
                 + " violation is counted against): without it rows checked equals the rows the"
                 + " query returns, so the ratio is always 1");
+  }
+
+  @Test
+  void functions_with_effects_outside_the_transaction_are_refused_at_load_with_the_reason() {
+    List<String> problems =
+        problems(
+            """
+            - id: t
+              kind: sql
+              sql: >-
+                SELECT id FROM workspaces
+                WHERE lo_export(1, '/tmp/x') > 0
+                  AND pg_catalog.PG_TERMINATE_BACKEND(1)
+                  AND "pg_read_file"('postmaster.pid') <> ''
+                  AND pg_advisory_lock(4242) IS NULL
+                  AND set_config('work_mem', '1GB', false) <> ''
+                  AND dblink_exec('dbname=x', 'DELETE FROM t') <> ''
+                  AND query_to_xml('SELECT pg_reload_conf()', true, true, '') IS NOT NULL
+                  AND 'lo_export(2)' <> '' -- lo_export(3) in a comment is no call
+              key_columns: [id]
+            """);
+    String at = file() + ":4: audit 't': key 'sql': calls ";
+    String remedy = ": an audit only reads; remove the call, or, if a reviewer agrees, add ";
+    assertThat(problems)
+        .containsExactly(
+            at
+                + "lo_export(), which reads or writes files on the database server"
+                + remedy
+                + "lo_export to allow_functions",
+            at
+                + "pg_terminate_backend(), which acts on other sessions or on the server"
+                + remedy
+                + "pg_terminate_backend to allow_functions",
+            at
+                + "pg_read_file(), which reads or writes files on the database server"
+                + remedy
+                + "pg_read_file to allow_functions",
+            at
+                + "pg_advisory_lock(), which keeps state in the pooled session beyond the audit's"
+                + " transaction"
+                + remedy
+                + "pg_advisory_lock to allow_functions",
+            at
+                + "set_config(), which changes settings; give planner settings under the audit's"
+                + " settings: key"
+                + remedy
+                + "set_config to allow_functions",
+            at
+                + "dblink_exec(), which runs SQL on another connection, outside the READ ONLY"
+                + " transaction"
+                + remedy
+                + "dblink_exec to allow_functions",
+            at
+                + "query_to_xml(), which runs SQL given as a string, which no check of the query"
+                + " can see into"
+                + remedy
+                + "query_to_xml to allow_functions");
+  }
+
+  @Test
+  void a_function_a_reviewer_allowed_is_accepted_and_runs() {
+    AuditResult result =
+        run(
+            """
+            - id: t
+              kind: sql
+              allow_privileged_role: true
+              allow_functions: [pg_try_advisory_xact_lock]
+              sql: SELECT id FROM workspaces WHERE pg_try_advisory_xact_lock(7) AND id = 1
+              key_columns: [id]
+            """);
+    assertThat(result.status()).isEqualTo(io.integrityauditor.run.RunStatus.VIOLATIONS);
+    assertThat(result.measurement().orElseThrow().violations()).isEqualTo(1);
+  }
+
+  @Test
+  void a_sql_audit_refuses_to_run_as_a_superuser_unless_the_audit_allows_it() {
+    AuditResult result =
+        run(
+            """
+            - id: t
+              kind: sql
+              sql: SELECT id FROM workspaces
+              key_columns: [id]
+            """);
+    assertThat(result.status()).isEqualTo(io.integrityauditor.run.RunStatus.ERROR);
+    assertThat(result.measurement()).isEmpty();
+    assertThat(result.error().orElseThrow().errorClass()).isEqualTo("privileged_role");
+    assertThat(result.error().orElseThrow().message())
+        .isEqualTo(
+            "not run: role postgres is a superuser, so a function this sql audit calls could"
+                + " write server files or stop other sessions despite the READ ONLY transaction;"
+                + " run the worker as a SELECT-only role (docs/configuration.md, \"The"
+                + " least-privilege role\"), or set allow_privileged_role: true on the audit");
   }
 }

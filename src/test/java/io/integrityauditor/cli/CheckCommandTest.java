@@ -30,6 +30,8 @@ class CheckCommandTest {
         INSERT INTO clean_child SELECT i, i FROM generate_series(1, 5) i;
         CREATE TABLE dirty_child (id int PRIMARY KEY, parent_id int);
         INSERT INTO dirty_child VALUES (1, 1), (2, 42);
+        CREATE TABLE numbered_child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO numbered_child VALUES (221, 900), (34, 901), (5, 902), (1000, 903), (3, 3);
         """);
   }
 
@@ -67,7 +69,7 @@ class CheckCommandTest {
   void exits_0_when_every_audit_is_clean() {
     CliRunner.Outcome outcome = check(CLEAN);
     assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(outcome.out()).contains("clean").contains("1 audits: 1 clean");
+    assertThat(outcome.out()).contains("clean").contains("1 audit: 1 clean");
   }
 
   @Test
@@ -163,7 +165,9 @@ class CheckCommandTest {
   void a_missing_config_file_is_a_configuration_error() {
     CliRunner.Outcome outcome = execute("check", "--config", dir.resolve("nope.yaml").toString());
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
-    assertThat(outcome.err()).contains("nope.yaml: file does not exist");
+    assertThat(outcome.err())
+        .contains("nope.yaml: file does not exist (looked for " + dir.resolve("nope.yaml"))
+        .contains(", given by --config);");
   }
 
   @Test
@@ -171,5 +175,70 @@ class CheckCommandTest {
     CliRunner.Outcome outcome = execute("--help");
     assertThat(outcome.code()).isZero();
     assertThat(outcome.out()).contains("demo").contains("check").contains("validate");
+  }
+
+  @Test
+  void counts_are_singular_for_one_and_plural_otherwise() {
+    CliRunner.Outcome outcome =
+        check(
+            """
+            audits:
+              - id: dirty
+                kind: orphan
+                child: dirty_child.parent_id
+                parent: parent.id
+                threshold: {max_violations: 1}
+              - id: numbered
+                kind: orphan
+                child: numbered_child.parent_id
+                parent: parent.id
+            """);
+    assertThat(outcome.out())
+        .contains("  1 violating row (threshold: more than 1 violation, not breached)")
+        .contains("  4 violating rows (threshold: any violation, breached)")
+        .contains("2 audits: 0 clean, 2 with violations (1 breached), 0 could not run")
+        .doesNotContain("1 violating rows")
+        .doesNotContain("1 violations");
+  }
+
+  @Test
+  void sample_keys_of_integer_columns_sort_by_value_not_as_text() {
+    CliRunner.Outcome outcome =
+        check(
+            """
+            audits:
+              - id: numbered
+                kind: orphan
+                child: numbered_child.parent_id
+                parent: parent.id
+            """);
+    // as text these would be 1000, 221, 34, 5
+    assertThat(outcome.out())
+        .contains(
+            """
+                id=5, parent_id=902
+                id=34, parent_id=901
+                id=221, parent_id=900
+                id=1000, parent_id=903
+            """);
+  }
+
+  @Test
+  void without_a_config_file_says_where_it_looked_and_how_to_point_at_one() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getenv("INTEGRITY_AUDITOR_CONFIG") == null,
+        "the default location is only used without INTEGRITY_AUDITOR_CONFIG");
+    Path expected = Path.of("integrity-auditor.yaml").toAbsolutePath();
+    org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.exists(expected));
+    CliRunner.Outcome outcome = execute("check");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .isEqualTo(
+            "integrity-auditor.yaml: file does not exist (looked for "
+                + expected
+                + ", the default when neither --config nor $INTEGRITY_AUDITOR_CONFIG is given);"
+                + " point at your configuration with --config FILE or"
+                + " INTEGRITY_AUDITOR_CONFIG=FILE\n"
+                + "1 configuration problem; nothing was run.\n");
   }
 }

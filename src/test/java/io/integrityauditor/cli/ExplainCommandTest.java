@@ -51,6 +51,7 @@ class ExplainCommandTest {
           values: [ok, failed]
         - id: custom
           kind: sql
+          allow_privileged_role: true # the tests' PostgreSQL role is its superuser
           sql: SELECT id FROM child WHERE fail_if_called()
           key_columns: [id]
           rows_checked: child
@@ -62,6 +63,11 @@ class ExplainCommandTest {
           child: big_child.parent_id
           parent: big_parent.id
           settings: {work_mem: 64kB}
+        - id: big.chunked
+          kind: orphan
+          child: big_child.parent_id
+          parent: big_parent.id
+          mode: chunked
       """;
 
   private Outcome explain(String... args) {
@@ -138,5 +144,31 @@ class ExplainCommandTest {
     assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
     assertThat(outcome.err())
         .contains("no audit has id 'child.parnt' (did you mean child.parent?)");
+  }
+
+  @Test
+  void a_chunked_audit_shows_its_chunk_statement_and_how_many_key_ranges_a_run_makes() {
+    String out = explainedCleanly("big.chunked");
+    // ANALYZE's histogram of 100,000 distinct keys has 101 bounds: 99 inner ones, 100 ranges
+    assertThat(out)
+        .contains(
+            "-- runs in chunks: 100 key ranges of public.big_child by id (about 100000 rows,"
+                + " planned now from the table's statistics)")
+        .contains("chunk_target 30s")
+        .contains("-- chunk statement 1")
+        .containsPattern("where \"c\"\\.\"id\" < cast\\('\\d+' as \"pg_catalog\"\\.\"int4\"\\)")
+        .contains("-- EXPLAIN")
+        .doesNotContain("runs in one READ ONLY transaction")
+        .doesNotContain("-- chunk statement 2");
+  }
+
+  @Test
+  void an_unknown_audit_id_names_the_argument_not_an_option() {
+    Outcome outcome = explain("nope");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err())
+        .startsWith("command line: argument AUDIT_ID: no audit has id 'nope'")
+        .doesNotContain("--audit")
+        .doesNotContain("key '");
   }
 }

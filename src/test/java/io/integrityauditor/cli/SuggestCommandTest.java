@@ -85,7 +85,7 @@ class SuggestCommandTest {
     assertThat(validate.code()).as(validate.err()).isEqualTo(ExitCodes.CLEAN);
     assertThat(validate.out())
         .contains("role postgres could write") // the test's superuser; nothing else to warn about
-        .endsWith("2 audits in 1 files are valid against 1 target(s) (1 warning)\n");
+        .endsWith("2 audits in 1 file are valid against 1 target (1 warning)\n");
   }
 
   @Test

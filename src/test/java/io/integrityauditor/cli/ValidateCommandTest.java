@@ -66,10 +66,10 @@ class ValidateCommandTest {
             "warning: target app: role postgres could write: it is a superuser; it may write 2"
                 + " tables (e.g. public.workflows, public.workspaces);"
                 + " default_transaction_read_only is off.")
-        .endsWith("1 audits in 1 files are valid against 1 target(s) (1 warning)\n");
+        .endsWith("1 audit in 1 file is valid against 1 target (1 warning)\n");
     Outcome readOnly = validateAs(CLEAN_AUDIT, "validate_ro");
     assertThat(readOnly.code()).isEqualTo(ExitCodes.CLEAN);
-    assertThat(readOnly.out()).isEqualTo("1 audits in 1 files are valid against 1 target(s)\n");
+    assertThat(readOnly.out()).isEqualTo("1 audit in 1 file is valid against 1 target\n");
   }
 
   @Test
@@ -89,7 +89,7 @@ class ValidateCommandTest {
             "a.yaml:4: warning: audit 'ws': key 'child.columns': type mismatch:"
                 + " workflows.workspace_id is text but workspaces.id is uuid")
         .contains("role postgres could write")
-        .contains("1 audits in 1 files are valid against 1 target(s) (2 warnings)");
+        .contains("1 audit in 1 file is valid against 1 target (2 warnings)");
   }
 
   @Test

@@ -153,4 +153,46 @@ class WorkerConfigLoaderTest {
                 Map.of()))
         .contains("key 'audits': no audit file matches 'rules/*.yaml'");
   }
+
+  @Test
+  void the_working_directory_is_shown_as_a_dot_not_an_empty_name() {
+    // "no audit file matches 'audits/*.yaml' (relative to )" for a config in the working directory
+    Path cwd = Path.of("").toAbsolutePath();
+    assertThat(Location.displayPath(cwd)).isEqualTo(".");
+    assertThat(Location.displayPath(cwd.resolve("audits"))).isEqualTo("audits");
+    assertThat(Location.of(cwd, 0).toString()).isEqualTo(".");
+  }
+
+  @Test
+  void a_password_in_the_jdbc_url_is_url_decoded_like_pgjdbc_decodes_parameters() {
+    WorkerConfig config =
+        load(
+            """
+            targets:
+              app:
+                url: jdbc:postgresql://db:5432/app?ssl=false&password=p%40ss%26w%3Drd%2B1+x&tcpKeepAlive=true
+            """,
+            Map.of());
+    DatabaseConfig app = config.targets().get("app").database();
+    assertThat(app.password().orElseThrow().reveal()).isEqualTo("p@ss&w=rd+1 x");
+    assertThat(app.url()).isEqualTo("jdbc:postgresql://db:5432/app?ssl=false&tcpKeepAlive=true");
+  }
+
+  @Test
+  void a_password_that_is_not_valid_url_encoding_is_a_located_problem_that_does_not_show_it() {
+    String problems =
+        problems(
+            """
+            targets:
+              app:
+                url: jdbc:postgresql://db:5432/app?password=100%zz
+            """,
+            Map.of());
+    assertThat(problems)
+        .endsWith(
+            "integrity-auditor.yaml:3: key 'targets.app.url': the password parameter is not valid"
+                + " URL encoding; write each special character as %XX (e.g. %40 for @, %26 for &,"
+                + " %25 for %, %2B for +), or use password_env")
+        .doesNotContain("100%zz");
+  }
 }

@@ -263,6 +263,36 @@ class ConfigFuzzTest {
     cases.put(
         "sql unknown key column",
         head + "  - {id: w, kind: sql, sql: 'SELECT id FROM canary', key_columns: [nope]}\n");
+    cases.putAll(hostileInputCases());
+    return cases;
+  }
+
+  /** Issue 21 point 7: each was accepted, trimmed, ignored or answered with a stack trace. */
+  static Map<String, String> hostileInputCases() {
+    Map<String, String> cases = new LinkedHashMap<>();
+    String head = "audits:\n";
+    cases.put(
+        "sql data-modifying with",
+        head
+            + "  - {id: w, kind: sql, sql: 'WITH d AS (DELETE FROM canary RETURNING id) SELECT id"
+            + " FROM d', key_columns: [id]}\n");
+    cases.put(
+        "yaml tag java class",
+        head + VALID_AUDIT.replace("kind: orphan", "kind: !!java.lang.Runtime orphan"));
+    cases.put("yaml tag local", head + VALID_AUDIT.replace("kind: orphan", "kind: !exec orphan"));
+    cases.put(
+        "yaml tag on a mapping",
+        head + VALID_AUDIT.replace("child: child.parent_id", "child: !!map {table: child}"));
+    cases.put(
+        "nul after a table name",
+        head + VALID_AUDIT.replace("child: child.parent_id", "child: \"child\\0.parent_id\""));
+    cases.put(
+        "escape sequence in a description",
+        head + VALID_AUDIT + "      description: \"\\e[2J\\e[31mall clear\"\n");
+    cases.put("control character in a key", head + VALID_AUDIT + "      \"descr\\x07iption\": x\n");
+    cases.put(
+        "unknown time zone",
+        head + VALID_AUDIT + "      schedule: '@daily'\n      timezone: Mars/Olympus\n");
     return cases;
   }
 
@@ -419,5 +449,72 @@ class ConfigFuzzTest {
           .hasSize(2);
     }
     assertThat(target.queryLong("SELECT count(*) FROM canary")).isEqualTo(42);
+  }
+
+  @Test
+  void hostile_inputs_of_issue_21_get_their_exact_located_message_and_no_stack_trace() {
+    Workspace workspace = new Workspace(dir);
+    Path config = workspace.config(target, null);
+    Path file = dir.resolve("audits/a.yaml");
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put(
+        "sql data-modifying with",
+        ":2: audit 'w': key 'sql': the query does not run on target app: ERROR: WITH clause"
+            + " containing a data-modifying statement must be at the top level (it was parsed"
+            + " only, not executed)");
+    expected.put(
+        "yaml tag java class",
+        ":3: YAML tags are not supported (found '!!java.lang.Runtime'); remove the tag, and quote"
+            + " the value if it must stay text");
+    expected.put(
+        "yaml tag local",
+        ":3: YAML tags are not supported (found '!exec'); remove the tag, and quote the value if"
+            + " it must stay text");
+    expected.put(
+        "yaml tag on a mapping",
+        ":4: YAML tags are not supported (found '!!map'); remove the tag, and quote the value if"
+            + " it must stay text");
+    expected.put(
+        "nul after a table name",
+        ":4: key 'child' contains the control character U+0000 (character 6); remove it");
+    expected.put(
+        "escape sequence in a description",
+        ":6: key 'description' contains the control character U+001B (character 1); remove it");
+    expected.put(
+        "control character in a key",
+        ":6: the key contains the control character U+0007 (character 6); remove it");
+    expected.put(
+        "unknown time zone",
+        ":7: audit 'child.parent': key 'timezone': unknown time zone 'Mars/Olympus'; use e.g. UTC"
+            + " or Europe/Berlin");
+    try {
+      Map<String, String> cases = hostileInputCases();
+      assertThat(cases.keySet()).isEqualTo(expected.keySet());
+      for (Map.Entry<String, String> fuzz : cases.entrySet()) {
+        workspace.write("audits/a.yaml", fuzz.getValue());
+        CliRunner.Outcome outcome = CliRunner.execute("validate", "--config", config.toString());
+        assertThat(outcome.code()).as(fuzz.getKey()).isEqualTo(2);
+        assertThat(outcome.err())
+            .as(fuzz.getKey())
+            .isEqualTo(
+                file
+                    + expected.get(fuzz.getKey())
+                    + "\n1 configuration problem; nothing was run.\n");
+      }
+    } finally {
+      root.detachAppender(logged);
+    }
+    // HikariCP logged the refused WITH as a broken connection, with a 23-line stack trace
+    assertThat(logged.list)
+        .filteredOn(event -> event.getThrowableProxy() != null)
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .isEmpty();
   }
 }

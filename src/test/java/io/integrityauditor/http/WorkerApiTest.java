@@ -148,6 +148,36 @@ class WorkerApiTest {
   }
 
   @Test
+  void control_characters_in_an_acknowledgement_are_a_400_naming_the_field_never_a_500()
+      throws Exception {
+    String id = get("/api/alerts").body().replaceAll("^\\{\"data\":\\[\\{\"id\":(\\d+).*$", "$1");
+    HttpResponse<String> nul =
+        post("/api/alerts/" + id + "/ack", TOKEN, "{\"by\":\"ali\\u0000ce\",\"note\":\"n\"}");
+    assertThat(nul.statusCode()).isEqualTo(400);
+    assertThat(nul.body())
+        .contains("by contains the control character U+0000 at position 4; remove it");
+    HttpResponse<String> escape =
+        post("/api/alerts/" + id + "/ack", TOKEN, "{\"by\":\"a\",\"note\":\"\\u001b[2Jx\"}");
+    assertThat(escape.statusCode()).isEqualTo(400);
+    assertThat(escape.body())
+        .contains(
+            "note contains the control character U+001B at position 1; remove it (line breaks"
+                + " and tabs are fine)");
+    HttpResponse<String> lines =
+        post("/api/alerts/" + id + "/ack", TOKEN, "{\"by\":\"a\",\"note\":\"one\\n\\ttwo\"}");
+    assertThat(lines.statusCode()).isEqualTo(200);
+    assertThat(lines.body()).contains("\"acknowledgementNote\":\"one\\n\\ttwo\"");
+    CliRunner.Outcome cli =
+        CliRunner.execute("ack", id, "--by", "bob\u001b[31m", "--config", config.toString());
+    assertThat(cli.code()).isEqualTo(2);
+    assertThat(cli.err())
+        .startsWith("error: --by contains the control character U+001B at position 4; remove it");
+    for (String body : List.of(nul.body(), escape.body(), cli.err())) {
+      assertThat(body).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
   void malformed_requests_get_json_errors_not_stack_traces() throws Exception {
     HttpResponse<String> unknown = get("/nope");
     assertThat(unknown.statusCode()).isEqualTo(404);

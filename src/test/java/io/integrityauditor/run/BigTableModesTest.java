@@ -239,6 +239,7 @@ class BigTableModesTest {
             audits:
               - id: settings
                 kind: sql
+                allow_privileged_role: true # the tests' PostgreSQL role is its superuser
                 sql: |
                   SELECT current_setting('work_mem') AS work_mem,
                          current_setting('max_parallel_workers_per_gather') AS workers

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
+import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.targets.Pools;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,9 @@ class RunSafetyTest {
         INSERT INTO child SELECT i, i FROM generate_series(1, 10) i;
         -- every row of this view takes 0.2 s to produce
         CREATE VIEW slow_parent AS SELECT p.id FROM parent p WHERE pg_sleep(0.2 + 0 * p.id) IS NOT NULL;
+        -- a session-level advisory lock hidden in a function: outlives the audit's rollback
+        CREATE FUNCTION hold_lock_4242() RETURNS int LANGUAGE sql
+          AS $$ SELECT pg_advisory_lock(4242); SELECT 1 $$;
         """);
   }
 
@@ -138,5 +144,86 @@ class RunSafetyTest {
             .get("fine");
     assertThat(result.status()).isEqualTo(RunStatus.OK);
     assertThat(result.measurement().orElseThrow().rowsChecked()).isEqualTo(10);
+  }
+
+  @Test
+  void an_advisory_lock_taken_by_an_audit_does_not_outlive_its_run_on_the_pooled_session() {
+    String yaml =
+        """
+        audits:
+          - id: locker
+            kind: sql
+            allow_privileged_role: true # the tests' PostgreSQL role is its superuser
+            sql: SELECT hold_lock_4242() AS id
+            key_columns: [id]
+            timeout: 2s
+            lock_timeout: 1s
+        """;
+    List<RunStatus> statuses =
+        Audits.withBinding(
+            dir,
+            db,
+            null,
+            yaml,
+            "",
+            (auditor, binding, audits) -> {
+              List<RunStatus> seen = new java.util.ArrayList<>();
+              for (int run = 0; run < 3; run++) {
+                seen.add(auditor.runAll(binding, audits, RunTrigger.CHECK).get(0).status());
+                // the pool is still open, its sessions idle: none may hold the lock
+                assertThat(
+                        db.queryLong(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                + " AND objid = 4242"))
+                    .as("advisory locks held after run " + (run + 1))
+                    .isZero();
+              }
+              return seen;
+            });
+    assertThat(statuses)
+        .containsExactly(RunStatus.VIOLATIONS, RunStatus.VIOLATIONS, RunStatus.VIOLATIONS);
+  }
+
+  @Test
+  void a_query_a_lost_node_left_running_is_ended_before_the_audit_runs_again() throws Exception {
+    // a node cut off from the store lost its lease; its query still runs on the target under the
+    // audit's application name
+    java.util.concurrent.CompletableFuture<String> orphan =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try (Connection connection = db.dataSource().getConnection();
+                  Statement statement = connection.createStatement()) {
+                statement.execute("SET application_name = 'integrity-auditor:reclaimed'");
+                statement.execute("SELECT pg_sleep(60)");
+                return "finished";
+              } catch (java.sql.SQLException e) {
+                return e.getSQLState();
+              }
+            });
+    Eventually.within(
+        Duration.ofSeconds(10),
+        "the orphaned query is running",
+        () ->
+            db.queryLong(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                        + " 'integrity-auditor:reclaimed' AND state = 'active'")
+                == 1);
+    TestPostgres.Database store = TestPostgres.newDatabase("safety_store");
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                store,
+                """
+                audits:
+                  - id: reclaimed
+                    kind: orphan
+                    child: child.parent_id
+                    parent: parent.id
+                """)
+            .get("reclaimed");
+    assertThat(result.status()).isEqualTo(RunStatus.OK);
+    // terminated (57P01 admin_shutdown) by the node holding the lease, not left to sleep on
+    assertThat(orphan.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("57P01");
   }
 }

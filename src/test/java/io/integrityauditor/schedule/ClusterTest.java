@@ -233,6 +233,66 @@ class ClusterTest {
   }
 
   @Test
+  void a_killed_nodes_query_never_runs_on_the_target_alongside_the_peers_rerun() throws Exception {
+    // the case: max_concurrent_audits 1 and a 30 s audit, the node running it SIGKILLed
+    String audits = "audits:\n" + audit("long", "child_30s", "@every 1h");
+    ChildNode n1 = start("n1", config("n1", 1, "", audits));
+    ChildNode n2 = start("n2", config("n2", 1, "", audits));
+    String active =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'integrity-auditor:%'"
+            + " AND state = 'active'";
+    Eventually.within(
+        Duration.ofSeconds(60), "the audit's query runs", () -> target.queryLong(active) == 1);
+    ChildNode victim = runs("status = 'running'").get(0).get("node_id").equals("n1") ? n1 : n2;
+    // watch the target while the victim dies and its peer re-runs the fire time
+    java.util.concurrent.atomic.AtomicLong most = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean watching =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (watching.get()) {
+                most.accumulateAndGet(target.queryLong(active), Math::max);
+                samples.incrementAndGet();
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    watcher.start();
+    Instant killedAt = Instant.now();
+    victim.kill();
+    long orphanGoneMillis = -1;
+    while (Duration.between(killedAt, Instant.now()).toSeconds() < 20) {
+      if (target.queryLong(active) == 0) {
+        orphanGoneMillis = Duration.between(killedAt, Instant.now()).toMillis();
+        break;
+      }
+      Thread.sleep(50);
+    }
+    Eventually.within(
+        Duration.ofSeconds(90),
+        "the peer completed the lost fire time",
+        () -> count("status = 'violations'") == 1);
+    watching.set(false);
+    watcher.join();
+    System.out.println(
+        "killed node's query ended "
+            + orphanGoneMillis
+            + " ms after SIGKILL; at most "
+            + most.get()
+            + " audit queries at once on the target in "
+            + samples.get()
+            + " samples");
+    assertThat(orphanGoneMillis).as("the killed node's query ended").isBetween(0L, 5_000L);
+    assertThat(most.get()).as("audit queries at once on the target").isEqualTo(1);
+    assertThat(samples.get()).isGreaterThan(100);
+  }
+
+  @Test
   void a_paused_node_wrongly_declared_dead_never_runs_alongside_its_peer() throws Exception {
     String audits = "audits:\n" + audit("slow", "child_8s", "@every 1h");
     ChildNode n1 = start("n1", config("n1", 4, "", audits));

@@ -62,7 +62,7 @@ public final class Audits {
                 .toList());
   }
 
-  private static <T> T withBinding(
+  public static <T> T withBinding(
       Path directory,
       TestPostgres.Database target,
       TestPostgres.Database store,
@@ -105,7 +105,7 @@ public final class Audits {
     }
   }
 
-  private interface BindingAction<T> {
+  public interface BindingAction<T> {
     T apply(Auditor auditor, Auditor.Binding binding, List<Audit> audits);
   }
 }

@@ -191,7 +191,8 @@ public record ConsistentSpec(
     var samples = QueryParts.samples(c.get().table(), "c", shown);
     for (int i = 0; i < comparedPairs.size(); i++) {
       samples.put(
-          p.get().table().id().name() + "." + parentColumns.get().get(i).name(), theirs.get(i));
+          p.get().table().id().name() + "." + parentColumns.get().get(i).name(),
+          QueryParts.sampleField("p", parentColumns.get().get(i)));
     }
     AuditQuery query =
         new ViolationScan(

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.AuditSpec;
 import io.integrityauditor.audit.BindContext;
 import io.integrityauditor.audit.DeclaredReference;
@@ -100,8 +101,8 @@ public record OrphanSpec(
     fields.problem(
         key,
         "child has "
-            + child.columns().size()
-            + " column(s) "
+            + Plural.of(child.columns().size(), "column")
+            + " "
             + child.columns()
             + " but "
             + key

@@ -1,5 +1,6 @@
 package io.integrityauditor.audit.kind;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.AuditSpec;
 import io.integrityauditor.audit.BindContext;
 import io.integrityauditor.audit.DeclaredReference;
@@ -99,8 +100,8 @@ public record PolymorphicSpec(
                         .problem(
                             type,
                             "the parent has "
-                                + parent.columns().size()
-                                + " column(s) "
+                                + Plural.of(parent.columns().size(), "column")
+                                + " "
                                 + parent.columns()
                                 + " but id_columns has "
                                 + idColumns.size()

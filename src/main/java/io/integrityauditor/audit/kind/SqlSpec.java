@@ -37,13 +37,19 @@ import org.jooq.impl.DSL;
  * <p>At validation the query is described on the target (parsed and planned, never executed) to
  * check that it runs and returns its key columns.
  */
-public record SqlSpec(String sql, List<String> keyColumns, Optional<Source> rowsChecked)
+public record SqlSpec(
+    String sql,
+    List<String> keyColumns,
+    Optional<Source> rowsChecked,
+    List<String> allowFunctions,
+    boolean allowPrivilegedRole)
     implements AuditSpec {
 
   public static final String KIND = "sql";
 
   public SqlSpec {
     keyColumns = List.copyOf(keyColumns);
+    allowFunctions = List.copyOf(allowFunctions);
   }
 
   @Override
@@ -53,11 +59,17 @@ public record SqlSpec(String sql, List<String> keyColumns, Optional<Source> rows
 
   static Optional<AuditSpec> parse(Fields fields) {
     String text = fields.requiredString("sql");
+    List<String> allowFunctions =
+        fields.has("allow_functions") ? fields.stringList("allow_functions") : List.of();
+    boolean allowPrivilegedRole = fields.bool("allow_privileged_role").orElse(false);
     Optional<String> statement = Optional.empty();
     if (text != null) {
       SqlText.Scan scan = SqlText.scan(text);
       scan.problem().ifPresent(problem -> fields.problem("sql", problem));
       statement = Optional.ofNullable(scan.statement());
+      if (!sideEffectsAllowed(fields, scan.calls(), allowFunctions)) {
+        statement = Optional.empty();
+      }
     }
     List<String> keys = Source.columnList(fields, "key_columns", true);
     Optional<Source> rowsChecked = Optional.empty();
@@ -70,7 +82,33 @@ public record SqlSpec(String sql, List<String> keyColumns, Optional<Source> rows
     if (statement.isEmpty() || keys.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new SqlSpec(statement.get(), keys, rowsChecked));
+    return Optional.of(
+        new SqlSpec(statement.get(), keys, rowsChecked, allowFunctions, allowPrivilegedRole));
+  }
+
+  /**
+   * Refuses calls of functions whose effects escape the transaction ({@link SideEffectFunctions})
+   * unless the audit lists them in {@code allow_functions}.
+   */
+  private static boolean sideEffectsAllowed(
+      Fields fields, List<String> calls, List<String> allowFunctions) {
+    boolean ok = true;
+    for (String call : calls.stream().distinct().toList()) {
+      Optional<String> effect = SideEffectFunctions.effect(call);
+      if (effect.isPresent() && !allowFunctions.contains(call)) {
+        fields.problem(
+            "sql",
+            "calls "
+                + call
+                + "(), which "
+                + effect.get()
+                + ": an audit only reads; remove the call, or, if a reviewer agrees, add "
+                + call
+                + " to allow_functions");
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   /** {@code rows_checked: table} or {@code rows_checked: {table: t, where: {...}}}. */

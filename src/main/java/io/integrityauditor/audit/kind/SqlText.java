@@ -1,5 +1,6 @@
 package io.integrityauditor.audit.kind;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,9 +25,13 @@ final class SqlText {
    *
    * @param statement the text to wrap as a subquery, valid when {@code problem} is empty
    */
-  record Scan(String statement, Optional<String> problem) {
+  record Scan(String statement, Optional<String> problem, List<String> calls) {
+    Scan {
+      calls = List.copyOf(calls);
+    }
+
     static Scan failed(String problem) {
-      return new Scan(null, Optional.of(problem));
+      return new Scan(null, Optional.of(problem), List.of());
     }
   }
 
@@ -34,6 +39,9 @@ final class SqlText {
     int depth = 0;
     int end = text.length();
     String firstWord = null;
+    // the last name seen, and the functions called: names followed by '(' (schema.name: name)
+    String lastName = null;
+    List<String> calls = new ArrayList<>();
     int i = 0;
     while (i < text.length()) {
       char c = text.charAt(i);
@@ -58,10 +66,12 @@ final class SqlText {
         continue;
       }
       if (c == '"') {
+        int start = i;
         i = skipQuoted(text, i, '"', false);
         if (i < 0) {
           return Scan.failed("unterminated quoted name");
         }
+        lastName = text.substring(start + 1, i - 1).replace("\"\"", "\"");
         continue;
       }
       if (c == '$' && (i == 0 || !isIdentifierPart(text.charAt(i - 1)))) {
@@ -104,6 +114,10 @@ final class SqlText {
       }
       if (c == '(') {
         depth++;
+        if (lastName != null) {
+          calls.add(lastName);
+        }
+        lastName = null;
       } else if (c == ')') {
         depth--;
         if (depth < 0) {
@@ -122,6 +136,16 @@ final class SqlText {
                   + ": audits only read, and run in READ ONLY transactions");
         }
         continue;
+      } else if (Character.isLetter(c) || c == '_') {
+        int start = i;
+        while (i < text.length() && isIdentifierPart(text.charAt(i))) {
+          i++;
+        }
+        // unquoted names fold to lower case, as PostgreSQL folds them
+        lastName = text.substring(start, i).toLowerCase(Locale.ROOT);
+        continue;
+      } else if (!Character.isWhitespace(c) && c != '.') {
+        lastName = null;
       }
       i++;
     }
@@ -131,7 +155,7 @@ final class SqlText {
     if (depth != 0) {
       return Scan.failed("unbalanced parentheses: " + depth + " '(' not closed");
     }
-    return new Scan(text.substring(0, end).strip(), Optional.empty());
+    return new Scan(text.substring(0, end).strip(), Optional.empty(), calls);
   }
 
   private static boolean isIdentifierPart(char c) {

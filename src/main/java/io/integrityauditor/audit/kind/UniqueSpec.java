@@ -104,7 +104,11 @@ public record UniqueSpec(Source source, List<String> columns, long max, boolean 
     Map<String, Field<?>> samples = new LinkedHashMap<>();
     List<Condition> present = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      Field<Object> key = DSL.field(DSL.name("g", "k" + i));
+      ColumnInfo column = keys.get(i);
+      // the group's key column k<i>, of the grouped column's type
+      Field<?> key =
+          QueryParts.sampleField(
+              "g", new ColumnInfo("k" + i, column.position(), column.notNull(), column.type()));
       samples.put(keys.get(i).name(), key);
       present.add(key.isNotNull());
     }

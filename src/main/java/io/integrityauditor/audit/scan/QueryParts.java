@@ -22,6 +22,16 @@ public final class QueryParts {
     return DSL.field(DSL.name(alias, column.name()));
   }
 
+  /**
+   * A column shown in samples, typed as a number when it is one (category N), so that samples sort
+   * by value (34 before 221) and not as text.
+   */
+  public static Field<?> sampleField(String alias, ColumnInfo column) {
+    return column.type().category() == 'N'
+        ? DSL.field(DSL.name(alias, column.name()), SQLDataType.NUMERIC)
+        : field(alias, column);
+  }
+
   public static List<Field<Object>> fields(String alias, List<ColumnInfo> columns) {
     return columns.stream().map(column -> field(alias, column)).toList();
   }
@@ -34,10 +44,15 @@ public final class QueryParts {
       TableInfo table, String alias, List<ColumnInfo> extra) {
     Map<String, Field<?>> samples = new LinkedHashMap<>();
     for (String key : table.identifyingColumns()) {
-      samples.put(key, DSL.field(DSL.name(alias, key)));
+      samples.put(
+          key,
+          table
+              .column(key)
+              .<Field<?>>map(column -> sampleField(alias, column))
+              .orElseGet(() -> DSL.field(DSL.name(alias, key))));
     }
     for (ColumnInfo column : extra) {
-      samples.putIfAbsent(column.name(), field(alias, column));
+      samples.putIfAbsent(column.name(), sampleField(alias, column));
     }
     return samples;
   }

@@ -54,11 +54,12 @@ public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds
   }
 
   /**
-   * The first {@code sampleSize} distinct keys, in key order, among every bucket's smallest and
-   * largest key.
+   * The first {@code sampleSize} distinct keys in {@code order} (the key columns' own types: see
+   * {@link #orderOf}), among every bucket's smallest and largest key.
    */
-  public List<List<String>> sample(int sampleSize) {
-    java.util.TreeSet<List<String>> keys = new java.util.TreeSet<>(KEY_ORDER);
+  public List<List<String>> sample(int sampleSize, Comparator<List<String>> order) {
+    // KEY_ORDER breaks ties, so keys equal as numbers but written differently stay distinct
+    java.util.TreeSet<List<String>> keys = new java.util.TreeSet<>(order.thenComparing(KEY_ORDER));
     for (Bounds bounds : buckets.values()) {
       keys.add(bounds.lo());
       keys.add(bounds.hi());
@@ -117,6 +118,36 @@ public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds
         }
         return Integer.compare(a.size(), b.size());
       };
+
+  /**
+   * Element-wise in each column's own type: numbers (columns flagged in {@code numeric}) by value,
+   * so 34 comes before 221, everything else in code point order; NULLs last.
+   */
+  static Comparator<List<String>> orderOf(List<Boolean> numeric) {
+    return (a, b) -> {
+      for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+        boolean number = i < numeric.size() && numeric.get(i);
+        int byElement =
+            number ? compareNumbers(a.get(i), b.get(i)) : compareElements(a.get(i), b.get(i));
+        if (byElement != 0) {
+          return byElement;
+        }
+      }
+      return Integer.compare(a.size(), b.size());
+    };
+  }
+
+  private static int compareNumbers(String a, String b) {
+    if (a == null || b == null) {
+      return compareElements(a, b);
+    }
+    try {
+      return new java.math.BigDecimal(a).compareTo(new java.math.BigDecimal(b));
+    } catch (NumberFormatException e) {
+      // NaN and Infinity of a float column: no decimal value, text order among themselves
+      return compareElements(a, b);
+    }
+  }
 
   private static int compareElements(String a, String b) {
     if (a == null || b == null) {

@@ -428,7 +428,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   @Override
   public Measurement measurement(ScanPartial total) {
     List<SampleKey> samples = new ArrayList<>();
-    for (List<String> key : total.sample(sampleSize)) {
+    List<Boolean> numeric =
+        sampleFields.stream().map(field -> field.getDataType().isNumeric()).toList();
+    for (List<String> key : total.sample(sampleSize, ScanPartial.orderOf(numeric))) {
       Map<String, String> values = new LinkedHashMap<>();
       for (int i = 0; i < sampleNames.size(); i++) {
         values.put(sampleNames.get(i), key.get(i));
