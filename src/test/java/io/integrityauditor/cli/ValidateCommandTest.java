@@ -143,7 +143,7 @@ class ValidateCommandTest {
     Outcome outcome = validateAs(ONE_OWNED_TWO_UNOWNED, "postgres", "--offline");
     assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
     assertThat(outcome.out())
-        .isEqualTo("3 audits in 1 files are well-formed (catalog not checked: --offline)\n");
+        .isEqualTo("3 audits in 1 file are well-formed (catalog not checked: --offline)\n");
   }
 
   @Test
