@@ -80,6 +80,7 @@ class OnCallPagesTest {
             sql: SELECT id FROM orders WHERE 1 / (SELECT count(*) - count(*) FROM customers) = 1
             key_columns: [id]
             schedule: '@every 1h'
+            allow_privileged_role: true   # the tests connect as the embedded server's superuser
         """);
     Path config =
         workspace.write(
