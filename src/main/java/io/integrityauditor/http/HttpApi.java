@@ -51,6 +51,9 @@ public final class HttpApi implements AutoCloseable {
   /** Larger bodies are refused with 413: no endpoint needs more. */
   static final int MAX_BODY_BYTES = 64 * 1024;
 
+  /** Bodies up to this size are read (and dropped) before a 413, so the client sees the answer. */
+  static final int DRAINED_BODY_BYTES = 1024 * 1024;
+
   /** Request line and headers together; beyond, 414 (in the request line) or 431. */
   static final int MAX_HEAD_BYTES = 8 * 1024;
 
@@ -210,16 +213,18 @@ public final class HttpApi implements AutoCloseable {
               deadline.answered(
                   endPoint, request.getConnectionMetaData().getConnection().getBytesIn()));
       Optional<Long> length = contentLength(request);
-      if (length.isEmpty() || length.get() == 0 || length.get() > MAX_BODY_BYTES) {
+      if (length.isEmpty() || length.get() == 0 || length.get() > DRAINED_BODY_BYTES) {
         answer(request, response, callback, new byte[0]);
         return true;
       }
       // The body arrives asynchronously: no thread waits for a slow client, and the whole request
-      // still has to arrive within the deadline counted from its first byte.
+      // still has to arrive within the deadline counted from its first byte. A body over the limit
+      // (up to DRAINED_BODY_BYTES) is read too before the 413: answering and closing while the
+      // client still sends makes its TCP stack reset the connection, and the client sees no answer.
       long elapsed = System.nanoTime() - request.getBeginNanoTime();
       long remaining = Math.max(0, REQUEST_DEADLINE.toNanos() - elapsed);
       CompletableFuture<byte[]> body =
-          Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES)
+          Content.Source.asByteArrayAsync(request, length.get().intValue())
               .orTimeout(remaining, TimeUnit.NANOSECONDS);
       body.whenCompleteAsync(
           (bytes, failure) -> {
