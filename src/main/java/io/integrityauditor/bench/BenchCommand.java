@@ -12,9 +12,6 @@ import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -134,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
             : Files.createTempDirectory("integrity-auditor-bench");
     BenchReport report = new BenchReport();
     report.machine(BenchMachine.describe());
-    resetPeaks();
+    PeakHeap.reset();
     PrintStream out = out();
     out.printf(
         "Benchmark: %,d child rows, %,d parents, %.2f%% orphans (variant %.0f%%), %d reps%n%n",
@@ -205,7 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         report.measurements(m, chunkTarget, newRows);
       }
-      report.peakHeap(peakHeapBytes(), Runtime.getRuntime().maxMemory());
+      report.peakHeap(PeakHeap.bytes(), Runtime.getRuntime().maxMemory());
       if (audits > 0) {
         out.printf("Serving %d audits: start-up and /metrics ...%n", audits);
         report.scrape(BenchServe.measure(work, database, audits, scrapes, out));
@@ -327,25 +324,6 @@ public final class BenchCommand implements Callable<Integer> {
       return false;
     }
     return true;
-  }
-
-  private static void resetPeaks() {
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        pool.resetPeakUsage();
-      }
-    }
-  }
-
-  /** The sum of the heap pools' peak usage since {@link #resetPeaks}. */
-  private static long peakHeapBytes() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak;
   }
 
   /** Timings by measurement name, in seconds. */

@@ -2,12 +2,10 @@ package io.integrityauditor.suggest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.bench.PeakHeap;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.support.TestPostgres;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +62,7 @@ class SuggestScaleTest {
             SuggestSettings.DEFAULT_EXCLUDES,
             Duration.ofSeconds(10));
     System.gc();
-    resetPeaks();
+    PeakHeap.reset();
     long started = System.nanoTime();
     Suggestion suggestion;
     try (Connection connection = db.dataSource().getConnection()) {
@@ -78,7 +76,7 @@ class SuggestScaleTest {
         TABLES,
         references,
         elapsed.toMillis() / 1000.0,
-        peakHeap() / (1024 * 1024),
+        PeakHeap.bytes() / (1024 * 1024),
         Runtime.getRuntime().maxMemory() / (1024 * 1024),
         suggestion.yaml().length() / 1024);
 
@@ -103,23 +101,5 @@ class SuggestScaleTest {
 
   private static String table(int i) {
     return String.format(Locale.ROOT, "t%04d", i);
-  }
-
-  private static void resetPeaks() {
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        pool.resetPeakUsage();
-      }
-    }
-  }
-
-  private static long peakHeap() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak;
   }
 }
