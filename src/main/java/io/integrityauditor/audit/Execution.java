@@ -74,8 +74,6 @@ public record Execution(
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
-
-    static final List<String> LABELS = List.of("auto", "full", "chunked", "incremental");
   }
 
   /** The keys this class reads, in an audit or in a file's {@code defaults}. */
@@ -96,11 +94,7 @@ public record Execution(
    */
   static Execution parse(
       Fields fields, Execution defaults, Optional<AuditKind> kind, List<String> splittableKinds) {
-    Mode mode =
-        fields
-            .oneOf("mode", Mode.LABELS)
-            .map(label -> Mode.valueOf(label.toUpperCase(Locale.ROOT)))
-            .orElse(defaults.mode());
+    Mode mode = fields.oneOf("mode", Mode.class).orElse(defaults.mode());
     Duration target =
         fields
             .duration("chunk_target", Duration.ofMillis(10), Duration.ofHours(24))

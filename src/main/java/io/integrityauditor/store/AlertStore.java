@@ -28,8 +28,8 @@ import org.jooq.impl.DSL;
  * so a run and its alert state are never half-written.
  */
 public final class AlertStore {
-  static final String OPEN = "open";
-  static final String RESOLVED = "resolved";
+  private static final String OPEN = AlertState.OPEN.label();
+  private static final String RESOLVED = AlertState.RESOLVED.label();
 
   private final DSLContext dsl;
   private final Clock clock;

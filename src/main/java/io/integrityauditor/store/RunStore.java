@@ -42,7 +42,7 @@ public final class RunStore {
    */
   static final String RUNNING = "running";
 
-  static final String INTERRUPTED = "interrupted";
+  static final String INTERRUPTED = RunStatus.INTERRUPTED.label();
   private static final int PRUNE_BATCH = 5_000;
 
   private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =

@@ -51,8 +51,6 @@ public record OrphanSpec(
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
-
-    static final List<String> LABELS = List.of("ignore", "violation", "match_full");
   }
 
   @Override
@@ -68,11 +66,7 @@ public record OrphanSpec(
   static Optional<AuditSpec> parse(Fields fields) {
     Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
     Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
-    NullPolicy nulls =
-        fields
-            .oneOf("nulls", NullPolicy.LABELS)
-            .map(label -> NullPolicy.valueOf(label.toUpperCase(Locale.ROOT)))
-            .orElse(NullPolicy.IGNORE);
+    NullPolicy nulls = fields.oneOf("nulls", NullPolicy.class).orElse(NullPolicy.IGNORE);
     boolean asText =
         fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
     TypeAlignment.Policy typeMismatch = typeMismatch(fields);
@@ -88,8 +82,7 @@ public record OrphanSpec(
   /** {@code type_mismatch: violation | note}. */
   static TypeAlignment.Policy typeMismatch(Fields fields) {
     return fields
-        .oneOf("type_mismatch", TypeAlignment.Policy.LABELS)
-        .map(TypeAlignment.Policy::fromLabel)
+        .oneOf("type_mismatch", TypeAlignment.Policy.class)
         .orElse(TypeAlignment.Policy.VIOLATION);
   }
 
