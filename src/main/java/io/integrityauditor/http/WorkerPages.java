@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.owasp.encoder.Encode;
 
 /**
  * The on-call pages, rendered on the server: {@code /} (what is broken now), {@code /alerts/{id}}
@@ -110,7 +111,7 @@ public final class WorkerPages {
     Optional<BrowserSessions.Session> session = sessions.find(request);
     if (session.isEmpty()) {
       String next = request.path() + request.queryParameter("q").map(q -> "?q=" + q).orElse("");
-      return HttpResponse.seeOther("/login?next=" + org.owasp.encoder.Encode.forUriComponent(next));
+      return HttpResponse.seeOther("/login?next=" + Encode.forUriComponent(next));
     }
     return render(page, request, session);
   }
@@ -562,8 +563,7 @@ public final class WorkerPages {
     if (session.isEmpty()) {
       return HttpResponse.seeOther(
           "/login?next="
-              + org.owasp.encoder.Encode.forUriComponent(
-                  Html.path("alerts", request.pathParameter("id"))));
+              + Encode.forUriComponent(Html.path("alerts", request.pathParameter("id"))));
     }
     Map<String, String> form = HttpApi.form(request.body());
     if (!session.get().csrfMatches(form.get("csrf"))) {
@@ -644,10 +644,7 @@ public final class WorkerPages {
         .ifPresent(
             grafana ->
                 body.link(
-                        withQuery(
-                            grafana,
-                            "var-audit="
-                                + org.owasp.encoder.Encode.forUriComponent(alert.auditId())),
+                        withQuery(grafana, "var-audit=" + Encode.forUriComponent(alert.auditId())),
                         "Grafana dashboard")
                     .tag(" · "));
     body.link("/api/alerts/" + alert.id(), "JSON").tag("</p>");

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -398,8 +399,7 @@ public final class WorkerMetrics {
   private synchronized Rendered render() {
     dirty = false;
     String text = registry.scrape();
-    Rendered fresh =
-        new Rendered(text, Redactor.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Rendered fresh = new Rendered(text, Redactor.redact(text).getBytes(StandardCharsets.UTF_8));
     rendered = fresh;
     return fresh;
   }

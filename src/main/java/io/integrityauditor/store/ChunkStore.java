@@ -6,6 +6,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
@@ -255,7 +256,7 @@ public final class ChunkStore implements RunSupport {
   static ScanPartial partial(JSONB json) {
     try {
       return ScanPartial.fromJson(Json.MAPPER.readValue(json.data(), MAP));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("corrupt partial result in the store", e);
     }
   }

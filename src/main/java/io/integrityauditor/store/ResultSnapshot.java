@@ -7,6 +7,7 @@ import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +53,7 @@ public record ResultSnapshot(
       return false;
     }
     for (var entry : openAlerts.entrySet()) {
-      if (!java.util.Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
+      if (!Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
         return false;
       }
     }

@@ -10,6 +10,7 @@ import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.Fields;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -171,8 +172,8 @@ public record OrphanSpec(
   private Condition semiJoinViolation(
       List<Field<Object>> childFields, TableColumns.Bound p, List<TypeAlignment.Pair> pairs) {
     List<Field<Object>> parentFields = QueryParts.fields("p", p.columns());
-    List<Field<?>> childKeys = new java.util.ArrayList<>();
-    List<Field<?>> parentKeys = new java.util.ArrayList<>();
+    List<Field<?>> childKeys = new ArrayList<>();
+    List<Field<?>> parentKeys = new ArrayList<>();
     Condition parentPresent = p.filter().orElse(DSL.noCondition());
     for (int i = 0; i < childFields.size(); i++) {
       childKeys.add(TypeAlignment.comparable(childFields.get(i), pairs.get(i), compareAsText));
