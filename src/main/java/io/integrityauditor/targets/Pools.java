@@ -35,7 +35,8 @@ public final class Pools {
    * as a data-modifying WITH inside a subquery: an error of the query, not of the connection.
    */
   private static final class KeepOnFeatureNotSupported implements SQLExceptionOverride {
-    @Override
+    // qualified: SQLExceptionOverride's own nested Override (the verdict) takes the simple name
+    @java.lang.Override
     public Override adjudicate(SQLException e) {
       return "0A000".equals(e.getSQLState()) ? Override.DO_NOT_EVICT : Override.CONTINUE_EVICT;
     }
