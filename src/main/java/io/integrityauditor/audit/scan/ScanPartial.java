@@ -1,5 +1,6 @@
 package io.integrityauditor.audit.scan;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What one pass of a {@link ViolationScan} over some rows found, in a form that adds up: rows
@@ -59,7 +61,7 @@ public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds
    */
   public List<List<String>> sample(int sampleSize, Comparator<List<String>> order) {
     // KEY_ORDER breaks ties, so keys equal as numbers but written differently stay distinct
-    java.util.TreeSet<List<String>> keys = new java.util.TreeSet<>(order.thenComparing(KEY_ORDER));
+    TreeSet<List<String>> keys = new TreeSet<>(order.thenComparing(KEY_ORDER));
     for (Bounds bounds : buckets.values()) {
       keys.add(bounds.lo());
       keys.add(bounds.hi());
@@ -142,7 +144,7 @@ public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds
       return compareElements(a, b);
     }
     try {
-      return new java.math.BigDecimal(a).compareTo(new java.math.BigDecimal(b));
+      return new BigDecimal(a).compareTo(new BigDecimal(b));
     } catch (NumberFormatException e) {
       // NaN and Infinity of a float column: no decimal value, text order among themselves
       return compareElements(a, b);

@@ -7,11 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record4;
+import org.jooq.Result;
 import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -275,7 +277,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     return driving
         .flatMap(d -> d.table().column(sampleNames.get(0)))
         .filter(column -> column.notNull())
-        .map(column -> java.util.Set.of("int2", "int4", "int8").contains(column.type().baseName()))
+        .map(column -> Set.of("int2", "int4", "int8").contains(column.type().baseName()))
         .orElse(false);
   }
 
@@ -390,7 +392,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     return new ScanPartial(rowsChecked, violations, buckets);
   }
 
-  private static ScanPartial partialOfGroups(org.jooq.Result<? extends Record> groups) {
+  private static ScanPartial partialOfGroups(Result<? extends Record> groups) {
     long rowsChecked = 0;
     long violations = 0;
     Map<Integer, ScanPartial.Bounds> buckets = new LinkedHashMap<>();
