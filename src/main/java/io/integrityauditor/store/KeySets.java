@@ -166,6 +166,7 @@ public final class KeySets {
       if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
         // the rows before the watermark have no key set: this one would be partial
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+        recordLatest(tx, auditId, null, null);
         return Optional.empty();
       }
       tx.execute(
@@ -182,7 +183,9 @@ public final class KeySets {
           runId);
     }
     if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", runId))) {
-      return Optional.empty(); // not tracked (a kind without keys, or tracking turned off)
+      // not tracked (a kind without keys, or tracking turned off)
+      recordLatest(tx, auditId, null, null);
+      return Optional.empty();
     }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
     Split split;
@@ -223,14 +226,19 @@ public final class KeySets {
         split.goneRows(),
         split.tracking(),
         runId);
+    recordLatest(tx, auditId, split.newRows(), split.goneRows());
+    return Optional.of(split);
+  }
+
+  /** The latest completed run's split, for metrics (null: unknown). */
+  private static void recordLatest(DSLContext tx, String auditId, Long newRows, Long goneRows) {
     tx.execute(
         "UPDATE "
             + Store.SCHEMA
             + ".audit_latest SET new_violations = ?, gone_violations = ? WHERE audit_id = ?",
-        split.newRows(),
-        split.goneRows(),
+        newRows,
+        goneRows,
         auditId);
-    return Optional.of(split);
   }
 
   private static Split diff(DSLContext tx, long runId, long previous) {
