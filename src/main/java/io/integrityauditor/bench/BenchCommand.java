@@ -221,9 +221,7 @@ public final class BenchCommand implements Callable<Integer> {
                     out,
                     database,
                     variant,
-                    rep == 1
-                        ? "first"
-                        : "exact new=0 persisting=" + expectedVariant + " gone=0");
+                    rep == 1 ? "first" : "exact new=0 persisting=" + expectedVariant + " gone=0");
             if (rep == 1) {
               consistent &= checkSample(out, database, variant, "workflow_instances_variant");
             }
@@ -377,14 +375,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + " hashtextextended(ARRAY[c.id::text, c.config_version_id::text]::text, 0)"
                     + " LIMIT 20")) {
       while (rows.next()) {
-        expected.add(
-            Map.of("id", rows.getString(1), "config_version_id", rows.getString(2)));
+        expected.add(Map.of("id", rows.getString(1), "config_version_id", rows.getString(2)));
       }
     }
     Set<Map<String, String>> found = new HashSet<>();
-    result
-        .measurement()
-        .ifPresent(m -> m.samples().forEach(sample -> found.add(sample.values())));
+    result.measurement().ifPresent(m -> m.samples().forEach(sample -> found.add(sample.values())));
     if (!found.equals(expected)) {
       out.printf(
           "  %s: sample differs from the dataset's: expected %s, found %s%n",
