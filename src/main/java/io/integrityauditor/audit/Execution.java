@@ -6,8 +6,10 @@ import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
 import io.integrityauditor.config.Node;
 import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.Suggest;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +62,7 @@ public record Execution(
           DEFAULT_TRACK_KEYS);
 
   public Execution {
-    settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+    settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
   }
 
   /** How a run is executed. */
@@ -79,8 +81,6 @@ public record Execution(
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
-
-    static final List<String> LABELS = List.of("auto", "full", "chunked", "incremental");
   }
 
   /** The keys this class reads, in an audit or in a file's {@code defaults}. */
@@ -102,11 +102,7 @@ public record Execution(
    */
   static Execution parse(
       Fields fields, Execution defaults, Optional<AuditKind> kind, List<String> splittableKinds) {
-    Mode mode =
-        fields
-            .oneOf("mode", Mode.LABELS)
-            .map(label -> Mode.valueOf(label.toUpperCase(Locale.ROOT)))
-            .orElse(defaults.mode());
+    Mode mode = fields.oneOf("mode", Mode.class).orElse(defaults.mode());
     Duration target =
         fields
             .duration("chunk_target", Duration.ofMillis(10), Duration.ofHours(24))
@@ -298,7 +294,7 @@ public record Execution(
         fields.problem(
             name,
             "not a setting an audit may change"
-                + io.integrityauditor.config.Suggest.didYouMean(name, SETTINGS.keySet())
+                + Suggest.didYouMean(name, SETTINGS.keySet())
                 + "; allowed: "
                 + String.join(", ", SETTINGS.keySet())
                 + (name.endsWith("_timeout") ? " (the audit's timeout sets " + name + ")" : ""));

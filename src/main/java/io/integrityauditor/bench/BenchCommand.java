@@ -4,6 +4,7 @@ import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
+import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
@@ -11,6 +12,7 @@ import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,7 +253,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private Path writeConfig(Path work, BenchDatabase database) throws java.io.IOException {
+  private Path writeConfig(Path work, BenchDatabase database) throws IOException {
     Files.createDirectories(work.resolve("audits"));
     String common =
         """
@@ -311,9 +313,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static Map<String, List<String>> explain(
       Auditor auditor, Auditor.Binding binding, Map<String, Audit> byId) {
     Map<String, List<String>> plans = new LinkedHashMap<>();
-    AuditRunner runner =
-        new AuditRunner(
-            Clock.systemUTC(), new Cancellation(), io.integrityauditor.config.RetryPolicy.NONE);
+    AuditRunner runner = new AuditRunner(Clock.systemUTC(), new Cancellation(), RetryPolicy.NONE);
     for (var bound : binding.bound()) {
       if (!bound.audit().id().equals("bench.full")) {
         continue;
@@ -465,7 +465,7 @@ public final class BenchCommand implements Callable<Integer> {
     return Double.isNaN(seconds) ? "-" : String.format(Locale.ROOT, "%.3f s", seconds);
   }
 
-  static long count(Connection connection, String sql) throws java.sql.SQLException {
+  static long count(Connection connection, String sql) throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet rows = statement.executeQuery(sql)) {
       rows.next();

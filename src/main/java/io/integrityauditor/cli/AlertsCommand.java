@@ -79,12 +79,12 @@ final class AlertsCommand implements Callable<Integer> {
             String.valueOf(alert.currentViolations()),
             String.valueOf(alert.maxViolations()),
             String.valueOf(alert.openedAt()),
-            String.valueOf(alert.state().equals("open") ? alert.lastSeenAt() : alert.resolvedAt()),
+            String.valueOf(alert.open() ? alert.lastSeenAt() : alert.resolvedAt()),
             alert.acknowledgedBy() == null ? "-" : alert.acknowledgedBy());
       }
       out.print(table.render());
       for (AlertView alert : alerts) {
-        if (!alert.state().equals("open")) {
+        if (!alert.open()) {
           continue;
         }
         out.printf(

@@ -15,12 +15,14 @@ import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -108,7 +110,7 @@ public final class AuditRunner {
       Audit audit,
       List<String> relations,
       DataSource target,
-      java.util.function.Function<DSLContext, T> work,
+      Function<DSLContext, T> work,
       String what) {
     for (int attempt = 1; ; attempt++) {
       Attempt<T> outcome = attempt(audit, relations, target, work, what);
@@ -163,7 +165,7 @@ public final class AuditRunner {
       Audit audit,
       List<String> relations,
       DataSource target,
-      java.util.function.Function<DSLContext, T> work,
+      Function<DSLContext, T> work,
       String what) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
@@ -314,7 +316,7 @@ public final class AuditRunner {
 
   /** Starts the audit's transaction through the one read-only door, with the audit's limits. */
   private DSLContext begin(Audit audit, Connection connection, boolean formatted)
-      throws java.sql.SQLException {
+      throws SQLException {
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
     // against an allow-list at load; they end with the transaction like the limits
     DSLContext context =

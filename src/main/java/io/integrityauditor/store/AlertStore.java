@@ -18,6 +18,7 @@ import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Query;
 import org.jooq.Record3;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -30,8 +31,8 @@ import org.jooq.impl.DSL;
  * so a run and its alert state are never half-written.
  */
 public final class AlertStore {
-  static final String OPEN = "open";
-  static final String RESOLVED = "resolved";
+  private static final String OPEN = AlertState.OPEN.label();
+  private static final String RESOLVED = AlertState.RESOLVED.label();
 
   private final DSLContext dsl;
   private final Clock clock;
@@ -102,7 +103,7 @@ public final class AlertStore {
               .getId();
     }
     // one round trip for every sample key (a run's result is written while its lease is held)
-    List<org.jooq.Query> upserts = new ArrayList<>();
+    List<Query> upserts = new ArrayList<>();
     for (SampleKey key : measurement.samples()) {
       upserts.add(
           tx.insertInto(ALERT_SAMPLE)

@@ -45,4 +45,9 @@ public record AlertView(
     persistingKeys = List.copyOf(persistingKeys);
     goneKeys = List.copyOf(goneKeys);
   }
+
+  /** Whether the alert is open (not resolved). */
+  public boolean open() {
+    return AlertState.OPEN.label().equals(state);
+  }
 }

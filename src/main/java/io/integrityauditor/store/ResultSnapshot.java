@@ -3,8 +3,11 @@ package io.integrityauditor.store;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 
+import io.integrityauditor.run.RunInfo;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +25,7 @@ import org.jooq.DSLContext;
  * @param readAt when this was read
  */
 public record ResultSnapshot(
-    Map<String, AuditLatestRecord> latest,
+    Map<String, LatestResult> latest,
     Map<String, Map<String, Long>> totals,
     Map<String, long[]> openAlerts,
     Map<String, Long> scheduleStart,
@@ -50,19 +53,19 @@ public record ResultSnapshot(
       return false;
     }
     for (var entry : openAlerts.entrySet()) {
-      if (!java.util.Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
+      if (!Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
         return false;
       }
     }
     return true;
   }
 
-  public Optional<AuditLatestRecord> latest(String auditId) {
+  public Optional<LatestResult> latest(String auditId) {
     return Optional.ofNullable(latest.get(auditId));
   }
 
-  public long total(String auditId, String status) {
-    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status, 0L);
+  public long total(String auditId, RunStatus status) {
+    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status.label(), 0L);
   }
 
   /**
@@ -74,9 +77,9 @@ public record ResultSnapshot(
   public static ResultSnapshot read(
       Store store, AlertStore alerts, Map<String, Long> scheduleStart) {
     DSLContext dsl = store.dsl();
-    Map<String, AuditLatestRecord> latest = new HashMap<>();
+    Map<String, LatestResult> latest = new HashMap<>();
     for (AuditLatestRecord record : dsl.selectFrom(AUDIT_LATEST).fetch()) {
-      latest.put(record.getAuditId(), record);
+      latest.put(record.getAuditId(), latestResult(record));
     }
     Map<String, Map<String, Long>> totals = new HashMap<>();
     for (var total : dsl.selectFrom(AUDIT_RUN_TOTAL).fetch()) {
@@ -91,5 +94,22 @@ public record ResultSnapshot(
         scheduleStart,
         alerts.openIdsByAudit(),
         Instant.now());
+  }
+
+  private static LatestResult latestResult(AuditLatestRecord record) {
+    return new LatestResult(
+        record.getAuditId(),
+        RunStatus.fromLabel(record.getLastStatus()),
+        record.getLastFinishedAt(),
+        record.getLastDurationMs(),
+        record.getLastSuccessAt(),
+        record.getViolations(),
+        record.getRowsChecked(),
+        record.getThresholdBreached(),
+        record.getConsecutiveFailures(),
+        record.getLastMode() == null ? null : RunInfo.Mode.fromLabel(record.getLastMode()),
+        record.getLastFullSuccessAt(),
+        record.getNewViolations(),
+        record.getGoneViolations());
   }
 }

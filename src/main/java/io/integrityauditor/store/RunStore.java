@@ -6,6 +6,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
@@ -43,7 +44,7 @@ public final class RunStore {
    */
   static final String RUNNING = "running";
 
-  static final String INTERRUPTED = "interrupted";
+  static final String INTERRUPTED = RunStatus.INTERRUPTED.label();
   private static final int PRUNE_BATCH = 5_000;
 
   private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =
@@ -418,7 +419,7 @@ public final class RunStore {
   static Map<String, String> parseSample(JSONB json) {
     try {
       return Json.MAPPER.readValue(json.data(), SAMPLE_TYPE);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("corrupt sample in the store", e);
     }
   }

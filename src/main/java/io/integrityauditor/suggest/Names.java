@@ -1,5 +1,6 @@
 package io.integrityauditor.suggest;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -209,7 +210,7 @@ final class Names {
    * -> {@code contact}, {@code address2} -> {@code address}); empty when there are none.
    */
   static List<String> withoutQualifiers(List<String> words) {
-    List<String> plain = new java.util.ArrayList<>(words);
+    List<String> plain = new ArrayList<>(words);
     boolean changed = false;
     while (plain.size() > 1) {
       String last = plain.get(plain.size() - 1);
