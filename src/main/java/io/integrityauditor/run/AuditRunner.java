@@ -5,6 +5,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
@@ -54,8 +55,14 @@ public final class AuditRunner {
    * policy. A run still failing after the last attempt is an error marked inconclusive.
    */
   public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+    return run(audit, query, target, KeySink.NONE);
+  }
+
+  /** The same, sending the violating keys' fingerprints to {@code keys}. */
+  public AuditResult run(Audit audit, AuditQuery query, DataSource target, KeySink keys) {
     Outcome<Measurement> outcome =
-        inTransaction(audit, query.relations(), target, query::execute, "");
+        inTransaction(
+            audit, query.relations(), target, context -> query.execute(context, keys), "");
     if (outcome.value().isPresent()) {
       Measurement measurement = outcome.value().get();
       LOG.info(
