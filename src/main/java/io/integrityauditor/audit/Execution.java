@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  *     next run, so rows committed late by slow transactions are not skipped
  * @param fullSweep when an incremental audit re-checks every row (catches deleted parents)
  * @param settings planner settings, by name, set with {@code set_config(name, value, true)}
+ * @param trackKeys the most violating keys a run tracks across runs (their fingerprints kept in the
+ *     store); with more violations the new/persisting/gone split is unknown; 0: not tracked
  */
 public record Execution(
     Mode mode,
@@ -40,8 +42,10 @@ public record Execution(
     Optional<String> watermark,
     Duration watermarkLag,
     Schedule fullSweep,
-    Map<String, String> settings) {
+    Map<String, String> settings,
+    long trackKeys) {
 
+  public static final long DEFAULT_TRACK_KEYS = 1_000_000L;
   public static final Duration DEFAULT_CHUNK_TARGET = Duration.ofSeconds(30);
   public static final long DEFAULT_CHUNK_ABOVE_ROWS = 10_000_000L;
   public static final String DEFAULT_FULL_SWEEP = "@weekly";
@@ -54,7 +58,8 @@ public record Execution(
           Optional.empty(),
           Duration.ZERO,
           Schedule.parse(DEFAULT_FULL_SWEEP, ZoneOffset.UTC),
-          Map.of());
+          Map.of(),
+          DEFAULT_TRACK_KEYS);
 
   public Execution {
     settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -87,7 +92,8 @@ public record Execution(
           "watermark",
           "watermark_lag",
           "full_sweep",
-          "settings");
+          "settings",
+          "track_keys");
 
   /**
    * Reads the execution keys of an audit over the file's defaults.
@@ -136,7 +142,8 @@ public record Execution(
           "incremental runs need a watermark: a monotonic key or timestamp column of the child"
               + " with an index (watermark: id, or watermark: created_at)");
     }
-    return new Execution(mode, target, above, watermark, lag, sweep, settings);
+    long trackKeys = fields.integer("track_keys", 0, 100_000_000).orElse(defaults.trackKeys());
+    return new Execution(mode, target, above, watermark, lag, sweep, settings, trackKeys);
   }
 
   /** File-level defaults: every key may be given there too. */

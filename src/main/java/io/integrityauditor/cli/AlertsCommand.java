@@ -90,6 +90,11 @@ final class AlertsCommand implements Callable<Integer> {
         out.printf(
             "%nalert %d (%s, owner %s):%n",
             alert.id(), alert.auditId(), alert.owner() == null ? "none" : alert.owner());
+        if (alert.newViolations() != null) {
+          out.printf(
+              "  violating rows since the run before: %d new, %d persisting, %d gone%n",
+              alert.newViolations(), alert.persistingViolations(), alert.goneViolations());
+        }
         keys(" new", alert.newKeys());
         keys(" persisting", alert.persistingKeys());
         keys(" gone", alert.goneKeys());

@@ -246,6 +246,22 @@ public final class WorkerMetrics {
                     : r.rowsChecked() == 0 ? 0 : (double) r.violations() / r.rowsChecked()));
     meters.add(
         gauge(
+            "new_violations",
+            "Violating rows of the latest completed run that were not violating in the completed run"
+                + " before it (every key tracked; NaN when unknown: first run, over track_keys)",
+            tags,
+            id,
+            r -> number(r.newViolations())));
+    meters.add(
+        gauge(
+            "gone_violations",
+            "Rows violating in the completed run before the latest one but no longer (NaN when"
+                + " unknown)",
+            tags,
+            id,
+            r -> number(r.goneViolations())));
+    meters.add(
+        gauge(
             "threshold_breached",
             "1 when the latest completed run breached the audit's threshold, else 0",
             tags,

@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.Execution;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ public final class AuditExecutor {
     Audit audit = bound.audit();
     Optional<RangeScan> scan = bound.query().rangeScan();
     return switch (modeOf(audit.execution(), scan, support.keepsWatermarks())) {
-      case FULL -> full.run(audit, bound.query(), target);
+      case FULL -> full.run(audit, bound.query(), target, keys(runId, support, audit));
       case CHUNKED ->
           new ChunkedRun(attempts, audit, scan.orElseThrow(), Optional.empty(), target)
               .execute(runId, support)
@@ -87,6 +88,11 @@ public final class AuditExecutor {
       case FULL -> false;
       case AUTO, INCREMENTAL -> scan.table().estimatedRows() >= execution.chunkAboveRows();
     };
+  }
+
+  /** Where a run sends its violating keys' fingerprints: the store's key set of the run, if any. */
+  static KeySink keys(OptionalLong runId, RunSupport support, Audit audit) {
+    return runId.isPresent() ? support.keys(runId.getAsLong(), audit) : KeySink.NONE;
   }
 
   /** A peer's chunked run this node helps with: ranges of {@code key}, limited to {@code scope}. */

@@ -4,9 +4,11 @@ import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +55,7 @@ public final class ChunkedRun {
   private final Condition scope;
   private final DataSource target;
   private final BooleanSupplier cancelled;
+  private KeySink keys = KeySink.NONE;
 
   /**
    * A chunked run of {@code scan} over ranges of {@code key} (a peer's plan names the key it split
@@ -143,7 +146,12 @@ public final class ChunkedRun {
               target,
               // the join form: its parallel hash of the parent is built once per statement by
               // all workers together (the hashed subplan is built by each worker)
-              context -> scan.scan(context, range, 0),
+              context ->
+                  scan.scan(
+                      context,
+                      range,
+                      0,
+                      new Tracking(keys, "chunk " + first.ordinal() + "-" + last.ordinal())),
               label);
     } catch (RuntimeException e) {
       claim.release();
@@ -245,6 +253,12 @@ public final class ChunkedRun {
 
   private double rowsPerSecond;
 
+  /** Sends each statement's violating keys to {@code keys} (a part per statement). */
+  public ChunkedRun withKeys(KeySink keys) {
+    this.keys = keys;
+    return this;
+  }
+
   /**
    * How fast the audit's previous run read rows (from the store), to size the first statement
    * without a calibration statement; 0 when unknown.
@@ -332,6 +346,7 @@ public final class ChunkedRun {
   Finished execute(OptionalLong runId, RunSupport support) {
     Instant startedAt = clock.instant();
     withRate(support.rowsPerSecond(audit.id()));
+    withKeys(AuditExecutor.keys(runId, support, audit));
     Outcome<List<ChunkSlice>> plan = plan();
     if (plan.value().isEmpty()) {
       return new Finished(plan.failure(audit), Optional.empty());

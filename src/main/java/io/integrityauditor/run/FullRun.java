@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -21,9 +22,11 @@ final class FullRun {
     this.attempts = attempts;
   }
 
-  AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+  /** Runs the audit, sending the violating keys' fingerprints to {@code keys}. */
+  AuditResult run(Audit audit, AuditQuery query, DataSource target, KeySink keys) {
     Outcome<Measurement> outcome =
-        attempts.inTransaction(audit, query.relations(), target, query::execute, "");
+        attempts.inTransaction(
+            audit, query.relations(), target, context -> query.execute(context, keys), "");
     if (outcome.value().isEmpty()) {
       return outcome.failure(audit);
     }

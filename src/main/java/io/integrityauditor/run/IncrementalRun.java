@@ -7,6 +7,7 @@ import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +67,13 @@ final class IncrementalRun {
               }
               Condition range = KeyRange.afterUpTo(scan, column, previous.value(), high.get());
               // few rows: the planner may probe the parent's index rather than hash it all
-              return new Delta(high, scan.scan(context, range, 0));
+              Tracking tracking =
+                  new Tracking(
+                      AuditExecutor.keys(runId, support, audit),
+                      "increment "
+                          + Integer.toHexString(
+                              (previous.value().orElse("") + "|" + high.get()).hashCode()));
+              return new Delta(high, scan.scan(context, range, 0, tracking));
             },
             " (increment)");
     if (outcome.value().isEmpty()) {
@@ -182,7 +189,11 @@ final class IncrementalRun {
                   highest(context, scan, column, Optional.empty(), Duration.ZERO);
               return new Swept(
                   high,
-                  scan.scan(context, DSL.noCondition(), Math.max(0, scan.table().estimatedRows())));
+                  scan.scan(
+                      context,
+                      DSL.noCondition(),
+                      Math.max(0, scan.table().estimatedRows()),
+                      new Tracking(AuditExecutor.keys(runId, support, audit), Tracking.FULL)));
             },
             " (full sweep)");
     if (outcome.value().isEmpty()) {

@@ -344,6 +344,7 @@ public final class Auditor implements AutoCloseable {
         executor
             .chunkedRun(
                 audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+            .withKeys(chunks.get().keys(plan.runId(), audit))
             .work(chunks.get().queue(plan.runId()), stop);
         helped++;
       } catch (Exception e) {

@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static io.integrityauditor.store.jooq.Tables.ALERT;
 import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.scan.SampleKey;
@@ -18,6 +19,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
+import org.jooq.Record3;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -197,6 +199,16 @@ public final class AlertStore {
         persisting.add(key);
       }
     }
+    var split =
+        lastRun == null
+            ? Optional.<Record3<Long, Long, Long>>empty()
+            : dsl.select(
+                    AUDIT_RUN.NEW_VIOLATIONS,
+                    AUDIT_RUN.PERSISTING_VIOLATIONS,
+                    AUDIT_RUN.GONE_VIOLATIONS)
+                .from(AUDIT_RUN)
+                .where(AUDIT_RUN.ID.eq(lastRun))
+                .fetchOptional();
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
@@ -218,7 +230,10 @@ public final class AlertStore {
         alert.getAckNote(),
         fresh,
         persisting,
-        gone);
+        gone,
+        split.map(r -> r.value1()).orElse(null),
+        split.map(r -> r.value2()).orElse(null),
+        split.map(r -> r.value3()).orElse(null));
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */

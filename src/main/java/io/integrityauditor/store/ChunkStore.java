@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Redactor;
@@ -195,6 +196,12 @@ public final class ChunkStore implements RunSupport {
                     Optional.ofNullable(r.getWatermark()),
                     partial(r.getPartial()),
                     r.getLastFullAt()));
+  }
+
+  @Override
+  public KeySink keys(long runId, Audit audit) {
+    long cap = audit.execution().trackKeys();
+    return cap == 0 ? KeySink.NONE : KeySets.sink(store.dataSource(), runId, cap);
   }
 
   @Override

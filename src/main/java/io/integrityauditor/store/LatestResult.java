@@ -19,6 +19,10 @@ import java.time.Instant;
  * @param consecutiveFailures runs that did not complete since the latest one that did
  * @param mode the mode of the latest run; null for runs recorded before modes existed
  * @param lastFullSuccessAt when the latest completed run that read every row finished; null if none
+ * @param newViolations violating rows of the latest completed run not violating in the completed
+ *     run before it (every key tracked); null when unknown
+ * @param goneViolations rows violating in the completed run before it but not in it; null when
+ *     unknown
  */
 public record LatestResult(
     String auditId,
@@ -31,4 +35,6 @@ public record LatestResult(
     Boolean thresholdBreached,
     int consecutiveFailures,
     RunInfo.Mode mode,
-    Instant lastFullSuccessAt) {}
+    Instant lastFullSuccessAt,
+    Long newViolations,
+    Long goneViolations) {}

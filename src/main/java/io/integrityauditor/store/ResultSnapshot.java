@@ -108,6 +108,8 @@ public record ResultSnapshot(
         record.getThresholdBreached(),
         record.getConsecutiveFailures(),
         record.getLastMode() == null ? null : RunInfo.Mode.fromLabel(record.getLastMode()),
-        record.getLastFullSuccessAt());
+        record.getLastFullSuccessAt(),
+        record.getNewViolations(),
+        record.getGoneViolations());
   }
 }

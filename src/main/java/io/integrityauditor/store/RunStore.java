@@ -4,6 +4,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -169,6 +170,15 @@ public final class RunStore {
             countRun(tx, result.audit().id(), status.label(), 1);
             Instant now = clock.instant();
             recordLatest(tx, runId, result, now);
+            // an incremental run's key set adds its increment to the set of the run that last
+            // moved the watermark (read before this run moves it)
+            Optional<Long> carriedFrom =
+                tx.select(AUDIT_WATERMARK.UPDATED_RUN_ID)
+                    .from(AUDIT_WATERMARK)
+                    .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
+                    .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID);
+            KeySets.onRunFinished(
+                tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
             // an incremental audit's watermark moves with its result, atomically: a run recorded
             // without it (or the reverse) would re-check or skip rows
             if (status.completed()) {
@@ -399,6 +409,10 @@ public final class RunStore {
         run.getErrorClass(),
         run.getErrorMessage(),
         run.getNodeId(),
+        run.getNewViolations(),
+        run.getPersistingViolations(),
+        run.getGoneViolations(),
+        run.getKeyTracking(),
         samples);
   }
 
