@@ -18,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds candidate references by name and type alone, from the catalog (no query runs here): for
@@ -293,7 +295,8 @@ final class Inference {
                       + " says which table each row points at; a foreign key cannot express it"));
           continue;
         }
-        Optional<Group> group = group(table, column, name);
+        Optional<Group> group =
+            numberedMember(table, column, name).or(() -> group(table, column, name));
         if (group.isPresent()) {
           groups.add(group.get());
         } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
@@ -424,6 +427,84 @@ final class Inference {
     return name.base().isEmpty()
         || sameName(table, name.base())
         || (suffix != null && !Collections.disjoint(suffix, Names.forms(name.base())));
+  }
+
+  /** A name ending in one digit: {@code entity0}, {@code member_2}. */
+  private static final Pattern NUMBERED = Pattern.compile("(.*?)_?([0-9])");
+
+  /**
+   * {@code l_area_artist.entity0} -> {@code area}, {@code entity1} -> {@code artist}: a table with
+   * n columns named alike but for their last digit, whose name ends in the names of exactly n
+   * tables (after any leading words), points at those tables in that order. Only when the shared
+   * stem names no table ({@code tag1}, {@code tag2} find {@code tag} by name) and the table's name
+   * splits into tables in one way only.
+   */
+  private Optional<Group> numberedMember(TableInfo table, ColumnInfo column, ColumnName name) {
+    Matcher own = NUMBERED.matcher(lower(column.name()));
+    if (!own.matches() || own.group(1).isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> stem = Names.words(own.group(1));
+    if (stem.isEmpty() || !named(stem).isEmpty()) {
+      return Optional.empty();
+    }
+    List<Integer> numbers = new ArrayList<>();
+    for (ColumnInfo other : table.columns()) {
+      Matcher m = NUMBERED.matcher(lower(other.name()));
+      if (m.matches() && Names.words(m.group(1)).equals(stem)) {
+        numbers.add(Integer.parseInt(m.group(2)));
+      }
+    }
+    Collections.sort(numbers);
+    for (int i = 1; i < numbers.size(); i++) {
+      if (numbers.get(i) != numbers.get(i - 1) + 1) {
+        return Optional.empty();
+      }
+    }
+    if (numbers.size() < 2) {
+      return Optional.empty();
+    }
+    List<String> words = names.get(table).words();
+    for (int start = 0; start < words.size(); start++) {
+      List<List<List<String>>> splits = new ArrayList<>();
+      splitIntoTables(
+          words.subList(start, words.size()), numbers.size(), new ArrayList<>(), splits);
+      if (splits.size() > 1) {
+        return Optional.empty();
+      }
+      if (splits.size() == 1) {
+        List<String> member = splits.get(0).get(numbers.indexOf(Integer.parseInt(own.group(2))));
+        List<Candidate> parents = new ArrayList<>();
+        for (TableInfo parent : named(member)) {
+          candidate(table, column, name, parent, Tier.NUMBERED_MEMBER, 0)
+              .filter(Inference::comparablePrimaryKey)
+              .ifPresent(parents::add);
+        }
+        return parents.isEmpty()
+            ? Optional.empty()
+            : Optional.of(group(table, column, name, Tier.NUMBERED_MEMBER, parents));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Every way of reading {@code words} as exactly {@code n} table names, added to {@code out}. */
+  private void splitIntoTables(
+      List<String> words, int n, List<List<String>> prefix, List<List<List<String>>> out) {
+    if (n == 0) {
+      if (words.isEmpty()) {
+        out.add(List.copyOf(prefix));
+      }
+      return;
+    }
+    for (int end = 1; end <= words.size() - (n - 1); end++) {
+      List<String> part = words.subList(0, end);
+      if (!named(part).isEmpty()) {
+        prefix.add(List.copyOf(part));
+        splitIntoTables(words.subList(end, words.size()), n - 1, prefix, out);
+        prefix.remove(prefix.size() - 1);
+      }
+    }
   }
 
   /** Tables whose name is {@code words}, in any singular or plural form; in catalog order. */
@@ -616,9 +697,10 @@ final class Inference {
   /**
    * A column named like a table without a key word: {@code keycloak_role.client} -> {@code
    * client.id}; after the row's own table name ({@code area.type} -> {@code area_type}); after a
-   * role prefix ({@code begin_area} -> {@code area}); before a qualifier ({@code area_2}). Only
-   * natively comparable primary keys, so a country name in {@code country} is not measured against
-   * a table of country codes.
+   * role prefix ({@code begin_area} -> {@code area}); before a qualifier ({@code area_2}); after
+   * the start of the row's own table name ({@code editor_collection_area.collection} -> {@code
+   * editor_collection}). Only natively comparable primary keys, so a country name in {@code
+   * country} is not measured against a table of country codes.
    */
   private Optional<Group> bare(TableInfo child, ColumnInfo column, ColumnName name) {
     List<String> base = name.base();
@@ -638,6 +720,13 @@ final class Inference {
     List<String> plain = Names.withoutQualifiers(base);
     if (!plain.isEmpty()) {
       tries.add(plain);
+    }
+    // tables of one family share the start of their names: editor_collection_area.collection ->
+    // editor_collection, link_attribute.attribute_type -> link_attribute_type (longest start first)
+    for (int k = own.size() - 1; k >= 1; k--) {
+      List<String> family = new ArrayList<>(own.subList(0, k));
+      family.addAll(base);
+      tries.add(family);
     }
     for (List<String> words : tries) {
       List<Candidate> bare = new ArrayList<>();

@@ -188,19 +188,23 @@ public final class Suggester {
 
   /**
    * Tiers whose name evidence is strong enough to propose a reference whose data is broken: the
-   * column names the table (or a role of it, or its own table). The coverage threshold only filters
-   * weaker matches (the end or start of a table's name, a unique column's name), unless the name
-   * fits a single table.
+   * column names the table (or a role of it, or its own table), or the table's own name and key say
+   * which table it belongs to ({@code artist_gid_redirect.new_id}, {@code artist_meta.id}, {@code
+   * l_area_artist.entity1}). The coverage threshold only filters weaker matches (the end or start
+   * of a table's name, a unique column's name), unless the name fits a single table.
    */
   private static final Set<Tier> STRONG_NAMES =
       Set.of(
           Tier.TABLE_NAME,
           Tier.ROLE_PREFIX,
           Tier.QUALIFIED,
+          Tier.OWNER_PREFIX,
+          Tier.NUMBERED_MEMBER,
           Tier.AGENT,
           Tier.SELF,
           Tier.PERSON,
-          Tier.BARE_NAME);
+          Tier.BARE_NAME,
+          Tier.EXTENSION);
 
   /**
    * A likely reference with broken data: strong name, natively comparable, and more than half of

@@ -13,6 +13,12 @@ enum Tier {
    * artist_gid_redirect.new_id} -> {@code artist}.
    */
   OWNER_PREFIX("a qualifier of the table its own name starts with"),
+  /**
+   * One of several numbered columns of a table named after the tables it links, in the order the
+   * name lists them: {@code l_area_artist.entity0} -> {@code area}, {@code entity1} -> {@code
+   * artist}.
+   */
+  NUMBERED_MEMBER("the table at its number in its own table's name"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /**

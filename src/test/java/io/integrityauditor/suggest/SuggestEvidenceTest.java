@@ -126,6 +126,18 @@ class SuggestEvidenceTest {
 
         -- keys named after their table, reused by name where they are referenced (a club's
         -- bookings): 3 of 10 facilities deleted, a role glued to "by" pointing at its own table
+        CREATE SCHEMA owned;
+        CREATE TABLE owned.artist (id int PRIMARY KEY);
+        INSERT INTO owned.artist SELECT generate_series(1, 10);
+        CREATE TABLE owned.artist_gid_redirect (gid uuid PRIMARY KEY, new_id int);
+        INSERT INTO owned.artist_gid_redirect SELECT md5('g' || i)::uuid, i
+          FROM generate_series(1, 10) i;
+        CREATE TABLE owned.artist_meta (id int PRIMARY KEY, rating smallint);
+        INSERT INTO owned.artist_meta SELECT generate_series(1, 10), 50;
+        CREATE TABLE owned.l_artist_artist (id int PRIMARY KEY, entity0 int, entity1 int);
+        INSERT INTO owned.l_artist_artist SELECT i, i, 11 - i FROM generate_series(1, 10) i;
+        DELETE FROM owned.artist WHERE id IN (3, 6, 9);
+
         CREATE SCHEMA keyname;
         CREATE TABLE keyname.facilities (facid int PRIMARY KEY);
         INSERT INTO keyname.facilities SELECT generate_series(1, 10);
@@ -279,6 +291,17 @@ class SuggestEvidenceTest {
                 + "  # LIKELY REFERENCE, BROKEN DATA: 30.0% of values have no parent (3 of 10"
                 + " distinct values); proposed because the name is strong evidence: this audit will"
                 + " report them\n");
+  }
+
+  @Test
+  void a_tables_own_name_and_key_are_strong_evidence_even_when_the_data_is_broken() {
+    assertThat(report(settings("owned")).proposals())
+        .extracting(p -> p.candidate().describe() + (p.broken() ? " (broken)" : ""))
+        .containsExactlyInAnyOrder(
+            "owned.artist_gid_redirect.new_id -> owned.artist.id (broken)",
+            "owned.artist_meta.id -> owned.artist.id (broken)",
+            "owned.l_artist_artist.entity0 -> owned.artist.id (broken)",
+            "owned.l_artist_artist.entity1 -> owned.artist.id (broken)");
   }
 
   @Test

@@ -117,4 +117,75 @@ class SuggestNamePatternsTest {
         .extracting(p -> p.candidate().child().describe())
         .doesNotContain("pat.users.languages", "pat.products.units_on_order");
   }
+
+  @Test
+  void numbered_columns_of_a_table_named_after_the_tables_it_links_point_at_them_in_order()
+      throws SQLException {
+    Report linked =
+        report(
+            "lnk",
+            """
+            CREATE TABLE lnk.artist (id int PRIMARY KEY);
+            CREATE TABLE lnk.release (id int PRIMARY KEY);
+            CREATE TABLE lnk.release_group (id int PRIMARY KEY);
+            CREATE TABLE lnk.l_artist_artist (id int PRIMARY KEY, entity0 int, entity1 int);
+            CREATE TABLE lnk.l_artist_release_group (id int PRIMARY KEY, entity0 int, entity1 int,
+              entity0_credit text);
+            CREATE TABLE lnk.l_release_release_group (id int PRIMARY KEY, entity0 int,
+              entity1 int);
+            CREATE TABLE lnk.pairs (id int PRIMARY KEY, member1 int, member2 int);
+            """);
+    String tier = " (the table at its number in its own table's name)";
+    assertThat(linked.proposals())
+        .extracting(p -> p.candidate().describe() + " (" + p.candidate().tier().label() + ")")
+        .containsExactlyInAnyOrder(
+            "lnk.l_artist_artist.entity0 -> lnk.artist.id" + tier,
+            "lnk.l_artist_artist.entity1 -> lnk.artist.id" + tier,
+            "lnk.l_artist_release_group.entity0 -> lnk.artist.id" + tier,
+            "lnk.l_artist_release_group.entity1 -> lnk.release_group.id" + tier,
+            "lnk.l_release_release_group.entity0 -> lnk.release.id" + tier,
+            "lnk.l_release_release_group.entity1 -> lnk.release_group.id" + tier);
+  }
+
+  @Test
+  void a_column_named_after_the_family_its_own_table_belongs_to_points_at_the_family_table()
+      throws SQLException {
+    Report family =
+        report(
+            "fam",
+            """
+            CREATE TABLE fam.editor_collection (id int PRIMARY KEY);
+            CREATE TABLE fam.editor_subscribe_collection (id int PRIMARY KEY);
+            CREATE TABLE fam.editor_collection_area (collection int, area int,
+              PRIMARY KEY (collection, area));
+            CREATE TABLE fam.area (id int PRIMARY KEY);
+            CREATE TABLE fam.link_attribute_type (id int PRIMARY KEY);
+            CREATE TABLE fam.link_text_attribute_type (attribute_type int PRIMARY KEY);
+            CREATE TABLE fam.link_attribute (link int, attribute_type int,
+              PRIMARY KEY (link, attribute_type));
+            CREATE TABLE fam.link (id int PRIMARY KEY);
+            """);
+    assertThat(family.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactlyInAnyOrder(
+            "fam.editor_collection_area.collection -> fam.editor_collection.id",
+            "fam.editor_collection_area.area -> fam.area.id",
+            "fam.link_attribute.link -> fam.link.id",
+            "fam.link_attribute.attribute_type -> fam.link_attribute_type.id");
+  }
+
+  private static Report report(String schema, String ddl) throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_patterns_" + schema);
+    db.execute("CREATE SCHEMA " + schema + ";\n" + ddl);
+    SuggestSettings settings =
+        new SuggestSettings(
+            List.of(schema),
+            SuggestSettings.DEFAULT_SAMPLE_ROWS,
+            SuggestSettings.DEFAULT_MIN_COVERAGE,
+            SuggestSettings.DEFAULT_EXCLUDES,
+            SuggestSettings.DEFAULT_TIMEOUT);
+    try (Connection connection = db.dataSource().getConnection()) {
+      return Suggester.report("app", CatalogReader.read(connection), connection, settings);
+    }
+  }
 }
