@@ -233,6 +233,9 @@ public final class BenchCommand implements Callable<Integer> {
           }
         }
         report.measurements(m, chunkTarget, newRows);
+        String measured = variantOrphans > 0 ? "bench.variant" : "bench.full";
+        report.keySet(
+            variantOrphans > 0 ? expectedVariant : expected, keySetBytes(database, measured));
       }
       report.peakHeap(PeakHeap.bytes(), Runtime.getRuntime().maxMemory());
       if (audits > 0) {
@@ -387,6 +390,22 @@ public final class BenchCommand implements Callable<Integer> {
       return false;
     }
     return true;
+  }
+
+  /** The bytes the rows of the audit's kept key set take in the store (arrays as stored). */
+  private static long keySetBytes(BenchDatabase database, String auditId) throws SQLException {
+    try (Connection connection = database.connectStore();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT coalesce(sum(pg_column_size(k.*)), 0) FROM integrity_auditor.violation_key"
+                    + " k JOIN integrity_auditor.audit_run r ON r.id = k.run_id"
+                    + " WHERE r.audit_id = ?")) {
+      statement.setString(1, auditId);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
+    }
   }
 
   /** Whether the store recorded the expected new/persisting/gone split for the run. */
