@@ -227,6 +227,27 @@ class SuggestGraduationTest {
         .contains("needs --migrations FILE: it chooses what that file enforces");
   }
 
+  @Test
+  void clean_for_without_a_store_section_says_it_reads_the_store() {
+    Workspace workspace = new Workspace(dir);
+    Path config = workspace.config(target, null);
+    workspace.write("audits/app.yaml", AUDITS);
+    Outcome outcome =
+        CliRunner.execute(
+            "suggest",
+            "--config",
+            config.toString(),
+            "--out",
+            dir.resolve("suggested.yaml").toString(),
+            "--migrations",
+            dir.resolve("enforce.sql").toString(),
+            "--clean-for",
+            "30d");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err()).contains("suggest --clean-for reads the store: add a store: section");
+    assertThat(dir.resolve("enforce.sql")).as("nothing is written").doesNotExist();
+  }
+
   private static String day(int daysAgo) {
     return NOW.minus(daysAgo, ChronoUnit.DAYS).toString();
   }
