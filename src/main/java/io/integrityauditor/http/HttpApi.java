@@ -100,6 +100,9 @@ public final class HttpApi implements AutoCloseable {
   private ServerConnector connector;
   private RequestDeadline deadline;
 
+  /** False while the node behind the routes is still starting ({@link #listen()}). */
+  private volatile boolean open = true;
+
   public HttpApi(HttpConfig config) {
     this.config = config;
   }
@@ -162,6 +165,22 @@ public final class HttpApi implements AutoCloseable {
 
   HttpConfig config() {
     return config;
+  }
+
+  /**
+   * Starts listening while the node is still starting: every request gets 503 with {@code
+   * Retry-After} (readiness is not reached) until {@link #open()}, when the routes registered by
+   * then answer. The server starts in parallel with the node's own start-up, and a port already in
+   * use fails the start before any audit is scheduled.
+   */
+  public HttpApi listen() throws IOException {
+    open = false;
+    return start();
+  }
+
+  /** The routes answer from now on (after {@link #listen()}). */
+  public void open() {
+    open = true;
   }
 
   public HttpApi start() throws IOException {
@@ -287,6 +306,10 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private HttpResponse dispatch(Request incoming, byte[] bodyBytes) {
+    if (!open) {
+      return HttpResponse.error(503, "the node is starting: loading and scheduling the audits")
+          .withHeader("Retry-After", "1");
+    }
     String method = incoming.getMethod();
     String path = incoming.getHttpURI().getPath();
     boolean pathKnown = false;
