@@ -22,6 +22,7 @@ import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -30,10 +31,14 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Scanner;
 import org.eclipse.jetty.util.UrlEncoded;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +104,9 @@ public final class HttpApi implements AutoCloseable {
   private Server server;
   private ServerConnector connector;
   private RequestDeadline deadline;
+
+  /** Watches the PEM files of {@code http.tls} for a renewal. */
+  private Optional<Scanner> tlsRenewal = Optional.empty();
 
   /** False while the node behind the routes is still starting ({@link #listen()}). */
   private volatile boolean open = true;
@@ -192,7 +200,23 @@ public final class HttpApi implements AutoCloseable {
     http.setRequestHeaderSize(MAX_HEAD_BYTES);
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    if (config.tls().isPresent()) {
+      // HTTPS only: a plain HTTP request on this port fails its TLS handshake
+      SslContextFactory.Server tls = TlsListener.contextFactory(config.tls().get());
+      http.addCustomizer(new SecureRequestCustomizer());
+      connector =
+          new ServerConnector(
+              server,
+              1,
+              1,
+              new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+              new HttpConnectionFactory(http));
+      Scanner renewal = TlsListener.renewalScanner(config.tls().get(), tls);
+      server.addBean(renewal);
+      tlsRenewal = Optional.of(renewal);
+    } else {
+      connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    }
     connector.setHost(config.bind());
     connector.setPort(config.port());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -212,8 +236,17 @@ public final class HttpApi implements AutoCloseable {
       throw new IOException("cannot start the HTTP listener: " + e.getMessage(), e);
     }
     deadline = new RequestDeadline(connector, REQUEST_DEADLINE, Duration.ofMillis(500));
-    LOG.info("HTTP listening on {}:{}", config.bind(), port());
+    LOG.info(
+        "{} listening on {}:{}",
+        config.tls().isPresent() ? "HTTPS" : "HTTP",
+        config.bind(),
+        port());
     return this;
+  }
+
+  /** Checks the PEM files for a renewal now, instead of at the next scan (tests). */
+  void checkTlsRenewal() {
+    tlsRenewal.ifPresent(Scanner::nudge);
   }
 
   public int port() {
