@@ -4,10 +4,12 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -67,8 +69,9 @@ public final class AuditExecutor {
     Audit audit = bound.audit();
     Optional<RangeScan> ranged = bound.query().rangeScan();
     Execution execution = audit.execution();
+    KeySink keys = keys(runId, support, audit);
     if (ranged.isEmpty() || execution.mode() == Execution.Mode.FULL) {
-      return runner.run(audit, bound.query(), target);
+      return runner.run(audit, bound.query(), target, keys);
     }
     RangeScan scan = ranged.get();
     if (execution.mode() == Execution.Mode.INCREMENTAL && support.keepsWatermarks()) {
@@ -77,7 +80,7 @@ public final class AuditExecutor {
     if (chunks(execution, scan)) {
       return chunked(audit, scan, target, runId, support, Optional.empty()).result();
     }
-    return runner.run(audit, bound.query(), target);
+    return runner.run(audit, bound.query(), target, keys);
   }
 
   /** A chunked run of {@code scan} over ranges of {@code key}, limited to {@code scope}. */
@@ -89,6 +92,10 @@ public final class AuditExecutor {
             .orElse(DSL.noCondition());
     return new ChunkedRun(
         runner, clock, audit, scan, key, condition, target, cancellation::isCancelled);
+  }
+
+  private static KeySink keys(OptionalLong runId, RunSupport support, Audit audit) {
+    return runId.isPresent() ? support.keys(runId.getAsLong(), audit) : KeySink.NONE;
   }
 
   /** Whether a sweep of this audit runs in chunks. */
@@ -116,7 +123,9 @@ public final class AuditExecutor {
     Instant startedAt = clock.instant();
     ColumnInfo key = Execution.chunkKey(scan.table()).orElseThrow();
     ChunkedRun run =
-        chunkedRun(audit, scan, key, scope, target).withRate(support.rowsPerSecond(audit.id()));
+        chunkedRun(audit, scan, key, scope, target)
+            .withRate(support.rowsPerSecond(audit.id()))
+            .withKeys(keys(runId, support, audit));
     AuditRunner.Outcome<List<ChunkSlice>> plan = run.plan();
     if (plan.value().isEmpty()) {
       return new Chunked(
@@ -196,7 +205,13 @@ public final class AuditExecutor {
               }
               Condition range = KeyRange.afterUpTo(scan, column, previous.value(), high.get());
               // few rows: the planner may probe the parent's index rather than hash it all
-              return new Delta(high, scan.scan(context, range, 0));
+              Tracking tracking =
+                  new Tracking(
+                      keys(runId, support, audit),
+                      "increment "
+                          + Integer.toHexString(
+                              (previous.value().orElse("") + "|" + high.get()).hashCode()));
+              return new Delta(high, scan.scan(context, range, 0, tracking));
             },
             " (increment)");
     if (outcome.value().isEmpty()) {
@@ -321,7 +336,11 @@ public final class AuditExecutor {
                   highest(context, scan, column, Optional.empty(), Duration.ZERO);
               return new Swept(
                   high,
-                  scan.scan(context, DSL.noCondition(), Math.max(0, scan.table().estimatedRows())));
+                  scan.scan(
+                      context,
+                      DSL.noCondition(),
+                      Math.max(0, scan.table().estimatedRows()),
+                      new Tracking(keys(runId, support, audit), Tracking.FULL)));
             },
             " (full sweep)");
     if (outcome.value().isEmpty()) {

@@ -5,6 +5,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
@@ -14,12 +15,14 @@ import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -52,8 +55,14 @@ public final class AuditRunner {
    * policy. A run still failing after the last attempt is an error marked inconclusive.
    */
   public AuditResult run(Audit audit, AuditQuery query, DataSource target) {
+    return run(audit, query, target, KeySink.NONE);
+  }
+
+  /** The same, sending the violating keys' fingerprints to {@code keys}. */
+  public AuditResult run(Audit audit, AuditQuery query, DataSource target, KeySink keys) {
     Outcome<Measurement> outcome =
-        inTransaction(audit, query.relations(), target, query::execute, "");
+        inTransaction(
+            audit, query.relations(), target, context -> query.execute(context, keys), "");
     if (outcome.value().isPresent()) {
       Measurement measurement = outcome.value().get();
       LOG.info(
@@ -101,7 +110,7 @@ public final class AuditRunner {
       Audit audit,
       List<String> relations,
       DataSource target,
-      java.util.function.Function<DSLContext, T> work,
+      Function<DSLContext, T> work,
       String what) {
     for (int attempt = 1; ; attempt++) {
       Attempt<T> outcome = attempt(audit, relations, target, work, what);
@@ -156,7 +165,7 @@ public final class AuditRunner {
       Audit audit,
       List<String> relations,
       DataSource target,
-      java.util.function.Function<DSLContext, T> work,
+      Function<DSLContext, T> work,
       String what) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
@@ -307,7 +316,7 @@ public final class AuditRunner {
 
   /** Starts the audit's transaction through the one read-only door, with the audit's limits. */
   private DSLContext begin(Audit audit, Connection connection, boolean formatted)
-      throws java.sql.SQLException {
+      throws SQLException {
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
     // against an allow-list at load; they end with the transaction like the limits
     DSLContext context =

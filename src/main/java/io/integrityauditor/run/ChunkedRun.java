@@ -3,9 +3,11 @@ package io.integrityauditor.run;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +51,7 @@ public final class ChunkedRun {
   private final Condition scope;
   private final DataSource target;
   private final BooleanSupplier cancelled;
+  private KeySink keys = KeySink.NONE;
 
   /**
    * @param scope an extra condition on every chunk (a full sweep of an incremental audit covers the
@@ -124,7 +127,12 @@ public final class ChunkedRun {
               target,
               // the join form: its parallel hash of the parent is built once per statement by
               // all workers together (the hashed subplan is built by each worker)
-              context -> scan.scan(context, range, 0),
+              context ->
+                  scan.scan(
+                      context,
+                      range,
+                      0,
+                      new Tracking(keys, "chunk " + first.ordinal() + "-" + last.ordinal())),
               label);
     } catch (RuntimeException e) {
       claim.release();
@@ -230,6 +238,12 @@ public final class ChunkedRun {
    * How fast the audit's previous run read rows (from the store), to size the first statement
    * without a calibration statement; 0 when unknown.
    */
+  /** Sends each statement's violating keys to {@code keys} (a part per statement). */
+  public ChunkedRun withKeys(KeySink keys) {
+    this.keys = keys;
+    return this;
+  }
+
   public ChunkedRun withRate(double rowsPerSecond) {
     this.rowsPerSecond = rowsPerSecond;
     return this;

@@ -9,14 +9,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.quartz.CronTrigger;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.JobDetail;
 import org.quartz.PersistJobDataAfterExecution;
+import org.quartz.SchedulerException;
 import org.quartz.SimpleTrigger;
 import org.quartz.Trigger;
 import org.quartz.spi.OperableTrigger;
@@ -62,7 +65,7 @@ public final class QuartzBulkInsert {
           connection.rollback();
         }
         return done;
-      } catch (SQLException | IOException | org.quartz.SchedulerException | RuntimeException e) {
+      } catch (SQLException | IOException | SchedulerException | RuntimeException e) {
         connection.rollback();
         LOG.debug("bulk insert of {} jobs failed, using the Quartz API: {}", jobs.size(), e);
         return false;
@@ -75,7 +78,7 @@ public final class QuartzBulkInsert {
 
   private static boolean insert(
       Connection connection, String schedulerName, Map<JobDetail, Trigger> jobs)
-      throws SQLException, IOException, org.quartz.SchedulerException {
+      throws SQLException, IOException, SchedulerException {
     // Quartz's StdRowLockSemaphore takes exactly this lock for every change of jobs and triggers
     try (PreparedStatement lock =
         connection.prepareStatement(
@@ -100,7 +103,7 @@ public final class QuartzBulkInsert {
       existing.setString(1, schedulerName);
       existing.setArray(2, connection.createArrayOf("varchar", groups.toArray()));
       try (ResultSet rows = existing.executeQuery()) {
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         while (rows.next()) {
           names.add(rows.getString(1));
         }

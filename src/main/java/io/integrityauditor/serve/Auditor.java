@@ -30,6 +30,7 @@ import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
 import io.integrityauditor.targets.Targets;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +64,7 @@ public final class Auditor implements AutoCloseable {
   private final Cancellation cancellation = new Cancellation();
 
   /** Audits this process is running now: its own sweeper must leave their runs alone. */
-  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   private final AuditRunner runner;
   private final AuditExecutor executor;
@@ -274,7 +278,7 @@ public final class Auditor implements AutoCloseable {
   /** The store is unreachable (no connection, connection lost), as opposed to refusing a write. */
   private static boolean isOutage(StoreException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLTransientConnectionException) {
+      if (t instanceof SQLTransientConnectionException) {
         return true;
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -302,8 +306,7 @@ public final class Auditor implements AutoCloseable {
    * @param stop says when to stop taking chunks (the node is stopping)
    * @return how many runs it helped with
    */
-  public int helpWithChunks(
-      Function<String, Optional<BoundAudit>> bind, java.util.function.BooleanSupplier stop) {
+  public int helpWithChunks(Function<String, Optional<BoundAudit>> bind, BooleanSupplier stop) {
     if (chunks.isEmpty() || cancellation.isCancelled() || stop.getAsBoolean()) {
       return 0;
     }
@@ -341,6 +344,7 @@ public final class Auditor implements AutoCloseable {
         executor
             .chunkedRun(
                 audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+            .withKeys(chunks.get().keys(plan.runId(), audit))
             .work(chunks.get().queue(plan.runId()), stop);
         helped++;
       } catch (Exception e) {

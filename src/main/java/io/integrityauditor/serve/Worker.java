@@ -1,5 +1,6 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.Version;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
@@ -14,8 +15,10 @@ import io.integrityauditor.http.WorkerApi;
 import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.RunError;
+import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.RunView;
 import io.integrityauditor.targets.ReadOnlyTransaction;
@@ -25,7 +28,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +56,11 @@ public final class Worker implements AutoCloseable, NodeOperations {
   static final Duration TARGET_PROBE = Duration.ofSeconds(15);
 
   private final Auditor auditor;
-  private final ScheduledAudits audits;
+  private final ActiveAudits audits;
+  private final CatalogCache catalogs;
+  private final AuditScheduler scheduler;
+  private final AuditReload reloader;
+  private final BackgroundSweeps sweeps;
   private final AlertStore alerts;
   private final WorkerMetrics metrics;
   private final ScheduledExecutorService background =
@@ -71,9 +77,16 @@ public final class Worker implements AutoCloseable, NodeOperations {
   /** Longest a scrape waits for the metrics' set-up (under a Prometheus scrape timeout). */
   static final Duration METRICS_SET_UP = Duration.ofSeconds(8);
 
-  private Worker(Auditor auditor, ScheduledAudits audits) {
+  private Worker(Auditor auditor) throws SchedulerException {
     this.auditor = auditor;
-    this.audits = audits;
+    WorkerConfig config = auditor.config();
+    this.audits = new ActiveAudits(config.scheduler());
+    this.catalogs = new CatalogCache(auditor, config.scheduler().catalogRefresh());
+    this.scheduler =
+        AuditScheduler.create(
+            auditor.store().orElseThrow(), config, new FiredRuns(auditor, audits, catalogs));
+    this.reloader = new AuditReload(auditor, audits, catalogs, scheduler);
+    this.sweeps = new BackgroundSweeps(auditor, audits, catalogs);
     this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
     this.metrics =
         new WorkerMetrics(
@@ -138,8 +151,9 @@ public final class Worker implements AutoCloseable, NodeOperations {
       // before any audit is scheduled: a port in use fails the start here
       Optional<HttpApi> http =
           listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
-      worker = new Worker(auditor, ScheduledAudits.start(auditor));
+      worker = new Worker(auditor);
       worker.http = http;
+      worker.startScheduling();
     } catch (SchedulerException | IOException | RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       auditor.close();
@@ -192,6 +206,18 @@ public final class Worker implements AutoCloseable, NodeOperations {
     } catch (CompletionException e) {
       // it did not start: nothing to close
     }
+  }
+
+  /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
+  private void startScheduling() throws SchedulerException {
+    reloader.reload();
+    scheduler.start();
+    sweeps.start(auditor.config().scheduler().checkinInterval());
+    LOG.info(
+        "node {} scheduling {} audits ({} threads)",
+        auditor.config().nodeId(),
+        audits.activeAudits().size(),
+        auditor.config().scheduler().threads());
   }
 
   /**
@@ -254,7 +280,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   public ReloadReport reload() {
     // the set-up registers the series of the first load; this one's come after them
     awaitMetricsSetUp();
-    ReloadReport report = audits.reload();
+    ReloadReport report = reloader.reload();
     reloaded(report);
     return report;
   }
@@ -273,7 +299,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
     }
   }
 
-  public ScheduledAudits audits() {
+  public ActiveAudits audits() {
     return audits;
   }
 
@@ -319,7 +345,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public boolean trigger(String auditId) throws SchedulerException {
-    return audits.trigger(auditId);
+    return audits.activeAudits().containsKey(auditId) && scheduler.requestRun(auditId);
   }
 
   @Override
@@ -329,29 +355,12 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public Map<String, LatestResult> latestResults() {
-    Map<String, LatestResult> results = new LinkedHashMap<>();
-    ResultSnapshot.read(auditor.store().orElseThrow(), alerts)
-        .latest()
-        .forEach(
-            (id, latest) ->
-                results.put(
-                    id,
-                    new LatestResult(
-                        id,
-                        latest.getLastStatus(),
-                        latest.getLastFinishedAt(),
-                        latest.getLastDurationMs(),
-                        latest.getLastSuccessAt(),
-                        latest.getViolations(),
-                        latest.getRowsChecked(),
-                        latest.getThresholdBreached(),
-                        latest.getConsecutiveFailures())));
-    return results;
+    return ResultSnapshot.read(auditor.store().orElseThrow(), alerts, Map.of()).latest();
   }
 
   @Override
   public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
-    return audits.nextFireTime(auditId);
+    return scheduler.nextFireTime(auditId);
   }
 
   @Override
@@ -397,8 +406,38 @@ public final class Worker implements AutoCloseable, NodeOperations {
     LOG.info("stopping node {}", auditor.config().nodeId());
     http.ifPresent(HttpApi::close);
     background.shutdownNow();
-    audits.shutdown(auditor.config().scheduler().shutdownGrace());
+    stopScheduling(auditor.config().scheduler().shutdownGrace());
     auditor.close();
     LOG.info("node {} stopped", auditor.config().nodeId());
+  }
+
+  /**
+   * Graceful stop of the scheduled work: take no new runs, wait up to {@code grace} for running
+   * audits, then cancel their queries on the server (they are recorded as interrupted) and stop.
+   */
+  private void stopScheduling(Duration grace) {
+    try {
+      scheduler.standby();
+      sweeps.stop();
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (scheduler.executingJobs() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      // a chunk of a peer's run this node is helping with gets the same grace
+      boolean chunkDone = sweeps.awaitChunk(Duration.ofNanos(deadline - System.nanoTime()));
+      int running = scheduler.executingJobs();
+      if (running > 0 || !chunkDone) {
+        LOG.warn("cancelling {} still running after {}", Plural.of(running, "audit"), grace);
+      }
+      // Cancel even when nothing seems to run: a job handed to a pool thread a moment ago is not
+      // yet listed as executing, and must not begin a run that the closing pools then strand.
+      auditor.cancelRunning();
+      sweeps.stopNow();
+      scheduler.shutdown(Duration.ofSeconds(10));
+    } catch (SchedulerException e) {
+      LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

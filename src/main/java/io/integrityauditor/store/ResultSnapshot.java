@@ -3,15 +3,15 @@ package io.integrityauditor.store;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 
+import io.integrityauditor.run.RunInfo;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * What the metrics export, read from the store in a few small queries: the latest result of every
@@ -25,7 +25,7 @@ import org.jooq.impl.SQLDataType;
  * @param readAt when this was read
  */
 public record ResultSnapshot(
-    Map<String, AuditLatestRecord> latest,
+    Map<String, LatestResult> latest,
     Map<String, Map<String, Long>> totals,
     Map<String, long[]> openAlerts,
     Map<String, Long> scheduleStart,
@@ -53,44 +53,39 @@ public record ResultSnapshot(
       return false;
     }
     for (var entry : openAlerts.entrySet()) {
-      if (!java.util.Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
+      if (!Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
         return false;
       }
     }
     return true;
   }
 
-  public Optional<AuditLatestRecord> latest(String auditId) {
+  public Optional<LatestResult> latest(String auditId) {
     return Optional.ofNullable(latest.get(auditId));
   }
 
-  public long total(String auditId, String status) {
-    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status, 0L);
+  public long total(String auditId, RunStatus status) {
+    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status.label(), 0L);
   }
 
-  /** Reads a snapshot; the caller decides what a failure means (store down). */
-  public static ResultSnapshot read(Store store, AlertStore alerts) {
+  /**
+   * Reads a snapshot; the caller decides what a failure means (store down).
+   *
+   * @param scheduleStart by audit id, when its trigger was created (read by the scheduler's side:
+   *     Quartz owns that table)
+   */
+  public static ResultSnapshot read(
+      Store store, AlertStore alerts, Map<String, Long> scheduleStart) {
     DSLContext dsl = store.dsl();
-    Map<String, AuditLatestRecord> latest = new HashMap<>();
+    Map<String, LatestResult> latest = new HashMap<>();
     for (AuditLatestRecord record : dsl.selectFrom(AUDIT_LATEST).fetch()) {
-      latest.put(record.getAuditId(), record);
+      latest.put(record.getAuditId(), latestResult(record));
     }
     Map<String, Map<String, Long>> totals = new HashMap<>();
     for (var total : dsl.selectFrom(AUDIT_RUN_TOTAL).fetch()) {
       totals
           .computeIfAbsent(total.getAuditId(), id -> new HashMap<>())
           .put(total.getStatus(), total.getRuns());
-    }
-    // Quartz's own table (not generated: Quartz owns it): when each audit's trigger was created.
-    Field<String> name = DSL.field(DSL.name("trigger_name"), SQLDataType.VARCHAR);
-    Field<Long> start = DSL.field(DSL.name("start_time"), SQLDataType.BIGINT);
-    Map<String, Long> scheduleStart = new HashMap<>();
-    for (var row :
-        dsl.select(name, start)
-            .from(DSL.table(DSL.name(Store.SCHEMA, "qrtz_triggers")))
-            .where(DSL.field(DSL.name("trigger_group"), SQLDataType.VARCHAR).eq("audits"))
-            .fetch()) {
-      scheduleStart.put(row.value1(), row.value2());
     }
     return new ResultSnapshot(
         latest,
@@ -99,5 +94,22 @@ public record ResultSnapshot(
         scheduleStart,
         alerts.openIdsByAudit(),
         Instant.now());
+  }
+
+  private static LatestResult latestResult(AuditLatestRecord record) {
+    return new LatestResult(
+        record.getAuditId(),
+        RunStatus.fromLabel(record.getLastStatus()),
+        record.getLastFinishedAt(),
+        record.getLastDurationMs(),
+        record.getLastSuccessAt(),
+        record.getViolations(),
+        record.getRowsChecked(),
+        record.getThresholdBreached(),
+        record.getConsecutiveFailures(),
+        record.getLastMode() == null ? null : RunInfo.Mode.fromLabel(record.getLastMode()),
+        record.getLastFullSuccessAt(),
+        record.getNewViolations(),
+        record.getGoneViolations());
   }
 }
