@@ -4,12 +4,10 @@ import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
-import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
-import io.integrityauditor.run.AuditRunner;
-import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.Explainer;
 import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;
@@ -313,18 +311,17 @@ public final class BenchCommand implements Callable<Integer> {
   private static Map<String, List<String>> explain(
       Auditor auditor, Auditor.Binding binding, Map<String, Audit> byId) {
     Map<String, List<String>> plans = new LinkedHashMap<>();
-    AuditRunner runner = new AuditRunner(Clock.systemUTC(), new Cancellation(), RetryPolicy.NONE);
     for (var bound : binding.bound()) {
       if (!bound.audit().id().equals("bench.full")) {
         continue;
       }
-      AuditRunner.Explanation explanation =
-          runner.explain(
+      Explainer.Explanation explanation =
+          Explainer.explain(
               bound.audit(),
               bound.query(),
               auditor.targets().dataSource(bound.audit().target()),
               false);
-      for (AuditRunner.Explained statement : explanation.statements()) {
+      for (Explainer.Explained statement : explanation.statements()) {
         plans.put("(d) full audit", statement.plan());
       }
     }

@@ -13,9 +13,9 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.Attempts;
 import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
-import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.OrphanedQueries;
@@ -66,7 +66,7 @@ public final class Auditor implements AutoCloseable {
   /** Audits this process is running now: its own sweeper must leave their runs alone. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  private final AuditRunner runner;
+  private final Attempts attempts;
   private final AuditExecutor executor;
   private final Optional<ChunkStore> chunks;
 
@@ -77,8 +77,8 @@ public final class Auditor implements AutoCloseable {
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);
-    this.runner = new AuditRunner(clock, cancellation, config.retry());
-    this.executor = new AuditExecutor(runner, clock, cancellation);
+    this.attempts = new Attempts(clock, cancellation, config.retry());
+    this.executor = new AuditExecutor(attempts);
     this.chunks = store.map(s -> new ChunkStore(s, config.nodeId(), clock));
   }
 
@@ -223,7 +223,7 @@ public final class Auditor implements AutoCloseable {
       AuditResult result =
           held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
               ? execute(bound, OptionalLong.of(runId.get()))
-              : runner.interrupted(audit, clock.instant());
+              : attempts.interrupted(audit, clock.instant());
       finishDurably(runId.get(), result);
       return Optional.of(result);
     } catch (SQLException e) {
