@@ -774,9 +774,15 @@ final class Inference {
           .thenComparing(c -> c.parent().table().id())
           .thenComparing(c -> c.parent().columnNames().toString());
 
-  /** The position of a table among person tables, from 1; -1 when it does not hold people. */
+  /**
+   * The position of a table among person tables, from 2; -1 when it does not hold people. A table
+   * named by the person word alone ({@code editor}) ranks just above one whose name merely ends in
+   * it ({@code editor_subscribe_editor}, a table about people, not of them).
+   */
   private int personRank(TableInfo table) {
-    return Names.personRank(names.get(table).words());
+    List<String> words = names.get(table).words();
+    int rank = Names.personRank(words);
+    return rank < 0 ? rank : 2 * rank + (words.size() > 1 ? 1 : 0);
   }
 
   /**

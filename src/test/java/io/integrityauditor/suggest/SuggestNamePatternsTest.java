@@ -174,6 +174,23 @@ class SuggestNamePatternsTest {
             "fam.link_attribute.attribute_type -> fam.link_attribute_type.id");
   }
 
+  @Test
+  void without_data_a_person_role_goes_to_the_table_named_by_the_person_word_alone()
+      throws SQLException {
+    Report people =
+        report(
+            "ppl",
+            """
+            CREATE TABLE ppl.editor (id int PRIMARY KEY);
+            CREATE TABLE ppl.editor_subscribe_editor (id int PRIMARY KEY);
+            CREATE TABLE ppl.elections (id int PRIMARY KEY, proposer int, seconder_1 int);
+            """);
+    assertThat(people.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactlyInAnyOrder(
+            "ppl.elections.proposer -> ppl.editor.id", "ppl.elections.seconder_1 -> ppl.editor.id");
+  }
+
   private static Report report(String schema, String ddl) throws SQLException {
     TestPostgres.Database db = TestPostgres.newDatabase("suggest_patterns_" + schema);
     db.execute("CREATE SCHEMA " + schema + ";\n" + ddl);
