@@ -72,10 +72,11 @@ public final class QuartzBulkInsert {
     }
   }
 
-  private static boolean insert(
-      Connection connection, String schedulerName, Map<JobDetail, Trigger> jobs)
-      throws SQLException, IOException, org.quartz.SchedulerException {
-    // Quartz's StdRowLockSemaphore takes exactly this lock for every change of jobs and triggers
+  /**
+   * Takes the lock Quartz's {@code StdRowLockSemaphore} takes for every change of jobs and
+   * triggers, until the connection's transaction ends.
+   */
+  static void lockTriggerAccess(Connection connection, String schedulerName) throws SQLException {
     try (PreparedStatement lock =
         connection.prepareStatement(
             "SELECT * FROM "
@@ -85,6 +86,12 @@ public final class QuartzBulkInsert {
       lock.setString(2, "TRIGGER_ACCESS");
       lock.executeQuery().close();
     }
+  }
+
+  private static boolean insert(
+      Connection connection, String schedulerName, Map<JobDetail, Trigger> jobs)
+      throws SQLException, IOException, org.quartz.SchedulerException {
+    lockTriggerAccess(connection, schedulerName);
     List<String> groups = new ArrayList<>();
     for (JobDetail job : jobs.keySet()) {
       if (!groups.contains(job.getKey().getGroup())) {

@@ -23,6 +23,7 @@ import io.integrityauditor.schedule.RetentionJob;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.SkipReason;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,7 +109,7 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
             (bundle, s) ->
                 bundle.getJobDetail().getJobClass() == RetentionJob.class
                     ? new RetentionJob(this)
-                    : new AuditJob(this));
+                    : new AuditJob(this, auditor.store().orElseThrow().dataSource()));
   }
 
   /** Loads the audits, schedules them, and starts this node's scheduler and sweeper. */
@@ -351,6 +352,40 @@ public final class ScheduledAudits implements FiredJobs, AutoCloseable {
       // a peer created it at the same moment
     } catch (SchedulerException e) {
       LOG.warn("cannot schedule the retention job: {}", e.getMessage());
+    }
+  }
+
+  @Override
+  public void skippedOverrun(
+      String auditId, Instant runFireTime, List<Instant> skipped, long notListed, Instant next) {
+    long total = skipped.size() + notListed;
+    LOG.warn(
+        "audit {}: its run for {} took longer than its interval; skipped {} that came meanwhile,"
+            + " next run at {}",
+        auditId,
+        runFireTime,
+        Plural.of(total, "fire time"),
+        next);
+    Audit audit = active.get().get(auditId);
+    if (audit == null) {
+      return;
+    }
+    try {
+      auditor
+          .runs()
+          .orElseThrow()
+          .recordSkipped(
+              audit,
+              skipped,
+              notListed,
+              SkipReason.OVERRUN,
+              "came while the run for " + runFireTime + " was still going; next run at " + next);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "audit {}: cannot record {} as skipped: {}",
+          auditId,
+          Plural.of(total, "fire time"),
+          Redactor.redact(String.valueOf(e.getMessage())));
     }
   }
 
