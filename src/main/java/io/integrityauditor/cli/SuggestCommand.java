@@ -2,7 +2,14 @@ package io.integrityauditor.cli;
 
 import io.integrityauditor.AuditorException;
 import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.audit.kind.OrphanSpec;
 import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Durations;
@@ -12,6 +19,9 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.store.CleanHistory;
+import io.integrityauditor.store.Store;
+import io.integrityauditor.suggest.Graduation;
 import io.integrityauditor.suggest.SuggestSettings;
 import io.integrityauditor.suggest.Suggester;
 import io.integrityauditor.suggest.Suggestion;
@@ -23,9 +33,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,6 +87,16 @@ final class SuggestCommand implements Callable<Integer> {
   String migrations;
 
   @Option(
+      names = "--clean-for",
+      paramLabel = "DURATION",
+      description =
+          "With --migrations: write the foreign key only for references whose orphan audit's"
+              + " completed runs (in the store) have been clean at least this long, e.g. 30d;"
+              + " the others are listed with the reason (never run, failed runs only, violations"
+              + " on a date). Needs the store and the audit files of the configuration.")
+  String cleanFor;
+
+  @Option(
       names = "--sample-rows",
       paramLabel = "N",
       description =
@@ -120,9 +143,13 @@ final class SuggestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     SuggestSettings settings = settings();
-    // the audit files may not exist yet: writing the first one is what suggest is for
+    Optional<Duration> clean = cleanFor();
+    // the audit files may not exist yet: writing the first one is what suggest is for (but
+    // graduating by run history reads the configured audits and the store)
     WorkerConfig workerConfig =
-        new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
+        clean.isPresent()
+            ? config.load()
+            : new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
     String name = target(workerConfig);
     Suggestion suggestion;
     try (Targets targets = new Targets(workerConfig.targets())) {
@@ -145,8 +172,13 @@ final class SuggestCommand implements Callable<Integer> {
                 + String.join(", ", unknown)
                 + Suggest.didYouMean(unknown.get(0), catalog.schemaNames()));
       }
+      Optional<Graduation> graduation =
+          clean.isEmpty()
+              ? Optional.empty()
+              : Optional.of(graduation(workerConfig, name, catalog, clean.get()));
       try {
-        suggestion = Suggester.suggest(name, catalog, targets.dataSource(name), settings);
+        suggestion =
+            Suggester.suggest(name, catalog, targets.dataSource(name), settings, graduation);
       } catch (SQLException e) {
         throw new TargetUnavailable(name, e);
       }
@@ -179,7 +211,80 @@ final class SuggestCommand implements Callable<Integer> {
         suggestion.enforced(),
         suggestion.enforced() == 1 ? "" : "s",
         out == null || out.equals("-") ? "" : "; written to " + out);
+    if (migrations != null) {
+      stderr.printf(
+          "%s written to %s%s%n",
+          Plural.of(suggestion.enforceable(), "foreign key"),
+          migrations,
+          clean.isEmpty()
+              ? ""
+              : "; "
+                  + suggestion.heldBack().size()
+                  + " held back by run history (--clean-for "
+                  + cleanFor
+                  + ")"
+                  + (suggestion.heldBack().isEmpty() ? "" : ":"));
+      suggestion.heldBack().forEach(line -> stderr.println("  " + line));
+    }
     return ExitCodes.CLEAN;
+  }
+
+  private Optional<Duration> cleanFor() {
+    if (cleanFor == null) {
+      return Optional.empty();
+    }
+    if (migrations == null) {
+      throw argument("--clean-for", "needs --migrations FILE: it chooses what that file enforces");
+    }
+    Optional<Duration> parsed = Durations.parse(cleanFor);
+    if (parsed.isEmpty() || parsed.get().isNegative() || parsed.get().toDays() > 3650) {
+      throw argument(
+          "--clean-for",
+          "must be a duration between 0 and 3650d (e.g. 30d, 12h), found " + cleanFor);
+    }
+    return parsed;
+  }
+
+  /**
+   * The configured orphan audits of the target, by the reference they check, and their run history.
+   * Only audits without filters that compare natively check what the foreign key will.
+   */
+  private static Graduation graduation(
+      WorkerConfig workerConfig, String target, Catalog catalog, Duration cleanFor) {
+    AuditSet set =
+        new AuditFileLoader(workerConfig.targets().keySet(), AuditKinds.ALL)
+            .load(workerConfig.auditFiles());
+    if (!set.problems().isEmpty()) {
+      throw new ConfigException(set.problems());
+    }
+    Map<String, List<String>> auditsByReference = new TreeMap<>();
+    for (Audit audit : set.audits()) {
+      if (audit.target().equals(target)
+          && audit.spec() instanceof OrphanSpec orphan
+          && !orphan.compareAsText()
+          && orphan.child().filter().isEmpty()
+          && orphan.parent().filter().isEmpty()
+          && !orphan.child().columns().isEmpty()) {
+        Optional<TableInfo> child = catalog.resolve(orphan.child().table()).table();
+        Optional<TableInfo> parent = catalog.resolve(orphan.parent().table()).table();
+        if (child.isPresent() && parent.isPresent()) {
+          auditsByReference
+              .computeIfAbsent(
+                  Graduation.reference(
+                      child.get().id(),
+                      orphan.child().columns(),
+                      parent.get().id(),
+                      orphan.parent().columns()),
+                  k -> new ArrayList<>())
+              .add(audit.id());
+        }
+      }
+    }
+    List<String> ids = auditsByReference.values().stream().flatMap(List::stream).toList();
+    try (Store store = StoreAccess.open(workerConfig, "suggest --clean-for")) {
+      return new Graduation(
+          cleanFor, Instant.now(), auditsByReference, CleanHistory.of(store, ids));
+    }
   }
 
   private static void write(String path, String text) throws IOException {

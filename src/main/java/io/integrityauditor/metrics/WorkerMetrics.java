@@ -4,6 +4,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.schedule.QuartzTriggers;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.SkipReason;
@@ -146,7 +147,7 @@ public final class WorkerMetrics {
    */
   public void refresh(boolean render) {
     try {
-      ResultSnapshot fresh = ResultSnapshot.read(store, alerts);
+      ResultSnapshot fresh = ResultSnapshot.read(store, alerts, QuartzTriggers.startTimes(store));
       boolean same = fresh.sameResultsAs(snapshot.get()) && storeUp == 1;
       snapshot.set(fresh);
       storeUp = 1;

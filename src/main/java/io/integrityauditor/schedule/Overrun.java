@@ -1,8 +1,5 @@
 package io.integrityauditor.schedule;
 
-import io.integrityauditor.store.Store;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,8 +26,6 @@ import org.quartz.TriggerKey;
 final class Overrun {
   /** Skipped fire times recorded one by one; beyond this they are only counted. */
   static final int RECORDED_LIMIT = 1_000;
-
-  private static final String TRIGGERS = Store.SCHEMA + ".qrtz_triggers";
 
   /**
    * The fire times an overrunning run passed over.
@@ -65,31 +60,10 @@ final class Overrun {
     if (skipped.isEmpty()) {
       return skipped;
     }
-    try (Connection connection = store.getConnection()) {
-      connection.setAutoCommit(false);
-      try {
-        QuartzBulkInsert.lockTriggerAccess(connection, QuartzCluster.SCHEDULER_NAME);
-        int moved;
-        try (PreparedStatement update =
-            connection.prepareStatement(
-                "UPDATE "
-                    + TRIGGERS
-                    + " SET next_fire_time = ? WHERE sched_name = ? AND trigger_name = ? AND"
-                    + " trigger_group = ? AND next_fire_time = ? AND trigger_state = 'BLOCKED'")) {
-          update.setLong(1, skipped.get().next().toEpochMilli());
-          update.setString(2, QuartzCluster.SCHEDULER_NAME);
-          update.setString(3, key.getName());
-          update.setString(4, key.getGroup());
-          update.setLong(5, trigger.getNextFireTime().getTime());
-          moved = update.executeUpdate();
-        }
-        connection.commit();
-        return moved == 1 ? skipped : Optional.empty();
-      } catch (SQLException | RuntimeException e) {
-        connection.rollback();
-        throw e;
-      }
-    }
+    return QuartzTriggers.moveBlockedNextFireTime(
+            store, key, trigger.getNextFireTime().toInstant(), skipped.get().next())
+        ? skipped
+        : Optional.empty();
   }
 
   /** The trigger's fire times from its next one up to {@code now}, and the first one after. */

@@ -1,5 +1,6 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.Version;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigException;
@@ -14,6 +15,7 @@ import io.integrityauditor.http.WorkerApi;
 import io.integrityauditor.metrics.WorkerMetrics;
 import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.RunError;
+import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.ResultSnapshot;
@@ -51,7 +53,11 @@ public final class Worker implements AutoCloseable, NodeOperations {
   static final Duration TARGET_PROBE = Duration.ofSeconds(15);
 
   private final Auditor auditor;
-  private final ScheduledAudits audits;
+  private final ActiveAudits audits;
+  private final CatalogCache catalogs;
+  private final AuditScheduler scheduler;
+  private final AuditReload reloader;
+  private final BackgroundSweeps sweeps;
   private final AlertStore alerts;
   private final WorkerMetrics metrics;
   private final ScheduledExecutorService background =
@@ -64,9 +70,16 @@ public final class Worker implements AutoCloseable, NodeOperations {
           });
   private Optional<HttpApi> http = Optional.empty();
 
-  private Worker(Auditor auditor, ScheduledAudits audits) {
+  private Worker(Auditor auditor) throws SchedulerException {
     this.auditor = auditor;
-    this.audits = audits;
+    WorkerConfig config = auditor.config();
+    this.audits = new ActiveAudits(config.scheduler());
+    this.catalogs = new CatalogCache(auditor, config.scheduler().catalogRefresh());
+    this.scheduler =
+        AuditScheduler.create(
+            auditor.store().orElseThrow(), config, new FiredRuns(auditor, audits, catalogs));
+    this.reloader = new AuditReload(auditor, audits, catalogs, scheduler);
+    this.sweeps = new BackgroundSweeps(auditor, audits, catalogs);
     this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
     this.metrics =
         new WorkerMetrics(
@@ -116,7 +129,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
     Auditor auditor = Auditor.open(config, clock);
     Worker worker;
     try {
-      worker = new Worker(auditor, ScheduledAudits.start(auditor));
+      worker = new Worker(auditor);
+      worker.startScheduling();
     } catch (SchedulerException | RuntimeException e) {
       auditor.close();
       throw e;
@@ -131,6 +145,18 @@ public final class Worker implements AutoCloseable, NodeOperations {
       throw e;
     }
     return worker;
+  }
+
+  /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
+  private void startScheduling() throws SchedulerException {
+    reloader.reload();
+    scheduler.start();
+    sweeps.start(auditor.config().scheduler().checkinInterval());
+    LOG.info(
+        "node {} scheduling {} audits ({} threads)",
+        auditor.config().nodeId(),
+        audits.activeAudits().size(),
+        auditor.config().scheduler().threads());
   }
 
   private void startBackground() {
@@ -164,7 +190,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */
   @Override
   public ReloadReport reload() {
-    ReloadReport report = audits.reload();
+    ReloadReport report = reloader.reload();
     reloaded(report);
     return report;
   }
@@ -183,7 +209,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
     }
   }
 
-  public ScheduledAudits audits() {
+  public ActiveAudits audits() {
     return audits;
   }
 
@@ -227,7 +253,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public boolean trigger(String auditId) throws SchedulerException {
-    return audits.trigger(auditId);
+    return audits.activeAudits().containsKey(auditId) && scheduler.requestRun(auditId);
   }
 
   @Override
@@ -238,7 +264,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   @Override
   public Map<String, LatestResult> latestResults() {
     Map<String, LatestResult> results = new LinkedHashMap<>();
-    ResultSnapshot.read(auditor.store().orElseThrow(), alerts)
+    ResultSnapshot.read(auditor.store().orElseThrow(), alerts, Map.of())
         .latest()
         .forEach(
             (id, latest) ->
@@ -259,7 +285,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
-    return audits.nextFireTime(auditId);
+    return scheduler.nextFireTime(auditId);
   }
 
   @Override
@@ -305,8 +331,38 @@ public final class Worker implements AutoCloseable, NodeOperations {
     LOG.info("stopping node {}", auditor.config().nodeId());
     http.ifPresent(HttpApi::close);
     background.shutdownNow();
-    audits.shutdown(auditor.config().scheduler().shutdownGrace());
+    stopScheduling(auditor.config().scheduler().shutdownGrace());
     auditor.close();
     LOG.info("node {} stopped", auditor.config().nodeId());
+  }
+
+  /**
+   * Graceful stop of the scheduled work: take no new runs, wait up to {@code grace} for running
+   * audits, then cancel their queries on the server (they are recorded as interrupted) and stop.
+   */
+  private void stopScheduling(Duration grace) {
+    try {
+      scheduler.standby();
+      sweeps.stop();
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (scheduler.executingJobs() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      // a chunk of a peer's run this node is helping with gets the same grace
+      boolean chunkDone = sweeps.awaitChunk(Duration.ofNanos(deadline - System.nanoTime()));
+      int running = scheduler.executingJobs();
+      if (running > 0 || !chunkDone) {
+        LOG.warn("cancelling {} still running after {}", Plural.of(running, "audit"), grace);
+      }
+      // Cancel even when nothing seems to run: a job handed to a pool thread a moment ago is not
+      // yet listed as executing, and must not begin a run that the closing pools then strand.
+      auditor.cancelRunning();
+      sweeps.stopNow();
+      scheduler.shutdown(Duration.ofSeconds(10));
+    } catch (SchedulerException e) {
+      LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -10,9 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * What the metrics export, read from the store in a few small queries: the latest result of every
@@ -77,8 +74,14 @@ public record ResultSnapshot(
     return skipped.getOrDefault(auditId, Map.of()).getOrDefault(reason.label(), 0L);
   }
 
-  /** Reads a snapshot; the caller decides what a failure means (store down). */
-  public static ResultSnapshot read(Store store, AlertStore alerts) {
+  /**
+   * Reads a snapshot; the caller decides what a failure means (store down).
+   *
+   * @param scheduleStart by audit id, when its trigger was created (read by the scheduler's side:
+   *     Quartz owns that table)
+   */
+  public static ResultSnapshot read(
+      Store store, AlertStore alerts, Map<String, Long> scheduleStart) {
     DSLContext dsl = store.dsl();
     Map<String, AuditLatestRecord> latest = new HashMap<>();
     for (AuditLatestRecord record : dsl.selectFrom(AUDIT_LATEST).fetch()) {
@@ -95,17 +98,6 @@ public record ResultSnapshot(
       skipped
           .computeIfAbsent(total.getAuditId(), id -> new HashMap<>())
           .put(total.getReason(), total.getSkipped());
-    }
-    // Quartz's own table (not generated: Quartz owns it): when each audit's trigger was created.
-    Field<String> name = DSL.field(DSL.name("trigger_name"), SQLDataType.VARCHAR);
-    Field<Long> start = DSL.field(DSL.name("start_time"), SQLDataType.BIGINT);
-    Map<String, Long> scheduleStart = new HashMap<>();
-    for (var row :
-        dsl.select(name, start)
-            .from(DSL.table(DSL.name(Store.SCHEMA, "qrtz_triggers")))
-            .where(DSL.field(DSL.name("trigger_group"), SQLDataType.VARCHAR).eq("audits"))
-            .fetch()) {
-      scheduleStart.put(row.value1(), row.value2());
     }
     return new ResultSnapshot(
         latest,

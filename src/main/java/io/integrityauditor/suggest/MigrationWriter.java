@@ -4,8 +4,10 @@ import io.integrityauditor.catalog.IndexInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.suggest.Report.Proposal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -38,7 +40,21 @@ final class MigrationWriter {
 
   private MigrationWriter() {}
 
-  static String sql(Report report) {
+  /**
+   * The migration file.
+   *
+   * @param sql its text
+   * @param written references whose statements were written
+   * @param heldBack references not written because of their audit's run history ({@code
+   *     --clean-for}), as {@code <audit id>: <why>}
+   */
+  record Migrations(String sql, int written, List<String> heldBack) {
+    Migrations {
+      heldBack = List.copyOf(heldBack);
+    }
+  }
+
+  static Migrations sql(Report report, Optional<Graduation> graduation) {
     StringBuilder out = new StringBuilder();
     out.append(
         """
@@ -61,18 +77,34 @@ final class MigrationWriter {
         --      if an orphan exists: run the audit, fix the data, and validate again.
         """
             .formatted(report.target()));
+    graduation.ifPresent(
+        g ->
+            out.append(
+                "--\n-- Only references whose orphan audit has been clean for at least %s (its\n"
+                        .formatted(Graduation.days(g.cleanFor()))
+                    + "-- completed runs in the store) are written; the others say why not.\n"));
     Set<String> names = new HashSet<>();
+    int written = 0;
+    List<String> heldBack = new ArrayList<>();
     for (Proposal proposal : report.proposals()) {
       out.append('\n');
-      reference(proposal, names, out);
+      if (reference(proposal, graduation, names, out, heldBack)) {
+        written++;
+      }
     }
     if (report.proposals().isEmpty()) {
       out.append("\n-- No reference was proposed: nothing to enforce.\n");
     }
-    return out.toString();
+    return new Migrations(out.toString(), written, heldBack);
   }
 
-  private static void reference(Proposal proposal, Set<String> names, StringBuilder out) {
+  /** Writes one reference; true when its statements were written. */
+  private static boolean reference(
+      Proposal proposal,
+      Optional<Graduation> graduation,
+      Set<String> names,
+      StringBuilder out,
+      List<String> heldBack) {
     Candidate candidate = proposal.candidate();
     Side child = candidate.child();
     Side parent = candidate.parent();
@@ -85,7 +117,16 @@ final class MigrationWriter {
       out.append(
           "-- not written: PostgreSQL cannot add a NOT VALID foreign key to a partitioned table;"
               + " add it per partition, or in a maintenance window\n");
-      return;
+      return false;
+    }
+    if (graduation.isPresent()) {
+      Graduation.Verdict verdict = graduation.get().verdict(child, parent);
+      if (!verdict.graduates()) {
+        out.append("-- not written: ").append(verdict.note()).append('\n');
+        heldBack.add(proposal.id() + ": " + verdict.note());
+        return false;
+      }
+      out.append("-- ").append(verdict.note()).append('\n');
     }
     long orphans = proposal.evidence().sample().distinct() - proposal.evidence().found();
     if (proposal.noData() || orphans > 0) {
@@ -95,7 +136,7 @@ final class MigrationWriter {
                   ? "no data was measured yet"
                   : Evidence.count(orphans) + " value(s) of the sample have no parent")
           .append("; run the audit until it is clean, then run suggest --migrations again\n");
-      return;
+      return false;
     }
     String table =
         POSTGRES.render(DSL.name(child.table().id().schema(), child.table().id().name()));
@@ -138,6 +179,7 @@ final class MigrationWriter {
         .append(" VALIDATE CONSTRAINT ")
         .append(constraint)
         .append(";\n");
+    return true;
   }
 
   /** An index whose leading columns are the reference's (in any order) serves the lookups. */

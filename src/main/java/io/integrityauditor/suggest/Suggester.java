@@ -45,11 +45,25 @@ public final class Suggester {
   public static Suggestion suggest(
       String target, Catalog catalog, DataSource dataSource, SuggestSettings settings)
       throws SQLException {
+    return suggest(target, catalog, dataSource, settings, Optional.empty());
+  }
+
+  /** The same, with the migrations limited to references whose audit has been clean long enough. */
+  public static Suggestion suggest(
+      String target,
+      Catalog catalog,
+      DataSource dataSource,
+      SuggestSettings settings,
+      Optional<Graduation> graduation)
+      throws SQLException {
     try (Connection connection = dataSource.getConnection()) {
       Report report = report(target, catalog, connection, settings);
+      MigrationWriter.Migrations migrations = MigrationWriter.sql(report, graduation);
       return new Suggestion(
           SuggestionWriter.yaml(report),
-          MigrationWriter.sql(report),
+          migrations.sql(),
+          migrations.written(),
+          migrations.heldBack(),
           report.proposals().size(),
           (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),

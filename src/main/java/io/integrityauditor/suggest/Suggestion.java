@@ -1,11 +1,16 @@
 package io.integrityauditor.suggest;
 
+import java.util.List;
+
 /**
  * The outcome of {@code suggest}.
  *
  * @param yaml the audit file, ready to review and pass to {@code validate}
  * @param migrations the SQL that would enforce the proposed references as foreign keys, for review
  *     (never applied by the tool)
+ * @param enforceable references whose foreign key the migrations write
+ * @param heldBack references the migrations do not write because of their audit's run history
+ *     ({@code --clean-for}), as {@code <audit id>: <why>}
  * @param proposed orphan audits proposed
  * @param broken of those, likely references whose data is broken (proposed despite low coverage)
  * @param typeProblems references not proposed because their types cannot be compared
@@ -15,8 +20,14 @@ package io.integrityauditor.suggest;
 public record Suggestion(
     String yaml,
     String migrations,
+    int enforceable,
+    List<String> heldBack,
     int proposed,
     int broken,
     int typeProblems,
     int rejected,
-    int enforced) {}
+    int enforced) {
+  public Suggestion {
+    heldBack = List.copyOf(heldBack);
+  }
+}

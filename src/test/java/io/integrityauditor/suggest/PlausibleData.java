@@ -29,7 +29,10 @@ import java.util.TreeSet;
 final class PlausibleData {
   private PlausibleData() {}
 
-  /** A declared foreign key: child columns and the parent columns they match, in order. */
+  /**
+   * A declared foreign key: child columns and the parent columns they match, in order; a key of a
+   * partition is its partitioned table's (the generator fills the partitioned table).
+   */
   record ForeignKey(
       String name,
       long child,
@@ -49,7 +52,15 @@ final class PlausibleData {
       int length,
       boolean unique) {}
 
-  private record Table(long oid, String qualified, int rows, List<Column> columns) {}
+  /**
+   * A table to fill.
+   *
+   * @param timeBase the SQL expression time values start from: the start of the lowest range
+   *     partition (plus a day, whatever the session's time zone) for a partitioned table, so its
+   *     rows find a partition (Pagila's {@code payment} holds only 2022)
+   */
+  private record Table(
+      long oid, String qualified, int rows, List<Column> columns, String timeBase) {}
 
   /**
    * What filling did.
@@ -64,7 +75,9 @@ final class PlausibleData {
     List<ForeignKey> keys = new ArrayList<>();
     String sql =
         """
-        SELECT con.conname, con.conrelid::bigint, con.confrelid::bigint,
+        SELECT con.conname,
+               COALESCE(pg_partition_root(con.conrelid), con.conrelid)::bigint,
+               COALESCE(pg_partition_root(con.confrelid), con.confrelid)::bigint,
                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
                      ORDER BY k.o),
@@ -111,14 +124,17 @@ final class PlausibleData {
               .min()
               .orElse(table.rows());
       String failure = null;
-      for (int rows : new TreeSet<>(List.of(table.rows(), smallestParent)).descendingSet()) {
-        try (Statement statement = connection.createStatement()) {
-          statement.execute(generator.insert(table, rows));
-          filled.put(table.qualified(), rows);
-          failure = null;
-          break;
-        } catch (SQLException e) {
-          failure = e.getMessage().lines().findFirst().orElse(e.getSQLState());
+      attempts:
+      for (boolean optionalNull : List.of(false, true)) {
+        for (int rows : new TreeSet<>(List.of(table.rows(), smallestParent)).descendingSet()) {
+          try (Statement statement = connection.createStatement()) {
+            statement.execute(generator.insert(table, rows, optionalNull));
+            filled.put(table.qualified(), rows);
+            failure = null;
+            break attempts;
+          } catch (SQLException e) {
+            failure = e.getMessage().lines().findFirst().orElse(e.getSQLState());
+          }
         }
       }
       if (failure != null) {
@@ -258,12 +274,35 @@ final class PlausibleData {
                     rows.getBoolean(11)));
       }
     }
+    Map<Long, String> timeBases = new HashMap<>();
+    String lowestRangePartition =
+        """
+        SELECT i.inhparent::bigint,
+               min((regexp_match(pg_get_expr(p.relpartbound, p.oid), 'FROM \\(''([^'']+)''\\)'))[1])
+        FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
+        WHERE p.relispartition GROUP BY i.inhparent
+        """;
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(lowestRangePartition)) {
+      while (rows.next()) {
+        if (rows.getString(2) != null) {
+          timeBases.put(
+              rows.getLong(1),
+              "(timestamptz " + literal(rows.getString(2)) + " + interval '1 day')");
+        }
+      }
+    }
     Map<Long, Table> tables = new LinkedHashMap<>();
     names.forEach(
         (oid, name) ->
             tables.put(
                 oid,
-                new Table(oid, name, 40 + Math.floorMod(name.hashCode(), 161), columns.get(oid))));
+                new Table(
+                    oid,
+                    name,
+                    40 + Math.floorMod(name.hashCode(), 161),
+                    columns.get(oid),
+                    timeBases.getOrDefault(oid, "timestamp '2024-01-01'"))));
     return tables;
   }
 
@@ -271,7 +310,12 @@ final class PlausibleData {
   private record Generator(Map<Long, Table> tables, Map<Long, Map<String, ForeignKey>> byColumn) {
     private static final int MAX_DEPTH = 8;
 
-    String insert(Table table, int rows) {
+    /**
+     * @param optionalNull every nullable column that is neither a key nor a reference left NULL:
+     *     the last resort when a generated value breaks a check (a {@code year} domain of
+     *     1901..2155), so the table still gets rows for its references
+     */
+    String insert(Table table, int rows, boolean optionalNull) {
       List<String> names = new ArrayList<>();
       List<String> values = new ArrayList<>();
       boolean identity = false;
@@ -281,6 +325,11 @@ final class PlausibleData {
         }
         identity |= column.identity();
         names.add(quote(column.name()));
+        boolean reference = byColumn.getOrDefault(table.oid(), Map.of()).containsKey(column.name());
+        if (optionalNull && !column.notNull() && !column.unique() && !reference) {
+          values.add("NULL");
+          continue;
+        }
         String value = value(table, column, "g.i", 0);
         values.add(
             column.notNull() ? value : "CASE WHEN g.i % 10 = 0 THEN NULL ELSE " + value + " END");
@@ -342,7 +391,7 @@ final class PlausibleData {
               yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
             }
             case 'B' -> "(" + row + ") % 2 = 0";
-            case 'D' -> "timestamp '2024-01-01' + (" + row + ") * interval '1 hour'";
+            case 'D' -> table.timeBase() + " + (" + row + ") * interval '1 hour'";
             case 'T' -> "(" + row + ") * interval '1 minute'";
             case 'I' -> "inet '10.0.0.0' + (" + row + ")";
             case 'U' ->

@@ -143,12 +143,19 @@ class SuggestPrecisionRecallTest {
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
                ORDER BY k.ord), ', ') || ')'
       FROM pg_constraint con
-      JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+      JOIN pg_class c ON c.oid = COALESCE(pg_partition_root(con.conrelid), con.conrelid)
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_class f ON f.oid = COALESCE(pg_partition_root(con.confrelid), con.confrelid)
+      JOIN pg_namespace fn ON fn.oid = f.relnamespace
       WHERE con.contype = 'f' AND con.conparentid = 0
       """;
 
-  /** The declared foreign keys (those of partitions are their partitioned table's). */
+  /**
+   * The declared foreign keys. A key of a partition is its partitioned table's: whether inherited
+   * from it ({@code conparentid} set, counted once) or declared on each partition by hand (as
+   * Pagila's {@code payment_p2022_*}), it holds the partitioned table's rows, and suggest proposes
+   * on the partitioned table.
+   */
   static Set<String> foreignKeys(TestPostgres.Database database) {
     Set<String> keys = new TreeSet<>();
     try (Connection connection = database.dataSource().getConnection();

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -39,14 +40,23 @@ import org.junit.jupiter.api.Test;
  * src/test/resources/suggest/real/} (published schemas whose licence allows keeping them here).
  */
 class SuggestRealSchemasTest {
-  /**
-   * Below these (per schema and variant) the evaluation fails: today's lowest figures, rounded down
-   * (precision and recall 98.6% on openstreetmap). Raise them when suggest improves; never lower
-   * them to let a change pass.
-   */
-  static final double PRECISION_FLOOR = 0.98;
+  /** Below these figures (in every variant) the evaluation of a schema fails. */
+  record Floor(double precision, double recall) {}
 
-  static final double RECALL_FLOOR = 0.98;
+  /**
+   * Per schema: today's lowest figures over the three variants, rounded down. Raise them when
+   * suggest improves; never lower them to let a change pass. Pagila's precision is 21 of 22 because
+   * {@code store.manager_staff_id -> staff} is a real reference its file does not declare (its own
+   * view {@code sales_by_store} joins on it), counted as wrong all the same.
+   */
+  static final Map<String, Floor> FLOORS =
+      Map.of(
+          "northwind", new Floor(1.0, 1.0),
+          "openstreetmap-website-structure", new Floor(0.98, 0.98),
+          "pagila", new Floor(0.95, 1.0));
+
+  /** A schema file added without a floor of its own is held to the target. */
+  static final Floor TARGET = new Floor(0.95, 0.95);
 
   /** What suggest found on one schema in one variant. */
   record Score(String schema, String variant, SuggestSchemaStylesTest.Score score) {
@@ -90,7 +100,7 @@ class SuggestRealSchemasTest {
     List<Path> files = schemaFiles();
     assertThat(files)
         .as("schema files: ../shared/schemas/ must sit beside the repository (see its README)")
-        .hasSizeGreaterThanOrEqualTo(2);
+        .hasSizeGreaterThanOrEqualTo(3);
     List<Score> scores = new ArrayList<>();
     StringBuilder details = new StringBuilder();
     for (Path file : files) {
@@ -117,12 +127,13 @@ class SuggestRealSchemasTest {
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "suggest-real-schemas.md"), report);
     for (Score s : scores) {
+      Floor floor = FLOORS.getOrDefault(s.schema(), TARGET);
       assertThat(s.precision())
           .as("precision on %s / %s; wrong: %s", s.schema(), s.variant(), s.wrong())
-          .isGreaterThanOrEqualTo(PRECISION_FLOOR);
+          .isGreaterThanOrEqualTo(floor.precision());
       assertThat(s.recall())
           .as("recall on %s / %s; missed: %s", s.schema(), s.variant(), s.missed())
-          .isGreaterThanOrEqualTo(RECALL_FLOOR);
+          .isGreaterThanOrEqualTo(floor.recall());
     }
   }
 

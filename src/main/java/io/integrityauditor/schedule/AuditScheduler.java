@@ -1,0 +1,258 @@
+package io.integrityauditor.schedule;
+
+import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TimeZone;
+import org.quartz.CronScheduleBuilder;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.ObjectAlreadyExistsException;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.matchers.GroupMatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's Quartz scheduler of the audits: one durable job per audit whose trigger follows the
+ * audit's schedule, the daily retention job, manual runs, and the scheduler's start and stop. What
+ * the jobs run is the node's ({@link FiredJobs}).
+ */
+public final class AuditScheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditScheduler.class);
+
+  private final Store store;
+  private final Scheduler scheduler;
+
+  /** An audit as the scheduler sees it: its job's identity, description and schedule. */
+  public record ScheduledAudit(String id, String description, Schedule schedule) {}
+
+  /** What a reconciliation changed, by audit id. */
+  public record Changes(List<String> added, List<String> updated, List<String> removed) {
+    public Changes {
+      added = List.copyOf(added);
+      updated = List.copyOf(updated);
+      removed = List.copyOf(removed);
+    }
+  }
+
+  private AuditScheduler(Store store, Scheduler scheduler) {
+    this.store = store;
+    this.scheduler = scheduler;
+  }
+
+  /** Joins the cluster (the scheduler is not started yet: {@link #start()}). */
+  public static AuditScheduler create(Store store, WorkerConfig config, FiredJobs node)
+      throws SchedulerException {
+    return new AuditScheduler(
+        store,
+        QuartzCluster.create(
+            config.store().orElseThrow(),
+            config.scheduler(),
+            config.nodeId(),
+            config.scheduler().threads(),
+            (bundle, s) ->
+                bundle.getJobDetail().getJobClass() == RetentionJob.class
+                    ? new RetentionJob(node)
+                    : new AuditJob(node, store.dataSource())));
+  }
+
+  public void start() throws SchedulerException {
+    scheduler.start();
+  }
+
+  /**
+   * Makes the audit jobs match {@code audits}: new ones added, changed schedules replaced, and,
+   * when {@code removeOthers}, jobs of audits no longer listed deleted.
+   */
+  public Changes reconcile(Collection<ScheduledAudit> audits, boolean removeOthers) {
+    List<String> added = new ArrayList<>();
+    List<String> updated = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    try {
+      // One read of every audit trigger's definition and one transaction for all the changes:
+      // with a thousand audits, a round trip per audit would take seconds at every start.
+      Map<String, String> existing = QuartzTriggers.definitions(store);
+      Map<JobDetail, Set<? extends Trigger>> changes = new LinkedHashMap<>();
+      Map<JobDetail, Trigger> fresh = new LinkedHashMap<>();
+      Set<String> wanted = new HashSet<>();
+      for (ScheduledAudit audit : audits) {
+        wanted.add(audit.id());
+        String definition = definition(audit.schedule());
+        String current = existing.get(audit.id());
+        if (definition.equals(current)) {
+          continue;
+        }
+        JobDetail job =
+            JobBuilder.newJob(AuditJob.class)
+                .withIdentity(audit.id(), QuartzCluster.GROUP)
+                .withDescription(audit.description())
+                .storeDurably()
+                .requestRecovery()
+                .build();
+        Trigger trigger = trigger(audit.id(), audit.schedule(), definition);
+        if (existing.containsKey(audit.id())) {
+          changes.put(job, Set.of(trigger));
+          updated.add(audit.id());
+        } else {
+          fresh.put(job, trigger);
+          added.add(audit.id());
+        }
+      }
+      // new jobs before the scheduler starts (a first start with many audits): batched inserts;
+      // otherwise, and whenever the bulk path declines, the Quartz API
+      if (!fresh.isEmpty()
+          && !(!scheduler.isStarted()
+              && QuartzBulkInsert.insertNew(
+                  store.dataSource(), QuartzCluster.SCHEDULER_NAME, fresh))) {
+        fresh.forEach((job, trigger) -> changes.put(job, Set.of(trigger)));
+      }
+      if (!changes.isEmpty()) {
+        // replace: a peer scheduling the same files at the same moment writes the same jobs
+        scheduler.scheduleJobs(changes, true);
+      }
+      if (removeOthers) {
+        for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(QuartzCluster.GROUP))) {
+          if (!wanted.contains(key.getName()) && scheduler.deleteJob(key)) {
+            removed.add(key.getName());
+          }
+        }
+      }
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot update the Quartz jobs: " + e.getMessage(), e);
+    }
+    return new Changes(added, updated, removed);
+  }
+
+  /** The daily pruning job exists once in the cluster, whoever created it. */
+  public void ensureRetentionJob() {
+    JobKey key = JobKey.jobKey(RetentionJob.NAME, RetentionJob.GROUP);
+    try {
+      if (scheduler.checkExists(key)) {
+        return;
+      }
+      JobDetail job =
+          JobBuilder.newJob(RetentionJob.class)
+              .withIdentity(key)
+              .withDescription("prune runs and resolved alerts past their retention")
+              .storeDurably()
+              .build();
+      Trigger trigger =
+          TriggerBuilder.newTrigger()
+              .withIdentity(RetentionJob.NAME, RetentionJob.GROUP)
+              .forJob(key)
+              .withSchedule(
+                  CronScheduleBuilder.cronSchedule(RetentionJob.CRON)
+                      .inTimeZone(TimeZone.getTimeZone("UTC"))
+                      .withMisfireHandlingInstructionFireAndProceed())
+              .build();
+      scheduler.scheduleJob(job, Set.of(trigger), true);
+    } catch (ObjectAlreadyExistsException e) {
+      // a peer created it at the same moment
+    } catch (SchedulerException e) {
+      LOG.warn("cannot schedule the retention job: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Cron triggers fire once after downtime, not once per missed fire time (FIRE_ONCE_NOW); fixed
+   * intervals likewise fire now and continue from there.
+   */
+  private static Trigger trigger(String auditId, Schedule schedule, String definition) {
+    TriggerBuilder<Trigger> builder =
+        TriggerBuilder.newTrigger()
+            .withIdentity(auditId, QuartzCluster.GROUP)
+            .forJob(auditId, QuartzCluster.GROUP)
+            .usingJobData(QuartzTriggers.DEFINITION, definition);
+    if (schedule.every() != null) {
+      return builder
+          .startNow()
+          .withSchedule(
+              SimpleScheduleBuilder.simpleSchedule()
+                  .withIntervalInMilliseconds(schedule.every().toMillis())
+                  .repeatForever()
+                  .withMisfireHandlingInstructionNowWithExistingCount())
+          .build();
+    }
+    return builder
+        .withSchedule(
+            CronScheduleBuilder.cronSchedule(schedule.quartzCron())
+                .inTimeZone(TimeZone.getTimeZone(schedule.zone()))
+                .withMisfireHandlingInstructionFireAndProceed())
+        .build();
+  }
+
+  private static String definition(Schedule schedule) {
+    return schedule.every() != null
+        ? "every " + schedule.every().toMillis() + "ms"
+        : schedule.quartzCron() + " " + schedule.zone();
+  }
+
+  /**
+   * Asks the cluster to run an audit now; whichever node is free picks it up.
+   *
+   * @return false when the audit has no job
+   */
+  public boolean requestRun(String auditId) throws SchedulerException {
+    return AuditJob.requestRun(scheduler, auditId);
+  }
+
+  /** When the audit's schedule next fires on the cluster (the earliest of its triggers). */
+  public Optional<Instant> nextFireTime(String auditId) throws SchedulerException {
+    return scheduler.getTriggersOfJob(JobKey.jobKey(auditId, QuartzCluster.GROUP)).stream()
+        .map(Trigger::getNextFireTime)
+        .filter(Objects::nonNull)
+        .map(Date::toInstant)
+        .min(Instant::compareTo);
+  }
+
+  /** Takes no new fires (running jobs continue). */
+  public void standby() throws SchedulerException {
+    scheduler.standby();
+  }
+
+  /** How many jobs this node is executing now. */
+  public int executingJobs() throws SchedulerException {
+    return scheduler.getCurrentlyExecutingJobs().size();
+  }
+
+  /**
+   * Shuts the scheduler down waiting for its job threads (cancelled runs end within moments), but
+   * never longer than {@code limit}: a thread stuck on an unreachable store must not hang the stop.
+   */
+  public void shutdown(Duration limit) throws InterruptedException {
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                scheduler.shutdown(true);
+              } catch (SchedulerException e) {
+                LOG.warn("scheduler did not stop cleanly: {}", e.getMessage());
+              }
+            },
+            "scheduler-stop");
+    stopper.setDaemon(true);
+    stopper.start();
+    stopper.join(limit.toMillis());
+    if (stopper.isAlive()) {
+      LOG.warn("audit threads still busy {} after cancelling; stopping without them", limit);
+    }
+  }
+}

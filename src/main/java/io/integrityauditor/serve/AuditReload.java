@@ -1,0 +1,141 @@
+package io.integrityauditor.serve;
+
+import io.integrityauditor.Plural;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.kind.AuditKinds;
+import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Location;
+import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.config.WorkerConfigLoader;
+import io.integrityauditor.schedule.AuditScheduler;
+import io.integrityauditor.schedule.ReloadReport;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A (re)load of the audit files: the files are the source of truth, and every load adds, changes
+ * and removes Quartz jobs to match them (any node may do it; Quartz's store lock and primary keys
+ * make it safe when several do). A load with problems keeps the previous valid definitions running
+ * and only reports the problems.
+ */
+final class AuditReload {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditReload.class);
+
+  private final Auditor auditor;
+  private final ActiveAudits active;
+  private final CatalogCache catalogs;
+  private final AuditScheduler scheduler;
+
+  AuditReload(
+      Auditor auditor, ActiveAudits active, CatalogCache catalogs, AuditScheduler scheduler) {
+    this.auditor = auditor;
+    this.active = active;
+    this.catalogs = catalogs;
+    this.scheduler = scheduler;
+  }
+
+  /** Re-reads the audit files and the targets' catalogs and reconciles the Quartz jobs. */
+  synchronized ReloadReport reload() {
+    // Quartz proxies JDBC connections through the thread's context class loader, which is null
+    // on the JVM's signal-handler thread (SIGHUP): give it ours.
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(AuditReload.class.getClassLoader());
+    try {
+      return reloadNow();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  private ReloadReport reloadNow() {
+    long started = System.nanoTime();
+    WorkerConfig config = auditor.config();
+    List<Path> files = WorkerConfigLoader.expandAuditFiles(config);
+    AuditSet set = new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(files);
+    long loaded = System.nanoTime();
+    List<ConfigProblem> problems = new ArrayList<>(set.problems());
+    if (files.isEmpty()) {
+      problems.add(
+          new ConfigProblem(
+              new Location(config.file().toString(), 0),
+              null,
+              "audits",
+              "no audit file matches " + config.auditPatterns()));
+    }
+    Auditor.Binding binding = auditor.bind(set.audits());
+    long bound = System.nanoTime();
+    catalogs.putAll(binding.catalogs());
+    problems.addAll(binding.problems());
+    // Audits that loaded but do not bind (unknown column, ...). Invalid definitions never reach
+    // set.audits(); going by id here would also drop a valid audit whose id a broken duplicate
+    // in another file repeats.
+    Set<String> brokenIds = new HashSet<>();
+    binding.problems().forEach(p -> brokenIds.add(p.auditId()));
+
+    Map<String, Audit> next = new LinkedHashMap<>();
+    for (Audit audit : set.audits()) {
+      if (!brokenIds.contains(audit.id())) {
+        next.put(audit.id(), audit);
+      }
+    }
+    List<String> kept = new ArrayList<>();
+    if (!problems.isEmpty()) {
+      for (Audit audit : active.activeAudits().values()) {
+        if (!next.containsKey(audit.id())) {
+          next.put(audit.id(), audit);
+          kept.add(audit.id());
+        }
+      }
+    }
+    AuditScheduler.Changes changes =
+        scheduler.reconcile(
+            next.values().stream()
+                .map(
+                    audit ->
+                        new AuditScheduler.ScheduledAudit(
+                            audit.id(),
+                            audit.description().orElse(audit.kind()),
+                            active.scheduleOf(audit)))
+                .toList(),
+            problems.isEmpty());
+    ReloadReport report =
+        new ReloadReport(
+            Instant.now(),
+            List.copyOf(next.keySet()),
+            changes.added(),
+            changes.updated(),
+            changes.removed(),
+            kept,
+            problems);
+    scheduler.ensureRetentionJob();
+    active.replace(next, report);
+    for (ConfigProblem problem : problems) {
+      LOG.error("configuration problem: {}", problem.format());
+    }
+    LOG.info(
+        "audits loaded: {} active, {} added, {} updated, {} removed, {} kept from before, {}"
+            + " (files read in {} ms, catalogs read and audits bound in {} ms, jobs"
+            + " reconciled in {} ms)",
+        report.active().size(),
+        report.added().size(),
+        report.updated().size(),
+        report.removed().size(),
+        report.kept().size(),
+        Plural.of(problems.size(), "problem"),
+        (loaded - started) / 1_000_000,
+        (bound - loaded) / 1_000_000,
+        (System.nanoTime() - bound) / 1_000_000);
+    return report;
+  }
+}
