@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,19 @@ class ClusterTest {
     return node;
   }
 
+  /** {@link Eventually#within}, with the nodes' logs and the runs in the failure. */
+  private void within(Duration timeout, String what, BooleanSupplier condition) {
+    try {
+      Eventually.within(timeout, what, condition);
+    } catch (AssertionError e) {
+      StringBuilder logs = new StringBuilder(e.getMessage());
+      for (ChildNode node : nodes) {
+        logs.append("\n--- ").append(node.name()).append(":\n").append(node.log());
+      }
+      throw new AssertionError(logs.toString(), e);
+    }
+  }
+
   private static String audit(String id, String child, String schedule) {
     return """
           - id: %s
@@ -160,7 +174,7 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       start("n" + (i + 1), configs.get(i));
     }
-    Eventually.within(
+    within(
         Duration.ofSeconds(60),
         "three nodes checked in to the cluster",
         () -> {
@@ -173,7 +187,7 @@ class ClusterTest {
             return false;
           }
         });
-    Eventually.within(
+    within(
         Duration.ofSeconds(60),
         "each audit ran at least 8 times",
         () ->
@@ -210,25 +224,13 @@ class ClusterTest {
     start("n1", config("n1", 4, "", audits));
     Eventually.within(Duration.ofSeconds(60), "the audit started", () -> count("true") >= 1);
     start("n2", config("n2", 4, "", audits));
-    try {
-      Eventually.within(
-          Duration.ofSeconds(120),
-          "8 runs completed with both nodes in the cluster",
-          () ->
-              count("status = 'violations'") >= 8
-                  && store.queryLong("SELECT count(*) FROM integrity_auditor.qrtz_scheduler_state")
-                      == 2);
-    } catch (AssertionError e) {
-      throw new AssertionError(
-          e.getMessage()
-              + "\nruns: "
-              + runs("true")
-              + "\nn1:\n"
-              + nodes.get(0).log()
-              + "\nn2:\n"
-              + nodes.get(1).log(),
-          e);
-    }
+    within(
+        Duration.ofSeconds(120),
+        "8 runs completed with both nodes in the cluster",
+        () ->
+            count("status = 'violations'") >= 8
+                && store.queryLong("SELECT count(*) FROM integrity_auditor.qrtz_scheduler_state")
+                    == 2);
     // a fire time that comes while the nodes stop may be left to a live node, and none is left
     Instant stopping = Instant.now();
     for (ChildNode node : nodes) {
@@ -286,6 +288,53 @@ class ClusterTest {
             + " fire times skipped; most lag of a run behind its fire time "
             + mostLag.toMillis()
             + " ms");
+  }
+
+  @Test
+  void new_weekly_audits_run_once_soon_after_start_spread_over_the_window_then_follow_the_schedule()
+      throws Exception {
+    // the issue's case: @weekly audits on a fresh cluster ran nothing until Sunday
+    StringBuilder audits = new StringBuilder("audits:\n");
+    for (int i = 1; i <= 8; i++) {
+      audits.append(audit("w" + i, "child", "@weekly"));
+    }
+    String window = "first_run_window: 10s";
+    Instant started = Instant.now();
+    start("n1", config("n1", 4, window, audits.toString()));
+    start("n2", config("n2", 4, window, audits.toString()));
+    within(
+        Duration.ofSeconds(90), "each audit ran once", () -> count("status = 'violations'") == 8);
+    List<Map<String, Object>> first = runs("true");
+    assertThat(first).extracting(r -> r.get("audit_id")).doesNotHaveDuplicates().hasSize(8);
+    // every node agrees on when: the spread is the one FirstRun computes from the ids, 1-10 s
+    // after the jobs were written, whichever node wrote them and whichever ran them
+    Instant base = instant(first.get(0).get("scheduled_fire_time"));
+    Instant expectedBase =
+        FirstRun.at((String) first.get(0).get("audit_id"), Duration.ofSeconds(10), Instant.EPOCH);
+    for (Map<String, Object> run : first) {
+      Instant expected =
+          FirstRun.at((String) run.get("audit_id"), Duration.ofSeconds(10), Instant.EPOCH);
+      assertThat(Duration.between(base, instant(run.get("scheduled_fire_time"))))
+          .as("first run of %s", run.get("audit_id"))
+          .isEqualTo(Duration.between(expectedBase, expected));
+      assertThat(instant(run.get("scheduled_fire_time"))).isAfter(started);
+    }
+    for (ChildNode node : List.copyOf(nodes)) {
+      node.terminate(Duration.ofSeconds(30));
+    }
+
+    // a node starting later writes no first run again; a changed definition gets one
+    StringBuilder changed = new StringBuilder("audits:\n" + audit("w1", "child_1s", "@weekly"));
+    for (int i = 2; i <= 8; i++) {
+      changed.append(audit("w" + i, "child", "@weekly"));
+    }
+    ChildNode later = start("n3", config("n3", 4, window, changed.toString()));
+    within(
+        Duration.ofSeconds(90), "the changed audit ran again", () -> count("audit_id = 'w1'") == 2);
+    Eventually.pause(11_000); // the whole window: nothing else runs
+    later.terminate(Duration.ofSeconds(30));
+    assertThat(count("true")).isEqualTo(9);
+    assertThat(count("audit_id = 'w1' AND node_id = 'n3'")).isEqualTo(1);
   }
 
   @Test
