@@ -125,7 +125,7 @@ public final class AuditFileLoader {
       Optional<Duration> timeout,
       Optional<Duration> lockTimeout,
       Optional<Integer> sampleSize,
-      Optional<String> severity,
+      Optional<Severity> severity,
       Optional<Threshold> threshold,
       Execution execution,
       Optional<String> owner) {
@@ -152,7 +152,7 @@ public final class AuditFileLoader {
             timeout(fields, "timeout"),
             timeout(fields, "lock_timeout"),
             sampleSize(fields),
-            fields.oneOf("severity", Severity.NAMES),
+            fields.oneOf("severity", Severity.class),
             fields.map("threshold").map(AuditFileLoader::threshold),
             Execution.defaults(fields),
             owner(fields));
@@ -188,11 +188,7 @@ public final class AuditFileLoader {
         timeout(fields, "lock_timeout").or(defaults::lockTimeout).orElse(DEFAULT_LOCK_TIMEOUT);
     int sampleSize = sampleSize(fields).or(defaults::sampleSize).orElse(DEFAULT_SAMPLE_SIZE);
     Severity severity =
-        fields
-            .oneOf("severity", Severity.NAMES)
-            .or(defaults::severity)
-            .map(Severity::fromLabel)
-            .orElse(Severity.CRITICAL);
+        fields.oneOf("severity", Severity.class).or(defaults::severity).orElse(Severity.CRITICAL);
     Threshold threshold =
         fields
             .map("threshold")

@@ -6,8 +6,10 @@ import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
 import io.integrityauditor.config.Node;
 import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.Suggest;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +32,8 @@ import java.util.regex.Pattern;
  *     next run, so rows committed late by slow transactions are not skipped
  * @param fullSweep when an incremental audit re-checks every row (catches deleted parents)
  * @param settings planner settings, by name, set with {@code set_config(name, value, true)}
+ * @param trackKeys the most violating keys a run tracks across runs (their fingerprints kept in the
+ *     store); with more violations the new/persisting/gone split is unknown; 0: not tracked
  */
 public record Execution(
     Mode mode,
@@ -38,8 +42,10 @@ public record Execution(
     Optional<String> watermark,
     Duration watermarkLag,
     Schedule fullSweep,
-    Map<String, String> settings) {
+    Map<String, String> settings,
+    long trackKeys) {
 
+  public static final long DEFAULT_TRACK_KEYS = 1_000_000L;
   public static final Duration DEFAULT_CHUNK_TARGET = Duration.ofSeconds(30);
   public static final long DEFAULT_CHUNK_ABOVE_ROWS = 10_000_000L;
   public static final String DEFAULT_FULL_SWEEP = "@weekly";
@@ -52,10 +58,11 @@ public record Execution(
           Optional.empty(),
           Duration.ZERO,
           Schedule.parse(DEFAULT_FULL_SWEEP, ZoneOffset.UTC),
-          Map.of());
+          Map.of(),
+          DEFAULT_TRACK_KEYS);
 
   public Execution {
-    settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+    settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
   }
 
   /** How a run is executed. */
@@ -74,8 +81,6 @@ public record Execution(
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
-
-    static final List<String> LABELS = List.of("auto", "full", "chunked", "incremental");
   }
 
   /** The keys this class reads, in an audit or in a file's {@code defaults}. */
@@ -87,7 +92,8 @@ public record Execution(
           "watermark",
           "watermark_lag",
           "full_sweep",
-          "settings");
+          "settings",
+          "track_keys");
 
   /**
    * Reads the execution keys of an audit over the file's defaults.
@@ -96,11 +102,7 @@ public record Execution(
    */
   static Execution parse(
       Fields fields, Execution defaults, Optional<AuditKind> kind, List<String> splittableKinds) {
-    Mode mode =
-        fields
-            .oneOf("mode", Mode.LABELS)
-            .map(label -> Mode.valueOf(label.toUpperCase(Locale.ROOT)))
-            .orElse(defaults.mode());
+    Mode mode = fields.oneOf("mode", Mode.class).orElse(defaults.mode());
     Duration target =
         fields
             .duration("chunk_target", Duration.ofMillis(10), Duration.ofHours(24))
@@ -140,7 +142,8 @@ public record Execution(
           "incremental runs need a watermark: a monotonic key or timestamp column of the child"
               + " with an index (watermark: id, or watermark: created_at)");
     }
-    return new Execution(mode, target, above, watermark, lag, sweep, settings);
+    long trackKeys = fields.integer("track_keys", 0, 100_000_000).orElse(defaults.trackKeys());
+    return new Execution(mode, target, above, watermark, lag, sweep, settings, trackKeys);
   }
 
   /** File-level defaults: every key may be given there too. */
@@ -291,7 +294,7 @@ public record Execution(
         fields.problem(
             name,
             "not a setting an audit may change"
-                + io.integrityauditor.config.Suggest.didYouMean(name, SETTINGS.keySet())
+                + Suggest.didYouMean(name, SETTINGS.keySet())
                 + "; allowed: "
                 + String.join(", ", SETTINGS.keySet())
                 + (name.endsWith("_timeout") ? " (the audit's timeout sets " + name + ")" : ""));

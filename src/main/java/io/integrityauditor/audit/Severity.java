@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.config.Fields;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,7 +9,7 @@ public enum Severity {
   WARN,
   CRITICAL;
 
-  public static final List<String> NAMES = List.of("warn", "critical");
+  public static final List<String> NAMES = Fields.labels(Severity.class);
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

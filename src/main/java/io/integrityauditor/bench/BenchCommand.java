@@ -7,22 +7,26 @@ import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
-import io.integrityauditor.run.AuditRunner;
-import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.Explainer;
 import io.integrityauditor.serve.Auditor;
 import io.integrityauditor.store.RunTrigger;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -174,6 +178,14 @@ public final class BenchCommand implements Callable<Integer> {
           consistent &= check(out, full, expected);
           AuditResult chunked = timed(auditor, binding, byId.get("bench.chunked"), m, "e");
           consistent &= check(out, chunked, expected);
+          if (rep == 1) {
+            consistent &= checkSample(out, database, full, "workflow_instances");
+            consistent &= checkSample(out, database, chunked, "workflow_instances");
+          }
+          // the data does not change between repetitions: every violating row persists
+          String split = rep == 1 ? "first" : "exact new=0 persisting=" + expected + " gone=0";
+          consistent &= checkSplit(out, database, full, split);
+          consistent &= checkSplit(out, database, chunked, split);
           m.chunks(chunked.info().chunks());
           m.longestChunk(database.longestChunkMillis());
         }
@@ -181,11 +193,20 @@ public final class BenchCommand implements Callable<Integer> {
         out.println("Incremental: full sweep, then appended rows ...");
         AuditResult sweep = timed(auditor, binding, byId.get("bench.incremental"), m, "f_sweep");
         consistent &= check(out, sweep, expected);
+        consistent &= checkSplit(out, database, sweep, "first");
         long total = expected;
         for (int rep = 1; rep <= reps; rep++) {
-          total += database.append(newRows, orphans);
+          long appended = database.append(newRows, orphans);
           AuditResult increment = timed(auditor, binding, byId.get("bench.incremental"), m, "f");
-          consistent &= check(out, increment, total);
+          consistent &= check(out, increment, total + appended);
+          consistent &=
+              checkSplit(
+                  out,
+                  database,
+                  increment,
+                  "exact new=" + appended + " persisting=" + total + " gone=0");
+          consistent &= checkSample(out, database, increment, "workflow_instances");
+          total += appended;
           m.scanned(increment.info().scannedRows().orElse(-1L));
         }
         if (variantOrphans > 0) {
@@ -195,6 +216,15 @@ public final class BenchCommand implements Callable<Integer> {
             m.add("b10", database.time(BenchDatabase.ANTI_JOIN_VARIANT));
             AuditResult variant = timed(auditor, binding, byId.get("bench.variant"), m, "d10");
             consistent &= check(out, variant, expectedVariant);
+            consistent &=
+                checkSplit(
+                    out,
+                    database,
+                    variant,
+                    rep == 1 ? "first" : "exact new=0 persisting=" + expectedVariant + " gone=0");
+            if (rep == 1) {
+              consistent &= checkSample(out, database, variant, "workflow_instances_variant");
+            }
             AuditResult variantChunked =
                 timed(auditor, binding, byId.get("bench.variant_chunked"), m, "e10");
             consistent &= check(out, variantChunked, expectedVariant);
@@ -221,7 +251,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private Path writeConfig(Path work, BenchDatabase database) throws java.io.IOException {
+  private Path writeConfig(Path work, BenchDatabase database) throws IOException {
     Files.createDirectories(work.resolve("audits"));
     String common =
         """
@@ -281,20 +311,17 @@ public final class BenchCommand implements Callable<Integer> {
   private static Map<String, List<String>> explain(
       Auditor auditor, Auditor.Binding binding, Map<String, Audit> byId) {
     Map<String, List<String>> plans = new LinkedHashMap<>();
-    AuditRunner runner =
-        new AuditRunner(
-            Clock.systemUTC(), new Cancellation(), io.integrityauditor.config.RetryPolicy.NONE);
     for (var bound : binding.bound()) {
       if (!bound.audit().id().equals("bench.full")) {
         continue;
       }
-      AuditRunner.Explanation explanation =
-          runner.explain(
+      Explainer.Explanation explanation =
+          Explainer.explain(
               bound.audit(),
               bound.query(),
               auditor.targets().dataSource(bound.audit().target()),
               false);
-      for (AuditRunner.Explained statement : explanation.statements()) {
+      for (Explainer.Explained statement : explanation.statements()) {
         plans.put("(d) full audit", statement.plan());
       }
     }
@@ -321,6 +348,73 @@ public final class BenchCommand implements Callable<Integer> {
           found,
           samples,
           result.error().map(e -> e.errorClass() + ": " + e.message()).orElse("completed"));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the run's sample is the dataset's: the 20 orphans with the smallest fingerprints of
+   * their whole key (docs/audits.md, the sample rule), found here with a plain anti-join.
+   */
+  private static boolean checkSample(
+      PrintStream out, BenchDatabase database, AuditResult result, String table)
+      throws SQLException {
+    Set<Map<String, String>> expected = new HashSet<>();
+    try (Connection connection = database.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT c.id::text AS id, c.config_version_id FROM "
+                    + table
+                    + " c WHERE c.config_version_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                    + " config_versions p WHERE p.id = c.config_version_id) ORDER BY"
+                    + " hashtextextended(ARRAY[c.id::text, c.config_version_id::text]::text, 0)"
+                    + " LIMIT 20")) {
+      while (rows.next()) {
+        expected.add(Map.of("id", rows.getString(1), "config_version_id", rows.getString(2)));
+      }
+    }
+    Set<Map<String, String>> found = new HashSet<>();
+    result.measurement().ifPresent(m -> m.samples().forEach(sample -> found.add(sample.values())));
+    if (!found.equals(expected)) {
+      out.printf(
+          "  %s: sample differs from the dataset's: expected %s, found %s%n",
+          result.audit().id(), expected, found);
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether the store recorded the expected new/persisting/gone split for the run. */
+  private static boolean checkSplit(
+      PrintStream out, BenchDatabase database, AuditResult result, String expected)
+      throws SQLException {
+    String found;
+    try (Connection connection = database.connectStore();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT key_tracking, new_violations, persisting_violations, gone_violations"
+                    + " FROM integrity_auditor.audit_run WHERE audit_id = ?"
+                    + " ORDER BY id DESC LIMIT 1")) {
+      statement.setString(1, result.audit().id());
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        found =
+            "exact".equals(row.getString(1))
+                ? "exact new="
+                    + row.getLong(2)
+                    + " persisting="
+                    + row.getLong(3)
+                    + " gone="
+                    + row.getLong(4)
+                : row.getString(1);
+      }
+    }
+    if (!expected.equals(found)) {
+      out.printf(
+          "  %s: expected the split %s, the store recorded %s%n",
+          result.audit().id(), expected, found);
       return false;
     }
     return true;
@@ -368,7 +462,7 @@ public final class BenchCommand implements Callable<Integer> {
     return Double.isNaN(seconds) ? "-" : String.format(Locale.ROOT, "%.3f s", seconds);
   }
 
-  static long count(Connection connection, String sql) throws java.sql.SQLException {
+  static long count(Connection connection, String sql) throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet rows = statement.executeQuery(sql)) {
       rows.next();

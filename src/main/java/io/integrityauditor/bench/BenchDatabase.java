@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +77,7 @@ final class BenchDatabase implements AutoCloseable {
         EmbeddedPostgres.builder()
             .setDataDirectory(dataDirectory)
             .setCleanDataDirectory(true)
-            .setPGStartupWait(java.time.Duration.ofSeconds(60));
+            .setPGStartupWait(Duration.ofSeconds(60));
     settings.forEach(builder::setServerConfig);
     out.println("Starting an embedded PostgreSQL in " + dataDirectory + " ...");
     EmbeddedPostgres postgres = builder.start();
@@ -112,7 +114,7 @@ final class BenchDatabase implements AutoCloseable {
         rows.next();
         description.put("version", rows.getString(1));
       }
-      List<String> names = new java.util.ArrayList<>(settings.keySet());
+      List<String> names = new ArrayList<>(settings.keySet());
       names.addAll(
           List.of(
               "max_worker_processes",

@@ -1,6 +1,8 @@
 package io.integrityauditor.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,8 +61,8 @@ final class BenchMachine {
     } catch (IOException | RuntimeException e) {
       // not Linux
     }
-    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+    var os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof OperatingSystemMXBean sun) {
       return sun.getTotalMemorySize();
     }
     return 0;
@@ -73,8 +75,7 @@ final class BenchMachine {
       return String.join(" ", parts.subList(0, 3));
     } catch (IOException | RuntimeException e) {
       return String.format(
-          "%.2f",
-          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+          "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
   }
 }

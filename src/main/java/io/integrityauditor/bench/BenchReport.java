@@ -1,6 +1,7 @@
 package io.integrityauditor.bench;
 
 import io.integrityauditor.TextTable;
+import io.integrityauditor.config.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,8 +93,7 @@ final class BenchReport {
             "e",
             ratio("(e)/(b)", m.median("e"), b),
             "<= 1.15 " + verdict(m.median("e") / b <= 1.15)));
-    double target =
-        io.integrityauditor.config.Durations.parse(chunkTarget).orElseThrow().toMillis();
+    double target = Durations.parse(chunkTarget).orElseThrow().toMillis();
     rows.add(
         new Row(
             "    longest chunk statement / chunk_target",

@@ -15,11 +15,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -119,8 +121,7 @@ final class BenchServe {
                 database.url(BenchDatabase.STORE), database.url(BenchDatabase.TARGET), port));
     // every audit gets a result first (the real path: binder, runner, store), so that the
     // scrape exports values, not NaN
-    WorkerConfig workerConfig =
-        new WorkerConfigLoader(Environment.of(java.util.Map.of())).load(config);
+    WorkerConfig workerConfig = new WorkerConfigLoader(Environment.of(Map.of())).load(config);
     try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
       var set = auditor.loadAudits();
       Auditor.Binding binding = auditor.bind(set.audits());
@@ -205,7 +206,7 @@ final class BenchServe {
   }
 
   /** Empties Quartz's tables in the store, so that the next start creates every job again. */
-  private static void forgetJobs(BenchDatabase database) throws java.sql.SQLException {
+  private static void forgetJobs(BenchDatabase database) throws SQLException {
     try (Connection connection = database.connectStore();
         Statement statement = connection.createStatement()) {
       List<String> tables = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.integrityauditor.catalog;
 import io.integrityauditor.config.Suggest;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,7 @@ public record Catalog(
     int serverVersion) {
 
   public Catalog {
-    tables = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(tables));
+    tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
     searchPath = List.copyOf(searchPath);
     extensions = Map.copyOf(extensions);
   }

@@ -1,7 +1,9 @@
 package io.integrityauditor.catalog;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -79,7 +81,7 @@ public record QualifiedName(Optional<String> schema, String name) {
       throw new IllegalArgumentException(
           "name contains a control character (U+"
               + String.format(
-                  java.util.Locale.ROOT,
+                  Locale.ROOT,
                   "%04X",
                   part.chars().filter(Character::isISOControl).findFirst().getAsInt())
               + "); remove it");
@@ -88,7 +90,7 @@ public record QualifiedName(Optional<String> schema, String name) {
     if (text.isEmpty()) {
       throw new IllegalArgumentException("empty name part");
     }
-    if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+    if (text.getBytes(StandardCharsets.UTF_8).length > 63) {
       throw new IllegalArgumentException(
           "name '" + text + "' is longer than PostgreSQL's 63-byte limit");
     }

@@ -79,17 +79,22 @@ final class AlertsCommand implements Callable<Integer> {
             String.valueOf(alert.currentViolations()),
             String.valueOf(alert.maxViolations()),
             String.valueOf(alert.openedAt()),
-            String.valueOf(alert.state().equals("open") ? alert.lastSeenAt() : alert.resolvedAt()),
+            String.valueOf(alert.open() ? alert.lastSeenAt() : alert.resolvedAt()),
             alert.acknowledgedBy() == null ? "-" : alert.acknowledgedBy());
       }
       out.print(table.render());
       for (AlertView alert : alerts) {
-        if (!alert.state().equals("open")) {
+        if (!alert.open()) {
           continue;
         }
         out.printf(
             "%nalert %d (%s, owner %s):%n",
             alert.id(), alert.auditId(), alert.owner() == null ? "none" : alert.owner());
+        if (alert.newViolations() != null) {
+          out.printf(
+              "  violating rows since the run before: %d new, %d persisting, %d gone%n",
+              alert.newViolations(), alert.persistingViolations(), alert.goneViolations());
+        }
         keys(" new", alert.newKeys());
         keys(" persisting", alert.persistingKeys());
         keys(" gone", alert.goneKeys());

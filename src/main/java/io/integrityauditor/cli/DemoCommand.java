@@ -14,9 +14,12 @@ import io.integrityauditor.serve.Worker;
 import io.integrityauditor.store.RunTrigger;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -74,10 +77,9 @@ final class DemoCommand implements Callable<Integer> {
     Path audits = auditDirectory != null ? auditDirectory : defaultAudits(work);
     out.println("Starting an embedded PostgreSQL in " + work + " ...");
     try (DemoDatabase database = DemoDatabase.start(work.resolve("pgdata"))) {
-      String token =
-          java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+      String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
       Path tokenFile = work.resolve("http.token");
-      java.nio.file.Files.writeString(tokenFile, token + "\n");
+      Files.writeString(tokenFile, token + "\n");
       int httpPort = port == 0 || portIsFree(port) ? port : 0;
       String serveSettings =
           """
@@ -145,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static boolean portIsFree(int port) {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(port)) {
+    try (ServerSocket socket = new ServerSocket(port)) {
       return true;
     } catch (IOException e) {
       return false;

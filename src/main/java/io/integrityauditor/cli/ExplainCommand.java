@@ -7,10 +7,8 @@ import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.config.Redactor;
-import io.integrityauditor.config.RetryPolicy;
 import io.integrityauditor.config.WorkerConfig;
-import io.integrityauditor.run.AuditRunner;
-import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.Explainer;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
@@ -61,9 +59,9 @@ final class ExplainCommand implements Callable<Integer> {
         return ExitCodes.COULD_NOT_RUN;
       }
       BoundAudit bound = binding.bound().get(0);
-      AuditRunner.Explanation explanation =
-          new AuditRunner(Clock.systemUTC(), new Cancellation(), RetryPolicy.NONE)
-              .explain(audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
+      Explainer.Explanation explanation =
+          Explainer.explain(
+              audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
       String limits =
           "statement_timeout "
               + Durations.format(audit.timeout())
@@ -71,7 +69,7 @@ final class ExplainCommand implements Callable<Integer> {
               + Durations.format(audit.lockTimeout());
       out.printf("-- audit %s (kind: %s) on target %s%n", audit.id(), audit.kind(), audit.target());
       if (explanation.chunks().isPresent()) {
-        AuditRunner.ChunkPlan chunks = explanation.chunks().get();
+        Explainer.ChunkPlan chunks = explanation.chunks().get();
         out.printf(
             "-- runs in chunks: %s of %s by %s (about %s, planned now from the table's"
                 + " statistics); each statement covers one or more consecutive ranges, sized as"
@@ -91,7 +89,7 @@ final class ExplainCommand implements Callable<Integer> {
       bound.warnings().forEach(w -> out.println("-- " + Redactor.redact(w.formatWarning())));
       int count = explanation.statements().size();
       for (int i = 0; i < count; i++) {
-        AuditRunner.Explained statement = explanation.statements().get(i);
+        Explainer.Explained statement = explanation.statements().get(i);
         out.printf(
             "%n-- %s %d%n%s;%n%n-- EXPLAIN%s%n",
             explanation.chunks().isPresent() ? "chunk statement" : "statement",

@@ -9,6 +9,7 @@ import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import java.io.PrintWriter;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -99,7 +100,7 @@ public final class Main implements Runnable {
         err.println("error: " + Redactor.redact(e.getMessage()));
         return ExitCodes.COULD_NOT_RUN;
       }
-      org.slf4j.LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
+      LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
       err.println(
           "error: "
               + Redactor.redact(String.valueOf(e.getMessage()))

@@ -3,6 +3,7 @@ package io.integrityauditor.cli;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
 import io.integrityauditor.TextTable;
+import io.integrityauditor.store.KeySets;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunView;
 import io.integrityauditor.store.Store;
@@ -57,10 +58,11 @@ final class RunsCommand implements Callable<Integer> {
                   "STATUS",
                   "MODE",
                   "VIOLATIONS",
+                  "NEW/PERSIST/GONE",
                   "ROWS CHECKED",
                   "TIME",
                   "ERROR")
-              .alignRight(0, 6, 7, 8);
+              .alignRight(0, 6, 7, 8, 9);
       for (RunView run : runs) {
         table.add(
             String.valueOf(run.id()),
@@ -72,17 +74,31 @@ final class RunsCommand implements Callable<Integer> {
                 + (run.chunks() == null ? "" : " " + run.chunks() + "x")
                 + (run.watermarkTo() == null ? "" : " to " + run.watermarkTo()),
             run.violations() == null ? "-" : String.valueOf(run.violations()),
+            split(run),
             run.rowsChecked() == null ? "-" : String.valueOf(run.rowsChecked()),
             run.durationMs() == null ? "-" : run.durationMs() + "ms",
             run.errorClass() == null ? "" : run.errorClass() + ": " + run.errorMessage());
       }
       out.print(table.render());
       RunView latest = runs.get(0);
+      if (latest.keyTracking() != null && latest.newViolations() == null) {
+        out.printf(
+            "%nnew/persisting/gone of run %d: %s%n",
+            latest.id(), KeySets.describe(latest.keyTracking()));
+      }
       if (!latest.samples().isEmpty()) {
         out.printf("%nsample keys of run %d:%n", latest.id());
         latest.samples().forEach(sample -> out.println("  " + sample));
       }
       return ExitCodes.CLEAN;
     }
+  }
+
+  /** New, persisting and gone violating rows since the previous completed run; "-" unknown. */
+  static String split(RunView run) {
+    if (run.newViolations() == null) {
+      return "-";
+    }
+    return run.newViolations() + "/" + run.persistingViolations() + "/" + run.goneViolations();
   }
 }

@@ -3,6 +3,7 @@ package io.integrityauditor.cli;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.serve.Worker;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -88,8 +89,7 @@ final class ServeCommand implements Callable<Integer> {
         "node {} serving; SIGHUP reloads the audit files, SIGTERM stops (ready {} ms after the"
             + " JVM started)",
         worker.auditor().config().nodeId(),
-        System.currentTimeMillis()
-            - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+        System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
     stopped.await();
     return ExitCodes.CLEAN;
   }

@@ -10,6 +10,7 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -82,7 +83,7 @@ final class ValidateCommand implements Callable<Integer> {
             out.println("warning: target " + target + ": " + warning.get());
             roleWarnings++;
           }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
           out.println("warning: target " + target + ": cannot check the role's privileges");
         }
       }

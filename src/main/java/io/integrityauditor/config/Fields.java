@@ -6,6 +6,7 @@ import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -258,6 +259,22 @@ public final class Fields {
                       + Suggest.didYouMean(text, allowed));
               return Optional.empty();
             });
+  }
+
+  /**
+   * One of an enum's constants, written in files as its lower-case name (case-insensitive); any
+   * other value is a problem naming the allowed ones.
+   */
+  public <E extends Enum<E>> Optional<E> oneOf(String key, Class<E> type) {
+    return oneOf(key, labels(type))
+        .map(label -> Enum.valueOf(type, label.toUpperCase(Locale.ROOT)));
+  }
+
+  /** How files write an enum's constants: their lower-case names, in declaration order. */
+  public static <E extends Enum<E>> List<String> labels(Class<E> type) {
+    return Arrays.stream(type.getEnumConstants())
+        .map(constant -> constant.name().toLowerCase(Locale.ROOT))
+        .toList();
   }
 
   /** A list of strings; a single scalar is read as a list of one. */

@@ -60,7 +60,7 @@ public record Schedule(String written, String quartzCron, Duration every, ZoneId
     Matcher every = EVERY.matcher(lower);
     if (every.matches()) {
       Duration interval =
-          io.integrityauditor.config.Durations.parse(every.group(1))
+          Durations.parse(every.group(1))
               .orElseThrow(
                   () -> new IllegalArgumentException("@every needs a duration like 30s or 5m"));
       if (interval.compareTo(Duration.ofSeconds(1)) < 0) {

@@ -1,5 +1,7 @@
 package io.integrityauditor.config;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Objects;
 
 /**
@@ -37,9 +39,8 @@ public final class Secret {
     if (presented == null) {
       return false;
     }
-    return java.security.MessageDigest.isEqual(
-        value.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-        presented.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        value.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -1,10 +1,15 @@
 package io.integrityauditor.config;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.time.Duration;
@@ -12,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -77,7 +83,7 @@ public final class WorkerConfigLoader {
   /** Re-expands the audit globs (on reload: files may have been added or removed). */
   public static List<Path> expandAuditFiles(WorkerConfig config) {
     Path baseDir = config.file().toAbsolutePath().getParent();
-    java.util.TreeSet<Path> files = new java.util.TreeSet<>();
+    TreeSet<Path> files = new TreeSet<>();
     for (String pattern : config.auditPatterns()) {
       files.addAll(expand(baseDir, pattern));
     }
@@ -162,19 +168,19 @@ public final class WorkerConfigLoader {
   }
 
   /** An absolute http(s) URL (links shown to on-call), or a located problem. */
-  private static Optional<java.net.URI> url(Fields fields, String key) {
+  private static Optional<URI> url(Fields fields, String key) {
     return fields
         .string(key)
         .flatMap(
             text -> {
               try {
-                java.net.URI uri = new java.net.URI(text.strip());
+                URI uri = new URI(text.strip());
                 if (uri.isAbsolute()
                     && uri.getHost() != null
                     && (uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
                   return Optional.of(uri);
                 }
-              } catch (java.net.URISyntaxException e) {
+              } catch (URISyntaxException e) {
                 // reported below
               }
               fields.problem(
@@ -319,10 +325,10 @@ public final class WorkerConfigLoader {
           return Optional.empty();
         }
         return Optional.of(Secret.of(value, "file " + path));
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         fields.problem(fileKey, "file " + path + " does not exist");
         return Optional.empty();
-      } catch (java.nio.file.AccessDeniedException e) {
+      } catch (AccessDeniedException e) {
         fields.problem(fileKey, "file " + path + " is not readable by this process");
         return Optional.empty();
       } catch (IOException e) {
@@ -410,7 +416,7 @@ public final class WorkerConfigLoader {
     }
     List<String> kept = new ArrayList<>();
     for (String parameter : url.substring(query + 1).split("&")) {
-      if (!parameter.toLowerCase(java.util.Locale.ROOT).startsWith("password=")) {
+      if (!parameter.toLowerCase(Locale.ROOT).startsWith("password=")) {
         kept.add(parameter);
       }
     }
@@ -421,7 +427,7 @@ public final class WorkerConfigLoader {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("");
     if (host.isBlank()) {
       try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
+        host = InetAddress.getLocalHost().getHostName();
       } catch (IOException e) {
         host = "node";
       }

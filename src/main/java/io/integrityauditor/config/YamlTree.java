@@ -11,6 +11,9 @@ import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import io.integrityauditor.config.Node.ScalarType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,9 +63,9 @@ public final class YamlTree {
 
   /** Decodes UTF-8, naming the line of the first byte that is not. */
   private static String utf8(Path file, byte[] bytes) {
-    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
-    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
-    java.nio.charset.CoderResult result =
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+    CoderResult result =
         StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -192,7 +196,7 @@ public final class YamlTree {
         throw problem(
             location,
             String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "%s contains the control character U+%04X (character %d); remove it",
                 what,
                 (int) c,

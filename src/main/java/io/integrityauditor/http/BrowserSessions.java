@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,7 +50,7 @@ final class BrowserSessions {
     sessions.values().removeIf(s -> s.expiresAt().isBefore(now));
     while (sessions.size() >= MAX_SESSIONS) {
       sessions.values().stream()
-          .min(java.util.Comparator.comparing(Session::expiresAt))
+          .min(Comparator.comparing(Session::expiresAt))
           .ifPresent(oldest -> sessions.remove(oldest.id()));
     }
     Session session = new Session(randomToken(), randomToken(), now.plus(LIFETIME));

@@ -1,6 +1,7 @@
 package io.integrityauditor.http;
 
 import io.integrityauditor.Json;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ public record HttpResponse(
 
   /** The same response with one more header. */
   public HttpResponse withHeader(String name, String value) {
-    List<Header> more = new java.util.ArrayList<>(headers);
+    List<Header> more = new ArrayList<>(headers);
     more.add(new Header(name, value));
     return new HttpResponse(status, contentType, body, redactedBytes, more);
   }

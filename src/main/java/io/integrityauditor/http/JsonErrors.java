@@ -2,6 +2,7 @@ package io.integrityauditor.http;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -52,7 +53,7 @@ final class JsonErrors extends ErrorHandler {
           "request header section too large (request line and headers: at most "
               + HttpApi.MAX_HEAD_BYTES
               + " bytes)";
-      default -> HttpStatus.getMessage(status).toLowerCase(java.util.Locale.ROOT) + detail;
+      default -> HttpStatus.getMessage(status).toLowerCase(Locale.ROOT) + detail;
     };
   }
 }

@@ -4,6 +4,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.RunView;
 import java.time.Clock;
 import java.time.Instant;
@@ -53,25 +54,6 @@ public interface NodeOperations {
    * changed).
    */
   AuditSql auditSql(String auditId);
-
-  /**
-   * An audit's latest result.
-   *
-   * @param status of the latest finished run
-   * @param lastSuccessAt when the latest completed run (ok or violations) finished; null if none
-   * @param violations of the latest completed run; null if none
-   * @param consecutiveFailures runs that did not complete since the latest one that did
-   */
-  record LatestResult(
-      String auditId,
-      String status,
-      Instant finishedAt,
-      Long durationMs,
-      Instant lastSuccessAt,
-      Long violations,
-      Long rowsChecked,
-      Boolean thresholdBreached,
-      int consecutiveFailures) {}
 
   /** The SQL of an audit, or why it is not available. */
   record AuditSql(List<String> statements, Optional<String> unavailable) {

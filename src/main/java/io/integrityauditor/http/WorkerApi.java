@@ -1,5 +1,6 @@
 package io.integrityauditor.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
@@ -101,7 +102,7 @@ public final class WorkerApi {
     JsonNode body;
     try {
       body = Json.MAPPER.readTree(request.body().isBlank() ? "{}" : request.body());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       return HttpResponse.error(400, "body must be JSON: {\"by\": \"name\", \"note\": \"text\"}");
     }
     String by = text(body, "by", 200);

@@ -2,8 +2,8 @@ package io.integrityauditor.http;
 
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.HttpConfig;
-import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.AlertView;
+import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.RunView;
 import java.net.URI;
 import java.time.Clock;
@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.owasp.encoder.Encode;
 
 /**
  * The on-call pages, rendered on the server: {@code /} (what is broken now), {@code /alerts/{id}}
@@ -110,7 +111,7 @@ public final class WorkerPages {
     Optional<BrowserSessions.Session> session = sessions.find(request);
     if (session.isEmpty()) {
       String next = request.path() + request.queryParameter("q").map(q -> "?q=" + q).orElse("");
-      return HttpResponse.seeOther("/login?next=" + org.owasp.encoder.Encode.forUriComponent(next));
+      return HttpResponse.seeOther("/login?next=" + Encode.forUriComponent(next));
     }
     return render(page, request, session);
   }
@@ -192,10 +193,10 @@ public final class WorkerPages {
       body.tag("</tbody></table></div>");
     }
 
-    Map<String, NodeOperations.LatestResult> latest = node.latestResults();
+    Map<String, LatestResult> latest = node.latestResults();
     List<Audit> troubled = new ArrayList<>();
     for (Audit audit : node.activeAudits()) {
-      if (!health(audit, latest.get(audit.id()), now).equals("ok")) {
+      if (health(audit, latest.get(audit.id()), now) != Health.OK) {
         troubled.add(audit);
       }
     }
@@ -213,18 +214,18 @@ public final class WorkerPages {
               + "<th scope=\"col\">Latest run</th><th scope=\"col\">Last completed run</th>"
               + "<th scope=\"col\" class=\"num\">Failures in a row</th></tr></thead><tbody>");
       for (Audit audit : troubled) {
-        NodeOperations.LatestResult result = latest.get(audit.id());
+        LatestResult result = latest.get(audit.id());
         body.tag("<tr><td>")
             .link(Html.path("audits", audit.id()), audit.id())
             .tag("</td><td>")
             .text(audit.target())
             .tag("</td><td>");
-        badge(body, health(audit, result, now));
+        badge(body, health(audit, result, now).label());
         body.tag("</td><td>");
         if (result == null) {
           body.tag("never ran");
         } else {
-          badge(body, result.status());
+          badge(body, result.status().label());
           body.tag(" ");
           time(body, result.finishedAt(), now);
         }
@@ -243,26 +244,38 @@ public final class WorkerPages {
     return page("On-call overview", body, session);
   }
 
-  /** "ok", "failing" (latest run did not complete) or "stale" (no completed run for long). */
-  private String health(Audit audit, NodeOperations.LatestResult result, Instant now) {
-    if (result != null && !RunStatus.fromLabel(result.status()).completed()) {
-      return "failing";
+  /** How an audit is doing, as the pages show it (its label is the badge). */
+  private enum Health {
+    OK,
+    /** The latest run did not complete. */
+    FAILING,
+    /** No completed run for more than twice the audit's interval. */
+    STALE;
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private Health health(Audit audit, LatestResult result, Instant now) {
+    if (result != null && !result.status().completed()) {
+      return Health.FAILING;
     }
     Duration allowed = node.scheduleOf(audit).expectedInterval().multipliedBy(2);
     if (result == null || result.lastSuccessAt() == null) {
-      return "stale".equals(neverRanState(audit, allowed, now)) ? "stale" : "ok";
+      return neverRanState(audit, allowed, now);
     }
-    return result.lastSuccessAt().plus(allowed).isBefore(now) ? "stale" : "ok";
+    return result.lastSuccessAt().plus(allowed).isBefore(now) ? Health.STALE : Health.OK;
   }
 
   /** An audit that never ran is stale once its schedule should have run it twice. */
-  private String neverRanState(Audit audit, Duration allowed, Instant now) {
+  private Health neverRanState(Audit audit, Duration allowed, Instant now) {
     try {
       return node.nextFireTime(audit.id()).map(next -> next.isAfter(now.plus(allowed))).orElse(true)
-          ? "stale"
-          : "ok";
+          ? Health.STALE
+          : Health.OK;
     } catch (Exception e) {
-      return "stale";
+      return Health.STALE;
     }
   }
 
@@ -376,7 +389,7 @@ public final class WorkerPages {
     body.tag("</dd></dl>");
     links(body, alert);
 
-    if (alert.state().equals("open") && canAcknowledge(session)) {
+    if (alert.open() && canAcknowledge(session)) {
       body.tag(
               "<h2 id=\"acknowledge\">Acknowledge</h2><form class=\"stack\" method=\"post\" action=\"")
           .attr(Html.path("alerts", String.valueOf(alert.id()), "ack"))
@@ -414,7 +427,7 @@ public final class WorkerPages {
     }
     Audit audit = found.get();
     Instant now = clock.instant();
-    NodeOperations.LatestResult latest = node.latestResults().get(id);
+    LatestResult latest = node.latestResults().get(id);
     Html body = new Html();
     body.tag("<h1>Audit ").text(id).tag("</h1>");
     audit.description().ifPresent(d -> body.tag("<p>").text(d).tag("</p>"));
@@ -434,7 +447,7 @@ public final class WorkerPages {
     body.tag("</dd>");
     definition(body, "Timeout", audit.timeout().toString().substring(2).toLowerCase(Locale.ROOT));
     definition(body, "State", null);
-    badge(body, health(audit, latest, now)).tag("</dd>");
+    badge(body, health(audit, latest, now).label()).tag("</dd>");
     definition(body, "Defined in", audit.location().toString());
     body.tag("</dl>");
     node.alerts().list(false, 1000).stream()
@@ -550,8 +563,7 @@ public final class WorkerPages {
     if (session.isEmpty()) {
       return HttpResponse.seeOther(
           "/login?next="
-              + org.owasp.encoder.Encode.forUriComponent(
-                  Html.path("alerts", request.pathParameter("id"))));
+              + Encode.forUriComponent(Html.path("alerts", request.pathParameter("id"))));
     }
     Map<String, String> form = HttpApi.form(request.body());
     if (!session.get().csrfMatches(form.get("csrf"))) {
@@ -632,10 +644,7 @@ public final class WorkerPages {
         .ifPresent(
             grafana ->
                 body.link(
-                        withQuery(
-                            grafana,
-                            "var-audit="
-                                + org.owasp.encoder.Encode.forUriComponent(alert.auditId())),
+                        withQuery(grafana, "var-audit=" + Encode.forUriComponent(alert.auditId())),
                         "Grafana dashboard")
                     .tag(" · "));
     body.link("/api/alerts/" + alert.id(), "JSON").tag("</p>");

@@ -1,15 +1,17 @@
 package io.integrityauditor.metrics;
 
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Severity;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Schedule;
+import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.schedule.QuartzTriggers;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
-import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,6 +20,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,9 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkerMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMetrics.class);
   static final String PREFIX = "integrity_audit_";
-
-  /** The values of {@code integrity_audit_last_run_mode}'s {@code mode} label. */
-  static final List<String> MODES = List.of("full", "chunked", "incremental");
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -94,7 +94,7 @@ public final class WorkerMetrics {
             .tags("result", "problems")
             .description("Loads of the audit files, by result")
             .register(registry);
-    for (String severity : List.of("warn", "critical")) {
+    for (String severity : Severity.NAMES) {
       Gauge.builder(PREFIX + "alerts_open", this, m -> m.openAlerts(severity, 0))
           .tags("severity", severity)
           .description("Open alert records")
@@ -227,14 +227,14 @@ public final class WorkerMetrics {
             "Violating rows found by the latest completed run",
             tags,
             id,
-            r -> number(r.getViolations())));
+            r -> number(r.violations())));
     meters.add(
         gauge(
             "rows_checked",
             "Rows examined by the latest completed run",
             tags,
             id,
-            r -> number(r.getRowsChecked())));
+            r -> number(r.rowsChecked())));
     meters.add(
         gauge(
             "violation_ratio",
@@ -242,54 +242,68 @@ public final class WorkerMetrics {
             tags,
             id,
             r ->
-                r.getViolations() == null
+                r.violations() == null
                     ? Double.NaN
-                    : r.getRowsChecked() == 0
-                        ? 0
-                        : (double) r.getViolations() / r.getRowsChecked()));
+                    : r.rowsChecked() == 0 ? 0 : (double) r.violations() / r.rowsChecked()));
+    meters.add(
+        gauge(
+            "new_violations",
+            "Violating rows of the latest completed run that were not violating in the completed run"
+                + " before it (every key tracked; NaN when unknown: first run, over track_keys)",
+            tags,
+            id,
+            r -> number(r.newViolations())));
+    meters.add(
+        gauge(
+            "gone_violations",
+            "Rows violating in the completed run before the latest one but no longer (NaN when"
+                + " unknown)",
+            tags,
+            id,
+            r -> number(r.goneViolations())));
     meters.add(
         gauge(
             "threshold_breached",
             "1 when the latest completed run breached the audit's threshold, else 0",
             tags,
             id,
-            r -> r.getThresholdBreached() == null ? Double.NaN : r.getThresholdBreached() ? 1 : 0));
+            r -> r.thresholdBreached() == null ? Double.NaN : r.thresholdBreached() ? 1 : 0));
     meters.add(
         gauge(
             "last_run_timestamp_seconds",
             "Unix time the latest run (any status) finished",
             tags,
             id,
-            r -> seconds(r.getLastFinishedAt())));
+            r -> seconds(r.finishedAt())));
     meters.add(
         gauge(
             "last_success_timestamp_seconds",
             "Unix time the latest completed run (ok or violations) finished",
             tags,
             id,
-            r -> seconds(r.getLastSuccessAt())));
+            r -> seconds(r.lastSuccessAt())));
     meters.add(
         gauge(
             "last_run_duration_seconds",
             "How long the latest run took",
             tags,
             id,
-            r -> r.getLastDurationMs() == null ? Double.NaN : r.getLastDurationMs() / 1000.0));
+            r -> r.durationMs() == null ? Double.NaN : r.durationMs() / 1000.0));
     meters.add(
         gauge(
             "last_full_check_timestamp_seconds",
             "Unix time the latest completed run that read every row (full or chunked) finished",
             tags,
             id,
-            r -> seconds(r.getLastFullSuccessAt())));
-    for (String mode : MODES) {
+            r -> seconds(r.lastFullSuccessAt())));
+    for (RunInfo.Mode mode : RunInfo.Mode.values()) {
       meters.add(
           gauge(
               "last_run_mode",
               "1 for the execution mode of the latest run (full, chunked or incremental), else 0",
-              tags.and("mode", mode),
+              tags.and("mode", mode.label()),
               id,
-              r -> r.getLastMode() == null ? Double.NaN : mode.equals(r.getLastMode()) ? 1 : 0));
+              r -> r.mode() == null ? Double.NaN : r.mode() == mode ? 1 : 0));
     }
     meters.add(
         gauge(
@@ -297,14 +311,14 @@ public final class WorkerMetrics {
             "1 when the latest run ended error, timeout or interrupted, else 0",
             tags,
             id,
-            r -> RunStatus.fromLabel(r.getLastStatus()).completed() ? 0 : 1));
+            r -> r.status().completed() ? 0 : 1));
     meters.add(
         gauge(
             "consecutive_failures",
             "Runs that did not complete since the latest one that did",
             tags,
             id,
-            r -> r.getConsecutiveFailures()));
+            r -> r.consecutiveFailures()));
     meters.add(
         Gauge.builder(PREFIX + "expected_interval_seconds", () -> interval.toMillis() / 1000.0)
             .tags(tags)
@@ -335,8 +349,7 @@ public final class WorkerMetrics {
             .register(registry));
     for (RunStatus status : RunStatus.values()) {
       meters.add(
-          FunctionCounter.builder(
-                  PREFIX + "runs", this, m -> m.snapshot.get().total(id, status.label()))
+          FunctionCounter.builder(PREFIX + "runs", this, m -> m.snapshot.get().total(id, status))
               .tags(tags.and("status", status.label()))
               .description("Runs of the audit by final status")
               .register(registry));
@@ -359,7 +372,7 @@ public final class WorkerMetrics {
       String description,
       Tags tags,
       String auditId,
-      ToDoubleFunction<AuditLatestRecord> value) {
+      ToDoubleFunction<LatestResult> value) {
     return Gauge.builder(
             PREFIX + name,
             this,
@@ -413,8 +426,7 @@ public final class WorkerMetrics {
   private synchronized Rendered render() {
     dirty = false;
     String text = registry.scrape();
-    Rendered fresh =
-        new Rendered(text, Redactor.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Rendered fresh = new Rendered(text, Redactor.redact(text).getBytes(StandardCharsets.UTF_8));
     rendered = fresh;
     return fresh;
   }

@@ -2,6 +2,7 @@ package io.integrityauditor.run;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.postgresql.PGConnection;
@@ -35,7 +36,7 @@ public final class Cancellation {
    *
    * @return false when cancelled (or interrupted) during the pause
    */
-  public boolean pause(java.time.Duration duration) {
+  public boolean pause(Duration duration) {
     long deadline = System.nanoTime() + duration.toNanos();
     try {
       while (!cancelled && System.nanoTime() < deadline) {

@@ -2,10 +2,13 @@ package io.integrityauditor.run;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,10 +16,12 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jooq.Condition;
+import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,41 +46,58 @@ public final class ChunkedRun {
   /** Slack beyond the statement timeout before others' unfinished chunks count as stuck. */
   private static final Duration STALL_GRACE = Duration.ofSeconds(30);
 
-  private final AuditRunner runner;
+  private final Attempts attempts;
   private final Clock clock;
   private final Audit audit;
   private final RangeScan scan;
   private final ColumnInfo key;
+  private final Optional<SweepScope> sweepScope;
   private final Condition scope;
   private final DataSource target;
   private final BooleanSupplier cancelled;
+  private KeySink keys = KeySink.NONE;
 
   /**
-   * @param scope an extra condition on every chunk (a full sweep of an incremental audit covers the
-   *     rows up to its watermark only); {@code noCondition()} for none
+   * A chunked run of {@code scan} over ranges of {@code key} (a peer's plan names the key it split
+   * by).
+   *
+   * @param sweepScope limits every chunk (a full sweep of an incremental audit covers the rows up
+   *     to its watermark only); empty for none
    */
-  public ChunkedRun(
-      AuditRunner runner,
-      Clock clock,
+  ChunkedRun(
+      Attempts attempts,
       Audit audit,
       RangeScan scan,
       ColumnInfo key,
-      Condition scope,
-      DataSource target,
-      BooleanSupplier cancelled) {
-    this.runner = runner;
-    this.clock = clock;
+      Optional<SweepScope> sweepScope,
+      DataSource target) {
+    this.attempts = attempts;
+    this.clock = attempts.clock();
     this.audit = audit;
     this.scan = scan;
     this.key = key;
-    this.scope = scope;
+    this.sweepScope = sweepScope;
+    this.scope =
+        sweepScope
+            .map(s -> KeyRange.upTo(scan, scan.table().column(s.column()).orElseThrow(), s.upTo()))
+            .orElse(DSL.noCondition());
     this.target = target;
-    this.cancelled = cancelled;
+    this.cancelled = attempts.cancellation()::isCancelled;
+  }
+
+  /** A chunked run of {@code scan} over ranges of its chunk key, limited to {@code sweepScope}. */
+  ChunkedRun(
+      Attempts attempts,
+      Audit audit,
+      RangeScan scan,
+      Optional<SweepScope> sweepScope,
+      DataSource target) {
+    this(attempts, audit, scan, Execution.chunkKey(scan.table()).orElseThrow(), sweepScope, target);
   }
 
   /** Plans the slices on the target in a short READ ONLY transaction of its own. */
-  public AuditRunner.Outcome<List<ChunkSlice>> plan() {
-    return runner.inTransaction(
+  Outcome<List<ChunkSlice>> plan() {
+    return attempts.inTransaction(
         audit,
         scan.relations(),
         target,
@@ -115,16 +137,21 @@ public final class ChunkedRun {
     ChunkSlice last = slices.get(slices.size() - 1);
     Condition range = KeyRange.between(scan, key, first.lower(), last.upper()).and(scope);
     String label = " chunk " + first.ordinal() + (slices.size() > 1 ? "-" + last.ordinal() : "");
-    AuditRunner.Outcome<ScanPartial> outcome;
+    Outcome<ScanPartial> outcome;
     try {
       outcome =
-          runner.inTransaction(
+          attempts.inTransaction(
               audit,
               scan.relations(),
               target,
               // the join form: its parallel hash of the parent is built once per statement by
               // all workers together (the hashed subplan is built by each worker)
-              context -> scan.scan(context, range, 0),
+              context ->
+                  scan.scan(
+                      context,
+                      range,
+                      0,
+                      new Tracking(keys, "chunk " + first.ordinal() + "-" + last.ordinal())),
               label);
     } catch (RuntimeException e) {
       claim.release();
@@ -167,7 +194,7 @@ public final class ChunkedRun {
         return AuditResult.failed(audit, statusOf(error), error, startedAt, took);
       }
       if (cancelled.getAsBoolean()) {
-        return runner.interrupted(audit, startedAt);
+        return attempts.interrupted(audit, startedAt);
       }
       if (progress.pending() == 0) {
         break;
@@ -225,6 +252,12 @@ public final class ChunkedRun {
   }
 
   private double rowsPerSecond;
+
+  /** Sends each statement's violating keys to {@code keys} (a part per statement). */
+  public ChunkedRun withKeys(KeySink keys) {
+    this.keys = keys;
+    return this;
+  }
 
   /**
    * How fast the audit's previous run read rows (from the store), to size the first statement
@@ -298,5 +331,66 @@ public final class ChunkedRun {
 
   Clock clock() {
     return clock;
+  }
+
+  /** A chunked run's result, and the merged partial behind it (for a sweep's watermark). */
+  record Finished(AuditResult result, Optional<ScanPartial> total) {}
+
+  /**
+   * Runs the audit in chunks as this node's run: plans the slices, shares them with the cluster's
+   * other nodes when there is a store, works on them and combines the partial results.
+   *
+   * @param runId the run's row in the store (the shared chunks are keyed by it); empty without a
+   *     store
+   */
+  Finished execute(OptionalLong runId, RunSupport support) {
+    Instant startedAt = clock.instant();
+    withRate(support.rowsPerSecond(audit.id()));
+    withKeys(AuditExecutor.keys(runId, support, audit));
+    Outcome<List<ChunkSlice>> plan = plan();
+    if (plan.value().isEmpty()) {
+      return new Finished(plan.failure(audit), Optional.empty());
+    }
+    List<ChunkSlice> slices = plan.value().get();
+    LOG.info(
+        "audit {}: {} rows of {} in {} key ranges of {}, chunks of about {}",
+        audit.id(),
+        scan.table().estimatedRows(),
+        scan.table().id(),
+        slices.size(),
+        key.name(),
+        audit.execution().chunkTarget());
+    Optional<RunSupport.SharedChunks> shared =
+        runId.isPresent()
+            ? support.share(
+                runId.getAsLong(),
+                audit,
+                AuditExecutor.fingerprint(scan, audit),
+                key,
+                sweepScope,
+                slices)
+            : Optional.empty();
+    try {
+      ChunkQueue queue =
+          shared
+              .map(RunSupport.SharedChunks::queue)
+              .orElseGet(() -> new LocalChunkQueue(slices, "local"));
+      AuditResult result = coordinate(queue, startedAt);
+      if (!result.status().completed()) {
+        // a failed chunked run is still a chunked run in the history
+        List<ChunkQueue.Statement> done = queue.statements();
+        result =
+            result.withInfo(
+                RunInfo.chunked(
+                    done.size(),
+                    (int) done.stream().map(ChunkQueue.Statement::nodeId).distinct().count(),
+                    0));
+      }
+      Optional<ScanPartial> total =
+          result.status().completed() ? Optional.of(queue.total()) : Optional.empty();
+      return new Finished(result, total);
+    } finally {
+      shared.ifPresent(RunSupport.SharedChunks::close);
+    }
   }
 }

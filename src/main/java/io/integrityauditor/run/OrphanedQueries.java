@@ -16,7 +16,7 @@ import javax.sql.DataSource;
  * vanished client when it next talks to it. Whoever holds the lease ends them before running the
  * audit, so that "an audit never overlaps itself" holds on the database, not only in the run
  * history. They are found by the application name every audit transaction sets (see {@link
- * AuditRunner}); the worker's role may terminate its own sessions without further privileges.
+ * Attempts}); the worker's role may terminate its own sessions without further privileges.
  */
 public final class OrphanedQueries {
   /** How long to wait for a terminated backend to be gone (pg_terminate_backend's timeout). */
@@ -38,7 +38,7 @@ public final class OrphanedQueries {
             connection.prepareStatement(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND application_name = ? AND pid <> pg_backend_pid()")) {
-          find.setString(1, AuditRunner.applicationName(audit));
+          find.setString(1, Attempts.applicationName(audit));
           try (ResultSet rows = find.executeQuery()) {
             while (rows.next()) {
               pids.add(rows.getInt(1));

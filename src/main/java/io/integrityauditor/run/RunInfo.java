@@ -1,6 +1,7 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.scan.ScanPartial;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -115,5 +116,5 @@ public record RunInfo(
       String column,
       Optional<String> value,
       ScanPartial partial,
-      java.time.Instant lastFullAt) {}
+      Instant lastFullAt) {}
 }

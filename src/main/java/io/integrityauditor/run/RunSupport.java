@@ -1,6 +1,7 @@
 package io.integrityauditor.run;
 
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.util.List;
 import java.util.Optional;
@@ -39,6 +40,11 @@ public interface RunSupport {
         public double rowsPerSecond(String auditId) {
           return 0;
         }
+
+        @Override
+        public KeySink keys(long runId, Audit audit) {
+          return KeySink.NONE;
+        }
       };
 
   /**
@@ -64,6 +70,12 @@ public interface RunSupport {
    * size a chunked run's first statement; 0 when unknown.
    */
   double rowsPerSecond(String auditId);
+
+  /**
+   * Where the statements of run {@code runId} send their violating keys' fingerprints (up to the
+   * audit's {@code track_keys}); {@link KeySink#NONE} when keys are not tracked.
+   */
+  KeySink keys(long runId, Audit audit);
 
   /** A published chunk queue; closing it tells peers the run needs no more help. */
   interface SharedChunks extends AutoCloseable {

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -17,6 +18,7 @@ import org.quartz.CronTrigger;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.JobDetail;
 import org.quartz.PersistJobDataAfterExecution;
+import org.quartz.SchedulerException;
 import org.quartz.SimpleTrigger;
 import org.quartz.Trigger;
 import org.quartz.spi.OperableTrigger;
@@ -64,7 +66,7 @@ public final class QuartzBulkInsert {
           connection.rollback();
         }
         return done;
-      } catch (SQLException | IOException | org.quartz.SchedulerException | RuntimeException e) {
+      } catch (SQLException | IOException | SchedulerException | RuntimeException e) {
         connection.rollback();
         LOG.debug("bulk insert of {} jobs failed, using the Quartz API: {}", jobs.size(), e);
         return false;
@@ -93,7 +95,7 @@ public final class QuartzBulkInsert {
 
   private static boolean insert(
       Connection connection, String schedulerName, Map<JobDetail, Set<? extends Trigger>> jobs)
-      throws SQLException, IOException, org.quartz.SchedulerException {
+      throws SQLException, IOException, SchedulerException {
     lockTriggerAccess(connection, schedulerName);
     List<String> groups = new ArrayList<>();
     for (JobDetail job : jobs.keySet()) {
@@ -117,7 +119,7 @@ public final class QuartzBulkInsert {
       existing.setString(1, schedulerName);
       existing.setArray(2, connection.createArrayOf("varchar", groups.toArray()));
       try (ResultSet rows = existing.executeQuery()) {
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         while (rows.next()) {
           names.add(rows.getString(1));
         }

@@ -13,9 +13,9 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.run.Attempts;
 import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
-import io.integrityauditor.run.AuditRunner;
 import io.integrityauditor.run.Cancellation;
 import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.OrphanedQueries;
@@ -30,6 +30,7 @@ import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
 import io.integrityauditor.targets.Targets;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +64,9 @@ public final class Auditor implements AutoCloseable {
   private final Cancellation cancellation = new Cancellation();
 
   /** Audits this process is running now: its own sweeper must leave their runs alone. */
-  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  private final AuditRunner runner;
+  private final Attempts attempts;
   private final AuditExecutor executor;
   private final Optional<ChunkStore> chunks;
 
@@ -73,8 +77,8 @@ public final class Auditor implements AutoCloseable {
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);
-    this.runner = new AuditRunner(clock, cancellation, config.retry());
-    this.executor = new AuditExecutor(runner, clock, cancellation);
+    this.attempts = new Attempts(clock, cancellation, config.retry());
+    this.executor = new AuditExecutor(attempts);
     this.chunks = store.map(s -> new ChunkStore(s, config.nodeId(), clock));
   }
 
@@ -219,7 +223,7 @@ public final class Auditor implements AutoCloseable {
       AuditResult result =
           held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
               ? execute(bound, OptionalLong.of(runId.get()))
-              : runner.interrupted(audit, clock.instant());
+              : attempts.interrupted(audit, clock.instant());
       finishDurably(runId.get(), result);
       return Optional.of(result);
     } catch (SQLException e) {
@@ -274,7 +278,7 @@ public final class Auditor implements AutoCloseable {
   /** The store is unreachable (no connection, connection lost), as opposed to refusing a write. */
   private static boolean isOutage(StoreException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLTransientConnectionException) {
+      if (t instanceof SQLTransientConnectionException) {
         return true;
       }
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -302,8 +306,7 @@ public final class Auditor implements AutoCloseable {
    * @param stop says when to stop taking chunks (the node is stopping)
    * @return how many runs it helped with
    */
-  public int helpWithChunks(
-      Function<String, Optional<BoundAudit>> bind, java.util.function.BooleanSupplier stop) {
+  public int helpWithChunks(Function<String, Optional<BoundAudit>> bind, BooleanSupplier stop) {
     if (chunks.isEmpty() || cancellation.isCancelled() || stop.getAsBoolean()) {
       return 0;
     }
@@ -341,6 +344,7 @@ public final class Auditor implements AutoCloseable {
         executor
             .chunkedRun(
                 audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+            .withKeys(chunks.get().keys(plan.runId(), audit))
             .work(chunks.get().queue(plan.runId()), stop);
         helped++;
       } catch (Exception e) {

@@ -18,6 +18,7 @@ import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.RunView;
 import io.integrityauditor.targets.ReadOnlyTransaction;
@@ -27,7 +28,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -263,24 +263,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public Map<String, LatestResult> latestResults() {
-    Map<String, LatestResult> results = new LinkedHashMap<>();
-    ResultSnapshot.read(auditor.store().orElseThrow(), alerts, Map.of())
-        .latest()
-        .forEach(
-            (id, latest) ->
-                results.put(
-                    id,
-                    new LatestResult(
-                        id,
-                        latest.getLastStatus(),
-                        latest.getLastFinishedAt(),
-                        latest.getLastDurationMs(),
-                        latest.getLastSuccessAt(),
-                        latest.getViolations(),
-                        latest.getRowsChecked(),
-                        latest.getThresholdBreached(),
-                        latest.getConsecutiveFailures())));
-    return results;
+    return ResultSnapshot.read(auditor.store().orElseThrow(), alerts, Map.of()).latest();
   }
 
   @Override

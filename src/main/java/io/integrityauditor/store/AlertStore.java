@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static io.integrityauditor.store.jooq.Tables.ALERT;
 import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.scan.SampleKey;
@@ -17,6 +18,8 @@ import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Query;
+import org.jooq.Record3;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -28,8 +31,8 @@ import org.jooq.impl.DSL;
  * so a run and its alert state are never half-written.
  */
 public final class AlertStore {
-  static final String OPEN = "open";
-  static final String RESOLVED = "resolved";
+  private static final String OPEN = AlertState.OPEN.label();
+  private static final String RESOLVED = AlertState.RESOLVED.label();
 
   private final DSLContext dsl;
   private final Clock clock;
@@ -100,7 +103,7 @@ public final class AlertStore {
               .getId();
     }
     // one round trip for every sample key (a run's result is written while its lease is held)
-    List<org.jooq.Query> upserts = new ArrayList<>();
+    List<Query> upserts = new ArrayList<>();
     for (SampleKey key : measurement.samples()) {
       upserts.add(
           tx.insertInto(ALERT_SAMPLE)
@@ -196,6 +199,16 @@ public final class AlertStore {
         persisting.add(key);
       }
     }
+    var split =
+        lastRun == null
+            ? Optional.<Record3<Long, Long, Long>>empty()
+            : dsl.select(
+                    AUDIT_RUN.NEW_VIOLATIONS,
+                    AUDIT_RUN.PERSISTING_VIOLATIONS,
+                    AUDIT_RUN.GONE_VIOLATIONS)
+                .from(AUDIT_RUN)
+                .where(AUDIT_RUN.ID.eq(lastRun))
+                .fetchOptional();
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
@@ -217,7 +230,10 @@ public final class AlertStore {
         alert.getAckNote(),
         fresh,
         persisting,
-        gone);
+        gone,
+        split.map(r -> r.value1()).orElse(null),
+        split.map(r -> r.value2()).orElse(null),
+        split.map(r -> r.value3()).orElse(null));
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */

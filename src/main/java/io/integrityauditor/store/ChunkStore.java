@@ -6,9 +6,11 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.Redactor;
@@ -16,6 +18,7 @@ import io.integrityauditor.run.ChunkQueue;
 import io.integrityauditor.run.ChunkSlice;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunInfo;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
 import io.integrityauditor.run.SweepScope;
 import io.integrityauditor.store.jooq.tables.records.AuditChunkRecord;
@@ -196,6 +199,12 @@ public final class ChunkStore implements RunSupport {
   }
 
   @Override
+  public KeySink keys(long runId, Audit audit) {
+    long cap = audit.execution().trackKeys();
+    return cap == 0 ? KeySink.NONE : KeySets.sink(store.dataSource(), runId, cap);
+  }
+
+  @Override
   public boolean keepsWatermarks() {
     return true;
   }
@@ -206,13 +215,14 @@ public final class ChunkStore implements RunSupport {
         dsl.select(AUDIT_LATEST.ROWS_CHECKED, AUDIT_LATEST.LAST_DURATION_MS, AUDIT_LATEST.LAST_MODE)
             .from(AUDIT_LATEST)
             .where(AUDIT_LATEST.AUDIT_ID.eq(auditId))
-            .and(AUDIT_LATEST.LAST_STATUS.in("ok", "violations"))
+            .and(AUDIT_LATEST.LAST_STATUS.in(RunStatus.OK.label(), RunStatus.VIOLATIONS.label()))
             .fetchOptional();
     if (latest.isEmpty()
         || latest.get().value1() == null
         || latest.get().value2() == null
         || latest.get().value2() <= 0
-        || !List.of("full", "chunked").contains(latest.get().value3())) {
+        || latest.get().value3() == null
+        || !RunInfo.Mode.fromLabel(latest.get().value3()).readsEveryRow()) {
       return 0;
     }
     return latest.get().value1() * 1000.0 / latest.get().value2();
@@ -253,7 +263,7 @@ public final class ChunkStore implements RunSupport {
   static ScanPartial partial(JSONB json) {
     try {
       return ScanPartial.fromJson(Json.MAPPER.readValue(json.data(), MAP));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("corrupt partial result in the store", e);
     }
   }

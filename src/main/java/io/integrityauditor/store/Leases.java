@@ -1,5 +1,6 @@
 package io.integrityauditor.store;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
@@ -33,7 +34,7 @@ public final class Leases implements AutoCloseable {
   private static final int SLOT_CLASS = 0x1A7E_0002;
 
   private final DatabaseConfig store;
-  private volatile com.zaxxer.hikari.HikariDataSource sessions;
+  private volatile HikariDataSource sessions;
 
   public Leases(DatabaseConfig store) {
     this.store = store;
@@ -46,7 +47,7 @@ public final class Leases implements AutoCloseable {
    * evicted, which ends it and releases its locks.
    */
   private Connection session() throws SQLException {
-    com.zaxxer.hikari.HikariDataSource pool = sessions;
+    HikariDataSource pool = sessions;
     if (pool == null) {
       synchronized (this) {
         if (sessions == null) {

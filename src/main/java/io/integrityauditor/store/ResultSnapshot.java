@@ -4,8 +4,11 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_SKIP_TOTAL;
 
+import io.integrityauditor.run.RunInfo;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditLatestRecord;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +27,7 @@ import org.jooq.DSLContext;
  * @param readAt when this was read
  */
 public record ResultSnapshot(
-    Map<String, AuditLatestRecord> latest,
+    Map<String, LatestResult> latest,
     Map<String, Map<String, Long>> totals,
     Map<String, Map<String, Long>> skipped,
     Map<String, long[]> openAlerts,
@@ -55,19 +58,19 @@ public record ResultSnapshot(
       return false;
     }
     for (var entry : openAlerts.entrySet()) {
-      if (!java.util.Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
+      if (!Arrays.equals(entry.getValue(), other.openAlerts.get(entry.getKey()))) {
         return false;
       }
     }
     return true;
   }
 
-  public Optional<AuditLatestRecord> latest(String auditId) {
+  public Optional<LatestResult> latest(String auditId) {
     return Optional.ofNullable(latest.get(auditId));
   }
 
-  public long total(String auditId, String status) {
-    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status, 0L);
+  public long total(String auditId, RunStatus status) {
+    return totals.getOrDefault(auditId, Map.of()).getOrDefault(status.label(), 0L);
   }
 
   public long skipped(String auditId, SkipReason reason) {
@@ -83,9 +86,9 @@ public record ResultSnapshot(
   public static ResultSnapshot read(
       Store store, AlertStore alerts, Map<String, Long> scheduleStart) {
     DSLContext dsl = store.dsl();
-    Map<String, AuditLatestRecord> latest = new HashMap<>();
+    Map<String, LatestResult> latest = new HashMap<>();
     for (AuditLatestRecord record : dsl.selectFrom(AUDIT_LATEST).fetch()) {
-      latest.put(record.getAuditId(), record);
+      latest.put(record.getAuditId(), latestResult(record));
     }
     Map<String, Map<String, Long>> totals = new HashMap<>();
     for (var total : dsl.selectFrom(AUDIT_RUN_TOTAL).fetch()) {
@@ -107,5 +110,22 @@ public record ResultSnapshot(
         scheduleStart,
         alerts.openIdsByAudit(),
         Instant.now());
+  }
+
+  private static LatestResult latestResult(AuditLatestRecord record) {
+    return new LatestResult(
+        record.getAuditId(),
+        RunStatus.fromLabel(record.getLastStatus()),
+        record.getLastFinishedAt(),
+        record.getLastDurationMs(),
+        record.getLastSuccessAt(),
+        record.getViolations(),
+        record.getRowsChecked(),
+        record.getThresholdBreached(),
+        record.getConsecutiveFailures(),
+        record.getLastMode() == null ? null : RunInfo.Mode.fromLabel(record.getLastMode()),
+        record.getLastFullSuccessAt(),
+        record.getNewViolations(),
+        record.getGoneViolations());
   }
 }

@@ -5,7 +5,9 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_SKIP_TOTAL;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
@@ -43,7 +45,7 @@ public final class RunStore {
    */
   static final String RUNNING = "running";
 
-  static final String INTERRUPTED = "interrupted";
+  static final String INTERRUPTED = RunStatus.INTERRUPTED.label();
 
   /** A fire time that was not run (the reason is in {@code error_class}); never a result. */
   public static final String SKIPPED = "skipped";
@@ -173,6 +175,15 @@ public final class RunStore {
             countRun(tx, result.audit().id(), status.label(), 1);
             Instant now = clock.instant();
             recordLatest(tx, runId, result, now);
+            // an incremental run's key set adds its increment to the set of the run that last
+            // moved the watermark (read before this run moves it)
+            Optional<Long> carriedFrom =
+                tx.select(AUDIT_WATERMARK.UPDATED_RUN_ID)
+                    .from(AUDIT_WATERMARK)
+                    .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
+                    .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID);
+            KeySets.onRunFinished(
+                tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
             // an incremental audit's watermark moves with its result, atomically: a run recorded
             // without it (or the reverse) would re-check or skip rows
             if (status.completed()) {
@@ -480,13 +491,17 @@ public final class RunStore {
         run.getErrorClass(),
         run.getErrorMessage(),
         run.getNodeId(),
+        run.getNewViolations(),
+        run.getPersistingViolations(),
+        run.getGoneViolations(),
+        run.getKeyTracking(),
         samples);
   }
 
   static Map<String, String> parseSample(JSONB json) {
     try {
       return Json.MAPPER.readValue(json.data(), SAMPLE_TYPE);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("corrupt sample in the store", e);
     }
   }

@@ -9,7 +9,10 @@ import java.util.Map;
  * says which execution produced the figures: {@code full}, {@code chunked} ({@code chunks}
  * statements on {@code chunkNodes} nodes) or {@code incremental} (the rows past {@code
  * watermarkFrom} up to {@code watermarkTo} were read, {@code scannedRows} of them; the figures add
- * the findings carried forward from the latest full sweep).
+ * the findings carried forward from the latest full sweep). {@code newViolations}, {@code
+ * persistingViolations} and {@code goneViolations} compare every violating key with the previous
+ * completed run's ({@code keyTracking}: {@code exact}; {@code first} or {@code over_cap} leave them
+ * null; null when not tracked).
  */
 public record RunView(
     long id,
@@ -36,6 +39,10 @@ public record RunView(
     String errorClass,
     String errorMessage,
     String nodeId,
+    Long newViolations,
+    Long persistingViolations,
+    Long goneViolations,
+    String keyTracking,
     List<Map<String, String>> samples) {
   public RunView {
     samples = List.copyOf(samples);

@@ -5,12 +5,14 @@ import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.targets.Pools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import org.slf4j.LoggerFactory;
 
 /** The store database: its pool, its migrations, and a jOOQ context on it. */
 public final class Store implements AutoCloseable {
@@ -67,7 +69,7 @@ public final class Store implements AutoCloseable {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        org.slf4j.LoggerFactory.getLogger(Store.class)
+        LoggerFactory.getLogger(Store.class)
             .info(
                 "store schema {} at version {} ({} migrations applied, {} ms)",
                 SCHEMA,
@@ -94,7 +96,7 @@ public final class Store implements AutoCloseable {
                     + " FROM "
                     + SCHEMA
                     + ".flyway_schema_history WHERE version IS NOT NULL");
-        java.sql.ResultSet rows = statement.executeQuery()) {
+        ResultSet rows = statement.executeQuery()) {
       return rows.next() && rows.getInt(1) == LATEST_VERSION && rows.getBoolean(2);
     } catch (SQLException | RuntimeException e) {
       return false; // no schema yet, or unreadable: let Flyway decide

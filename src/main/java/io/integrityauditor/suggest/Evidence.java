@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,6 +25,7 @@ import org.jooq.Name;
 import org.jooq.Record;
 import org.jooq.SelectField;
 import org.jooq.Table;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -370,7 +372,7 @@ final class Evidence {
                   Optional.of(Pools.APPLICATION_NAME + ":suggest"),
                   Map.of()));
       return work.run(context);
-    } catch (org.jooq.exception.DataAccessException e) {
+    } catch (DataAccessException e) {
       throw e.getCause() instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
     } finally {
       connection.rollback();
@@ -416,7 +418,7 @@ final class Evidence {
 
   /** {@code 10,000}: grouped digits read better in a report, and never depend on a locale. */
   static String count(long value) {
-    return String.format(java.util.Locale.ROOT, "%,d", value);
+    return String.format(Locale.ROOT, "%,d", value);
   }
 
   /** {@code 99.8%}; rounds down, so a partial figure never shows as 100%. */

@@ -1,5 +1,6 @@
 package io.integrityauditor.suggest;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * English-ish name handling for reference inference: words of snake_case and camelCase names,
@@ -27,6 +29,12 @@ final class Names {
       Pattern.compile(
           "(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9]{2,})"
               + "|[^\\p{L}\\p{N}]+");
+
+  /**
+   * A past participle glued to "by", as folded unquoted names are: {@code recommendedby}, {@code
+   * createdby}, {@code writtenby} (not {@code hobby} or {@code lobby}).
+   */
+  private static final Pattern GLUED_BY = Pattern.compile("[a-z]{2,}(?:ed|en)by");
 
   private static final Pattern DIGITS = Pattern.compile("\\d+");
   private static final Pattern GLUED_DIGITS = Pattern.compile("([a-z]{2,})\\d+");
@@ -209,7 +217,7 @@ final class Names {
    * -> {@code contact}, {@code address2} -> {@code address}); empty when there are none.
    */
   static List<String> withoutQualifiers(List<String> words) {
-    List<String> plain = new java.util.ArrayList<>(words);
+    List<String> plain = new ArrayList<>(words);
     boolean changed = false;
     while (plain.size() > 1) {
       String last = plain.get(plain.size() - 1);
@@ -260,6 +268,11 @@ final class Names {
     return Arrays.stream(WORD_BOUNDARY.split(name))
         .filter(w -> !w.isEmpty())
         .map(w -> w.toLowerCase(Locale.ROOT))
+        .flatMap(
+            w ->
+                GLUED_BY.matcher(w).matches()
+                    ? Stream.of(w.substring(0, w.length() - 2), "by")
+                    : Stream.of(w))
         .toList();
   }
 

@@ -215,11 +215,27 @@ public final class Suggester {
         && m.found() * 2 > m.sample().distinct();
   }
 
-  /** The name alone makes the reference likely (see {@link #STRONG_NAMES}). */
+  /**
+   * The name alone makes the reference likely (see {@link #STRONG_NAMES}); so does the name of one
+   * table's whole primary key ({@code bookings.memid} -> {@code members.memid}): schemas that name
+   * each key after its table ({@code memid}, {@code facid}, {@code emp_no}) reuse that name exactly
+   * where they point at it (generic key names such as {@code id} or {@code code} never get here).
+   */
   static boolean strongName(Candidate candidate, int candidatesOfColumn) {
     Tier tier = candidate.tier();
     return STRONG_NAMES.contains(tier)
-        || ((tier == Tier.TABLE_SUFFIX || tier == Tier.TABLE_PREFIX) && candidatesOfColumn == 1);
+        || ((tier == Tier.TABLE_SUFFIX || tier == Tier.TABLE_PREFIX) && candidatesOfColumn == 1)
+        || (tier == Tier.SAME_KEY
+            && candidatesOfColumn == 1
+            && wholePrimaryKey(candidate.parent()));
+  }
+
+  private static boolean wholePrimaryKey(Side parent) {
+    return parent
+        .table()
+        .primaryKey()
+        .map(pk -> pk.columns().equals(parent.columnNames()))
+        .orElse(false);
   }
 
   /** Output order: child table, child column positions, parent. */

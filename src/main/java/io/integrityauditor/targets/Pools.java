@@ -4,8 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import io.integrityauditor.config.DatabaseConfig;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
+import org.postgresql.Driver;
 
 /** Creates the HikariCP pools. */
 public final class Pools {
@@ -15,7 +17,7 @@ public final class Pools {
   private Pools() {}
 
   /** One unpooled connection, for session-level work such as holding an advisory lock. */
-  public static java.sql.Connection connect(DatabaseConfig database) throws java.sql.SQLException {
+  public static Connection connect(DatabaseConfig database) throws SQLException {
     Properties properties = new Properties();
     if (database.user() != null) {
       properties.setProperty("user", database.user());
@@ -24,7 +26,7 @@ public final class Pools {
     properties.setProperty("ApplicationName", APPLICATION_NAME);
     properties.setProperty(
         "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
-    return new org.postgresql.Driver().connect(database.url(), properties);
+    return new Driver().connect(database.url(), properties);
   }
 
   /**
@@ -33,6 +35,7 @@ public final class Pools {
    * as a data-modifying WITH inside a subquery: an error of the query, not of the connection.
    */
   private static final class KeepOnFeatureNotSupported implements SQLExceptionOverride {
+    // qualified: SQLExceptionOverride's own nested Override (the verdict) takes the simple name
     @java.lang.Override
     public Override adjudicate(SQLException e) {
       return "0A000".equals(e.getSQLState()) ? Override.DO_NOT_EVICT : Override.CONTINUE_EVICT;

@@ -128,25 +128,28 @@ class SuggestGraduationTest {
             completed ? "NULL" : "'failed'");
   }
 
-  @Test
-  void writes_foreign_keys_only_for_audits_clean_for_the_time_asked_and_says_why_for_the_others()
-      throws Exception {
+  /** {@code suggest --migrations FILE --clean-for D} with the audits above. */
+  private Outcome suggest(Path migrations, String cleanFor) {
     Workspace workspace = new Workspace(dir);
     Path config = workspace.config(target, store);
     workspace.write("audits/app.yaml", AUDITS);
-    Path file = dir.resolve("enforce.sql");
+    return CliRunner.execute(
+        "suggest",
+        "--config",
+        config.toString(),
+        "--out",
+        dir.resolve("suggested.yaml").toString(),
+        "--migrations",
+        migrations.toString(),
+        "--clean-for",
+        cleanFor);
+  }
 
-    Outcome outcome =
-        CliRunner.execute(
-            "suggest",
-            "--config",
-            config.toString(),
-            "--out",
-            dir.resolve("suggested.yaml").toString(),
-            "--migrations",
-            file.toString(),
-            "--clean-for",
-            "30d");
+  @Test
+  void writes_foreign_keys_only_for_audits_clean_for_the_time_asked_and_says_why_for_the_others()
+      throws Exception {
+    Path file = dir.resolve("enforce.sql");
+    Outcome outcome = suggest(file, "30d");
 
     assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
     String sql = Files.readString(file);
@@ -198,21 +201,8 @@ class SuggestGraduationTest {
 
   @Test
   void a_shorter_clean_time_lets_more_references_graduate() throws Exception {
-    Workspace workspace = new Workspace(dir);
-    Path config = workspace.config(target, store);
-    workspace.write("audits/app.yaml", AUDITS);
     Path file = dir.resolve("enforce.sql");
-    Outcome outcome =
-        CliRunner.execute(
-            "suggest",
-            "--config",
-            config.toString(),
-            "--out",
-            dir.resolve("suggested.yaml").toString(),
-            "--migrations",
-            file.toString(),
-            "--clean-for",
-            "7d");
+    Outcome outcome = suggest(file, "7d");
     assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
     assertThat(
             Files.readString(file)
@@ -235,6 +225,27 @@ class SuggestGraduationTest {
     assertThat(outcome.err())
         .contains("--clean-for")
         .contains("needs --migrations FILE: it chooses what that file enforces");
+  }
+
+  @Test
+  void clean_for_without_a_store_section_says_it_reads_the_store() {
+    Workspace workspace = new Workspace(dir);
+    Path config = workspace.config(target, null);
+    workspace.write("audits/app.yaml", AUDITS);
+    Outcome outcome =
+        CliRunner.execute(
+            "suggest",
+            "--config",
+            config.toString(),
+            "--out",
+            dir.resolve("suggested.yaml").toString(),
+            "--migrations",
+            dir.resolve("enforce.sql").toString(),
+            "--clean-for",
+            "30d");
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(outcome.err()).contains("suggest --clean-for reads the store: add a store: section");
+    assertThat(dir.resolve("enforce.sql")).as("nothing is written").doesNotExist();
   }
 
   private static String day(int daysAgo) {

@@ -303,7 +303,7 @@ class ClusterTest {
     start("n1", config("n1", 4, window, audits.toString()));
     start("n2", config("n2", 4, window, audits.toString()));
     within(
-        Duration.ofSeconds(90), "each audit ran once", () -> count("status = 'violations'") == 8);
+        Duration.ofSeconds(240), "each audit ran once", () -> count("status = 'violations'") == 8);
     List<Map<String, Object>> first = runs("true");
     assertThat(first).extracting(r -> r.get("audit_id")).doesNotHaveDuplicates().hasSize(8);
     // every node agrees on when: the spread is the one FirstRun computes from the ids, 1-10 s
@@ -330,7 +330,9 @@ class ClusterTest {
     }
     ChildNode later = start("n3", config("n3", 4, window, changed.toString()));
     within(
-        Duration.ofSeconds(90), "the changed audit ran again", () -> count("audit_id = 'w1'") == 2);
+        Duration.ofSeconds(240),
+        "the changed audit ran again",
+        () -> count("audit_id = 'w1'") == 2);
     Eventually.pause(11_000); // the whole window: nothing else runs
     later.terminate(Duration.ofSeconds(30));
     assertThat(count("true")).isEqualTo(9);

@@ -17,6 +17,11 @@ class NamesTest {
     assertThat(Names.words("HTTPRequestId")).containsExactly("http", "request", "id");
     assertThat(Names.words("order-items")).containsExactly("order", "items");
     assertThat(Names.words("address2")).containsExactly("address2");
+    // unquoted names fold to lower case: a past participle glued to "by" is still a role
+    assertThat(Names.words("recommendedby")).containsExactly("recommended", "by");
+    assertThat(Names.words("WrittenBy")).containsExactly("written", "by");
+    assertThat(Names.words("hobby")).containsExactly("hobby");
+    assertThat(Names.words("lobby_id")).containsExactly("lobby", "id");
     assertThat(Names.snake("stripeCustomerId")).isEqualTo("stripe_customer_id");
   }
 
@@ -77,6 +82,7 @@ class NamesTest {
   @Test
   void role_names_point_at_people_or_at_the_rows_own_table() {
     assertThat(ColumnName.parse("created_by").personRole()).isTrue();
+    assertThat(ColumnName.parse("recommendedby").personRole()).isTrue();
     assertThat(ColumnName.parse("approved_by_id").personRole()).isTrue();
     assertThat(ColumnName.parse("assigned_to").personRole()).isTrue();
     assertThat(ColumnName.parse("authorId").personRole()).isTrue();

@@ -124,6 +124,18 @@ class SuggestEvidenceTest {
         INSERT INTO strings.addresses SELECT i, (ARRAY['DE', 'FR', 'US'])[1 + i % 3]
           FROM generate_series(1, 30) i;
 
+        -- keys named after their table, reused by name where they are referenced (a club's
+        -- bookings): 3 of 10 facilities deleted, a role glued to "by" pointing at its own table
+        CREATE SCHEMA keyname;
+        CREATE TABLE keyname.facilities (facid int PRIMARY KEY);
+        INSERT INTO keyname.facilities SELECT generate_series(1, 10);
+        CREATE TABLE keyname.members (memid int PRIMARY KEY, recommendedby int);
+        INSERT INTO keyname.members SELECT i, CASE WHEN i > 5 THEN 1 + i % 5 END
+          FROM generate_series(1, 30) i;
+        CREATE TABLE keyname.bookings (bookid int PRIMARY KEY, facid int, memid int);
+        INSERT INTO keyname.bookings SELECT i, 1 + i % 10, 1 + i % 30 FROM generate_series(1, 200) i;
+        DELETE FROM keyname.facilities WHERE facid IN (2, 5, 8);
+
         CREATE SCHEMA slow;
         CREATE TABLE slow.parents (id int PRIMARY KEY);
         INSERT INTO slow.parents SELECT generate_series(1, 10);
@@ -250,6 +262,23 @@ class SuggestEvidenceTest {
                 + "  # evidence: 3/5 distinct values (60.0%), 30/50 rows (60.0%) found, in the whole"
                 + " table (50 rows)\n"
                 + "  - id: counters.tickets.priority\n");
+  }
+
+  @Test
+  void the_name_of_one_tables_primary_key_is_strong_evidence_even_when_the_data_is_broken() {
+    Report report = report(settings("keyname"));
+    assertThat(report.proposals())
+        .extracting(p -> p.candidate().describe() + (p.broken() ? " (broken)" : ""))
+        .containsExactly(
+            "keyname.bookings.facid -> keyname.facilities.facid (broken)",
+            "keyname.bookings.memid -> keyname.members.memid",
+            "keyname.members.recommendedby -> keyname.members.memid");
+    assertThat(SuggestionWriter.yaml(report))
+        .contains(
+            "  # keyname.bookings.facid -> keyname.facilities.facid (same name as a unique column)\n"
+                + "  # LIKELY REFERENCE, BROKEN DATA: 30.0% of values have no parent (3 of 10"
+                + " distinct values); proposed because the name is strong evidence: this audit will"
+                + " report them\n");
   }
 
   @Test

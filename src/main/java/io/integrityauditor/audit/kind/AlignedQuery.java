@@ -1,10 +1,12 @@
 package io.integrityauditor.audit.kind;
 
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.audit.scan.ScanPartial;
+import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
@@ -45,6 +47,11 @@ final class AlignedQuery implements AuditQuery {
     return align(query.execute(context));
   }
 
+  @Override
+  public Measurement execute(DSLContext context, KeySink keys) {
+    return align(query.execute(context, keys));
+  }
+
   /** Chunks and increments are scanned like the rows; the mismatches are added to the total. */
   @Override
   public Optional<RangeScan> rangeScan() {
@@ -69,8 +76,9 @@ final class AlignedQuery implements AuditQuery {
                   }
 
                   @Override
-                  public ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
-                    return scan.scan(context, range, expectedRows);
+                  public ScanPartial scan(
+                      DSLContext context, Condition range, long expectedRows, Tracking keys) {
+                    return scan.scan(context, range, expectedRows, keys);
                   }
 
                   @Override

@@ -10,6 +10,7 @@ import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.Fields;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -51,8 +52,6 @@ public record OrphanSpec(
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
-
-    static final List<String> LABELS = List.of("ignore", "violation", "match_full");
   }
 
   @Override
@@ -68,11 +67,7 @@ public record OrphanSpec(
   static Optional<AuditSpec> parse(Fields fields) {
     Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
     Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
-    NullPolicy nulls =
-        fields
-            .oneOf("nulls", NullPolicy.LABELS)
-            .map(label -> NullPolicy.valueOf(label.toUpperCase(Locale.ROOT)))
-            .orElse(NullPolicy.IGNORE);
+    NullPolicy nulls = fields.oneOf("nulls", NullPolicy.class).orElse(NullPolicy.IGNORE);
     boolean asText =
         fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
     TypeAlignment.Policy typeMismatch = typeMismatch(fields);
@@ -88,8 +83,7 @@ public record OrphanSpec(
   /** {@code type_mismatch: violation | note}. */
   static TypeAlignment.Policy typeMismatch(Fields fields) {
     return fields
-        .oneOf("type_mismatch", TypeAlignment.Policy.LABELS)
-        .map(TypeAlignment.Policy::fromLabel)
+        .oneOf("type_mismatch", TypeAlignment.Policy.class)
         .orElse(TypeAlignment.Policy.VIOLATION);
   }
 
@@ -178,8 +172,8 @@ public record OrphanSpec(
   private Condition semiJoinViolation(
       List<Field<Object>> childFields, TableColumns.Bound p, List<TypeAlignment.Pair> pairs) {
     List<Field<Object>> parentFields = QueryParts.fields("p", p.columns());
-    List<Field<?>> childKeys = new java.util.ArrayList<>();
-    List<Field<?>> parentKeys = new java.util.ArrayList<>();
+    List<Field<?>> childKeys = new ArrayList<>();
+    List<Field<?>> parentKeys = new ArrayList<>();
     Condition parentPresent = p.filter().orElse(DSL.noCondition());
     for (int i = 0; i < childFields.size(); i++) {
       childKeys.add(TypeAlignment.comparable(childFields.get(i), pairs.get(i), compareAsText));

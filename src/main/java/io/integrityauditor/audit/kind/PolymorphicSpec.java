@@ -16,6 +16,7 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Fields;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ public record PolymorphicSpec(
 
   public PolymorphicSpec {
     idColumns = List.copyOf(idColumns);
-    parents = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parents));
+    parents = Collections.unmodifiableMap(new LinkedHashMap<>(parents));
   }
 
   @Override

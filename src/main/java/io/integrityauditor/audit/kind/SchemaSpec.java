@@ -15,9 +15,7 @@ import io.integrityauditor.config.Node.ListNode;
 import io.integrityauditor.config.Node.MapNode;
 import io.integrityauditor.config.Node.ScalarNode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -48,7 +46,21 @@ public record SchemaSpec(
 
   public static final String KIND = "schema";
 
-  static final List<String> ALIGNMENT = List.of("all", "foreign_keys", "references", "none");
+  /** {@code type_alignment}: which declared references have their column types compared. */
+  enum Alignment {
+    ALL,
+    FOREIGN_KEYS,
+    REFERENCES,
+    NONE;
+
+    boolean foreignKeys() {
+      return this == ALL || this == FOREIGN_KEYS;
+    }
+
+    boolean references() {
+      return this == ALL || this == REFERENCES;
+    }
+  }
 
   public SchemaSpec {
     extensions = List.copyOf(extensions);
@@ -92,9 +104,7 @@ public record SchemaSpec(
     for (Fields item : fields.mapList("constraints")) {
       Optional<QualifiedName> table = TableColumns.tableName(item, "table");
       String name = item.requiredString("name");
-      Optional<Constraint.Type> type =
-          item.oneOf("type", constraintLabels())
-              .map(label -> Constraint.Type.valueOf(label.toUpperCase(Locale.ROOT)));
+      Optional<Constraint.Type> type = item.oneOf("type", Constraint.Type.class);
       item.rejectUnknown();
       if (table.isPresent() && name != null) {
         constraints.add(new ConstraintCheck(table.get(), name, type));
@@ -118,7 +128,7 @@ public record SchemaSpec(
     Optional<CountCheck> minForeignKeys = count(fields, "min_foreign_keys");
     Optional<CountCheck> minChecks = count(fields, "min_check_constraints");
     List<String> schemas = fields.stringList("schemas");
-    String alignment = fields.oneOf("type_alignment", ALIGNMENT).orElse("all");
+    Alignment alignment = fields.oneOf("type_alignment", Alignment.class).orElse(Alignment.ALL);
     if (extensions.isEmpty()
         && tables.isEmpty()
         && columns.isEmpty()
@@ -126,7 +136,7 @@ public record SchemaSpec(
         && indexes.isEmpty()
         && minForeignKeys.isEmpty()
         && minChecks.isEmpty()
-        && alignment.equals("none")) {
+        && alignment == Alignment.NONE) {
       fields.problem(
           "extensions",
           "a schema audit needs something to check: extensions, tables, columns, constraints,"
@@ -143,14 +153,8 @@ public record SchemaSpec(
             minForeignKeys,
             minChecks,
             schemas,
-            alignment.equals("all") || alignment.equals("foreign_keys"),
-            alignment.equals("all") || alignment.equals("references")));
-  }
-
-  private static List<String> constraintLabels() {
-    return Arrays.stream(Constraint.Type.values())
-        .map(t -> t.name().toLowerCase(Locale.ROOT))
-        .toList();
+            alignment.foreignKeys(),
+            alignment.references()));
   }
 
   private static List<QualifiedName> tableNames(Fields fields, String key) {

@@ -2,6 +2,7 @@ package io.integrityauditor.audit.kind;
 
 import io.integrityauditor.audit.Source;
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ViolationScan;
@@ -37,7 +38,12 @@ final class SqlQuery implements AuditQuery {
 
   @Override
   public Measurement execute(DSLContext context) {
-    Measurement found = scan.execute(context);
+    return execute(context, KeySink.NONE);
+  }
+
+  @Override
+  public Measurement execute(DSLContext context, KeySink keys) {
+    Measurement found = scan.execute(context, keys);
     Optional<Select<Record1<Integer>>> count = count(context);
     if (count.isEmpty()) {
       return found;

@@ -7,7 +7,6 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.jooq.Field;
 import org.jooq.impl.SQLDataType;
 
@@ -29,12 +28,6 @@ final class TypeAlignment {
     VIOLATION,
     /** Only a note on every result. */
     NOTE;
-
-    static final List<String> LABELS = List.of("violation", "note");
-
-    static Policy fromLabel(String label) {
-      return valueOf(label.toUpperCase(Locale.ROOT));
-    }
   }
 
   /** One child column compared with one parent column. */

@@ -11,6 +11,14 @@ import org.jooq.DSLContext;
 public interface AuditQuery {
   Measurement execute(DSLContext context);
 
+  /**
+   * The same, sending the fingerprints of every violating key to {@code keys} (kinds that do not
+   * track keys ignore it: the run then records no key set).
+   */
+  default Measurement execute(DSLContext context, KeySink keys) {
+    return execute(context);
+  }
+
   /** The SQL it runs (with bind values inlined), for {@code explain} and reviews by DBAs. */
   List<String> sql(DSLContext context);
 

@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * Range conditions on a column of a {@link RangeScan}'s driving table, with bounds written as text
@@ -52,6 +53,6 @@ public final class KeyRange {
 
   /** The column's value as text of its type, for bounds read back from the target. */
   public static Field<String> asText(RangeScan scan, ColumnInfo column) {
-    return scan.column(column).cast(org.jooq.impl.SQLDataType.CLOB);
+    return scan.column(column).cast(SQLDataType.CLOB);
   }
 }

@@ -2,6 +2,7 @@ package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class QueryParts {
 
   /** The {@code schema.table} names of the relations a query reads, for error messages. */
   public static List<String> relations(TableInfo... tables) {
-    return java.util.Arrays.stream(tables).map(t -> t.id().toString()).distinct().toList();
+    return Arrays.stream(tables).map(t -> t.id().toString()).distinct().toList();
   }
 
   /**

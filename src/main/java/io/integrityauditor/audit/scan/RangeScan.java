@@ -27,11 +27,10 @@ public interface RangeScan {
 
   /**
    * The same, knowing about how many rows the range holds (the query form may depend on it: a small
-   * range probes the parent's index, a large one hashes the parent).
+   * range probes the parent's index, a large one hashes the parent), sending the fingerprints of
+   * its violating keys to {@code keys}.
    */
-  default ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
-    return scan(context, range);
-  }
+  ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys);
 
   /** The SQL of {@link #scan} over {@code range}, bind values inlined. */
   String sql(DSLContext context, Condition range);

@@ -1,140 +1,146 @@
 package io.integrityauditor.audit.scan;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What one pass of a {@link ViolationScan} over some rows found, in a form that adds up: rows
- * checked, violations, and for each hash bucket the smallest and largest violating key. Partials of
- * disjoint row ranges (chunks of one run, or the rows past an incremental watermark) merge into
- * exactly what one pass over all of them would have found: counts add, and a bucket's smallest key
- * is the smallest of the partials' smallest keys. So a chunked or incremental run samples the very
- * keys a full run would.
+ * checked, violations, and the sample candidates, the {@code limit} violating keys with the
+ * smallest fingerprints among those rows. Partials of disjoint row ranges (chunks of one run, or
+ * the rows past an incremental watermark) merge into exactly what one pass over all of them would
+ * have found: counts add, and the smallest fingerprints of a union are the smallest among each
+ * part's smallest. So a chunked or incremental run samples the very keys a full run would.
  *
- * <p>Keys compare element-wise in code point order, NULLs last: the order PostgreSQL's {@code
- * min}/{@code max} use on the {@code COLLATE "C"} key arrays the scan builds.
+ * <p>The sample rule (docs/audits.md): the violating keys whose fingerprint — a 64-bit hash of the
+ * whole key, computed by PostgreSQL — is smallest (signed order; equal fingerprints, a collision,
+ * by key). Unchanged data keeps its sample run after run; a key that persists stays in the sample
+ * unless keys with smaller fingerprints appear.
  *
  * @param rowsChecked rows examined
  * @param violations violating rows
- * @param buckets bucket number → [smallest key, largest key]; only buckets with violations
+ * @param sample at most {@code limit} candidates, in {@link #CANDIDATE_ORDER}, distinct
+ * @param limit how many candidates a partial keeps (the audit's sample size)
  */
-public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds> buckets) {
+public record ScanPartial(long rowsChecked, long violations, List<Candidate> sample, int limit) {
 
-  public static final ScanPartial EMPTY = new ScanPartial(0, 0, Map.of());
+  public static final ScanPartial EMPTY = new ScanPartial(0, 0, List.of(), 0);
 
   public ScanPartial {
-    buckets = Collections.unmodifiableMap(new TreeMap<>(buckets));
+    TreeSet<Candidate> ordered = new TreeSet<>(CANDIDATE_ORDER);
+    ordered.addAll(sample);
+    List<Candidate> kept = new ArrayList<>();
+    for (Candidate candidate : ordered) {
+      if (kept.size() == limit) {
+        break;
+      }
+      kept.add(candidate);
+    }
+    sample = Collections.unmodifiableList(kept);
   }
 
-  /** The smallest and largest violating key of one bucket. */
-  public record Bounds(List<String> lo, List<String> hi) {
-    public Bounds {
-      lo = Collections.unmodifiableList(new ArrayList<>(lo));
-      hi = Collections.unmodifiableList(new ArrayList<>(hi));
-    }
-
-    Bounds merge(Bounds other) {
-      return new Bounds(
-          KEY_ORDER.compare(lo, other.lo) <= 0 ? lo : other.lo,
-          KEY_ORDER.compare(hi, other.hi) >= 0 ? hi : other.hi);
+  /**
+   * One violating key and its fingerprint.
+   *
+   * @param fingerprint PostgreSQL's {@code hashtextextended} of the key's text array
+   * @param key the key columns' values as text (null for NULL), in the audit's column order
+   */
+  public record Candidate(long fingerprint, List<String> key) {
+    public Candidate {
+      key = Collections.unmodifiableList(new ArrayList<>(key));
     }
   }
+
+  /** By fingerprint, then (a collision) by key in code point order. */
+  static final Comparator<Candidate> CANDIDATE_ORDER =
+      Comparator.comparingLong(Candidate::fingerprint)
+          .thenComparing(Candidate::key, ScanPartial::compareKeys);
 
   /** The sum of two partials of disjoint rows. */
   public ScanPartial merge(ScanPartial other) {
-    Map<Integer, Bounds> merged = new TreeMap<>(buckets);
-    other.buckets.forEach((bucket, bounds) -> merged.merge(bucket, bounds, Bounds::merge));
-    return new ScanPartial(rowsChecked + other.rowsChecked, violations + other.violations, merged);
+    List<Candidate> union = new ArrayList<>(sample);
+    union.addAll(other.sample);
+    return new ScanPartial(
+        rowsChecked + other.rowsChecked,
+        violations + other.violations,
+        union,
+        Math.max(limit, other.limit));
   }
 
   /**
-   * The first {@code sampleSize} distinct keys in {@code order} (the key columns' own types: see
-   * {@link #orderOf}), among every bucket's smallest and largest key.
-   */
-  public List<List<String>> sample(int sampleSize, Comparator<List<String>> order) {
-    // KEY_ORDER breaks ties, so keys equal as numbers but written differently stay distinct
-    java.util.TreeSet<List<String>> keys = new java.util.TreeSet<>(order.thenComparing(KEY_ORDER));
-    for (Bounds bounds : buckets.values()) {
-      keys.add(bounds.lo());
-      keys.add(bounds.hi());
-    }
-    List<List<String>> sample = new ArrayList<>();
-    for (List<String> key : keys) {
-      if (sample.size() == sampleSize) {
-        break;
-      }
-      sample.add(key);
-    }
-    return sample;
-  }
-
-  /**
-   * A JSON-friendly form for the store: {@code {"rows", "violations", "buckets": {b: [lo, hi]}}}.
+   * A JSON-friendly form for the store: {@code {"rows", "violations", "limit", "sample":
+   * [[fingerprint, [key...]]]}}; fingerprints as text (JSON numbers lose 64-bit precision in many
+   * readers).
    */
   public Map<String, Object> toJson() {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("rows", rowsChecked);
     json.put("violations", violations);
-    Map<String, List<List<String>>> bucketJson = new LinkedHashMap<>();
-    buckets.forEach(
-        (bucket, bounds) -> bucketJson.put(bucket.toString(), List.of(bounds.lo, bounds.hi)));
-    json.put("buckets", bucketJson);
+    json.put("limit", limit);
+    List<List<Object>> candidates = new ArrayList<>();
+    for (Candidate candidate : sample) {
+      candidates.add(List.of(Long.toString(candidate.fingerprint()), candidate.key()));
+    }
+    json.put("sample", candidates);
     return json;
   }
 
-  /** Reads {@link #toJson()} back. */
+  /**
+   * Reads {@link #toJson()} back. A partial stored by an older version (hash buckets, no "sample")
+   * reads as counts without candidates: its scan's SQL differs, so the run that finds it sweeps
+   * every row anyway.
+   */
   @SuppressWarnings("unchecked")
   public static ScanPartial fromJson(Map<String, Object> json) {
-    Map<Integer, Bounds> buckets = new TreeMap<>();
-    Map<String, List<List<String>>> bucketJson =
-        (Map<String, List<List<String>>>) json.getOrDefault("buckets", Map.of());
-    bucketJson.forEach(
-        (bucket, bounds) ->
-            buckets.put(Integer.valueOf(bucket), new Bounds(bounds.get(0), bounds.get(1))));
+    List<Candidate> candidates = new ArrayList<>();
+    for (List<Object> candidate : (List<List<Object>>) json.getOrDefault("sample", List.of())) {
+      candidates.add(
+          new Candidate(
+              Long.parseLong(candidate.get(0).toString()), (List<String>) candidate.get(1)));
+    }
     return new ScanPartial(
         ((Number) json.get("rows")).longValue(),
         ((Number) json.get("violations")).longValue(),
-        buckets);
-  }
-
-  static List<String> key(String[] array) {
-    return array == null ? null : Arrays.asList(array);
+        candidates,
+        ((Number) json.getOrDefault("limit", candidates.size())).intValue());
   }
 
   /** Element-wise, code point order (PostgreSQL's "C" collation), NULLs last. */
-  static final Comparator<List<String>> KEY_ORDER =
-      (a, b) -> {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-          int byElement = compareElements(a.get(i), b.get(i));
-          if (byElement != 0) {
-            return byElement;
-          }
-        }
-        return Integer.compare(a.size(), b.size());
-      };
+  static int compareKeys(List<String> a, List<String> b) {
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      int byElement = compareElements(a.get(i), b.get(i));
+      if (byElement != 0) {
+        return byElement;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
+  }
 
   /**
-   * Element-wise in each column's own type: numbers (columns flagged in {@code numeric}) by value,
-   * so 34 comes before 221, everything else in code point order; NULLs last.
+   * The order samples are shown in: element-wise in each column's own type, numbers (columns
+   * flagged in {@code numeric}) by value, so 34 comes before 221, everything else in code point
+   * order; NULLs last.
    */
   static Comparator<List<String>> orderOf(List<Boolean> numeric) {
-    return (a, b) -> {
-      for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-        boolean number = i < numeric.size() && numeric.get(i);
-        int byElement =
-            number ? compareNumbers(a.get(i), b.get(i)) : compareElements(a.get(i), b.get(i));
-        if (byElement != 0) {
-          return byElement;
-        }
-      }
-      return Integer.compare(a.size(), b.size());
-    };
+    Comparator<List<String>> byType =
+        (a, b) -> {
+          for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            boolean number = i < numeric.size() && numeric.get(i);
+            int byElement =
+                number ? compareNumbers(a.get(i), b.get(i)) : compareElements(a.get(i), b.get(i));
+            if (byElement != 0) {
+              return byElement;
+            }
+          }
+          return Integer.compare(a.size(), b.size());
+        };
+    // keys equal as numbers but written differently stay distinct and ordered
+    return byType.thenComparing(ScanPartial::compareKeys);
   }
 
   private static int compareNumbers(String a, String b) {
@@ -142,7 +148,7 @@ public record ScanPartial(long rowsChecked, long violations, Map<Integer, Bounds
       return compareElements(a, b);
     }
     try {
-      return new java.math.BigDecimal(a).compareTo(new java.math.BigDecimal(b));
+      return new BigDecimal(a).compareTo(new BigDecimal(b));
     } catch (NumberFormatException e) {
       // NaN and Infinity of a float column: no decimal value, text order among themselves
       return compareElements(a, b);

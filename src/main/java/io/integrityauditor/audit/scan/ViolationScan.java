@@ -8,34 +8,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
+import org.jooq.Cursor;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
-import org.jooq.Record4;
-import org.jooq.Select;
+import org.jooq.ResultQuery;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
  * The query shape shared by row-level kinds: one pass over {@code source} yields the rows checked,
- * the violations and a deterministic sample of violating keys, without a second scan and without
- * collecting every violating key anywhere (docs/performance.md explains the choices with figures).
+ * the violations and a complete, stable sample of violating keys, without a second scan (docs/
+ * performance.md explains the choices with figures).
  *
  * <pre>
- * SELECT count(*)                                   AS rows_checked,
- *        count(*) FILTER (WHERE v.bucket &gt;= 0)      AS violations,
- *        min(ARRAY[v.k0::text COLLATE "C", ...]) FILTER (WHERE v.bucket = 0), max(...) ..., -- B buckets
- * FROM (SELECT CASE WHEN &lt;violation&gt; THEN hashtext(ARRAY[keys]::text) &amp; (B-1) ELSE -1 END AS bucket,
- *              &lt;key columns&gt; AS k0, ...
- *       FROM &lt;source&gt; WHERE &lt;scope&gt;
- *       UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v
+ * SELECT a.n, a.violations, s.* FROM (
+ *   SELECT count(*) AS n, count(*) FILTER (WHERE v.violating) AS violations,
+ *          array_agg(hashtextextended(ARRAY[k0::text, ...]::text, 0)) FILTER (WHERE v.violating) AS fps,
+ *          array_agg(v.k0::text) FILTER (WHERE v.violating) AS k0s, ...
+ *   FROM (SELECT &lt;violation&gt; AS violating, &lt;key columns&gt; AS k0, ...
+ *         FROM &lt;source&gt; WHERE &lt;scope&gt;
+ *         UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v) a
+ * LEFT JOIN LATERAL (SELECT u.* FROM unnest(a.fps, a.k0s, ...) u(fp, k0, ...)
+ *                    ORDER BY u.fp, u.k0, ... LIMIT sample_size) s ON true
  * </pre>
  *
- * Violating rows are spread over B hash buckets; the smallest and largest key of each bucket are
- * kept, so up to 2B candidate keys come back in one row. Buckets depend only on the key, so a
- * violation that persists from one run to the next stays in the sample (which lets alerts tell new
- * keys from persisting ones), and partial results of chunks merge exactly ({@link ScanPartial}).
+ * The sample is the {@code sample_size} violating keys with the smallest fingerprints (a 64-bit
+ * hash of the whole key): with fewer violations than that, every violating key; unchanged data
+ * gives the same keys run after run; and partial results of chunks and increments merge exactly
+ * ({@link ScanPartial}), so every mode shows the same sample for the same data. Only the violating
+ * rows' keys are collected (in the audited server's memory, not the worker's), and only the sample
+ * leaves the server.
  *
  * <p>Why this shape: a plain aggregate (no GROUP BY) costs a few nanoseconds per row per aggregate
  * and runs in parallel workers, while a GROUP BY over every row costs a hash-table lookup per row
@@ -53,9 +57,6 @@ import org.jooq.impl.SQLDataType;
  * would re-read the parent for every row).
  */
 public final class ViolationScan implements AuditQuery, RangeScan {
-  /** Above this many buckets the aggregate list gets too long: GROUP BY instead. */
-  static final int MAX_AGGREGATE_BUCKETS = 32;
-
   private final Table<?> source;
   private final Condition scope;
   private final Condition violation;
@@ -211,81 +212,31 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     return QueryParts.field(driving.orElseThrow().alias(), column);
   }
 
+  /** A key column's value as text, in the "C" collation (code point order on every server). */
+  private static Field<String> text(Field<?> field) {
+    return field.cast(SQLDataType.CLOB).collate(DSL.collation(DSL.name("C")));
+  }
+
   /**
-   * Buckets: half the sample size (the smallest and the largest key of each make as many candidate
-   * keys as the sample holds), or for the GROUP BY shape a power of two at least 64.
+   * The fingerprint of a key: PostgreSQL's 64-bit {@code hashtextextended} of the text array of all
+   * its columns (NULL and the text 'NULL' differ in it), the same in every mode and on every node.
    */
-  int buckets() {
-    if (grouped()) {
-      return Integer.highestOneBit(Math.max(64, sampleSize) * 2 - 1);
-    }
-    return Math.max(1, (sampleSize + 1) / 2);
-  }
-
-  private boolean grouped() {
-    return sampleSize > MAX_AGGREGATE_BUCKETS * 2;
-  }
-
-  /** The sample key of a row, as text in the "C" collation. */
-  private Field<String[]> keyArray(List<? extends Field<?>> fields) {
+  private static Field<Long> fingerprint(List<? extends Field<?>> keys) {
     List<Field<String>> texts = new ArrayList<>();
-    for (Field<?> field : fields) {
-      // "C" collation: min/max order keys by code point on every server, whatever its default
-      // collation, so partial results of chunks merge in Java exactly as PostgreSQL would.
-      texts.add(field.cast(SQLDataType.CLOB).collate(DSL.collation(DSL.name("C"))));
+    for (Field<?> key : keys) {
+      texts.add(text(key));
     }
-    return DSL.array(texts);
-  }
-
-  /** The GROUP BY shape's bucket: -1 without violation. */
-  private Field<Integer> groupedBucket(Condition violation) {
-    return DSL.when(
-            violation,
-            DSL.bitAnd(
-                DSL.function(
-                    "hashtext", Integer.class, keyArray(sampleFields).cast(SQLDataType.CLOB)),
-                DSL.inline(buckets() - 1)))
-        .otherwise(DSL.inline(-1));
+    return DSL.function(
+        "hashtextextended", Long.class, DSL.array(texts).cast(SQLDataType.CLOB), DSL.inline(0L));
   }
 
   /**
-   * The aggregate shape's bucket of a key: a hash of its first column (the primary key, for most
-   * kinds), evaluated only for violating rows.
+   * The statement, over {@code range}, in the given form; with {@code cap > 0} it also returns the
+   * fingerprints of up to {@code cap} violating keys, in rows of {@link KeySink#BATCH}.
    */
-  private Field<Integer> bucketOf(Field<?> firstKey) {
-    if (integerFirstKey()) {
-      // an integer key is hashed as it is (hashint8), not as text: evaluated per aggregate and
-      // per violating row, the text conversion would cost more than the hash
-      return DSL.bitAnd(
-              DSL.function("hashint8", Integer.class, firstKey.cast(SQLDataType.BIGINT)),
-              DSL.inline(Integer.MAX_VALUE))
-          .mod(DSL.inline(buckets()));
-    }
-    // a NULL first column (a unique group of NULLs, a sql kind's key) goes to bucket 0
-    return DSL.bitAnd(
-            DSL.coalesce(
-                DSL.function("hashtext", Integer.class, firstKey.cast(SQLDataType.CLOB)),
-                DSL.inline(0)),
-            DSL.inline(Integer.MAX_VALUE))
-        .mod(DSL.inline(buckets()));
-  }
-
-  /** Whether the first sample column is an integer column of the driving table (never NULL). */
-  private boolean integerFirstKey() {
-    return driving
-        .flatMap(d -> d.table().column(sampleNames.get(0)))
-        .filter(column -> column.notNull())
-        .map(column -> java.util.Set.of("int2", "int4", "int8").contains(column.type().baseName()))
-        .orElse(false);
-  }
-
-  /** The statement, over {@code range}, in the given form. */
-  Select<? extends Record> select(DSLContext context, Condition range, boolean semi) {
+  ResultQuery<Record> select(DSLContext context, Condition range, boolean semi, int cap) {
     Table<?> from = semi ? semiJoin.orElseThrow().source() : source;
     Condition check = semi ? semiJoin.orElseThrow().violation() : violation;
-    if (grouped()) {
-      return grouped(context, from, check, range);
-    }
     // the inner projection: the violation, evaluated once, and the raw key columns
     List<Field<?>> columns = new ArrayList<>();
     List<Field<?>> dummy = new ArrayList<>();
@@ -316,8 +267,6 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     for (int i = 0; i < sampleFields.size(); i++) {
       keys.add(rows.field("k" + i));
     }
-    Field<String[]> key = keyArray(keys);
-    Field<Integer> bucket = bucketOf(keys.get(0));
     List<Field<?>> aggregates = new ArrayList<>();
     if (weight == null) {
       aggregates.add(DSL.count().coerce(Long.class).as("n"));
@@ -327,87 +276,125 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       aggregates.add(DSL.sum(w).cast(SQLDataType.BIGINT).as("n"));
       aggregates.add(DSL.sum(w).filterWhere(violating).cast(SQLDataType.BIGINT).as("violations"));
     }
-    // the filter is a plain boolean column: for a row without violation each aggregate costs two
-    // interpreter steps; the bucket and the key array are computed for violating rows only
-    for (int b = 0; b < buckets(); b++) {
-      Field<String[]> inBucket = DSL.when(bucket.eq(DSL.inline(b)), key);
-      aggregates.add(DSL.min(inBucket).filterWhere(violating).as("lo" + b));
-      aggregates.add(DSL.max(inBucket).filterWhere(violating).as("hi" + b));
+    // for a row without violation each aggregate costs a filter test on a plain boolean column;
+    // the fingerprint and the key texts are computed for violating rows only. Every aggregate of
+    // one statement sees the rows in the same order (also when parallel workers' partial arrays
+    // are combined), so the arrays line up element by element.
+    // the fingerprint identifies the key: a weighted scan's weight (a group's size, shown in the
+    // sample) is left out, so a group that grows is the same key
+    List<Field<?>> identity = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (weight == null || !sampleFields.get(i).equals(weight)) {
+        identity.add(keys.get(i));
+      }
     }
-    return context.select(aggregates).from(rows);
+    aggregates.add(DSL.arrayAgg(fingerprint(identity)).filterWhere(violating).as("fps"));
+    for (int i = 0; i < keys.size(); i++) {
+      aggregates.add(DSL.arrayAgg(text(keys.get(i))).filterWhere(violating).as("k" + i + "s"));
+    }
+    boolean weighted = weight != null && cap > 0;
+    if (weighted) {
+      aggregates.add(
+          DSL.arrayAgg(rows.field("weight", Long.class)).filterWhere(violating).as("ws"));
+    }
+    List<String> arrays = new ArrayList<>(List.of("a.fps"));
+    List<String> names = new ArrayList<>(List.of("fp"));
+    for (int i = 0; i < keys.size(); i++) {
+      arrays.add("a.k" + i + "s");
+      names.add("k" + i);
+    }
+    List<String> order = names.stream().map(name -> "u." + name).toList();
+    // the candidates: the violating keys with the smallest fingerprints, a top-N sort over the
+    // violating rows only (bounded memory), after the one pass over every row
+    String head =
+        "SELECT a.n, a.violations, s.*"
+            + (cap > 0 ? ", NULL::bigint[] AS fp_batch, NULL::bigint[] AS w_batch" : "")
+            + " FROM a LEFT JOIN LATERAL (SELECT "
+            + String.join(", ", order)
+            + " FROM unnest("
+            + String.join(", ", arrays)
+            + ") AS u("
+            + String.join(", ", names)
+            + ") ORDER BY "
+            + String.join(", ", order)
+            + " LIMIT {1}) AS s ON true";
+    if (cap == 0) {
+      return context.resultQuery(
+          "WITH a AS ({0}) " + head, context.select(aggregates).from(rows), DSL.inline(sampleSize));
+    }
+    // every fingerprint (up to the cap), in slices of the array, one row each: streamed to the
+    // worker, which passes them on to the store without holding them all
+    String nulls = ", NULL".repeat(2 + names.size());
+    String batches =
+        " UNION ALL SELECT NULL"
+            + nulls.substring(", NULL".length())
+            + ", a.fps[i * {2} + 1 : (i + 1) * {2}], "
+            + (weighted ? "a.ws[i * {2} + 1 : (i + 1) * {2}]" : "NULL::bigint[]")
+            + " FROM a, generate_series(0, (cardinality(a.fps) - 1) / {2}) AS i"
+            + " WHERE a.fps IS NOT NULL AND i * {2} < {3}";
+    return context.resultQuery(
+        "WITH a AS ({0}) " + head + batches,
+        context.select(aggregates).from(rows),
+        DSL.inline(sampleSize),
+        DSL.inline(KeySink.BATCH),
+        DSL.inline(cap));
   }
 
-  /** The GROUP BY shape, for large samples: one group per bucket, -1 for rows without violation. */
-  private Select<Record4<Integer, Long, String[], String[]>> grouped(
-      DSLContext context, Table<?> from, Condition check, Condition range) {
-    Field<String[]> keyArray = keyArray(sampleFields);
-    List<Field<?>> columns =
-        new ArrayList<>(
-            List.of(bucketOf(check).as("bucket"), DSL.when(check, keyArray).as("sample")));
-    if (weight != null) {
-      columns.add(weight.as("weight"));
+  @Override
+  public ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys) {
+    boolean semi = useSemiJoin(context, range, expectedRows);
+    int cap = keys.sink().cap();
+    if (cap == 0) {
+      return partial(select(context, range, semi, 0).fetch());
     }
-    Table<?> rows = context.select(columns).from(from).where(scope.and(range)).asTable("v");
-    Field<Integer> bucketOfRow = rows.field("bucket", Integer.class);
-    Field<String[]> sampleOfRow = rows.field("sample", String[].class);
-    Field<Long> count =
-        weight == null
-            ? DSL.count().coerce(Long.class)
-            : DSL.sum(rows.field("weight", Long.class)).cast(SQLDataType.BIGINT);
-    return context
-        .select(
-            bucketOfRow,
-            count.as("n"),
-            DSL.min(sampleOfRow).as("lo"),
-            DSL.max(sampleOfRow).as("hi"))
-        .from(rows)
-        .groupBy(bucketOfRow);
+    try (KeySink.Part part = keys.sink().open(keys.part());
+        Cursor<Record> cursor = select(context, range, semi, cap).fetchSize(1).fetchLazy()) {
+      List<Record> head = new ArrayList<>();
+      for (Record row : cursor) {
+        Long[] batch = row.get("fp_batch", Long[].class);
+        if (batch == null) {
+          head.add(row);
+        } else {
+          Long[] weights = row.get("w_batch", Long[].class);
+          part.add(unboxed(batch), weights == null ? null : unboxed(weights));
+        }
+      }
+      ScanPartial partial = partial(head);
+      part.commit();
+      return partial;
+    }
+  }
+
+  private static long[] unboxed(Long[] values) {
+    long[] unboxed = new long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      unboxed[i] = values[i];
+    }
+    return unboxed;
+  }
+
+  /** The counts and candidates of the statement's head rows (one per candidate, at least one). */
+  private ScanPartial partial(List<? extends Record> rows) {
+    Record first = rows.get(0);
+    long rowsChecked = first.get(0, Long.class) == null ? 0 : first.get(0, Long.class);
+    long violations = first.get(1, Long.class) == null ? 0 : first.get(1, Long.class);
+    List<ScanPartial.Candidate> candidates = new ArrayList<>();
+    for (Record row : rows) {
+      Long fingerprint = row.get(2, Long.class);
+      if (fingerprint != null) {
+        List<String> key = new ArrayList<>();
+        for (int i = 0; i < sampleFields.size(); i++) {
+          key.add(row.get(3 + i, String.class));
+        }
+        candidates.add(new ScanPartial.Candidate(fingerprint, key));
+      }
+    }
+    return new ScanPartial(rowsChecked, violations, candidates, sampleSize);
   }
 
   @Override
   public ScanPartial scan(DSLContext context, Condition range) {
-    return scan(context, range, Long.MAX_VALUE);
-  }
-
-  @Override
-  public ScanPartial scan(DSLContext context, Condition range, long expectedRows) {
-    boolean semi = useSemiJoin(context, range, expectedRows);
-    Select<? extends Record> select = select(context, range, semi);
-    if (grouped()) {
-      return partialOfGroups(select.fetch());
-    }
-    Record row = select.fetchOne();
-    long rowsChecked = row.get(0, Long.class) == null ? 0 : row.get(0, Long.class);
-    long violations = row.get(1, Long.class) == null ? 0 : row.get(1, Long.class);
-    Map<Integer, ScanPartial.Bounds> buckets = new LinkedHashMap<>();
-    for (int b = 0; b < buckets(); b++) {
-      String[] lo = row.get(2 + 2 * b, String[].class);
-      String[] hi = row.get(3 + 2 * b, String[].class);
-      if (lo != null) {
-        buckets.put(b, new ScanPartial.Bounds(ScanPartial.key(lo), ScanPartial.key(hi)));
-      }
-    }
-    return new ScanPartial(rowsChecked, violations, buckets);
-  }
-
-  private static ScanPartial partialOfGroups(org.jooq.Result<? extends Record> groups) {
-    long rowsChecked = 0;
-    long violations = 0;
-    Map<Integer, ScanPartial.Bounds> buckets = new LinkedHashMap<>();
-    for (Record group : groups) {
-      long count = group.get(1, Long.class);
-      int bucket = group.get(0, Integer.class);
-      rowsChecked += count;
-      if (bucket >= 0) {
-        violations += count;
-        buckets.put(
-            bucket,
-            new ScanPartial.Bounds(
-                ScanPartial.key(group.get(2, String[].class)),
-                ScanPartial.key(group.get(3, String[].class))));
-      }
-    }
-    return new ScanPartial(rowsChecked, violations, buckets);
+    return scan(context, range, Long.MAX_VALUE, Tracking.NONE);
   }
 
   /**
@@ -419,7 +406,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     if (semiJoin.isEmpty() || expectedRows < Math.max(1, semiJoin.get().parentRows())) {
       return false;
     }
-    String sql = context.renderInlined(select(context, range, true));
+    String sql = context.renderInlined(select(context, range, true, 0));
     String plan =
         String.join("\n", context.fetch("EXPLAIN (VERBOSE) " + sql).getValues(0, String.class));
     return plan.contains("hashed SubPlan");
@@ -427,10 +414,17 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement measurement(ScanPartial total) {
-    List<SampleKey> samples = new ArrayList<>();
     List<Boolean> numeric =
         sampleFields.stream().map(field -> field.getDataType().isNumeric()).toList();
-    for (List<String> key : total.sample(sampleSize, ScanPartial.orderOf(numeric))) {
+    // chosen by fingerprint, shown in key order (the columns' own types)
+    List<List<String>> keys =
+        total.sample().stream()
+            .map(ScanPartial.Candidate::key)
+            .distinct()
+            .sorted(ScanPartial.orderOf(numeric))
+            .toList();
+    List<SampleKey> samples = new ArrayList<>();
+    for (List<String> key : keys) {
       Map<String, String> values = new LinkedHashMap<>();
       for (int i = 0; i < sampleNames.size(); i++) {
         values.put(sampleNames.get(i), key.get(i));
@@ -442,7 +436,13 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement execute(DSLContext context) {
-    return measurement(scan(context, DSL.noCondition(), expectedRows()));
+    return execute(context, KeySink.NONE);
+  }
+
+  @Override
+  public Measurement execute(DSLContext context, KeySink keys) {
+    return measurement(
+        scan(context, DSL.noCondition(), expectedRows(), new Tracking(keys, Tracking.FULL)));
   }
 
   /** The rows a full run reads, by the catalog's estimate (unknown: as many as possible). */
@@ -459,11 +459,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   @Override
   public List<String> sql(DSLContext context) {
     boolean semi = useSemiJoin(context, DSL.noCondition(), expectedRows());
-    return List.of(context.renderInlined(select(context, DSL.noCondition(), semi)));
+    return List.of(context.renderInlined(select(context, DSL.noCondition(), semi, 0)));
   }
 
   @Override
   public String sql(DSLContext context, Condition range) {
-    return context.renderInlined(select(context, range, false));
+    return context.renderInlined(select(context, range, false, 0));
   }
 }

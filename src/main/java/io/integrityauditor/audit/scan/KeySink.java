@@ -1,0 +1,48 @@
+package io.integrityauditor.audit.scan;
+
+/**
+ * Where a scan sends the fingerprints of every violating key it finds (up to {@link #cap()}), in
+ * batches as they stream from the audited server, so that the worker never holds them all: the
+ * store keeps them per run to tell new violating rows from persisting and gone ones.
+ */
+public interface KeySink {
+  /** Keys are not tracked (no store, or tracking turned off). */
+  KeySink NONE =
+      new KeySink() {
+        @Override
+        public int cap() {
+          return 0;
+        }
+
+        @Override
+        public Part open(String part) {
+          throw new IllegalStateException("keys are not tracked");
+        }
+      };
+
+  /** Fingerprints in one batch sent by the audited server. */
+  int BATCH = 10_000;
+
+  /** The most fingerprints one statement sends; 0: none. */
+  int cap();
+
+  /**
+   * Starts (or restarts, for a retried statement) the keys of one statement, named {@code part}
+   * (unique within the run).
+   */
+  Part open(String part);
+
+  /** The keys of one statement: written as they come, kept only once {@link #commit()}ted. */
+  interface Part extends AutoCloseable {
+    /**
+     * @param weights rows each key stands for, or null for one row each
+     */
+    void add(long[] fingerprints, long[] weights);
+
+    void commit();
+
+    /** Without {@link #commit()}: nothing of this part is kept. */
+    @Override
+    void close();
+  }
+}

@@ -1,0 +1,43 @@
+package io.integrityauditor.run;
+
+import io.integrityauditor.Plural;
+import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.KeySink;
+import io.integrityauditor.audit.scan.Measurement;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A full run: the audit's one statement in one READ ONLY transaction (with retries of transient
+ * failures, {@link Attempts}). Every kind can run this way; kinds that cannot be split always do.
+ */
+final class FullRun {
+  private static final Logger LOG = LoggerFactory.getLogger(FullRun.class);
+
+  private final Attempts attempts;
+
+  FullRun(Attempts attempts) {
+    this.attempts = attempts;
+  }
+
+  /** Runs the audit, sending the violating keys' fingerprints to {@code keys}. */
+  AuditResult run(Audit audit, AuditQuery query, DataSource target, KeySink keys) {
+    Outcome<Measurement> outcome =
+        attempts.inTransaction(
+            audit, query.relations(), target, context -> query.execute(context, keys), "");
+    if (outcome.value().isEmpty()) {
+      return outcome.failure(audit);
+    }
+    Measurement measurement = outcome.value().get();
+    LOG.info(
+        "audit {} on {}: {} in {} checked ({} ms)",
+        audit.id(),
+        audit.target(),
+        Plural.of(measurement.violations(), "violation"),
+        Plural.of(measurement.rowsChecked(), "row"),
+        outcome.duration().toMillis());
+    return outcome.completed(audit, measurement);
+  }
+}

@@ -1,0 +1,288 @@
+package io.integrityauditor.store;
+
+import io.integrityauditor.audit.scan.KeySink;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunInfo;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * The violating keys of runs, as fingerprints (migration V8): written in bulk with {@code COPY} as
+ * a scan streams them, and compared in the store's SQL when a run finishes, so that every completed
+ * run knows exactly how many of its violating rows are new, persist or are gone since the previous
+ * completed run. Only the latest completed run's key set of an audit is kept.
+ */
+public final class KeySets {
+  private static final String TABLE = Store.SCHEMA + ".violation_key";
+
+  /** Part names are ours (a constant, chunk ordinals, a watermark's hash): plain COPY text. */
+  private static final Pattern PART = Pattern.compile("[A-Za-z0-9 :.-]{1,200}");
+
+  private KeySets() {}
+
+  /** A sink for the keys of run {@code runId}, each statement sending at most {@code cap}. */
+  static KeySink sink(DataSource store, long runId, long cap) {
+    int statementCap = (int) Math.min(cap, Integer.MAX_VALUE - KeySink.BATCH);
+    return new KeySink() {
+      @Override
+      public int cap() {
+        return statementCap;
+      }
+
+      @Override
+      public Part open(String part) {
+        if (!PART.matcher(part).matches()) {
+          throw new IllegalArgumentException("not a key set part name: " + part);
+        }
+        return new CopyPart(store, runId, part);
+      }
+    };
+  }
+
+  /** One statement's keys: one store transaction, one COPY, kept on commit only. */
+  private static final class CopyPart implements KeySink.Part {
+    private final Connection connection;
+    private final CopyIn copy;
+    private final long runId;
+    private final String part;
+    private int batches;
+    private boolean committed;
+
+    CopyPart(DataSource store, long runId, String part) {
+      this.runId = runId;
+      this.part = part;
+      try {
+        connection = store.getConnection();
+        try {
+          connection.setAutoCommit(false);
+          try (PreparedStatement delete =
+              connection.prepareStatement(
+                  "DELETE FROM " + TABLE + " WHERE run_id = ? AND part = ?")) {
+            // a retried statement replaces what its failed attempt may have left
+            delete.setLong(1, runId);
+            delete.setString(2, part);
+            delete.execute();
+          }
+          copy =
+              connection
+                  .unwrap(PGConnection.class)
+                  .getCopyAPI()
+                  .copyIn(
+                      "COPY " + TABLE + " (run_id, part, batch, fingerprints, weights) FROM STDIN");
+        } catch (SQLException | RuntimeException e) {
+          connection.rollback();
+          connection.close();
+          throw e;
+        }
+      } catch (SQLException e) {
+        throw new StoreException("cannot store the violating keys of run " + runId, e);
+      }
+    }
+
+    @Override
+    public void add(long[] fingerprints, long[] weights) {
+      // COPY's text format: numbers and array braces only, nothing to escape
+      String row =
+          runId
+              + "\t"
+              + part
+              + "\t"
+              + batches++
+              + "\t"
+              + array(fingerprints)
+              + "\t"
+              + (weights == null ? "\\N" : array(weights))
+              + "\n";
+      byte[] bytes = row.getBytes(StandardCharsets.US_ASCII);
+      try {
+        copy.writeToCopy(bytes, 0, bytes.length);
+      } catch (SQLException e) {
+        throw new StoreException("cannot store the violating keys of run " + runId, e);
+      }
+    }
+
+    private static String array(long[] values) {
+      return Arrays.stream(values)
+          .mapToObj(Long::toString)
+          .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    @Override
+    public void commit() {
+      if (batches == 0) {
+        // an empty key set is still a key set: the run tracked its keys and found none
+        add(new long[0], null);
+      }
+      try {
+        copy.endCopy();
+        connection.commit();
+        committed = true;
+      } catch (SQLException e) {
+        throw new StoreException("cannot store the violating keys of run " + runId, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      try (connection) {
+        if (!committed) {
+          if (copy.isActive()) {
+            copy.cancelCopy();
+          }
+          connection.rollback();
+        }
+      } catch (SQLException e) {
+        // the part was not committed: nothing of it is kept either way
+      }
+    }
+  }
+
+  /**
+   * The split of a finishing run's violating rows against the previous completed run, recorded on
+   * the run; called in the transaction that finishes it, after the run row is updated.
+   *
+   * @param carriedFrom for an incremental run, the run whose key set holds the rows before the
+   *     watermark (carried into this run's)
+   */
+  static Optional<Split> onRunFinished(
+      DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
+    String auditId = result.audit().id();
+    if (!result.status().completed()) {
+      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      return Optional.empty();
+    }
+    if (carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
+      if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
+        // the rows before the watermark have no key set: this one would be partial
+        tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+        recordLatest(tx, auditId, null, null);
+        return Optional.empty();
+      }
+      tx.execute(
+          "INSERT INTO "
+              + TABLE
+              + " (run_id, part, batch, fingerprints, weights)"
+              + " SELECT ?, part, batch, fingerprints, weights FROM "
+              + TABLE
+              + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
+              + TABLE
+              + " WHERE run_id = ?)",
+          runId,
+          carriedFrom.get(),
+          runId);
+    }
+    if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", runId))) {
+      // not tracked (a kind without keys, or tracking turned off)
+      recordLatest(tx, auditId, null, null);
+      return Optional.empty();
+    }
+    long violations = result.measurement().map(m -> m.violations()).orElse(0L);
+    Split split;
+    if (violations > cap) {
+      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      split = Split.OVER_CAP;
+    } else {
+      Long previous =
+          (Long)
+              tx.fetchValue(
+                  "SELECT max(k.run_id) FROM "
+                      + TABLE
+                      + " k JOIN "
+                      + Store.SCHEMA
+                      + ".audit_run r ON r.id = k.run_id"
+                      + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok', 'violations')",
+                  auditId,
+                  runId);
+      split = previous == null ? Split.FIRST : diff(tx, runId, previous);
+    }
+    // retention: the latest completed run's key set is all the next run compares with
+    tx.execute(
+        "DELETE FROM "
+            + TABLE
+            + " k USING "
+            + Store.SCHEMA
+            + ".audit_run r WHERE r.id = k.run_id AND r.audit_id = ? AND k.run_id < ?"
+            + " AND r.status <> 'running'",
+        auditId,
+        runId);
+    tx.execute(
+        "UPDATE "
+            + Store.SCHEMA
+            + ".audit_run SET new_violations = ?, persisting_violations = ?,"
+            + " gone_violations = ?, key_tracking = ? WHERE id = ?",
+        split.newRows(),
+        split.persistingRows(),
+        split.goneRows(),
+        split.tracking(),
+        runId);
+    recordLatest(tx, auditId, split.newRows(), split.goneRows());
+    return Optional.of(split);
+  }
+
+  /** The latest completed run's split, for metrics (null: unknown). */
+  private static void recordLatest(DSLContext tx, String auditId, Long newRows, Long goneRows) {
+    tx.execute(
+        "UPDATE "
+            + Store.SCHEMA
+            + ".audit_latest SET new_violations = ?, gone_violations = ? WHERE audit_id = ?",
+        newRows,
+        goneRows,
+        auditId);
+  }
+
+  private static Split diff(DSLContext tx, long runId, long previous) {
+    String keys =
+        "SELECT u.fp, sum(coalesce(u.w, 1)) AS w FROM "
+            + TABLE
+            + " k, unnest(k.fingerprints, k.weights) AS u(fp, w) WHERE k.run_id = ? GROUP BY u.fp";
+    Record row =
+        tx.fetchOne(
+            "WITH cur AS ("
+                + keys
+                + "), prev AS ("
+                + keys
+                + ") SELECT"
+                + " coalesce(sum(cur.w) FILTER (WHERE prev.fp IS NULL), 0)::bigint AS new_rows,"
+                + " coalesce(sum(cur.w) FILTER (WHERE prev.fp IS NOT NULL), 0)::bigint AS persisting,"
+                + " coalesce(sum(prev.w) FILTER (WHERE cur.fp IS NULL), 0)::bigint AS gone"
+                + " FROM cur FULL JOIN prev ON cur.fp = prev.fp",
+            runId,
+            previous);
+    return new Split(
+        "exact",
+        row.get("new_rows", Long.class),
+        row.get("persisting", Long.class),
+        row.get("gone", Long.class));
+  }
+
+  /**
+   * How a run's violating rows compare with the previous completed run's.
+   *
+   * @param tracking {@code exact}, {@code first} (nothing to compare with) or {@code over_cap}
+   * @param newRows violating rows whose key was not violating then; null when unknown
+   */
+  public record Split(String tracking, Long newRows, Long persistingRows, Long goneRows) {
+    static final Split FIRST = new Split("first", null, null, null);
+    static final Split OVER_CAP = new Split("over_cap", null, null, null);
+  }
+
+  /** Why a split is unknown, in words for people. */
+  public static String describe(String tracking) {
+    return switch (tracking) {
+      case "first" -> "first tracked run: nothing to compare with";
+      case "over_cap" -> "unknown: more violations than track_keys";
+      default -> tracking;
+    };
+  }
+}

@@ -1,0 +1,193 @@
+package io.integrityauditor.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.Audits;
+import io.integrityauditor.support.Results;
+import io.integrityauditor.support.TestPostgres;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every violating key is tracked across runs, not just the sample: each completed run records
+ * exactly how many of its violating rows are new, persist or are gone since the previous completed
+ * run, in every mode, with the key sets kept as fingerprints in the store and only the latest one
+ * of an audit kept.
+ */
+class KeyTrackingTest {
+  @TempDir Path dir;
+
+  TestPostgres.Database target;
+  TestPostgres.Database store;
+
+  @BeforeEach
+  void databases() {
+    target = TestPostgres.newDatabase("tracking_target");
+    store = TestPostgres.newDatabase("tracking_store");
+    target.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent SELECT i FROM generate_series(1, 100) i;
+        -- 20,000 rows in 20 tenants; rows 1-40 are orphans (more than the sample of 5: the
+        -- split must not come from the sample)
+        CREATE TABLE child (tenant int, id int, parent_id int, PRIMARY KEY (id, tenant));
+        INSERT INTO child SELECT i / 1000, i, CASE WHEN i <= 40 THEN 1000 + i ELSE 1 + i % 100 END
+          FROM generate_series(1, 20000) i;
+        ANALYZE parent; ANALYZE child;
+        """);
+  }
+
+  private static String audit(String id, String extra) {
+    return """
+        audits:
+          - id: %s
+            kind: orphan
+            child: child.parent_id
+            parent: parent.id
+            sample_size: 5
+        %s
+        """
+        .formatted(id, extra.indent(4).stripTrailing());
+  }
+
+  private AuditResult run(String yaml) {
+    return Audits.run(dir, target, store, yaml).values().iterator().next();
+  }
+
+  /** new, persisting, gone and how they were known, of the audit's runs in order. */
+  private List<String> splits(String auditId) {
+    return store
+        .query(
+            "SELECT new_violations, persisting_violations, gone_violations, key_tracking"
+                + " FROM integrity_auditor.audit_run WHERE audit_id = '"
+                + auditId
+                + "' ORDER BY id")
+        .stream()
+        .map(
+            r ->
+                r.get("key_tracking")
+                    + " new="
+                    + r.get("new_violations")
+                    + " persisting="
+                    + r.get("persisting_violations")
+                    + " gone="
+                    + r.get("gone_violations"))
+        .toList();
+  }
+
+  /** 10 orphans fixed (rows 1-10), 7 new ones (rows 101-107). */
+  private void fixTenAndBreakSeven() {
+    target.execute(
+        "UPDATE child SET parent_id = 1 WHERE id <= 10;"
+            + "UPDATE child SET parent_id = 5000 + id WHERE id BETWEEN 101 AND 107;");
+  }
+
+  @Test
+  void a_full_run_knows_exactly_which_violating_rows_are_new_persist_or_are_gone() {
+    String yaml = audit("full", "mode: full");
+    AuditResult first = run(yaml);
+    fixTenAndBreakSeven();
+    AuditResult second = run(yaml);
+    AuditResult third = run(yaml);
+
+    assertThat(Results.violations(first)).isEqualTo(40);
+    assertThat(Results.violations(second)).isEqualTo(37);
+    assertThat(Results.violations(third)).isEqualTo(37);
+    assertThat(splits("full"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=7 persisting=30 gone=10",
+            "exact new=0 persisting=37 gone=0");
+    assertThat(
+            store.queryLong("SELECT count(DISTINCT run_id) FROM integrity_auditor.violation_key"))
+        .as("key sets kept")
+        .isEqualTo(1);
+    assertThat(
+            store.queryLong(
+                "SELECT sum(cardinality(fingerprints)) FROM integrity_auditor.violation_key"))
+        .as("fingerprints of the latest run")
+        .isEqualTo(37);
+    assertThat(
+            store.queryLong(
+                "SELECT new_violations * 1000 + gone_violations FROM"
+                    + " integrity_auditor.audit_latest WHERE audit_id = 'full'"))
+        .isEqualTo(0);
+  }
+
+  @Test
+  void chunked_runs_track_every_key_across_their_statements() {
+    String yaml = audit("chunked", "mode: chunked\nchunk_target: 20ms");
+    AuditResult first = run(yaml);
+    fixTenAndBreakSeven();
+    AuditResult second = run(yaml);
+
+    assertThat(first.info().chunks()).as("statements").isGreaterThan(1);
+    assertThat(Results.violations(second)).isEqualTo(37);
+    assertThat(splits("chunked"))
+        .containsExactly(
+            "first new=null persisting=null gone=null", "exact new=7 persisting=30 gone=10");
+  }
+
+  @Test
+  void an_incremental_run_adds_its_new_rows_to_the_key_set_of_the_sweep() {
+    String yaml = audit("inc", "mode: incremental\nwatermark: id");
+    run(yaml);
+    target.execute(
+        "INSERT INTO child SELECT 20, i, CASE WHEN i % 2 = 0 THEN 9000 + i ELSE 1 END"
+            + " FROM generate_series(20001, 20010) i");
+    AuditResult increment = run(yaml);
+    AuditResult nothingNew = run(yaml);
+
+    assertThat(increment.info().mode()).isEqualTo(RunInfo.Mode.INCREMENTAL);
+    assertThat(Results.violations(increment)).isEqualTo(45);
+    assertThat(splits("inc"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=5 persisting=40 gone=0",
+            "exact new=0 persisting=45 gone=0");
+    assertThat(nothingNew.info().mode()).isEqualTo(RunInfo.Mode.INCREMENTAL);
+  }
+
+  @Test
+  void beyond_track_keys_the_split_is_unknown_and_no_key_set_is_kept() {
+    String yaml = audit("capped", "mode: full\ntrack_keys: 39");
+    run(yaml);
+    run(yaml);
+
+    assertThat(splits("capped"))
+        .containsExactly(
+            "over_cap new=null persisting=null gone=null",
+            "over_cap new=null persisting=null gone=null");
+    assertThat(store.queryLong("SELECT count(*) FROM integrity_auditor.violation_key")).isZero();
+  }
+
+  @Test
+  void unique_groups_count_their_rows() {
+    target.execute(
+        """
+        CREATE TABLE codes (id int PRIMARY KEY, code text);
+        INSERT INTO codes VALUES (1, 'a'), (2, 'a'), (3, 'b'), (4, 'b'), (5, 'b'), (6, 'c');
+        """);
+    String yaml =
+        """
+        audits:
+          - id: codes
+            kind: unique
+            table: codes
+            columns: [code]
+        """;
+    run(yaml);
+    // group a is fixed, group b grows to four rows, c becomes a pair
+    target.execute(
+        "UPDATE codes SET code = 'z' WHERE id = 2; INSERT INTO codes VALUES (7, 'b'), (8, 'c');");
+    AuditResult second = run(yaml);
+
+    assertThat(Results.violations(second)).isEqualTo(6);
+    assertThat(splits("codes"))
+        .containsExactly(
+            "first new=null persisting=null gone=null", "exact new=2 persisting=4 gone=2");
+  }
+}
