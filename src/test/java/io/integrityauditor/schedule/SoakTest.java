@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,11 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
  * lost beyond one misfire window except while the store was down or a dead node's trigger waited
  * for recovery, and every killed run re-run within 2 x check-in + 7.5 s.
  *
- * <p>Size: {@code -Dsoak.fires} scheduled fires (default 1,200, about 2.5 minutes: what CI runs)
- * over {@code -Dsoak.audits} audits on {@code @every 1s} (default 8). The full soak of
- * docs/reliability.md: {@code ./mvnw -o verify -Dtest=SoakTest -Dsoak.fires=10000
- * -Dsoak.audits=12}.
+ * <p>Runs only when asked, with its size: {@code -Dsoak.fires} scheduled fires over {@code
+ * -Dsoak.audits} audits on {@code @every 1s} (default 8), e.g. {@code ./mvnw -o verify
+ * -Dtest=SoakTest -Dsoak.fires=1200}; the full soak of docs/reliability.md: {@code
+ * -Dsoak.fires=10000 -Dsoak.audits=12}.
  */
+@EnabledIfSystemProperty(
+    named = "soak.fires",
+    matches = "[0-9]+",
+    disabledReason = "the soak runs on request: -Dsoak.fires=1200 (see docs/reliability.md)")
 class SoakTest {
   static final int FIRES = Integer.getInteger("soak.fires", 1_200);
   static final int FAST_AUDITS = Integer.getInteger("soak.audits", 8);
@@ -77,8 +82,7 @@ class SoakTest {
   void three_nodes_under_kills_pauses_a_store_restart_and_skewed_clocks_run_each_fire_once()
       throws Exception {
     if (!Files.exists(LIBFAKETIME)) {
-      String missing =
-          "skewed clocks need libfaketime (apt-get install libfaketime); .ci/run installs it";
+      String missing = "skewed clocks need libfaketime (apt-get install libfaketime)";
       // CI must not pass by skipping the soak
       assertThat(System.getenv("CI")).as(missing).isNotEqualTo("true");
       Assumptions.abort(missing);
@@ -97,10 +101,10 @@ class SoakTest {
 
     StringBuilder audits = new StringBuilder("audits:\n");
     for (int i = 1; i <= FAST_AUDITS; i++) {
-      audits.append(audit("fast" + i, "child", "@every 1s"));
+      audits.append(ClusterTest.audit("fast" + i, "child", "@every 1s"));
     }
     // a 2 s audit, so that kills and pauses hit a node in the middle of a run
-    audits.append(audit("slow", "child_2s", "@every 4s"));
+    audits.append(ClusterTest.audit("slow", "child_2s", "@every 4s"));
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/soak.yaml", audits.toString());
     Map<String, Path> configs = new LinkedHashMap<>();
@@ -323,17 +327,6 @@ class SoakTest {
         """
         .formatted(
             nodeId, storeUrl, target.url(), CHECKIN.toMillis(), MISFIRE_THRESHOLD.toMillis());
-  }
-
-  private static String audit(String id, String child, String schedule) {
-    return """
-          - id: %s
-            kind: orphan
-            child: %s.parent_id
-            parent: parent.id
-            schedule: "%s"
-        """
-        .formatted(id, child, schedule);
   }
 
   /** Scheduled fire times handled (run or skipped); a fire time counts once. */
