@@ -14,9 +14,16 @@ import java.util.Optional;
  * @param readOnly serve no state-changing endpoint at all (then no token is needed)
  * @param enabled false disables the listener
  * @param links where the pages and the alert rules point on-call
+ * @param tls serve HTTPS from these PEM files instead of plain HTTP
  */
 public record HttpConfig(
-    String bind, int port, Optional<Secret> token, boolean readOnly, boolean enabled, Links links) {
+    String bind,
+    int port,
+    Optional<Secret> token,
+    boolean readOnly,
+    boolean enabled,
+    Links links,
+    Optional<TlsConfig> tls) {
   public static final int DEFAULT_PORT = 9464;
 
   public static final HttpConfig DEFAULTS =
@@ -24,7 +31,7 @@ public record HttpConfig(
 
   public HttpConfig(
       String bind, int port, Optional<Secret> token, boolean readOnly, boolean enabled) {
-    this(bind, port, token, readOnly, enabled, Links.NONE);
+    this(bind, port, token, readOnly, enabled, Links.NONE, Optional.empty());
   }
 
   /**

@@ -163,8 +163,43 @@ public final class WorkerConfigLoader {
     HttpConfig.Links links =
         new HttpConfig.Links(
             url(fields, "external_url"), url(fields, "runbook_url"), url(fields, "grafana_url"));
+    Optional<TlsConfig> tls = fields.map("tls").flatMap(t -> tls(t, baseDir));
     fields.rejectUnknown();
-    return new HttpConfig(bind, port, token, readOnly, enabled, links);
+    return new HttpConfig(bind, port, token, readOnly, enabled, links, tls);
+  }
+
+  /**
+   * {@code http.tls}: both PEM files, read now so that a wrong path or a key that does not belong
+   * to the certificate is reported at its line, by {@code validate} too.
+   */
+  private static Optional<TlsConfig> tls(Fields fields, Path baseDir) {
+    Optional<String> certificate = fields.string("certificate");
+    Optional<String> privateKey = fields.string("private_key");
+    for (String key : List.of("certificate", "private_key")) {
+      if (!fields.has(key)) {
+        fields.problem(
+            "http.tls needs both certificate: (PEM: the certificate, then its chain) and"
+                + " private_key: (PEM); missing "
+                + key);
+      }
+    }
+    fields.rejectUnknown();
+    if (certificate.isEmpty() || privateKey.isEmpty()) {
+      return Optional.empty();
+    }
+    TlsConfig tls =
+        new TlsConfig(
+            baseDir.resolve(certificate.get().strip()),
+            baseDir.resolve(privateKey.get().strip()),
+            fields.locationOf("certificate"),
+            fields.locationOf("private_key"));
+    try {
+      PemCredentials.keyStore(tls, "validation only".toCharArray());
+    } catch (ConfigException e) {
+      fields.problems().addAll(e);
+      return Optional.empty();
+    }
+    return Optional.of(tls);
   }
 
   /** An absolute http(s) URL (links shown to on-call), or a located problem. */

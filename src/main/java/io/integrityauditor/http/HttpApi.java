@@ -22,6 +22,7 @@ import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -30,10 +31,14 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Scanner;
 import org.eclipse.jetty.util.UrlEncoded;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +105,12 @@ public final class HttpApi implements AutoCloseable {
   private ServerConnector connector;
   private RequestDeadline deadline;
 
+  /** Watches the PEM files of {@code http.tls} for a renewal. */
+  private Optional<Scanner> tlsRenewal = Optional.empty();
+
+  /** False while the node behind the routes is still starting ({@link #listen()}). */
+  private volatile boolean open = true;
+
   public HttpApi(HttpConfig config) {
     this.config = config;
   }
@@ -164,6 +175,22 @@ public final class HttpApi implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Starts listening while the node is still starting: every request gets 503 with {@code
+   * Retry-After} (readiness is not reached) until {@link #open()}, when the routes registered by
+   * then answer. The server starts in parallel with the node's own start-up, and a port already in
+   * use fails the start before any audit is scheduled.
+   */
+  public HttpApi listen() throws IOException {
+    open = false;
+    return start();
+  }
+
+  /** The routes answer from now on (after {@link #listen()}). */
+  public void open() {
+    open = true;
+  }
+
   public HttpApi start() throws IOException {
     QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
     threads.setName("http");
@@ -173,7 +200,23 @@ public final class HttpApi implements AutoCloseable {
     http.setRequestHeaderSize(MAX_HEAD_BYTES);
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    if (config.tls().isPresent()) {
+      // HTTPS only: a plain HTTP request on this port fails its TLS handshake
+      SslContextFactory.Server tls = TlsListener.contextFactory(config.tls().get());
+      http.addCustomizer(new SecureRequestCustomizer());
+      connector =
+          new ServerConnector(
+              server,
+              1,
+              1,
+              new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+              new HttpConnectionFactory(http));
+      Scanner renewal = TlsListener.renewalScanner(config.tls().get(), tls);
+      server.addBean(renewal);
+      tlsRenewal = Optional.of(renewal);
+    } else {
+      connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    }
     connector.setHost(config.bind());
     connector.setPort(config.port());
     connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
@@ -193,8 +236,17 @@ public final class HttpApi implements AutoCloseable {
       throw new IOException("cannot start the HTTP listener: " + e.getMessage(), e);
     }
     deadline = new RequestDeadline(connector, REQUEST_DEADLINE, Duration.ofMillis(500));
-    LOG.info("HTTP listening on {}:{}", config.bind(), port());
+    LOG.info(
+        "{} listening on {}:{}",
+        config.tls().isPresent() ? "HTTPS" : "HTTP",
+        config.bind(),
+        port());
     return this;
+  }
+
+  /** Checks the PEM files for a renewal now, instead of at the next scan (tests). */
+  void checkTlsRenewal() {
+    tlsRenewal.ifPresent(Scanner::nudge);
   }
 
   public int port() {
@@ -287,6 +339,10 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private HttpResponse dispatch(Request incoming, byte[] bodyBytes) {
+    if (!open) {
+      return HttpResponse.error(503, "the node is starting: loading and scheduling the audits")
+          .withHeader("Retry-After", "1");
+    }
     String method = incoming.getMethod();
     String path = incoming.getHttpURI().getPath();
     boolean pathKnown = false;

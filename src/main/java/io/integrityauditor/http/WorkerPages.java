@@ -83,7 +83,13 @@ public final class WorkerPages {
     this.sessions =
         new BrowserSessions(
             clock,
-            config.links().externalUrl().map(u -> u.getScheme().equals("https")).orElse(false));
+            // Secure when the browser comes over https: to this listener, or through a proxy
+            config.tls().isPresent()
+                || config
+                    .links()
+                    .externalUrl()
+                    .map(u -> u.getScheme().equals("https"))
+                    .orElse(false));
   }
 
   public HttpApi routes(HttpApi api) {

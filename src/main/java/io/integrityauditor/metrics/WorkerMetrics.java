@@ -199,9 +199,14 @@ public final class WorkerMetrics {
         audits.remove(id).meters().forEach(registry::remove);
       }
     }
+    // computed once per distinct schedule: parsing the same cron expression for each of a
+    // thousand audits was a visible part of a node's start
+    Map<Schedule, Duration> intervals = new HashMap<>();
     for (Audit audit : active) {
       if (!audits.containsKey(audit.id())) {
-        audits.put(audit.id(), register(audit, scheduleOf.apply(audit).expectedInterval()));
+        Duration interval =
+            intervals.computeIfAbsent(scheduleOf.apply(audit), Schedule::expectedInterval);
+        audits.put(audit.id(), register(audit, interval));
       }
     }
   }

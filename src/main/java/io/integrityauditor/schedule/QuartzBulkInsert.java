@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -172,6 +173,9 @@ public final class QuartzBulkInsert {
                     + PREFIX
                     + "simple_triggers (sched_name, trigger_name, trigger_group, repeat_count,"
                     + " repeat_interval, times_triggered) VALUES (?, ?, ?, ?, ?, ?)")) {
+      // audits on the same schedule carry the same job data: serialised once (Properties.store
+      // per trigger was a tenth of a cold start with a thousand audits)
+      Map<Map<String, Object>, byte[]> serialised = new HashMap<>();
       for (Map.Entry<JobDetail, Set<? extends Trigger>> entry : jobs.entrySet()) {
         JobDetail job = entry.getKey();
         jobInsert.setString(1, schedulerName);
@@ -185,7 +189,7 @@ public final class QuartzBulkInsert {
         jobInsert.setBoolean(
             8, job.getJobClass().isAnnotationPresent(PersistJobDataAfterExecution.class));
         jobInsert.setBoolean(9, job.requestsRecovery());
-        jobInsert.setBytes(10, properties(job.getJobDataMap().getWrappedMap()));
+        jobInsert.setBytes(10, properties(job.getJobDataMap().getWrappedMap(), serialised));
         jobInsert.addBatch();
         for (Trigger each : entry.getValue()) {
           OperableTrigger trigger = (OperableTrigger) each;
@@ -194,7 +198,7 @@ public final class QuartzBulkInsert {
           if (trigger.computeFirstFireTime(null) == null) {
             return false;
           }
-          addTrigger(schedulerName, trigger, triggerInsert, cronInsert, simpleInsert);
+          addTrigger(schedulerName, trigger, serialised, triggerInsert, cronInsert, simpleInsert);
         }
       }
       jobInsert.executeBatch();
@@ -208,6 +212,7 @@ public final class QuartzBulkInsert {
   private static void addTrigger(
       String schedulerName,
       OperableTrigger trigger,
+      Map<Map<String, Object>, byte[]> serialised,
       PreparedStatement triggerInsert,
       PreparedStatement cronInsert,
       PreparedStatement simpleInsert)
@@ -231,7 +236,7 @@ public final class QuartzBulkInsert {
         15,
         trigger.getJobDataMap().isEmpty()
             ? null
-            : properties(trigger.getJobDataMap().getWrappedMap()));
+            : properties(trigger.getJobDataMap().getWrappedMap(), serialised));
     triggerInsert.setInt(16, trigger.getPriority());
     triggerInsert.addBatch();
 
@@ -255,6 +260,16 @@ public final class QuartzBulkInsert {
   }
 
   /** Job data as Quartz stores it with {@code useProperties=true}: java.util.Properties text. */
+  private static byte[] properties(
+      Map<String, Object> data, Map<Map<String, Object>, byte[]> serialised) throws IOException {
+    byte[] known = serialised.get(data);
+    if (known == null) {
+      known = properties(data);
+      serialised.put(Map.copyOf(data), known);
+    }
+    return known;
+  }
+
   private static byte[] properties(Map<String, ?> data) throws IOException {
     Properties properties = new Properties();
     for (Map.Entry<String, ?> entry : data.entrySet()) {

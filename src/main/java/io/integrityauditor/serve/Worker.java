@@ -31,6 +31,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +72,10 @@ public final class Worker implements AutoCloseable, NodeOperations {
             return thread;
           });
   private Optional<HttpApi> http = Optional.empty();
+  private final CountDownLatch metricsSetUp = new CountDownLatch(1);
+
+  /** Longest a scrape waits for the metrics' set-up (under a Prometheus scrape timeout). */
+  static final Duration METRICS_SET_UP = Duration.ofSeconds(8);
 
   private Worker(Auditor auditor) throws SchedulerException {
     this.auditor = auditor;
@@ -126,25 +133,79 @@ public final class Worker implements AutoCloseable, NodeOperations {
   public static Worker start(WorkerConfig config, Clock clock)
       throws SchedulerException, IOException {
     requireServable(config);
-    Auditor auditor = Auditor.open(config, clock);
+    // The listener starts (answering 503 until the routes open) while the store opens: on two
+    // cores that takes the server's start-up off the way to readiness.
+    Optional<CompletableFuture<HttpApi>> listener =
+        config.http().enabled()
+            ? Optional.of(listenWhileStarting(new HttpApi(config.http())))
+            : Optional.empty();
+    Auditor auditor;
     Worker worker;
     try {
+      auditor = Auditor.open(config, clock);
+    } catch (RuntimeException e) {
+      listener.ifPresent(Worker::closeWhenStarted);
+      throw e;
+    }
+    try {
+      // before any audit is scheduled: a port in use fails the start here
+      Optional<HttpApi> http =
+          listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
       worker = new Worker(auditor);
+      worker.http = http;
       worker.startScheduling();
-    } catch (SchedulerException | RuntimeException e) {
+    } catch (SchedulerException | IOException | RuntimeException e) {
+      listener.ifPresent(Worker::closeWhenStarted);
       auditor.close();
       throw e;
     }
     try {
       worker.startBackground();
-      if (config.http().enabled()) {
-        worker.http = Optional.of(new WorkerApi(worker).routes(new HttpApi(config.http())).start());
+      if (worker.http.isPresent()) {
+        new WorkerApi(worker).routes(worker.http.get()).open();
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       worker.close();
       throw e;
     }
     return worker;
+  }
+
+  private static CompletableFuture<HttpApi> listenWhileStarting(HttpApi api) {
+    CompletableFuture<HttpApi> started = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                started.complete(api.listen());
+              } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+              }
+            },
+            "http-start");
+    thread.setDaemon(true);
+    thread.start();
+    return started;
+  }
+
+  /** The started listener, or the reason it could not start. */
+  private static HttpApi started(CompletableFuture<HttpApi> listener) throws IOException {
+    try {
+      return listener.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+    }
+  }
+
+  private static void closeWhenStarted(CompletableFuture<HttpApi> listener) {
+    try {
+      listener.join().close();
+    } catch (CompletionException e) {
+      // it did not start: nothing to close
+    }
   }
 
   /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
@@ -159,20 +220,47 @@ public final class Worker implements AutoCloseable, NodeOperations {
         auditor.config().scheduler().threads());
   }
 
+  /**
+   * The per-audit series are registered and the store's results read in the background: readiness
+   * means audits loaded and scheduled, and registering some twenty series for each of a thousand
+   * audits took a fifth of a node's start. Whatever reads metrics waits for it ({@link #metrics()},
+   * {@link #scrapeMetrics()}), so no scrape ever sees part of the series.
+   */
   private void startBackground() {
-    audits.lastReload().ifPresent(this::reloaded);
-    metrics.refresh(false);
-    background.scheduleWithFixedDelay(
-        metrics::refresh,
-        METRICS_REFRESH.toMillis(),
-        METRICS_REFRESH.toMillis(),
-        TimeUnit.MILLISECONDS);
-    background.scheduleWithFixedDelay(
-        this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
+    background.execute(
+        () -> {
+          try {
+            audits.lastReload().ifPresent(this::reloaded);
+            metrics.refresh(false);
+          } catch (RuntimeException e) {
+            LOG.warn("cannot set up the metrics: {}", Redactor.redact(String.valueOf(e)));
+          } finally {
+            metricsSetUp.countDown();
+          }
+          background.scheduleWithFixedDelay(
+              metrics::refresh,
+              METRICS_REFRESH.toMillis(),
+              METRICS_REFRESH.toMillis(),
+              TimeUnit.MILLISECONDS);
+          background.scheduleWithFixedDelay(
+              this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
+        });
+  }
+
+  /** Waits for the metrics' set-up after start ({@link #startBackground()}). */
+  private void awaitMetricsSetUp() {
+    try {
+      if (!metricsSetUp.await(METRICS_SET_UP.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("the metrics were not set up within {}", METRICS_SET_UP);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Probes every target now for {@code integrity_audit_target_up} (also runs every 15 s). */
   public void probeTargets() {
+    awaitMetricsSetUp();
     for (String target : auditor.config().targets().keySet()) {
       Optional<String> failure;
       try (Connection connection = auditor.targets().dataSource(target).getConnection()) {
@@ -190,6 +278,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
   /** Re-reads the audit files (SIGHUP, HTTP) and updates schedules and metric series. */
   @Override
   public ReloadReport reload() {
+    // the set-up registers the series of the first load; this one's come after them
+    awaitMetricsSetUp();
     ReloadReport report = reloader.reload();
     reloaded(report);
     return report;
@@ -223,6 +313,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   }
 
   public WorkerMetrics metrics() {
+    awaitMetricsSetUp();
     return metrics;
   }
 
@@ -233,6 +324,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   @Override
   public byte[] scrapeMetrics() {
+    awaitMetricsSetUp();
     return metrics.scrapeRedactedBytes();
   }
 
