@@ -231,6 +231,9 @@ public final class BenchCommand implements Callable<Integer> {
           }
         }
         report.measurements(m, chunkTarget, newRows);
+        String measured = variantOrphans > 0 ? "bench.variant" : "bench.full";
+        report.keySet(
+            variantOrphans > 0 ? expectedVariant : expected, keySetBytes(database, measured));
       }
       report.peakHeap(PeakHeap.bytes(), Runtime.getRuntime().maxMemory());
       if (audits > 0) {
@@ -386,31 +389,35 @@ public final class BenchCommand implements Callable<Integer> {
     return true;
   }
 
+  /** The bytes the rows of the audit's kept key set take in the store (arrays as stored). */
+  private static long keySetBytes(BenchDatabase database, String auditId) throws SQLException {
+    return storeRow(
+        database,
+        "SELECT coalesce(sum(pg_column_size(k.*)), 0) FROM integrity_auditor.violation_key k"
+            + " JOIN integrity_auditor.audit_run r ON r.id = k.run_id WHERE r.audit_id = ?",
+        auditId,
+        row -> row.getLong(1));
+  }
+
   /** Whether the store recorded the expected new/persisting/gone split for the run. */
   private static boolean checkSplit(
       PrintStream out, BenchDatabase database, AuditResult result, String expected)
       throws SQLException {
-    String found;
-    try (Connection connection = database.connectStore();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT key_tracking, new_violations, persisting_violations, gone_violations"
-                    + " FROM integrity_auditor.audit_run WHERE audit_id = ?"
-                    + " ORDER BY id DESC LIMIT 1")) {
-      statement.setString(1, result.audit().id());
-      try (ResultSet row = statement.executeQuery()) {
-        row.next();
-        found =
-            "exact".equals(row.getString(1))
-                ? "exact new="
-                    + row.getLong(2)
-                    + " persisting="
-                    + row.getLong(3)
-                    + " gone="
-                    + row.getLong(4)
-                : row.getString(1);
-      }
-    }
+    String found =
+        storeRow(
+            database,
+            "SELECT key_tracking, new_violations, persisting_violations, gone_violations"
+                + " FROM integrity_auditor.audit_run WHERE audit_id = ? ORDER BY id DESC LIMIT 1",
+            result.audit().id(),
+            row ->
+                "exact".equals(row.getString(1))
+                    ? "exact new="
+                        + row.getLong(2)
+                        + " persisting="
+                        + row.getLong(3)
+                        + " gone="
+                        + row.getLong(4)
+                    : row.getString(1));
     if (!expected.equals(found)) {
       out.printf(
           "  %s: expected the split %s, the store recorded %s%n",
@@ -418,6 +425,23 @@ public final class BenchCommand implements Callable<Integer> {
       return false;
     }
     return true;
+  }
+
+  /** Reads one row of a store query about one audit. */
+  private static <T> T storeRow(
+      BenchDatabase database, String sql, String auditId, RowReader<T> reader) throws SQLException {
+    try (Connection connection = database.connectStore();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setString(1, auditId);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        return reader.read(row);
+      }
+    }
+  }
+
+  private interface RowReader<T> {
+    T read(ResultSet row) throws SQLException;
   }
 
   /** Timings by measurement name, in seconds. */

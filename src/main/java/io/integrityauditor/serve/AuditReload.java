@@ -48,28 +48,46 @@ final class AuditReload {
     this.scheduler = scheduler;
   }
 
+  /**
+   * The audit files as read from disk, not yet bound.
+   *
+   * @param millis how long reading and parsing them took
+   */
+  record FilesRead(List<Path> files, AuditSet set, long millis) {}
+
+  /** Reads and parses the audit files; needs neither the store nor a target. */
+  static FilesRead readFiles(WorkerConfig config) {
+    long started = System.nanoTime();
+    List<Path> files = WorkerConfigLoader.expandAuditFiles(config);
+    AuditSet set = new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(files);
+    return new FilesRead(files, set, (System.nanoTime() - started) / 1_000_000);
+  }
+
   /** Re-reads the audit files and the targets' catalogs and reconciles the Quartz jobs. */
   synchronized ReloadReport reload() {
+    return reload(readFiles(auditor.config()));
+  }
+
+  /** The same with files already read (a node's first load reads them while the store opens). */
+  synchronized ReloadReport reload(FilesRead read) {
     // Quartz proxies JDBC connections through the thread's context class loader, which is null
     // on the JVM's signal-handler thread (SIGHUP): give it ours.
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
     thread.setContextClassLoader(AuditReload.class.getClassLoader());
     try {
-      return reloadNow();
+      return reloadNow(read);
     } finally {
       thread.setContextClassLoader(previous);
     }
   }
 
-  private ReloadReport reloadNow() {
-    long started = System.nanoTime();
-    WorkerConfig config = auditor.config();
-    List<Path> files = WorkerConfigLoader.expandAuditFiles(config);
-    AuditSet set = new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(files);
+  private ReloadReport reloadNow(FilesRead read) {
     long loaded = System.nanoTime();
+    WorkerConfig config = auditor.config();
+    AuditSet set = read.set();
     List<ConfigProblem> problems = new ArrayList<>(set.problems());
-    if (files.isEmpty()) {
+    if (read.files().isEmpty()) {
       problems.add(
           new ConfigProblem(
               new Location(config.file().toString(), 0),
@@ -138,7 +156,7 @@ final class AuditReload {
         report.removed().size(),
         report.kept().size(),
         Plural.of(problems.size(), "problem"),
-        (loaded - started) / 1_000_000,
+        read.millis(),
         (bound - loaded) / 1_000_000,
         (System.nanoTime() - bound) / 1_000_000);
     return report;

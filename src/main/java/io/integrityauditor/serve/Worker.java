@@ -139,6 +139,9 @@ public final class Worker implements AutoCloseable, NodeOperations {
         config.http().enabled()
             ? Optional.of(listenWhileStarting(new HttpApi(config.http())))
             : Optional.empty();
+    // so are the audit files read and parsed, which needs neither the store nor a target
+    CompletableFuture<AuditReload.FilesRead> files =
+        CompletableFuture.supplyAsync(() -> AuditReload.readFiles(config));
     Auditor auditor;
     Worker worker;
     try {
@@ -153,7 +156,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
           listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
       worker = new Worker(auditor);
       worker.http = http;
-      worker.startScheduling();
+      worker.startScheduling(joined(files));
     } catch (SchedulerException | IOException | RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       auditor.close();
@@ -200,6 +203,15 @@ public final class Worker implements AutoCloseable, NodeOperations {
     }
   }
 
+  /** The result of work done in parallel, or its own exception. */
+  private static <T> T joined(CompletableFuture<T> work) {
+    try {
+      return work.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+    }
+  }
+
   private static void closeWhenStarted(CompletableFuture<HttpApi> listener) {
     try {
       listener.join().close();
@@ -209,8 +221,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
   }
 
   /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
-  private void startScheduling() throws SchedulerException {
-    reloader.reload();
+  private void startScheduling(AuditReload.FilesRead files) throws SchedulerException {
+    reloader.reload(files);
     scheduler.start();
     sweeps.start(auditor.config().scheduler().checkinInterval());
     LOG.info(

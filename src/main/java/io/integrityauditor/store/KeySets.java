@@ -50,41 +50,48 @@ public final class KeySets {
     };
   }
 
-  /** One statement's keys: one store transaction, one COPY, kept on commit only. */
+  /**
+   * One statement's keys: one store transaction, one COPY, kept on commit only. The store
+   * connection is taken when the first batch arrives (the batches are the last rows of the
+   * statement), so it is not held while the audited server scans.
+   */
   private static final class CopyPart implements KeySink.Part {
-    private final Connection connection;
-    private final CopyIn copy;
+    private final DataSource store;
     private final long runId;
     private final String part;
+    private Connection connection;
+    private CopyIn copy;
     private int batches;
     private boolean committed;
 
     CopyPart(DataSource store, long runId, String part) {
+      this.store = store;
       this.runId = runId;
       this.part = part;
+    }
+
+    private CopyIn copy() {
+      if (copy != null) {
+        return copy;
+      }
       try {
         connection = store.getConnection();
-        try {
-          connection.setAutoCommit(false);
-          try (PreparedStatement delete =
-              connection.prepareStatement(
-                  "DELETE FROM " + TABLE + " WHERE run_id = ? AND part = ?")) {
-            // a retried statement replaces what its failed attempt may have left
-            delete.setLong(1, runId);
-            delete.setString(2, part);
-            delete.execute();
-          }
-          copy =
-              connection
-                  .unwrap(PGConnection.class)
-                  .getCopyAPI()
-                  .copyIn(
-                      "COPY " + TABLE + " (run_id, part, batch, fingerprints, weights) FROM STDIN");
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback();
-          connection.close();
-          throw e;
+        connection.setAutoCommit(false);
+        try (PreparedStatement delete =
+            connection.prepareStatement(
+                "DELETE FROM " + TABLE + " WHERE run_id = ? AND part = ?")) {
+          // a retried statement replaces what its failed attempt may have left
+          delete.setLong(1, runId);
+          delete.setString(2, part);
+          delete.execute();
         }
+        copy =
+            connection
+                .unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyIn(
+                    "COPY " + TABLE + " (run_id, part, batch, fingerprints, weights) FROM STDIN");
+        return copy;
       } catch (SQLException e) {
         throw new StoreException("cannot store the violating keys of run " + runId, e);
       }
@@ -106,7 +113,7 @@ public final class KeySets {
               + "\n";
       byte[] bytes = row.getBytes(StandardCharsets.US_ASCII);
       try {
-        copy.writeToCopy(bytes, 0, bytes.length);
+        copy().writeToCopy(bytes, 0, bytes.length);
       } catch (SQLException e) {
         throw new StoreException("cannot store the violating keys of run " + runId, e);
       }
@@ -125,7 +132,7 @@ public final class KeySets {
         add(new long[0], null);
       }
       try {
-        copy.endCopy();
+        copy().endCopy();
         connection.commit();
         committed = true;
       } catch (SQLException e) {
@@ -135,12 +142,15 @@ public final class KeySets {
 
     @Override
     public void close() {
-      try (connection) {
+      if (connection == null) {
+        return;
+      }
+      try (Connection held = connection) {
         if (!committed) {
-          if (copy.isActive()) {
+          if (copy != null && copy.isActive()) {
             copy.cancelCopy();
           }
-          connection.rollback();
+          held.rollback();
         }
       } catch (SQLException e) {
         // the part was not committed: nothing of it is kept either way

@@ -192,6 +192,28 @@ class CompleteSamplesTest {
   }
 
   @Test
+  void a_sql_audits_integer_keys_are_shown_in_numeric_order() {
+    TestPostgres.Database db = TestPostgres.newDatabase("complete_sql_order");
+    db.execute("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (9), (10), (100), (21);");
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                """
+                audits:
+                  - id: numbers
+                    kind: sql
+                    sql: SELECT id FROM t
+                    key_columns: [id]
+                    allow_privileged_role: true
+                """)
+            .get("numbers");
+    assertThat(Results.samples(result))
+        .extracting(key -> key.get("id"))
+        .containsExactly("9", "10", "21", "100");
+  }
+
+  @Test
   void a_sample_size_above_a_hundred_is_filled_too() {
     TestPostgres.Database db = TestPostgres.newDatabase("complete_large_sample");
     db.execute(

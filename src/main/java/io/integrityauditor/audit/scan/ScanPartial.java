@@ -143,6 +143,19 @@ public record ScanPartial(long rowsChecked, long violations, List<Candidate> sam
     return byType.thenComparing(ScanPartial::compareKeys);
   }
 
+  /** Whether a key value is a decimal number (NULL counts as one: it sorts last either way). */
+  static boolean isNumber(String value) {
+    if (value == null) {
+      return true;
+    }
+    try {
+      new BigDecimal(value);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   private static int compareNumbers(String a, String b) {
     if (a == null || b == null) {
       return compareElements(a, b);

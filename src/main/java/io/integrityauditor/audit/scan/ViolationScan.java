@@ -414,15 +414,18 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement measurement(ScanPartial total) {
-    List<Boolean> numeric =
-        sampleFields.stream().map(field -> field.getDataType().isNumeric()).toList();
-    // chosen by fingerprint, shown in key order (the columns' own types)
-    List<List<String>> keys =
-        total.sample().stream()
-            .map(ScanPartial.Candidate::key)
-            .distinct()
-            .sorted(ScanPartial.orderOf(numeric))
-            .toList();
+    List<List<String>> chosen =
+        total.sample().stream().map(ScanPartial.Candidate::key).distinct().toList();
+    // chosen by fingerprint, shown in key order: numbers by value, for a numeric column and for a
+    // column whose type is not known here (a sql audit's) when every sampled value is a number
+    List<Boolean> numeric = new ArrayList<>();
+    for (int i = 0; i < sampleFields.size(); i++) {
+      int column = i;
+      numeric.add(
+          sampleFields.get(i).getDataType().isNumeric()
+              || chosen.stream().allMatch(key -> ScanPartial.isNumber(key.get(column))));
+    }
+    List<List<String>> keys = chosen.stream().sorted(ScanPartial.orderOf(numeric)).toList();
     List<SampleKey> samples = new ArrayList<>();
     for (List<String> key : keys) {
       Map<String, String> values = new LinkedHashMap<>();
