@@ -21,7 +21,7 @@ ALTER TABLE audit_run
     ADD COLUMN new_violations        bigint,
     ADD COLUMN persisting_violations bigint,
     ADD COLUMN gone_violations       bigint,
-    -- 'exact', 'first' (no previous key set to compare with), 'over_cap', or NULL (not tracked)
+    -- 'exact', 'first' (no previous key set to compare with), 'over_cap', 'incomplete' (keys lost to a store failure), or NULL (not tracked)
     ADD COLUMN key_tracking          text;
 
 ALTER TABLE audit_latest

@@ -12,6 +12,9 @@ import java.util.Optional;
  * @param misfireThreshold how late a fire may be before it counts as missed (then it runs once)
  * @param shutdownGrace how long SIGTERM waits for running audits before cancelling them
  * @param catalogRefresh how often a target's catalog is re-read for binding audits
+ * @param firstRunWindow an audit new to the cluster (or whose definition changed) runs once within
+ *     this long of being scheduled, at a moment derived from its id, instead of waiting for its
+ *     schedule; zero runs them all at once
  * @param overrideSchedule when set, every audit uses this schedule (demos and tests)
  */
 public record SchedulerConfig(
@@ -20,6 +23,7 @@ public record SchedulerConfig(
     Duration misfireThreshold,
     Duration shutdownGrace,
     Duration catalogRefresh,
+    Duration firstRunWindow,
     Optional<String> overrideSchedule) {
 
   public static final SchedulerConfig DEFAULTS =
@@ -28,6 +32,7 @@ public record SchedulerConfig(
           Duration.ofMillis(7500),
           Duration.ofSeconds(60),
           Duration.ofSeconds(30),
+          Duration.ofMinutes(10),
           Duration.ofMinutes(10),
           Optional.empty());
 }

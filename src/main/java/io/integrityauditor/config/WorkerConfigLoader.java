@@ -107,6 +107,9 @@ public final class WorkerConfigLoader {
             fields
                 .duration("catalog_refresh", Duration.ofSeconds(1), Duration.ofDays(7))
                 .orElse(d.catalogRefresh()),
+            fields
+                .duration("first_run_window", Duration.ZERO, Duration.ofDays(7))
+                .orElse(d.firstRunWindow()),
             fields.string("override_schedule"));
     scheduler
         .overrideSchedule()

@@ -49,7 +49,7 @@ public final class WorkerPages {
       .num{text-align:right;font-variant-numeric:tabular-nums}
       .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:.85rem;border:1px solid;white-space:nowrap}
       .critical,.error,.timeout,.interrupted,.failing{color:#7f1d1d;background:#fee2e2;border-color:#7f1d1d}
-      .warn,.violations,.stale{color:#713f12;background:#fef3c7;border-color:#713f12}
+      .warn,.violations,.stale,.skipped{color:#713f12;background:#fef3c7;border-color:#713f12}
       .ok,.resolved{color:#14532d;background:#dcfce7;border-color:#14532d}
       .open{color:#1e3a8a;background:#dbeafe;border-color:#1e3a8a}
       dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}

@@ -10,6 +10,7 @@ import io.integrityauditor.schedule.QuartzTriggers;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.ResultSnapshot;
+import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -356,6 +357,16 @@ public final class WorkerMetrics {
           FunctionCounter.builder(PREFIX + "runs", this, m -> m.snapshot.get().total(id, status))
               .tags(tags.and("status", status.label()))
               .description("Runs of the audit by final status")
+              .register(registry));
+    }
+    for (SkipReason reason : SkipReason.values()) {
+      meters.add(
+          FunctionCounter.builder(
+                  PREFIX + "skipped_runs", this, m -> m.snapshot.get().skipped(id, reason))
+              .tags(tags.and("reason", reason.label()))
+              .description(
+                  "Scheduled fire times of the audit that were not run, by reason (overrun: it came"
+                      + " while the previous run was still going)")
               .register(registry));
     }
     return new AuditSeries(tags, meters);

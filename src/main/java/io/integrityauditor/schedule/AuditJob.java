@@ -1,8 +1,11 @@
 package io.integrityauditor.schedule;
 
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.store.RunTrigger;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobDataMap;
@@ -10,22 +13,32 @@ import org.quartz.JobExecutionContext;
 import org.quartz.JobKey;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Quartz job of one audit: a thin adapter that works out which scheduled fire time this is (the
  * original one when a peer recovers the run of a dead node) and hands it to {@link FiredJobs}.
  * {@code @DisallowConcurrentExecution} is the first guard against overlapping runs; the store lease
- * is the second (see {@link io.integrityauditor.store.Leases}).
+ * is the second (see {@link io.integrityauditor.store.Leases}). Fire times that came while the run
+ * was going are skipped when it ends ({@link Overrun}).
  */
 @DisallowConcurrentExecution
 public final class AuditJob implements Job {
   public static final String TRIGGER_KIND = "trigger";
   public static final String MANUAL = "manual";
 
-  private final FiredJobs audits;
+  private static final Logger LOG = LoggerFactory.getLogger(AuditJob.class);
 
-  public AuditJob(FiredJobs audits) {
+  private final FiredJobs audits;
+  private final DataSource store;
+
+  /**
+   * @param store the store database, which holds Quartz's tables
+   */
+  public AuditJob(FiredJobs audits, DataSource store) {
     this.audits = audits;
+    this.store = store;
   }
 
   @Override
@@ -35,7 +48,26 @@ public final class AuditJob implements Job {
         MANUAL.equals(context.getTrigger().getJobDataMap().getString(TRIGGER_KIND))
             ? RunTrigger.MANUAL
             : RunTrigger.SCHEDULE;
-    audits.runFired(auditId, trigger, fireTime(context), context.isRecovering());
+    Instant fireTime = fireTime(context);
+    audits.runFired(auditId, trigger, fireTime, context.isRecovering());
+    skipPassedFireTimes(context, auditId, fireTime);
+  }
+
+  /** Never throws: the trigger must be unblocked whatever happens here. */
+  private void skipPassedFireTimes(JobExecutionContext context, String auditId, Instant fireTime) {
+    try {
+      Overrun.skipPassedFireTimes(context.getScheduler(), store, auditId, Instant.now())
+          .ifPresent(
+              skipped ->
+                  audits.skippedOverrun(
+                      auditId, fireTime, skipped.fireTimes(), skipped.notListed(), skipped.next()));
+    } catch (SchedulerException | SQLException | RuntimeException e) {
+      // the fire times then run late, one after the other, as without this step
+      LOG.warn(
+          "audit {}: cannot skip the fire times that came during its run: {}",
+          auditId,
+          Redactor.redact(String.valueOf(e.getMessage())));
+    }
   }
 
   /** The scheduled fire time; for a recovered run, the fire time of the run that was lost. */

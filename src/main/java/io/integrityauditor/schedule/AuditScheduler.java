@@ -40,9 +40,16 @@ public final class AuditScheduler {
 
   private final Store store;
   private final Scheduler scheduler;
+  private final Duration firstRunWindow;
 
-  /** An audit as the scheduler sees it: its job's identity, description and schedule. */
-  public record ScheduledAudit(String id, String description, Schedule schedule) {}
+  /**
+   * An audit as the scheduler sees it: its job's identity, description and schedule.
+   *
+   * @param fingerprint what the audit checks (a hash of its statements): a changed one is a changed
+   *     definition, which gets a first run like a new audit; empty when unknown (not bound)
+   */
+  public record ScheduledAudit(
+      String id, String description, Schedule schedule, String fingerprint) {}
 
   /** What a reconciliation changed, by audit id. */
   public record Changes(List<String> added, List<String> updated, List<String> removed) {
@@ -53,9 +60,10 @@ public final class AuditScheduler {
     }
   }
 
-  private AuditScheduler(Store store, Scheduler scheduler) {
+  private AuditScheduler(Store store, Scheduler scheduler, Duration firstRunWindow) {
     this.store = store;
     this.scheduler = scheduler;
+    this.firstRunWindow = firstRunWindow;
   }
 
   /** Joins the cluster (the scheduler is not started yet: {@link #start()}). */
@@ -71,7 +79,8 @@ public final class AuditScheduler {
             (bundle, s) ->
                 bundle.getJobDetail().getJobClass() == RetentionJob.class
                     ? new RetentionJob(node)
-                    : new AuditJob(node)));
+                    : new AuditJob(node, store.dataSource())),
+        config.scheduler().firstRunWindow());
   }
 
   public void start() throws SchedulerException {
@@ -79,8 +88,10 @@ public final class AuditScheduler {
   }
 
   /**
-   * Makes the audit jobs match {@code audits}: new ones added, changed schedules replaced, and,
-   * when {@code removeOthers}, jobs of audits no longer listed deleted.
+   * Makes the audit jobs match {@code audits}: new ones added, changed definitions (schedule or
+   * what the audit checks) replaced, and, when {@code removeOthers}, jobs of audits no longer
+   * listed deleted. A new or changed audit on a cron schedule also gets its first run ({@link
+   * FirstRun}).
    */
   public Changes reconcile(Collection<ScheduledAudit> audits, boolean removeOthers) {
     List<String> added = new ArrayList<>();
@@ -91,13 +102,20 @@ public final class AuditScheduler {
       // with a thousand audits, a round trip per audit would take seconds at every start.
       Map<String, String> existing = QuartzTriggers.definitions(store);
       Map<JobDetail, Set<? extends Trigger>> changes = new LinkedHashMap<>();
-      Map<JobDetail, Trigger> fresh = new LinkedHashMap<>();
+      Map<JobDetail, Set<? extends Trigger>> fresh = new LinkedHashMap<>();
       Set<String> wanted = new HashSet<>();
+      Instant now = Instant.now();
       for (ScheduledAudit audit : audits) {
         wanted.add(audit.id());
-        String definition = definition(audit.schedule());
+        String scheduled = definition(audit.schedule()) + " checking ";
+        String definition = scheduled + audit.fingerprint();
         String current = existing.get(audit.id());
-        if (definition.equals(current)) {
+        // no fingerprint: the audit could not be bound now (its target is down), and it is not
+        // changed for that
+        if (definition.equals(current)
+            || (audit.fingerprint().isEmpty()
+                && current != null
+                && current.startsWith(scheduled))) {
           continue;
         }
         JobDetail job =
@@ -108,11 +126,15 @@ public final class AuditScheduler {
                 .requestRecovery()
                 .build();
         Trigger trigger = trigger(audit.id(), audit.schedule(), definition);
+        Set<Trigger> triggers =
+            FirstRun.trigger(audit.id(), trigger, firstRunWindow, now)
+                .<Set<Trigger>>map(first -> Set.of(trigger, first))
+                .orElse(Set.of(trigger));
         if (existing.containsKey(audit.id())) {
-          changes.put(job, Set.of(trigger));
+          changes.put(job, triggers);
           updated.add(audit.id());
         } else {
-          fresh.put(job, trigger);
+          fresh.put(job, triggers);
           added.add(audit.id());
         }
       }
@@ -122,7 +144,7 @@ public final class AuditScheduler {
           && !(!scheduler.isStarted()
               && QuartzBulkInsert.insertNew(
                   store.dataSource(), QuartzCluster.SCHEDULER_NAME, fresh))) {
-        fresh.forEach((job, trigger) -> changes.put(job, Set.of(trigger)));
+        changes.putAll(fresh);
       }
       if (!changes.isEmpty()) {
         // replace: a peer scheduling the same files at the same moment writes the same jobs

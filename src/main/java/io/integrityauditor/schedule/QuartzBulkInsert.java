@@ -44,15 +44,17 @@ public final class QuartzBulkInsert {
    * @return true when every job and trigger was inserted; false when nothing was (use the API)
    */
   public static boolean insertNew(
-      DataSource store, String schedulerName, Map<JobDetail, Trigger> jobs) {
+      DataSource store, String schedulerName, Map<JobDetail, Set<? extends Trigger>> jobs) {
     if (jobs.isEmpty()) {
       return true;
     }
-    for (Trigger trigger : jobs.values()) {
-      if (!(trigger instanceof CronTrigger || trigger instanceof SimpleTrigger)
-          || !(trigger instanceof OperableTrigger)
-          || trigger.getCalendarName() != null) {
-        return false;
+    for (Set<? extends Trigger> triggers : jobs.values()) {
+      for (Trigger trigger : triggers) {
+        if (!(trigger instanceof CronTrigger || trigger instanceof SimpleTrigger)
+            || !(trigger instanceof OperableTrigger)
+            || trigger.getCalendarName() != null) {
+          return false;
+        }
       }
     }
     try (Connection connection = store.getConnection()) {
@@ -76,10 +78,11 @@ public final class QuartzBulkInsert {
     }
   }
 
-  private static boolean insert(
-      Connection connection, String schedulerName, Map<JobDetail, Trigger> jobs)
-      throws SQLException, IOException, SchedulerException {
-    // Quartz's StdRowLockSemaphore takes exactly this lock for every change of jobs and triggers
+  /**
+   * Takes the lock Quartz's {@code StdRowLockSemaphore} takes for every change of jobs and
+   * triggers, until the connection's transaction ends.
+   */
+  static void lockTriggerAccess(Connection connection, String schedulerName) throws SQLException {
     try (PreparedStatement lock =
         connection.prepareStatement(
             "SELECT * FROM "
@@ -89,10 +92,24 @@ public final class QuartzBulkInsert {
       lock.setString(2, "TRIGGER_ACCESS");
       lock.executeQuery().close();
     }
+  }
+
+  private static boolean insert(
+      Connection connection, String schedulerName, Map<JobDetail, Set<? extends Trigger>> jobs)
+      throws SQLException, IOException, SchedulerException {
+    lockTriggerAccess(connection, schedulerName);
     List<String> groups = new ArrayList<>();
     for (JobDetail job : jobs.keySet()) {
       if (!groups.contains(job.getKey().getGroup())) {
         groups.add(job.getKey().getGroup());
+      }
+    }
+    List<String> triggerGroups = new ArrayList<>();
+    for (Set<? extends Trigger> triggers : jobs.values()) {
+      for (Trigger trigger : triggers) {
+        if (!triggerGroups.contains(trigger.getKey().getGroup())) {
+          triggerGroups.add(trigger.getKey().getGroup());
+        }
       }
     }
     try (PreparedStatement existing =
@@ -121,7 +138,7 @@ public final class QuartzBulkInsert {
                 + "paused_trigger_grps WHERE sched_name = ?"
                 + " AND (trigger_group = ANY (?) OR trigger_group = '_$_ALL_GROUPS_PAUSED_$_')")) {
       paused.setString(1, schedulerName);
-      paused.setArray(2, connection.createArrayOf("varchar", groups.toArray()));
+      paused.setArray(2, connection.createArrayOf("varchar", triggerGroups.toArray()));
       try (ResultSet rows = paused.executeQuery()) {
         rows.next();
         if (rows.getLong(1) > 0) {
@@ -159,14 +176,8 @@ public final class QuartzBulkInsert {
       // audits on the same schedule carry the same job data: serialised once (Properties.store
       // per trigger was a tenth of a cold start with a thousand audits)
       Map<Map<String, Object>, byte[]> serialised = new HashMap<>();
-      for (Map.Entry<JobDetail, Trigger> entry : jobs.entrySet()) {
+      for (Map.Entry<JobDetail, Set<? extends Trigger>> entry : jobs.entrySet()) {
         JobDetail job = entry.getKey();
-        OperableTrigger trigger = (OperableTrigger) entry.getValue();
-        // what QuartzScheduler.scheduleJob does before storing
-        trigger.validate();
-        if (trigger.computeFirstFireTime(null) == null) {
-          return false;
-        }
         jobInsert.setString(1, schedulerName);
         jobInsert.setString(2, job.getKey().getName());
         jobInsert.setString(3, job.getKey().getGroup());
@@ -180,48 +191,14 @@ public final class QuartzBulkInsert {
         jobInsert.setBoolean(9, job.requestsRecovery());
         jobInsert.setBytes(10, properties(job.getJobDataMap().getWrappedMap(), serialised));
         jobInsert.addBatch();
-
-        triggerInsert.setString(1, schedulerName);
-        triggerInsert.setString(2, trigger.getKey().getName());
-        triggerInsert.setString(3, trigger.getKey().getGroup());
-        triggerInsert.setString(4, trigger.getJobKey().getName());
-        triggerInsert.setString(5, trigger.getJobKey().getGroup());
-        triggerInsert.setString(6, trigger.getDescription());
-        triggerInsert.setLong(7, trigger.getNextFireTime().getTime());
-        triggerInsert.setLong(
-            8,
-            trigger.getPreviousFireTime() == null ? -1 : trigger.getPreviousFireTime().getTime());
-        triggerInsert.setString(9, "WAITING");
-        triggerInsert.setString(10, trigger instanceof CronTrigger ? "CRON" : "SIMPLE");
-        triggerInsert.setLong(11, trigger.getStartTime().getTime());
-        triggerInsert.setLong(
-            12, trigger.getEndTime() == null ? 0 : trigger.getEndTime().getTime());
-        triggerInsert.setString(13, null);
-        triggerInsert.setInt(14, trigger.getMisfireInstruction());
-        triggerInsert.setBytes(
-            15,
-            trigger.getJobDataMap().isEmpty()
-                ? null
-                : properties(trigger.getJobDataMap().getWrappedMap(), serialised));
-        triggerInsert.setInt(16, trigger.getPriority());
-        triggerInsert.addBatch();
-
-        if (trigger instanceof CronTrigger cron) {
-          cronInsert.setString(1, schedulerName);
-          cronInsert.setString(2, trigger.getKey().getName());
-          cronInsert.setString(3, trigger.getKey().getGroup());
-          cronInsert.setString(4, cron.getCronExpression());
-          cronInsert.setString(5, cron.getTimeZone().getID());
-          cronInsert.addBatch();
-        } else {
-          SimpleTrigger simple = (SimpleTrigger) trigger;
-          simpleInsert.setString(1, schedulerName);
-          simpleInsert.setString(2, trigger.getKey().getName());
-          simpleInsert.setString(3, trigger.getKey().getGroup());
-          simpleInsert.setLong(4, simple.getRepeatCount());
-          simpleInsert.setLong(5, simple.getRepeatInterval());
-          simpleInsert.setLong(6, simple.getTimesTriggered());
-          simpleInsert.addBatch();
+        for (Trigger each : entry.getValue()) {
+          OperableTrigger trigger = (OperableTrigger) each;
+          // what QuartzScheduler.scheduleJob does before storing
+          trigger.validate();
+          if (trigger.computeFirstFireTime(null) == null) {
+            return false;
+          }
+          addTrigger(schedulerName, trigger, serialised, triggerInsert, cronInsert, simpleInsert);
         }
       }
       jobInsert.executeBatch();
@@ -230,6 +207,56 @@ public final class QuartzBulkInsert {
       simpleInsert.executeBatch();
     }
     return true;
+  }
+
+  private static void addTrigger(
+      String schedulerName,
+      OperableTrigger trigger,
+      Map<Map<String, Object>, byte[]> serialised,
+      PreparedStatement triggerInsert,
+      PreparedStatement cronInsert,
+      PreparedStatement simpleInsert)
+      throws SQLException, IOException {
+    triggerInsert.setString(1, schedulerName);
+    triggerInsert.setString(2, trigger.getKey().getName());
+    triggerInsert.setString(3, trigger.getKey().getGroup());
+    triggerInsert.setString(4, trigger.getJobKey().getName());
+    triggerInsert.setString(5, trigger.getJobKey().getGroup());
+    triggerInsert.setString(6, trigger.getDescription());
+    triggerInsert.setLong(7, trigger.getNextFireTime().getTime());
+    triggerInsert.setLong(
+        8, trigger.getPreviousFireTime() == null ? -1 : trigger.getPreviousFireTime().getTime());
+    triggerInsert.setString(9, "WAITING");
+    triggerInsert.setString(10, trigger instanceof CronTrigger ? "CRON" : "SIMPLE");
+    triggerInsert.setLong(11, trigger.getStartTime().getTime());
+    triggerInsert.setLong(12, trigger.getEndTime() == null ? 0 : trigger.getEndTime().getTime());
+    triggerInsert.setString(13, null);
+    triggerInsert.setInt(14, trigger.getMisfireInstruction());
+    triggerInsert.setBytes(
+        15,
+        trigger.getJobDataMap().isEmpty()
+            ? null
+            : properties(trigger.getJobDataMap().getWrappedMap(), serialised));
+    triggerInsert.setInt(16, trigger.getPriority());
+    triggerInsert.addBatch();
+
+    if (trigger instanceof CronTrigger cron) {
+      cronInsert.setString(1, schedulerName);
+      cronInsert.setString(2, trigger.getKey().getName());
+      cronInsert.setString(3, trigger.getKey().getGroup());
+      cronInsert.setString(4, cron.getCronExpression());
+      cronInsert.setString(5, cron.getTimeZone().getID());
+      cronInsert.addBatch();
+    } else {
+      SimpleTrigger simple = (SimpleTrigger) trigger;
+      simpleInsert.setString(1, schedulerName);
+      simpleInsert.setString(2, trigger.getKey().getName());
+      simpleInsert.setString(3, trigger.getKey().getGroup());
+      simpleInsert.setLong(4, simple.getRepeatCount());
+      simpleInsert.setLong(5, simple.getRepeatInterval());
+      simpleInsert.setLong(6, simple.getTimesTriggered());
+      simpleInsert.addBatch();
+    }
   }
 
   /** Job data as Quartz stores it with {@code useProperties=true}: java.util.Properties text. */

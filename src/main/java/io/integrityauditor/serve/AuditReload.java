@@ -11,10 +11,14 @@ import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +128,8 @@ final class AuditReload {
                         new AuditScheduler.ScheduledAudit(
                             audit.id(),
                             audit.description().orElse(audit.kind()),
-                            active.scheduleOf(audit)))
+                            active.scheduleOf(audit),
+                            fingerprint(audit)))
                 .toList(),
             problems.isEmpty());
     ReloadReport report =
@@ -155,5 +160,22 @@ final class AuditReload {
         (bound - loaded) / 1_000_000,
         (System.nanoTime() - bound) / 1_000_000);
     return report;
+  }
+
+  /**
+   * What an audit checks: a hash of its target, its kind's definition (tables, columns, filters,
+   * the query of an sql audit: a record of lists and ordered maps, so its text is the same on every
+   * node) and its sample size. Not of the file: moving an audit within its file or editing its
+   * description, owner, timeout or execution settings changes nothing.
+   */
+  static String fingerprint(Audit audit) {
+    String definition = audit.target() + "|" + audit.spec() + "|sample_size=" + audit.sampleSize();
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(definition.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

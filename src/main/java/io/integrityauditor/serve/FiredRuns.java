@@ -1,5 +1,6 @@
 package io.integrityauditor.serve;
 
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditBinder;
 import io.integrityauditor.config.ConfigProblem;
@@ -8,7 +9,9 @@ import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.FiredJobs;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.SkipReason;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What this node does when the scheduler fires: an active audit bound to its target's cached
- * catalog and run, or the failure recorded; and the daily retention pruning.
+ * catalog and run, or the failure recorded; fire times skipped because a run overran them; and the
+ * daily retention pruning.
  */
 final class FiredRuns implements FiredJobs {
   private static final Logger LOG = LoggerFactory.getLogger(FiredRuns.class);
@@ -68,6 +72,40 @@ final class FiredRuns implements FiredJobs {
     } catch (RuntimeException e) {
       LOG.error(
           "audit {} for {} failed: {}", auditId, fireTime, Redactor.redact(String.valueOf(e)), e);
+    }
+  }
+
+  @Override
+  public void skippedOverrun(
+      String auditId, Instant runFireTime, List<Instant> skipped, long notListed, Instant next) {
+    long total = skipped.size() + notListed;
+    LOG.warn(
+        "audit {}: its run for {} took longer than its interval; skipped {} that came meanwhile,"
+            + " next run at {}",
+        auditId,
+        runFireTime,
+        Plural.of(total, "fire time"),
+        next);
+    Optional<Audit> audit = active.get(auditId);
+    if (audit.isEmpty()) {
+      return;
+    }
+    try {
+      auditor
+          .runs()
+          .orElseThrow()
+          .recordSkipped(
+              audit.get(),
+              skipped,
+              notListed,
+              SkipReason.OVERRUN,
+              "came while the run for " + runFireTime + " was still going; next run at " + next);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "audit {}: cannot record {} as skipped: {}",
+          auditId,
+          Plural.of(total, "fire time"),
+          Redactor.redact(String.valueOf(e.getMessage())));
     }
   }
 

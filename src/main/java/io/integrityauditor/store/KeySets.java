@@ -16,6 +16,8 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The violating keys of runs, as fingerprints (migration V8): written in bulk with {@code COPY} as
@@ -24,6 +26,7 @@ import org.postgresql.copy.CopyIn;
  * completed run. Only the latest completed run's key set of an audit is kept.
  */
 public final class KeySets {
+  private static final Logger log = LoggerFactory.getLogger(KeySets.class);
   private static final String TABLE = Store.SCHEMA + ".violation_key";
 
   /** Part names are ours (a constant, chunk ordinals, a watermark's hash): plain COPY text. */
@@ -63,6 +66,14 @@ public final class KeySets {
     private CopyIn copy;
     private int batches;
     private boolean committed;
+
+    /**
+     * Set when the store failed while this part was written. The keys are a by-product of the
+     * measurement: a store outage must not fail the audit (its result is kept and recorded when the
+     * store is back), so the part is dropped and the run's split becomes unknown (checked when the
+     * run finishes: its key set no longer adds up to its violations).
+     */
+    private boolean failed;
 
     CopyPart(DataSource store, long runId, String part) {
       this.store = store;
@@ -112,11 +123,24 @@ public final class KeySets {
               + (weights == null ? "\\N" : array(weights))
               + "\n";
       byte[] bytes = row.getBytes(StandardCharsets.US_ASCII);
+      if (failed) {
+        return;
+      }
       try {
         copy().writeToCopy(bytes, 0, bytes.length);
-      } catch (SQLException e) {
-        throw new StoreException("cannot store the violating keys of run " + runId, e);
+      } catch (SQLException | StoreException e) {
+        dropped(e);
       }
+    }
+
+    private void dropped(Exception e) {
+      failed = true;
+      log.warn(
+          "violating keys of run {} (part {}) not stored, the store failed: the run's result is"
+              + " kept, its new/persisting/gone split will be unknown ({})",
+          runId,
+          part,
+          e.getMessage());
     }
 
     private static String array(long[] values) {
@@ -131,12 +155,15 @@ public final class KeySets {
         // an empty key set is still a key set: the run tracked its keys and found none
         add(new long[0], null);
       }
+      if (failed) {
+        return;
+      }
       try {
         copy().endCopy();
         connection.commit();
         committed = true;
-      } catch (SQLException e) {
-        throw new StoreException("cannot store the violating keys of run " + runId, e);
+      } catch (SQLException | StoreException e) {
+        dropped(e);
       }
     }
 
@@ -202,6 +229,11 @@ public final class KeySets {
     if (violations > cap) {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       split = Split.OVER_CAP;
+    } else if (keyedRows(tx, runId) != violations) {
+      // a part was lost (the store failed while it was written) or written twice: a split over
+      // this key set would be wrong, so it is not computed, and the next run starts afresh
+      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      split = Split.INCOMPLETE;
     } else {
       Long previous =
           (Long)
@@ -251,6 +283,17 @@ public final class KeySets {
         auditId);
   }
 
+  /** The violating rows a run's key set stands for. */
+  private static long keyedRows(DSLContext tx, long runId) {
+    Object rows =
+        tx.fetchValue(
+            "SELECT coalesce(sum(coalesce(u.w, 1)), 0)::bigint FROM "
+                + TABLE
+                + " k, unnest(k.fingerprints, k.weights) AS u(fp, w) WHERE k.run_id = ?",
+            runId);
+    return ((Number) rows).longValue();
+  }
+
   private static Split diff(DSLContext tx, long runId, long previous) {
     String keys =
         "SELECT u.fp, sum(coalesce(u.w, 1)) AS w FROM "
@@ -285,6 +328,7 @@ public final class KeySets {
   public record Split(String tracking, Long newRows, Long persistingRows, Long goneRows) {
     static final Split FIRST = new Split("first", null, null, null);
     static final Split OVER_CAP = new Split("over_cap", null, null, null);
+    static final Split INCOMPLETE = new Split("incomplete", null, null, null);
   }
 
   /** Why a split is unknown, in words for people. */
@@ -292,6 +336,7 @@ public final class KeySets {
     return switch (tracking) {
       case "first" -> "first tracked run: nothing to compare with";
       case "over_cap" -> "unknown: more violations than track_keys";
+      case "incomplete" -> "unknown: the store failed while the keys were written";
       default -> tracking;
     };
   }

@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_SKIP_TOTAL;
 
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
@@ -19,6 +20,7 @@ import org.jooq.DSLContext;
  *
  * @param latest by audit id
  * @param totals by audit id, then status
+ * @param skipped skipped fire times by audit id, then reason
  * @param openAlerts by severity: [open, open and unacknowledged]
  * @param scheduleStart by audit id: when its Quartz trigger was created (epoch millis)
  * @param openAlertIds by audit id: the id of its open alert record, if it has one
@@ -27,17 +29,19 @@ import org.jooq.DSLContext;
 public record ResultSnapshot(
     Map<String, LatestResult> latest,
     Map<String, Map<String, Long>> totals,
+    Map<String, Map<String, Long>> skipped,
     Map<String, long[]> openAlerts,
     Map<String, Long> scheduleStart,
     Map<String, Long> openAlertIds,
     Instant readAt) {
 
   public static final ResultSnapshot EMPTY =
-      new ResultSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Instant.EPOCH);
+      new ResultSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Instant.EPOCH);
 
   public ResultSnapshot {
     latest = Map.copyOf(latest);
     totals = Map.copyOf(totals);
+    skipped = Map.copyOf(skipped);
     openAlerts = Map.copyOf(openAlerts);
     scheduleStart = Map.copyOf(scheduleStart);
     openAlertIds = Map.copyOf(openAlertIds);
@@ -47,6 +51,7 @@ public record ResultSnapshot(
   public boolean sameResultsAs(ResultSnapshot other) {
     if (!latest.equals(other.latest)
         || !totals.equals(other.totals)
+        || !skipped.equals(other.skipped)
         || !scheduleStart.equals(other.scheduleStart)
         || !openAlertIds.equals(other.openAlertIds)
         || !openAlerts.keySet().equals(other.openAlerts.keySet())) {
@@ -68,6 +73,10 @@ public record ResultSnapshot(
     return totals.getOrDefault(auditId, Map.of()).getOrDefault(status.label(), 0L);
   }
 
+  public long skipped(String auditId, SkipReason reason) {
+    return skipped.getOrDefault(auditId, Map.of()).getOrDefault(reason.label(), 0L);
+  }
+
   /**
    * Reads a snapshot; the caller decides what a failure means (store down).
    *
@@ -87,9 +96,16 @@ public record ResultSnapshot(
           .computeIfAbsent(total.getAuditId(), id -> new HashMap<>())
           .put(total.getStatus(), total.getRuns());
     }
+    Map<String, Map<String, Long>> skipped = new HashMap<>();
+    for (var total : dsl.selectFrom(AUDIT_SKIP_TOTAL).fetch()) {
+      skipped
+          .computeIfAbsent(total.getAuditId(), id -> new HashMap<>())
+          .put(total.getReason(), total.getSkipped());
+    }
     return new ResultSnapshot(
         latest,
         totals,
+        skipped,
         alerts.openBySeverity(),
         scheduleStart,
         alerts.openIdsByAudit(),

@@ -4,6 +4,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_LATEST;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_SKIP_TOTAL;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,6 +46,10 @@ public final class RunStore {
   static final String RUNNING = "running";
 
   static final String INTERRUPTED = RunStatus.INTERRUPTED.label();
+
+  /** A fire time that was not run (the reason is in {@code error_class}); never a result. */
+  public static final String SKIPPED = "skipped";
+
   private static final int PRUNE_BATCH = 5_000;
 
   private static final TypeReference<LinkedHashMap<String, String>> SAMPLE_TYPE =
@@ -204,6 +209,83 @@ public final class RunStore {
           });
     } catch (DataAccessException e) {
       throw new StoreException("cannot record the result of run " + runId, e);
+    }
+  }
+
+  /**
+   * Records scheduled fire times of {@code audit} that are not run, one {@code skipped} row each
+   * (no counts: a skipped fire time is never a result), and counts them by reason, in one
+   * transaction. A fire time that already has a run keeps it.
+   *
+   * @param notRecorded skipped fire times beyond {@code fireTimes} that are counted but get no row
+   *     of their own (a very short interval overrun for very long)
+   * @return how many rows were added
+   */
+  public int recordSkipped(
+      Audit audit, List<Instant> fireTimes, long notRecorded, SkipReason reason, String message) {
+    if (fireTimes.isEmpty() && notRecorded == 0) {
+      return 0;
+    }
+    try {
+      return dsl.transactionResult(
+          configuration -> {
+            DSLContext tx = configuration.dsl();
+            Instant now = clock.instant();
+            int added = 0;
+            if (!fireTimes.isEmpty()) {
+              var insert =
+                  tx.insertInto(
+                      AUDIT_RUN,
+                      AUDIT_RUN.AUDIT_ID,
+                      AUDIT_RUN.TARGET,
+                      AUDIT_RUN.KIND,
+                      AUDIT_RUN.SEVERITY,
+                      AUDIT_RUN.TRIGGER_TYPE,
+                      AUDIT_RUN.SCHEDULED_FIRE_TIME,
+                      AUDIT_RUN.STARTED_AT,
+                      AUDIT_RUN.FINISHED_AT,
+                      AUDIT_RUN.STATUS,
+                      AUDIT_RUN.ERROR_CLASS,
+                      AUDIT_RUN.ERROR_MESSAGE,
+                      AUDIT_RUN.NODE_ID);
+              for (Instant fireTime : fireTimes) {
+                insert =
+                    insert.values(
+                        audit.id(),
+                        audit.target(),
+                        audit.kind(),
+                        audit.severity().label(),
+                        RunTrigger.SCHEDULE.label(),
+                        fireTime.truncatedTo(ChronoUnit.MILLIS),
+                        now,
+                        now,
+                        SKIPPED,
+                        reason.label(),
+                        message,
+                        nodeId);
+              }
+              added =
+                  insert
+                      .onConflict(AUDIT_RUN.AUDIT_ID, AUDIT_RUN.SCHEDULED_FIRE_TIME)
+                      .where(AUDIT_RUN.STATUS.ne(INTERRUPTED))
+                      .doNothing()
+                      .execute();
+            }
+            long counted = added + notRecorded;
+            if (counted > 0) {
+              tx.insertInto(AUDIT_SKIP_TOTAL)
+                  .set(AUDIT_SKIP_TOTAL.AUDIT_ID, audit.id())
+                  .set(AUDIT_SKIP_TOTAL.REASON, reason.label())
+                  .set(AUDIT_SKIP_TOTAL.SKIPPED, counted)
+                  .onConflict(AUDIT_SKIP_TOTAL.AUDIT_ID, AUDIT_SKIP_TOTAL.REASON)
+                  .doUpdate()
+                  .set(AUDIT_SKIP_TOTAL.SKIPPED, AUDIT_SKIP_TOTAL.SKIPPED.plus(counted))
+                  .execute();
+            }
+            return added;
+          });
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot record the skipped fire times of " + audit.id(), e);
     }
   }
 

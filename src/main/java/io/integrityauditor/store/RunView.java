@@ -11,8 +11,8 @@ import java.util.Map;
  * watermarkFrom} up to {@code watermarkTo} were read, {@code scannedRows} of them; the figures add
  * the findings carried forward from the latest full sweep). {@code newViolations}, {@code
  * persistingViolations} and {@code goneViolations} compare every violating key with the previous
- * completed run's ({@code keyTracking}: {@code exact}; {@code first} or {@code over_cap} leave them
- * null; null when not tracked).
+ * completed run's ({@code keyTracking}: {@code exact}; {@code first}, {@code over_cap} or {@code
+ * incomplete} leave them null; null when not tracked).
  */
 public record RunView(
     long id,

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.RunStore;
+import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Exposition;
@@ -183,6 +185,35 @@ class WorkerMetricsTest {
           .isEqualTo(0.0);
       assertThat(samples.get(nan.replace("violations{", "expected_interval_seconds{")))
           .isEqualTo(7 * 24 * 3600.0);
+    }
+  }
+
+  @Test
+  void skipped_fire_times_are_counted_by_reason_once_each_and_never_touch_the_latest_result() {
+    List<Audit> audits = runOrdersAudit();
+    Audit audit = audits.stream().filter(a -> a.id().equals("orders.customer")).findFirst().get();
+    Instant base = Instant.parse("2026-01-01T10:00:00Z");
+    List<Instant> fireTimes = List.of(base, base.plusSeconds(3600), base.plusSeconds(7200));
+    try (Store store = open(storeDb.url())) {
+      RunStore runs = new RunStore(store, "n1", Clock.systemUTC());
+      assertThat(runs.recordSkipped(audit, fireTimes, 0, SkipReason.OVERRUN, "test")).isEqualTo(3);
+      // recorded again (a second node, a retry): each fire time is skipped once
+      assertThat(runs.recordSkipped(audit, fireTimes, 0, SkipReason.OVERRUN, "test")).isZero();
+      // beyond the rows kept one by one, further fire times are only counted
+      assertThat(runs.recordSkipped(audit, List.of(), 2, SkipReason.OVERRUN, "test")).isZero();
+      Map<String, Double> samples = Exposition.parse(metrics(store, audits).scrape());
+      String skipped =
+          key("integrity_audit_skipped_runs_total", "orders.customer")
+              .replace(",severity=", ",reason=\"overrun\",severity=");
+      assertThat(samples.get(skipped)).isEqualTo(5.0);
+      assertThat(samples.get(runs("orders.customer", "violations"))).isEqualTo(1.0);
+      assertThat(samples.get(key("integrity_audit_violations", "orders.customer"))).isEqualTo(2.0);
+      assertThat(samples.get(key("integrity_audit_last_run_failed", "orders.customer")))
+          .isEqualTo(0.0);
+      assertThat(runs.history("orders.customer", 10))
+          .extracting(r -> r.status() + " " + r.errorClass())
+          .containsExactly(
+              "violations null", "skipped overrun", "skipped overrun", "skipped overrun");
     }
   }
 

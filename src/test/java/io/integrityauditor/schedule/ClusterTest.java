@@ -11,8 +11,10 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +98,21 @@ class ClusterTest {
     return node;
   }
 
-  private static String audit(String id, String child, String schedule) {
+  /** {@link Eventually#within}, with the nodes' logs and the runs in the failure. */
+  private void within(Duration timeout, String what, BooleanSupplier condition) {
+    try {
+      Eventually.within(timeout, what, condition);
+    } catch (AssertionError e) {
+      StringBuilder logs = new StringBuilder(e.getMessage());
+      for (ChildNode node : nodes) {
+        logs.append("\n--- ").append(node.name()).append(":\n").append(node.log());
+      }
+      throw new AssertionError(logs.toString(), e);
+    }
+  }
+
+  /** One orphan audit of {@code child}.parent_id (a view that reads slowly, or the table). */
+  static String audit(String id, String child, String schedule) {
     return """
           - id: %s
             kind: orphan
@@ -160,7 +176,7 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       start("n" + (i + 1), configs.get(i));
     }
-    Eventually.within(
+    within(
         Duration.ofSeconds(60),
         "three nodes checked in to the cluster",
         () -> {
@@ -173,7 +189,7 @@ class ClusterTest {
             return false;
           }
         });
-    Eventually.within(
+    within(
         Duration.ofSeconds(60),
         "each audit ran at least 8 times",
         () ->
@@ -199,6 +215,166 @@ class ClusterTest {
     }
     assertThat(count("status = 'running'")).isZero();
     assertThat(count("status = 'violations' AND violations = 1")).isEqualTo(count("true"));
+  }
+
+  @Test
+  void fire_times_that_come_while_an_audit_runs_are_skipped_and_counted_never_run_back_to_back()
+      throws Exception {
+    // the issue's case: two nodes, an audit slower than its interval (10 rows x 0.2 s >= 2 s on a
+    // 1 s schedule): before, every fire time ran, one after the other, later and later
+    String audits = "audits:\n" + audit("slow", "child_2s", "@every 1s");
+    start("n1", config("n1", 4, "", audits));
+    Eventually.within(Duration.ofSeconds(60), "the audit started", () -> count("true") >= 1);
+    start("n2", config("n2", 4, "", audits));
+    within(
+        Duration.ofSeconds(120),
+        "8 runs completed with both nodes in the cluster",
+        () ->
+            count("status = 'violations'") >= 8
+                && store.queryLong("SELECT count(*) FROM integrity_auditor.qrtz_scheduler_state")
+                    == 2);
+    // a fire time that comes while the nodes stop may be left to a live node, and none is left
+    Instant stopping = Instant.now();
+    for (ChildNode node : nodes) {
+      node.terminate(Duration.ofSeconds(30));
+    }
+    List<Map<String, Object>> all = runs("scheduled_fire_time < '" + stopping + "'");
+    List<Map<String, Object>> ran = runs("status = 'violations'");
+    List<Map<String, Object>> skipped = runs("status = 'skipped'");
+    assertThat(count("status NOT IN ('violations', 'skipped')")).isZero();
+
+    // every fire time of the schedule, from the first to the last, is there exactly once: run or
+    // skipped (no fire time lost, none run twice)
+    for (int i = 1; i < all.size(); i++) {
+      assertThat(
+              Duration.between(
+                  instant(all.get(i - 1).get("scheduled_fire_time")),
+                  instant(all.get(i).get("scheduled_fire_time"))))
+          .as("fire time after %s", all.get(i - 1).get("scheduled_fire_time"))
+          .isEqualTo(Duration.ofSeconds(1));
+    }
+    // no fire time that came during a run was run after it: each run's fire time came after the
+    // previous run had finished, so runs do not queue up and the lag does not grow
+    Duration mostLag = Duration.ZERO;
+    for (int i = 1; i < ran.size(); i++) {
+      Instant previousFinished = instant(ran.get(i - 1).get("finished_at"));
+      Instant fireTime = instant(ran.get(i).get("scheduled_fire_time"));
+      assertThat(fireTime).as("run %d's fire time", i).isAfter(previousFinished);
+      Duration lag = Duration.between(fireTime, instant(ran.get(i).get("started_at")));
+      mostLag = lag.compareTo(mostLag) > 0 ? lag : mostLag;
+    }
+    // ... and every fire time that came during a run was skipped: a run takes at least 2 s
+    assertThat(skipped.size()).isGreaterThanOrEqualTo(ran.size() - 1);
+    for (Map<String, Object> skip : skipped) {
+      assertThat(skip.get("error_class")).isEqualTo("overrun");
+      Instant fireTime = instant(skip.get("scheduled_fire_time"));
+      Map<String, Object> during =
+          ran.stream()
+              .filter(r -> !instant(r.get("scheduled_fire_time")).isAfter(fireTime))
+              .reduce((first, second) -> second)
+              .orElseThrow();
+      // it came after the job of the run before it fired and was recorded once it had passed
+      assertThat(fireTime).isAfter(instant(during.get("scheduled_fire_time")));
+      assertThat(instant(skip.get("started_at"))).as("recorded when").isAfter(fireTime);
+    }
+    assertThat(
+            store.queryLong(
+                "SELECT skipped FROM integrity_auditor.audit_skip_total WHERE audit_id = 'slow'"
+                    + " AND reason = 'overrun'"))
+        .isEqualTo(skipped.size());
+    assertThat(maxOverlap(ran)).isEqualTo(1);
+    System.out.println(
+        ran.size()
+            + " runs, "
+            + skipped.size()
+            + " fire times skipped; most lag of a run behind its fire time "
+            + mostLag.toMillis()
+            + " ms");
+  }
+
+  @Test
+  void new_weekly_audits_run_once_soon_after_start_spread_over_the_window_then_follow_the_schedule()
+      throws Exception {
+    // the issue's case: @weekly audits on a fresh cluster ran nothing until Sunday
+    StringBuilder audits = new StringBuilder("audits:\n");
+    for (int i = 1; i <= 8; i++) {
+      audits.append(audit("w" + i, "child", "@weekly"));
+    }
+    String window = "first_run_window: 60s";
+    Instant started = Instant.now();
+    start("n1", config("n1", 4, window, audits.toString()));
+    start("n2", config("n2", 4, window, audits.toString()));
+    // the first-run triggers, read before they fire (the earliest is 6 s after they are written)
+    List<Map<String, Object>> triggers = new ArrayList<>();
+    within(
+        Duration.ofSeconds(240),
+        "the first runs are scheduled",
+        () -> {
+          triggers.clear();
+          try {
+            triggers.addAll(
+                store.query(
+                    "SELECT trigger_name, next_fire_time FROM integrity_auditor.qrtz_triggers"
+                        + " WHERE trigger_group = 'first-runs' ORDER BY trigger_name"));
+          } catch (IllegalStateException notMigratedYet) {
+            return false;
+          }
+          return triggers.size() == 8;
+        });
+    // every node agrees on when: the spread is the one FirstRun computes from the ids
+    long base = (long) triggers.get(0).get("next_fire_time");
+    Instant expectedBase =
+        FirstRun.at(
+            (String) triggers.get(0).get("trigger_name"), Duration.ofSeconds(60), Instant.EPOCH);
+    Map<String, Instant> slots = new HashMap<>();
+    for (Map<String, Object> trigger : triggers) {
+      String id = (String) trigger.get("trigger_name");
+      Instant slot = Instant.ofEpochMilli((long) trigger.get("next_fire_time"));
+      slots.put(id, slot);
+      assertThat(Duration.ofMillis(slot.toEpochMilli() - base))
+          .as("first run of %s", id)
+          .isEqualTo(
+              Duration.between(
+                  expectedBase, FirstRun.at(id, Duration.ofSeconds(60), Instant.EPOCH)));
+      assertThat(slot).isAfter(started.plusSeconds(6));
+    }
+    within(
+        Duration.ofSeconds(240), "each audit ran once", () -> count("status = 'violations'") == 8);
+    List<Map<String, Object>> first = runs("true");
+    assertThat(first).extracting(r -> r.get("audit_id")).doesNotHaveDuplicates().hasSize(8);
+    for (Map<String, Object> run : first) {
+      // at its moment, or later when it fired late (a misfire runs it at once)
+      assertThat(instant(run.get("scheduled_fire_time")))
+          .isAfterOrEqualTo(slots.get((String) run.get("audit_id")));
+    }
+    for (ChildNode node : List.copyOf(nodes)) {
+      node.terminate(Duration.ofSeconds(30));
+    }
+
+    // a node starting later writes no first run again; a changed definition gets one
+    StringBuilder changed = new StringBuilder("audits:\n" + audit("w1", "child_1s", "@weekly"));
+    for (int i = 2; i <= 8; i++) {
+      changed.append(audit("w" + i, "child", "@weekly"));
+    }
+    ChildNode later = start("n3", config("n3", 4, window, changed.toString()));
+    within(
+        Duration.ofSeconds(240),
+        "n3 loaded the audits",
+        () -> later.log().contains("scheduling 8 audits"));
+    assertThat(
+            store.query(
+                "SELECT trigger_name FROM integrity_auditor.qrtz_triggers WHERE trigger_group ="
+                    + " 'first-runs'"))
+        .as("first runs scheduled by the later node")
+        .extracting(r -> r.get("trigger_name"))
+        .containsExactly("w1");
+    within(
+        Duration.ofSeconds(240),
+        "the changed audit ran again",
+        () -> count("audit_id = 'w1'") == 2);
+    later.terminate(Duration.ofSeconds(30));
+    assertThat(count("true")).isEqualTo(9);
+    assertThat(count("audit_id = 'w1' AND node_id = 'n3'")).isEqualTo(1);
   }
 
   @Test

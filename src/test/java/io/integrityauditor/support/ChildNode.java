@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +25,14 @@ public final class ChildNode implements AutoCloseable {
   }
 
   public static ChildNode serve(String name, Path config, Path dir) throws IOException {
+    return serve(name, config, dir, Map.of());
+  }
+
+  /**
+   * @param environment added to the child's environment (e.g. libfaketime's, to skew its clock)
+   */
+  public static ChildNode serve(String name, Path config, Path dir, Map<String, String> environment)
+      throws IOException {
     Path log = dir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -36,6 +45,7 @@ public final class ChildNode implements AutoCloseable {
     command.add(config.toString());
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("INTEGRITY_AUDITOR_LOG_LEVEL", "INFO");
+    builder.environment().putAll(environment);
     builder.redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
     return new ChildNode(name, builder.start(), log);

@@ -1,0 +1,79 @@
+package io.integrityauditor.schedule;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Optional;
+import org.quartz.CronTrigger;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+
+/**
+ * The first run of an audit new to the cluster, or whose definition changed: with the default
+ * {@code @weekly} a fresh cluster would otherwise run nothing until Sunday. A one-off trigger of
+ * the audit's job fires at a moment derived from the audit's id, spread over {@code
+ * first_run_window} (none in its first tenth, so nodes starting together come up first), so that a
+ * thousand new audits do not start at once; the audit then follows its schedule. Interval schedules
+ * need none: their trigger starts when it is created. The trigger is written with the job, in the
+ * same Quartz transaction, only by the node that finds the job new or changed; once fired it is
+ * gone, so a node that starts later writes none.
+ */
+final class FirstRun {
+  /** Trigger group of the one-off first runs (their names are the audit ids). */
+  static final String GROUP = "first-runs";
+
+  private FirstRun() {}
+
+  /**
+   * The first-run trigger of an audit whose regular trigger {@code regular} was just built, or
+   * empty when its schedule fires before the first run would anyway.
+   */
+  static Optional<Trigger> trigger(String auditId, Trigger regular, Duration window, Instant now) {
+    if (!(regular instanceof CronTrigger cron)) {
+      return Optional.empty();
+    }
+    Instant at = at(auditId, window, now);
+    Date scheduled = cron.getFireTimeAfter(Date.from(now));
+    if (scheduled != null && !scheduled.toInstant().isAfter(at)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        TriggerBuilder.newTrigger()
+            .withIdentity(auditId, GROUP)
+            .forJob(regular.getJobKey())
+            .withDescription("first run")
+            .startAt(Date.from(at))
+            .withSchedule(
+                SimpleScheduleBuilder.simpleSchedule()
+                    .withRepeatCount(0)
+                    // fired late (the cluster was down): run once, as soon as possible
+                    .withMisfireHandlingInstructionFireNow())
+            .build());
+  }
+
+  /** When the first run of {@code auditId} happens, scheduled at {@code now}. */
+  static Instant at(String auditId, Duration window, Instant now) {
+    long windowMillis = window.toMillis();
+    if (windowMillis == 0) {
+      return now;
+    }
+    long earliest = windowMillis / 10;
+    return now.plusMillis(earliest + Math.floorMod(hash(auditId), windowMillis - earliest));
+  }
+
+  /** A well-mixed hash (String.hashCode of "a1", "a2", ... would put them a millisecond apart). */
+  private static long hash(String auditId) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(auditId.getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
