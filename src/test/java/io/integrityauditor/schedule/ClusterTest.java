@@ -195,7 +195,8 @@ class ClusterTest {
         () ->
             store.queryLong(
                     "SELECT coalesce(min(n), 0) FROM (SELECT count(*) n FROM"
-                        + " integrity_auditor.audit_run GROUP BY audit_id) t WHERE"
+                        + " integrity_auditor.audit_run WHERE status <> 'skipped' GROUP BY audit_id)"
+                        + " t WHERE"
                         + " (SELECT count(DISTINCT audit_id) FROM integrity_auditor.audit_run) = 3")
                 >= 8);
     for (ChildNode node : nodes) {
@@ -209,12 +210,15 @@ class ClusterTest {
         .as("runs of the same audit and fire time")
         .isEmpty();
     for (String audit : List.of("a", "b", "c")) {
-      assertThat(maxOverlap(runs("audit_id = '" + audit + "'")))
+      assertThat(maxOverlap(runs("audit_id = '" + audit + "' AND status <> 'skipped'")))
           .as("overlap of " + audit)
           .isEqualTo(1);
     }
     assertThat(count("status = 'running'")).isZero();
-    assertThat(count("status = 'violations' AND violations = 1")).isEqualTo(count("true"));
+    // every fire time either ran and found the one orphan, or came while that audit was still
+    // running (start-up makes first runs slow) and was skipped
+    assertThat(count("status = 'violations' AND violations = 1"))
+        .isEqualTo(count("status <> 'skipped'"));
   }
 
   @Test
