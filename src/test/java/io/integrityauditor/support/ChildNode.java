@@ -14,6 +14,12 @@ import java.util.concurrent.TimeUnit;
  * test needs real processes to kill). Output goes to {@code <dir>/<name>.log}.
  */
 public final class ChildNode implements AutoCloseable {
+  /**
+   * How long a node may take to serve: about 5 s on an idle machine, 45 s and more on a 2-core
+   * machine running several builds; the cap only ends a wait for a node that never comes up.
+   */
+  static final Duration START_UP_CAP = Duration.ofMinutes(5);
+
   private final String name;
   private final Process process;
   private final Path log;
@@ -68,6 +74,26 @@ public final class ChildNode implements AutoCloseable {
       return Files.exists(log) ? Files.readString(log) : "";
     } catch (IOException e) {
       return "";
+    }
+  }
+
+  /**
+   * Waits until the node serves (its log says so), polling: how long a JVM takes to start depends
+   * on the machine's load, so the cap is generous and only bounds a node that never comes up. Fails
+   * at once, with the node's log, when the process exits instead.
+   */
+  public void awaitServing() {
+    Duration cap = START_UP_CAP;
+    long deadline = System.nanoTime() + cap.toNanos();
+    while (!log().contains("serving;")) {
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            name + " exited with " + process.exitValue() + " before serving:\n" + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " not serving within " + cap + ":\n" + log());
+      }
+      Eventually.pause(100);
     }
   }
 
