@@ -25,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * embedded PostgreSQL, asserted on the store. Waits poll with deadlines; no sleep is an assertion.
  */
 class ClusterTest {
+  /** Hourly audits of a case run at once, not at their spread first-run moment. */
+  static final String AT_ONCE = "first_run_window: 0s";
+
   @TempDir Path dir;
 
   TestPostgres.Database target;
@@ -96,6 +99,18 @@ class ClusterTest {
     ChildNode node = ChildNode.serve(nodeId, config, dir);
     nodes.add(node);
     return node;
+  }
+
+  /**
+   * Waits until every live node serves: polled, with a cap generous enough for a loaded machine, so
+   * that the waits after it measure the cluster, not how long JVMs take to start.
+   */
+  private void awaitServing() {
+    for (ChildNode node : nodes) {
+      if (node.isAlive()) {
+        node.awaitServing();
+      }
+    }
   }
 
   /** {@link Eventually#within}, with the nodes' logs and the runs in the failure. */
@@ -176,6 +191,7 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       start("n" + (i + 1), configs.get(i));
     }
+    awaitServing();
     within(
         Duration.ofSeconds(60),
         "three nodes checked in to the cluster",
@@ -228,8 +244,10 @@ class ClusterTest {
     // 1 s schedule): before, every fire time ran, one after the other, later and later
     String audits = "audits:\n" + audit("slow", "child_2s", "@every 1s");
     start("n1", config("n1", 4, "", audits));
+    awaitServing();
     Eventually.within(Duration.ofSeconds(60), "the audit started", () -> count("true") >= 1);
     start("n2", config("n2", 4, "", audits));
+    awaitServing();
     within(
         Duration.ofSeconds(120),
         "8 runs completed with both nodes in the cluster",
@@ -361,6 +379,7 @@ class ClusterTest {
       changed.append(audit("w" + i, "child", "@weekly"));
     }
     ChildNode later = start("n3", config("n3", 4, window, changed.toString()));
+    awaitServing();
     within(
         Duration.ofSeconds(240),
         "n3 loaded the audits",
@@ -384,8 +403,9 @@ class ClusterTest {
   @Test
   void a_run_of_a_killed_node_is_marked_interrupted_and_recovered_by_a_peer() throws Exception {
     String audits = "audits:\n" + audit("slow", "child_5s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 4, "", audits));
-    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    ChildNode n1 = start("n1", config("n1", 4, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 4, AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
     Map<String, Object> lost = runs("status = 'running'").get(0);
@@ -416,8 +436,9 @@ class ClusterTest {
   void a_killed_nodes_query_never_runs_on_the_target_alongside_the_peers_rerun() throws Exception {
     // the case: max_concurrent_audits 1 and a 30 s audit, the node running it SIGKILLed
     String audits = "audits:\n" + audit("long", "child_30s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 1, "", audits));
-    ChildNode n2 = start("n2", config("n2", 1, "", audits));
+    ChildNode n1 = start("n1", config("n1", 1, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 1, AT_ONCE, audits));
+    awaitServing();
     String active =
         "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'integrity-auditor:%'"
             + " AND state = 'active'";
@@ -475,8 +496,9 @@ class ClusterTest {
   @Test
   void a_paused_node_wrongly_declared_dead_never_runs_alongside_its_peer() throws Exception {
     String audits = "audits:\n" + audit("slow", "child_8s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 4, "", audits));
-    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    ChildNode n1 = start("n1", config("n1", 4, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 4, AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
     Map<String, Object> first = runs("status = 'running'").get(0);
@@ -517,12 +539,14 @@ class ClusterTest {
             + audit("cron", "child", "*/3 * * * * ?");
     Path config = config("n1", 4, "", audits);
     ChildNode first = start("n1", config);
+    awaitServing();
     Eventually.within(Duration.ofSeconds(60), "both audits ran", () -> count("true") >= 4);
     first.terminate(Duration.ofSeconds(30));
     Instant stoppedAt = Instant.now();
     Eventually.pause(12_000); // four fire times of each audit pass while the cluster is down
     Instant restartedAt = Instant.now();
     start("n1b", config("n1b", 4, "", audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60),
         "both audits ran again after the restart",
@@ -574,6 +598,7 @@ class ClusterTest {
     }
     start("n1", config("n1", 2, "", audits.toString()));
     start("n2", config("n2", 2, "", audits.toString()));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(90),
         "one burst of six audits completed",
@@ -590,8 +615,7 @@ class ClusterTest {
     String audits = "audits:\n" + audit("yearly", "child", "@yearly");
     Path config = config("n1", 4, "", audits);
     ChildNode node = start("n1", config);
-    Eventually.within(
-        Duration.ofSeconds(60), "the node serves", () -> node.log().contains("serving;"));
+    awaitServing();
     io.integrityauditor.cli.CliRunner.Outcome queued =
         io.integrityauditor.cli.CliRunner.execute(
             "trigger", "yearly", "--config", config.toString());
@@ -614,7 +638,8 @@ class ClusterTest {
         "audits:\n"
             + audit("quick", "child_2s", "@every 1h")
             + audit("long", "child_30s", "@every 1h");
-    ChildNode node = start("n1", config("n1", 4, "shutdown_grace: 4s", audits));
+    ChildNode node = start("n1", config("n1", 4, "shutdown_grace: 4s\n" + AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "both audits started", () -> count("status = 'running'") == 2);
     Duration exit = node.terminate(Duration.ofSeconds(30));
