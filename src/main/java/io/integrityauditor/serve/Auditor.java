@@ -26,6 +26,7 @@ import io.integrityauditor.store.ChunkStore;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
 import io.integrityauditor.targets.Targets;
@@ -186,6 +187,9 @@ public final class Auditor implements AutoCloseable {
     }
     if (lease.isEmpty()) {
       LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
+      if (trigger == RunTrigger.SCHEDULE) {
+        recordLeaseHeld(audit, fireTime);
+      }
       return trigger == RunTrigger.CHECK
           ? Optional.of(
               AuditResult.failed(
@@ -233,6 +237,30 @@ public final class Auditor implements AutoCloseable {
       throw new StoreException("interrupted while waiting for a slot of " + audit.target(), e);
     } finally {
       inFlight.remove(audit.id());
+    }
+  }
+
+  /**
+   * A scheduled fire time not run because another node held the audit's lease is recorded as
+   * skipped and counted, like an overrun: otherwise it would look lost. A fire time that already
+   * has a row (the holder's own run of it, when this is Quartz recovering a paused node's fire) is
+   * left alone and not counted.
+   */
+  private void recordLeaseHeld(Audit audit, Instant fireTime) {
+    try {
+      runs.orElseThrow()
+          .recordSkipped(
+              audit,
+              List.of(fireTime),
+              0,
+              SkipReason.LEASE_HELD,
+              "another node was running the audit (it held the audit's lease)");
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "audit {}: cannot record {} as skipped: {}",
+          audit.id(),
+          fireTime,
+          Redactor.redact(String.valueOf(e.getMessage())));
     }
   }
 
