@@ -13,7 +13,9 @@ import java.util.Map;
  * still running, interrupted before it finished). {@code newViolations}, {@code
  * persistingViolations} and {@code goneViolations} compare every violating key with the previous
  * completed run's ({@code keyTracking}: {@code exact}; {@code first}, {@code over_cap} or {@code
- * incomplete} leave them null; null when not tracked).
+ * incomplete} leave them null; null when not tracked). {@code baselineViolations} of the violating
+ * rows are in the audit's baseline, and the oldest has been violating since {@code
+ * oldestViolationSince} (both null when not known).
  */
 public record RunView(
     long id,
@@ -44,6 +46,8 @@ public record RunView(
     Long persistingViolations,
     Long goneViolations,
     String keyTracking,
+    Long baselineViolations,
+    Instant oldestViolationSince,
     List<Map<String, String>> samples) {
   public RunView {
     samples = List.copyOf(samples);
