@@ -611,6 +611,32 @@ class ClusterTest {
   }
 
   @Test
+  void a_node_whose_clock_is_30_s_ahead_checks_in_on_the_stores_clock() throws Exception {
+    // Quartz compares a node's last check-in with the checking node's clock: written with a clock
+    // 30 s ahead, it would keep a dead node alive 30 s longer (a clock behind: declared dead early)
+    ChildNode.assumeSkewableClocks();
+    Path config = config("n1", 4, "", "audits:\n" + audit("a", "child", "@every 1s"));
+    ChildNode node =
+        ChildNode.serve("n1", config, dir, ChildNode.skewedClock(Duration.ofSeconds(30)));
+    nodes.add(node);
+    node.awaitServing();
+    within(Duration.ofSeconds(60), "a run recorded", () -> count("status = 'violations'") >= 1);
+    // the skew is real: the node records its runs with its own clock
+    assertThat(
+            store.queryLong(
+                "SELECT extract(epoch FROM max(started_at) - clock_timestamp())::bigint FROM"
+                    + " integrity_auditor.audit_run"))
+        .as("seconds the node's latest run started ahead of the store's clock")
+        .isGreaterThan(20);
+    assertThat(
+            store.queryLong(
+                "SELECT last_checkin_time - (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                    + " FROM integrity_auditor.qrtz_scheduler_state WHERE instance_name = 'n1'"))
+        .as("milliseconds its check-in is ahead of the store's clock")
+        .isBetween(-5_000L, 1_000L);
+  }
+
+  @Test
   void the_trigger_command_runs_an_audit_on_the_cluster_through_the_store() throws Exception {
     String audits = "audits:\n" + audit("yearly", "child", "@yearly");
     Path config = config("n1", 4, "", audits);

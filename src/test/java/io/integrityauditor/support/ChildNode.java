@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A {@code serve} node in a child JVM (Quartz allows one scheduler of a name per JVM, and a cluster
@@ -19,6 +20,14 @@ public final class ChildNode implements AutoCloseable {
    * machine running several builds; the cap only ends a wait for a node that never comes up.
    */
   static final Duration START_UP_CAP = Duration.ofMinutes(5);
+
+  /**
+   * libfaketime, to skew a child JVM's wall clock. The single-threaded build: with a fixed offset
+   * it needs no lock, and the MT build's lock around every clock read made {@code
+   * System.currentTimeMillis()} 50 times slower in a JVM.
+   */
+  public static final Path LIBFAKETIME =
+      Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
 
   private final String name;
   private final Process process;
@@ -55,6 +64,41 @@ public final class ChildNode implements AutoCloseable {
     builder.redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
     return new ChildNode(name, builder.start(), log);
+  }
+
+  /**
+   * The environment that puts a child JVM's wall clock {@code skew} off (libfaketime, in that
+   * process only: the whole JVM, Quartz included, sees the skewed time).
+   */
+  public static Map<String, String> skewedClock(Duration skew) {
+    return Map.of(
+        "LD_PRELOAD",
+        LIBFAKETIME.toString(),
+        "FAKETIME",
+        (skew.isNegative() ? "-" : "+") + skew.abs().toSeconds() + "s",
+        // Only the wall clock: Java's timeouts and sleeps run on the monotonic clock. With the
+        // monotonic clock faked, or libfaketime's "monotonic fix" of pthread_cond_timedwait on
+        // (its default with this glibc), every timed wait of the JVM (Object.wait,
+        // LockSupport.parkNanos) returned at once: Quartz, HikariCP and the JVM's own threads
+        // spun, and the skewed nodes took minutes to start.
+        "FAKETIME_DONT_FAKE_MONOTONIC",
+        "1",
+        "FAKETIME_FORCE_MONOTONIC_FIX",
+        "0");
+  }
+
+  /**
+   * Skips the calling test when libfaketime is missing, except in CI ({@code CI=true}), where it
+   * fails: CI must not pass by skipping the tests of skewed clocks.
+   */
+  public static void assumeSkewableClocks() {
+    if (!Files.exists(LIBFAKETIME)) {
+      String missing = "skewed clocks need libfaketime (apt-get install libfaketime)";
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError(missing);
+      }
+      Assumptions.abort(missing);
+    }
   }
 
   public String name() {
