@@ -175,6 +175,19 @@ public final class Auditor implements AutoCloseable {
    *     another live node is running the audit: nothing was run
    */
   public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
+    return run(bound, trigger, fireTime, false);
+  }
+
+  /**
+   * {@link #run(BoundAudit, RunTrigger, Instant)}, for a fire time Quartz may be recovering from a
+   * node that died or was declared dead.
+   *
+   * @param recovering the fire time is a recovered one: when another node holds the lease it is
+   *     running that fire time (a second recovery of it, or the paused holder's own run), so it is
+   *     not recorded as skipped, which could take the fire time from the run that holds it
+   */
+  public Optional<AuditResult> run(
+      BoundAudit bound, RunTrigger trigger, Instant fireTime, boolean recovering) {
     Audit audit = bound.audit();
     if (runs.isEmpty()) {
       return Optional.of(execute(bound, OptionalLong.empty()));
@@ -187,7 +200,7 @@ public final class Auditor implements AutoCloseable {
     }
     if (lease.isEmpty()) {
       LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
-      if (trigger == RunTrigger.SCHEDULE) {
+      if (trigger == RunTrigger.SCHEDULE && !recovering) {
         recordLeaseHeld(audit, fireTime);
       }
       return trigger == RunTrigger.CHECK

@@ -113,17 +113,9 @@ class ClusterTest {
     }
   }
 
-  /** {@link Eventually#within}, with the nodes' logs and the runs in the failure. */
+  /** {@link Eventually#within}, with the nodes' logs in the failure. */
   private void within(Duration timeout, String what, BooleanSupplier condition) {
-    try {
-      Eventually.within(timeout, what, condition);
-    } catch (AssertionError e) {
-      StringBuilder logs = new StringBuilder(e.getMessage());
-      for (ChildNode node : nodes) {
-        logs.append("\n--- ").append(node.name()).append(":\n").append(node.log());
-      }
-      throw new AssertionError(logs.toString(), e);
-    }
+    ChildNode.within(nodes, timeout, what, condition);
   }
 
   /** One orphan audit of {@code child}.parent_id (a view that reads slowly, or the table). */

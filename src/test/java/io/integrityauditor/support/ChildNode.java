@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -85,6 +86,26 @@ public final class ChildNode implements AutoCloseable {
         "1",
         "FAKETIME_FORCE_MONOTONIC_FIX",
         "0");
+  }
+
+  /**
+   * {@link Eventually#within}, with the end of each node's log (its last 200 lines) in the failure.
+   */
+  public static void within(
+      List<ChildNode> nodes, Duration timeout, String what, BooleanSupplier condition) {
+    try {
+      Eventually.within(timeout, what, condition);
+    } catch (AssertionError e) {
+      StringBuilder logs = new StringBuilder(e.getMessage());
+      for (ChildNode node : nodes) {
+        List<String> lines = node.log().lines().toList();
+        logs.append("\n--- ").append(node.name()).append(" (end of its log):\n");
+        lines
+            .subList(Math.max(0, lines.size() - 200), lines.size())
+            .forEach(line -> logs.append(line).append('\n'));
+      }
+      throw new AssertionError(logs.toString(), e);
+    }
   }
 
   /**
