@@ -193,6 +193,29 @@ class SuggestNamePatternsTest {
             "ppl.elections.proposer -> ppl.editor.id", "ppl.elections.seconder_1 -> ppl.editor.id");
   }
 
+  @Test
+  void a_column_unique_in_its_own_table_is_the_rows_identifier_not_a_reference()
+      throws SQLException {
+    // each entity's own gid shares its name with the key of the redirect tables; only a gid that
+    // is not unique in its own table (a list of gids) may point at one
+    Report own =
+        report(
+            "own",
+            """
+            CREATE TABLE own.artist (id int PRIMARY KEY, gid uuid NOT NULL UNIQUE);
+            CREATE TABLE own.artist_gid_redirect (gid uuid PRIMARY KEY, new_id int);
+            CREATE TABLE own.work (id int PRIMARY KEY, gid uuid NOT NULL);
+            CREATE UNIQUE INDEX work_idx_gid ON own.work (gid);
+            CREATE TABLE own.deleted_entity (gid uuid PRIMARY KEY);
+            CREATE TABLE own.deleted_mentions (id int PRIMARY KEY, gid uuid);
+            """);
+    assertThat(own.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactly(
+            "own.artist_gid_redirect.new_id -> own.artist.id",
+            "own.deleted_mentions.gid -> own.deleted_entity.gid");
+  }
+
   private static Report report(String schema, String ddl) throws SQLException {
     TestPostgres.Database db = TestPostgres.newDatabase("suggest_patterns_" + schema);
     db.execute("CREATE SCHEMA " + schema + ";\n" + ddl);
