@@ -173,7 +173,9 @@ class SuggestNamePatternsTest {
             "fam.editor_collection_area.collection -> fam.editor_collection.id",
             "fam.editor_collection_area.area -> fam.area.id",
             "fam.link_attribute.link -> fam.link.id",
-            "fam.link_attribute.attribute_type -> fam.link_attribute_type.id");
+            "fam.link_attribute.attribute_type -> fam.link_attribute_type.id",
+            // its own key, named like the family table it is a subtype of
+            "fam.link_text_attribute_type.attribute_type -> fam.link_attribute_type.id");
   }
 
   @Test
@@ -214,6 +216,38 @@ class SuggestNamePatternsTest {
         .containsExactly(
             "own.artist_gid_redirect.new_id -> own.artist.id",
             "own.deleted_mentions.gid -> own.deleted_entity.gid");
+  }
+
+  @Test
+  void a_subtype_keyed_by_its_parents_name_and_variant_tables_point_at_their_parents()
+      throws SQLException {
+    Report subtypes =
+        report(
+            "sub",
+            """
+            CREATE TABLE sub.area (id int PRIMARY KEY);
+            CREATE TABLE sub.country_area (area int PRIMARY KEY);
+            CREATE TABLE sub.link_attribute_type (id int PRIMARY KEY);
+            CREATE TABLE sub.link_text_attribute_type (attribute_type int PRIMARY KEY);
+            CREATE TABLE sub.tags (tag text PRIMARY KEY);
+            CREATE TABLE sub.release (id int PRIMARY KEY);
+            CREATE TABLE sub.release_raw (id int PRIMARY KEY);
+            CREATE TABLE sub.track_raw (id int PRIMARY KEY, release int);
+            CREATE TABLE sub.release_tag_raw (id int PRIMARY KEY, release int);
+            CREATE TABLE sub.post (id int PRIMARY KEY);
+            CREATE TABLE sub.post_comments (id int PRIMARY KEY);
+            CREATE TABLE sub.blog_comments (id int PRIMARY KEY, post int);
+            """);
+    assertThat(subtypes.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactlyInAnyOrder(
+            "sub.country_area.area -> sub.area.id",
+            "sub.link_text_attribute_type.attribute_type -> sub.link_attribute_type.id",
+            "sub.track_raw.release -> sub.release_raw.id",
+            // raw tags of a release: the column names the table the row is about
+            "sub.release_tag_raw.release -> sub.release.id",
+            // comments are no variant of posts: the table named like the column wins
+            "sub.blog_comments.post -> sub.post.id");
   }
 
   private static Report report(String schema, String ddl) throws SQLException {
