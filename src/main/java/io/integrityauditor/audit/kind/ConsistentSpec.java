@@ -61,6 +61,11 @@ public record ConsistentSpec(
   }
 
   @Override
+  public List<TableColumns> sides() {
+    return List.of(child, parent);
+  }
+
+  @Override
   public List<DeclaredReference> references() {
     return List.of(
         DeclaredReference.of(child, parent),
@@ -78,8 +83,8 @@ public record ConsistentSpec(
   }
 
   static Optional<AuditSpec> parse(Fields fields) {
-    Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
-    Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
+    Optional<TableColumns> child = TableColumns.parseSide(fields, "child");
+    Optional<TableColumns> parent = TableColumns.parseSide(fields, "parent");
     List<Map.Entry<String, String>> equal = equal(fields);
     boolean ignoreNulls =
         fields
