@@ -205,6 +205,12 @@ public final class AuditFileLoader {
     Execution execution =
         Execution.parse(fields, defaults.execution(), kind.map(kinds::get), splittableKinds());
     Optional<String> owner = owner(fields).or(defaults::owner);
+    if (threshold.needsKeyHistory() && execution.trackKeys() == 0) {
+      fields.problem(
+          "threshold",
+          "max_age and max_new_violations need every violating key tracked across runs: remove"
+              + " 'track_keys: 0' or these limits");
+    }
     fields.rejectUnknown();
     if (spec.isEmpty() || schedule.isEmpty() || target == null) {
       return Optional.empty();
@@ -331,7 +337,9 @@ public final class AuditFileLoader {
     Threshold threshold =
         new Threshold(
             fields.integer("max_violations", 0, Long.MAX_VALUE),
-            fields.decimal("max_ratio", 0.0, 1.0));
+            fields.decimal("max_ratio", 0.0, 1.0),
+            fields.integer("max_new_violations", 0, Long.MAX_VALUE),
+            fields.duration("max_age", Duration.ofSeconds(1), Duration.ofDays(3650)));
     fields.rejectUnknown();
     return threshold;
   }

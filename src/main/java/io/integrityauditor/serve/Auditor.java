@@ -226,8 +226,7 @@ public final class Auditor implements AutoCloseable {
           slots(held, audit)
               ? execute(bound, OptionalLong.of(runId.get()))
               : attempts.interrupted(audit, clock.instant());
-      finishDurably(runId.get(), result);
-      return Optional.of(result);
+      return Optional.of(finishDurably(runId.get(), result));
     } catch (SQLException e) {
       throw new StoreException("lost the store while running audit " + audit.id(), e);
     } catch (InterruptedException e) {
@@ -260,13 +259,14 @@ public final class Auditor implements AutoCloseable {
    * retried with backoff until it succeeds, so a result measured during an outage is not lost. Only
    * a shutdown during the outage gives up (the run then stays 'running' and is marked interrupted
    * later, never clean).
+   *
+   * @return the result as recorded, with what the store knows of its violating keys
    */
-  private void finishDurably(long runId, AuditResult result) {
+  private AuditResult finishDurably(long runId, AuditResult result) {
     Duration pause = Duration.ofSeconds(1);
     while (true) {
       try {
-        runs.orElseThrow().finish(runId, result);
-        return;
+        return runs.orElseThrow().finish(runId, result);
       } catch (StoreException e) {
         if (!isOutage(e)) {
           throw e; // a real conflict or bug, not the store being away: retrying cannot help

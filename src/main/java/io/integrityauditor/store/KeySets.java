@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -192,7 +193,7 @@ public final class KeySets {
    * @param carriedFrom for an incremental run, the run whose key set holds the rows before the
    *     watermark (carried into this run's)
    */
-  static Optional<Split> onRunFinished(
+  static Optional<KeyHistory> onRunFinished(
       DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
@@ -204,6 +205,7 @@ public final class KeySets {
         // the rows before the watermark have no key set: this one would be partial
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
         recordLatest(tx, auditId, null, null);
+        KeyAges.unknown(tx, auditId);
         return Optional.empty();
       }
       tx.execute(
@@ -222,6 +224,7 @@ public final class KeySets {
     if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", runId))) {
       // not tracked (a kind without keys, or tracking turned off)
       recordLatest(tx, auditId, null, null);
+      KeyAges.forget(tx, auditId);
       return Optional.empty();
     }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
@@ -269,7 +272,12 @@ public final class KeySets {
         split.tracking(),
         runId);
     recordLatest(tx, auditId, split.newRows(), split.goneRows());
-    return Optional.of(split);
+    if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
+      // no key set: the ages and baseline flags stay those of the last known one
+      KeyAges.unknown(tx, auditId);
+      return Optional.empty();
+    }
+    return Optional.of(KeyAges.carryOver(tx, runId, result, violations));
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */

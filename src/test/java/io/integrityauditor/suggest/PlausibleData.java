@@ -387,6 +387,11 @@ final class PlausibleData {
                     ? "(" + row + ") % 9"
                     : key ? "(" + row + ")" : spread;
             case 'S' -> {
+              if (key && column.length() > 0 && column.length() < 12) {
+                // a short key (char(2) country or language codes): hex digits stay unique for
+                // 16^length rows, where a truncated 'k' || row repeats after nine
+                yield "lpad(to_hex(" + row + "), " + column.length() + ", '0')";
+              }
               String text = key ? "'k' || (" + row + ")" : "'s' || " + spread;
               yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
             }

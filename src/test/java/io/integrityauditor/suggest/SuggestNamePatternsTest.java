@@ -96,7 +96,9 @@ class SuggestNamePatternsTest {
         .contains(
             "# Named like references, but no audit proposed (and why):\n"
                 + "#   pat.attachments.record_id: polymorphic: record_type says which table each"
-                + " row points at; a foreign key cannot express it\n"
+                + " row points at, and a foreign key cannot express it; no type values in the"
+                + " whole table (0 rows) to map to tables: write a kind: polymorphic audit by"
+                + " hand\n"
                 + "#   pat.nodes.node_id: part of its own table's primary key and named after the"
                 + " table: the row's own identifier\n");
   }

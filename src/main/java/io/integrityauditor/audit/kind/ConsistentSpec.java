@@ -143,6 +143,16 @@ public record ConsistentSpec(
     if (c.isEmpty() || p.isEmpty()) {
       return Optional.empty();
     }
+    if (!c.get().target().equals(p.get().target())) {
+      context.problem(
+          parent.keyPath() + ".target",
+          "kind consistent cannot compare columns across databases yet ("
+              + c.get().target()
+              + " and "
+              + p.get().target()
+              + "); check the reference with kind: orphan, which can");
+      return Optional.empty();
+    }
     List<String> parentKey = p.get().columns().stream().map(ColumnInfo::name).toList();
     if (!p.get().table().isUniqueOn(parentKey)) {
       context.problem(
