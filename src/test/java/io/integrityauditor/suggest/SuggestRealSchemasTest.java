@@ -202,6 +202,12 @@ class SuggestRealSchemasTest {
     for (Report.Proposal p : report.proposals()) {
       proposed.add(SuggestSchemaStylesTest.reference(p.candidate()));
     }
+    // a polymorphic audit checks its id column against each mapped type's table
+    for (Report.PolymorphicProposal p : report.polymorphic()) {
+      for (Report.TypeParent parent : p.parents()) {
+        proposed.add(SuggestSchemaStylesTest.reference(parent.evidence().candidate()));
+      }
+    }
     return proposed;
   }
 
