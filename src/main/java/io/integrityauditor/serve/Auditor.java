@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -122,7 +123,7 @@ public final class Auditor implements AutoCloseable {
   public Binding bind(List<Audit> audits) {
     Map<String, Catalog> catalogs = new LinkedHashMap<>();
     Map<String, RunError> unreachable = new LinkedHashMap<>();
-    for (String target : audits.stream().map(Audit::target).distinct().toList()) {
+    for (String target : audits.stream().flatMap(a -> a.targets().stream()).distinct().toList()) {
       try {
         catalogs.put(target, targets.catalog(target));
       } catch (SQLException | RuntimeException e) {
@@ -139,10 +140,12 @@ public final class Auditor implements AutoCloseable {
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
-      RunError error = unreachable.get(audit.target());
-      if (error != null) {
-        unavailable.put(audit.id(), error);
-      }
+      // a reference across databases cannot run when either side's target is unreachable
+      audit.targets().stream()
+          .map(unreachable::get)
+          .filter(Objects::nonNull)
+          .findFirst()
+          .ifPresent(error -> unavailable.put(audit.id(), error));
     }
     return new Binding(result.bound(), result.problems(), unavailable, catalogs);
   }
@@ -236,9 +239,8 @@ public final class Auditor implements AutoCloseable {
         LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);
         return Optional.empty();
       }
-      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
       AuditResult result =
-          held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
+          slots(held, audit)
               ? execute(bound, OptionalLong.of(runId.get()))
               : attempts.interrupted(audit, clock.instant());
       return Optional.of(finishDurably(runId.get(), result));
@@ -274,6 +276,23 @@ public final class Auditor implements AutoCloseable {
           fireTime,
           Redactor.redact(String.valueOf(e.getMessage())));
     }
+  }
+
+  /**
+   * Takes a slot of each target the audit reads (both of a reference across databases), in name
+   * order, so that two audits across the same two targets never each hold one and wait for the
+   * other's; held until the lease closes.
+   *
+   * @return false when the node began stopping before every slot was free
+   */
+  private boolean slots(Leases.Lease held, Audit audit) throws SQLException, InterruptedException {
+    for (String target : audit.targets().stream().sorted().toList()) {
+      int slots = config.targets().get(target).maxConcurrentAudits();
+      if (!held.acquireSlot(target, slots, cancellation::isCancelled)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -332,10 +351,7 @@ public final class Auditor implements AutoCloseable {
 
   private AuditResult execute(BoundAudit bound, OptionalLong runId) {
     return executor.execute(
-        bound,
-        targets.dataSource(bound.audit().target()),
-        runId,
-        chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
+        bound, targets::dataSource, runId, chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
   }
 
   /**

@@ -370,29 +370,25 @@ final class Evidence {
     long distinct = 0;
     long withType = 0;
     for (Record r : found.subList(0, Math.min(found.size(), MAX_TYPE_VALUES))) {
-      Sample of =
-          new Sample(
-              sampleKind(percent, read),
-              read,
-              percent == null ? null : percent.toPlainString(),
-              number(r.get(2)),
-              number(r.get(1)),
-              OptionalLong.empty(),
-              OptionalLong.empty());
+      Sample of = typedSample(percent, read, number(r.get(2)), number(r.get(1)));
       values.put(r.get(0, String.class), of);
       distinct += of.distinct();
       withType += of.nonNullRows();
     }
-    Sample sample =
-        new Sample(
-            sampleKind(percent, read),
-            read,
-            percent == null ? null : percent.toPlainString(),
-            withType,
-            distinct,
-            OptionalLong.empty(),
-            OptionalLong.empty());
+    Sample sample = typedSample(percent, read, withType, distinct);
     return new TypeValues(sample, values, found.size() > MAX_TYPE_VALUES);
+  }
+
+  /** What was read for a polymorphic reference: no integer range (ids of several tables). */
+  private Sample typedSample(BigDecimal percent, long read, long rows, long distinct) {
+    return new Sample(
+        sampleKind(percent, read),
+        read,
+        percent == null ? null : percent.toPlainString(),
+        rows,
+        distinct,
+        OptionalLong.empty(),
+        OptionalLong.empty());
   }
 
   /**

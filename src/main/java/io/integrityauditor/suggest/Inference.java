@@ -57,6 +57,24 @@ final class Inference {
           "value",
           "attribute");
 
+  /**
+   * Last words of a table that holds a variant of another table's rows: a raw import, an archive, a
+   * history or staging copy ({@code release_raw} beside {@code release}).
+   */
+  private static final Set<String> VARIANT_WORDS =
+      Set.of(
+          "raw",
+          "archive",
+          "archived",
+          "history",
+          "staging",
+          "tmp",
+          "temp",
+          "backup",
+          "draft",
+          "snapshot",
+          "shadow");
+
   /** Unique columns too generic to match by name alone ({@code SAME_KEY} tier). */
   private static final Set<String> GENERIC_KEYS =
       Set.of(
@@ -284,6 +302,12 @@ final class Inference {
           continue;
         }
         if (isOwnKey(table, column, name)) {
+          // a subtype keyed by its parent's name, without a key word: country_area.area -> area,
+          // link_text_attribute_type.attribute_type -> link_attribute_type (names say so: data
+          // then decides, as for any candidate)
+          if (!name.shaped()) {
+            bare(table, column, name).ifPresent(groups::add);
+          }
           continue;
         }
         if (inCompositeOwnKey(table, column, name)) {
@@ -768,9 +792,27 @@ final class Inference {
       family.addAll(base);
       tries.add(family);
     }
+    // tables that are variants of others (cdtoc_raw, release_raw) point at the same variant:
+    // cdtoc_raw.release -> release_raw, measured with release (shared words rank it first; data
+    // still decides between the two); not when the column names the table the row is about
+    // (release_tag_raw.release: raw tags of a release)
+    String variant = own.get(own.size() - 1);
+    List<String> sibling = new ArrayList<>(base);
+    sibling.add(variant);
+    List<String> about = own.subList(0, own.size() - 1);
+    boolean ofVariant =
+        own.size() >= 2
+            && VARIANT_WORDS.contains(variant)
+            && !base.contains(variant)
+            && !(about.size() >= base.size()
+                && Names.sameThing(about.subList(0, base.size()), base));
     for (List<String> words : tries) {
       List<Candidate> bare = new ArrayList<>();
-      for (TableInfo parent : named(words)) {
+      List<TableInfo> parents = new ArrayList<>(named(words));
+      if (words == base && ofVariant) {
+        parents.addAll(named(sibling));
+      }
+      for (TableInfo parent : parents) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.BARE_NAME, 0)
               .filter(Inference::comparablePrimaryKey)
