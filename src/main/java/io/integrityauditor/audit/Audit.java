@@ -3,8 +3,11 @@ package io.integrityauditor.audit;
 import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Schedule;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One declared audit, with file defaults applied.
@@ -77,6 +80,21 @@ public record Audit(
 
   public String kind() {
     return spec.kind();
+  }
+
+  /**
+   * Every target it reads: its own, then any other its sides name (references across databases).
+   */
+  public List<String> targets() {
+    Set<String> all = new LinkedHashSet<>();
+    all.add(target);
+    spec.sides().forEach(side -> side.target().ifPresent(all::add));
+    return List.copyOf(all);
+  }
+
+  /** Whether it reads more than one target: a reference whose parent is in another database. */
+  public boolean acrossTargets() {
+    return targets().size() > 1;
   }
 
   /**

@@ -31,8 +31,8 @@ public final class AuditBinder {
   }
 
   /**
-   * @param catalogs by target name; an audit whose target has no catalog (unreachable) is skipped
-   *     without a problem: the caller reports the target itself
+   * @param catalogs by target name; an audit with a target (its own, or a side's) that has no
+   *     catalog (unreachable) is skipped without a problem: the caller reports the target itself
    * @param describers by target name: describes {@code kind: sql} queries on that target
    */
   public static Result bind(
@@ -41,6 +41,9 @@ public final class AuditBinder {
       Function<String, ResultDescriber> describers) {
     Map<String, List<DeclaredReference>> references = new LinkedHashMap<>();
     for (Audit audit : audits) {
+      if (audit.acrossTargets()) {
+        continue; // its parent is not in the target's catalog: kind: schema cannot align it
+      }
       for (DeclaredReference reference : audit.spec().references()) {
         references
             .computeIfAbsent(audit.target(), t -> new ArrayList<>())
@@ -52,7 +55,7 @@ public final class AuditBinder {
     Problems warnings = new Problems();
     for (Audit audit : audits) {
       Catalog catalog = catalogs.get(audit.target());
-      if (catalog == null) {
+      if (audit.targets().stream().anyMatch(target -> !catalogs.containsKey(target))) {
         continue;
       }
       Problems own = new Problems();
@@ -60,7 +63,9 @@ public final class AuditBinder {
       BindContext context =
           new BindContext(
               audit,
+              audit.target(),
               catalog,
+              catalogs,
               own,
               ownWarnings,
               references.getOrDefault(audit.target(), List.of()),

@@ -237,7 +237,6 @@ public final class AuditFileLoader {
           "id", "duplicate audit id (first defined at " + previous + "); ids must be unique");
     }
     Optional<String> description = fields.string("description");
-    String target = target(fields, defaults);
     List<String> kindNames = List.copyOf(kinds.keySet());
     Optional<String> kind = fields.oneOf("kind", kindNames);
     if (!fields.has("kind")) {
@@ -257,9 +256,22 @@ public final class AuditFileLoader {
             .or(defaults::threshold)
             .orElse(Threshold.ANY_VIOLATION);
     Optional<AuditSpec> spec = kind.flatMap(k -> kinds.get(k).parser().apply(fields));
+    // a child side's own target overrides the audit's: the audit runs where its child lives
+    Optional<String> childTarget =
+        spec.flatMap(s -> s.sides().stream().findFirst()).flatMap(TableColumns::target);
+    String target = target(fields, defaults, childTarget);
+    if (spec.isPresent() && !sideTargetsKnown(fields, spec.get())) {
+      spec = Optional.empty();
+    }
     Execution execution =
         Execution.parse(fields, defaults.execution(), kind.map(kinds::get), splittableKinds());
     Optional<String> owner = owner(fields).or(defaults::owner);
+    if (threshold.needsKeyHistory() && execution.trackKeys() == 0) {
+      fields.problem(
+          "threshold",
+          "max_age and max_new_violations need every violating key tracked across runs: remove"
+              + " 'track_keys: 0' or these limits");
+    }
     fields.rejectUnknown();
     if (spec.isEmpty() || schedule.isEmpty() || target == null) {
       return Optional.empty();
@@ -296,8 +308,46 @@ public final class AuditFileLoader {
     return owner;
   }
 
-  private String target(Fields fields, Defaults defaults) {
+  /** Checks the {@code target:} written on each side of a reference (reported at that key). */
+  private boolean sideTargetsKnown(Fields fields, AuditSpec spec) {
+    boolean known = true;
+    for (TableColumns side : spec.sides()) {
+      if (side.target().isPresent() && !targets.contains(side.target().get())) {
+        String keyPath = side.keyPath() + ".target";
+        fields
+            .problems()
+            .add(
+                fields.seenLocations().getOrDefault(keyPath, fields.location()),
+                fields.auditId(),
+                keyPath,
+                unknownTarget(side.target().get()));
+        known = false;
+      }
+    }
+    return known;
+  }
+
+  private String unknownTarget(String written) {
+    return "unknown target '"
+        + written
+        + "'"
+        + Suggest.didYouMean(written, targets)
+        + "; configured targets: "
+        + String.join(", ", targets.stream().sorted().toList());
+  }
+
+  /**
+   * The audit's target: its child side's own {@code target:} when written (checked at that key by
+   * {@link #sideTargetsKnown}), else the audit's or the file's.
+   */
+  private String target(Fields fields, Defaults defaults, Optional<String> childTarget) {
     Optional<String> written = fields.string("target").or(defaults::target);
+    if (childTarget.isPresent()) {
+      if (fields.has("target") && !targets.contains(written.orElseThrow())) {
+        fields.problem("target", unknownTarget(written.get()));
+      }
+      return targets.contains(childTarget.get()) ? childTarget.get() : null;
+    }
     if (written.isEmpty()) {
       if (targets.size() == 1) {
         return targets.iterator().next();
@@ -310,14 +360,7 @@ public final class AuditFileLoader {
       return null;
     }
     if (!targets.contains(written.get())) {
-      fields.problem(
-          "target",
-          "unknown target '"
-              + written.get()
-              + "'"
-              + Suggest.didYouMean(written.get(), targets)
-              + "; configured targets: "
-              + String.join(", ", targets.stream().sorted().toList()));
+      fields.problem("target", unknownTarget(written.get()));
       return null;
     }
     return written.get();
@@ -355,7 +398,9 @@ public final class AuditFileLoader {
     Threshold threshold =
         new Threshold(
             fields.integer("max_violations", 0, Long.MAX_VALUE),
-            fields.decimal("max_ratio", 0.0, 1.0));
+            fields.decimal("max_ratio", 0.0, 1.0),
+            fields.integer("max_new_violations", 0, Long.MAX_VALUE),
+            fields.duration("max_age", Duration.ofSeconds(1), Duration.ofDays(3650)));
     fields.rejectUnknown();
     return threshold;
   }

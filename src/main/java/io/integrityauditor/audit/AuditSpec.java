@@ -21,4 +21,13 @@ public interface AuditSpec {
   default List<DeclaredReference> references() {
     return List.of();
   }
+
+  /**
+   * The sides of its reference, child first, for kinds whose sides may name their own {@code
+   * target:} (a parent in another database); empty for other kinds. A child's target is the audit's
+   * target.
+   */
+  default List<TableColumns> sides() {
+    return List.of();
+  }
 }

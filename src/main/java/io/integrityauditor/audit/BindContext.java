@@ -7,34 +7,54 @@ import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.config.Problems;
 import io.integrityauditor.config.Suggest;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * What a spec needs while binding to a catalog: the audit (for locations), a problem sink, a
  * warning sink (findings that do not stop the audit, shown by {@code validate}), the references
- * declared by the target's other audits, and a way to describe a query's result on the target.
+ * declared by the target's other audits, and a way to describe a query's result on the target. A
+ * side of a reference in another target ({@code target:} on the side) binds through {@link #on}.
  */
 public final class BindContext {
   private final Audit audit;
+  private final String target;
   private final Catalog catalog;
+  private final Map<String, Catalog> catalogs;
   private final Problems problems;
   private final Problems warnings;
   private final List<DeclaredReference> references;
   private final ResultDescriber describer;
 
   public BindContext(Audit audit, Catalog catalog, Problems problems) {
-    this(audit, catalog, problems, new Problems(), List.of(), ResultDescriber.NONE);
+    this(
+        audit,
+        audit.target(),
+        catalog,
+        Map.of(audit.target(), catalog),
+        problems,
+        new Problems(),
+        List.of(),
+        ResultDescriber.NONE);
   }
 
+  /**
+   * @param target the target whose {@code catalog} this context binds against
+   * @param catalogs every readable target's catalog, by name, for sides in other targets
+   */
   BindContext(
       Audit audit,
+      String target,
       Catalog catalog,
+      Map<String, Catalog> catalogs,
       Problems problems,
       Problems warnings,
       List<DeclaredReference> references,
       ResultDescriber describer) {
     this.audit = audit;
+    this.target = target;
     this.catalog = catalog;
+    this.catalogs = catalogs;
     this.problems = problems;
     this.warnings = warnings;
     this.references = List.copyOf(references);
@@ -47,6 +67,28 @@ public final class BindContext {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  /** The target this context binds against (the audit's, or a side's own). */
+  public String target() {
+    return target;
+  }
+
+  /**
+   * The same audit bound against another target's catalog (a side with its own {@code target:}),
+   * reporting to the same problems and warnings. The binder only binds an audit whose targets'
+   * catalogs were all read, so the catalog is there.
+   */
+  public BindContext on(String other) {
+    if (other.equals(target)) {
+      return this;
+    }
+    Catalog theirs = catalogs.get(other);
+    if (theirs == null) {
+      throw new IllegalStateException("the catalog of target " + other + " was not read");
+    }
+    return new BindContext(
+        audit, other, theirs, catalogs, problems, warnings, List.of(), ResultDescriber.NONE);
   }
 
   public int sampleSize() {

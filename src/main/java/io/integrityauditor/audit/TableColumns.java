@@ -17,16 +17,40 @@ import org.jooq.Condition;
  * one column, as {@code [schema.]table.column}.
  *
  * @param keyPath the key it was written under ({@code child}, {@code parent})
+ * @param target the target (database) this side lives in when it is not the audit's: {@code
+ *     target:} on a side of a reference (docs/audits.md, "References across databases")
  */
 public record TableColumns(
-    QualifiedName table, List<String> columns, Filter filter, String keyPath) {
+    QualifiedName table,
+    List<String> columns,
+    Filter filter,
+    String keyPath,
+    Optional<String> target) {
 
   public TableColumns {
     columns = List.copyOf(columns);
   }
 
+  /** A side in the audit's own target. */
+  public TableColumns(QualifiedName table, List<String> columns, Filter filter, String keyPath) {
+    this(table, columns, filter, keyPath, Optional.empty());
+  }
+
   /** Reads {@code key}; reports problems and returns empty when it cannot be read. */
   public static Optional<TableColumns> parse(Fields fields, String key, boolean required) {
+    return parse(fields, key, required, false);
+  }
+
+  /**
+   * Reads one side of a reference, which may name its own {@code target:} (a table in another
+   * database); the loader checks that the target exists.
+   */
+  public static Optional<TableColumns> parseSide(Fields fields, String key) {
+    return parse(fields, key, true, true);
+  }
+
+  private static Optional<TableColumns> parse(
+      Fields fields, String key, boolean required, boolean withTarget) {
     String keyPath = fields.keyPath(key);
     Optional<Node> node = fields.node(key);
     if (node.isEmpty()) {
@@ -74,8 +98,9 @@ public record TableColumns(
       side.problem("columns", "is required: the column(s) of the reference");
     }
     Filter filter = Filter.parse(side, "where");
+    Optional<String> target = withTarget ? side.string("target") : Optional.empty();
     side.rejectUnknown();
-    return table.map(t -> new TableColumns(t, columns, filter, keyPath));
+    return table.map(t -> new TableColumns(t, columns, filter, keyPath, target));
   }
 
   /** Reads a table name; reports a malformed one. */
@@ -95,8 +120,9 @@ public record TableColumns(
     }
   }
 
-  /** Resolves against the catalog: the table, each column, and the filter. */
-  public Optional<Bound> bind(BindContext context, String alias) {
+  /** Resolves against the catalog of its target: the table, each column, and the filter. */
+  public Optional<Bound> bind(BindContext audit, String alias) {
+    BindContext context = target.map(audit::on).orElse(audit);
     Optional<TableInfo> info = context.table(keyPath + ".table", table);
     if (info.isEmpty()) {
       return Optional.empty();
@@ -112,11 +138,18 @@ public record TableColumns(
     if (!filter.isEmpty() && condition.isEmpty()) {
       ok = false;
     }
-    return ok ? Optional.of(new Bound(info.get(), resolved, condition)) : Optional.empty();
+    return ok
+        ? Optional.of(new Bound(info.get(), resolved, condition, context.target()))
+        : Optional.empty();
   }
 
-  /** A side resolved against the catalog. */
-  public record Bound(TableInfo table, List<ColumnInfo> columns, Optional<Condition> filter) {
+  /**
+   * A side resolved against the catalog.
+   *
+   * @param target the target whose catalog it was resolved in
+   */
+  public record Bound(
+      TableInfo table, List<ColumnInfo> columns, Optional<Condition> filter, String target) {
     public Bound {
       columns = List.copyOf(columns);
     }

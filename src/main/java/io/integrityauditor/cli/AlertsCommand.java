@@ -95,6 +95,11 @@ final class AlertsCommand implements Callable<Integer> {
               "  violating rows since the run before: %d new, %d persisting, %d gone%n",
               alert.newViolations(), alert.persistingViolations(), alert.goneViolations());
         }
+        if (alert.baselineViolations() != null && alert.baselineViolations() > 0) {
+          out.printf(
+              "  baseline (accepted backlog): %d in it, %d outside it%n",
+              alert.baselineViolations(), alert.currentViolations() - alert.baselineViolations());
+        }
         keys(" new", alert.newKeys());
         keys(" persisting", alert.persistingKeys());
         keys(" gone", alert.goneKeys());

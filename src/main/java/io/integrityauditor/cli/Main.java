@@ -33,6 +33,7 @@ import picocli.CommandLine.ParseResult;
       AlertsCommand.class,
       AckCommand.class,
       RunsCommand.class,
+      BaselineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

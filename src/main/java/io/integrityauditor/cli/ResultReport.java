@@ -8,6 +8,7 @@ import io.integrityauditor.audit.Severity;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import java.util.ArrayList;
@@ -48,6 +49,18 @@ final class ResultReport {
       item.put("violationRatio", m == null ? null : m.ratio());
       item.put("thresholdBreached", m == null ? null : result.thresholdBreached());
       item.put("threshold", result.audit().threshold().describe());
+      // what the store knows of the violating rows (baseline, ages); null without a store or
+      // when the keys are not tracked
+      item.put(
+          "baselineViolations", result.keyHistory().map(KeyHistory::baselineRows).orElse(null));
+      item.put(
+          "newViolationsOutsideBaseline",
+          m == null
+              ? null
+              : result.keyHistory().map(h -> m.violations() - h.baselineRows()).orElse(null));
+      item.put(
+          "oldestViolationSince",
+          result.keyHistory().flatMap(KeyHistory::oldestSince).map(Object::toString).orElse(null));
       item.put(
           "samples", m == null ? List.of() : m.samples().stream().map(SampleKey::values).toList());
       item.put("notes", m == null ? List.of() : m.notes());
@@ -132,7 +145,18 @@ final class ResultReport {
           .append(" (threshold: ")
           .append(result.audit().threshold().describe())
           .append(result.thresholdBreached() ? ", breached" : ", not breached")
-          .append("); sample keys:\n");
+          .append(")");
+      result
+          .keyHistory()
+          .filter(h -> h.baselineRows() > 0)
+          .ifPresent(
+              h ->
+                  out.append(": ")
+                      .append(m.violations() - h.baselineRows())
+                      .append(" outside the baseline, ")
+                      .append(h.baselineRows())
+                      .append(" in it"));
+      out.append("; sample keys:\n");
       for (SampleKey sample : m.samples()) {
         out.append("    ").append(sample).append('\n');
       }

@@ -3,12 +3,14 @@ package io.integrityauditor.cli;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
 import io.integrityauditor.TextTable;
+import io.integrityauditor.config.Durations;
 import io.integrityauditor.store.KeySets;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunView;
 import io.integrityauditor.store.Store;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -59,10 +61,12 @@ final class RunsCommand implements Callable<Integer> {
                   "MODE",
                   "VIOLATIONS",
                   "NEW/PERSIST/GONE",
+                  "BASELINE",
+                  "OLDEST",
                   "ROWS CHECKED",
                   "TIME",
                   "ERROR")
-              .alignRight(0, 6, 7, 8, 9);
+              .alignRight(0, 6, 7, 8, 9, 10, 11);
       for (RunView run : runs) {
         table.add(
             String.valueOf(run.id()),
@@ -75,6 +79,8 @@ final class RunsCommand implements Callable<Integer> {
                 + (run.watermarkTo() == null ? "" : " to " + run.watermarkTo()),
             run.violations() == null ? "-" : String.valueOf(run.violations()),
             split(run),
+            run.baselineViolations() == null ? "-" : String.valueOf(run.baselineViolations()),
+            oldest(run),
             run.rowsChecked() == null ? "-" : String.valueOf(run.rowsChecked()),
             run.durationMs() == null ? "-" : run.durationMs() + "ms",
             run.errorClass() == null ? "" : run.errorClass() + ": " + run.errorMessage());
@@ -92,6 +98,15 @@ final class RunsCommand implements Callable<Integer> {
       }
       return ExitCodes.CLEAN;
     }
+  }
+
+  /** How long the oldest violating row had been violating when the run started; "-" unknown. */
+  static String oldest(RunView run) {
+    if (run.oldestViolationSince() == null || run.startedAt() == null) {
+      return "-";
+    }
+    Duration age = Duration.between(run.oldestViolationSince(), run.startedAt());
+    return Durations.format(Duration.ofSeconds(age.toSeconds()));
   }
 
   /** New, persisting and gone violating rows since the previous completed run; "-" unknown. */

@@ -4,6 +4,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.Baselines;
 import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.RunView;
 import java.time.Clock;
@@ -36,6 +37,9 @@ public interface NodeOperations {
   List<RunView> runHistory(String auditId, int limit);
 
   AlertStore alerts();
+
+  /** Accepted backlogs of violating rows (token-protected changes). */
+  Baselines baselines();
 
   /** Asks the cluster to run an audit now; false when no audit with that id is scheduled. */
   boolean trigger(String auditId) throws SchedulerException;

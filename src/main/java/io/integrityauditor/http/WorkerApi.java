@@ -6,6 +6,7 @@ import io.integrityauditor.Json;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.schedule.ReloadReport;
+import io.integrityauditor.store.Baselines;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,9 @@ public final class WorkerApi {
                     .map(HttpResponse::ok)
                     .orElse(HttpResponse.error(404, "no alert " + request.pathParameter("id"))))
         .post("/api/alerts/{id}/ack", this::acknowledge)
+        .get("/api/baselines", request -> HttpResponse.ok(node.baselines().list()))
+        .post("/api/baselines", request -> changeBaselines(request, false))
+        .post("/api/baselines/clear", request -> changeBaselines(request, true))
         .post(
             "/api/audits/{id}/trigger",
             request -> {
@@ -117,6 +121,53 @@ public final class WorkerApi {
           HttpResponse.error(
               409, "alert " + id + " is resolved; only open alerts can be acknowledged");
     };
+  }
+
+  /**
+   * Body: {@code {"audits": ["orders.customer"], "by": "alice", "note": "backlog, JIRA-123"}};
+   * without {@code audits}, every audit (accept: with a recorded run; clear: with a baseline). 200
+   * when every audit changed, else 409 with each audit's outcome.
+   */
+  private HttpResponse changeBaselines(HttpRequest request, boolean clear) {
+    JsonNode body;
+    try {
+      body = Json.MAPPER.readTree(request.body().isBlank() ? "{}" : request.body());
+    } catch (JsonProcessingException e) {
+      return HttpResponse.error(
+          400, "body must be JSON: {\"audits\": [\"id\"], \"by\": \"name\", \"note\": \"text\"}");
+    }
+    List<String> audits = new ArrayList<>();
+    JsonNode list = body.get("audits");
+    if (list != null && !list.isNull()) {
+      if (!list.isArray()) {
+        throw new IllegalArgumentException("\"audits\" must be a list of audit ids");
+      }
+      for (JsonNode id : list) {
+        if (!id.isTextual()) {
+          throw new IllegalArgumentException("\"audits\" must be a list of audit ids");
+        }
+        audits.add(id.asText());
+      }
+    }
+    List<Baselines.Change> changes;
+    if (clear) {
+      changes = node.baselines().clear(audits);
+    } else {
+      String by = text(body, "by", 200);
+      String note = text(body, "note", 2000);
+      if (by == null || by.isBlank()) {
+        return HttpResponse.error(400, "\"by\" is required: who accepts the backlog");
+      }
+      changes = node.baselines().accept(audits, by, note == null ? "" : note);
+    }
+    boolean refused =
+        changes.stream()
+            .anyMatch(
+                c ->
+                    c.status() != Baselines.Status.ACCEPTED
+                        && c.status() != Baselines.Status.CLEARED);
+    // with every audit, those that cannot have a baseline (a kind without keys) are only reported
+    return HttpResponse.data(refused && !audits.isEmpty() ? 409 : 200, changes);
   }
 
   private static String text(JsonNode body, String field, int maxLength) {

@@ -268,6 +268,39 @@ public final class WorkerMetrics {
             r -> number(r.goneViolations())));
     meters.add(
         gauge(
+            "baseline_violations",
+            "Violating rows of the latest completed run whose key is in the audit's baseline"
+                + " (accepted backlog; NaN when keys are not tracked)",
+            tags,
+            id,
+            r -> number(r.baselineViolations())));
+    meters.add(
+        gauge(
+            "oldest_violation_age_seconds",
+            "How long the oldest violating row had been violating when the latest completed run"
+                + " started (0 without violations; NaN when keys are not tracked)",
+            tags,
+            id,
+            r ->
+                r.oldestViolationAgeSeconds() == null
+                    ? Double.NaN
+                    : r.oldestViolationAgeSeconds()));
+    for (int i = 0; i < LatestResult.OLDER_THAN.size(); i++) {
+      int bucket = i;
+      meters.add(
+          gauge(
+              "violations_older_than",
+              "Violating rows of the latest completed run that had been violating for at least"
+                  + " 'age' when it started (NaN when keys are not tracked)",
+              tags.and("age", LatestResult.OLDER_THAN.get(i)),
+              id,
+              r ->
+                  r.violationsOlderThan() == null
+                      ? Double.NaN
+                      : r.violationsOlderThan().get(bucket)));
+    }
+    meters.add(
+        gauge(
             "threshold_breached",
             "1 when the latest completed run breached the audit's threshold, else 0",
             tags,

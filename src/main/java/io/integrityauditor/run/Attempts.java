@@ -16,6 +16,7 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -176,6 +177,38 @@ public final class Attempts {
           started,
           took,
           classified.retryable());
+    }
+  }
+
+  /**
+   * Runs {@code work} in a second READ ONLY transaction, on another target, inside an attempt's
+   * work (a reference across databases reads both at once): the audit's limits, cancelled with the
+   * run, rolled back. It is READ COMMITTED whatever the server's default, so that each of its
+   * statements can see a fresh snapshot (the re-check of candidate orphans); a statement's own
+   * snapshot (a stream) stays as it started. A failure names the target and keeps its SQLSTATE, so
+   * the attempt classifies it like any other (a lost connection is retried, a timeout is one).
+   */
+  <T> T alongside(Audit audit, String target, DataSource dataSource, Function<DSLContext, T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      cancellation.register(connection);
+      try {
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        DSLContext context = begin(audit, connection, false);
+        T value = work.apply(context);
+        connection.rollback();
+        return value;
+      } catch (RuntimeException e) {
+        ReadOnlyTransaction.rollbackQuietly(connection);
+        throw e;
+      } finally {
+        cancellation.unregister(connection);
+        SessionReset.beforeReturn(connection, dataSource);
+      }
+    } catch (SQLException e) {
+      SQLException named =
+          new SQLException("target " + target + ": " + e.getMessage(), e.getSQLState());
+      named.addSuppressed(e);
+      throw new DataAccessException(named.getMessage(), named);
     }
   }
 

@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.Execution;
+import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
@@ -12,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -30,27 +32,45 @@ import org.jooq.impl.DSL;
  *       full_sweep} is due or the audit's definition changed.
  * </ul>
  *
- * Kinds that cannot be split run full whatever the mode. Every mode runs its work through the same
- * attempts and retry policy ({@link Attempts}).
+ * Kinds that cannot be split run full whatever the mode; a reference across databases runs as one
+ * merge of both databases' streams ({@link CrossDatabaseRun}). Every mode runs its work through the
+ * same attempts and retry policy ({@link Attempts}).
  */
 public final class AuditExecutor {
   private final Attempts attempts;
   private final FullRun full;
   private final IncrementalRun incremental;
+  private final CrossDatabaseRun crossDatabase;
 
   public AuditExecutor(Attempts attempts) {
     this.attempts = attempts;
     this.full = new FullRun(attempts);
     this.incremental = new IncrementalRun(attempts);
+    this.crossDatabase = new CrossDatabaseRun(attempts);
   }
 
   /**
+   * @param targets the audited databases' pools, by target name
    * @param runId the run's row in the store (chunks and watermarks are keyed by it); empty without
    *     a store
    */
   public AuditResult execute(
-      BoundAudit bound, DataSource target, OptionalLong runId, RunSupport support) {
+      BoundAudit bound,
+      Function<String, DataSource> targets,
+      OptionalLong runId,
+      RunSupport support) {
     Audit audit = bound.audit();
+    DataSource target = targets.apply(audit.target());
+    Optional<CrossDatabaseScan> across = bound.query().acrossDatabases();
+    if (across.isPresent()) {
+      // both tables stream in one pass with bounded memory, whatever the mode (docs/audits.md)
+      return crossDatabase.run(
+          audit,
+          across.get(),
+          target,
+          targets.apply(across.get().parentTarget()),
+          keys(runId, support, audit));
+    }
     Optional<RangeScan> scan = bound.query().rangeScan();
     return switch (modeOf(audit.execution(), scan, support.keepsWatermarks())) {
       case FULL -> full.run(audit, bound.query(), target, keys(runId, support, audit));

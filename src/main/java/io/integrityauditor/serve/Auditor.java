@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -149,7 +150,7 @@ public final class Auditor implements AutoCloseable {
   public Binding bind(List<Audit> audits) {
     Map<String, Catalog> catalogs = new LinkedHashMap<>();
     Map<String, RunError> unreachable = new LinkedHashMap<>();
-    readCatalogs(audits.stream().map(Audit::target).distinct().toList())
+    readCatalogs(audits.stream().flatMap(a -> a.targets().stream()).distinct().toList())
         .forEach(
             (target, read) -> {
               if (read.catalog() != null) {
@@ -169,10 +170,12 @@ public final class Auditor implements AutoCloseable {
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
-      RunError error = unreachable.get(audit.target());
-      if (error != null) {
-        unavailable.put(audit.id(), error);
-      }
+      // a reference across databases cannot run when either side's target is unreachable
+      audit.targets().stream()
+          .map(unreachable::get)
+          .filter(Objects::nonNull)
+          .findFirst()
+          .ifPresent(error -> unavailable.put(audit.id(), error));
     }
     return new Binding(result.bound(), result.problems(), unavailable, catalogs);
   }
@@ -301,13 +304,11 @@ public final class Auditor implements AutoCloseable {
         LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);
         return Optional.empty();
       }
-      int slots = slotsOf(audit.target());
       AuditResult result =
-          held.acquireSlot(audit.target(), slots, cancellation::isCancelled)
+          slots(held, audit)
               ? execute(bound, OptionalLong.of(runId.get()))
               : attempts.interrupted(audit, clock.instant());
-      finishDurably(runId.get(), result);
-      return Optional.of(result);
+      return Optional.of(finishDurably(runId.get(), result));
     } catch (SQLException e) {
       throw new StoreException("lost the store while running audit " + audit.id(), e);
     } catch (InterruptedException e) {
@@ -319,17 +320,35 @@ public final class Auditor implements AutoCloseable {
   }
 
   /**
+   * Takes a slot of each target the audit reads (both of a reference across databases), in name
+   * order, so that two audits across the same two targets never each hold one and wait for the
+   * other's; held until the lease closes.
+   *
+   * @return false when the node began stopping before every slot was free
+   */
+  private boolean slots(Leases.Lease held, Audit audit) throws SQLException, InterruptedException {
+    for (String target : audit.targets().stream().sorted().toList()) {
+      int slots = slotsOf(target);
+      if (!held.acquireSlot(target, slots, cancellation::isCancelled)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Records a result even if the store is briefly unavailable (restart, failover): the write is
    * retried with backoff until it succeeds, so a result measured during an outage is not lost. Only
    * a shutdown during the outage gives up (the run then stays 'running' and is marked interrupted
    * later, never clean).
+   *
+   * @return the result as recorded, with what the store knows of its violating keys
    */
-  private void finishDurably(long runId, AuditResult result) {
+  private AuditResult finishDurably(long runId, AuditResult result) {
     Duration pause = Duration.ofSeconds(1);
     while (true) {
       try {
-        runs.orElseThrow().finish(runId, result);
-        return;
+        return runs.orElseThrow().finish(runId, result);
       } catch (StoreException e) {
         if (!isOutage(e)) {
           throw e; // a real conflict or bug, not the store being away: retrying cannot help
@@ -373,10 +392,7 @@ public final class Auditor implements AutoCloseable {
 
   private AuditResult execute(BoundAudit bound, OptionalLong runId) {
     return executor.execute(
-        bound,
-        targets.dataSource(bound.audit().target()),
-        runId,
-        chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
+        bound, targets::dataSource, runId, chunks.<RunSupport>map(c -> c).orElse(RunSupport.NONE));
   }
 
   /**

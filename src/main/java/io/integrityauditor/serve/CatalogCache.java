@@ -7,6 +7,7 @@ import io.integrityauditor.config.Redactor;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,16 +40,21 @@ final class CatalogCache {
   }
 
   /**
-   * The audit bound to its target's (cached) catalog.
+   * The audit bound to its targets' (cached) catalogs: its own, and the other side's of a reference
+   * across databases.
    *
-   * @return empty when the target's catalog cannot be read
+   * @return empty when a target's catalog cannot be read
    */
   Optional<AuditBinder.Result> bind(Audit audit) {
-    return catalog(audit.target())
-        .map(
-            catalog ->
-                AuditBinder.bind(
-                    List.of(audit), Map.of(audit.target(), catalog), auditor.targets()::describer));
+    Map<String, Catalog> read = new LinkedHashMap<>();
+    for (String target : audit.targets()) {
+      Optional<Catalog> catalog = catalog(target);
+      if (catalog.isEmpty()) {
+        return Optional.empty();
+      }
+      read.put(target, catalog.get());
+    }
+    return Optional.of(AuditBinder.bind(List.of(audit), read, auditor.targets()::describer));
   }
 
   private Optional<Catalog> catalog(String target) {

@@ -55,7 +55,9 @@ final class FiredRuns implements FiredJobs {
       if (binding.isEmpty()) {
         auditor.recordFailure(
             audit,
-            new RunError("connection", "cannot read the catalog of target " + audit.target()),
+            new RunError(
+                "connection",
+                "cannot read the catalog of target " + String.join(" or ", audit.targets())),
             trigger,
             fireTime);
         return;

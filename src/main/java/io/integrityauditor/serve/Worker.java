@@ -21,6 +21,7 @@ import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.AlertStore;
+import io.integrityauditor.store.Baselines;
 import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.ResultSnapshot;
 import io.integrityauditor.store.RunView;
@@ -66,6 +67,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   private final AuditReload reloader;
   private final BackgroundSweeps sweeps;
   private final AlertStore alerts;
+  private final Baselines baselines;
   private final WorkerMetrics metrics;
   private final ScheduledExecutorService background =
       Executors.newScheduledThreadPool(
@@ -92,6 +94,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
     this.reloader = new AuditReload(auditor, audits, catalogs, scheduler);
     this.sweeps = new BackgroundSweeps(auditor, audits, catalogs);
     this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
+    this.baselines = new Baselines(auditor.store().orElseThrow(), auditor.clock());
     this.metrics =
         new WorkerMetrics(
             auditor.store().orElseThrow(),
@@ -367,6 +370,11 @@ public final class Worker implements AutoCloseable, NodeOperations {
   @Override
   public AlertStore alerts() {
     return alerts;
+  }
+
+  @Override
+  public Baselines baselines() {
+    return baselines;
   }
 
   public WorkerMetrics metrics() {

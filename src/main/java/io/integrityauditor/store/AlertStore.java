@@ -19,7 +19,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
-import org.jooq.Record3;
+import org.jooq.Record4;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -201,11 +201,12 @@ public final class AlertStore {
     }
     var split =
         lastRun == null
-            ? Optional.<Record3<Long, Long, Long>>empty()
+            ? Optional.<Record4<Long, Long, Long, Long>>empty()
             : dsl.select(
                     AUDIT_RUN.NEW_VIOLATIONS,
                     AUDIT_RUN.PERSISTING_VIOLATIONS,
-                    AUDIT_RUN.GONE_VIOLATIONS)
+                    AUDIT_RUN.GONE_VIOLATIONS,
+                    AUDIT_RUN.BASELINE_VIOLATIONS)
                 .from(AUDIT_RUN)
                 .where(AUDIT_RUN.ID.eq(lastRun))
                 .fetchOptional();
@@ -233,7 +234,8 @@ public final class AlertStore {
         gone,
         split.map(r -> r.value1()).orElse(null),
         split.map(r -> r.value2()).orElse(null),
-        split.map(r -> r.value3()).orElse(null));
+        split.map(r -> r.value3()).orElse(null),
+        split.map(r -> r.value4()).orElse(null));
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */

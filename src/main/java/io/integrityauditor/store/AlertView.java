@@ -14,6 +14,8 @@ import java.util.Map;
  *     completed run before it (exact, from the tracked keys); null when unknown
  * @param persistingViolations how many were violating then too
  * @param goneViolations rows violating then but not in the latest run
+ * @param baselineViolations of every violating row of the latest run, how many are in the audit's
+ *     baseline (accepted backlog); null when unknown
  */
 public record AlertView(
     long id,
@@ -39,7 +41,8 @@ public record AlertView(
     List<Map<String, String>> goneKeys,
     Long newViolations,
     Long persistingViolations,
-    Long goneViolations) {
+    Long goneViolations,
+    Long baselineViolations) {
   public AlertView {
     newKeys = List.copyOf(newKeys);
     persistingKeys = List.copyOf(persistingKeys);

@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class KeySets {
   private static final Logger log = LoggerFactory.getLogger(KeySets.class);
   private static final String TABLE = Store.SCHEMA + ".violation_key";
+
+  /** Store-side work on a run's key set longer than this is logged with where the time went. */
+  private static final long SLOW_NANOS = 1_000_000_000L;
 
   /** Part names are ours (a constant, chunk ordinals, a watermark's hash): plain COPY text. */
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9 :.-]{1,200}");
@@ -192,7 +196,7 @@ public final class KeySets {
    * @param carriedFrom for an incremental run, the run whose key set holds the rows before the
    *     watermark (carried into this run's)
    */
-  static Optional<Split> onRunFinished(
+  static Optional<KeyHistory> onRunFinished(
       DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
@@ -204,6 +208,7 @@ public final class KeySets {
         // the rows before the watermark have no key set: this one would be partial
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
         recordLatest(tx, auditId, null, null);
+        KeyAges.unknown(tx, auditId);
         return Optional.empty();
       }
       tx.execute(
@@ -222,9 +227,11 @@ public final class KeySets {
     if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", runId))) {
       // not tracked (a kind without keys, or tracking turned off)
       recordLatest(tx, auditId, null, null);
+      KeyAges.forget(tx, auditId);
       return Optional.empty();
     }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
+    long started = System.nanoTime();
     Split split;
     if (violations > cap) {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
@@ -269,7 +276,28 @@ public final class KeySets {
         split.tracking(),
         runId);
     recordLatest(tx, auditId, split.newRows(), split.goneRows());
-    return Optional.of(split);
+    if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
+      // no key set: the ages and baseline flags stay those of the last known one
+      KeyAges.unknown(tx, auditId);
+      return Optional.empty();
+    }
+    long compared = System.nanoTime();
+    KeyHistory history = KeyAges.carryOver(tx, runId, result, violations);
+    long aged = System.nanoTime();
+    if (aged - started > SLOW_NANOS) {
+      // where a big key set's time goes in the store (docs/performance.md): worth knowing when it
+      // is a visible part of the run
+      log.info(
+          "run {} of {}: {} violating rows compared in the store in {} ms (count and split {} ms,"
+              + " first-seen and baseline {} ms)",
+          runId,
+          auditId,
+          violations,
+          (aged - started) / 1_000_000,
+          (compared - started) / 1_000_000,
+          (aged - compared) / 1_000_000);
+    }
+    return Optional.of(history);
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */

@@ -3,6 +3,7 @@ package io.integrityauditor.store;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * An audit's latest result as the store keeps it (one row per audit, maintained with every run):
@@ -23,6 +24,12 @@ import java.time.Instant;
  *     run before it (every key tracked); null when unknown
  * @param goneViolations rows violating in the completed run before it but not in it; null when
  *     unknown
+ * @param baselineViolations violating rows of the latest completed run in the audit's baseline;
+ *     null when unknown (keys not tracked)
+ * @param oldestViolationAgeSeconds how long its oldest violating row had been violating when it
+ *     started (0 without violations); null when unknown
+ * @param violationsOlderThan violating rows at least 1h, 1d, 7d and 30d old then (the buckets of
+ *     {@link #OLDER_THAN}); null when unknown
  */
 public record LatestResult(
     String auditId,
@@ -37,4 +44,14 @@ public record LatestResult(
     RunInfo.Mode mode,
     Instant lastFullSuccessAt,
     Long newViolations,
-    Long goneViolations) {}
+    Long goneViolations,
+    Long baselineViolations,
+    Double oldestViolationAgeSeconds,
+    List<Long> violationsOlderThan) {
+  /** The ages {@code violationsOlderThan} counts, as the label values of its gauge. */
+  public static final List<String> OLDER_THAN = List.of("1h", "1d", "7d", "30d");
+
+  public LatestResult {
+    violationsOlderThan = violationsOlderThan == null ? null : List.copyOf(violationsOlderThan);
+  }
+}

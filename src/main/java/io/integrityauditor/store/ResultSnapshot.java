@@ -126,6 +126,11 @@ public record ResultSnapshot(
         record.getLastMode() == null ? null : RunInfo.Mode.fromLabel(record.getLastMode()),
         record.getLastFullSuccessAt(),
         record.getNewViolations(),
-        record.getGoneViolations());
+        record.getGoneViolations(),
+        record.getBaselineViolations(),
+        record.getOldestViolationAgeSeconds(),
+        record.getViolationsOlderThan() == null
+            ? null
+            : Arrays.asList(record.getViolationsOlderThan()));
   }
 }

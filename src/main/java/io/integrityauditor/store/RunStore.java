@@ -14,6 +14,7 @@ import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditRunRecord;
 import java.time.Clock;
@@ -94,11 +95,17 @@ public final class RunStore {
     }
   }
 
-  /** Completes a run begun with {@link #begin}: status, counts, error and samples, atomically. */
-  public void finish(long runId, AuditResult result) {
+  /**
+   * Completes a run begun with {@link #begin}: status, counts, error and samples, atomically.
+   *
+   * @return the result with what the store knows of its violating keys (baseline, ages), the
+   *     threshold decided on them
+   */
+  public AuditResult finish(long runId, AuditResult given) {
     try {
-      dsl.transaction(
+      return dsl.transactionResult(
           configuration -> {
+            AuditResult result = given;
             DSLContext tx = configuration.dsl();
             RunStatus status = result.status();
             // A run of ours that the store lost track of (our lease session died in a store
@@ -170,7 +177,8 @@ public final class RunStore {
                     .and(AUDIT_RUN.STATUS.eq(RUNNING))
                     .execute();
             if (updated == 0) {
-              return; // already finished (e.g. marked interrupted by a peer): keep that record
+              // already finished (e.g. marked interrupted by a peer): keep that record
+              return result;
             }
             countRun(tx, result.audit().id(), status.label(), 1);
             Instant now = clock.instant();
@@ -182,8 +190,22 @@ public final class RunStore {
                     .from(AUDIT_WATERMARK)
                     .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
                     .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID);
-            KeySets.onRunFinished(
-                tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
+            Optional<KeyHistory> history =
+                KeySets.onRunFinished(
+                    tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
+            if (history.isPresent()) {
+              // a grace period or a baseline decides the breach on the keys' history
+              result = result.withKeyHistory(history.get());
+              boolean breached = result.thresholdBreached();
+              tx.update(AUDIT_RUN)
+                  .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
+                  .where(AUDIT_RUN.ID.eq(runId))
+                  .execute();
+              tx.update(AUDIT_LATEST)
+                  .set(AUDIT_LATEST.THRESHOLD_BREACHED, breached)
+                  .where(AUDIT_LATEST.AUDIT_ID.eq(result.audit().id()))
+                  .execute();
+            }
             // an incremental audit's watermark moves with its result, atomically: a run recorded
             // without it (or the reverse) would re-check or skip rows
             if (status.completed()) {
@@ -206,6 +228,7 @@ public final class RunStore {
             if (!samples.isEmpty()) {
               insert.execute();
             }
+            return result;
           });
     } catch (DataAccessException e) {
       throw new StoreException("cannot record the result of run " + runId, e);
@@ -495,6 +518,8 @@ public final class RunStore {
         run.getPersistingViolations(),
         run.getGoneViolations(),
         run.getKeyTracking(),
+        run.getBaselineViolations(),
+        run.getOldestViolationSince(),
         samples);
   }
 

@@ -12,7 +12,9 @@ import java.util.Map;
  * the findings carried forward from the latest full sweep). {@code newViolations}, {@code
  * persistingViolations} and {@code goneViolations} compare every violating key with the previous
  * completed run's ({@code keyTracking}: {@code exact}; {@code first}, {@code over_cap} or {@code
- * incomplete} leave them null; null when not tracked).
+ * incomplete} leave them null; null when not tracked). {@code baselineViolations} of the violating
+ * rows are in the audit's baseline, and the oldest has been violating since {@code
+ * oldestViolationSince} (both null when not known).
  */
 public record RunView(
     long id,
@@ -43,6 +45,8 @@ public record RunView(
     Long persistingViolations,
     Long goneViolations,
     String keyTracking,
+    Long baselineViolations,
+    Instant oldestViolationSince,
     List<Map<String, String>> samples) {
   public RunView {
     samples = List.copyOf(samples);

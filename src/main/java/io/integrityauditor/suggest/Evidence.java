@@ -12,11 +12,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jooq.CaseConditionStep;
 import org.jooq.CommonTableExpression;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -167,27 +170,9 @@ final class Evidence {
    */
   List<Measure> measure(List<Candidate> candidates) throws SQLException {
     Side child = candidates.get(0).child();
-    long estimate = estimatedRows(child.table());
     int limit = settings.sampleRows();
-    BigDecimal percent = null;
-    if (estimate > limit) {
-      // aim for twice the rows wanted: SYSTEM picks whole pages, so the count varies, and LIMIT,
-      // not bad luck, should decide the sample size
-      percent =
-          BigDecimal.valueOf(100.0 * limit * 2 / estimate)
-              .round(new MathContext(2, RoundingMode.UP))
-              .stripTrailingZeros();
-      if (percent.compareTo(BigDecimal.valueOf(100)) >= 0) {
-        percent = null;
-      }
-    }
-    Name c = DSL.name("c");
-    Table<?> source =
-        percent == null
-            ? DSL.table(name(child.table())).as(c)
-            : DSL.table(
-                "{0} AS {1} TABLESAMPLE SYSTEM ({2}) REPEATABLE ({3})",
-                name(child.table()), c, DSL.inline(percent), DSL.inline(SEED));
+    BigDecimal percent = samplePercent(child.table());
+    Table<?> source = sampled(child.table(), percent);
     int width = child.columns().size();
     List<Field<Object>> childFields = new ArrayList<>();
     List<Name> values = new ArrayList<>();
@@ -274,10 +259,7 @@ final class Evidence {
                     .from(DSL.table(m))
                     .fetchOne());
     long rows = number(row.get(0));
-    SampleKind kind =
-        percent != null
-            ? SampleKind.TABLESAMPLE
-            : rows < limit ? SampleKind.WHOLE_TABLE : SampleKind.FIRST_ROWS;
+    SampleKind kind = sampleKind(percent, rows);
     int after = 3 + 2 * candidates.size();
     OptionalLong min = optional(row.get(after));
     OptionalLong max = optional(row.get(after + 1));
@@ -304,6 +286,204 @@ final class Evidence {
       measures.add(new Measure(candidate, sample, found, foundRows, asText.get(i), parentKeys));
     }
     return measures;
+  }
+
+  /**
+   * The TABLESAMPLE percentage that reads about twice {@code --sample-rows} rows of a table; null
+   * when the table is small enough to read whole.
+   */
+  private BigDecimal samplePercent(TableInfo table) {
+    long estimate = estimatedRows(table);
+    int limit = settings.sampleRows();
+    if (estimate <= limit) {
+      return null;
+    }
+    // aim for twice the rows wanted: SYSTEM picks whole pages, so the count varies, and LIMIT,
+    // not bad luck, should decide the sample size
+    BigDecimal percent =
+        BigDecimal.valueOf(100.0 * limit * 2 / estimate)
+            .round(new MathContext(2, RoundingMode.UP))
+            .stripTrailingZeros();
+    return percent.compareTo(BigDecimal.valueOf(100)) >= 0 ? null : percent;
+  }
+
+  /** The table as {@code c}, sampled at {@code percent} (whole when null). */
+  private static Table<?> sampled(TableInfo table, BigDecimal percent) {
+    Name c = DSL.name("c");
+    return percent == null
+        ? DSL.table(name(table)).as(c)
+        : DSL.table(
+            "{0} AS {1} TABLESAMPLE SYSTEM ({2}) REPEATABLE ({3})",
+            name(table), c, DSL.inline(percent), DSL.inline(SEED));
+  }
+
+  private SampleKind sampleKind(BigDecimal percent, long rows) {
+    return percent != null
+        ? SampleKind.TABLESAMPLE
+        : rows < settings.sampleRows() ? SampleKind.WHOLE_TABLE : SampleKind.FIRST_ROWS;
+  }
+
+  /** At most this many type values of a polymorphic reference are read and mapped. */
+  static final int MAX_TYPE_VALUES = 20;
+
+  /**
+   * The type values of a polymorphic reference, as the sample has them, most rows first.
+   *
+   * @param sample what was read: its distinct and non-null counts are of rows with a type and id
+   * @param values per type value, its sample of ids (distinct and rows of that type only)
+   * @param more more type values than {@link #MAX_TYPE_VALUES} were seen
+   */
+  record TypeValues(Sample sample, Map<String, Sample> values, boolean more) {}
+
+  /**
+   * Reads the type values of a polymorphic reference, and how many ids each has, from the same
+   * bounded sample {@link #measure} reads.
+   */
+  TypeValues typeValues(Inference.PolymorphicPair pair) throws SQLException {
+    BigDecimal percent = samplePercent(pair.id().table());
+    Name s = DSL.name("s");
+    Field<String> type = DSL.field(DSL.name("s", "t"), String.class);
+    Field<Object> id = DSL.field(DSL.name("s", "v"));
+    CommonTableExpression<?> rows = typedRows(pair, percent);
+    List<? extends Record> found =
+        inTransaction(
+            context ->
+                context
+                    .with(rows)
+                    .select(
+                        type,
+                        DSL.countDistinct(id),
+                        DSL.count(),
+                        DSL.field(DSL.selectCount().from(DSL.table(s))))
+                    .from(DSL.table(s))
+                    .where(type.isNotNull().and(id.isNotNull()))
+                    .groupBy(type)
+                    .orderBy(DSL.count().desc(), type)
+                    .limit(MAX_TYPE_VALUES + 1)
+                    .fetch());
+    long read =
+        found.isEmpty()
+            ? inTransaction(
+                c -> c.with(rows).selectCount().from(DSL.table(s)).fetchOne(0, long.class))
+            : number(found.get(0).get(3));
+    Map<String, Sample> values = new LinkedHashMap<>();
+    long distinct = 0;
+    long withType = 0;
+    for (Record r : found.subList(0, Math.min(found.size(), MAX_TYPE_VALUES))) {
+      Sample of = typedSample(percent, read, number(r.get(2)), number(r.get(1)));
+      values.put(r.get(0, String.class), of);
+      distinct += of.distinct();
+      withType += of.nonNullRows();
+    }
+    Sample sample = typedSample(percent, read, withType, distinct);
+    return new TypeValues(sample, values, found.size() > MAX_TYPE_VALUES);
+  }
+
+  /** What was read for a polymorphic reference: no integer range (ids of several tables). */
+  private Sample typedSample(BigDecimal percent, long read, long rows, long distinct) {
+    return new Sample(
+        sampleKind(percent, read),
+        read,
+        percent == null ? null : percent.toPlainString(),
+        rows,
+        distinct,
+        OptionalLong.empty(),
+        OptionalLong.empty());
+  }
+
+  /**
+   * Measures, for each type value of a polymorphic reference and the parent it names, how many of
+   * its ids the parent has: one query, each id looked up in its own type's parent only.
+   */
+  List<Measure> measurePolymorphic(
+      Inference.PolymorphicPair pair, TypeValues types, Map<String, Candidate> parents)
+      throws SQLException {
+    BigDecimal percent = samplePercent(pair.id().table());
+    Name s = DSL.name("s");
+    Name d = DSL.name("d");
+    Name m = DSL.name("m");
+    Field<String> sType = DSL.field(DSL.name("s", "t"), String.class);
+    Field<Object> sId = DSL.field(DSL.name("s", "v"));
+    CommonTableExpression<?> rows = typedRows(pair, percent);
+    CommonTableExpression<?> distinct =
+        d.fields("t", "v", "n")
+            .as(
+                DSL.select(sType, sId, DSL.count())
+                    .from(DSL.table(s))
+                    .where(sType.in(parents.keySet()).and(sId.isNotNull()))
+                    .groupBy(sType, sId));
+    Field<String> dType = DSL.field(DSL.name("d", "t"), String.class);
+    Field<Object> dId = DSL.field(DSL.name("d", "v"));
+    // each id is looked up in the parent its own type names, through that parent's key
+    CaseConditionStep<Boolean> lookup = null;
+    for (Map.Entry<String, Candidate> entry : parents.entrySet()) {
+      Candidate candidate = entry.getValue();
+      Table<?> parent = DSL.table(name(candidate.parent().table())).as("p");
+      Field<Object> key = DSL.field(DSL.name("p", candidate.parent().columns().get(0).name()));
+      Condition when = dType.eq(entry.getKey());
+      Field<Boolean> exists =
+          DSL.field(
+              DSL.exists(
+                  DSL.selectOne()
+                      .from(parent)
+                      .where(
+                          key.eq(
+                              likeKey(
+                                  dId,
+                                  candidate.child().columns().get(0),
+                                  candidate.parent().columns().get(0))))));
+      lookup = lookup == null ? DSL.when(when, exists) : lookup.when(when, exists);
+    }
+    CommonTableExpression<?> matched =
+        m.fields("t", "n", "f")
+            .as(
+                DSL.select(
+                        dType, DSL.field(DSL.name("d", "n")), lookup.otherwise(DSL.inline(false)))
+                    .from(DSL.table(d)));
+    Field<String> mType = DSL.field(DSL.name("m", "t"), String.class);
+    Field<Long> mRows = DSL.field(DSL.name("m", "n"), Long.class);
+    Condition hit = DSL.condition(DSL.field(DSL.name("m", "f"), Boolean.class));
+    List<? extends Record> result =
+        inTransaction(
+            context ->
+                context
+                    .with(rows)
+                    .with(distinct)
+                    .with(matched)
+                    .select(
+                        mType,
+                        DSL.count().filterWhere(hit),
+                        DSL.coalesce(DSL.sum(mRows).filterWhere(hit), DSL.inline(BigDecimal.ZERO)))
+                    .from(DSL.table(m))
+                    .groupBy(mType)
+                    .fetch());
+    Map<String, Record> byType = new HashMap<>();
+    result.forEach(r -> byType.put(r.get(0, String.class), r));
+    List<Measure> measures = new ArrayList<>();
+    for (Map.Entry<String, Candidate> entry : parents.entrySet()) {
+      Record r = byType.get(entry.getKey());
+      measures.add(
+          new Measure(
+              entry.getValue(),
+              types.values().get(entry.getKey()),
+              r == null ? 0 : number(r.get(1)),
+              r == null ? 0 : number(r.get(2)),
+              false,
+              OptionalLong.empty()));
+    }
+    return measures;
+  }
+
+  /** {@code s(t, v)}: the sampled rows' type (as text) and id. */
+  private CommonTableExpression<?> typedRows(Inference.PolymorphicPair pair, BigDecimal percent) {
+    return DSL.name("s")
+        .fields("t", "v")
+        .as(
+            DSL.select(
+                    asText(DSL.field(DSL.name("c", pair.type().name()))),
+                    DSL.field(DSL.name("c", pair.id().columns().get(0).name())))
+                .from(sampled(pair.id().table(), percent))
+                .limit(settings.sampleRows()));
   }
 
   /** Three or more consecutive integers starting at 0 or 1, pointing at an integer key. */

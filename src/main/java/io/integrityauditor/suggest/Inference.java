@@ -57,6 +57,24 @@ final class Inference {
           "value",
           "attribute");
 
+  /**
+   * Last words of a table that holds a variant of another table's rows: a raw import, an archive, a
+   * history or staging copy ({@code release_raw} beside {@code release}).
+   */
+  private static final Set<String> VARIANT_WORDS =
+      Set.of(
+          "raw",
+          "archive",
+          "archived",
+          "history",
+          "staging",
+          "tmp",
+          "temp",
+          "backup",
+          "draft",
+          "snapshot",
+          "shadow");
+
   /** Unique columns too generic to match by name alone ({@code SAME_KEY} tier). */
   private static final Set<String> GENERIC_KEYS =
       Set.of(
@@ -117,6 +135,12 @@ final class Inference {
   /** A column that looks like a reference but has no candidate, and why. */
   record Unmatched(Side column, String reason) {}
 
+  /**
+   * Rails' polymorphic reference: {@code id} ({@code record_id}) points at the table that {@code
+   * type} ({@code record_type}) names on each row; which tables is read from the data.
+   */
+  record PolymorphicPair(Side id, ColumnInfo type, ColumnName name) {}
+
   static final String NO_TABLE = "no table with a unique key is named like it";
 
   /** Everything found by name. */
@@ -124,12 +148,14 @@ final class Inference {
       List<Group> groups,
       List<EnforcedKey> enforced,
       List<Excluded> excluded,
-      List<Unmatched> unmatched) {
+      List<Unmatched> unmatched,
+      List<PolymorphicPair> polymorphic) {
     Inferred {
       groups = List.copyOf(groups);
       enforced = List.copyOf(enforced);
       excluded = List.copyOf(excluded);
       unmatched = List.copyOf(unmatched);
+      polymorphic = List.copyOf(polymorphic);
     }
   }
 
@@ -246,6 +272,7 @@ final class Inference {
     List<EnforcedKey> enforced = new ArrayList<>();
     List<Excluded> excluded = new ArrayList<>();
     List<Unmatched> unmatched = new ArrayList<>();
+    List<PolymorphicPair> polymorphic = new ArrayList<>();
     for (TableInfo table : tables) {
       Set<String> covered = new HashSet<>();
       for (Constraint fk : table.foreignKeys()) {
@@ -275,6 +302,12 @@ final class Inference {
           continue;
         }
         if (isOwnKey(table, column, name)) {
+          // a subtype keyed by its parent's name, without a key word: country_area.area -> area,
+          // link_text_attribute_type.attribute_type -> link_attribute_type (names say so: data
+          // then decides, as for any candidate)
+          if (!name.shaped()) {
+            bare(table, column, name).ifPresent(groups::add);
+          }
           continue;
         }
         if (inCompositeOwnKey(table, column, name)) {
@@ -285,14 +318,9 @@ final class Inference {
                       + " identifier"));
           continue;
         }
-        Optional<String> kind = polymorphicType(table, name);
+        Optional<ColumnInfo> kind = polymorphicType(table, name);
         if (kind.isPresent()) {
-          unmatched.add(
-              new Unmatched(
-                  side,
-                  "polymorphic: "
-                      + kind.get()
-                      + " says which table each row points at; a foreign key cannot express it"));
+          polymorphic.add(new PolymorphicPair(side, kind.get(), name));
           continue;
         }
         Optional<Group> group =
@@ -305,7 +333,7 @@ final class Inference {
         }
       }
     }
-    return new Inferred(groups, enforced, excluded, unmatched);
+    return new Inferred(groups, enforced, excluded, unmatched, polymorphic);
   }
 
   private EnforcedKey enforced(TableInfo table, Constraint fk) {
@@ -406,7 +434,7 @@ final class Inference {
    * Rails' polymorphic references: {@code record_id} beside {@code record_type}, which names the
    * table of each row.
    */
-  private static Optional<String> polymorphicType(TableInfo table, ColumnName name) {
+  private static Optional<ColumnInfo> polymorphicType(TableInfo table, ColumnName name) {
     if (name.keyWord().isEmpty() || name.keyWordFirst() || name.base().isEmpty()) {
       return Optional.empty();
     }
@@ -414,8 +442,44 @@ final class Inference {
     typeWords.add("type");
     return table.columns().stream()
         .filter(c -> Names.words(c.name()).equals(typeWords))
-        .map(ColumnInfo::name)
         .findFirst();
+  }
+
+  /**
+   * The parent a polymorphic reference's type value names: a class name as Rails stores it ({@code
+   * Post}, {@code BlogPost}, {@code Admin::User}) or a table name ({@code posts}), read as words
+   * and found like a table name; a namespaced class falls back to its last part ({@code
+   * Admin::User} -> {@code users} when there is no {@code admin_users}). Only a natively comparable
+   * single-column primary key; empty when no table, or more than one, fits.
+   */
+  Optional<Candidate> polymorphicParent(PolymorphicPair pair, String typeValue) {
+    List<String> parts = List.of(typeValue.split("::"));
+    List<List<String>> tries = new ArrayList<>();
+    tries.add(Names.words(String.join("_", parts)));
+    if (parts.size() > 1) {
+      tries.add(Names.words(parts.get(parts.size() - 1)));
+    }
+    TableInfo child = pair.id().table();
+    ColumnInfo column = pair.id().columns().get(0);
+    for (List<String> words : tries) {
+      if (words.isEmpty()) {
+        continue;
+      }
+      List<Candidate> found = new ArrayList<>();
+      for (TableInfo parent : named(words)) {
+        candidate(child, column, pair.name(), parent, Tier.POLYMORPHIC, 0)
+            .filter(Inference::comparablePrimaryKey)
+            .ifPresent(found::add);
+      }
+      if (!found.isEmpty()) {
+        // one schema's table first, as for any reference
+        found.sort(NAME_ORDER);
+        return found.size() > 1 && found.get(1).schemaDistance() == found.get(0).schemaDistance()
+            ? Optional.empty()
+            : Optional.of(found.get(0));
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -728,9 +792,27 @@ final class Inference {
       family.addAll(base);
       tries.add(family);
     }
+    // tables that are variants of others (cdtoc_raw, release_raw) point at the same variant:
+    // cdtoc_raw.release -> release_raw, measured with release (shared words rank it first; data
+    // still decides between the two); not when the column names the table the row is about
+    // (release_tag_raw.release: raw tags of a release)
+    String variant = own.get(own.size() - 1);
+    List<String> sibling = new ArrayList<>(base);
+    sibling.add(variant);
+    List<String> about = own.subList(0, own.size() - 1);
+    boolean ofVariant =
+        own.size() >= 2
+            && VARIANT_WORDS.contains(variant)
+            && !base.contains(variant)
+            && !(about.size() >= base.size()
+                && Names.sameThing(about.subList(0, base.size()), base));
     for (List<String> words : tries) {
       List<Candidate> bare = new ArrayList<>();
-      for (TableInfo parent : named(words)) {
+      List<TableInfo> parents = new ArrayList<>(named(words));
+      if (words == base && ofVariant) {
+        parents.addAll(named(sibling));
+      }
+      for (TableInfo parent : parents) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.BARE_NAME, 0)
               .filter(Inference::comparablePrimaryKey)

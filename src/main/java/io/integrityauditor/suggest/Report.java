@@ -2,8 +2,10 @@ package io.integrityauditor.suggest;
 
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.suggest.Evidence.Measure;
+import io.integrityauditor.suggest.Evidence.Sample;
 import io.integrityauditor.suggest.Inference.EnforcedKey;
 import io.integrityauditor.suggest.Inference.Excluded;
+import io.integrityauditor.suggest.Inference.PolymorphicPair;
 import io.integrityauditor.suggest.Inference.Unmatched;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +14,7 @@ import java.util.Optional;
  * Everything {@code suggest} found for one target, in output order.
  *
  * @param proposals references proposed as orphan audits
+ * @param polymorphic polymorphic references proposed as polymorphic audits
  * @param typeProblems references whose column cannot be compared natively with the key (text vs
  *     uuid): reported, not proposed
  * @param rejected candidates the data did not support (or could not be measured)
@@ -24,6 +27,7 @@ record Report(
     Catalog catalog,
     SuggestSettings settings,
     List<Proposal> proposals,
+    List<PolymorphicProposal> polymorphic,
     List<TypeProblem> typeProblems,
     List<Rejection> rejected,
     List<EnforcedKey> enforced,
@@ -32,6 +36,7 @@ record Report(
 
   Report {
     proposals = List.copyOf(proposals);
+    polymorphic = List.copyOf(polymorphic);
     typeProblems = List.copyOf(typeProblems);
     rejected = List.copyOf(rejected);
     enforced = List.copyOf(enforced);
@@ -65,6 +70,39 @@ record Report(
       return evidence.sample().distinct() == 0;
     }
   }
+
+  /** Audits proposed: orphan and polymorphic. */
+  int audits() {
+    return proposals.size() + polymorphic.size();
+  }
+
+  /**
+   * A proposed polymorphic reference ({@code record_id} beside {@code record_type}).
+   *
+   * @param sample the rows read, with the type values' total distinct ids and rows
+   * @param parents each type value the data has whose table holds its ids, with that evidence
+   * @param left the type values not mapped to a table, each with the reason
+   * @param moreTypes the data has more type values than were read
+   */
+  record PolymorphicProposal(
+      String id,
+      PolymorphicPair pair,
+      Sample sample,
+      List<TypeParent> parents,
+      List<String> left,
+      boolean moreTypes) {
+    PolymorphicProposal {
+      parents = List.copyOf(parents);
+      left = List.copyOf(left);
+    }
+  }
+
+  /**
+   * A type value and the parent it names, measured on the ids of its rows.
+   *
+   * @param broken more than half, but fewer than the minimum, of its ids are found
+   */
+  record TypeParent(String value, Measure evidence, boolean broken) {}
 
   /** A reference whose types cannot be compared natively, with its evidence compared as text. */
   record TypeProblem(Candidate candidate, Measure evidence) {}

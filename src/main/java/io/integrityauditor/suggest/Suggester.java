@@ -5,15 +5,22 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.QualifiedName;
 import io.integrityauditor.catalog.TableInfo;
 import io.integrityauditor.suggest.Evidence.Measure;
+import io.integrityauditor.suggest.Evidence.Sample;
+import io.integrityauditor.suggest.Evidence.TypeValues;
 import io.integrityauditor.suggest.Inference.Group;
 import io.integrityauditor.suggest.Inference.Inferred;
+import io.integrityauditor.suggest.Inference.PolymorphicPair;
+import io.integrityauditor.suggest.Inference.Unmatched;
+import io.integrityauditor.suggest.Report.PolymorphicProposal;
 import io.integrityauditor.suggest.Report.Proposal;
 import io.integrityauditor.suggest.Report.Rejection;
+import io.integrityauditor.suggest.Report.TypeParent;
 import io.integrityauditor.suggest.Report.TypeProblem;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +71,7 @@ public final class Suggester {
           migrations.sql(),
           migrations.written(),
           migrations.heldBack(),
-          report.proposals().size(),
+          report.audits(),
           (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),
           report.rejected().size(),
@@ -74,7 +81,8 @@ public final class Suggester {
 
   static Report report(
       String target, Catalog catalog, Connection connection, SuggestSettings settings) {
-    Inferred inferred = new Inference(catalog, settings).run();
+    Inference inference = new Inference(catalog, settings);
+    Inferred inferred = inference.run();
     Evidence evidence = new Evidence(connection, catalog, settings);
     List<Chosen> chosen = new ArrayList<>();
     List<TypeProblem> typeProblems = new ArrayList<>();
@@ -93,13 +101,39 @@ public final class Suggester {
       }
       proposals.add(
           new Proposal(
-              id(catalog, c.group(), ids),
+              id(catalog, c.group().column(), c.group().name(), ids),
               c.measure().candidate(),
               c.measure(),
               c.others(),
               c.unmeasured(),
               c.broken()));
     }
+    List<PolymorphicProposal> polymorphic = new ArrayList<>();
+    List<Unmatched> unmatched = new ArrayList<>(inferred.unmatched());
+    for (PolymorphicPair pair : inferred.polymorphic()) {
+      Mapped mapped = mapPolymorphic(pair, inference, evidence, settings);
+      if (mapped.parents().isEmpty()) {
+        unmatched.add(
+            new Unmatched(
+                pair.id(),
+                "polymorphic: "
+                    + pair.type().name()
+                    + " says which table each row points at, and a foreign key cannot express it; "
+                    + mapped.reason()));
+      } else {
+        polymorphic.add(
+            new PolymorphicProposal(
+                id(catalog, pair.id(), pair.name(), ids),
+                pair,
+                mapped.sample(),
+                mapped.parents(),
+                mapped.left(),
+                mapped.moreTypes()));
+      }
+    }
+    unmatched.sort(
+        Comparator.comparing((Unmatched u) -> u.column().table().id())
+            .thenComparingInt(u -> u.column().columns().get(0).position()));
     typeProblems.sort(Comparator.comparing(TypeProblem::candidate, REFERENCE_ORDER));
     rejected.sort(
         Comparator.comparing((Rejection r) -> r.column().table().id())
@@ -109,11 +143,110 @@ public final class Suggester {
         catalog,
         settings,
         proposals,
+        polymorphic,
         typeProblems,
         rejected,
         inferred.enforced(),
         inferred.excluded(),
-        inferred.unmatched());
+        unmatched);
+  }
+
+  /**
+   * A polymorphic reference's type values mapped to parents: those whose table holds their ids, and
+   * the others with the reason; when none is mapped, why.
+   */
+  private record Mapped(
+      Sample sample,
+      List<TypeParent> parents,
+      List<String> left,
+      boolean moreTypes,
+      String reason) {}
+
+  /**
+   * Reads the type values the data has, finds the table each names ({@link
+   * Inference#polymorphicParent}) and measures its ids there. A type value whose table holds half
+   * or fewer of its ids names another thing than that table and is left out, saying so.
+   */
+  private static Mapped mapPolymorphic(
+      PolymorphicPair pair, Inference inference, Evidence evidence, SuggestSettings settings) {
+    TypeValues types;
+    try {
+      types = evidence.typeValues(pair);
+    } catch (SQLException e) {
+      stopIfConnectionLost(e);
+      return new Mapped(
+          null, List.of(), List.of(), false, "its type values could not be read: " + describe(e));
+    }
+    if (types.values().isEmpty()) {
+      return new Mapped(
+          types.sample(),
+          List.of(),
+          List.of(),
+          false,
+          "no type values in "
+              + types.sample().describe()
+              + " to map to tables: write a kind: polymorphic audit by hand");
+    }
+    Map<String, Candidate> named = new LinkedHashMap<>();
+    Map<String, String> leftOut = new HashMap<>();
+    for (String value : types.values().keySet()) {
+      inference
+          .polymorphicParent(pair, value)
+          .ifPresentOrElse(
+              c -> named.put(value, c),
+              () ->
+                  leftOut.put(
+                      value, value + ": no table with a comparable primary key is named like it"));
+    }
+    List<TypeParent> parents = new ArrayList<>();
+    if (!named.isEmpty()) {
+      List<Measure> measures;
+      try {
+        measures = evidence.measurePolymorphic(pair, types, named);
+      } catch (SQLException e) {
+        stopIfConnectionLost(e);
+        return new Mapped(
+            types.sample(),
+            List.of(),
+            List.of(),
+            false,
+            "its evidence query failed: " + describe(e));
+      }
+      List<String> values = List.copyOf(named.keySet());
+      for (int i = 0; i < measures.size(); i++) {
+        String value = values.get(i);
+        Measure m = measures.get(i);
+        boolean supported = m.supports(settings.minCoverage());
+        if (supported || m.found() * 2 > m.sample().distinct()) {
+          parents.add(new TypeParent(value, m, !supported));
+        } else {
+          leftOut.put(
+              value,
+              value
+                  + " -> "
+                  + m.candidate().parent().describe()
+                  + ": "
+                  + m.describeCoverage()
+                  + " found: half or fewer, another key space");
+        }
+      }
+    }
+    // in the order of the type values: most rows first
+    List<String> left =
+        types.values().keySet().stream().filter(leftOut::containsKey).map(leftOut::get).toList();
+    String reason =
+        "none of its type values ("
+            + String.join(", ", types.values().keySet())
+            + (types.more() ? ", ..." : "")
+            + ") names a table that holds its ids";
+    return new Mapped(types.sample(), parents, left, types.more(), reason);
+  }
+
+  /** A lost connection stops the run; any other failure is reported where it happened. */
+  private static void stopIfConnectionLost(SQLException e) {
+    if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+      throw new SuggestException("lost the connection to the target: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -363,9 +496,7 @@ public final class Suggester {
     try {
       measures.addAll(evidence.measure(candidates));
     } catch (SQLException e) {
-      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
-        throw new SuggestException("lost the connection to the target: " + e.getMessage(), e);
-      }
+      stopIfConnectionLost(e);
       for (Candidate candidate : candidates) {
         failed.add(candidate.parent().describe() + ": " + describe(e));
       }
@@ -436,10 +567,10 @@ public final class Suggester {
    * {@code <child table>.<column without its key word>}, e.g. {@code orders.customer}; schema first
    * when the table is not the one its bare name resolves to; {@code -2}, {@code -3} when taken.
    */
-  static String id(Catalog catalog, Group group, Set<String> taken) {
-    TableInfo table = group.column().table();
-    String column = group.column().columns().get(0).name();
-    String base = Names.withoutKeyWord(column, group.name());
+  static String id(Catalog catalog, Side side, ColumnName name, Set<String> taken) {
+    TableInfo table = side.table();
+    String column = side.columns().get(0).name();
+    String base = Names.withoutKeyWord(column, name);
     String text =
         (resolvesUnqualified(catalog, table) ? "" : table.id().schema() + ".")
             + table.id().name()

@@ -7,8 +7,10 @@ import io.integrityauditor.suggest.Evidence.Measure;
 import io.integrityauditor.suggest.Evidence.Sample;
 import io.integrityauditor.suggest.Inference.EnforcedKey;
 import io.integrityauditor.suggest.Inference.Excluded;
+import io.integrityauditor.suggest.Report.PolymorphicProposal;
 import io.integrityauditor.suggest.Report.Proposal;
 import io.integrityauditor.suggest.Report.Rejection;
+import io.integrityauditor.suggest.Report.TypeParent;
 import io.integrityauditor.suggest.Report.TypeProblem;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,7 +42,7 @@ final class SuggestionWriter {
     StringBuilder out = new StringBuilder();
     header(report, out);
     out.append("defaults:\n  target: ").append(scalar(report.target())).append("\n\n");
-    if (report.proposals().isEmpty()) {
+    if (report.audits() == 0) {
       out.append("audits: []\n");
     } else {
       out.append("audits:\n");
@@ -49,6 +51,12 @@ final class SuggestionWriter {
           out.append('\n');
         }
         audit(report, report.proposals().get(i), out);
+      }
+      for (int i = 0; i < report.polymorphic().size(); i++) {
+        if (i > 0 || !report.proposals().isEmpty()) {
+          out.append('\n');
+        }
+        polymorphic(report, report.polymorphic().get(i), out);
       }
     }
     typeFindings(report, out);
@@ -89,9 +97,10 @@ final class SuggestionWriter {
     lines.add("");
     lines.add(
         "Result: "
-            + plural(report.proposals().size(), "audit")
+            + plural(report.audits(), "audit")
             + " proposed"
             + brokenCount(report)
+            + polymorphicCount(report)
             + ", "
             + plural(typeFindingCount(report), "type-alignment finding")
             + ", "
@@ -112,6 +121,84 @@ final class SuggestionWriter {
   private static String brokenCount(Report report) {
     long broken = report.proposals().stream().filter(Proposal::broken).count();
     return broken == 0 ? "" : " (" + broken + " of them likely references with broken data)";
+  }
+
+  private static String polymorphicCount(Report report) {
+    int n = report.polymorphic().size();
+    return n == 0 ? "" : " (" + n + " of them polymorphic)";
+  }
+
+  /**
+   * A {@code kind: polymorphic} audit: one parent per type value whose table holds its ids. Type
+   * values left out are named, and then {@code unknown_types: ignore} keeps the audit from
+   * reporting every row of theirs; otherwise a new type value is reported until it is mapped.
+   */
+  private static void polymorphic(Report report, PolymorphicProposal proposal, StringBuilder out) {
+    Side id = proposal.pair().id();
+    String type = proposal.pair().type().name();
+    out.append("  # ")
+        .append(id.describe())
+        .append(" -> the table ")
+        .append(type)
+        .append(" names (")
+        .append(Tier.POLYMORPHIC.label())
+        .append(")\n");
+    out.append("  # evidence, per type value, in ")
+        .append(proposal.sample().describe())
+        .append(":\n");
+    for (TypeParent parent : proposal.parents()) {
+      Measure m = parent.evidence();
+      out.append("  #   ")
+          .append(parent.value())
+          .append(" -> ")
+          .append(m.candidate().parent().describe())
+          .append(": ")
+          .append(m.describeCoverage())
+          .append(" found")
+          .append(
+              parent.broken()
+                  ? "; LIKELY REFERENCE, BROKEN DATA: this audit will report the "
+                      + Evidence.percent(m.sample().distinct() - m.found(), m.sample().distinct())
+                      + " without a parent"
+                  : "")
+          .append('\n');
+    }
+    for (String left : proposal.left()) {
+      out.append("  #   not mapped: ").append(left).append('\n');
+    }
+    if (proposal.moreTypes()) {
+      out.append("  #   not read: more than ")
+          .append(Evidence.MAX_TYPE_VALUES)
+          .append(" type values; add the others by hand\n");
+    }
+    boolean partial = !proposal.left().isEmpty() || proposal.moreTypes();
+    if (partial) {
+      out.append("  # unknown_types: ignore, so the type values not mapped are not reported;")
+          .append(" map them, then remove it\n");
+    }
+    out.append("  - id: ").append(scalar(proposal.id())).append('\n');
+    out.append("    description: ")
+        .append(text("inferred polymorphic reference " + name(report, id) + " by " + type))
+        .append('\n');
+    out.append("    kind: polymorphic\n");
+    out.append("    table: ").append(scalar(table(report, id.table()))).append('\n');
+    out.append("    type_column: ").append(scalar(identifier(type))).append('\n');
+    out.append("    id_column: ")
+        .append(scalar(identifier(id.columns().get(0).name())))
+        .append('\n');
+    out.append("    parents:\n");
+    for (TypeParent parent : proposal.parents()) {
+      Side key = parent.evidence().candidate().parent();
+      out.append("      ")
+          .append(scalar(parent.value()))
+          .append(": ")
+          .append(
+              scalar(table(report, key.table()) + "." + identifier(key.columns().get(0).name())))
+          .append('\n');
+    }
+    if (partial) {
+      out.append("    unknown_types: ignore\n");
+    }
   }
 
   private static void audit(Report report, Proposal proposal, StringBuilder out) {

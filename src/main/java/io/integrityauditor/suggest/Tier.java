@@ -44,7 +44,12 @@ enum Tier {
    */
   EXTENSION("shares the key of the table it extends"),
   /** The column has the name of another table's unique column: {@code sku}. */
-  SAME_KEY("same name as a unique column");
+  SAME_KEY("same name as a unique column"),
+  /**
+   * A polymorphic reference's type column names the table on each row: {@code record_type = 'Post'}
+   * -> {@code posts}.
+   */
+  POLYMORPHIC("the type column names the table");
 
   private final String label;
 

@@ -119,8 +119,9 @@ final class Server {
     try {
       physical = opener.open();
     } catch (SQLException | RuntimeException e) {
-      permits.release();
+      // marked down before the place is freed: a connection waiting for it must see it down
       failed(e, retry);
+      permits.release();
       LOG.debug(
           "{}: cannot connect to server {}: [{}] {}",
           key,

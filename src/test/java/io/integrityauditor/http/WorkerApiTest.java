@@ -148,6 +148,37 @@ class WorkerApiTest {
   }
 
   @Test
+  void baselines_are_accepted_and_cleared_over_http_with_the_token() throws Exception {
+    String accept = "{\"audits\":[\"orders.customer\"],\"by\":\"alice\",\"note\":\"JIRA-7\"}";
+    assertThat(post("/api/baselines", null, accept).statusCode()).isEqualTo(401);
+    assertThat(post("/api/baselines", "wrong", accept).statusCode()).isEqualTo(403);
+    assertThat(post("/api/baselines", TOKEN, "{\"audits\":[\"orders.customer\"]}").statusCode())
+        .isEqualTo(400);
+    HttpResponse<String> unknown =
+        post("/api/baselines", TOKEN, "{\"audits\":[\"no.such\"],\"by\":\"alice\"}");
+    assertThat(unknown.statusCode()).isEqualTo(409);
+    assertThat(unknown.body()).contains("\"status\":\"NO_RUN\"");
+
+    HttpResponse<String> accepted = post("/api/baselines", TOKEN, accept);
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    assertThat(accepted.body())
+        .contains("\"auditId\":\"orders.customer\"")
+        .contains("\"status\":\"ACCEPTED\"")
+        .contains("\"violations\":2");
+    assertThat(get("/api/baselines").body())
+        .contains("\"acceptedBy\":\"alice\"")
+        .contains("\"note\":\"JIRA-7\"")
+        .contains("\"acceptedViolations\":2")
+        .contains("\"remainingViolations\":2");
+
+    assertThat(post("/api/baselines/clear", null, "{}").statusCode()).isEqualTo(401);
+    HttpResponse<String> cleared = post("/api/baselines/clear", TOKEN, "{}");
+    assertThat(cleared.statusCode()).isEqualTo(200);
+    assertThat(cleared.body()).contains("\"status\":\"CLEARED\"");
+    assertThat(get("/api/baselines").body()).isEqualTo("{\"data\":[]}");
+  }
+
+  @Test
   void control_characters_in_an_acknowledgement_are_a_400_naming_the_field_never_a_500()
       throws Exception {
     String id = get("/api/alerts").body().replaceAll("^\\{\"data\":\\[\\{\"id\":(\\d+).*$", "$1");

@@ -10,6 +10,7 @@ import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Exposition;
+import io.integrityauditor.support.TestClock;
 import io.integrityauditor.support.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
@@ -126,6 +127,34 @@ class WorkerMetricsTest {
       }
       assertThat(samples.get("integrity_audit_store_up")).isEqualTo(1.0);
       assertThat(samples.get("integrity_audit_build_info{version=\"test\"}")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void the_age_of_open_violations_and_the_baseline_are_exported_per_audit() {
+    TestClock clock = new TestClock(Instant.parse("2026-06-01T00:00:00Z"));
+    String yaml = AUDITS.replace("never.ran", "never_ran_placeholder");
+    Audits.run(dir, target, storeDb, yaml, "", clock);
+    clock.advance(Duration.ofDays(2).plusHours(3));
+    List<Audit> audits =
+        Audits.run(dir, target, storeDb, yaml, "", clock).values().stream()
+            .map(r -> r.audit())
+            .toList();
+    try (Store store = open(storeDb.url())) {
+      Map<String, Double> samples = Exposition.parse(metrics(store, audits).scrape());
+      String id = "orders.customer";
+      assertThat(samples.get(key("integrity_audit_oldest_violation_age_seconds", id)))
+          .isEqualTo(2 * 86400.0 + 3 * 3600);
+      assertThat(samples.get(key("integrity_audit_baseline_violations", id))).isEqualTo(0.0);
+      assertThat(
+              List.of("1h", "1d", "7d", "30d").stream()
+                  .map(
+                      age ->
+                          samples.get(
+                              key("integrity_audit_violations_older_than", id)
+                                  .replace("{", "{age=\"" + age + "\",")))
+                  .toList())
+          .containsExactly(2.0, 2.0, 0.0, 0.0);
     }
   }
 

@@ -5,10 +5,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -364,7 +366,43 @@ final class PlausibleData {
         String parentRow = "((" + row + " - 1 + " + salt + ") % " + parent.rows() + " + 1)";
         return "(" + value(parent, target, parentRow, depth + 1) + ")::" + column.type();
       }
+      Optional<String> className = railsType(table, column);
+      if (className.isPresent()) {
+        return "(" + literal(className.get()) + ")::" + column.type();
+      }
       return plain(table, column, row);
+    }
+
+    /**
+     * The type column of a Rails polymorphic pair ({@code owner_type} beside {@code owner_id})
+     * whose id column has a declared key: the class name Rails stores for that key's table ({@code
+     * users} -> {@code User}), as the application would have written it.
+     */
+    private Optional<String> railsType(Table table, Column column) {
+      String name = column.name();
+      if (column.category() != 'S' || column.unique() || !name.endsWith("_type")) {
+        return Optional.empty();
+      }
+      ForeignKey key =
+          byColumn
+              .getOrDefault(table.oid(), Map.of())
+              .get(name.substring(0, name.length() - "_type".length()) + "_id");
+      if (key == null || key.childColumns().size() != 1) {
+        return Optional.empty();
+      }
+      String parent = tables.get(key.parent()).qualified();
+      List<String> words = Names.words(parent.substring(parent.lastIndexOf('.') + 1));
+      StringBuilder className = new StringBuilder();
+      for (int i = 0; i < words.size(); i++) {
+        String word =
+            i < words.size() - 1
+                ? words.get(i)
+                : Names.singulars(words.get(i)).stream()
+                    .min(Comparator.comparingInt(String::length).thenComparing(w -> w))
+                    .orElse(words.get(i));
+        className.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+      }
+      return Optional.of(className.toString());
     }
 
     /** A value that is unique per row for key columns, varied for the others. */
@@ -387,6 +425,11 @@ final class PlausibleData {
                     ? "(" + row + ") % 9"
                     : key ? "(" + row + ")" : spread;
             case 'S' -> {
+              if (key && column.length() > 0 && column.length() < 12) {
+                // a short key (char(2) country or language codes): hex digits stay unique for
+                // 16^length rows, where a truncated 'k' || row repeats after nine
+                yield "lpad(to_hex(" + row + "), " + column.length() + ", '0')";
+              }
               String text = key ? "'k' || (" + row + ")" : "'s' || " + spread;
               yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
             }

@@ -8,6 +8,7 @@ import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.TableColumns;
 import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.audit.kind.OrphanSpec;
+import io.integrityauditor.audit.kind.PolymorphicSpec;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.TableInfo;
@@ -59,18 +60,72 @@ class SuggestDemoSchemaTest {
       missed.removeAll(typeFindings);
       assertThat(handWritten).isNotEmpty();
       assertThat(missed).isEmpty();
+
+      // the hand-written polymorphic audit too, its type -> table map read from the data
+      Set<String> proposedPolymorphic = new TreeSet<>();
+      for (Report.PolymorphicProposal p : report.polymorphic()) {
+        for (Report.TypeParent parent : p.parents()) {
+          proposedPolymorphic.add(
+              p.pair().id().describe()
+                  + " by "
+                  + p.pair().type().name()
+                  + " = "
+                  + parent.value()
+                  + " -> "
+                  + SuggestSchemaStylesTest.reference(parent.evidence().candidate())
+                      .replaceFirst("^.* -> ", ""));
+        }
+      }
+      assertThat(proposedPolymorphic)
+          .containsAll(handWrittenPolymorphic(catalog))
+          .containsExactly(
+              "provisioning.events.resource_id by resource_type = database ->"
+                  + " provisioning.databases(id)",
+              "provisioning.events.resource_id by resource_type = domain ->"
+                  + " provisioning.domains(id)",
+              "provisioning.events.resource_id by resource_type = server ->"
+                  + " provisioning.servers(id)",
+              "provisioning.events.resource_id by resource_type = web_service ->"
+                  + " provisioning.web_services(id)");
     }
   }
 
-  private static Set<String> handWritten(Catalog catalog) throws IOException {
+  private static Set<String> handWrittenPolymorphic(Catalog catalog) throws IOException {
+    Set<String> references = new TreeSet<>();
+    for (Audit audit : audits().audits()) {
+      if (audit.spec() instanceof PolymorphicSpec spec) {
+        TableInfo table = catalog.resolve(spec.source().table()).table().orElseThrow();
+        spec.parents()
+            .forEach(
+                (type, parent) ->
+                    references.add(
+                        table.id()
+                            + "."
+                            + spec.idColumns().get(0)
+                            + " by "
+                            + spec.typeColumn()
+                            + " = "
+                            + type
+                            + " -> "
+                            + side(catalog, parent)));
+      }
+    }
+    return references;
+  }
+
+  private static AuditSet audits() throws IOException {
     List<Path> files;
     try (Stream<Path> list = Files.list(Path.of("audits"))) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     AuditSet set = new AuditFileLoader(Set.of("apms"), AuditKinds.ALL).load(files);
     assertThat(set.problems()).isEmpty();
+    return set;
+  }
+
+  private static Set<String> handWritten(Catalog catalog) throws IOException {
     Set<String> references = new TreeSet<>();
-    for (Audit audit : set.audits()) {
+    for (Audit audit : audits().audits()) {
       if (audit.spec() instanceof OrphanSpec spec) {
         references.add(side(catalog, spec.child()) + " -> " + side(catalog, spec.parent()));
       }

@@ -290,7 +290,9 @@ class SuggestEvidenceTest {
             "  # keyname.bookings.facid -> keyname.facilities.facid (same name as a unique column)\n"
                 + "  # LIKELY REFERENCE, BROKEN DATA: 30.0% of values have no parent (3 of 10"
                 + " distinct values); proposed because the name is strong evidence: this audit will"
-                + " report them\n");
+                + " report them\n")
+        // and counted in the summary a reviewer reads first
+        .contains("# Result: 3 audits proposed (1 of them likely references with broken data),");
   }
 
   @Test

@@ -96,7 +96,9 @@ class SuggestNamePatternsTest {
         .contains(
             "# Named like references, but no audit proposed (and why):\n"
                 + "#   pat.attachments.record_id: polymorphic: record_type says which table each"
-                + " row points at; a foreign key cannot express it\n"
+                + " row points at, and a foreign key cannot express it; no type values in the"
+                + " whole table (0 rows) to map to tables: write a kind: polymorphic audit by"
+                + " hand\n"
                 + "#   pat.nodes.node_id: part of its own table's primary key and named after the"
                 + " table: the row's own identifier\n");
   }
@@ -171,7 +173,9 @@ class SuggestNamePatternsTest {
             "fam.editor_collection_area.collection -> fam.editor_collection.id",
             "fam.editor_collection_area.area -> fam.area.id",
             "fam.link_attribute.link -> fam.link.id",
-            "fam.link_attribute.attribute_type -> fam.link_attribute_type.id");
+            "fam.link_attribute.attribute_type -> fam.link_attribute_type.id",
+            // its own key, named like the family table it is a subtype of
+            "fam.link_text_attribute_type.attribute_type -> fam.link_attribute_type.id");
   }
 
   @Test
@@ -189,6 +193,61 @@ class SuggestNamePatternsTest {
         .extracting(p -> p.candidate().describe())
         .containsExactlyInAnyOrder(
             "ppl.elections.proposer -> ppl.editor.id", "ppl.elections.seconder_1 -> ppl.editor.id");
+  }
+
+  @Test
+  void a_column_unique_in_its_own_table_is_the_rows_identifier_not_a_reference()
+      throws SQLException {
+    // each entity's own gid shares its name with the key of the redirect tables; only a gid that
+    // is not unique in its own table (a list of gids) may point at one
+    Report own =
+        report(
+            "own",
+            """
+            CREATE TABLE own.artist (id int PRIMARY KEY, gid uuid NOT NULL UNIQUE);
+            CREATE TABLE own.artist_gid_redirect (gid uuid PRIMARY KEY, new_id int);
+            CREATE TABLE own.work (id int PRIMARY KEY, gid uuid NOT NULL);
+            CREATE UNIQUE INDEX work_idx_gid ON own.work (gid);
+            CREATE TABLE own.deleted_entity (gid uuid PRIMARY KEY);
+            CREATE TABLE own.deleted_mentions (id int PRIMARY KEY, gid uuid);
+            """);
+    assertThat(own.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactly(
+            "own.artist_gid_redirect.new_id -> own.artist.id",
+            "own.deleted_mentions.gid -> own.deleted_entity.gid");
+  }
+
+  @Test
+  void a_subtype_keyed_by_its_parents_name_and_variant_tables_point_at_their_parents()
+      throws SQLException {
+    Report subtypes =
+        report(
+            "sub",
+            """
+            CREATE TABLE sub.area (id int PRIMARY KEY);
+            CREATE TABLE sub.country_area (area int PRIMARY KEY);
+            CREATE TABLE sub.link_attribute_type (id int PRIMARY KEY);
+            CREATE TABLE sub.link_text_attribute_type (attribute_type int PRIMARY KEY);
+            CREATE TABLE sub.tags (tag text PRIMARY KEY);
+            CREATE TABLE sub.release (id int PRIMARY KEY);
+            CREATE TABLE sub.release_raw (id int PRIMARY KEY);
+            CREATE TABLE sub.track_raw (id int PRIMARY KEY, release int);
+            CREATE TABLE sub.release_tag_raw (id int PRIMARY KEY, release int);
+            CREATE TABLE sub.post (id int PRIMARY KEY);
+            CREATE TABLE sub.post_comments (id int PRIMARY KEY);
+            CREATE TABLE sub.blog_comments (id int PRIMARY KEY, post int);
+            """);
+    assertThat(subtypes.proposals())
+        .extracting(p -> p.candidate().describe())
+        .containsExactlyInAnyOrder(
+            "sub.country_area.area -> sub.area.id",
+            "sub.link_text_attribute_type.attribute_type -> sub.link_attribute_type.id",
+            "sub.track_raw.release -> sub.release_raw.id",
+            // raw tags of a release: the column names the table the row is about
+            "sub.release_tag_raw.release -> sub.release.id",
+            // comments are no variant of posts: the table named like the column wins
+            "sub.blog_comments.post -> sub.post.id");
   }
 
   private static Report report(String schema, String ddl) throws SQLException {

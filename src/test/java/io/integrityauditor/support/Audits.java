@@ -31,12 +31,24 @@ public final class Audits {
       TestPostgres.Database store,
       String auditYaml,
       String extraConfig) {
+    return run(directory, target, store, auditYaml, extraConfig, Clock.systemUTC());
+  }
+
+  /** The same, the runs starting at {@code clock}'s time. */
+  public static Map<String, AuditResult> run(
+      Path directory,
+      TestPostgres.Database target,
+      TestPostgres.Database store,
+      String auditYaml,
+      String extraConfig,
+      Clock clock) {
     return withBinding(
         directory,
         target,
         store,
         auditYaml,
         extraConfig,
+        clock,
         (auditor, binding, audits) -> {
           Map<String, AuditResult> results = new LinkedHashMap<>();
           for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
@@ -69,10 +81,57 @@ public final class Audits {
       String auditYaml,
       String extraConfig,
       BindingAction<T> action) {
+    return withBinding(directory, target, store, auditYaml, extraConfig, Clock.systemUTC(), action);
+  }
+
+  public static <T> T withBinding(
+      Path directory,
+      TestPostgres.Database target,
+      TestPostgres.Database store,
+      String auditYaml,
+      String extraConfig,
+      Clock clock,
+      BindingAction<T> action) {
     Workspace workspace = new Workspace(directory);
     workspace.write("audits/test.yaml", auditYaml);
-    Path config = workspace.config(target, store, extraConfig);
-    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+    return withConfig(workspace, workspace.config(target, store, extraConfig), clock, action);
+  }
+
+  /** Results by audit id of audits over several targets (by name), e.g. across databases. */
+  public static Map<String, AuditResult> run(
+      Path directory,
+      Map<String, TestPostgres.Database> targets,
+      TestPostgres.Database store,
+      String auditYaml) {
+    return withBinding(
+        directory,
+        targets,
+        auditYaml,
+        store,
+        (auditor, binding, audits) -> {
+          Map<String, AuditResult> results = new LinkedHashMap<>();
+          for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
+            results.put(result.audit().id(), result);
+          }
+          return results;
+        });
+  }
+
+  /** The same binding over several targets (by name). */
+  public static <T> T withBinding(
+      Path directory,
+      Map<String, TestPostgres.Database> targets,
+      String auditYaml,
+      TestPostgres.Database store,
+      BindingAction<T> action) {
+    Workspace workspace = new Workspace(directory);
+    workspace.write("audits/test.yaml", auditYaml);
+    return withConfig(workspace, workspace.config(targets, store, ""), Clock.systemUTC(), action);
+  }
+
+  private static <T> T withConfig(
+      Workspace workspace, Path config, Clock clock, BindingAction<T> action) {
+    try (Auditor auditor = Auditor.open(workspace.load(config), clock)) {
       AuditSet set = auditor.loadAudits();
       if (!set.problems().isEmpty()) {
         throw new ConfigException(set.problems());

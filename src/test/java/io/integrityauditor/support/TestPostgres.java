@@ -47,18 +47,60 @@ public final class TestPostgres {
     return postgres;
   }
 
+  private static volatile EmbeddedPostgres other;
+
+  /**
+   * A second real PostgreSQL, started on first use: references across databases (issue 17) are
+   * tested with the child and the parent on two servers, as in production.
+   */
+  public static synchronized EmbeddedPostgres otherServer() {
+    if (other == null) {
+      try {
+        other =
+            EmbeddedPostgres.builder()
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      EmbeddedPostgres started = other;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      started.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting
+                    }
+                  }));
+    }
+    return other;
+  }
+
+  /** A new, empty database on the {@link #otherServer()}. */
+  public static Database newDatabaseOnOtherServer(String prefix) {
+    return newDatabase(prefix, otherServer());
+  }
+
   /** A new, empty database; its name starts with {@code prefix}. */
   public static Database newDatabase(String prefix) {
+    return newDatabase(prefix, server());
+  }
+
+  private static Database newDatabase(String prefix, EmbeddedPostgres on) {
     String name =
         prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + COUNTER.incrementAndGet();
-    try (Connection connection = server().getPostgresDatabase().getConnection();
+    try (Connection connection = on.getPostgresDatabase().getConnection();
         Statement statement = connection.createStatement()) {
       statement.execute("DROP DATABASE IF EXISTS " + name);
       statement.execute("CREATE DATABASE " + name);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-    return new Database(name, server());
+    return new Database(name, on);
   }
 
   /** A database of the shared server. */

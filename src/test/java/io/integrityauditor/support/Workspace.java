@@ -54,6 +54,28 @@ public final class Workspace {
             + extra);
   }
 
+  /**
+   * A config with several targets (e.g. a reference across databases), by name, and when given a
+   * store.
+   */
+  public Path config(
+      Map<String, TestPostgres.Database> targets, TestPostgres.Database store, String extra) {
+    StringBuilder yaml = new StringBuilder("node_id: test-node\n");
+    if (store != null) {
+      yaml.append("store:\n  url: ").append(store.url()).append("\n  user: postgres\n");
+    }
+    yaml.append("targets:\n");
+    targets.forEach(
+        (name, database) ->
+            yaml.append("  ")
+                .append(name)
+                .append(":\n    url: ")
+                .append(database.url())
+                .append("\n    user: postgres\n"));
+    yaml.append("audits:\n  - audits/*.yaml\n").append(extra);
+    return write("integrity-auditor.yaml", yaml.toString());
+  }
+
   public WorkerConfig load(Path config) {
     return new WorkerConfigLoader(Environment.of(Map.of())).load(config);
   }

@@ -1,6 +1,7 @@
 package io.integrityauditor.audit.kind;
 
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.RangeScan;
@@ -9,6 +10,7 @@ import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +91,42 @@ final class AlignedQuery implements AuditQuery {
                   @Override
                   public Measurement measurement(ScanPartial total) {
                     return align(scan.measurement(total));
+                  }
+
+                  @Override
+                  public List<String> relations() {
+                    return scan.relations();
+                  }
+                });
+  }
+
+  /** Across databases the scan is the rows' too; the mismatches are added to its result. */
+  @Override
+  public Optional<CrossDatabaseScan> acrossDatabases() {
+    return query
+        .acrossDatabases()
+        .map(
+            scan ->
+                new CrossDatabaseScan() {
+                  @Override
+                  public String parentTarget() {
+                    return scan.parentTarget();
+                  }
+
+                  @Override
+                  public Measurement execute(
+                      DSLContext child, DSLContext parent, KeySink keys, Duration timeout) {
+                    return align(scan.execute(child, parent, keys, timeout));
+                  }
+
+                  @Override
+                  public List<String> childSql(DSLContext child) {
+                    return scan.childSql(child);
+                  }
+
+                  @Override
+                  public List<String> parentSql(DSLContext parent) {
+                    return scan.parentSql(parent);
                   }
 
                   @Override

@@ -61,6 +61,11 @@ public record ConsistentSpec(
   }
 
   @Override
+  public List<TableColumns> sides() {
+    return List.of(child, parent);
+  }
+
+  @Override
   public List<DeclaredReference> references() {
     return List.of(
         DeclaredReference.of(child, parent),
@@ -78,8 +83,8 @@ public record ConsistentSpec(
   }
 
   static Optional<AuditSpec> parse(Fields fields) {
-    Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
-    Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
+    Optional<TableColumns> child = TableColumns.parseSide(fields, "child");
+    Optional<TableColumns> parent = TableColumns.parseSide(fields, "parent");
     List<Map.Entry<String, String>> equal = equal(fields);
     boolean ignoreNulls =
         fields
@@ -136,6 +141,16 @@ public record ConsistentSpec(
     Optional<TableColumns.Bound> c = child.bind(context, "c");
     Optional<TableColumns.Bound> p = parent.bind(context, "p");
     if (c.isEmpty() || p.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!c.get().target().equals(p.get().target())) {
+      context.problem(
+          parent.keyPath() + ".target",
+          "kind consistent cannot compare columns across databases yet ("
+              + c.get().target()
+              + " and "
+              + p.get().target()
+              + "); check the reference with kind: orphan, which can");
       return Optional.empty();
     }
     List<String> parentKey = p.get().columns().stream().map(ColumnInfo::name).toList();

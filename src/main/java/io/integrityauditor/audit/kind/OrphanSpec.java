@@ -4,7 +4,9 @@ import io.integrityauditor.Plural;
 import io.integrityauditor.audit.AuditSpec;
 import io.integrityauditor.audit.BindContext;
 import io.integrityauditor.audit.DeclaredReference;
+import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.crossdb.MergeScan;
 import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ViolationScan;
@@ -28,7 +30,9 @@ import org.jooq.impl.DSL;
  * <p>Query: {@code child c LEFT JOIN parent p ON c.k = p.k AND <parent filter>}, violations are
  * child rows (in the child filter) with no joined parent. When the parent columns are not known to
  * be unique the parent side is {@code SELECT DISTINCT} so no child row is counted twice. Column
- * pairs whose types differ are reported by {@link TypeAlignment}.
+ * pairs whose types differ are reported by {@link TypeAlignment}. A parent in another target (its
+ * side's {@code target:}) is audited by a sorted merge of both databases' streams ({@link
+ * MergeScan}), with the same answers.
  */
 public record OrphanSpec(
     TableColumns child,
@@ -60,13 +64,18 @@ public record OrphanSpec(
   }
 
   @Override
+  public List<TableColumns> sides() {
+    return List.of(child, parent);
+  }
+
+  @Override
   public List<DeclaredReference> references() {
     return List.of(DeclaredReference.of(child, parent));
   }
 
   static Optional<AuditSpec> parse(Fields fields) {
-    Optional<TableColumns> child = TableColumns.parse(fields, "child", true);
-    Optional<TableColumns> parent = TableColumns.parse(fields, "parent", true);
+    Optional<TableColumns> child = TableColumns.parseSide(fields, "child");
+    Optional<TableColumns> parent = TableColumns.parseSide(fields, "parent");
     NullPolicy nulls = fields.oneOf("nulls", NullPolicy.class).orElse(NullPolicy.IGNORE);
     boolean asText =
         fields.oneOf("compare_as", List.of("native", "text")).orElse("native").equals("text");
@@ -120,9 +129,39 @@ public record OrphanSpec(
         TypeAlignment.check(
             context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
     context.audit().execution().bind(context, c.get().table());
-    AuditQuery query = query(c.get(), p.get(), pairs, context.sampleSize());
+    boolean across = !c.get().target().equals(p.get().target());
+    Execution.Mode mode = context.audit().execution().mode();
+    if (across && (mode == Execution.Mode.CHUNKED || mode == Execution.Mode.INCREMENTAL)) {
+      context.problem(
+          "mode",
+          mode.label()
+              + " runs are not available for a reference across databases ("
+              + c.get().target()
+              + " and "
+              + p.get().target()
+              + "): it streams both tables in one pass with bounded memory; use mode: full or"
+              + " auto");
+      return Optional.empty();
+    }
+    AuditQuery query =
+        across
+            ? MergeScan.orphans(
+                c.get(), p.get(), this::violatesWithNulls, compareAsText, context.sampleSize())
+            : query(c.get(), p.get(), pairs, context.sampleSize());
     return Optional.of(
         TypeAlignment.wrap(query, mismatched, typeMismatch, compareAsText, context.sampleSize()));
+  }
+
+  /**
+   * Whether a child row whose reference has {@code nulls} NULL columns out of {@code width} is a
+   * violation, as {@link #query} decides it: the NULL policy of a reference across databases.
+   */
+  private boolean violatesWithNulls(int nulls, int width) {
+    return switch (this.nulls) {
+      case IGNORE -> false;
+      case VIOLATION -> true;
+      case MATCH_FULL -> nulls < width;
+    };
   }
 
   private ViolationScan query(

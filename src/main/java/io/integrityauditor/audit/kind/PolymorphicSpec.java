@@ -184,7 +184,8 @@ public record PolymorphicSpec(
       List<ColumnInfo> ids,
       Map<String, TableColumns.Bound> bound,
       Optional<Condition> filter) {
-    TableColumns.Bound childSide = new TableColumns.Bound(table, ids, Optional.empty());
+    TableColumns.Bound childSide =
+        new TableColumns.Bound(table, ids, Optional.empty(), context.target());
     Field<Object> typeField = QueryParts.field("c", type);
     List<Field<Object>> idFields = QueryParts.fields("c", ids);
     Condition idsPresent = DSL.and(idFields.stream().map(Field::isNotNull).toList());

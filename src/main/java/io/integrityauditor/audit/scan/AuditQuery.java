@@ -32,4 +32,12 @@ public interface AuditQuery {
   default Optional<RangeScan> rangeScan() {
     return Optional.empty();
   }
+
+  /**
+   * The audit as a scan of two databases (a reference whose parent is in another target): it then
+   * runs only that way, never through {@link #execute}; empty for audits of one database.
+   */
+  default Optional<CrossDatabaseScan> acrossDatabases() {
+    return Optional.empty();
+  }
 }

@@ -73,6 +73,32 @@ public record ScanPartial(long rowsChecked, long violations, List<Candidate> sam
   }
 
   /**
+   * The measurement these rows make: the chosen candidates shown in key order, numbers by value
+   * (for a column flagged in {@code numeric}, and for one whose type is not known here, a sql
+   * audit's, when every sampled value is a number).
+   *
+   * @param names the sample columns' names, in key order
+   */
+  public Measurement measurement(List<String> names, List<Boolean> numeric, List<String> notes) {
+    List<List<String>> chosen = sample.stream().map(Candidate::key).distinct().toList();
+    List<Boolean> byValue = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      int column = i;
+      byValue.add(numeric.get(i) || chosen.stream().allMatch(key -> isNumber(key.get(column))));
+    }
+    List<List<String>> keys = chosen.stream().sorted(orderOf(byValue)).toList();
+    List<SampleKey> samples = new ArrayList<>();
+    for (List<String> key : keys) {
+      Map<String, String> values = new LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        values.put(names.get(i), key.get(i));
+      }
+      samples.add(new SampleKey(values));
+    }
+    return new Measurement(violations, rowsChecked, samples, notes);
+  }
+
+  /**
    * A JSON-friendly form for the store: {@code {"rows", "violations", "limit", "sample":
    * [[fingerprint, [key...]]]}}; fingerprints as text (JSON numbers lose 64-bit precision in many
    * readers).

@@ -3,7 +3,6 @@ package io.integrityauditor.audit.scan;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -414,27 +413,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement measurement(ScanPartial total) {
-    List<List<String>> chosen =
-        total.sample().stream().map(ScanPartial.Candidate::key).distinct().toList();
-    // chosen by fingerprint, shown in key order: numbers by value, for a numeric column and for a
-    // column whose type is not known here (a sql audit's) when every sampled value is a number
     List<Boolean> numeric = new ArrayList<>();
-    for (int i = 0; i < sampleFields.size(); i++) {
-      int column = i;
-      numeric.add(
-          sampleFields.get(i).getDataType().isNumeric()
-              || chosen.stream().allMatch(key -> ScanPartial.isNumber(key.get(column))));
+    for (Field<?> field : sampleFields) {
+      numeric.add(field.getDataType().isNumeric());
     }
-    List<List<String>> keys = chosen.stream().sorted(ScanPartial.orderOf(numeric)).toList();
-    List<SampleKey> samples = new ArrayList<>();
-    for (List<String> key : keys) {
-      Map<String, String> values = new LinkedHashMap<>();
-      for (int i = 0; i < sampleNames.size(); i++) {
-        values.put(sampleNames.get(i), key.get(i));
-      }
-      samples.add(new SampleKey(values));
-    }
-    return new Measurement(total.violations(), total.rowsChecked(), samples, notes);
+    return total.measurement(sampleNames, numeric, notes);
   }
 
   @Override

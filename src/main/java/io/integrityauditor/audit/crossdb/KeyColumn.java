@@ -1,0 +1,172 @@
+package io.integrityauditor.audit.crossdb;
+
+import io.integrityauditor.audit.scan.QueryParts;
+import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.ColumnType;
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * How one child column and its parent column are compared when they live in two databases, so that
+ * both servers sort them exactly as the worker compares them (the documented rule, docs/audits.md):
+ *
+ * <ul>
+ *   <li>both integers (smallint, integer, bigint, in any mix): by value, each server sorting its
+ *       own column natively (an index on it gives the order);
+ *   <li>both exact numbers (numeric with an integer, or numeric): by value;
+ *   <li>both uuid: natively, which is the byte order of their text forms;
+ *   <li>anything else (text, varchar, uuid against text, dates, ...): the values' text forms, byte
+ *       by byte (the "C" collation on both servers, code point order in the worker); with a text
+ *       column's own collation an index only gives that order when it is {@code COLLATE "C"}.
+ * </ul>
+ *
+ * @param child the child's column
+ * @param parent the parent's column
+ */
+record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
+
+  /** The four ways a pair is compared. */
+  enum Comparison {
+    INTEGER,
+    NUMBER,
+    UUID,
+    TEXT
+  }
+
+  /**
+   * @param asText by the text forms whatever the types ({@code compare_as: text})
+   */
+  static KeyColumn of(ColumnInfo child, ColumnInfo parent, boolean asText) {
+    ColumnType c = child.type();
+    ColumnType p = parent.type();
+    Comparison comparison;
+    if (asText) {
+      comparison = Comparison.TEXT;
+    } else if (c.isInteger() && p.isInteger()) {
+      comparison = Comparison.INTEGER;
+    } else if (isExactNumber(c) && isExactNumber(p)) {
+      comparison = Comparison.NUMBER;
+    } else if (isUuid(c) && isUuid(p)) {
+      comparison = Comparison.UUID;
+    } else {
+      comparison = Comparison.TEXT;
+    }
+    return new KeyColumn(child, parent, comparison);
+  }
+
+  private static boolean isExactNumber(ColumnType type) {
+    return type.isInteger() || type.baseName().equals("numeric");
+  }
+
+  private static boolean isUuid(ColumnType type) {
+    return type.baseName().equals("uuid") && type.baseSchema().equals("pg_catalog");
+  }
+
+  /** What a side's statement selects and sorts by for {@code column} (alias {@code alias}). */
+  Field<?> ordered(String alias, ColumnInfo column) {
+    Field<Object> field = QueryParts.field(alias, column);
+    // numbers and uuids sort natively (by value, whatever their width): an index gives the order
+    return comparison == Comparison.TEXT ? textForm(field, column.type()) : field;
+  }
+
+  /**
+   * The text form in code point order. A uuid's native order is its text form's, so a uuid column
+   * is sorted natively (its index gives the order); a text or varchar column sorts in "C".
+   */
+  private static Field<?> textForm(Field<Object> field, ColumnType type) {
+    if (isUuid(type)) {
+      return field;
+    }
+    Field<?> text =
+        type.baseName().equals("text") || type.baseName().equals("varchar")
+            ? field
+            : field.cast(SQLDataType.CLOB);
+    return text.collate(DSL.collation(DSL.name("C")));
+  }
+
+  /** Reads this column's value from a side's stream (null for SQL NULL). */
+  Object read(ResultSet rows, int index) throws SQLException {
+    return switch (comparison) {
+      case INTEGER -> {
+        long value = rows.getLong(index);
+        yield rows.wasNull() ? null : value;
+      }
+      case NUMBER -> rows.getBigDecimal(index);
+      case UUID, TEXT -> rows.getString(index);
+    };
+  }
+
+  /** Compares two non-null values read by {@link #read}, in the order both servers sort them. */
+  int compare(Object a, Object b) {
+    return switch (comparison) {
+      case INTEGER -> Long.compare((Long) a, (Long) b);
+      case NUMBER -> ((BigDecimal) a).compareTo((BigDecimal) b);
+      case UUID, TEXT -> compareCodePoints((String) a, (String) b);
+    };
+  }
+
+  /** A value as text: what the re-check sends to the parent's server. */
+  static String text(Object value) {
+    if (value == null) {
+      return null;
+    }
+    return value instanceof BigDecimal number ? number.toPlainString() : value.toString();
+  }
+
+  /**
+   * The re-check's equality on the parent's server between the parent's column and a child value
+   * sent as text ({@code value}), written so that the parent's index can answer it.
+   */
+  Condition matches(Field<Object> parentColumn, Field<String> value) {
+    return switch (comparison) {
+      case INTEGER -> parentColumn.eq(value.cast(SQLDataType.BIGINT).coerce(Object.class));
+      case NUMBER -> parentColumn.eq(value.cast(SQLDataType.NUMERIC).coerce(Object.class));
+      case UUID -> parentColumn.eq(value.cast(SQLDataType.UUID).coerce(Object.class));
+      case TEXT -> textMatches(parentColumn, value);
+    };
+  }
+
+  /**
+   * A uuid parent referenced by text: only a canonical uuid text can equal a uuid's text form, so
+   * other texts are not cast (the cast would fail) and the parent's index is probed with a uuid.
+   */
+  private Condition textMatches(Field<Object> parentColumn, Field<String> value) {
+    ColumnType type = parent.type();
+    if (isUuid(type)) {
+      Field<Object> asUuid =
+          DSL.when(
+                  value.likeRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+                  value.cast(SQLDataType.UUID))
+              .coerce(Object.class);
+      return parentColumn.eq(asUuid);
+    }
+    if (type.baseName().equals("text") || type.baseName().equals("varchar")) {
+      return parentColumn.coerce(String.class).eq(value);
+    }
+    return parentColumn.cast(SQLDataType.CLOB).eq(value);
+  }
+
+  /** Code point order, PostgreSQL's "C" collation on UTF-8 text. */
+  static int compareCodePoints(String a, String b) {
+    int length = Math.min(a.length(), b.length());
+    for (int i = 0; i < length; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        // a surrogate stands for a code point above every char of the basic plane
+        boolean xs = Character.isSurrogate(x);
+        boolean ys = Character.isSurrogate(y);
+        if (xs != ys) {
+          return xs ? 1 : -1;
+        }
+        return Character.compare(x, y);
+      }
+    }
+    return Integer.compare(a.length(), b.length());
+  }
+}

@@ -1,0 +1,105 @@
+package io.integrityauditor.audit.crossdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.audit.scan.KeySink;
+import io.integrityauditor.audit.scan.Measurement;
+import io.integrityauditor.support.Audits;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.targets.ReadOnlyTransaction;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The re-check of candidate orphans against the parent's database in a fresh snapshot (issue 17,
+ * point 2): a parent that the parent's stream did not see (a lagging replica, a parent committed
+ * while the audit ran) but that exists when the candidates are re-checked is not an orphan.
+ */
+class RecheckTest {
+  @TempDir Path dir;
+
+  private Measurement scan(
+      TestPostgres.Database orders, TestPostgres.Database customers, Runnable beforeRecheck)
+      throws Exception {
+    Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
+    targets.put("orders", orders);
+    targets.put("customers", customers);
+    MergeScan scan =
+        Audits.withBinding(
+            dir,
+            targets,
+            """
+            audits:
+              - id: o
+                kind: orphan
+                child: {target: orders, table: orders, columns: [customer_id]}
+                parent: {target: customers, table: customers, columns: [id]}
+            """,
+            null,
+            (auditor, binding, audits) ->
+                (MergeScan) binding.bound().get(0).query().acrossDatabases().orElseThrow());
+    ReadOnlyTransaction.Limits limits =
+        new ReadOnlyTransaction.Limits(
+            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of());
+    try (Connection child = orders.dataSource().getConnection();
+        Connection parent = customers.dataSource().getConnection()) {
+      parent.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      try {
+        return scan.beforeRecheck(beforeRecheck)
+            .execute(
+                ReadOnlyTransaction.begin(child, limits),
+                ReadOnlyTransaction.begin(parent, limits),
+                KeySink.NONE,
+                Duration.ofSeconds(30));
+      } finally {
+        ReadOnlyTransaction.rollbackQuietly(child);
+        ReadOnlyTransaction.rollbackQuietly(parent);
+      }
+    }
+  }
+
+  private static TestPostgres.Database[] databases(String name) {
+    TestPostgres.Database orders = TestPostgres.newDatabase(name + "_orders");
+    TestPostgres.Database customers = TestPostgres.newDatabaseOnOtherServer(name + "_customers");
+    orders.execute(
+        """
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+        INSERT INTO orders VALUES (1, 10), (2, 12), (3, 13);
+        """);
+    customers.execute(
+        "CREATE TABLE customers (id bigint PRIMARY KEY); INSERT INTO customers VALUES (10);");
+    return new TestPostgres.Database[] {orders, customers};
+  }
+
+  @Test
+  void a_parent_committed_after_the_parents_stream_began_clears_its_candidate_on_the_recheck()
+      throws Exception {
+    TestPostgres.Database[] db = databases("recheck_late");
+    Measurement measurement =
+        scan(db[0], db[1], () -> db[1].execute("INSERT INTO customers VALUES (12)"));
+    assertThat(measurement.violations()).isEqualTo(1);
+    assertThat(measurement.rowsChecked()).isEqualTo(3);
+    assertThat(measurement.samples()).hasSize(1);
+    assertThat(measurement.samples().get(0).values())
+        .isEqualTo(Map.of("id", "3", "customer_id", "13"));
+    assertThat(measurement.notes())
+        .containsExactly(
+            "1 candidate orphan found its parent on the re-check in a fresh snapshot of customers"
+                + " (written while the audit ran): not counted");
+  }
+
+  @Test
+  void without_a_late_parent_every_candidate_is_an_orphan() throws Exception {
+    TestPostgres.Database[] db = databases("recheck_none");
+    Measurement measurement = scan(db[0], db[1], () -> {});
+    assertThat(measurement.violations()).isEqualTo(2);
+    assertThat(measurement.notes()).isEqualTo(List.of());
+  }
+}

@@ -1,0 +1,161 @@
+package io.integrityauditor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Baselines: the violating rows of a database that is already broken accepted as known backlog, so
+ * that {@code max_new_violations} alerts on every new broken row while the backlog shrinks by
+ * itself as it is fixed (and a fixed row that breaks again is new). Through the real command line,
+ * store and target.
+ */
+class BaselineCommandTest {
+  @TempDir Path dir;
+
+  TestPostgres.Database target;
+  TestPostgres.Database store;
+  Path config;
+
+  @BeforeEach
+  void databases() {
+    target = TestPostgres.newDatabase("baseline_target");
+    store = TestPostgres.newDatabase("baseline_store");
+    target.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent SELECT i FROM generate_series(1, 100) i;
+        -- rows 1-40 are orphans: the backlog (more than the sample of 5)
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO child SELECT i, CASE WHEN i <= 40 THEN 1000 + i ELSE 1 + i % 100 END
+          FROM generate_series(1, 5000) i;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/a.yaml",
+        """
+        audits:
+          - id: child.parent
+            kind: orphan
+            child: child.parent_id
+            parent: parent.id
+            sample_size: 5
+            threshold: {max_new_violations: 0}
+          - id: parent.schema
+            kind: schema
+            tables: [parent]
+        """);
+    config = workspace.config(target, store);
+  }
+
+  private CliRunner.Outcome cli(String command, String... args) {
+    return CliRunner.execute(command, config, args);
+  }
+
+  /** Violations, baseline violations and breach of each run of the audit, in order. */
+  private List<String> runs() {
+    return store
+        .query(
+            "SELECT violations, baseline_violations, threshold_breached"
+                + " FROM integrity_auditor.audit_run WHERE audit_id = 'child.parent' ORDER BY id")
+        .stream()
+        .map(
+            r ->
+                r.get("violations")
+                    + " in baseline "
+                    + r.get("baseline_violations")
+                    + (Boolean.TRUE.equals(r.get("threshold_breached")) ? " breached" : " ok"))
+        .toList();
+  }
+
+  private long openAlerts() {
+    return store.queryLong(
+        "SELECT count(*) FROM integrity_auditor.alert WHERE audit_id = 'child.parent'"
+            + " AND state = 'open'");
+  }
+
+  @Test
+  void a_baseline_silences_the_backlog_and_every_new_broken_row_breaches() {
+    assertThat(cli("check", "--audit", "child.parent").code()).as("no baseline yet").isEqualTo(1);
+    assertThat(openAlerts()).isEqualTo(1);
+
+    CliRunner.Outcome accepted =
+        cli("baseline", "child.parent", "--by", "alice", "--note", "backlog, JIRA-123");
+    assertThat(accepted.code()).as(accepted.err()).isZero();
+    assertThat(accepted.out())
+        .isEqualTo(
+            "40 violating rows of child.parent accepted as its baseline; from its next run on,"
+                + " max_new_violations counts only the rows outside it\n");
+
+    CliRunner.Outcome quiet = cli("check", "--audit", "child.parent");
+    assertThat(quiet.code()).as(quiet.out()).isZero();
+    assertThat(openAlerts()).as("the alert resolves").isZero();
+
+    // 10 of the backlog fixed, 3 new orphans
+    target.execute(
+        "UPDATE child SET parent_id = 1 WHERE id <= 10;"
+            + "UPDATE child SET parent_id = 5000 + id WHERE id BETWEEN 101 AND 103;");
+    CliRunner.Outcome newRows = cli("check", "--audit", "child.parent");
+    assertThat(newRows.code()).isEqualTo(1);
+    assertThat(newRows.out())
+        .contains(
+            "33 violating rows (threshold: more than 0 violations outside the baseline,"
+                + " breached): 3 outside the baseline, 30 in it; sample keys:");
+
+    // a fixed row of the backlog that breaks again is new
+    target.execute(
+        "UPDATE child SET parent_id = 1 WHERE id BETWEEN 101 AND 103;"
+            + "UPDATE child SET parent_id = 7001 WHERE id = 1;");
+    assertThat(cli("check", "--audit", "child.parent").code()).isEqualTo(1);
+
+    assertThat(runs())
+        .containsExactly(
+            "40 in baseline 0 breached",
+            "40 in baseline 40 ok",
+            "33 in baseline 30 breached",
+            "31 in baseline 30 breached");
+    CliRunner.Outcome list = cli("baseline");
+    assertThat(list.out())
+        .contains("child.parent")
+        .contains("alice")
+        .contains("backlog, JIRA-123")
+        .containsPattern("40 +30 ");
+    assertThat(cli("runs", "child.parent", "--format", "json").out())
+        .contains("\"baselineViolations\" : 30");
+    assertThat(cli("alerts", "--open").out())
+        .contains("baseline (accepted backlog): 30 in it, 1 outside it");
+
+    CliRunner.Outcome cleared = cli("baseline", "--clear", "child.parent");
+    assertThat(cleared.out())
+        .isEqualTo("baseline of child.parent cleared: every violating row counts again\n");
+    cli("check", "--audit", "child.parent");
+    assertThat(runs().get(runs().size() - 1)).isEqualTo("31 in baseline 0 breached");
+    assertThat(cli("baseline").out()).isEqualTo("No baselines: every violating row counts.\n");
+  }
+
+  @Test
+  void a_baseline_needs_a_tracked_run_and_says_what_to_do() {
+    CliRunner.Outcome never = cli("baseline", "child.parent", "--by", "alice");
+    assertThat(never.code()).isEqualTo(2);
+    assertThat(never.out())
+        .isEqualTo(
+            "no completed run of child.parent is recorded: run it (`check --audit child.parent`"
+                + " with a store, or `trigger child.parent`), then accept its keys\n");
+    assertThat(cli("baseline", "child.parent").err()).contains("--by is required");
+
+    cli("check");
+    CliRunner.Outcome all = cli("baseline", "--all", "--by", "alice");
+    assertThat(all.code()).as("--all reports what it could not accept").isZero();
+    assertThat(all.out())
+        .contains("40 violating rows of child.parent accepted as its baseline")
+        .contains(
+            "the latest completed run of parent.schema has no key set to accept (its keys are"
+                + " not tracked: a kind without keys, or track_keys: 0)");
+  }
+}
