@@ -389,12 +389,18 @@ public final class BenchCommand implements Callable<Integer> {
     return true;
   }
 
-  /** The bytes the rows of the audit's kept key set take in the store (arrays as stored). */
+  /**
+   * The bytes the rows of the audit's kept key set and of its keys' first-seen times and baseline
+   * flags take in the store (arrays as stored).
+   */
   private static long keySetBytes(BenchDatabase database, String auditId) throws SQLException {
     return storeRow(
         database,
-        "SELECT coalesce(sum(pg_column_size(k.*)), 0) FROM integrity_auditor.violation_key k"
-            + " JOIN integrity_auditor.audit_run r ON r.id = k.run_id WHERE r.audit_id = ?",
+        "WITH audit AS (SELECT ?::text AS id) SELECT"
+            + " (SELECT coalesce(sum(pg_column_size(k.*)), 0) FROM integrity_auditor.violation_key k"
+            + " JOIN integrity_auditor.audit_run r ON r.id = k.run_id, audit WHERE r.audit_id = audit.id)"
+            + " + (SELECT coalesce(sum(pg_column_size(a.*)), 0) FROM integrity_auditor.violation_age a,"
+            + " audit WHERE a.audit_id = audit.id)",
         auditId,
         row -> row.getLong(1));
   }

@@ -89,7 +89,8 @@ final class BenchReport {
             "(d) full audit: count, rows checked, 20 samples, every key tracked",
             "d",
             ratio("(d)/(b)", d, b),
-            "<= 1.05 " + verdict(d / b <= 1.05)));
+            // the budget of issue 13: complete samples and every key tracked included
+            "<= 1.15 " + verdict(d / b <= 1.15)));
     rows.add(
         row(
             "(e) chunked audit, chunk_target "
@@ -101,7 +102,7 @@ final class BenchReport {
                 + " ms)",
             "e",
             ratio("(e)/(b)", m.median("e"), b),
-            "<= 1.15 " + verdict(m.median("e") / b <= 1.15)));
+            "<= 1.6 " + verdict(m.median("e") / b <= 1.6)));
     double target = Durations.parse(chunkTarget).orElseThrow().toMillis();
     rows.add(
         new Row(
@@ -119,13 +120,17 @@ final class BenchReport {
                 m.scannedRows),
             "f",
             ratio("(f)/(d)", m.median("f"), d),
-            "<= 0.02 " + verdict(m.median("f") / d <= 0.02)));
+            "<= 0.03 " + verdict(m.median("f") / d <= 0.03)));
     rows.add(row("    full sweep that set its watermark (1 run)", "f_sweep", "", ""));
     if (!m.all("b10").isEmpty()) {
       double b10 = m.median("b10");
       rows.add(row("10% orphans: (b) anti-join", "b10", "", ""));
       rows.add(
-          row("10% orphans: (d) full audit", "d10", ratio("(d)/(b)", m.median("d10"), b10), ""));
+          row(
+              "10% orphans: (d) full audit",
+              "d10",
+              ratio("(d)/(b)", m.median("d10"), b10),
+              "<= 1.35 " + verdict(m.median("d10") / b10 <= 1.35)));
       rows.add(
           row("10% orphans: (e) chunked audit", "e10", ratio("(e)/(b)", m.median("e10"), b10), ""));
     }
@@ -134,7 +139,7 @@ final class BenchReport {
           new Row(
               String.format(
                   Locale.ROOT,
-                  "store growth per run: key set of %,d violating rows",
+                  "store growth per run: key set and first-seen times of %,d violating rows",
                   keySetViolations),
               mib(keySetBytes),
               "",

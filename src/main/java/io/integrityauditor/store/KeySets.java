@@ -30,6 +30,9 @@ public final class KeySets {
   private static final Logger log = LoggerFactory.getLogger(KeySets.class);
   private static final String TABLE = Store.SCHEMA + ".violation_key";
 
+  /** Store-side work on a run's key set longer than this is logged with where the time went. */
+  private static final long SLOW_NANOS = 1_000_000_000L;
+
   /** Part names are ours (a constant, chunk ordinals, a watermark's hash): plain COPY text. */
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9 :.-]{1,200}");
 
@@ -228,6 +231,7 @@ public final class KeySets {
       return Optional.empty();
     }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
+    long started = System.nanoTime();
     Split split;
     if (violations > cap) {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
@@ -277,7 +281,23 @@ public final class KeySets {
       KeyAges.unknown(tx, auditId);
       return Optional.empty();
     }
-    return Optional.of(KeyAges.carryOver(tx, runId, result, violations));
+    long compared = System.nanoTime();
+    KeyHistory history = KeyAges.carryOver(tx, runId, result, violations);
+    long aged = System.nanoTime();
+    if (aged - started > SLOW_NANOS) {
+      // where a big key set's time goes in the store (docs/performance.md): worth knowing when it
+      // is a visible part of the run
+      log.info(
+          "run {} of {}: {} violating rows compared in the store in {} ms (count and split {} ms,"
+              + " first-seen and baseline {} ms)",
+          runId,
+          auditId,
+          violations,
+          (aged - started) / 1_000_000,
+          (compared - started) / 1_000_000,
+          (aged - compared) / 1_000_000);
+    }
+    return Optional.of(history);
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */
