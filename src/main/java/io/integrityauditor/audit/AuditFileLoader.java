@@ -11,6 +11,8 @@ import io.integrityauditor.config.Node.ScalarNode;
 import io.integrityauditor.config.Problems;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.Suggest;
+import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.config.TargetTemplate;
 import io.integrityauditor.config.YamlTree;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -42,14 +44,26 @@ public final class AuditFileLoader {
 
   private final Set<String> targets;
   private final Map<String, AuditKind> kinds = new LinkedHashMap<>();
+  private final Map<String, List<String>> tenants;
 
   /**
    * @param targets the configured target names; with exactly one, it is every audit's default
    * @param kinds the audit kinds ({@code AuditKinds.ALL})
    */
   public AuditFileLoader(Set<String> targets, List<AuditKind> kinds) {
+    this(targets, kinds, Map.of());
+  }
+
+  /**
+   * @param tenants the tenants of each template target: an audit of a template becomes one audit
+   *     per tenant ({@code id@tenant} on target {@code template@tenant}), with {@code ${tenant}} in
+   *     its values replaced by the tenant's name
+   */
+  public AuditFileLoader(
+      Set<String> targets, List<AuditKind> kinds, Map<String, List<String>> tenants) {
     this.targets = Set.copyOf(targets);
     kinds.forEach(kind -> this.kinds.put(kind.name(), kind));
+    this.tenants = Map.copyOf(tenants);
   }
 
   public AuditSet load(List<Path> files) {
@@ -95,13 +109,55 @@ public final class AuditFileLoader {
       String id = declaredId(item);
       Problems auditProblems = new Problems();
       Fields fields = Fields.of(item, "", id, auditProblems);
-      Optional<Audit> audit = audit(fields, defaults, seenIds);
-      problems.addAll(auditProblems.list());
-      if (auditProblems.isEmpty() && audit.isPresent()) {
-        audits.add(audit.get());
-      } else if (id != null) {
-        invalid.add(id);
+      List<String> narrowing = fields.has("tenants") ? fields.stringList("tenants") : List.of();
+      Optional<Audit> audit = audit(fields, defaults, seenIds, Optional.empty());
+      List<String> members = audit.map(a -> tenants.get(a.target())).orElse(null);
+      if (members == null && !narrowing.isEmpty() && audit.isPresent()) {
+        fields.problem(
+            "tenants",
+            "narrows the tenants of a template (a target with databases: or schemas:); target "
+                + audit.get().target()
+                + " is a single database");
       }
+      problems.addAll(auditProblems.list());
+      if (!auditProblems.isEmpty() || audit.isEmpty()) {
+        if (id != null) {
+          invalid.add(id);
+        }
+      } else if (members == null) {
+        audits.add(audit.get());
+      } else {
+        for (String tenant : members) {
+          if (narrowing.isEmpty()
+              || narrowing.stream().anyMatch(p -> TargetTemplate.matches(p, tenant))) {
+            member(item, defaults, tenant, audits, problems, invalid);
+          }
+        }
+      }
+    }
+  }
+
+  /** The audit for one tenant of its template, read again with {@code ${tenant}} replaced. */
+  private void member(
+      Node item,
+      Defaults defaults,
+      String tenant,
+      List<Audit> audits,
+      List<ConfigProblem> problems,
+      Set<String> invalid) {
+    Node substituted = Node.substitute(item, Map.of("tenant", tenant));
+    String id = declaredId(substituted) + TargetConfig.TENANT_SEPARATOR + tenant;
+    Problems memberProblems = new Problems();
+    Fields fields = Fields.of(substituted, "", id, memberProblems);
+    if (fields.has("tenants")) {
+      fields.stringList("tenants");
+    }
+    Optional<Audit> audit = audit(fields, defaults, new HashMap<>(), Optional.of(tenant));
+    problems.addAll(memberProblems.list());
+    if (memberProblems.isEmpty() && audit.isPresent()) {
+      audits.add(audit.get());
+    } else {
+      invalid.add(id);
     }
   }
 
@@ -160,7 +216,12 @@ public final class AuditFileLoader {
     return defaults;
   }
 
-  private Optional<Audit> audit(Fields fields, Defaults defaults, Map<String, Location> seenIds) {
+  /**
+   * @param tenant for a member of a template: its id and target are the template's with the
+   *     tenant's name appended
+   */
+  private Optional<Audit> audit(
+      Fields fields, Defaults defaults, Map<String, Location> seenIds, Optional<String> tenant) {
     String id = fields.requiredString("id");
     if (id == null) {
       return Optional.empty();
@@ -217,9 +278,9 @@ public final class AuditFileLoader {
     }
     return Optional.of(
         new Audit(
-            id,
+            tenant.map(t -> id + TargetConfig.TENANT_SEPARATOR + t).orElse(id),
             description,
-            target,
+            tenant.map(t -> TargetConfig.memberName(target, t)).orElse(target),
             spec.get(),
             schedule.get(),
             timeout,

@@ -116,6 +116,23 @@ public final class BenchCommand implements Callable<Integer> {
   Path workDirectory;
 
   @Option(
+      names = "--scenario",
+      defaultValue = "single-database",
+      description =
+          "single-database (the default: everything above) or cross-database: the child and its"
+              + " parent in two embedded servers, the orphan audit across them against the"
+              + " same-database anti-join, network bytes per child row and peak heap (issue 17).")
+  String scenario;
+
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      description =
+          "First port of the embedded servers of the cross-database scenario (it uses this one and"
+              + " the next); 0: any free ports.")
+  int port;
+
+  @Option(
       names = "--out",
       paramLabel = "FILE",
       description =
@@ -133,6 +150,10 @@ public final class BenchCommand implements Callable<Integer> {
         workDirectory != null
             ? Files.createDirectories(workDirectory)
             : Files.createTempDirectory("integrity-auditor-bench");
+    if (scenario.equals("cross-database")) {
+      return CrossDatabaseBench.run(
+          work, rows, parents, orphans, reps, serverSettings, port, out());
+    }
     BenchReport report = new BenchReport();
     report.machine(BenchMachine.describe());
     PeakHeap.reset();

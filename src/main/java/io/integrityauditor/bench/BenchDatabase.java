@@ -55,6 +55,15 @@ final class BenchDatabase implements AutoCloseable {
    */
   static BenchDatabase start(Path dataDirectory, Map<String, String> overrides, PrintStream out)
       throws IOException {
+    return start(dataDirectory, overrides, out, 0);
+  }
+
+  /**
+   * @param port the server's port; 0 for any free one
+   */
+  static BenchDatabase start(
+      Path dataDirectory, Map<String, String> overrides, PrintStream out, int port)
+      throws IOException {
     long memoryMb = BenchMachine.memoryBytes() / (1024 * 1024);
     Map<String, String> settings = new LinkedHashMap<>();
     // the data (about 1.3 GB at 10M rows) stays in shared buffers when the machine has room
@@ -79,6 +88,9 @@ final class BenchDatabase implements AutoCloseable {
             .setCleanDataDirectory(true)
             .setPGStartupWait(Duration.ofSeconds(60));
     settings.forEach(builder::setServerConfig);
+    if (port > 0) {
+      builder.setPort(port);
+    }
     out.println("Starting an embedded PostgreSQL in " + dataDirectory + " ...");
     EmbeddedPostgres postgres = builder.start();
     BenchDatabase database = new BenchDatabase(postgres, settings);
@@ -144,21 +156,7 @@ final class BenchDatabase implements AutoCloseable {
   void load(long rows, long parents, double orphans, double variantOrphans, PrintStream out)
       throws Exception {
     out.printf("Loading %,d parents and %,d child rows ...%n", parents, rows);
-    try (Connection connection = connect();
-        Statement statement = connection.createStatement()) {
-      statement.execute(
-          """
-          CREATE TABLE config_versions AS
-          SELECT 'cv-' || lpad(i::text, 10, '0') AS id,
-                 md5((i %% 5000)::text)::uuid AS workspace_id,
-                 CASE WHEN i %% 10 = 0 THEN 'DRAFT' WHEN i %% 10 = 1 THEN 'ACTIVE'
-                      ELSE 'ARCHIVED' END AS status,
-                 timestamptz '2024-01-01' + i * interval '1 second' AS created_at
-          FROM generate_series(1::bigint, %d::bigint) i
-          """
-              .formatted(parents));
-      statement.execute("ALTER TABLE config_versions ADD PRIMARY KEY (id)");
-    }
+    loadParents(parents);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       Future<?> main = pool.submit(() -> child("workflow_instances", rows, parents, orphans));
@@ -183,6 +181,36 @@ final class BenchDatabase implements AutoCloseable {
       if (variantOrphans > 0) {
         statement.execute("VACUUM (FREEZE, ANALYZE) workflow_instances_variant");
       }
+    }
+  }
+
+  /**
+   * Only the parent table {@code config_versions}, as {@link #load} creates it (the same keys): the
+   * parent's database of the cross-database scenario.
+   */
+  void loadParents(long parents) throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute(
+          """
+          CREATE TABLE config_versions AS
+          SELECT 'cv-' || lpad(i::text, 10, '0') AS id,
+                 md5((i %% 5000)::text)::uuid AS workspace_id,
+                 CASE WHEN i %% 10 = 0 THEN 'DRAFT' WHEN i %% 10 = 1 THEN 'ACTIVE'
+                      ELSE 'ARCHIVED' END AS status,
+                 timestamptz '2024-01-01' + i * interval '1 second' AS created_at
+          FROM generate_series(1::bigint, %d::bigint) i
+          """
+              .formatted(parents));
+      statement.execute("ALTER TABLE config_versions ADD PRIMARY KEY (id)");
+    }
+  }
+
+  /** Analyses the parent table after {@link #loadParents} alone. */
+  void analyseParents() throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("VACUUM (FREEZE, ANALYZE) config_versions");
     }
   }
 

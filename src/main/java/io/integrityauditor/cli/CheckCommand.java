@@ -1,5 +1,7 @@
 package io.integrityauditor.cli;
 
+import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.Severity;
@@ -7,6 +9,7 @@ import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Suggest;
+import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.serve.Auditor;
@@ -15,6 +18,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +41,14 @@ final class CheckCommand implements Callable<Integer> {
       description = "Run only this audit (repeatable). Default: all audits.")
   List<String> auditIds = new ArrayList<>();
 
+  @Option(
+      names = "--tenant",
+      paramLabel = "TENANT",
+      description =
+          "Run only the audits of this tenant of the templates (repeatable; with --audit ID, the"
+              + " audit ID@TENANT). Default: every tenant.")
+  List<String> tenants = new ArrayList<>();
+
   @Mixin FormatOption output;
 
   @Option(
@@ -47,20 +59,78 @@ final class CheckCommand implements Callable<Integer> {
   String failOn;
 
   PrintStream out = System.out;
+  PrintStream err = System.err;
+
+  /** {@code --audit ID --tenant T} selects the audit {@code ID@T}. */
+  private static List<String> withTenants(List<String> ids, List<String> tenants) {
+    if (tenants.isEmpty()) {
+      return ids;
+    }
+    List<String> expanded = new ArrayList<>();
+    for (String id : ids) {
+      for (String tenant : tenants) {
+        expanded.add(id + TargetConfig.TENANT_SEPARATOR + tenant);
+      }
+    }
+    return expanded;
+  }
+
+  /** The audits of the given tenants; a tenant no template has is a configuration error. */
+  private static List<Audit> ofTenants(
+      List<Audit> audits, List<String> tenants, Map<String, List<String>> known) {
+    List<String> all = known.values().stream().flatMap(List::stream).distinct().sorted().toList();
+    for (String tenant : tenants) {
+      if (!all.contains(tenant)) {
+        throw new ConfigException(
+            new ConfigProblem(
+                new Location("command line", 0),
+                null,
+                "--tenant",
+                "no template has a tenant '"
+                    + tenant
+                    + "'"
+                    + Suggest.didYouMean(tenant, all)
+                    + (all.isEmpty()
+                        ? "; no target is a template (databases: or schemas:)"
+                        : "; " + Plural.of(all.size(), "tenant") + " known")));
+      }
+    }
+    return audits.stream()
+        .filter(
+            a ->
+                a.target().contains(TargetConfig.TENANT_SEPARATOR)
+                    && tenants.contains(
+                        a.target()
+                            .substring(a.target().indexOf(TargetConfig.TENANT_SEPARATOR) + 1)))
+        .toList();
+  }
 
   @Override
   public Integer call() {
     Severity failOnSeverity = severity(failOn);
     WorkerConfig workerConfig = config.load();
     try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
-      List<Audit> selected = selectValid(auditor, auditIds);
+      List<Audit> selected = selectValid(auditor, withTenants(auditIds, tenants));
+      if (!tenants.isEmpty() && auditIds.isEmpty()) {
+        selected = ofTenants(selected, tenants, auditor.lastDiscovery().tenants());
+      }
       Auditor.Binding binding = auditor.bind(selected);
       if (!binding.problems().isEmpty()) {
         throw new ConfigException(binding.problems());
       }
       List<AuditResult> results = auditor.runAll(binding, selected, RunTrigger.CHECK);
       out.print(output.json() ? ResultReport.json(results) + "\n" : ResultReport.table(results));
-      return ResultReport.exitCode(results, failOnSeverity);
+      // a template whose tenants could not be listed: its audits could not run
+      auditor
+          .lastDiscovery()
+          .failures()
+          .forEach(
+              (template, message) ->
+                  err.println("template " + template + ": cannot list its tenants: " + message));
+      int code = ResultReport.exitCode(results, failOnSeverity);
+      return auditor.lastDiscovery().failures().isEmpty()
+          ? code
+          : Math.max(code, ExitCodes.COULD_NOT_RUN);
     }
   }
 

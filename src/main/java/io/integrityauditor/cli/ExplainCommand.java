@@ -4,6 +4,7 @@ import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.config.Redactor;
@@ -14,6 +15,7 @@ import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,9 +61,17 @@ final class ExplainCommand implements Callable<Integer> {
         return ExitCodes.COULD_NOT_RUN;
       }
       BoundAudit bound = binding.bound().get(0);
+      Optional<CrossDatabaseScan> across = bound.query().acrossDatabases();
       Explainer.Explanation explanation =
-          Explainer.explain(
-              audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
+          across.isPresent()
+              ? Explainer.explain(
+                  audit,
+                  across.get(),
+                  auditor.targets().dataSource(audit.target()),
+                  auditor.targets().dataSource(across.get().parentTarget()),
+                  analyze)
+              : Explainer.explain(
+                  audit, bound.query(), auditor.targets().dataSource(audit.target()), analyze);
       String limits =
           "statement_timeout "
               + Durations.format(audit.timeout())
@@ -82,6 +92,17 @@ final class ExplainCommand implements Callable<Integer> {
             Plural.of(chunks.estimatedRows(), "row"),
             Durations.format(audit.execution().chunkTarget()),
             limits);
+      } else if (across.isPresent()) {
+        out.printf(
+            "-- runs across databases: one READ ONLY transaction on %s and one (READ COMMITTED)"
+                + " on %s (%s); both tables stream ordered by the key and merge in the worker;"
+                + " candidate orphans are re-checked on %s in batches, violations fingerprinted"
+                + " on %s in batches (shown with no values); bind values are shown inlined%n",
+            audit.target(),
+            across.get().parentTarget(),
+            limits,
+            across.get().parentTarget(),
+            audit.target());
       } else {
         out.printf(
             "-- runs in one READ ONLY transaction: %s; bind values are shown inlined%n", limits);
@@ -91,9 +112,10 @@ final class ExplainCommand implements Callable<Integer> {
       for (int i = 0; i < count; i++) {
         Explainer.Explained statement = explanation.statements().get(i);
         out.printf(
-            "%n-- %s %d%n%s;%n%n-- EXPLAIN%s%n",
+            "%n-- %s %d%s%n%s;%n%n-- EXPLAIN%s%n",
             explanation.chunks().isPresent() ? "chunk statement" : "statement",
             i + 1,
+            statement.target().map(t -> " on target " + t).orElse(""),
             statement.sql(),
             analyze ? " ANALYZE" : "");
         statement.plan().forEach(line -> out.println("-- " + line));

@@ -152,7 +152,7 @@ final class SuggestCommand implements Callable<Integer> {
             : new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
     String name = target(workerConfig);
     Suggestion suggestion;
-    try (Targets targets = new Targets(workerConfig.targets())) {
+    try (Targets targets = new Targets(workerConfig.targets(), workerConfig.connectionBudget())) {
       Catalog catalog;
       try {
         catalog = targets.catalog(name);

@@ -4,12 +4,14 @@ import io.integrityauditor.ExitCodes;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.schedule.ClusterClient;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -24,6 +26,14 @@ final class TriggerCommand implements Callable<Integer> {
   @Parameters(paramLabel = "AUDIT_ID", description = "The audit to run.")
   String auditId;
 
+  @Option(
+      names = "--tenant",
+      paramLabel = "TENANT",
+      description =
+          "For an audit of a template (databases: or schemas:), run it for this tenant only"
+              + " (the audit AUDIT_ID@TENANT).")
+  String tenant;
+
   PrintStream out = System.out;
 
   @Override
@@ -37,6 +47,8 @@ final class TriggerCommand implements Callable<Integer> {
               "store",
               "trigger talks to the cluster through the store: add a store: section"));
     }
+    String auditId =
+        tenant == null ? this.auditId : this.auditId + TargetConfig.TENANT_SEPARATOR + tenant;
     if (!ClusterClient.requestRun(workerConfig, auditId)) {
       throw new UsageException(
           "no audit '"

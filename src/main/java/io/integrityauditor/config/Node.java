@@ -15,6 +15,37 @@ public sealed interface Node {
   /** A short, user-facing name of the node's shape, for "expected X, found Y" messages. */
   String shape();
 
+  /**
+   * The same tree with every {@code ${name}} in its string values replaced by {@code
+   * variables.get(name)} (locations kept, so errors still point at the line written).
+   */
+  static Node substitute(Node node, Map<String, String> variables) {
+    if (node instanceof MapNode map) {
+      Map<String, Entry> entries = new LinkedHashMap<>();
+      map.entries()
+          .forEach(
+              (key, entry) ->
+                  entries.put(
+                      key,
+                      new Entry(
+                          entry.key(), entry.keyLocation(), substitute(entry.value(), variables))));
+      return new MapNode(map.location(), entries);
+    }
+    if (node instanceof ListNode list) {
+      return new ListNode(
+          list.location(), list.items().stream().map(i -> substitute(i, variables)).toList());
+    }
+    ScalarNode scalar = (ScalarNode) node;
+    if (scalar.type() != ScalarType.STRING || scalar.text() == null) {
+      return scalar;
+    }
+    String text = scalar.text();
+    for (Map.Entry<String, String> variable : variables.entrySet()) {
+      text = text.replace("${" + variable.getKey() + "}", variable.getValue());
+    }
+    return new ScalarNode(scalar.location(), text, scalar.type());
+  }
+
   /** A mapping; keys keep their order and their own location. */
   record MapNode(Location location, Map<String, Entry> entries) implements Node {
     public MapNode {

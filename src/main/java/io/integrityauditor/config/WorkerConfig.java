@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param http the HTTP listener of {@code serve}
  * @param retention how long the store keeps runs and resolved alerts
  * @param retry how runs failing for a transient reason are retried
+ * @param connectionBudget how many connections the worker opens to each audited server
  */
 public record WorkerConfig(
     Path file,
@@ -29,7 +30,8 @@ public record WorkerConfig(
     SchedulerConfig scheduler,
     HttpConfig http,
     RetentionConfig retention,
-    RetryPolicy retry) {
+    RetryPolicy retry,
+    ConnectionBudget connectionBudget) {
 
   public WorkerConfig {
     targets = Map.copyOf(targets);
@@ -49,6 +51,7 @@ public record WorkerConfig(
         scheduler,
         http,
         retention,
-        retry);
+        retry,
+        connectionBudget);
   }
 }

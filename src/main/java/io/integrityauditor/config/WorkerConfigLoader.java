@@ -28,6 +28,8 @@ import java.util.stream.Stream;
 /** Loads and validates the worker configuration file. See docs/configuration.md for every key. */
 public final class WorkerConfigLoader {
   static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+  private static final Pattern SERVER_ADDRESS =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[^\\s:\\[\\]]+):[0-9]{1,5}");
   private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&]password=([^&]*)");
 
   private final Environment environment;
@@ -74,10 +76,25 @@ public final class WorkerConfigLoader {
     RetentionConfig retention =
         fields.map("retention").map(this::retention).orElse(RetentionConfig.DEFAULTS);
     RetryPolicy retry = fields.map("retry").map(this::retry).orElse(RetryPolicy.DEFAULTS);
+    ConnectionBudget budget =
+        fields
+            .map("connection_budget")
+            .map(WorkerConfigLoader::connectionBudget)
+            .orElse(ConnectionBudget.DEFAULTS);
     fields.rejectUnknown();
     problems.throwIfAny();
     return new WorkerConfig(
-        file, nodeId, store, targets, auditFiles, patterns, scheduler, http, retention, retry);
+        file,
+        nodeId,
+        store,
+        targets,
+        auditFiles,
+        patterns,
+        scheduler,
+        http,
+        retention,
+        retry,
+        budget);
   }
 
   /** Re-expands the audit globs (on reload: files may have been added or removed). */
@@ -123,6 +140,38 @@ public final class WorkerConfigLoader {
             });
     fields.rejectUnknown();
     return scheduler;
+  }
+
+  private static ConnectionBudget connectionBudget(Fields fields) {
+    ConnectionBudget d = ConnectionBudget.DEFAULTS;
+    int perServer = fields.integer("per_server", 1, 1000).map(Long::intValue).orElse(d.perServer());
+    Map<String, Integer> servers = new LinkedHashMap<>();
+    fields
+        .map("servers")
+        .ifPresent(
+            section ->
+                section
+                    .entries()
+                    .keySet()
+                    .forEach(
+                        address -> {
+                          if (!SERVER_ADDRESS.matcher(address).matches()) {
+                            section.problem(
+                                address,
+                                "a server is named host:port as in the targets' URLs, such as"
+                                    + " db1.internal:5432");
+                            return;
+                          }
+                          section
+                              .integer(address, 1, 1000)
+                              .ifPresent(n -> servers.put(address, n.intValue()));
+                        }));
+    Duration wait =
+        fields
+            .duration("max_wait", Duration.ofSeconds(1), Duration.ofHours(24))
+            .orElse(d.maxWait());
+    fields.rejectUnknown();
+    return new ConnectionBudget(perServer, servers, wait);
   }
 
   private RetryPolicy retry(Fields fields) {
@@ -255,13 +304,66 @@ public final class WorkerConfigLoader {
               DatabaseConfig database = database(target, baseDir, 4);
               int maxConcurrent =
                   target.integer("max_concurrent_audits", 1, 64).map(Long::intValue).orElse(2);
+              Optional<TargetTemplate> template = template(target);
               target.rejectUnknown();
-              targets.put(name, new TargetConfig(name, database, maxConcurrent));
+              targets.put(name, new TargetConfig(name, database, maxConcurrent, template));
             });
     if (targets.isEmpty() && fields.problems().isEmpty()) {
       fields.problem("targets", "is empty: name at least one database to audit");
     }
     return targets;
+  }
+
+  /** {@code databases: PATTERN} or {@code schemas: PATTERN}: the target is a fleet's template. */
+  private static Optional<TargetTemplate> template(Fields target) {
+    Optional<String> databases = target.string("databases");
+    Optional<String> schemas = target.string("schemas");
+    Optional<Duration> every =
+        target.duration("discover_every", Duration.ofSeconds(10), Duration.ofDays(1));
+    if (databases.isPresent() && schemas.isPresent()) {
+      target.problem(
+          "schemas",
+          "a template lists either databases: (a database per tenant) or schemas: (a schema per"
+              + " tenant), not both; make two targets");
+      return Optional.empty();
+    }
+    Optional<TargetTemplate> template =
+        databases
+            .map(p -> new TargetTemplate(TargetTemplate.Layout.DATABASES, p.strip(), Duration.ZERO))
+            .or(
+                () ->
+                    schemas.map(
+                        p ->
+                            new TargetTemplate(
+                                TargetTemplate.Layout.SCHEMAS, p.strip(), Duration.ZERO)));
+    if (template.isEmpty()) {
+      if (every.isPresent()) {
+        target.problem(
+            "discover_every",
+            "only a template (a target with databases: or schemas:) discovers tenants");
+      }
+      return Optional.empty();
+    }
+    String key =
+        template.get().layout() == TargetTemplate.Layout.DATABASES ? "databases" : "schemas";
+    if (template.get().pattern().isEmpty()) {
+      target.problem(key, "is empty: give the tenants' names as a pattern such as tenant_*");
+      return Optional.empty();
+    }
+    String url = target.string("url").orElse("");
+    if (template.get().layout() == TargetTemplate.Layout.DATABASES
+        && !url.startsWith("jdbc:postgresql://")) {
+      target.problem(
+          "url",
+          "a databases: template needs a URL naming its server, such as"
+              + " jdbc:postgresql://db1:5432/postgres (any database the role may connect to: the"
+              + " tenants' databases are listed from there)");
+    }
+    return Optional.of(
+        new TargetTemplate(
+            template.get().layout(),
+            template.get().pattern(),
+            every.orElse(TargetTemplate.DEFAULT_DISCOVER_EVERY)));
   }
 
   private DatabaseConfig database(Fields fields, Path baseDir, int defaultPool) {

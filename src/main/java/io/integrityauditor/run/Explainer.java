@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeyRange;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
@@ -10,9 +11,11 @@ import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 
@@ -24,8 +27,16 @@ import org.jooq.DSLContext;
 public final class Explainer {
   private Explainer() {}
 
-  /** One statement of an audit and PostgreSQL's plan for it. */
-  public record Explained(String sql, List<String> plan) {}
+  /**
+   * One statement of an audit and PostgreSQL's plan for it.
+   *
+   * @param target the target it runs on, when the audit reads two (a reference across databases)
+   */
+  public record Explained(String sql, List<String> plan, Optional<String> target) {
+    public Explained(String sql, List<String> plan) {
+      this(sql, plan, Optional.empty());
+    }
+  }
 
   /**
    * The statements of an audit with their plans, or why they could not be explained.
@@ -45,6 +56,58 @@ public final class Explainer {
    * @param estimatedRows the rows they hold, by the estimate
    */
   public record ChunkPlan(String table, String key, int ranges, long estimatedRows) {}
+
+  /**
+   * Explains the statements of a reference across databases, each on its own target: the child's
+   * stream and fingerprints on the child's, the parent's stream and re-check on the parent's (in
+   * READ ONLY transactions with the audit's limits, like a run).
+   */
+  public static Explanation explain(
+      Audit audit, CrossDatabaseScan scan, DataSource child, DataSource parent, boolean analyze) {
+    List<Explained> explained = new ArrayList<>();
+    try {
+      explainOn(audit, audit.target(), child, scan::childSql, analyze, explained);
+      explainOn(audit, scan.parentTarget(), parent, scan::parentSql, analyze, explained);
+      return new Explanation(explained, Optional.empty(), Optional.empty());
+    } catch (Exception e) {
+      ErrorClassifier.Classified classified = ErrorClassifier.classify(e, false, scan.relations());
+      return new Explanation(explained, Optional.of(classified.error()), Optional.empty());
+    }
+  }
+
+  private static void explainOn(
+      Audit audit,
+      String target,
+      DataSource dataSource,
+      Function<DSLContext, List<String>> statements,
+      boolean analyze,
+      List<Explained> explained)
+      throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      try {
+        DSLContext context = Attempts.begin(audit, connection, true);
+        for (String sql : statements.apply(context)) {
+          explained.add(new Explained(sql, plan(connection, sql, analyze), Optional.of(target)));
+        }
+      } finally {
+        ReadOnlyTransaction.rollbackQuietly(connection);
+        SessionReset.beforeReturn(connection, dataSource);
+      }
+    }
+  }
+
+  private static List<String> plan(Connection connection, String sql, boolean analyze)
+      throws SQLException {
+    List<String> plan = new ArrayList<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement("EXPLAIN " + (analyze ? "(ANALYZE, BUFFERS) " : "") + sql);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        plan.add(rows.getString(1));
+      }
+    }
+    return plan;
+  }
 
   /**
    * Explains the audit's statements; {@code analyze} runs them ({@code EXPLAIN (ANALYZE, BUFFERS)})
@@ -90,16 +153,7 @@ public final class Explainer {
                       slices.stream().mapToLong(ChunkSlice::estimatedRows).sum()));
         }
         for (String sql : statements) {
-          List<String> plan = new ArrayList<>();
-          try (PreparedStatement statement =
-                  connection.prepareStatement(
-                      "EXPLAIN " + (analyze ? "(ANALYZE, BUFFERS) " : "") + sql);
-              ResultSet rows = statement.executeQuery()) {
-            while (rows.next()) {
-              plan.add(rows.getString(1));
-            }
-          }
-          explained.add(new Explained(sql, plan));
+          explained.add(new Explained(sql, plan(connection, sql, analyze)));
         }
         return new Explanation(explained, Optional.empty(), chunks);
       } finally {

@@ -23,7 +23,7 @@ final class SessionReset {
 
   /**
    * Releases every advisory lock of the session, in a transaction of its own that is rolled back; a
-   * session that cannot be reset is evicted from the pool instead of being reused.
+   * session that cannot be reset is evicted from the pool (or ended) instead of being reused.
    */
   static void beforeReturn(Connection connection, DataSource pool) {
     try (Statement statement = connection.createStatement()) {
@@ -33,7 +33,18 @@ final class SessionReset {
       LOG.debug("session could not be reset; evicting it: {}", e.getSQLState());
       if (pool instanceof HikariDataSource hikari) {
         hikari.evictConnection(connection);
+      } else {
+        abortQuietly(connection);
       }
+    }
+  }
+
+  /** Ends the session, so that whoever pools it closes it instead of keeping it idle. */
+  private static void abortQuietly(Connection connection) {
+    try {
+      connection.abort(Runnable::run);
+    } catch (SQLException e) {
+      LOG.debug("session could not be aborted: {}", e.getSQLState());
     }
   }
 }

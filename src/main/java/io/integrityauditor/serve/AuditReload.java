@@ -4,7 +4,6 @@ import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
-import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
 import io.integrityauditor.config.WorkerConfig;
@@ -55,17 +54,20 @@ final class AuditReload {
    */
   record FilesRead(List<Path> files, AuditSet set, long millis) {}
 
-  /** Reads and parses the audit files; needs neither the store nor a target. */
-  static FilesRead readFiles(WorkerConfig config) {
+  /**
+   * Reads and parses the audit files; needs neither the store nor a target when no target is a
+   * template (whose tenants {@code loader} knows).
+   */
+  static FilesRead readFiles(WorkerConfig config, AuditFileLoader loader) {
     long started = System.nanoTime();
     List<Path> files = WorkerConfigLoader.expandAuditFiles(config);
-    AuditSet set = new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(files);
+    AuditSet set = loader.load(files);
     return new FilesRead(files, set, (System.nanoTime() - started) / 1_000_000);
   }
 
   /** Re-reads the audit files and the targets' catalogs and reconciles the Quartz jobs. */
   synchronized ReloadReport reload() {
-    return reload(readFiles(auditor.config()));
+    return reload(readFiles(auditor.config(), auditor.auditLoader()));
   }
 
   /** The same with files already read (a node's first load reads them while the store opens). */

@@ -43,6 +43,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -56,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class Auditor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
 
+  /** Catalog reads at once at most, whatever the budgets (each holds a thread). */
+  private static final int MAX_CATALOG_READERS = 32;
+
   private final WorkerConfig config;
   private final Clock clock;
   private final Targets targets;
@@ -63,6 +70,7 @@ public final class Auditor implements AutoCloseable {
   private final Optional<RunStore> runs;
   private final Optional<Leases> leases;
   private final Cancellation cancellation = new Cancellation();
+  private volatile Targets.Discovery lastDiscovery = new Targets.Discovery(Map.of(), Map.of());
 
   /** Audits this process is running now: its own sweeper must leave their runs alone. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -74,7 +82,7 @@ public final class Auditor implements AutoCloseable {
   private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
     this.config = config;
     this.clock = clock;
-    this.targets = new Targets(config.targets());
+    this.targets = new Targets(config.targets(), config.connectionBudget());
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);
@@ -111,7 +119,27 @@ public final class Auditor implements AutoCloseable {
   }
 
   public AuditSet loadAudits() {
-    return new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL).load(config.auditFiles());
+    return auditLoader().load(config.auditFiles());
+  }
+
+  /**
+   * A loader of the audit files for the configured targets and the tenants of every template,
+   * listed again now; a template whose tenants cannot be listed keeps those found before.
+   */
+  public AuditFileLoader auditLoader() {
+    Targets.Discovery discovery = targets.discover();
+    discovery
+        .failures()
+        .forEach(
+            (template, message) ->
+                LOG.warn("cannot list the tenants of template {}: {}", template, message));
+    lastDiscovery = discovery;
+    return new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL, discovery.tenants());
+  }
+
+  /** The tenants found by the last {@link #auditLoader}, and the templates that failed. */
+  public Targets.Discovery lastDiscovery() {
+    return lastDiscovery;
   }
 
   /**
@@ -122,20 +150,23 @@ public final class Auditor implements AutoCloseable {
   public Binding bind(List<Audit> audits) {
     Map<String, Catalog> catalogs = new LinkedHashMap<>();
     Map<String, RunError> unreachable = new LinkedHashMap<>();
-    for (String target : audits.stream().flatMap(a -> a.targets().stream()).distinct().toList()) {
-      try {
-        catalogs.put(target, targets.catalog(target));
-      } catch (SQLException | RuntimeException e) {
-        RunError error = ErrorClassifier.targetFailure(e);
-        LOG.warn(
-            "cannot read the catalog of target {}: [{}] {}",
-            target,
-            error.errorClass(),
-            error.message());
-        unreachable.put(
-            target, new RunError(error.errorClass(), "target " + target + ": " + error.message()));
-      }
-    }
+    readCatalogs(audits.stream().flatMap(a -> a.targets().stream()).distinct().toList())
+        .forEach(
+            (target, read) -> {
+              if (read.catalog() != null) {
+                catalogs.put(target, read.catalog());
+                return;
+              }
+              RunError error = read.error();
+              LOG.warn(
+                  "cannot read the catalog of target {}: [{}] {}",
+                  target,
+                  error.errorClass(),
+                  error.message());
+              unreachable.put(
+                  target,
+                  new RunError(error.errorClass(), "target " + target + ": " + error.message()));
+            });
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
@@ -147,6 +178,57 @@ public final class Auditor implements AutoCloseable {
           .ifPresent(error -> unavailable.put(audit.id(), error));
     }
     return new Binding(result.bound(), result.problems(), unavailable, catalogs);
+  }
+
+  /** A target's catalog, or why it could not be read. */
+  private record CatalogRead(Catalog catalog, RunError error) {}
+
+  /**
+   * Reads the targets' catalogs in parallel: as many at once as the servers' connection budgets
+   * allow (a target waits only for a place in its own server's budget, never for another target's
+   * failure), in the order given.
+   */
+  private Map<String, CatalogRead> readCatalogs(List<String> names) {
+    Map<String, CatalogRead> reads = new LinkedHashMap<>();
+    if (names.isEmpty()) {
+      return reads;
+    }
+    int threads =
+        Math.min(names.size(), Math.min(MAX_CATALOG_READERS, targets.connectionsAllowed()));
+    ExecutorService readers =
+        Executors.newFixedThreadPool(
+            threads,
+            runnable -> {
+              Thread thread = new Thread(runnable, "catalog-reader");
+              thread.setDaemon(true);
+              return thread;
+            });
+    try {
+      Map<String, Future<CatalogRead>> pending = new LinkedHashMap<>();
+      for (String name : names) {
+        pending.put(
+            name,
+            readers.submit(
+                () -> {
+                  try {
+                    return new CatalogRead(targets.catalog(name), null);
+                  } catch (SQLException | RuntimeException e) {
+                    return new CatalogRead(null, ErrorClassifier.targetFailure(e));
+                  }
+                }));
+      }
+      for (Map.Entry<String, Future<CatalogRead>> entry : pending.entrySet()) {
+        reads.put(entry.getKey(), entry.getValue().get());
+      }
+      return reads;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the targets' catalogs", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      readers.shutdownNow();
+    }
   }
 
   /**
@@ -246,7 +328,7 @@ public final class Auditor implements AutoCloseable {
    */
   private boolean slots(Leases.Lease held, Audit audit) throws SQLException, InterruptedException {
     for (String target : audit.targets().stream().sorted().toList()) {
-      int slots = config.targets().get(target).maxConcurrentAudits();
+      int slots = slotsOf(target);
       if (!held.acquireSlot(target, slots, cancellation::isCancelled)) {
         return false;
       }
@@ -345,7 +427,7 @@ public final class Auditor implements AutoCloseable {
       if (key.isEmpty()) {
         continue;
       }
-      int slots = config.targets().get(audit.target()).maxConcurrentAudits();
+      int slots = slotsOf(audit.target());
       Optional<AutoCloseable> slot;
       try {
         slot = leases.orElseThrow().trySlot(audit.target(), slots);
@@ -372,6 +454,14 @@ public final class Auditor implements AutoCloseable {
       }
     }
     return helped;
+  }
+
+  /** How many audits may run on a target at once ({@code max_concurrent_audits}). */
+  private int slotsOf(String target) {
+    return targets
+        .config(target)
+        .orElseThrow(() -> new IllegalStateException("unknown target " + target))
+        .maxConcurrentAudits();
   }
 
   /** Whether this process is running the audit right now. */

@@ -3,11 +3,14 @@ package io.integrityauditor.serve;
 import io.integrityauditor.Plural;
 import io.integrityauditor.Version;
 import io.integrityauditor.audit.Audit;
+import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.TargetTemplate;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.http.HttpApi;
 import io.integrityauditor.http.NodeOperations;
@@ -29,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,9 +146,16 @@ public final class Worker implements AutoCloseable, NodeOperations {
         config.http().enabled()
             ? Optional.of(listenWhileStarting(new HttpApi(config.http())))
             : Optional.empty();
-    // so are the audit files read and parsed, which needs neither the store nor a target
+    // so are the audit files read and parsed, which needs neither the store nor a target (unless
+    // a template's tenants must be listed first: then they are read once the targets are open)
+    boolean fleets = config.targets().values().stream().anyMatch(t -> t.template().isPresent());
     CompletableFuture<AuditReload.FilesRead> files =
-        CompletableFuture.supplyAsync(() -> AuditReload.readFiles(config));
+        fleets
+            ? null
+            : CompletableFuture.supplyAsync(
+                () ->
+                    AuditReload.readFiles(
+                        config, new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL)));
     Auditor auditor;
     Worker worker;
     try {
@@ -159,7 +170,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
           listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
       worker = new Worker(auditor);
       worker.http = http;
-      worker.startScheduling(joined(files));
+      worker.startScheduling(
+          files == null ? AuditReload.readFiles(config, auditor.auditLoader()) : joined(files));
     } catch (SchedulerException | IOException | RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       auditor.close();
@@ -259,7 +271,40 @@ public final class Worker implements AutoCloseable, NodeOperations {
               TimeUnit.MILLISECONDS);
           background.scheduleWithFixedDelay(
               this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
+          discoverEvery()
+              .ifPresent(
+                  every ->
+                      background.scheduleWithFixedDelay(
+                          this::rediscoverTenants,
+                          every.toMillis(),
+                          every.toMillis(),
+                          TimeUnit.MILLISECONDS));
         });
+  }
+
+  /** The shortest {@code discover_every} of the templates (none without a template). */
+  private Optional<Duration> discoverEvery() {
+    return auditor.config().targets().values().stream()
+        .flatMap(t -> t.template().stream())
+        .map(TargetTemplate::discoverEvery)
+        .min(Comparator.naturalOrder());
+  }
+
+  /**
+   * Lists the templates' tenants again; when a tenant came or went, reloads: a new tenant's audits
+   * are scheduled, a dropped tenant's are removed (its runs and alerts stay in the history).
+   */
+  void rediscoverTenants() {
+    try {
+      Map<String, List<String>> before = auditor.lastDiscovery().tenants();
+      Map<String, List<String>> now = auditor.targets().discover().tenants();
+      if (!now.equals(before)) {
+        LOG.info("the templates' tenants changed; reloading the audits");
+        reload();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot list the templates' tenants: {}", Redactor.redact(String.valueOf(e)));
+    }
   }
 
   /** Waits for the metrics' set-up after start ({@link #startBackground()}). */

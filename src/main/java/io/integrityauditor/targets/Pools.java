@@ -18,15 +18,36 @@ public final class Pools {
 
   /** One unpooled connection, for session-level work such as holding an advisory lock. */
   public static Connection connect(DatabaseConfig database) throws SQLException {
-    Properties properties = new Properties();
+    return open(database, false);
+  }
+
+  /**
+   * One unpooled read-only connection to an audited database, set up as the pools set up theirs
+   * (read-only sessions, no autocommit): {@link Targets} opens these within each server's budget.
+   */
+  static Connection connectReadOnly(DatabaseConfig database) throws SQLException {
+    Connection connection = open(database, true);
+    try {
+      connection.setAutoCommit(false);
+      connection.setReadOnly(true);
+      return connection;
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
+  }
+
+  private static Connection open(DatabaseConfig database, boolean readOnly) throws SQLException {
+    Properties properties = driverProperties(database, readOnly);
     if (database.user() != null) {
       properties.setProperty("user", database.user());
     }
     database.password().ifPresent(secret -> properties.setProperty("password", secret.reveal()));
-    properties.setProperty("ApplicationName", APPLICATION_NAME);
-    properties.setProperty(
-        "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
-    return new Driver().connect(database.url(), properties);
+    Connection connection = new Driver().connect(database.url(), properties);
+    if (connection == null) {
+      throw new SQLException("not a PostgreSQL JDBC URL: " + database.safeUrl(), "08001");
+    }
+    return connection;
   }
 
   /**
@@ -67,10 +88,21 @@ public final class Pools {
     config.setIdleTimeout(60_000);
     config.setMaxLifetime(15 * 60_000);
     config.setKeepaliveTime(0);
+    config.setDataSourceProperties(driverProperties(database, readOnly));
+    config.setExceptionOverride(new KeepOnFeatureNotSupported());
+    return new HikariDataSource(config);
+  }
+
+  /** The driver settings of every connection, pooled or not. */
+  private static Properties driverProperties(DatabaseConfig database, boolean readOnly) {
     Properties properties = new Properties();
     properties.setProperty("ApplicationName", APPLICATION_NAME);
     properties.setProperty(
         "connectTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
+    // connectTimeout bounds only the TCP connect: a server that accepts and never answers would
+    // hold the login forever without this bound on all of it
+    properties.setProperty(
+        "loginTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
     if (readOnly) {
       // Audit statements are never prepared on the server: after five executions of the same
@@ -81,8 +113,6 @@ public final class Pools {
       // time; an audit statement is too long-running for the planning to matter.
       properties.setProperty("prepareThreshold", "0");
     }
-    config.setDataSourceProperties(properties);
-    config.setExceptionOverride(new KeepOnFeatureNotSupported());
-    return new HikariDataSource(config);
+    return properties;
   }
 }

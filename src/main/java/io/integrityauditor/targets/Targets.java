@@ -1,43 +1,181 @@
 package io.integrityauditor.targets;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.audit.ResultDescriber;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.catalog.CatalogReader;
 import io.integrityauditor.catalog.RoleAccess;
+import io.integrityauditor.config.ConnectionBudget;
+import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.targets.ReadOnlyTransaction.Limits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.postgresql.Driver;
 
-/** One read-only connection pool per audited database. */
+/**
+ * The audited databases and their connections: every target on one PostgreSQL server ({@code
+ * host:port}) shares that server's connection budget, so a fleet of databases on few servers never
+ * holds more connections than the budgets allow, whatever the number of targets.
+ */
 public final class Targets implements AutoCloseable {
   private final Map<String, TargetConfig> configs;
-  private final Map<String, HikariDataSource> pools = new LinkedHashMap<>();
+  private final ConnectionBudget budget;
+  private final Clock clock;
+  private final Map<String, TargetConnections> connections = new LinkedHashMap<>();
+  private final Map<String, Server> servers = new LinkedHashMap<>();
+  private final Map<String, List<String>> tenants = new ConcurrentHashMap<>();
 
-  public Targets(Map<String, TargetConfig> configs) {
+  /**
+   * Closes idle connections: after {@link #IDLE_TIMEOUT}, or at once when one waits for a place.
+   */
+  private final ScheduledExecutorService reaper =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "target-connections-reaper");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /** How long a connection given back stays open for its target to use again. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+
+  public Targets(Map<String, TargetConfig> configs, ConnectionBudget budget) {
+    this(configs, budget, Clock.systemUTC());
+  }
+
+  Targets(Map<String, TargetConfig> configs, ConnectionBudget budget, Clock clock) {
     this.configs = Map.copyOf(configs);
+    this.budget = budget;
+    this.clock = clock;
+    reaper.scheduleWithFixedDelay(this::closeIdle, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void closeIdle() {
+    List<Server> all;
+    synchronized (this) {
+      all = List.copyOf(servers.values());
+    }
+    all.forEach(server -> server.closeIdle(IDLE_TIMEOUT));
   }
 
   public synchronized DataSource dataSource(String target) {
-    return pools.computeIfAbsent(
+    return connections.computeIfAbsent(
         target,
         name -> {
-          TargetConfig config = configs.get(name);
-          if (config == null) {
-            throw new IllegalArgumentException("unknown target " + name);
-          }
-          return Pools.create("target-" + name, config.database(), true);
+          TargetConfig config =
+              config(name)
+                  .orElseThrow(() -> new IllegalArgumentException("unknown target " + name));
+          String address = serverAddress(config.database().url());
+          Server server =
+              servers.computeIfAbsent(
+                  address, a -> new Server(a, budget.of(a), budget.maxWait(), clock));
+          return new TargetConnections(name, config.database(), server, budget.maxWait());
         });
+  }
+
+  /**
+   * A configured target, or a member of a template ({@code template@tenant}) among the tenants
+   * found by the last {@link #discover}.
+   */
+  public Optional<TargetConfig> config(String name) {
+    TargetConfig configured = configs.get(name);
+    if (configured != null) {
+      return Optional.of(configured);
+    }
+    int separator = name.indexOf(TargetConfig.TENANT_SEPARATOR);
+    if (separator < 0) {
+      return Optional.empty();
+    }
+    TargetConfig template = configs.get(name.substring(0, separator));
+    String tenant = name.substring(separator + 1);
+    if (template == null
+        || template.template().isEmpty()
+        || !tenants.getOrDefault(template.name(), List.of()).contains(tenant)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new TargetConfig(
+            name,
+            TenantDiscovery.member(template.database(), template.template().get().layout(), tenant),
+            template.maxConcurrentAudits()));
+  }
+
+  /**
+   * The tenants of every template found now.
+   *
+   * @param tenants by template, sorted; a template whose tenants could not be listed keeps the
+   *     tenants found before (none the first time)
+   * @param failures why a template's tenants could not be listed, by template
+   */
+  public record Discovery(Map<String, List<String>> tenants, Map<String, String> failures) {
+    public Discovery {
+      tenants = Map.copyOf(tenants);
+      failures = Map.copyOf(failures);
+    }
+  }
+
+  /** Lists the tenants of every template again (on load, reload and {@code discover_every}). */
+  public Discovery discover() {
+    Map<String, String> failures = new LinkedHashMap<>();
+    for (TargetConfig config : configs.values()) {
+      if (config.template().isEmpty()) {
+        continue;
+      }
+      try (Connection connection = dataSource(config.name()).getConnection()) {
+        tenants.put(config.name(), TenantDiscovery.list(connection, config.template().get()));
+      } catch (SQLException | RuntimeException e) {
+        failures.put(config.name(), Redactor.redact(String.valueOf(e.getMessage())));
+      }
+    }
+    return new Discovery(Map.copyOf(tenants), failures);
+  }
+
+  /** The tenants found by the last {@link #discover}, by template. */
+  public Map<String, List<String>> tenants() {
+    return Map.copyOf(tenants);
+  }
+
+  /**
+   * The {@code host:port} of a JDBC URL as pgjdbc reads it (default host and port filled in; a URL
+   * naming several hosts gives them all, comma-separated).
+   */
+  public static String serverAddress(String url) {
+    Properties parsed = Driver.parseURL(url, null);
+    if (parsed == null) {
+      return url;
+    }
+    String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",");
+    String[] ports = parsed.getProperty("PGPORT", "5432").split(",");
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < hosts.length; i++) {
+      addresses.add(hosts[i] + ":" + (i < ports.length ? ports[i] : "5432"));
+    }
+    return String.join(",", addresses);
+  }
+
+  /** How many connections may be open at once over every server the targets are on. */
+  public int connectionsAllowed() {
+    return configs.values().stream()
+        .map(c -> serverAddress(c.database().url()))
+        .distinct()
+        .mapToInt(budget::of)
+        .sum();
   }
 
   public Collection<TargetConfig> configs() {
@@ -87,9 +225,11 @@ public final class Targets implements AutoCloseable {
     }
   }
 
+  /** Closes the idle connections (connections in use are closed by their users). */
   @Override
   public synchronized void close() {
-    pools.values().forEach(HikariDataSource::close);
-    pools.clear();
+    reaper.shutdownNow();
+    servers.values().forEach(server -> server.closeIdle(Duration.ZERO));
+    connections.clear();
   }
 }

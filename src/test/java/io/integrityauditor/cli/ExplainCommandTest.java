@@ -171,4 +171,48 @@ class ExplainCommandTest {
         .doesNotContain("--audit")
         .doesNotContain("key '");
   }
+
+  @Test
+  void a_reference_across_databases_shows_each_statement_with_its_target_and_plan() {
+    TestPostgres.Database remote = TestPostgres.newDatabaseOnOtherServer("explain_remote");
+    remote.execute(
+        """
+        CREATE TABLE customers (id bigint PRIMARY KEY);
+        INSERT INTO customers SELECT generate_series(1, 50000);
+        ANALYZE customers;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/a.yaml",
+        """
+        audits:
+          - id: across
+            kind: orphan
+            target: app
+            child: big_child.parent_id
+            parent: {target: remote, table: customers, columns: [id]}
+        """);
+    java.util.Map<String, TestPostgres.Database> targets = new java.util.LinkedHashMap<>();
+    targets.put("app", db);
+    targets.put("remote", remote);
+    Outcome outcome = CliRunner.execute("explain", workspace.config(targets, null, ""), "across");
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCodes.CLEAN);
+    String out = outcome.out();
+    assertThat(out).contains("-- runs across databases: one READ ONLY transaction on app");
+    assertThat(out)
+        .contains("-- statement 1 on target app")
+        .contains("-- statement 2 on target app");
+    assertThat(out)
+        .contains("-- statement 3 on target remote")
+        .contains("-- statement 4 on target remote");
+    // both streams come in key order from an index, without a sort
+    String parentStream =
+        out.substring(out.indexOf("-- statement 3"), out.indexOf("-- statement 4"));
+    assertThat(parentStream)
+        .contains("Index Only Scan using customers_pkey")
+        .doesNotContain("Sort");
+    assertThat(out.substring(out.indexOf("-- statement 1"), out.indexOf("-- statement 2")))
+        .contains("big_child")
+        .contains("order by");
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,52 @@ class WorkerConfigLoaderTest {
     assertThat(apms.database().password().orElseThrow().reveal()).isEqualTo("apms-secret");
     assertThat(apms.database().password().orElseThrow().toString()).doesNotContain("apms-secret");
     assertThat(config.auditFiles()).containsExactly(dir.resolve("audits/a.yaml"));
+  }
+
+  @Test
+  void the_connection_budget_defaults_to_4_per_server_and_is_set_per_host_and_port() {
+    String targets =
+        """
+        targets:
+          apms:
+            url: jdbc:postgresql://db:5432/apms
+        """;
+    assertThat(load(targets, Map.of()).connectionBudget()).isEqualTo(ConnectionBudget.DEFAULTS);
+    ConnectionBudget budget =
+        load(
+                targets
+                    + """
+                    connection_budget:
+                      per_server: 6
+                      servers:
+                        db1.internal:5432: 12
+                        "[::1]:6432": 2
+                      max_wait: 30s
+                    """,
+                Map.of())
+            .connectionBudget();
+    assertThat(budget.of("db1.internal:5432")).isEqualTo(12);
+    assertThat(budget.of("[::1]:6432")).isEqualTo(2);
+    assertThat(budget.of("db:5432")).isEqualTo(6);
+    assertThat(budget.maxWait()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void a_connection_budget_server_not_named_host_and_port_is_refused_at_its_line() {
+    assertThat(
+            problems(
+                """
+                targets:
+                  apms:
+                    url: jdbc:postgresql://db:5432/apms
+                connection_budget:
+                  servers:
+                    db1.internal: 12
+                """,
+                Map.of()))
+        .contains(
+            "integrity-auditor.yaml:6: key 'connection_budget.servers.db1.internal': a server is"
+                + " named host:port as in the targets' URLs, such as db1.internal:5432");
   }
 
   @Test

@@ -1,0 +1,116 @@
+package io.integrityauditor.targets;
+
+import io.integrityauditor.config.DatabaseConfig;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * The connections to one audited database, within its server's budget (see {@link Server}), at most
+ * {@code pool_size} in use at once.
+ */
+final class TargetConnections implements DataSource {
+  private final String target;
+  private final DatabaseConfig database;
+  private final Server server;
+  private final Semaphore permits;
+  private final Duration wait;
+
+  TargetConnections(String target, DatabaseConfig database, Server server, Duration wait) {
+    this.target = target;
+    this.database = database;
+    this.server = server;
+    this.permits = new Semaphore(database.poolSize(), true);
+    this.wait = wait;
+  }
+
+  Server server() {
+    return server;
+  }
+
+  @Override
+  public Connection getConnection() throws SQLException {
+    try {
+      if (!permits.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new SQLTransientConnectionException(
+            "no connection to target "
+                + target
+                + " within "
+                + wait.toSeconds()
+                + " s: its "
+                + database.poolSize()
+                + " connections (pool_size) were in use",
+            "08001");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLTransientConnectionException(
+          "interrupted while waiting for a connection to target " + target, "08001", e);
+    }
+    try {
+      Connection connection = server.open(target, () -> Pools.connectReadOnly(database));
+      return Server.onClose(
+          connection,
+          () -> {
+            try {
+              connection.close();
+            } finally {
+              permits.release();
+            }
+          });
+    } catch (SQLException | RuntimeException e) {
+      permits.release();
+      throw e;
+    }
+  }
+
+  @Override
+  public Connection getConnection(String username, String password) throws SQLException {
+    throw new SQLFeatureNotSupportedException("targets connect with their configured role");
+  }
+
+  @Override
+  public PrintWriter getLogWriter() {
+    return null;
+  }
+
+  @Override
+  public void setLogWriter(PrintWriter out) {
+    // the driver logs through java.util.logging
+  }
+
+  @Override
+  public void setLoginTimeout(int seconds) {
+    // connect_timeout of the target's configuration
+  }
+
+  @Override
+  public int getLoginTimeout() {
+    return (int) database.connectTimeout().toSeconds();
+  }
+
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    throw new SQLFeatureNotSupportedException();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> type) throws SQLException {
+    if (type.isInstance(this)) {
+      return type.cast(this);
+    }
+    throw new SQLException("not a wrapper of " + type.getName());
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> type) {
+    return type.isInstance(this);
+  }
+}
