@@ -136,23 +136,33 @@ final class Server {
   }
 
   private void acquire() throws SQLException {
+    acquire(
+        permits,
+        wait,
+        "server " + address,
+        "all "
+            + budget
+            + " connections of its budget were in use; raise connection_budget for it, or lower"
+            + " max_concurrent_audits of its targets");
+  }
+
+  /**
+   * Takes a permit, waiting up to {@code wait}; else fails with {@code connection} (08001).
+   *
+   * @param what what the connection is to ("server db1:5432")
+   * @param why why none was free, and what to change
+   */
+  static void acquire(Semaphore permits, Duration wait, String what, String why)
+      throws SQLException {
     try {
       if (!permits.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new SQLTransientConnectionException(
-            "no connection to server "
-                + address
-                + " within "
-                + wait.toSeconds()
-                + " s: all "
-                + budget
-                + " connections of its budget were in use; raise connection_budget for it, or"
-                + " lower max_concurrent_audits of its targets",
-            "08001");
+            "no connection to " + what + " within " + wait.toSeconds() + " s: " + why, "08001");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SQLTransientConnectionException(
-          "interrupted while waiting for a connection to server " + address, "08001", e);
+          "interrupted while waiting for a connection to " + what, "08001", e);
     }
   }
 

@@ -5,10 +5,8 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -37,23 +35,11 @@ final class TargetConnections implements DataSource {
 
   @Override
   public Connection getConnection() throws SQLException {
-    try {
-      if (!permits.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new SQLTransientConnectionException(
-            "no connection to target "
-                + target
-                + " within "
-                + wait.toSeconds()
-                + " s: its "
-                + database.poolSize()
-                + " connections (pool_size) were in use",
-            "08001");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SQLTransientConnectionException(
-          "interrupted while waiting for a connection to target " + target, "08001", e);
-    }
+    Server.acquire(
+        permits,
+        wait,
+        "target " + target,
+        "its " + database.poolSize() + " connections (pool_size) were in use");
     try {
       Connection connection = server.open(target, () -> Pools.connectReadOnly(database));
       return Server.onClose(

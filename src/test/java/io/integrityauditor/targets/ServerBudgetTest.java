@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.integrityauditor.config.ConnectionBudget;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.support.TestClock;
 import io.integrityauditor.support.TestPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -14,11 +15,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The connection budget of a server, shared by every target on it. */
@@ -213,8 +210,7 @@ class ServerBudgetTest {
       for (int i = 1; i <= 20; i++) {
         configs.put("t" + i, target("t" + i, url));
       }
-      AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-      Clock clock = new MovableClock(now);
+      TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
       try (Targets targets =
           new Targets(configs, new ConnectionBudget(4, Map.of(), Duration.ofMinutes(1)), clock)) {
         List<String> first = connectAll(targets, configs.keySet());
@@ -232,7 +228,7 @@ class ServerBudgetTest {
         assertThat(accepted.get()).isEqualTo(tried);
 
         // once it has come, exactly one connection tries again
-        now.set(now.get().plus(Server.RETRY_AFTER));
+        clock.advance(Server.RETRY_AFTER);
         List<String> second = connectAll(targets, configs.keySet());
         assertThat(accepted.get()).isEqualTo(tried + 1);
         assertThat(second.stream().filter(m -> m.contains("is unreachable")).count()).isEqualTo(19);
@@ -274,28 +270,5 @@ class ServerBudgetTest {
 
   private static Server serverOf(Targets targets, String target) {
     return ((TargetConnections) targets.dataSource(target)).server();
-  }
-
-  private static final class MovableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MovableClock(AtomicReference<Instant> now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }
