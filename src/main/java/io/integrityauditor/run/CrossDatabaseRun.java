@@ -1,13 +1,10 @@
 package io.integrityauditor.run;
 
-import io.integrityauditor.Plural;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A run of a reference across databases: one READ ONLY transaction on the child's target (the
@@ -16,8 +13,6 @@ import org.slf4j.LoggerFactory;
  * fails the attempt: the run is an error or a timeout, never a result.
  */
 final class CrossDatabaseRun {
-  private static final Logger LOG = LoggerFactory.getLogger(CrossDatabaseRun.class);
-
   private final Attempts attempts;
 
   CrossDatabaseRun(Attempts attempts) {
@@ -39,18 +34,6 @@ final class CrossDatabaseRun {
                     parentContext ->
                         scan.execute(childContext, parentContext, keys, audit.timeout())),
             "");
-    if (outcome.value().isEmpty()) {
-      return outcome.failure(audit);
-    }
-    Measurement measurement = outcome.value().get();
-    LOG.info(
-        "audit {} on {} and {}: {} in {} checked ({} ms)",
-        audit.id(),
-        audit.target(),
-        scan.parentTarget(),
-        Plural.of(measurement.violations(), "violation"),
-        Plural.of(measurement.rowsChecked(), "row"),
-        outcome.duration().toMillis());
-    return outcome.completed(audit, measurement);
+    return FullRun.result(audit, audit.target() + " and " + scan.parentTarget(), outcome);
   }
 }

@@ -27,6 +27,15 @@ final class FullRun {
     Outcome<Measurement> outcome =
         attempts.inTransaction(
             audit, query.relations(), target, context -> query.execute(context, keys), "");
+    return result(audit, audit.target(), outcome);
+  }
+
+  /**
+   * The run's result of a measurement of the whole audit in one unit of work, logged.
+   *
+   * @param where the target(s) it read, for the log line
+   */
+  static AuditResult result(Audit audit, String where, Outcome<Measurement> outcome) {
     if (outcome.value().isEmpty()) {
       return outcome.failure(audit);
     }
@@ -34,7 +43,7 @@ final class FullRun {
     LOG.info(
         "audit {} on {}: {} in {} checked ({} ms)",
         audit.id(),
-        audit.target(),
+        where,
         Plural.of(measurement.violations(), "violation"),
         Plural.of(measurement.rowsChecked(), "row"),
         outcome.duration().toMillis());

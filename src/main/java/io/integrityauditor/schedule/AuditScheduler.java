@@ -205,7 +205,7 @@ public final class AuditScheduler {
             .usingJobData(QuartzTriggers.DEFINITION, definition);
     if (schedule.every() != null) {
       return builder
-          .startNow()
+          .startAt(Date.from(FirstRun.spread(auditId, schedule.every(), Instant.now())))
           .withSchedule(
               SimpleScheduleBuilder.simpleSchedule()
                   .withIntervalInMilliseconds(schedule.every().toMillis())

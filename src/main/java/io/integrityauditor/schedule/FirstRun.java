@@ -1,5 +1,6 @@
 package io.integrityauditor.schedule;
 
+import io.integrityauditor.config.TargetConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -64,6 +65,19 @@ final class FirstRun {
     }
     long earliest = windowMillis / 10;
     return now.plusMillis(earliest + Math.floorMod(hash(auditId), windowMillis - earliest));
+  }
+
+  /**
+   * When an interval schedule starts: now, except for an audit of a template's tenant ({@code
+   * id@tenant}), which starts at a moment derived from its id within one interval, so that the
+   * tenants of a fleet do not all run at the same moment of every interval (the same moment on
+   * every node: the trigger is shared through the store).
+   */
+  static Instant spread(String auditId, Duration interval, Instant now) {
+    if (!auditId.contains(TargetConfig.TENANT_SEPARATOR) || interval.toMillis() <= 0) {
+      return now;
+    }
+    return now.plusMillis(Math.floorMod(hash(auditId), interval.toMillis()));
   }
 
   /** A well-mixed hash (String.hashCode of "a1", "a2", ... would put them a millisecond apart). */

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
@@ -21,28 +22,7 @@ public final class TestPostgres {
 
   public static synchronized EmbeddedPostgres server() {
     if (postgres == null) {
-      try {
-        postgres =
-            EmbeddedPostgres.builder()
-                .setServerConfig("max_connections", "300")
-                .setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off")
-                .setServerConfig("full_page_writes", "off")
-                .start();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      EmbeddedPostgres started = postgres;
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    try {
-                      started.close();
-                    } catch (IOException ignored) {
-                      // the JVM is exiting
-                    }
-                  }));
+      postgres = start(Map.of("max_connections", "300"));
     }
     return postgres;
   }
@@ -55,29 +35,36 @@ public final class TestPostgres {
    */
   public static synchronized EmbeddedPostgres otherServer() {
     if (other == null) {
-      try {
-        other =
-            EmbeddedPostgres.builder()
-                .setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off")
-                .setServerConfig("full_page_writes", "off")
-                .start();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      EmbeddedPostgres started = other;
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    try {
-                      started.close();
-                    } catch (IOException ignored) {
-                      // the JVM is exiting
-                    }
-                  }));
+      other = start(Map.of());
     }
     return other;
+  }
+
+  /** Starts a server (stopped when the JVM exits) with the tests' settings and {@code extra}. */
+  private static EmbeddedPostgres start(Map<String, String> extra) {
+    EmbeddedPostgres started;
+    try {
+      EmbeddedPostgres.Builder builder =
+          EmbeddedPostgres.builder()
+              .setServerConfig("fsync", "off")
+              .setServerConfig("synchronous_commit", "off")
+              .setServerConfig("full_page_writes", "off");
+      extra.forEach(builder::setServerConfig);
+      started = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    started.close();
+                  } catch (IOException ignored) {
+                    // the JVM is exiting
+                  }
+                }));
+    return started;
   }
 
   /** A new, empty database on the {@link #otherServer()}. */
