@@ -96,9 +96,9 @@ final class KeyAges {
       binds[9 + i] = instant(started.minus(OLDER_THAN.get(i)));
     }
     // The planner estimates 10 keys per array row, so it sees a few hundred keys on each side
-    // and picks a nested loop that rescans the old set once per new key: 14-20 s for 1,000,000
-    // keys even with no old set (measured with the benchmark), quadratic with one. A hash join
-    // is linear; only this statement is steered.
+    // and may pick a nested loop that rescans the old set once per new key (quadratic with a
+    // million keys); a hash join is linear. Only this statement is steered. (It is not what
+    // makes this statement slow at a million keys: that is measured in docs/performance.md.)
     tx.execute("SET LOCAL enable_nestloop = off");
     Record row = tx.fetchOne(open + select, binds);
     tx.execute("RESET enable_nestloop");
