@@ -74,7 +74,7 @@ final class RunsCommand implements Callable<Integer> {
             run.trigger(),
             run.nodeId(),
             run.status() + (Boolean.TRUE.equals(run.thresholdBreached()) ? " !" : ""),
-            run.mode()
+            (run.mode() == null ? "-" : run.mode())
                 + (run.chunks() == null ? "" : " " + run.chunks() + "x")
                 + (run.watermarkTo() == null ? "" : " to " + run.watermarkTo()),
             run.violations() == null ? "-" : String.valueOf(run.violations()),

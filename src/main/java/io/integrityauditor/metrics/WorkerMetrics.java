@@ -399,7 +399,8 @@ public final class WorkerMetrics {
               .tags(tags.and("reason", reason.label()))
               .description(
                   "Scheduled fire times of the audit that were not run, by reason (overrun: it came"
-                      + " while the previous run was still going)")
+                      + " while the previous run was still going; lease_held: it fired while another"
+                      + " node held the audit's lease)")
               .register(registry));
     }
     return new AuditSeries(tags, meters);

@@ -90,7 +90,7 @@ public final class AuditScheduler {
   /**
    * Makes the audit jobs match {@code audits}: new ones added, changed definitions (schedule or
    * what the audit checks) replaced, and, when {@code removeOthers}, jobs of audits no longer
-   * listed deleted. A new or changed audit on a cron schedule also gets its first run ({@link
+   * listed deleted. A new or changed audit gets its first run within the first-run window ({@link
    * FirstRun}).
    */
   public Changes reconcile(Collection<ScheduledAudit> audits, boolean removeOthers) {
@@ -125,7 +125,7 @@ public final class AuditScheduler {
                 .storeDurably()
                 .requestRecovery()
                 .build();
-        Trigger trigger = trigger(audit.id(), audit.schedule(), definition);
+        Trigger trigger = trigger(audit.id(), audit.schedule(), definition, now);
         Set<Trigger> triggers =
             FirstRun.trigger(audit.id(), trigger, firstRunWindow, now)
                 .<Set<Trigger>>map(first -> Set.of(trigger, first))
@@ -195,9 +195,10 @@ public final class AuditScheduler {
 
   /**
    * Cron triggers fire once after downtime, not once per missed fire time (FIRE_ONCE_NOW); fixed
-   * intervals likewise fire now and continue from there.
+   * intervals likewise fire now and continue from there. A new or changed interval schedule starts
+   * at its first run ({@link FirstRun#intervalStart}).
    */
-  private static Trigger trigger(String auditId, Schedule schedule, String definition) {
+  private Trigger trigger(String auditId, Schedule schedule, String definition, Instant now) {
     TriggerBuilder<Trigger> builder =
         TriggerBuilder.newTrigger()
             .withIdentity(auditId, QuartzCluster.GROUP)
@@ -205,7 +206,8 @@ public final class AuditScheduler {
             .usingJobData(QuartzTriggers.DEFINITION, definition);
     if (schedule.every() != null) {
       return builder
-          .startAt(Date.from(FirstRun.spread(auditId, schedule.every(), Instant.now())))
+          .startAt(
+              Date.from(FirstRun.intervalStart(auditId, schedule.every(), firstRunWindow, now)))
           .withSchedule(
               SimpleScheduleBuilder.simpleSchedule()
                   .withIntervalInMilliseconds(schedule.every().toMillis())

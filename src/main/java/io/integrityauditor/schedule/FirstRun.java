@@ -19,10 +19,11 @@ import org.quartz.TriggerBuilder;
  * {@code @weekly} a fresh cluster would otherwise run nothing until Sunday. A one-off trigger of
  * the audit's job fires at a moment derived from the audit's id, spread over {@code
  * first_run_window} (none in its first tenth, so nodes starting together come up first), so that a
- * thousand new audits do not start at once; the audit then follows its schedule. Interval schedules
- * need none: their trigger starts when it is created. The trigger is written with the job, in the
- * same Quartz transaction, only by the node that finds the job new or changed; once fired it is
- * gone, so a node that starts later writes none.
+ * thousand new audits do not start at once; the audit then follows its schedule. An interval
+ * schedule ({@code @every}) needs no trigger of its own: its trigger starts at the same kind of
+ * moment ({@link #intervalStart}), so its first fire is its first run. The trigger is written with
+ * the job, in the same Quartz transaction, only by the node that finds the job new or changed; once
+ * fired it is gone, so a node that starts later writes none.
  */
 final class FirstRun {
   /** Trigger group of the one-off first runs (their names are the audit ids). */
@@ -55,6 +56,19 @@ final class FirstRun {
                     // fired late (the cluster was down): run once, as soon as possible
                     .withMisfireHandlingInstructionFireNow())
             .build());
+  }
+
+  /**
+   * When the interval trigger of a new or changed {@code @every} audit starts: spread like a cron
+   * audit's first run, over the window, or over the interval when that is shorter (an audit every
+   * 30 s first runs within 30 s, as it would have without a window). Were they all to start when
+   * written, a thousand {@code @every 1h} audits added at once would run at once, every hour.
+   */
+  static Instant intervalStart(String auditId, Duration every, Duration window, Instant now) {
+    if (auditId.contains(TargetConfig.TENANT_SEPARATOR)) {
+      return spread(auditId, every, now); // a fleet's tenants: over the whole interval (issue 18)
+    }
+    return at(auditId, every.compareTo(window) < 0 ? every : window, now);
   }
 
   /** When the first run of {@code auditId} happens, scheduled at {@code now}. */

@@ -53,10 +53,10 @@ public final class QuartzCluster {
     p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
     p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(1, threads)));
     p.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
-    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-    p.setProperty(
-        "org.quartz.jobStore.driverDelegateClass",
-        "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+    // Quartz's JDBC store and PostgreSQL delegate, with check-ins on the store's clock: a node
+    // whose clock is off by seconds is still declared dead on time, and a live one is not.
+    p.setProperty("org.quartz.jobStore.class", StoreClockJobStore.class.getName());
+    p.setProperty("org.quartz.jobStore.driverDelegateClass", StoreClockDelegate.class.getName());
     p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
     p.setProperty("org.quartz.jobStore.tablePrefix", Store.SCHEMA + ".qrtz_");
     p.setProperty("org.quartz.jobStore.isClustered", "true");

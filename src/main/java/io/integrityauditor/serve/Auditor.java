@@ -26,6 +26,7 @@ import io.integrityauditor.store.ChunkStore;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
 import io.integrityauditor.targets.Targets;
@@ -259,6 +260,19 @@ public final class Auditor implements AutoCloseable {
    *     another live node is running the audit: nothing was run
    */
   public Optional<AuditResult> run(BoundAudit bound, RunTrigger trigger, Instant fireTime) {
+    return run(bound, trigger, fireTime, false);
+  }
+
+  /**
+   * {@link #run(BoundAudit, RunTrigger, Instant)}, for a fire time Quartz may be recovering from a
+   * node that died or was declared dead.
+   *
+   * @param recovering the fire time is a recovered one: when another node holds the lease it is
+   *     running that fire time (a second recovery of it, or the paused holder's own run), so it is
+   *     not recorded as skipped, which could take the fire time from the run that holds it
+   */
+  public Optional<AuditResult> run(
+      BoundAudit bound, RunTrigger trigger, Instant fireTime, boolean recovering) {
     Audit audit = bound.audit();
     if (runs.isEmpty()) {
       return Optional.of(execute(bound, OptionalLong.empty()));
@@ -271,6 +285,9 @@ public final class Auditor implements AutoCloseable {
     }
     if (lease.isEmpty()) {
       LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
+      if (trigger == RunTrigger.SCHEDULE && !recovering) {
+        recordLeaseHeld(audit, fireTime);
+      }
       return trigger == RunTrigger.CHECK
           ? Optional.of(
               AuditResult.failed(
@@ -316,6 +333,30 @@ public final class Auditor implements AutoCloseable {
       throw new StoreException("interrupted while waiting for a slot of " + audit.target(), e);
     } finally {
       inFlight.remove(audit.id());
+    }
+  }
+
+  /**
+   * A scheduled fire time not run because another node held the audit's lease is recorded as
+   * skipped and counted, like an overrun: otherwise it would look lost. A fire time that already
+   * has a row (the holder's own run of it, when this is Quartz recovering a paused node's fire) is
+   * left alone and not counted.
+   */
+  private void recordLeaseHeld(Audit audit, Instant fireTime) {
+    try {
+      runs.orElseThrow()
+          .recordSkipped(
+              audit,
+              List.of(fireTime),
+              0,
+              SkipReason.LEASE_HELD,
+              "another node was running the audit (it held the audit's lease)");
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "audit {}: cannot record {} as skipped: {}",
+          audit.id(),
+          fireTime,
+          Redactor.redact(String.valueOf(e.getMessage())));
     }
   }
 

@@ -70,7 +70,7 @@ final class FiredRuns implements FiredJobs {
         auditor.recordFailure(audit, new RunError("config", reason), trigger, fireTime);
         return;
       }
-      auditor.run(bound.bound().get(0), trigger, fireTime);
+      auditor.run(bound.bound().get(0), trigger, fireTime, recovering);
     } catch (RuntimeException e) {
       LOG.error(
           "audit {} for {} failed: {}", auditId, fireTime, Redactor.redact(String.valueOf(e)), e);

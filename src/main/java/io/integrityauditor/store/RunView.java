@@ -9,7 +9,8 @@ import java.util.Map;
  * says which execution produced the figures: {@code full}, {@code chunked} ({@code chunks}
  * statements on {@code chunkNodes} nodes) or {@code incremental} (the rows past {@code
  * watermarkFrom} up to {@code watermarkTo} were read, {@code scannedRows} of them; the figures add
- * the findings carried forward from the latest full sweep). {@code newViolations}, {@code
+ * the findings carried forward from the latest full sweep); null when the run has not run (skipped,
+ * still running, interrupted before it finished). {@code newViolations}, {@code
  * persistingViolations} and {@code goneViolations} compare every violating key with the previous
  * completed run's ({@code keyTracking}: {@code exact}; {@code first}, {@code over_cap} or {@code
  * incomplete} leave them null; null when not tracked). {@code baselineViolations} of the violating

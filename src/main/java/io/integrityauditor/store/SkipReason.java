@@ -8,7 +8,12 @@ public enum SkipReason {
    * It came while the audit's previous run was still going: the audit takes longer than its
    * interval.
    */
-  OVERRUN;
+  OVERRUN,
+  /**
+   * It fired while another node held the audit's lease: that node's run was still going (a node
+   * paused past its check-in and declared dead by Quartz keeps running its audit when it resumes).
+   */
+  LEASE_HELD;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.serve.Worker;
+import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Exposition;
@@ -52,7 +53,7 @@ class FaultInjectionTest {
             store: {url: "%s", user: postgres, connect_timeout: 2s}
             targets:
               app: {url: "%s", user: postgres, connect_timeout: 2s}
-            scheduler: {checkin_interval: 1s, catalog_refresh: 1h}
+            scheduler: {checkin_interval: 1s, catalog_refresh: 1h, first_run_window: 0s}
             retry: {attempts: 2, initial_backoff: 200ms}
             http: {port: 0, read_only: true}
             """
@@ -269,12 +270,22 @@ class FaultInjectionTest {
         audits:
           - {id: standby, kind: orphan, child: standby_child.parent_id, parent: parent.id}
         """;
-    // A conflict that clears 3 s from now. Six attempts 0.5-1 s apart: the first fails (set-up
-    // takes well under 3 s), a later one succeeds, whatever the machine's speed.
+    // A conflict that clears 3 s after it starts, started once the audit is loaded and bound (the
+    // set-up takes anything from 1 to 30 s on a loaded machine), right before it runs. Six attempts
+    // 0.5-1 s apart: the first fails, a later one succeeds.
     String retry = "retry: {attempts: 6, initial_backoff: 500ms, max_backoff: 1s}\n";
-    target.execute(
-        "INSERT INTO conflict_control VALUES (clock_timestamp() + interval '3 seconds')");
-    AuditResult recovered = Audits.run(dir, target, null, audits, retry).get("standby");
+    AuditResult recovered =
+        Audits.withBinding(
+            dir,
+            target,
+            null,
+            audits,
+            retry,
+            (auditor, binding, loaded) -> {
+              target.execute(
+                  "INSERT INTO conflict_control VALUES (clock_timestamp() + interval '3 seconds')");
+              return auditor.runAll(binding, loaded, RunTrigger.CHECK).get(0);
+            });
     assertThat(recovered.status()).isEqualTo(RunStatus.VIOLATIONS);
     assertThat(recovered.attempts()).isBetween(2, 6);
 

@@ -89,6 +89,7 @@ class OnCallPagesTest {
             store: {url: "%s", user: postgres}
             targets:
               app: {url: "%s", user: postgres}
+            scheduler: {first_run_window: 0s}   # the first runs at once, not spread
             http:
               port: 0
               token_file: token

@@ -58,6 +58,7 @@ class WorkerApiTest {
             targets:
               app: {url: "%s", user: postgres, password_file: target.password}
             http: {port: 0, token_file: token, external_url: "https://auditor.example.internal/"}
+            scheduler: {first_run_window: 0s}   # the first run at once, not spread
             """
                 .formatted(store.url(), target.url()));
     worker = Worker.start(workspace.load(config), Clock.systemUTC());

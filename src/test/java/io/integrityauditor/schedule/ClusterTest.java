@@ -25,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * embedded PostgreSQL, asserted on the store. Waits poll with deadlines; no sleep is an assertion.
  */
 class ClusterTest {
+  /** Hourly audits of a case run at once, not at their spread first-run moment. */
+  static final String AT_ONCE = "first_run_window: 0s";
+
   @TempDir Path dir;
 
   TestPostgres.Database target;
@@ -98,17 +101,21 @@ class ClusterTest {
     return node;
   }
 
-  /** {@link Eventually#within}, with the nodes' logs and the runs in the failure. */
-  private void within(Duration timeout, String what, BooleanSupplier condition) {
-    try {
-      Eventually.within(timeout, what, condition);
-    } catch (AssertionError e) {
-      StringBuilder logs = new StringBuilder(e.getMessage());
-      for (ChildNode node : nodes) {
-        logs.append("\n--- ").append(node.name()).append(":\n").append(node.log());
+  /**
+   * Waits until every live node serves: polled, with a cap generous enough for a loaded machine, so
+   * that the waits after it measure the cluster, not how long JVMs take to start.
+   */
+  private void awaitServing() {
+    for (ChildNode node : nodes) {
+      if (node.isAlive()) {
+        node.awaitServing();
       }
-      throw new AssertionError(logs.toString(), e);
     }
+  }
+
+  /** {@link Eventually#within}, with the nodes' logs in the failure. */
+  private void within(Duration timeout, String what, BooleanSupplier condition) {
+    ChildNode.within(nodes, timeout, what, condition);
   }
 
   /** One orphan audit of {@code child}.parent_id (a view that reads slowly, or the table). */
@@ -176,6 +183,7 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       start("n" + (i + 1), configs.get(i));
     }
+    awaitServing();
     within(
         Duration.ofSeconds(60),
         "three nodes checked in to the cluster",
@@ -228,8 +236,10 @@ class ClusterTest {
     // 1 s schedule): before, every fire time ran, one after the other, later and later
     String audits = "audits:\n" + audit("slow", "child_2s", "@every 1s");
     start("n1", config("n1", 4, "", audits));
+    awaitServing();
     Eventually.within(Duration.ofSeconds(60), "the audit started", () -> count("true") >= 1);
     start("n2", config("n2", 4, "", audits));
+    awaitServing();
     within(
         Duration.ofSeconds(120),
         "8 runs completed with both nodes in the cluster",
@@ -361,6 +371,7 @@ class ClusterTest {
       changed.append(audit("w" + i, "child", "@weekly"));
     }
     ChildNode later = start("n3", config("n3", 4, window, changed.toString()));
+    awaitServing();
     within(
         Duration.ofSeconds(240),
         "n3 loaded the audits",
@@ -384,8 +395,9 @@ class ClusterTest {
   @Test
   void a_run_of_a_killed_node_is_marked_interrupted_and_recovered_by_a_peer() throws Exception {
     String audits = "audits:\n" + audit("slow", "child_5s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 4, "", audits));
-    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    ChildNode n1 = start("n1", config("n1", 4, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 4, AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
     Map<String, Object> lost = runs("status = 'running'").get(0);
@@ -416,8 +428,9 @@ class ClusterTest {
   void a_killed_nodes_query_never_runs_on_the_target_alongside_the_peers_rerun() throws Exception {
     // the case: max_concurrent_audits 1 and a 30 s audit, the node running it SIGKILLed
     String audits = "audits:\n" + audit("long", "child_30s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 1, "", audits));
-    ChildNode n2 = start("n2", config("n2", 1, "", audits));
+    ChildNode n1 = start("n1", config("n1", 1, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 1, AT_ONCE, audits));
+    awaitServing();
     String active =
         "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'integrity-auditor:%'"
             + " AND state = 'active'";
@@ -475,8 +488,9 @@ class ClusterTest {
   @Test
   void a_paused_node_wrongly_declared_dead_never_runs_alongside_its_peer() throws Exception {
     String audits = "audits:\n" + audit("slow", "child_8s", "@every 1h");
-    ChildNode n1 = start("n1", config("n1", 4, "", audits));
-    ChildNode n2 = start("n2", config("n2", 4, "", audits));
+    ChildNode n1 = start("n1", config("n1", 4, AT_ONCE, audits));
+    ChildNode n2 = start("n2", config("n2", 4, AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "the audit started", () -> count("status = 'running'") == 1);
     Map<String, Object> first = runs("status = 'running'").get(0);
@@ -517,12 +531,14 @@ class ClusterTest {
             + audit("cron", "child", "*/3 * * * * ?");
     Path config = config("n1", 4, "", audits);
     ChildNode first = start("n1", config);
+    awaitServing();
     Eventually.within(Duration.ofSeconds(60), "both audits ran", () -> count("true") >= 4);
     first.terminate(Duration.ofSeconds(30));
     Instant stoppedAt = Instant.now();
     Eventually.pause(12_000); // four fire times of each audit pass while the cluster is down
     Instant restartedAt = Instant.now();
     start("n1b", config("n1b", 4, "", audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60),
         "both audits ran again after the restart",
@@ -574,6 +590,7 @@ class ClusterTest {
     }
     start("n1", config("n1", 2, "", audits.toString()));
     start("n2", config("n2", 2, "", audits.toString()));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(90),
         "one burst of six audits completed",
@@ -586,12 +603,37 @@ class ClusterTest {
   }
 
   @Test
+  void a_node_whose_clock_is_30_s_ahead_checks_in_on_the_stores_clock() throws Exception {
+    // Quartz compares a node's last check-in with the checking node's clock: written with a clock
+    // 30 s ahead, it would keep a dead node alive 30 s longer (a clock behind: declared dead early)
+    ChildNode.assumeSkewableClocks();
+    Path config = config("n1", 4, "", "audits:\n" + audit("a", "child", "@every 1s"));
+    ChildNode node =
+        ChildNode.serve("n1", config, dir, ChildNode.skewedClock(Duration.ofSeconds(30)));
+    nodes.add(node);
+    node.awaitServing();
+    within(Duration.ofSeconds(60), "a run recorded", () -> count("status = 'violations'") >= 1);
+    // the skew is real: the node records its runs with its own clock
+    assertThat(
+            store.queryLong(
+                "SELECT extract(epoch FROM max(started_at) - clock_timestamp())::bigint FROM"
+                    + " integrity_auditor.audit_run"))
+        .as("seconds the node's latest run started ahead of the store's clock")
+        .isGreaterThan(20);
+    assertThat(
+            store.queryLong(
+                "SELECT last_checkin_time - (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                    + " FROM integrity_auditor.qrtz_scheduler_state WHERE instance_name = 'n1'"))
+        .as("milliseconds its check-in is ahead of the store's clock")
+        .isBetween(-5_000L, 1_000L);
+  }
+
+  @Test
   void the_trigger_command_runs_an_audit_on_the_cluster_through_the_store() throws Exception {
     String audits = "audits:\n" + audit("yearly", "child", "@yearly");
     Path config = config("n1", 4, "", audits);
     ChildNode node = start("n1", config);
-    Eventually.within(
-        Duration.ofSeconds(60), "the node serves", () -> node.log().contains("serving;"));
+    awaitServing();
     io.integrityauditor.cli.CliRunner.Outcome queued =
         io.integrityauditor.cli.CliRunner.execute(
             "trigger", "yearly", "--config", config.toString());
@@ -614,7 +656,8 @@ class ClusterTest {
         "audits:\n"
             + audit("quick", "child_2s", "@every 1h")
             + audit("long", "child_30s", "@every 1h");
-    ChildNode node = start("n1", config("n1", 4, "shutdown_grace: 4s", audits));
+    ChildNode node = start("n1", config("n1", 4, "shutdown_grace: 4s\n" + AT_ONCE, audits));
+    awaitServing();
     Eventually.within(
         Duration.ofSeconds(60), "both audits started", () -> count("status = 'running'") == 2);
     Duration exit = node.terminate(Duration.ofSeconds(30));

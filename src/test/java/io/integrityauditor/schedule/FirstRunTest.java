@@ -65,6 +65,34 @@ class FirstRunTest {
     assertThat(FirstRun.trigger("c", interval, WINDOW, NOW)).isEmpty();
   }
 
+  @Test
+  void a_new_interval_audit_starts_within_the_window_or_within_its_interval_when_shorter() {
+    Duration hourly = Duration.ofHours(1);
+    assertThat(FirstRun.intervalStart("a", hourly, WINDOW, NOW))
+        .isEqualTo(FirstRun.at("a", WINDOW, NOW));
+    // an audit every 30 s is not made to wait up to 10 minutes for its first run
+    Duration thirtySeconds = Duration.ofSeconds(30);
+    assertThat(FirstRun.intervalStart("a", thirtySeconds, WINDOW, NOW))
+        .isEqualTo(FirstRun.at("a", thirtySeconds, NOW))
+        .isBetween(NOW.plusSeconds(3), NOW.plusSeconds(30));
+    assertThat(FirstRun.intervalStart("a", hourly, Duration.ZERO, NOW)).isEqualTo(NOW);
+  }
+
+  @Test
+  void a_thousand_new_hourly_audits_start_spread_over_the_window_not_at_once() {
+    int[] perSecond = new int[600];
+    for (int i = 1; i <= 1_000; i++) {
+      Instant at = FirstRun.intervalStart("orders.audit_" + i, Duration.ofHours(1), WINDOW, NOW);
+      perSecond[(int) Duration.between(NOW, at).toSeconds()]++;
+    }
+    int most = 0;
+    for (int count : perSecond) {
+      most = Math.max(most, count);
+    }
+    assertThat(perSecond[0]).as("starting at once").isZero();
+    assertThat(most).as("hourly audits starting in the same second").isLessThanOrEqualTo(8);
+  }
+
   private static Trigger cron(String id, String expression) {
     return TriggerBuilder.newTrigger()
         .withIdentity(id, QuartzCluster.GROUP)

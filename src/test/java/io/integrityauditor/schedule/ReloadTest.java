@@ -208,8 +208,7 @@ class ReloadTest {
   void sighup_reloads_the_audit_files() throws Exception {
     workspace.write("audits/a.yaml", "audits:\n" + audit("one", "@daily"));
     try (ChildNode node = ChildNode.serve("hup", config(), dir)) {
-      Eventually.within(
-          Duration.ofSeconds(60), "the node is serving", () -> node.log().contains("serving;"));
+      node.awaitServing();
       assertThat(jobs()).isEqualTo(1);
       workspace.write(
           "audits/a.yaml", "audits:\n" + audit("one", "@daily") + audit("two", "@daily"));
