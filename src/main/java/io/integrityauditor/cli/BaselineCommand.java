@@ -83,12 +83,7 @@ final class BaselineCommand implements Callable<Integer> {
       } else {
         changes.forEach(c -> out.println(c.message()));
       }
-      boolean refused =
-          changes.stream()
-              .anyMatch(
-                  c ->
-                      c.status() != Baselines.Status.ACCEPTED
-                          && c.status() != Baselines.Status.CLEARED);
+      boolean refused = Baselines.Change.anyRefused(changes);
       // an audit named on the command line that could not be accepted is a usage problem; with
       // --all the others were accepted and the refusals are reported
       return refused && !all ? ExitCodes.CONFIG_ERROR : ExitCodes.CLEAN;

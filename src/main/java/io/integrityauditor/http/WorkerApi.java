@@ -160,12 +160,7 @@ public final class WorkerApi {
       }
       changes = node.baselines().accept(audits, by, note == null ? "" : note);
     }
-    boolean refused =
-        changes.stream()
-            .anyMatch(
-                c ->
-                    c.status() != Baselines.Status.ACCEPTED
-                        && c.status() != Baselines.Status.CLEARED);
+    boolean refused = Baselines.Change.anyRefused(changes);
     // with every audit, those that cannot have a baseline (a kind without keys) are only reported
     return HttpResponse.data(refused && !audits.isEmpty() ? 409 : 200, changes);
   }

@@ -38,7 +38,13 @@ public final class Baselines {
       Long remainingViolations) {}
 
   /** What accepting or clearing did for one audit. */
-  public record Change(String auditId, Status status, long violations, String message) {}
+  public record Change(String auditId, Status status, long violations, String message) {
+    /** Whether the audit could not be changed as asked (no run, no key set). */
+    public static boolean anyRefused(List<Change> changes) {
+      return changes.stream()
+          .anyMatch(c -> c.status() != Status.ACCEPTED && c.status() != Status.CLEARED);
+    }
+  }
 
   public enum Status {
     /** the audit's current violating keys are its baseline now */
