@@ -2,7 +2,6 @@ package io.integrityauditor.bench;
 
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
@@ -174,16 +173,9 @@ public final class BenchCommand implements Callable<Integer> {
       WorkerConfig workerConfig = new WorkerConfigLoader(Environment.of(Map.of())).load(config);
       boolean consistent = true;
       try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
-        var set = auditor.loadAudits();
-        if (!set.problems().isEmpty()) {
-          throw new ConfigException(set.problems());
-        }
-        Auditor.Binding binding = auditor.bind(set.audits());
-        if (!binding.problems().isEmpty()) {
-          throw new ConfigException(binding.problems());
-        }
-        Map<String, Audit> byId = new LinkedHashMap<>();
-        set.audits().forEach(a -> byId.put(a.id(), a));
+        BenchAudits audits = BenchAudits.loadAndBind(auditor);
+        Auditor.Binding binding = audits.binding();
+        Map<String, Audit> byId = audits.byId();
         report.plans(explain(auditor, binding, byId));
 
         Measurements m = new Measurements();

@@ -2,7 +2,6 @@ package io.integrityauditor.bench;
 
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.audit.Audit;
-import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.Environment;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.run.AuditResult;
@@ -52,16 +51,10 @@ final class CrossDatabaseBench {
       try (Auditor auditor =
           Auditor.open(
               new WorkerConfigLoader(Environment.of(Map.of())).load(config), Clock.systemUTC())) {
-        var set = auditor.loadAudits();
-        if (!set.problems().isEmpty()) {
-          throw new ConfigException(set.problems());
-        }
-        Auditor.Binding binding = auditor.bind(set.audits());
-        if (!binding.problems().isEmpty()) {
-          throw new ConfigException(binding.problems());
-        }
-        Audit same = audit(set.audits(), "bench.same_database");
-        Audit across = audit(set.audits(), "bench.across");
+        BenchAudits audits = BenchAudits.loadAndBind(auditor);
+        Auditor.Binding binding = audits.binding();
+        Audit same = audits.get("bench.same_database");
+        Audit across = audits.get("bench.across");
         BenchCommand.Measurements m = new BenchCommand.Measurements();
         boolean consistent = true;
         out.println("Warming the caches ...");
@@ -113,10 +106,6 @@ final class CrossDatabaseBench {
         return consistent ? ExitCodes.CLEAN : ExitCodes.VIOLATIONS;
       }
     }
-  }
-
-  private static Audit audit(List<Audit> audits, String id) {
-    return audits.stream().filter(a -> a.id().equals(id)).findFirst().orElseThrow();
   }
 
   private static AuditResult run(Auditor auditor, Auditor.Binding binding, Audit audit) {
