@@ -97,20 +97,8 @@ class CrossDatabaseFaultTest {
       assertThat(healthy.measurement().orElseThrow().violations()).isEqualTo(ORPHANS);
 
       // stopped in the middle: the parent's stream waits for a lock, then the server goes away
-      AutoCloseable lock = customers.database().lockExclusively("customers");
-      CompletableFuture<AuditResult> during =
-          CompletableFuture.supplyAsync(() -> run(orders.url(), customers.url(), "60s", "60s"));
-      Eventually.within(
-          Duration.ofSeconds(60),
-          "the audit waits for the parent's lock",
-          () -> auditWaitsForLock(customers.database()));
-      customers.stop();
-      try {
-        lock.close();
-      } catch (Exception gone) {
-        // its server is stopped
-      }
-      AuditResult stopped = during.get();
+      AuditResult stopped =
+          stoppedWhileTheAuditWaits(customers, "customers", orders.url(), customers.url());
       assertThat(stopped.status()).isEqualTo(RunStatus.ERROR);
       assertThat(stopped.measurement()).isEmpty();
       assertThat(stopped.error().orElseThrow().errorClass()).isEqualTo("connection");
@@ -133,20 +121,8 @@ class CrossDatabaseFaultTest {
     customers.execute(CUSTOMERS);
     try (RestartablePostgres orders = new RestartablePostgres(dir.resolve("orders-data"))) {
       orders.database().execute(ORDERS);
-      AutoCloseable lock = orders.database().lockExclusively("orders");
-      CompletableFuture<AuditResult> during =
-          CompletableFuture.supplyAsync(() -> run(orders.url(), customers.url(), "60s", "60s"));
-      Eventually.within(
-          Duration.ofSeconds(60),
-          "the audit waits for the child's lock",
-          () -> auditWaitsForLock(orders.database()));
-      orders.stop();
-      try {
-        lock.close();
-      } catch (Exception gone) {
-        // its server is stopped
-      }
-      AuditResult stopped = during.get();
+      AuditResult stopped =
+          stoppedWhileTheAuditWaits(orders, "orders", orders.url(), customers.url());
       assertThat(stopped.status()).isEqualTo(RunStatus.ERROR);
       assertThat(stopped.measurement()).isEmpty();
     }
@@ -169,5 +145,28 @@ class CrossDatabaseFaultTest {
       assertThat(slow.status()).isEqualTo(RunStatus.TIMEOUT);
       assertThat(slow.measurement()).isEmpty();
     }
+  }
+
+  /**
+   * Runs the audit while {@code table} on {@code server} is locked, stops that server once the
+   * audit waits for the lock, and returns the run's result.
+   */
+  private AuditResult stoppedWhileTheAuditWaits(
+      RestartablePostgres server, String table, String ordersUrl, String customersUrl)
+      throws Exception {
+    AutoCloseable lock = server.database().lockExclusively(table);
+    CompletableFuture<AuditResult> during =
+        CompletableFuture.supplyAsync(() -> run(ordersUrl, customersUrl, "60s", "60s"));
+    Eventually.within(
+        Duration.ofSeconds(60),
+        "the audit waits for the lock on " + table,
+        () -> auditWaitsForLock(server.database()));
+    server.stop();
+    try {
+      lock.close();
+    } catch (Exception gone) {
+      // its server is stopped
+    }
+    return during.get();
   }
 }
