@@ -42,20 +42,7 @@ public final class Audits {
       String auditYaml,
       String extraConfig,
       Clock clock) {
-    return withBinding(
-        directory,
-        target,
-        store,
-        auditYaml,
-        extraConfig,
-        clock,
-        (auditor, binding, audits) -> {
-          Map<String, AuditResult> results = new LinkedHashMap<>();
-          for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
-            results.put(result.audit().id(), result);
-          }
-          return results;
-        });
+    return withBinding(directory, target, store, auditYaml, extraConfig, clock, Audits::runAllById);
   }
 
   /** The formatted warnings of binding {@code auditYaml} (problems are thrown). */
@@ -103,18 +90,7 @@ public final class Audits {
       Map<String, TestPostgres.Database> targets,
       TestPostgres.Database store,
       String auditYaml) {
-    return withBinding(
-        directory,
-        targets,
-        auditYaml,
-        store,
-        (auditor, binding, audits) -> {
-          Map<String, AuditResult> results = new LinkedHashMap<>();
-          for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
-            results.put(result.audit().id(), result);
-          }
-          return results;
-        });
+    return withBinding(directory, targets, auditYaml, store, Audits::runAllById);
   }
 
   /** The same binding over several targets (by name). */
@@ -166,5 +142,15 @@ public final class Audits {
 
   public interface BindingAction<T> {
     T apply(Auditor auditor, Auditor.Binding binding, List<Audit> audits);
+  }
+
+  /** Runs every bound audit once, as `check` does; results by audit id, in file order. */
+  private static Map<String, AuditResult> runAllById(
+      Auditor auditor, Auditor.Binding binding, List<Audit> audits) {
+    Map<String, AuditResult> results = new LinkedHashMap<>();
+    for (AuditResult result : auditor.runAll(binding, audits, RunTrigger.CHECK)) {
+      results.put(result.audit().id(), result);
+    }
+    return results;
   }
 }
