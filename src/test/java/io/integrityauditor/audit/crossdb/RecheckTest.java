@@ -54,7 +54,7 @@ class RecheckTest {
       try {
         return scan.beforeRecheck(beforeRecheck)
             .execute(
-                ReadOnlyTransaction.begin(child, limits),
+                ReadOnlyTransaction.beginRepeatableRead(child, limits),
                 ReadOnlyTransaction.begin(parent, limits),
                 KeySink.NONE,
                 Duration.ofSeconds(30));
