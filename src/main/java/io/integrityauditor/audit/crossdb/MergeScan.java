@@ -376,18 +376,19 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
 
     Measurement scan(Duration timeout) {
       this.timeout = timeout;
-      if (!pinTextForms(childContext).equals("repeatable read")) {
+      if (!Sides.pinTextForms(childContext).equals("repeatable read")) {
         throw new IllegalStateException(
             "a scan across databases reads the child in two statements: its transaction must be"
                 + " REPEATABLE READ (ReadOnlyTransaction.beginRepeatableRead)");
       }
-      pinTextForms(parentContext);
+      Sides.pinTextForms(parentContext);
       try {
         part = sink.cap() > 0 ? sink.open(Tracking.FULL) : null;
         try (ResultSet childKeys =
-                on(child, () -> childKeys(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
+                Sides.on(
+                    child, () -> childKeys(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
             ResultSet parentKeys =
-                on(
+                Sides.on(
                     parent,
                     () -> parentKeys(parentContext).fetchSize(FETCH_SIZE).fetchResultSet())) {
           merge(childKeys, parentKeys);
@@ -435,7 +436,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       int width = keys.size();
       Object[] parentKey = next(parentKeys);
       Object[] childKey = new Object[width];
-      while (on(child, childKeys::next)) {
+      while (Sides.on(child, childKeys::next)) {
         checkDeadline();
         long rows = childKeys.getLong(width + 1);
         rowsChecked += rows;
@@ -473,7 +474,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     }
 
     private Object[] next(ResultSet parentKeys) throws SQLException {
-      if (!on(parent, parentKeys::next)) {
+      if (!Sides.on(parent, parentKeys::next)) {
         return null;
       }
       Object[] key = new Object[keys.size()];
@@ -501,7 +502,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       beforeRecheck.run();
       Set<Long> found =
           new HashSet<>(
-              on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
+              Sides.on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
       for (int i = 0; i < candidateKeys.size(); i++) {
         long rows = candidateRows.get(i);
         if (found.contains((long) i + 1)) {
@@ -540,10 +541,10 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       int pending = 0;
       int width = sampleFields.size();
       try (ResultSet rows =
-          on(
+          Sides.on(
               child,
               () -> violatingRows(childContext, which).fetchSize(FETCH_SIZE).fetchResultSet())) {
-        while (on(child, rows::next)) {
+        while (Sides.on(child, rows::next)) {
           checkDeadline();
           read++;
           long fingerprint = rows.getLong(1);
@@ -580,55 +581,5 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
                 + ")");
       }
     }
-  }
-
-  /** A step on one side's server. */
-  @FunctionalInterface
-  private interface Step<T> {
-    T run() throws SQLException;
-  }
-
-  /**
-   * Runs a step on {@code side}'s server; its failure names the side's target, since an audit
-   * across databases has two servers that can fail. The SQLSTATE is kept: it decides the run's
-   * status (a timeout, a lost connection) like any audit's.
-   */
-  private static <T> T on(TableColumns.Bound side, Step<T> step) throws SQLException {
-    try {
-      return step.run();
-    } catch (SQLException | DataAccessException e) {
-      SQLException cause = null;
-      for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof SQLException sql && (cause == null || sql.getSQLState() != null)) {
-          cause = sql;
-        }
-      }
-      String state = cause == null ? null : cause.getSQLState();
-      SQLException named =
-          new SQLException(
-              "target " + side.target() + ": " + (cause == null ? e : cause).getMessage(), state);
-      named.addSuppressed(e);
-      throw named;
-    }
-  }
-
-  /**
-   * The text form of dates and times depends on session settings: both sides show them the same way
-   * (UTC, ISO), for this transaction only. Returns the transaction's isolation level.
-   */
-  private static String pinTextForms(DSLContext context) {
-    return context
-        .select(
-            DSL.function(
-                "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
-            DSL.function(
-                "set_config",
-                String.class,
-                DSL.val("DateStyle"),
-                DSL.val("ISO, YMD"),
-                DSL.inline(true)),
-            DSL.function("current_setting", String.class, DSL.val("transaction_isolation")))
-        .fetchOne()
-        .value3();
   }
 }
