@@ -185,7 +185,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   public List<String> childSql(DSLContext context) {
     return List.of(
         context.renderInlined(childRows(context)),
-        context.renderInlined(fingerprints(context, List.of())));
+        context.renderInlined(Sides.fingerprints(context, sampleNames.size(), List.of())));
   }
 
   @Override
@@ -260,39 +260,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
         DSL.selectOne().from(parentTable).where(found));
   }
 
-  /**
-   * The fingerprints of violating sample keys, computed by the child's server exactly as a
-   * same-database scan computes them there (ViolationScan): {@code hashtextextended} of the text
-   * array of the key's columns.
-   */
-  private ResultQuery<Record> fingerprints(DSLContext context, List<List<String>> samples) {
-    List<Field<?>> arrays = new ArrayList<>();
-    List<Name> names = new ArrayList<>();
-    List<Field<String>> texts = new ArrayList<>();
-    for (int s = 0; s < sampleNames.size(); s++) {
-      String[] column = new String[samples.size()];
-      for (int i = 0; i < samples.size(); i++) {
-        column[i] = samples.get(i).get(s);
-      }
-      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
-      names.add(DSL.name("s" + s));
-      texts.add(
-          DSL.field(DSL.name("u", "s" + s), String.class)
-              .cast(SQLDataType.CLOB)
-              .collate(DSL.collation(DSL.name("C"))));
-    }
-    names.add(DSL.name("i"));
-    Field<Long> fingerprint =
-        DSL.function(
-            "hashtextextended",
-            Long.class,
-            DSL.array(texts).cast(SQLDataType.CLOB),
-            DSL.inline(0L));
-    return context.resultQuery(
-        "select {0} from unnest({1}) with ordinality as u({2}) order by u.i",
-        fingerprint, DSL.list(arrays), DSL.list(names.stream().map(DSL::field).toList()));
-  }
-
   // ---- the merge ----------------------------------------------------------------------------
 
   @Override
@@ -326,14 +293,15 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     }
 
     Measurement scan(Duration timeout) {
-      pinTextForms(childContext);
-      pinTextForms(parentContext);
+      Sides.pinTextForms(childContext);
+      Sides.pinTextForms(parentContext);
       try {
         part = sink.cap() > 0 ? sink.open(Tracking.FULL) : null;
         try (ResultSet childRows =
-                on(child, () -> childRows(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
+                Sides.on(
+                    child, () -> childRows(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
             ResultSet parentRows =
-                on(
+                Sides.on(
                     parent,
                     () -> parentKeys(parentContext).fetchSize(FETCH_SIZE).fetchResultSet())) {
           merge(childRows, parentRows, timeout);
@@ -367,7 +335,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       int width = keys.size();
       Object[] parentKey = next(parentRows);
       Object[] childKey = new Object[width];
-      while (on(child, childRows::next)) {
+      while (Sides.on(child, childRows::next)) {
         rowsChecked++;
         if (rowsChecked % DEADLINE_EVERY == 0 && System.nanoTime() > deadline) {
           // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
@@ -411,7 +379,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     }
 
     private Object[] next(ResultSet parentRows) throws SQLException {
-      if (!on(parent, parentRows::next)) {
+      if (!Sides.on(parent, parentRows::next)) {
         return null;
       }
       Object[] key = new Object[keys.size()];
@@ -451,7 +419,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       beforeRecheck.run();
       Set<Long> found =
           new HashSet<>(
-              on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
+              Sides.on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
       for (int i = 0; i < candidateKeys.size(); i++) {
         if (found.contains((long) i + 1)) {
           cleared++;
@@ -476,7 +444,11 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
         return;
       }
       List<Long> fingerprints =
-          on(child, () -> fingerprints(childContext, confirmed).fetch(0, Long.class));
+          Sides.on(
+              child,
+              () ->
+                  Sides.fingerprints(childContext, sampleNames.size(), confirmed)
+                      .fetch(0, Long.class));
       List<ScanPartial.Candidate> batch = new ArrayList<>();
       for (int i = 0; i < confirmed.size(); i++) {
         batch.add(new ScanPartial.Candidate(fingerprints.get(i), confirmed.get(i)));
@@ -494,53 +466,5 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       }
       confirmed.clear();
     }
-  }
-
-  /** A step on one side's server. */
-  @FunctionalInterface
-  private interface Step<T> {
-    T run() throws SQLException;
-  }
-
-  /**
-   * Runs a step on {@code side}'s server; its failure names the side's target, since an audit
-   * across databases has two servers that can fail. The SQLSTATE is kept: it decides the run's
-   * status (a timeout, a lost connection) like any audit's.
-   */
-  private static <T> T on(TableColumns.Bound side, Step<T> step) throws SQLException {
-    try {
-      return step.run();
-    } catch (SQLException | DataAccessException e) {
-      SQLException cause = null;
-      for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof SQLException sql && (cause == null || sql.getSQLState() != null)) {
-          cause = sql;
-        }
-      }
-      String state = cause == null ? null : cause.getSQLState();
-      SQLException named =
-          new SQLException(
-              "target " + side.target() + ": " + (cause == null ? e : cause).getMessage(), state);
-      named.addSuppressed(e);
-      throw named;
-    }
-  }
-
-  /**
-   * The text form of dates and times depends on session settings: both sides show them the same way
-   * (UTC, ISO), for this transaction only.
-   */
-  private static void pinTextForms(DSLContext context) {
-    context
-        .select(
-            DSL.function(
-                "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
-            DSL.function(
-                "set_config",
-                String.class,
-                DSL.val("DateStyle"),
-                DSL.val("ISO, YMD"),
-                DSL.inline(true)))
-        .fetch();
   }
 }
