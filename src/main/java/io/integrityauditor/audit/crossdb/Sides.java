@@ -53,10 +53,10 @@ final class Sides {
 
   /**
    * The text form of dates and times depends on session settings: both sides show them the same way
-   * (UTC, ISO), for this transaction only.
+   * (UTC, ISO), for this transaction only. Returns the transaction's isolation level.
    */
-  static void pinTextForms(DSLContext context) {
-    context
+  static String pinTextForms(DSLContext context) {
+    return context
         .select(
             DSL.function(
                 "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
@@ -65,8 +65,10 @@ final class Sides {
                 String.class,
                 DSL.val("DateStyle"),
                 DSL.val("ISO, YMD"),
-                DSL.inline(true)))
-        .fetch();
+                DSL.inline(true)),
+            DSL.function("current_setting", String.class, DSL.val("transaction_isolation")))
+        .fetchOne()
+        .value3();
   }
 
   /**
