@@ -63,7 +63,7 @@ class OnCallFindingsTest {
             targets:
               app: {url: "%s", user: postgres}
             scheduler: {first_run_window: 0s}
-            http: {port: 0}
+            http: {port: 0, read_only: true}
             """
                 .formatted(store.url(), target.url()));
     try (Worker worker = Worker.start(workspace.load(config), Clock.systemUTC())) {
