@@ -393,7 +393,8 @@ class ClusterTest {
   }
 
   @Test
-  void a_run_of_a_killed_node_is_marked_interrupted_and_recovered_by_a_peer() throws Exception {
+  void a_killed_nodes_run_is_marked_interrupted_and_re_run_by_a_peer_within_the_recovery_bound()
+      throws Exception {
     String audits = "audits:\n" + audit("slow", "child_5s", "@every 1h");
     ChildNode n1 = start("n1", config("n1", 4, AT_ONCE, audits));
     ChildNode n2 = start("n2", config("n2", 4, AT_ONCE, audits));
@@ -417,10 +418,18 @@ class ClusterTest {
     assertThat(recovered.get("node_id")).isEqualTo(survivor.name());
     assertThat(recovered.get("scheduled_fire_time")).isEqualTo(lost.get("scheduled_fire_time"));
     Duration recoveryDelay = Duration.between(killedAt, instant(recovered.get("started_at")));
-    // Quartz declares a node dead after max(check-in interval, time since its last check-in)
-    // plus a fixed 7.5 s; the recovered run starts right after.
-    assertThat(recoveryDelay).isLessThan(Duration.ofSeconds(20));
     System.out.println("recovery started " + recoveryDelay.toMillis() + " ms after SIGKILL");
+    // Quartz alone declares a node dead once its last check-in is check-in + 7.5 s old: 7.5-9.5 s
+    // after the SIGKILL with a 1 s check-in, leaving nothing of the bound for the re-run itself
+    // (it started 8.6 s after the SIGKILL on an idle machine, 9.9-15.6 s under load). The killed
+    // node's store session ends with its process: the peer declares it dead for that.
+    assertThat(survivor.log())
+        .contains(
+            "recovers the runs of node " + victim.name() + " at",
+            "its store session ended and it missed a check-in");
+    assertThat(recoveryDelay)
+        .as("re-run after the SIGKILL (bound: 2 x check-in + 7.5 s)")
+        .isLessThanOrEqualTo(Duration.ofMillis(2 * 1_000 + 7_500));
     assertThat(count("true")).isEqualTo(2);
   }
 
