@@ -60,10 +60,17 @@ public final class AuditScheduler {
     }
   }
 
-  private AuditScheduler(Store store, Scheduler scheduler, Duration firstRunWindow) {
+  private final FiredJobs node;
+
+  /** Fire times missed before this moment were missed while this node was down. */
+  private final Instant created = Instant.now();
+
+  private AuditScheduler(
+      Store store, Scheduler scheduler, Duration firstRunWindow, FiredJobs node) {
     this.store = store;
     this.scheduler = scheduler;
     this.firstRunWindow = firstRunWindow;
+    this.node = node;
   }
 
   /** Joins the cluster (the scheduler is not started yet: {@link #start()}). */
@@ -80,10 +87,15 @@ public final class AuditScheduler {
                 bundle.getJobDetail().getJobClass() == RetentionJob.class
                     ? new RetentionJob(node)
                     : new AuditJob(node, store.dataSource())),
-        config.scheduler().firstRunWindow());
+        config.scheduler().firstRunWindow(),
+        node);
   }
 
   public void start() throws SchedulerException {
+    scheduler
+        .getListenerManager()
+        .addTriggerListener(
+            new Misfires(node, created), GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
     scheduler.start();
   }
 

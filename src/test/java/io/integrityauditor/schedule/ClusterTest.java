@@ -63,6 +63,11 @@ class ClusterTest {
 
   /** Worker config for one node, plus the shared audit file. */
   private Path config(String nodeId, int maxConcurrent, String scheduler, String audits) {
+    return config(nodeId, maxConcurrent, 4, scheduler, audits);
+  }
+
+  private Path config(
+      String nodeId, int maxConcurrent, int threads, String scheduler, String audits) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/cluster.yaml", audits);
     return workspace.write(
@@ -80,7 +85,7 @@ class ClusterTest {
         audits:
           - audits/*.yaml
         scheduler:
-          threads: 4
+          threads: %d
           checkin_interval: 1s
           misfire_threshold: 1s
         %s
@@ -92,6 +97,7 @@ class ClusterTest {
                 store.url(),
                 target.url(),
                 maxConcurrent,
+                threads,
                 scheduler.indent(2).stripTrailing()));
   }
 
@@ -609,6 +615,47 @@ class ClusterTest {
     }
     List<Map<String, Object>> all = runs("status = 'violations'");
     assertThat(maxOverlap(all)).as("audits running at once on the target").isEqualTo(2);
+  }
+
+  @Test
+  void fire_times_no_node_takes_within_the_misfire_threshold_are_recorded_as_skipped_misfire()
+      throws Exception {
+    // one thread, held 5 s by a slow audit: the 1 s audit's trigger waits for it past the 1 s
+    // misfire threshold, and Quartz runs it once afterwards; the fire times it passed over were
+    // lost without a trace
+    String audits =
+        "audits:\n" + audit("hog", "child_5s", "@every 1h") + audit("fast", "child", "@every 1s");
+    start("n1", config("n1", 4, 1, AT_ONCE, audits));
+    awaitServing();
+    within(
+        Duration.ofSeconds(90),
+        "the slow audit ran and the fast one ran after it",
+        () ->
+            count("audit_id = 'hog' AND status = 'violations'") == 1
+                && count(
+                        "audit_id = 'fast' AND status = 'violations' AND started_at > (SELECT"
+                            + " finished_at FROM integrity_auditor.audit_run WHERE audit_id ="
+                            + " 'hog')")
+                    >= 2);
+    nodes.get(0).terminate(Duration.ofSeconds(30));
+
+    assertThat(count("audit_id = 'fast' AND status = 'skipped' AND error_class = 'misfire'"))
+        .as("fire times of the fast audit recorded as skipped (misfire)")
+        .isGreaterThanOrEqualTo(3);
+    // every fire time of the fast audit is recorded, run or skipped: after a misfire its interval
+    // restarts at the catch-up run (1 s after the last skipped one at most, plus the moments
+    // between recording them and Quartz moving the trigger), so no two recorded fire times are 2 s
+    // apart; without the records, the slow audit's 5 s left a gap of 5 s
+    List<Instant> fireTimes =
+        runs("audit_id = 'fast'").stream()
+            .map(r -> instant(r.get("scheduled_fire_time")))
+            .sorted()
+            .toList();
+    for (int i = 1; i < fireTimes.size(); i++) {
+      assertThat(Duration.between(fireTimes.get(i - 1), fireTimes.get(i)))
+          .as("from %s to %s, of %s", fireTimes.get(i - 1), fireTimes.get(i), fireTimes)
+          .isLessThan(Duration.ofSeconds(2));
+    }
   }
 
   @Test
