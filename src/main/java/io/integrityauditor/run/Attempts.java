@@ -65,8 +65,27 @@ public final class Attempts {
       DataSource target,
       Function<DSLContext, T> work,
       String what) {
+    return attempts(audit, relations, target, work, what, false);
+  }
+
+  /**
+   * As {@link #inTransaction}, REPEATABLE READ: all of the work's statements see one snapshot (a
+   * scan across databases reads the child's table in two statements).
+   */
+  <T> Outcome<T> inOneSnapshot(
+      Audit audit, List<String> relations, DataSource target, Function<DSLContext, T> work) {
+    return attempts(audit, relations, target, work, "", true);
+  }
+
+  private <T> Outcome<T> attempts(
+      Audit audit,
+      List<String> relations,
+      DataSource target,
+      Function<DSLContext, T> work,
+      String what,
+      boolean oneSnapshot) {
     for (int attempt = 1; ; attempt++) {
-      Attempt<T> outcome = attempt(audit, relations, target, work, what);
+      Attempt<T> outcome = attempt(audit, relations, target, work, what, oneSnapshot);
       if (outcome.value().isPresent() || !outcome.retryable() || cancellation.isCancelled()) {
         return outcome.toOutcome(attempt);
       }
@@ -119,7 +138,8 @@ public final class Attempts {
       List<String> relations,
       DataSource target,
       Function<DSLContext, T> work,
-      String what) {
+      String what,
+      boolean oneSnapshot) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     if (cancellation.isCancelled()) {
@@ -135,7 +155,10 @@ public final class Attempts {
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
       try {
-        DSLContext context = begin(audit, connection, false);
+        DSLContext context =
+            oneSnapshot
+                ? ReadOnlyTransaction.beginRepeatableRead(connection, limits(audit))
+                : begin(audit, connection, false);
         Optional<RunError> refused = RoleGuard.refusal(audit, connection);
         if (refused.isPresent()) {
           connection.rollback();
@@ -217,17 +240,18 @@ public final class Attempts {
       throws SQLException {
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
     // against an allow-list at load; they end with the transaction like the limits
-    DSLContext context =
-        ReadOnlyTransaction.begin(
-            connection,
-            new ReadOnlyTransaction.Limits(
-                audit.timeout(),
-                audit.lockTimeout(),
-                Optional.of(applicationName(audit)),
-                audit.execution().settings()));
+    DSLContext context = ReadOnlyTransaction.begin(connection, limits(audit));
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;
+  }
+
+  private static ReadOnlyTransaction.Limits limits(Audit audit) {
+    return new ReadOnlyTransaction.Limits(
+        audit.timeout(),
+        audit.lockTimeout(),
+        Optional.of(applicationName(audit)),
+        audit.execution().settings());
   }
 
   /** The result of a run stopped by shutdown before or while it ran. */

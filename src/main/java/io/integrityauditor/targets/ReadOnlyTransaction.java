@@ -2,6 +2,7 @@ package io.integrityauditor.targets;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,6 +97,22 @@ public final class ReadOnlyTransaction {
         "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '1s', true);"
             + " EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$");
     return context;
+  }
+
+  /**
+   * As {@link #begin}, REPEATABLE READ: every statement of the transaction sees the snapshot of its
+   * first, for work that reads a table in several statements and needs it in one state (a scan
+   * across databases reads the child's keys, then the rows of the violating ones). Read-only
+   * transactions never fail to serialize, so this costs no retries.
+   */
+  public static DSLContext beginRepeatableRead(Connection connection, Limits limits)
+      throws SQLException {
+    connection.setAutoCommit(false);
+    // the isolation must be set before the transaction's first snapshot (begin's settings take one)
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    }
+    return begin(connection, limits);
   }
 
   /** A jOOQ context on one connection, with a client-side timeout backstop. */

@@ -132,6 +132,25 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
   }
 
   /**
+   * The rows statement's equality on the child's server: the child's column, in the form its key
+   * stream selected ({@link #ordered}), against a value of that stream sent back as text; by the
+   * same rule the stream grouped by, so that it finds exactly the rows each group counted.
+   */
+  Condition childMatches(String alias, Field<String> value) {
+    Field<Object> ordered = ordered(alias, child).coerce(Object.class);
+    return switch (comparison) {
+      case INTEGER -> ordered.eq(value.cast(SQLDataType.BIGINT).coerce(Object.class));
+      case NUMBER -> ordered.eq(value.cast(SQLDataType.NUMERIC).coerce(Object.class));
+      case UUID -> ordered.eq(value.cast(SQLDataType.UUID).coerce(Object.class));
+      // a uuid column is streamed natively (its text form's order), any other as text in "C"
+      case TEXT ->
+          isUuid(child.type())
+              ? ordered.eq(value.cast(SQLDataType.UUID).coerce(Object.class))
+              : ordered.eq(value.coerce(Object.class));
+    };
+  }
+
+  /**
    * A uuid parent referenced by text: only a canonical uuid text can equal a uuid's text form, so
    * other texts are not cast (the cast would fail) and the parent's index is probed with a uuid.
    */

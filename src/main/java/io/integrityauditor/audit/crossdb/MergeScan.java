@@ -9,12 +9,14 @@ import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.audit.scan.Tracking;
+import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -22,49 +24,63 @@ import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.Name;
 import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.SortField;
-import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
  * An orphan audit whose parent lives in another database: a sorted merge of two server-side
- * streams, the child's rows and the parent's keys, each ordered by the key the same way on both
- * servers ({@link KeyColumn}), each in one READ ONLY transaction. The worker holds one fetch of
- * each stream, a batch of candidates and the sample: its memory does not grow with either table.
+ * streams, the child's distinct keys with their row counts and the parent's keys, each ordered by
+ * the key the same way on both servers ({@link KeyColumn}); then the rows of the violating keys
+ * only, read back from the child. The worker holds one fetch of each stream, a batch of candidates,
+ * a batch of violating keys and the sample: its memory does not grow with either table.
  *
  * <pre>
- * child:   SELECT &lt;key&gt;, &lt;sample columns&gt;::text FROM child c WHERE &lt;child filter&gt;
- *          ORDER BY &lt;key&gt; NULLS LAST                  -- every row: the rows checked
- * parent:  SELECT &lt;key&gt; FROM parent p WHERE &lt;parent filter&gt; AND &lt;key&gt; IS NOT NULL
- *          ORDER BY &lt;key&gt;
- * re-check (parent, fresh snapshot, per batch of candidates):
- *          SELECT u.i FROM unnest(?::text[], ...) WITH ORDINALITY u(k0, ..., i)
- *          WHERE EXISTS (SELECT 1 FROM parent p WHERE &lt;parent filter&gt; AND p.k0 = u.k0 ...)
- * fingerprints (child, per batch of violations):
- *          SELECT hashtextextended(ARRAY[u.s0, ...]::text, 0) FROM unnest(...) ... ORDER BY u.i
+ * child keys:  SELECT &lt;key&gt;, count(*) FROM child c WHERE &lt;child filter&gt;
+ *              GROUP BY &lt;key&gt; ORDER BY &lt;key&gt; NULLS LAST   -- the rows checked, by key
+ * parent:      SELECT &lt;key&gt; FROM parent p WHERE &lt;parent filter&gt; AND &lt;key&gt; IS NOT NULL
+ *              ORDER BY &lt;key&gt;
+ * re-check (parent, fresh snapshot, per batch of candidate keys):
+ *              SELECT u.i FROM unnest(?::text[], ...) WITH ORDINALITY u(k0, ..., i)
+ *              WHERE EXISTS (SELECT 1 FROM parent p WHERE &lt;parent filter&gt; AND p.k0 = u.k0 ...)
+ * rows (child, per batch of violating keys; NULL references apart):
+ *              SELECT hashtextextended(ARRAY[&lt;sample columns&gt;::text]::text, 0), &lt;sample columns&gt;::text
+ *              FROM child c WHERE &lt;child filter&gt;
+ *              AND EXISTS (SELECT 1 FROM unnest(?::text[], ...) u(k0, ...) WHERE c.k0 = u.k0 ...)
  * </pre>
  *
- * A child row whose key is not among the parent's is a candidate; candidates are re-checked against
- * the parent in a fresh snapshot (the parent's transaction is READ COMMITTED, each statement sees
- * what is committed when it starts), so that a child created after its parent, whose row the
- * child's snapshot saw but the parent's older snapshot did not, is not reported. What stays a
- * violation gets its fingerprint from the child's server, as a same-database audit's would, and the
- * sample is chosen by the same rule ({@link ScanPartial}): the same answers on the same data.
+ * Why keys and counts rather than rows: the server hashes the child's rows into their distinct keys
+ * and sorts only those (a sort of every row, when no index gives the order, cost 4 to 6 times the
+ * anti-join), and only keys cross the network; the rows statement reads the child once more but
+ * sends only the violating rows. Both child statements run in the child's one REPEATABLE READ
+ * snapshot, so the rows they find are the rows counted (checked: a difference is an error).
+ *
+ * <p>A key that is not among the parent's is a candidate; candidates are re-checked against the
+ * parent in a fresh snapshot (the parent's transaction is READ COMMITTED, each statement sees what
+ * is committed when it starts), so that a child created after its parent, whose row the child's
+ * snapshot saw but the parent's older snapshot did not, is not reported. The violating rows get
+ * their fingerprints from the child's server, as a same-database audit's do, and the sample is
+ * chosen by the same rule ({@link ScanPartial}): the same answers on the same data.
  */
 public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   /** Rows per round trip of each stream. */
   static final int FETCH_SIZE = 10_000;
 
-  /** Candidates per re-check, violations per fingerprint statement. */
+  /** Candidate keys per re-check, violating rows per merge into the sample. */
   static final int BATCH = 1_000;
 
-  /** How often (in child rows) the scan looks at its deadline. */
-  private static final int DEADLINE_EVERY = 4_096;
+  /**
+   * Violating keys per rows statement: each such statement may read the child once more (a hash
+   * join of the child against the keys, unless an index on the child's key answers it), so a large
+   * batch; 100,000 keys of text are a few MB of heap.
+   */
+  static final int KEYS_PER_STATEMENT = 100_000;
+
+  /** How often (in keys or rows) the scan looks at its deadline. */
+  static final int DEADLINE_EVERY = 4_096;
 
   /**
    * Whether a child row whose reference has {@code nulls} NULL columns out of {@code width} is a
@@ -82,10 +98,12 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   private final List<String> sampleNames;
   private final List<Boolean> sampleNumeric;
 
-  /** For each sample column: the key column it is (0..), or -1 - the extra column it is. */
-  private final int[] sampleSource;
+  /** The sample columns of the child, as the rows statement reads them. */
+  private final List<Field<Object>> sampleFields;
 
-  private final List<ColumnInfo> extraColumns;
+  /** The numbers of NULL key columns that make a row a violation (the NULL policy). */
+  private final List<Integer> violatingNulls;
+
   private final int sampleSize;
 
   /** Runs before each re-check: tests change the parent there, between its two snapshots. */
@@ -115,24 +133,22 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       }
     }
     List<Boolean> numeric = new ArrayList<>();
-    List<ColumnInfo> extra = new ArrayList<>();
-    int[] source = new int[names.size()];
-    for (int i = 0; i < names.size(); i++) {
-      String name = names.get(i);
+    List<Field<Object>> fields = new ArrayList<>();
+    for (String name : names) {
       ColumnInfo column = child.table().column(name).orElseThrow();
       numeric.add(column.type().category() == 'N');
-      int key = child.columns().stream().map(ColumnInfo::name).toList().indexOf(name);
-      if (key >= 0) {
-        source[i] = key;
-      } else {
-        source[i] = -1 - extra.size();
-        extra.add(column);
-      }
+      fields.add(QueryParts.field("c", column));
     }
     this.sampleNames = List.copyOf(names);
     this.sampleNumeric = List.copyOf(numeric);
-    this.sampleSource = source;
-    this.extraColumns = List.copyOf(extra);
+    this.sampleFields = List.copyOf(fields);
+    List<Integer> violating = new ArrayList<>();
+    for (int missing = 1; missing <= keys.size(); missing++) {
+      if (nulls.violates(missing, keys.size())) {
+        violating.add(missing);
+      }
+    }
+    this.violatingNulls = List.copyOf(violating);
   }
 
   /**
@@ -184,8 +200,8 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   @Override
   public List<String> childSql(DSLContext context) {
     return List.of(
-        context.renderInlined(childRows(context)),
-        context.renderInlined(fingerprints(context, List.of())));
+        context.renderInlined(childKeys(context)),
+        context.renderInlined(violatingRows(context, withKeys(List.of()))));
   }
 
   @Override
@@ -197,21 +213,23 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
 
   // ---- the statements -----------------------------------------------------------------------
 
-  private ResultQuery<Record> childRows(DSLContext context) {
+  /** The child's distinct keys in merge order, each with its number of rows. */
+  private ResultQuery<Record> childKeys(DSLContext context) {
     List<Field<?>> select = new ArrayList<>();
+    List<Field<?>> group = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
     for (KeyColumn key : keys) {
       Field<?> field = key.ordered("c", key.child());
       select.add(field);
+      group.add(field);
       order.add(field.asc().nullsLast());
     }
-    for (ColumnInfo column : extraColumns) {
-      select.add(QueryParts.field("c", column).cast(SQLDataType.CLOB));
-    }
+    select.add(DSL.count());
     return context
         .select(select)
         .from(QueryParts.table(child.table(), "c"))
         .where(child.filter().orElse(DSL.noCondition()))
+        .groupBy(group)
         .orderBy(order);
   }
 
@@ -234,16 +252,8 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
 
   /** Which of {@code candidates} (key values as text) have a parent now: their 1-based indexes. */
   private ResultQuery<Record> recheck(DSLContext context, List<String[]> candidates) {
-    List<Field<?>> arrays = new ArrayList<>();
-    List<Name> names = new ArrayList<>();
     Condition found = parent.filter().orElse(DSL.noCondition());
     for (int k = 0; k < keys.size(); k++) {
-      String[] column = new String[candidates.size()];
-      for (int i = 0; i < candidates.size(); i++) {
-        column[i] = candidates.get(i)[k];
-      }
-      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
-      names.add(DSL.name("k" + k));
       found =
           found.and(
               keys.get(k)
@@ -251,46 +261,78 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
                       QueryParts.field("p", keys.get(k).parent()),
                       DSL.field(DSL.name("u", "k" + k), String.class)));
     }
-    names.add(DSL.name("i"));
-    Table<?> parentTable = QueryParts.table(parent.table(), "p");
     return context.resultQuery(
-        "select u.i from unnest({0}) with ordinality as u({1}) where exists ({2})",
-        DSL.list(arrays),
-        DSL.list(names.stream().map(DSL::field).toList()),
-        DSL.selectOne().from(parentTable).where(found));
+        "select u.i from unnest({0}) with ordinality as u({1}, i) where exists ({2})",
+        DSL.list(columns(candidates)),
+        DSL.list(names(keys.size())),
+        DSL.selectOne().from(QueryParts.table(parent.table(), "p")).where(found));
   }
 
   /**
-   * The fingerprints of violating sample keys, computed by the child's server exactly as a
-   * same-database scan computes them there (ViolationScan): {@code hashtextextended} of the text
-   * array of the key's columns.
+   * The child's rows whose key is one of {@code violating} (values as text, no NULL among them).
    */
-  private ResultQuery<Record> fingerprints(DSLContext context, List<List<String>> samples) {
+  private Condition withKeys(List<String[]> violating) {
+    Condition same = DSL.noCondition();
+    for (int k = 0; k < keys.size(); k++) {
+      same =
+          same.and(keys.get(k).childMatches("c", DSL.field(DSL.name("u", "k" + k), String.class)));
+    }
+    return DSL.exists(
+        DSL.selectOne()
+            .from(
+                DSL.table("unnest({0})", DSL.list(columns(violating)))
+                    .as(
+                        "u",
+                        names(keys.size()).stream().map(Field::getName).toArray(String[]::new)))
+            .where(same));
+  }
+
+  /** The child's rows whose reference has a number of NULL columns that the NULL policy counts. */
+  private Condition withViolatingNulls() {
+    List<Field<?>> columns = new ArrayList<>();
+    for (KeyColumn key : keys) {
+      columns.add(QueryParts.field("c", key.child()));
+    }
+    return DSL.function("num_nulls", Integer.class, columns.toArray(Field[]::new))
+        .in(violatingNulls);
+  }
+
+  /**
+   * The child's rows that {@code which} selects, each with its fingerprint and sample columns'
+   * text, computed by the child's server exactly as a same-database scan computes them
+   * (ViolationScan).
+   */
+  private ResultQuery<Record> violatingRows(DSLContext context, Condition which) {
+    List<Field<?>> select = new ArrayList<>();
+    select.add(ViolationScan.fingerprint(sampleFields));
+    for (Field<Object> field : sampleFields) {
+      select.add(field.cast(SQLDataType.CLOB));
+    }
+    return context
+        .select(select)
+        .from(QueryParts.table(child.table(), "c"))
+        .where(child.filter().orElse(DSL.noCondition()).and(which));
+  }
+
+  /** One text array per key column of {@code values}, for unnest. */
+  private List<Field<?>> columns(List<String[]> values) {
     List<Field<?>> arrays = new ArrayList<>();
-    List<Name> names = new ArrayList<>();
-    List<Field<String>> texts = new ArrayList<>();
-    for (int s = 0; s < sampleNames.size(); s++) {
-      String[] column = new String[samples.size()];
-      for (int i = 0; i < samples.size(); i++) {
-        column[i] = samples.get(i).get(s);
+    for (int k = 0; k < keys.size(); k++) {
+      String[] column = new String[values.size()];
+      for (int i = 0; i < values.size(); i++) {
+        column[i] = values.get(i)[k];
       }
       arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
-      names.add(DSL.name("s" + s));
-      texts.add(
-          DSL.field(DSL.name("u", "s" + s), String.class)
-              .cast(SQLDataType.CLOB)
-              .collate(DSL.collation(DSL.name("C"))));
     }
-    names.add(DSL.name("i"));
-    Field<Long> fingerprint =
-        DSL.function(
-            "hashtextextended",
-            Long.class,
-            DSL.array(texts).cast(SQLDataType.CLOB),
-            DSL.inline(0L));
-    return context.resultQuery(
-        "select {0} from unnest({1}) with ordinality as u({2}) order by u.i",
-        fingerprint, DSL.list(arrays), DSL.list(names.stream().map(DSL::field).toList()));
+    return arrays;
+  }
+
+  private static List<Field<?>> names(int width) {
+    List<Field<?>> names = new ArrayList<>();
+    for (int k = 0; k < width; k++) {
+      names.add(DSL.field(DSL.name("k" + k)));
+    }
+    return names;
   }
 
   // ---- the merge ----------------------------------------------------------------------------
@@ -308,14 +350,21 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     private final DSLContext parentContext;
     private final KeySink sink;
     private final long deadline;
+    private Duration timeout;
     private long rowsChecked;
     private long violations;
     private long cleared;
     private long tracked;
+    private long steps;
     private ScanPartial sample = new ScanPartial(0, 0, List.of(), sampleSize);
     private final List<String[]> candidateKeys = new ArrayList<>();
-    private final List<List<String>> candidateSamples = new ArrayList<>();
-    private final List<List<String>> confirmed = new ArrayList<>();
+    private final List<Long> candidateRows = new ArrayList<>();
+
+    /** Violating keys whose rows are not read yet, and how many rows they stand for. */
+    private final List<String[]> violatingKeys = new ArrayList<>();
+
+    private long violatingKeyRows;
+    private long violatingNullRows;
     private KeySink.Part part;
 
     Run(DSLContext childContext, DSLContext parentContext, KeySink sink, long deadline) {
@@ -326,20 +375,29 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     }
 
     Measurement scan(Duration timeout) {
-      pinTextForms(childContext);
-      pinTextForms(parentContext);
+      this.timeout = timeout;
+      if (!Sides.pinTextForms(childContext).equals("repeatable read")) {
+        throw new IllegalStateException(
+            "a scan across databases reads the child in two statements: its transaction must be"
+                + " REPEATABLE READ (ReadOnlyTransaction.beginRepeatableRead)");
+      }
+      Sides.pinTextForms(parentContext);
       try {
         part = sink.cap() > 0 ? sink.open(Tracking.FULL) : null;
-        try (ResultSet childRows =
-                on(child, () -> childRows(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
-            ResultSet parentRows =
-                on(
+        try (ResultSet childKeys =
+                Sides.on(
+                    child, () -> childKeys(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
+            ResultSet parentKeys =
+                Sides.on(
                     parent,
                     () -> parentKeys(parentContext).fetchSize(FETCH_SIZE).fetchResultSet())) {
-          merge(childRows, parentRows, timeout);
+          merge(childKeys, parentKeys);
         }
         flushCandidates();
-        flushConfirmed();
+        flushViolatingKeys();
+        if (violatingNullRows > 0) {
+          readRows(withViolatingNulls(), violatingNullRows);
+        }
         if (part != null) {
           part.commit();
         }
@@ -362,38 +420,43 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
           .measurement(sampleNames, sampleNumeric, notes);
     }
 
-    private void merge(ResultSet childRows, ResultSet parentRows, Duration timeout)
-        throws SQLException {
+    /** Every few thousand keys or rows: past the deadline, the run is a timeout. */
+    private void checkDeadline() throws SQLException {
+      if (++steps % DEADLINE_EVERY == 0 && System.nanoTime() > deadline) {
+        // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
+        throw new SQLTimeoutException(
+            "the cross-database scan did not finish within the audit's timeout of "
+                + timeout.toSeconds()
+                + " s",
+            "57014");
+      }
+    }
+
+    private void merge(ResultSet childKeys, ResultSet parentKeys) throws SQLException {
       int width = keys.size();
-      Object[] parentKey = next(parentRows);
+      Object[] parentKey = next(parentKeys);
       Object[] childKey = new Object[width];
-      while (on(child, childRows::next)) {
-        rowsChecked++;
-        if (rowsChecked % DEADLINE_EVERY == 0 && System.nanoTime() > deadline) {
-          // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
-          throw new SQLTimeoutException(
-              "the cross-database scan did not finish within the audit's timeout of "
-                  + timeout.toSeconds()
-                  + " s",
-              "57014");
-        }
+      while (Sides.on(child, childKeys::next)) {
+        checkDeadline();
+        long rows = childKeys.getLong(width + 1);
+        rowsChecked += rows;
         int missing = 0;
         for (int k = 0; k < width; k++) {
-          childKey[k] = keys.get(k).read(childRows, k + 1);
+          childKey[k] = keys.get(k).read(childKeys, k + 1);
           if (childKey[k] == null) {
             missing++;
           }
         }
         if (missing > 0) {
           if (nulls.violates(missing, width)) {
-            confirmed.add(sampleOf(childRows, childKey));
-            flushConfirmedIfFull();
+            violations += rows;
+            violatingNullRows += rows;
           }
           continue;
         }
         int order = -1;
         while (parentKey != null && (order = compare(parentKey, childKey)) < 0) {
-          parentKey = next(parentRows);
+          parentKey = next(parentKeys);
         }
         if (parentKey != null && order == 0) {
           continue;
@@ -403,20 +466,20 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
           text[k] = KeyColumn.text(childKey[k]);
         }
         candidateKeys.add(text);
-        candidateSamples.add(sampleOf(childRows, childKey));
+        candidateRows.add(rows);
         if (candidateKeys.size() >= BATCH) {
           flushCandidates();
         }
       }
     }
 
-    private Object[] next(ResultSet parentRows) throws SQLException {
-      if (!on(parent, parentRows::next)) {
+    private Object[] next(ResultSet parentKeys) throws SQLException {
+      if (!Sides.on(parent, parentKeys::next)) {
         return null;
       }
       Object[] key = new Object[keys.size()];
       for (int k = 0; k < keys.size(); k++) {
-        key[k] = keys.get(k).read(parentRows, k + 1);
+        key[k] = keys.get(k).read(parentKeys, k + 1);
       }
       return key;
     }
@@ -431,19 +494,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       return 0;
     }
 
-    /** The sample columns' text of the current child row. */
-    private List<String> sampleOf(ResultSet childRows, Object[] childKey) throws SQLException {
-      List<String> values = new ArrayList<>(sampleSource.length);
-      for (int source : sampleSource) {
-        values.add(
-            source >= 0
-                ? KeyColumn.text(childKey[source])
-                : childRows.getString(keys.size() + 1 + (-1 - source)));
-      }
-      return values;
-    }
-
-    /** Re-checks the pending candidates against the parent in a fresh snapshot. */
+    /** Re-checks the pending candidate keys against the parent in a fresh snapshot. */
     private void flushCandidates() throws SQLException {
       if (candidateKeys.isEmpty()) {
         return;
@@ -451,96 +502,84 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       beforeRecheck.run();
       Set<Long> found =
           new HashSet<>(
-              on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
+              Sides.on(parent, () -> recheck(parentContext, candidateKeys).fetch(0, Long.class)));
       for (int i = 0; i < candidateKeys.size(); i++) {
+        long rows = candidateRows.get(i);
         if (found.contains((long) i + 1)) {
-          cleared++;
+          cleared += rows;
         } else {
-          confirmed.add(candidateSamples.get(i));
+          violations += rows;
+          violatingKeys.add(candidateKeys.get(i));
+          violatingKeyRows += rows;
         }
       }
       candidateKeys.clear();
-      candidateSamples.clear();
-      flushConfirmedIfFull();
-    }
-
-    private void flushConfirmedIfFull() throws SQLException {
-      if (confirmed.size() >= BATCH) {
-        flushConfirmed();
+      candidateRows.clear();
+      if (violatingKeys.size() >= KEYS_PER_STATEMENT) {
+        flushViolatingKeys();
       }
     }
 
-    /** Counts the pending violations, fingerprints them on the child's server, keeps the sample. */
-    private void flushConfirmed() throws SQLException {
-      if (confirmed.isEmpty()) {
+    private void flushViolatingKeys() throws SQLException {
+      if (violatingKeys.isEmpty()) {
         return;
       }
-      List<Long> fingerprints =
-          on(child, () -> fingerprints(childContext, confirmed).fetch(0, Long.class));
+      readRows(withKeys(violatingKeys), violatingKeyRows);
+      violatingKeys.clear();
+      violatingKeyRows = 0;
+    }
+
+    /**
+     * Reads the violating rows that {@code which} selects from the child, in its snapshot: their
+     * fingerprints go to the sample and the key sink. They must be the {@code expected} rows the
+     * key stream counted.
+     */
+    private void readRows(Condition which, long expected) throws SQLException {
+      long read = 0;
       List<ScanPartial.Candidate> batch = new ArrayList<>();
-      for (int i = 0; i < confirmed.size(); i++) {
-        batch.add(new ScanPartial.Candidate(fingerprints.get(i), confirmed.get(i)));
+      long[] fingerprints = new long[KeySink.BATCH];
+      int pending = 0;
+      int width = sampleFields.size();
+      try (ResultSet rows =
+          Sides.on(
+              child,
+              () -> violatingRows(childContext, which).fetchSize(FETCH_SIZE).fetchResultSet())) {
+        while (Sides.on(child, rows::next)) {
+          checkDeadline();
+          read++;
+          long fingerprint = rows.getLong(1);
+          List<String> values = new ArrayList<>(width);
+          for (int s = 0; s < width; s++) {
+            values.add(rows.getString(s + 2));
+          }
+          batch.add(new ScanPartial.Candidate(fingerprint, values));
+          if (batch.size() >= BATCH) {
+            sample = sample.merge(new ScanPartial(0, 0, batch, sampleSize));
+            batch.clear();
+          }
+          if (part != null && tracked < sink.cap()) {
+            fingerprints[pending++] = fingerprint;
+            tracked++;
+            if (pending == fingerprints.length) {
+              part.add(fingerprints.clone(), null);
+              pending = 0;
+            }
+          }
+        }
       }
-      violations += confirmed.size();
       sample = sample.merge(new ScanPartial(0, 0, batch, sampleSize));
-      if (part != null && tracked < sink.cap()) {
-        int room = (int) Math.min(fingerprints.size(), sink.cap() - tracked);
-        long[] kept = new long[room];
-        for (int i = 0; i < room; i++) {
-          kept[i] = fingerprints.get(i);
-        }
-        part.add(kept, null);
-        tracked += room;
+      if (pending > 0) {
+        part.add(Arrays.copyOf(fingerprints, pending), null);
       }
-      confirmed.clear();
-    }
-  }
-
-  /** A step on one side's server. */
-  @FunctionalInterface
-  private interface Step<T> {
-    T run() throws SQLException;
-  }
-
-  /**
-   * Runs a step on {@code side}'s server; its failure names the side's target, since an audit
-   * across databases has two servers that can fail. The SQLSTATE is kept: it decides the run's
-   * status (a timeout, a lost connection) like any audit's.
-   */
-  private static <T> T on(TableColumns.Bound side, Step<T> step) throws SQLException {
-    try {
-      return step.run();
-    } catch (SQLException | DataAccessException e) {
-      SQLException cause = null;
-      for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof SQLException sql && (cause == null || sql.getSQLState() != null)) {
-          cause = sql;
-        }
+      if (read != expected) {
+        // both statements read one snapshot by one rule: a difference is a fault, never a result
+        throw new IllegalStateException(
+            "the child's rows of the violating keys ("
+                + read
+                + ") are not the rows its key stream counted ("
+                + expected
+                + ")");
       }
-      String state = cause == null ? null : cause.getSQLState();
-      SQLException named =
-          new SQLException(
-              "target " + side.target() + ": " + (cause == null ? e : cause).getMessage(), state);
-      named.addSuppressed(e);
-      throw named;
     }
-  }
-
-  /**
-   * The text form of dates and times depends on session settings: both sides show them the same way
-   * (UTC, ISO), for this transaction only.
-   */
-  private static void pinTextForms(DSLContext context) {
-    context
-        .select(
-            DSL.function(
-                "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
-            DSL.function(
-                "set_config",
-                String.class,
-                DSL.val("DateStyle"),
-                DSL.val("ISO, YMD"),
-                DSL.inline(true)))
-        .fetch();
   }
 }

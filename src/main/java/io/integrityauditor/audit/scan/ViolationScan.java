@@ -218,9 +218,10 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   /**
    * The fingerprint of a key: PostgreSQL's 64-bit {@code hashtextextended} of the text array of all
-   * its columns (NULL and the text 'NULL' differ in it), the same in every mode and on every node.
+   * its columns (NULL and the text 'NULL' differ in it), the same in every mode and on every node
+   * (and in a scan across databases, audit/crossdb).
    */
-  private static Field<Long> fingerprint(List<? extends Field<?>> keys) {
+  public static Field<Long> fingerprint(List<? extends Field<?>> keys) {
     List<Field<String>> texts = new ArrayList<>();
     for (Field<?> key : keys) {
       texts.add(text(key));

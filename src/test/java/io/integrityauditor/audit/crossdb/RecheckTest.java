@@ -1,6 +1,7 @@
 package io.integrityauditor.audit.crossdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
@@ -28,6 +29,15 @@ class RecheckTest {
   private Measurement scan(
       TestPostgres.Database orders, TestPostgres.Database customers, Runnable beforeRecheck)
       throws Exception {
+    return scan(orders, customers, beforeRecheck, true);
+  }
+
+  private Measurement scan(
+      TestPostgres.Database orders,
+      TestPostgres.Database customers,
+      Runnable beforeRecheck,
+      boolean repeatableRead)
+      throws Exception {
     Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
     targets.put("orders", orders);
     targets.put("customers", customers);
@@ -54,7 +64,9 @@ class RecheckTest {
       try {
         return scan.beforeRecheck(beforeRecheck)
             .execute(
-                ReadOnlyTransaction.begin(child, limits),
+                repeatableRead
+                    ? ReadOnlyTransaction.beginRepeatableRead(child, limits)
+                    : ReadOnlyTransaction.begin(child, limits),
                 ReadOnlyTransaction.begin(parent, limits),
                 KeySink.NONE,
                 Duration.ofSeconds(30));
@@ -101,5 +113,27 @@ class RecheckTest {
     Measurement measurement = scan(db[0], db[1], () -> {});
     assertThat(measurement.violations()).isEqualTo(2);
     assertThat(measurement.notes()).isEqualTo(List.of());
+  }
+
+  @Test
+  void a_child_row_written_while_the_audit_runs_is_neither_counted_nor_sampled() throws Exception {
+    // the key stream counted key 13 once; the rows statement reads the same snapshot
+    TestPostgres.Database[] db = databases("recheck_child_late");
+    Measurement measurement =
+        scan(db[0], db[1], () -> db[0].execute("INSERT INTO orders VALUES (4, 13), (5, 14)"));
+    assertThat(measurement.violations()).isEqualTo(2);
+    assertThat(measurement.rowsChecked()).isEqualTo(3);
+    assertThat(measurement.samples().stream().map(sample -> sample.values().get("id")).toList())
+        .containsExactly("2", "3");
+  }
+
+  @Test
+  void a_child_transaction_that_is_not_repeatable_read_is_refused() {
+    TestPostgres.Database[] db = databases("recheck_read_committed");
+    assertThatThrownBy(() -> scan(db[0], db[1], () -> {}, false))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "a scan across databases reads the child in two statements: its transaction must be"
+                + " REPEATABLE READ (ReadOnlyTransaction.beginRepeatableRead)");
   }
 }

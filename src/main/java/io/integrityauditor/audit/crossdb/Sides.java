@@ -1,0 +1,107 @@
+package io.integrityauditor.audit.crossdb;
+
+import io.integrityauditor.audit.TableColumns;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Name;
+import org.jooq.Record;
+import org.jooq.ResultQuery;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * What every scan across databases does on the two servers, whatever its kind: runs a step on one
+ * side naming that side's target when it fails, pins the text form of dates and times, and has the
+ * child's server fingerprint violating keys exactly as a same-database scan does there.
+ */
+final class Sides {
+  private Sides() {}
+
+  /** A step on one side's server. */
+  @FunctionalInterface
+  interface Step<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs a step on {@code side}'s server; its failure names the side's target, since an audit
+   * across databases has two servers that can fail. The SQLSTATE is kept: it decides the run's
+   * status (a timeout, a lost connection) like any audit's.
+   */
+  static <T> T on(TableColumns.Bound side, Step<T> step) throws SQLException {
+    try {
+      return step.run();
+    } catch (SQLException | DataAccessException e) {
+      SQLException cause = null;
+      for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+        if (t instanceof SQLException sql && (cause == null || sql.getSQLState() != null)) {
+          cause = sql;
+        }
+      }
+      String state = cause == null ? null : cause.getSQLState();
+      SQLException named =
+          new SQLException(
+              "target " + side.target() + ": " + (cause == null ? e : cause).getMessage(), state);
+      named.addSuppressed(e);
+      throw named;
+    }
+  }
+
+  /**
+   * The text form of dates and times depends on session settings: both sides show them the same way
+   * (UTC, ISO), for this transaction only. Returns the transaction's isolation level.
+   */
+  static String pinTextForms(DSLContext context) {
+    return context
+        .select(
+            DSL.function(
+                "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
+            DSL.function(
+                "set_config",
+                String.class,
+                DSL.val("DateStyle"),
+                DSL.val("ISO, YMD"),
+                DSL.inline(true)),
+            DSL.function("current_setting", String.class, DSL.val("transaction_isolation")))
+        .fetchOne()
+        .value3();
+  }
+
+  /**
+   * The fingerprints of violating sample keys of {@code width} columns each (their values as text),
+   * computed by the child's server exactly as a same-database scan computes them there
+   * (ViolationScan): {@code hashtextextended} of the text array of the key's columns.
+   */
+  static ResultQuery<Record> fingerprints(
+      DSLContext context, int width, List<List<String>> samples) {
+    List<Field<?>> arrays = new ArrayList<>();
+    List<Name> names = new ArrayList<>();
+    List<Field<String>> texts = new ArrayList<>();
+    for (int s = 0; s < width; s++) {
+      String[] column = new String[samples.size()];
+      for (int i = 0; i < samples.size(); i++) {
+        column[i] = samples.get(i).get(s);
+      }
+      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
+      names.add(DSL.name("s" + s));
+      texts.add(
+          DSL.field(DSL.name("u", "s" + s), String.class)
+              .cast(SQLDataType.CLOB)
+              .collate(DSL.collation(DSL.name("C"))));
+    }
+    names.add(DSL.name("i"));
+    Field<Long> fingerprint =
+        DSL.function(
+            "hashtextextended",
+            Long.class,
+            DSL.array(texts).cast(SQLDataType.CLOB),
+            DSL.inline(0L));
+    return context.resultQuery(
+        "select {0} from unnest({1}) with ordinality as u({2}) order by u.i",
+        fingerprint, DSL.list(arrays), DSL.list(names.stream().map(DSL::field).toList()));
+  }
+}
