@@ -63,9 +63,6 @@ public final class AuditScheduler {
 
   private final FiredJobs node;
 
-  /** Fire times missed before this moment were missed while this node was down. */
-  private final Instant created = Instant.now();
-
   private AuditScheduler(
       Store store, Scheduler scheduler, Duration firstRunWindow, FiredJobs node) {
     this.store = store;
@@ -96,7 +93,8 @@ public final class AuditScheduler {
     scheduler
         .getListenerManager()
         .addTriggerListener(
-            new Misfires(node, created), GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
+            new Misfires(node, Instant.now()),
+            GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
     scheduler.start();
   }
 

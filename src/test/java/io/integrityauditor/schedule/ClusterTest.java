@@ -635,7 +635,7 @@ class ClusterTest {
                 && count(
                         "audit_id = 'fast' AND status = 'violations' AND started_at > (SELECT"
                             + " finished_at FROM integrity_auditor.audit_run WHERE audit_id ="
-                            + " 'hog')")
+                            + " 'hog' AND status = 'violations')")
                     >= 2);
     nodes.get(0).terminate(Duration.ofSeconds(30));
 
