@@ -41,6 +41,9 @@ class CrossDatabaseConsistentTest {
                            qty bigint, PRIMARY KEY (sku, region));
       INSERT INTO prices VALUES ('a', 1, 1.50, 'EUR', 5), ('a', 2, 2.00, 'USD', 6),
         ('b', 1, 3.25, 'EUR', 7), ('c', 1, NULL, 'EUR', 8);
+      CREATE TABLE measures (id int PRIMARY KEY, ratio float8, span interval, digest bytea);
+      INSERT INTO measures VALUES (1, 1 / 3.0, '1 day 2 hours', '\\x0102'),
+        (2, 0.1, '90 minutes', '\\xff'), (3, 2.5, '1 year', '\\x00');
       CREATE TABLE accounts (id bigint PRIMARY KEY, grp integer);
       INSERT INTO accounts SELECT i, i % 50 FROM generate_series(1, 20000) i WHERE i % 9 <> 0;
       ANALYZE;
@@ -65,6 +68,10 @@ class CrossDatabaseConsistentTest {
       CREATE TABLE text_workflows (id int PRIMARY KEY, workspace_id text, config_version_id text);
       INSERT INTO text_workflows VALUES (1, '$A', 'cv1'), (2, 'A', 'cv1'),
         (3, upper('$B'), 'cv2'), (4, '$B', 'cv2');
+      CREATE TABLE readings (id int PRIMARY KEY, measure_id int, ratio float8, span interval,
+                             digest bytea);
+      INSERT INTO readings VALUES (1, 1, 1 / 3.0, '1 day 2 hours', '\\x0102'),
+        (2, 2, 0.1, '02:30:00', '\\xff'), (3, 3, 2.5000001, '1 year', '\\x00');
       CREATE TABLE order_lines (id int PRIMARY KEY, sku text, region int, price numeric(12, 3),
                                 cur text, qty integer);
       INSERT INTO order_lines VALUES
@@ -99,6 +106,15 @@ class CrossDatabaseConsistentTest {
     parents = TestPostgres.newDatabaseOnOtherServer("xdbc_parents");
     same.execute(PARENTS + CHILDREN);
     parents.execute(PARENTS);
+    // the parent's database writes floats, intervals and bytea in other forms than the child's
+    String alter = "ALTER DATABASE " + parents.name() + " SET ";
+    parents.execute(
+        alter
+            + "extra_float_digits = 0; "
+            + alter
+            + "IntervalStyle = 'iso_8601'; "
+            + alter
+            + "bytea_output = 'escape';");
   }
 
   private Map<String, TestPostgres.Database> targets() {
@@ -403,5 +419,38 @@ class CrossDatabaseConsistentTest {
     assertThat(out.substring(out.indexOf("-- statement 4")))
         .contains("-- statement 4 on target customers")
         .contains("with ordinality");
+  }
+
+  @Test
+  void floats_intervals_and_bytea_compare_alike_when_the_parents_server_writes_them_otherwise() {
+    AuditResult result =
+        sameAnswers(
+            """
+            child: readings.measure_id
+            parent: {PARENT_TARGET table: measures, columns: [id]}
+            equal: [ratio, span, digest]
+            """);
+    // row 2: 02:30:00 is not 90 minutes; row 3: 2.5000001 is not 2.5; row 1 is equal
+    assertThat(violations(result)).isEqualTo(2);
+    assertThat(samples(result).get(0))
+        .isEqualTo(
+            Map.of(
+                "id",
+                "2",
+                "measure_id",
+                "2",
+                "ratio",
+                "0.1",
+                "span",
+                "02:30:00",
+                "digest",
+                "\\xff",
+                "measures.ratio",
+                "0.1",
+                "measures.span",
+                "01:30:00",
+                "measures.digest",
+                "\\xff"));
+    assertThat(rowsChecked(result)).isEqualTo(3);
   }
 }

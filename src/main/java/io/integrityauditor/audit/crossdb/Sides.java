@@ -4,6 +4,7 @@ import io.integrityauditor.audit.TableColumns;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Name;
@@ -52,23 +53,32 @@ final class Sides {
   }
 
   /**
-   * The text form of dates and times depends on session settings: both sides show them the same way
-   * (UTC, ISO), for this transaction only. Returns the transaction's isolation level.
+   * The settings a value's text form depends on, and the value both sides use for this transaction
+   * only: dates and times in UTC and ISO style, intervals in PostgreSQL style, floats in their
+   * shortest exact form (PostgreSQL 12's default; 0 or less rounds), bytea in hex. Two servers (or
+   * databases, roles) configured differently then still write equal values alike.
+   */
+  private static final Map<String, String> TEXT_FORMS =
+      Map.of(
+          "TimeZone", "UTC",
+          "DateStyle", "ISO, YMD",
+          "IntervalStyle", "postgres",
+          "extra_float_digits", "1",
+          "bytea_output", "hex");
+
+  /**
+   * Pins the text forms of values on a side ({@link #TEXT_FORMS}). Returns the transaction's
+   * isolation level.
    */
   static String pinTextForms(DSLContext context) {
-    return context
-        .select(
-            DSL.function(
-                "set_config", String.class, DSL.val("TimeZone"), DSL.val("UTC"), DSL.inline(true)),
-            DSL.function(
-                "set_config",
-                String.class,
-                DSL.val("DateStyle"),
-                DSL.val("ISO, YMD"),
-                DSL.inline(true)),
-            DSL.function("current_setting", String.class, DSL.val("transaction_isolation")))
-        .fetchOne()
-        .value3();
+    List<Field<?>> settings = new ArrayList<>();
+    TEXT_FORMS.forEach(
+        (name, value) ->
+            settings.add(
+                DSL.function(
+                    "set_config", String.class, DSL.val(name), DSL.val(value), DSL.inline(true))));
+    settings.add(DSL.function("current_setting", String.class, DSL.val("transaction_isolation")));
+    return context.select(settings).fetchOne().get(settings.size() - 1, String.class);
   }
 
   /**
