@@ -409,7 +409,8 @@ public final class WorkerMetrics {
               .description(
                   "Scheduled fire times of the audit that were not run, by reason (overrun: it came"
                       + " while the previous run was still going; lease_held: it fired while another"
-                      + " node held the audit's lease)")
+                      + " node held the audit's lease; misfire: no node took it within the misfire"
+                      + " threshold, the cluster being starved)")
               .register(registry));
     }
     return new AuditSeries(tags, meters);

@@ -61,10 +61,14 @@ public final class AuditScheduler {
     }
   }
 
-  private AuditScheduler(Store store, Scheduler scheduler, Duration firstRunWindow) {
+  private final FiredJobs node;
+
+  private AuditScheduler(
+      Store store, Scheduler scheduler, Duration firstRunWindow, FiredJobs node) {
     this.store = store;
     this.scheduler = scheduler;
     this.firstRunWindow = firstRunWindow;
+    this.node = node;
   }
 
   /** Joins the cluster (the scheduler is not started yet: {@link #start()}). */
@@ -81,10 +85,16 @@ public final class AuditScheduler {
                 bundle.getJobDetail().getJobClass() == RetentionJob.class
                     ? new RetentionJob(node)
                     : new AuditJob(node, store.dataSource())),
-        config.scheduler().firstRunWindow());
+        config.scheduler().firstRunWindow(),
+        node);
   }
 
   public void start() throws SchedulerException {
+    scheduler
+        .getListenerManager()
+        .addTriggerListener(
+            new Misfires(node, Instant.now()),
+            GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
     scheduler.start();
   }
 
