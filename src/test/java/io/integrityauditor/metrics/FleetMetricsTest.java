@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,6 +223,21 @@ class FleetMetricsTest {
       assertThat(samples.get(worst(4, 4))).isEqualTo(2.0);
       assertThat(samples.get(worst(5, 2))).isEqualTo(1.0);
       assertThat(fleetSeries(samples)).hasSize(FleetSeries.FIXED_SERIES + 5);
+      // every fleet metric the shipped rules and dashboard use is exported (the CI's Prometheus
+      // end-to-end run scrapes the demo, which has no template)
+      Set<String> exported =
+          samples.keySet().stream().map(k -> k.replaceAll("\\{.*", "")).collect(Collectors.toSet());
+      for (String file :
+          List.of(
+              "deploy/prometheus/integrity-auditor.rules.yml",
+              "deploy/grafana/integrity-auditor.json")) {
+        Matcher used =
+            Pattern.compile("integrity_audit_fleet_[a-z_]+")
+                .matcher(Files.readString(Path.of(file)));
+        while (used.find()) {
+          assertThat(exported).as(file).contains(used.group());
+        }
+      }
       // no tenant of the fleet audit has series of its own ...
       assertThat(samples.keySet()).noneMatch(k -> k.contains("audit=\"orders.customer@"));
       // ... those of the audit that opted in do, next to its aggregates
