@@ -62,6 +62,13 @@ final class BenchServe {
     }
   }
 
+  /** A port nobody listens on now. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   /** The nearest-rank percentile {@code p} (0-100) of {@code values}; NaN when there are none. */
   static double percentile(List<Double> values, double p) {
     List<Double> sorted = new ArrayList<>(values);
@@ -114,10 +121,7 @@ final class BenchServe {
           .append(".parent_id\n    parent: small_parent.id\n");
     }
     Files.writeString(dir.resolve("audits.yaml"), yaml.toString());
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = freePort();
     Path config = dir.resolve("integrity-auditor.yaml");
     Files.writeString(
         config,

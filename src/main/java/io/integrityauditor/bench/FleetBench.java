@@ -3,7 +3,6 @@ package io.integrityauditor.bench;
 import io.integrityauditor.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +97,7 @@ final class FleetBench {
       List<Node> nodes = new ArrayList<>();
       try (Sampler sampler = Sampler.start(tenants)) {
         for (int n = 1; n <= NODES; n++) {
-          int http = port > 0 ? port + 1 + n : freePort();
+          int http = port > 0 ? port + 1 + n : BenchServe.freePort();
           Path config = writeConfig(dir, n, tenants, store, scale.budget(), http);
           Path gcLog = dir.resolve("gc-node-" + n + ".log");
           BenchServe.Started started =
@@ -386,12 +385,6 @@ final class FleetBench {
                 budget,
                 http));
     return config;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** The cycle's duration from the store's own times, and whether every run found its count. */
