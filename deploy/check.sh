@@ -54,6 +54,9 @@ route apms-team-pager alertname=IntegrityAuditCriticalViolations owner=apms-team
 route apms-team-tickets alertname=IntegrityAuditWarnViolations owner=apms-team severity=warn target=apms
 route provisioning-team-pager alertname=IntegrityAuditCriticalViolations owner=provisioning-team severity=critical
 route unowned alertname=IntegrityAuditCriticalViolations severity=critical target=apms
+route apms-team-pager alertname=IntegrityAuditFleetCriticalViolations owner=apms-team severity=critical template=tenants
+route provisioning-team-tickets alertname=IntegrityAuditFleetWarnViolations owner=provisioning-team severity=warn template=tenants
+route platform-tickets alertname=IntegrityAuditFleetStale owner=apms-team severity=warn template=tenants
 route unowned alertname=IntegrityAuditWarnViolations owner=a-team-with-no-route severity=warn
 route platform-tickets alertname=IntegrityAuditStale owner=apms-team severity=warn
 route platform-tickets alertname=IntegrityAuditTargetDown severity=warn target=apms
@@ -92,7 +95,7 @@ for variable in dashboard["templating"]["list"]:
 
 def substitute(expr):
     expr = re.sub(r"\$__(rate_interval|interval|range)", "5m", expr)
-    return re.sub(r"\$\{?(job|target|audit|severity)\}?", ".*", expr)
+    return re.sub(r"\$\{?(job|target|template|audit|severity)\}?", ".*", expr)
 
 with open(sys.argv[2], "w") as out:
     out.write("groups:\n  - name: dashboard\n    rules:\n")

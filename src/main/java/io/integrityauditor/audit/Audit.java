@@ -26,6 +26,7 @@ import java.util.Set;
  * @param keyLocations where each key was written, by dotted path, for catalog errors
  * @param execution full, chunked or incremental runs, and planner settings (docs/audits.md)
  * @param owner the team that answers for its alerts (routes them, deploy/alertmanager), if named
+ * @param fleet for an audit written for a template: which audit, template and tenant it is
  */
 public record Audit(
     String id,
@@ -41,13 +42,17 @@ public record Audit(
     Location location,
     Map<String, Location> keyLocations,
     Execution execution,
-    Optional<String> owner) {
+    Optional<String> owner,
+    Optional<FleetMember> fleet) {
 
   public Audit {
     keyLocations = Map.copyOf(keyLocations);
   }
 
-  /** An audit with the default execution (auto mode, no planner settings) and no owner. */
+  /**
+   * An audit of a single database with the default execution (auto mode, no planner settings) and
+   * no owner.
+   */
   public Audit(
       String id,
       Optional<String> description,
@@ -75,6 +80,7 @@ public record Audit(
         location,
         keyLocations,
         Execution.DEFAULT,
+        Optional.empty(),
         Optional.empty());
   }
 

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 /**
  * Reads audit files. A file has optional {@code defaults} (target, schedule, timezone, timeout,
  * lock_timeout, sample_size, severity, threshold, owner) and a list of {@code audits}; each audit
- * may override any default. Ids must be unique across all files. See docs/audits.md.
+ * may override any default. Ids must be unique across all files. See docs/audits.md. An audit of a
+ * template may say how its fleet appears in the metrics ({@code metrics:}, docs/metrics.md).
  */
 public final class AuditFileLoader {
   static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
@@ -118,6 +119,14 @@ public final class AuditFileLoader {
             "narrows the tenants of a template (a target with databases: or schemas:); target "
                 + audit.get().target()
                 + " is a single database");
+      }
+      if (members == null && fields.has("metrics") && audit.isPresent()) {
+        fields.problem(
+            "metrics",
+            "sets how the tenants of a template appear in the metrics (per_tenant, worst_tenants);"
+                + " target "
+                + audit.get().target()
+                + " is a single database, whose audit has its own series already: remove it");
       }
       problems.addAll(auditProblems.list());
       if (!auditProblems.isEmpty() || audit.isEmpty()) {
@@ -266,6 +275,8 @@ public final class AuditFileLoader {
     Execution execution =
         Execution.parse(fields, defaults.execution(), kind.map(kinds::get), splittableKinds());
     Optional<String> owner = owner(fields).or(defaults::owner);
+    FleetMember.Metrics fleetMetrics =
+        fields.map("metrics").map(FleetMember.Metrics::parse).orElse(FleetMember.Metrics.DEFAULT);
     if (threshold.needsKeyHistory() && execution.trackKeys() == 0) {
       fields.problem(
           "threshold",
@@ -291,7 +302,8 @@ public final class AuditFileLoader {
             fields.location(),
             fields.seenLocations(),
             execution,
-            owner));
+            owner,
+            tenant.map(t -> new FleetMember(id, target, t, fleetMetrics))));
   }
 
   private static Optional<String> owner(Fields fields) {

@@ -118,17 +118,41 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--scenario",
       defaultValue = "single-database",
       description =
-          "single-database (the default: everything above) or cross-database: the child and its"
+          "single-database (the default: everything above); cross-database: the child and its"
               + " parent in two embedded servers, the orphan audit across them against the"
-              + " same-database anti-join, network bytes per child row and peak heap (issue 17).")
+              + " same-database anti-join, network bytes per child row and peak heap (issue 17);"
+              + " fleet: --tenants schemas on one server, --tenant-audits audits on their"
+              + " template, two serve nodes running one full cycle within --budget connections"
+              + " each, against one multi-tenant query per audit (issue 18).")
   String scenario;
+
+  @Option(
+      names = "--tenants",
+      defaultValue = "500",
+      description = "Tenant schemas of the fleet scenario (default ${DEFAULT-VALUE}).")
+  int tenants;
+
+  @Option(
+      names = "--tenant-audits",
+      defaultValue = "20",
+      description = "Audits on the fleet scenario's template (default ${DEFAULT-VALUE}).")
+  int tenantAudits;
+
+  @Option(
+      names = "--budget",
+      defaultValue = "4",
+      description =
+          "connection_budget.per_server of each node of the fleet scenario (default"
+              + " ${DEFAULT-VALUE}).")
+  int budget;
 
   @Option(
       names = "--port",
       defaultValue = "0",
       description =
-          "First port of the embedded servers of the cross-database scenario (it uses this one and"
-              + " the next); 0: any free ports.")
+          "First port of the cross-database scenario's servers (this one and the next) or of the"
+              + " fleet scenario's (this one to +3: tenants, store, two nodes' HTTP); 0: any free"
+              + " ports.")
   int port;
 
   @Option(
@@ -149,6 +173,13 @@ public final class BenchCommand implements Callable<Integer> {
         workDirectory != null
             ? Files.createDirectories(workDirectory)
             : Files.createTempDirectory("integrity-auditor-bench");
+    if (scenario.equals("fleet")) {
+      return FleetBench.run(
+          work,
+          new FleetBench.Scale(tenants, tenantAudits, budget, scrapes, port),
+          serverSettings,
+          out());
+    }
     if (scenario.equals("cross-database")) {
       return CrossDatabaseBench.run(
           work, rows, parents, orphans, reps, serverSettings, port, out());

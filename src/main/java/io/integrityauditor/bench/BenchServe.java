@@ -58,14 +58,40 @@ final class BenchServe {
       long series,
       long bytes) {
     double percentile(double p) {
-      List<Double> sorted = new ArrayList<>(scrapeMillis);
-      sorted.sort(null);
-      if (sorted.isEmpty()) {
-        return Double.NaN;
-      }
-      int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+      return BenchServe.percentile(scrapeMillis, p);
     }
+  }
+
+  /** A port nobody listens on now. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The nearest-rank percentile {@code p} (0-100) of {@code values}; NaN when there are none. */
+  static double percentile(List<Double> values, double p) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  /** Milliseconds of each of {@code count} {@code GET url}, after up to 50 warm-up requests. */
+  static List<Double> scrapes(HttpClient client, String url, int count) throws Exception {
+    for (int i = 0; i < Math.min(50, count); i++) {
+      get(client, url); // warm-up
+    }
+    List<Double> latencies = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long t0 = System.nanoTime();
+      get(client, url);
+      latencies.add((System.nanoTime() - t0) / 1e6);
+    }
+    return latencies;
   }
 
   static Result measure(Path work, BenchDatabase database, int audits, int scrapes, PrintStream out)
@@ -95,10 +121,7 @@ final class BenchServe {
           .append(".parent_id\n    parent: small_parent.id\n");
     }
     Files.writeString(dir.resolve("audits.yaml"), yaml.toString());
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = freePort();
     Path config = dir.resolve("integrity-auditor.yaml");
     Files.writeString(
         config,
@@ -129,7 +152,7 @@ final class BenchServe {
     }
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     double startSeconds;
-    List<Double> latencies = new ArrayList<>();
+    List<Double> latencies;
     long series;
     String body;
     Started process = start(config, dir.resolve("serve.log"), List.of());
@@ -147,14 +170,7 @@ final class BenchServe {
         body = get(client, base);
       }
       series = body.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
-      for (int i = 0; i < Math.min(50, scrapes); i++) {
-        get(client, base); // warm-up
-      }
-      for (int i = 0; i < scrapes; i++) {
-        long t0 = System.nanoTime();
-        get(client, base);
-        latencies.add((System.nanoTime() - t0) / 1e6);
-      }
+      latencies = scrapes(client, base, scrapes);
     } finally {
       stop(process);
     }
@@ -225,10 +241,10 @@ final class BenchServe {
   }
 
   /** A {@code serve} process and {@link System#nanoTime} just before it was started. */
-  private record Started(Process process, long nanos) {}
+  record Started(Process process, long nanos) {}
 
   /** Starts {@code serve} in a JVM of its own, as in production. */
-  private static Started start(Path config, Path log, List<String> jvmOptions) throws IOException {
+  static Started start(Path config, Path log, List<String> jvmOptions) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
@@ -247,7 +263,7 @@ final class BenchServe {
   }
 
   /** SIGTERM, as a service manager stops it (the JVM writes a requested archive on this exit). */
-  private static void stop(Started started) throws InterruptedException {
+  static void stop(Started started) throws InterruptedException {
     Process process = started.process();
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -257,7 +273,7 @@ final class BenchServe {
   }
 
   /** Seconds from the process's start to {@code /health/ready} answering 200. */
-  private static double waitReady(HttpClient client, int port, Started started) throws Exception {
+  static double waitReady(HttpClient client, int port, Started started) throws Exception {
     Process process = started.process();
     long start = started.nanos();
     URI ready = URI.create("http://localhost:" + port + "/health/ready");
@@ -282,7 +298,7 @@ final class BenchServe {
     throw new IOException("serve was not ready within 2 minutes");
   }
 
-  private static String get(HttpClient client, String url) throws Exception {
+  static String get(HttpClient client, String url) throws Exception {
     HttpResponse<String> response =
         client.send(
             HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),

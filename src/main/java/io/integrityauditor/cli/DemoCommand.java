@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
     name = "demo",
     description = {
       "Start an embedded PostgreSQL with a demo application database (modelled on the seed"
-          + " documents, with known violations), run the shipped audits against it and print what"
-          + " they found."
+          + " documents, with known violations) and a billing service's database referencing it,"
+          + " run the shipped audits against them and print what they found."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(
@@ -95,7 +95,9 @@ final class DemoCommand implements Callable<Integer> {
       Path configFile =
           database.writeConfig(work, List.of(audits.toAbsolutePath() + "/*.yaml"), serveSettings);
       out.printf(
-          "Demo database 'apms' on port %d (1 declared foreign key, many unenforced references).%n"
+          "Demo databases on port %d: 'apms' (1 declared foreign key, many unenforced"
+              + " references) and 'billing' (a service's own database, referencing apms: no"
+              + " database can enforce that).%n"
               + "Configuration: %s%nAudits: %s%n%n",
           database.port(), configFile, audits.toAbsolutePath());
       WorkerConfig config = new WorkerConfigLoader(Environment.system()).load(configFile);

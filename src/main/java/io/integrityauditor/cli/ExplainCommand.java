@@ -96,7 +96,7 @@ final class ExplainCommand implements Callable<Integer> {
         out.printf(
             "-- runs across databases: one READ ONLY transaction on %s and one (READ COMMITTED)"
                 + " on %s (%s); both tables stream ordered by the key and merge in the worker;"
-                + " candidate orphans are re-checked on %s in batches, violations fingerprinted"
+                + " candidate violations are re-checked on %s in batches, violations fingerprinted"
                 + " on %s in batches (shown with no values); bind values are shown inlined%n",
             audit.target(),
             across.get().parentTarget(),

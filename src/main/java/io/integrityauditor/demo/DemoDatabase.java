@@ -19,11 +19,17 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
- * An embedded PostgreSQL holding the demo application database {@code apms} (with known violations)
- * and an empty store database {@code integrity_auditor}.
+ * An embedded PostgreSQL holding the demo application database {@code apms} (with known
+ * violations), the billing service's own database {@code billing} (whose references into apms no
+ * database can enforce: the cross-database audits check them) and an empty store database {@code
+ * integrity_auditor}.
  */
 public final class DemoDatabase implements AutoCloseable {
   public static final String TARGET_DATABASE = "apms";
+
+  /** The second service's database, a second target of the demo's configuration. */
+  public static final String BILLING_DATABASE = "billing";
+
   public static final String STORE_DATABASE = "integrity_auditor";
   public static final String AUDIT_ROLE = "integrity_auditor_ro";
 
@@ -101,7 +107,11 @@ public final class DemoDatabase implements AutoCloseable {
           Map.entry("domains.sst_unique", 2L),
           Map.entry("databases.sst_unique", 2L),
           Map.entry("events.resource", 4L),
-          Map.entry("provisioning.schema", 2L));
+          Map.entry("provisioning.schema", 2L),
+          // billing.yaml: references from the billing database into apms
+          Map.entry("subscriptions.workspace", 2L),
+          Map.entry("server_charges.server", 3L),
+          Map.entry("server_charges.organization", 5L));
 
   private final EmbeddedPostgres postgres;
   private final String auditorPassword;
@@ -126,6 +136,7 @@ public final class DemoDatabase implements AutoCloseable {
           Statement statement = connection.createStatement()) {
         statement.execute("CREATE DATABASE " + TARGET_DATABASE);
         statement.execute("CREATE DATABASE " + STORE_DATABASE);
+        statement.execute("CREATE DATABASE " + BILLING_DATABASE);
       }
       try (Connection connection =
               postgres.getDatabase("postgres", TARGET_DATABASE).getConnection();
@@ -134,6 +145,12 @@ public final class DemoDatabase implements AutoCloseable {
         statement.execute(resource("apms-data.sql"));
         // The password is random per demo; it is only ever written to a 0600 file.
         statement.execute("ALTER ROLE " + AUDIT_ROLE + " PASSWORD '" + password + "'");
+      }
+      // after apms: its schema creates the audit role, which billing.sql grants SELECT to
+      try (Connection connection =
+              postgres.getDatabase("postgres", BILLING_DATABASE).getConnection();
+          Statement statement = connection.createStatement()) {
+        statement.execute(resource("billing.sql"));
       }
       return new DemoDatabase(postgres, password);
     } catch (SQLException | RuntimeException e) {
@@ -155,8 +172,8 @@ public final class DemoDatabase implements AutoCloseable {
   }
 
   /**
-   * Writes a worker configuration for the demo into {@code directory}: the store, the target (read
-   * with the least-privilege role, password in a 0600 file) and the audit files.
+   * Writes a worker configuration for the demo into {@code directory}: the store, the two targets
+   * (read with the least-privilege role, password in a 0600 file) and the audit files.
    */
   public Path writeConfig(Path directory, List<String> auditPatterns, String extra)
       throws IOException {
@@ -183,11 +200,23 @@ public final class DemoDatabase implements AutoCloseable {
             user: %s
             password_file: apms.password
             max_concurrent_audits: 2
+          # the billing service's own database: audits/billing.yaml reads it with apms
+          billing:
+            url: %s
+            user: %s
+            password_file: apms.password
+            max_concurrent_audits: 2
         audits:
         %s
         %s"""
             .formatted(
-                jdbcUrl(STORE_DATABASE), jdbcUrl(TARGET_DATABASE), AUDIT_ROLE, audits, extra);
+                jdbcUrl(STORE_DATABASE),
+                jdbcUrl(TARGET_DATABASE),
+                AUDIT_ROLE,
+                jdbcUrl(BILLING_DATABASE),
+                AUDIT_ROLE,
+                audits,
+                extra);
     Path file = directory.resolve("integrity-auditor.yaml");
     Files.writeString(file, config, StandardCharsets.UTF_8);
     return file;

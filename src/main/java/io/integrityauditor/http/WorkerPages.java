@@ -2,7 +2,10 @@ package io.integrityauditor.http;
 
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.config.HttpConfig;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.AlertView;
+import io.integrityauditor.store.Baselines;
+import io.integrityauditor.store.KeySets;
 import io.integrityauditor.store.LatestResult;
 import io.integrityauditor.store.RunView;
 import java.net.URI;
@@ -409,6 +412,9 @@ public final class WorkerPages {
                   + "<button type=\"submit\">Acknowledge alert</button></form>");
     }
 
+    List<RunView> runs = node.runHistory(alert.auditId(), 60);
+    findings(body, alert.auditId(), runs, now);
+
     body.tag(
         "<h2 id=\"keys\">Sample keys</h2><p>Up to the audit's sample size per run; new keys"
             + " appeared in the latest run, persisting ones were seen before, gone ones are no longer"
@@ -417,7 +423,6 @@ public final class WorkerPages {
     keys(body, "Persisting", alert.persistingKeys());
     keys(body, "Gone", alert.goneKeys());
 
-    List<RunView> runs = node.runHistory(alert.auditId(), 60);
     body.tag("<h2 id=\"history\">Violating rows over time</h2>");
     chart(body, runs);
     sql(body, alert.auditId());
@@ -471,6 +476,7 @@ public final class WorkerPages {
                             : " violating rows)</p>"));
 
     List<RunView> runs = node.runHistory(id, 50);
+    findings(body, id, runs, now);
     body.tag("<h2 id=\"history\">Violating rows over time</h2>");
     chart(body, runs);
     body.tag("<h2 id=\"runs\">Run history</h2>");
@@ -811,6 +817,78 @@ public final class WorkerPages {
         .tag(" completed runs (latest: ")
         .text(count(last.violations()))
         .tag(").</figcaption></figure>");
+  }
+
+  /**
+   * What the audit's latest completed run found beyond its count, from every violating key tracked
+   * across runs (docs/audits.md): how many violating rows are accepted backlog (the baseline) and
+   * how many are not, since when the oldest has been violating, and how many are new, persist or
+   * are gone since the run before. On-call reads "is this new, and how old is it" here.
+   */
+  private void findings(Html body, String auditId, List<RunView> newestFirst, Instant now) {
+    body.tag("<h2 id=\"findings\">Latest completed run</h2>");
+    Optional<RunView> latest =
+        newestFirst.stream()
+            .filter(
+                run ->
+                    RunStatus.OK.label().equals(run.status())
+                        || RunStatus.VIOLATIONS.label().equals(run.status()))
+            .findFirst();
+    if (latest.isEmpty()) {
+      body.tag("<p>No completed run yet.</p>");
+      return;
+    }
+    RunView run = latest.get();
+    body.tag("<dl>");
+    definition(body, "Started", null);
+    time(body, run.startedAt(), now).tag("</dd>");
+    definition(body, "Violating rows", count(run.violations()));
+    Optional<Baselines.BaselineView> baseline =
+        node.baselines().list().stream().filter(b -> b.auditId().equals(auditId)).findFirst();
+    if (run.baselineViolations() == null) {
+      definition(
+          body,
+          "In the baseline",
+          run.keyTracking() == null
+              ? "unknown: its keys are not tracked"
+              : "unknown: " + KeySets.describe(run.keyTracking()));
+    } else {
+      definition(body, "In the baseline", null).text(count(run.baselineViolations()));
+      baseline.ifPresent(
+          b -> {
+            body.tag(" (accepted by ").text(b.acceptedBy()).tag(", ");
+            time(body, b.acceptedAt(), now);
+            if (!b.note().isBlank()) {
+              body.tag(": “").text(b.note()).tag("”");
+            }
+            body.tag(")");
+          });
+      body.tag("</dd>");
+      definition(body, "Outside the baseline", count(run.violations() - run.baselineViolations()));
+    }
+    definition(body, "Oldest open violation", null);
+    if (run.oldestViolationSince() != null) {
+      body.tag("first seen ");
+      time(body, run.oldestViolationSince(), now);
+    } else {
+      body.tag(run.violations() == 0 ? "none" : "unknown");
+    }
+    body.tag("</dd>");
+    definition(body, "Since the run before", null);
+    if ("exact".equals(run.keyTracking())) {
+      body.text(count(run.newViolations()))
+          .tag(" new, ")
+          .text(count(run.persistingViolations()))
+          .tag(" persisting, ")
+          .text(count(run.goneViolations()))
+          .tag(" gone");
+    } else {
+      body.text(
+          run.keyTracking() == null
+              ? "not tracked (a kind without keys, or track_keys: 0)"
+              : KeySets.describe(run.keyTracking()));
+    }
+    body.tag("</dd></dl>");
   }
 
   private static Html definition(Html body, String term, String value) {

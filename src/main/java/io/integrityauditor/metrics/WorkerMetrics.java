@@ -57,6 +57,7 @@ public final class WorkerMetrics {
   private final Map<String, Double> targetUp = new ConcurrentHashMap<>();
   private final Map<String, Double> targetAuthenticationFailed = new ConcurrentHashMap<>();
   private final Map<String, AuditSeries> audits = new HashMap<>();
+  private final FleetSeries fleets = new FleetSeries(registry);
   private final AtomicInteger configErrors = new AtomicInteger();
   private final AtomicInteger auditCount = new AtomicInteger();
   private final Counter cleanReloads;
@@ -152,6 +153,7 @@ public final class WorkerMetrics {
       snapshot.set(fresh);
       storeUp = 1;
       if (!same) {
+        fleetsRead(fresh);
         changed();
       }
     } catch (RuntimeException e) {
@@ -164,6 +166,10 @@ public final class WorkerMetrics {
     if (render && dirty) {
       publish();
     }
+  }
+
+  private synchronized void fleetsRead(ResultSnapshot fresh) {
+    fleets.update(fresh);
   }
 
   /**
@@ -185,28 +191,31 @@ public final class WorkerMetrics {
 
   /**
    * Makes the per-audit series match the scheduled audits: every audit has its series from the
-   * start (NaN until it ran); removed audits lose theirs; changed labels are re-registered.
+   * start (NaN until it ran); removed audits lose theirs; changed labels are re-registered. The
+   * audits of a template have their fleet's aggregated series instead, and their own only when they
+   * opt in ({@code metrics: {per_tenant: true}}).
    */
   public synchronized void auditsChanged(
       Collection<Audit> active, Function<Audit, Schedule> scheduleOf) {
     auditCount.set(active.size());
     changed();
+    // computed once per distinct schedule: parsing the same cron expression for each of a
+    // thousand audits was a visible part of a node's start
+    Map<Schedule, Duration> intervals = new HashMap<>();
+    Function<Audit, Duration> intervalOf =
+        audit -> intervals.computeIfAbsent(scheduleOf.apply(audit), Schedule::expectedInterval);
+    fleets.auditsChanged(active, intervalOf, snapshot.get());
     Map<String, Audit> byId = new HashMap<>();
-    active.forEach(a -> byId.put(a.id(), a));
+    active.stream().filter(FleetSeries::ownSeries).forEach(a -> byId.put(a.id(), a));
     for (String id : new ArrayList<>(audits.keySet())) {
       Audit audit = byId.get(id);
       if (audit == null || !audits.get(id).tags().equals(tags(audit))) {
         audits.remove(id).meters().forEach(registry::remove);
       }
     }
-    // computed once per distinct schedule: parsing the same cron expression for each of a
-    // thousand audits was a visible part of a node's start
-    Map<Schedule, Duration> intervals = new HashMap<>();
-    for (Audit audit : active) {
+    for (Audit audit : byId.values()) {
       if (!audits.containsKey(audit.id())) {
-        Duration interval =
-            intervals.computeIfAbsent(scheduleOf.apply(audit), Schedule::expectedInterval);
-        audits.put(audit.id(), register(audit, interval));
+        audits.put(audit.id(), register(audit, intervalOf.apply(audit)));
       }
     }
   }
@@ -400,7 +409,8 @@ public final class WorkerMetrics {
               .description(
                   "Scheduled fire times of the audit that were not run, by reason (overrun: it came"
                       + " while the previous run was still going; lease_held: it fired while another"
-                      + " node held the audit's lease)")
+                      + " node held the audit's lease; misfire: no node took it within the misfire"
+                      + " threshold, the cluster being starved)")
               .register(registry));
     }
     return new AuditSeries(tags, meters);
@@ -433,7 +443,7 @@ public final class WorkerMetrics {
     return value == null ? Double.NaN : value;
   }
 
-  private static double seconds(Instant instant) {
+  static double seconds(Instant instant) {
     return instant == null ? Double.NaN : instant.toEpochMilli() / 1000.0;
   }
 

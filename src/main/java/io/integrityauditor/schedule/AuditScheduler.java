@@ -1,6 +1,7 @@
 package io.integrityauditor.schedule;
 
 import io.integrityauditor.config.Schedule;
+import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.store.Store;
 import java.time.Duration;
@@ -60,10 +61,14 @@ public final class AuditScheduler {
     }
   }
 
-  private AuditScheduler(Store store, Scheduler scheduler, Duration firstRunWindow) {
+  private final FiredJobs node;
+
+  private AuditScheduler(
+      Store store, Scheduler scheduler, Duration firstRunWindow, FiredJobs node) {
     this.store = store;
     this.scheduler = scheduler;
     this.firstRunWindow = firstRunWindow;
+    this.node = node;
   }
 
   /** Joins the cluster (the scheduler is not started yet: {@link #start()}). */
@@ -80,10 +85,16 @@ public final class AuditScheduler {
                 bundle.getJobDetail().getJobClass() == RetentionJob.class
                     ? new RetentionJob(node)
                     : new AuditJob(node, store.dataSource())),
-        config.scheduler().firstRunWindow());
+        config.scheduler().firstRunWindow(),
+        node);
   }
 
   public void start() throws SchedulerException {
+    scheduler
+        .getListenerManager()
+        .addTriggerListener(
+            new Misfires(node, Instant.now()),
+            GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
     scheduler.start();
   }
 
@@ -107,7 +118,7 @@ public final class AuditScheduler {
       Instant now = Instant.now();
       for (ScheduledAudit audit : audits) {
         wanted.add(audit.id());
-        String scheduled = definition(audit.schedule()) + " checking ";
+        String scheduled = definition(audit.id(), audit.schedule()) + " checking ";
         String definition = scheduled + audit.fingerprint();
         String current = existing.get(audit.id());
         // no fingerprint: the audit could not be bound now (its target is down), and it is not
@@ -196,7 +207,8 @@ public final class AuditScheduler {
   /**
    * Cron triggers fire once after downtime, not once per missed fire time (FIRE_ONCE_NOW); fixed
    * intervals likewise fire now and continue from there. A new or changed interval schedule starts
-   * at its first run ({@link FirstRun#intervalStart}).
+   * at its first run ({@link FirstRun#intervalStart}). A tenant's cron trigger fires a fraction of
+   * the way into each interval of its expression ({@link SpreadCronTrigger}).
    */
   private Trigger trigger(String auditId, Schedule schedule, String definition, Instant now) {
     TriggerBuilder<Trigger> builder =
@@ -215,6 +227,15 @@ public final class AuditScheduler {
                   .withMisfireHandlingInstructionNowWithExistingCount())
           .build();
     }
+    if (isTenant(auditId)) {
+      return builder
+          .withSchedule(
+              SpreadCronTrigger.schedule(
+                  schedule.quartzCron(),
+                  TimeZone.getTimeZone(schedule.zone()),
+                  FirstRun.spreadMillionths(auditId)))
+          .build();
+    }
     return builder
         .withSchedule(
             CronScheduleBuilder.cronSchedule(schedule.quartzCron())
@@ -223,10 +244,20 @@ public final class AuditScheduler {
         .build();
   }
 
-  private static String definition(Schedule schedule) {
-    return schedule.every() != null
-        ? "every " + schedule.every().toMillis() + "ms"
-        : schedule.quartzCron() + " " + schedule.zone();
+  /**
+   * What the trigger was built from; a tenant's cron trigger says it is spread, so that the plain
+   * cron triggers written before spreading existed are replaced.
+   */
+  private static String definition(String auditId, Schedule schedule) {
+    if (schedule.every() != null) {
+      return "every " + schedule.every().toMillis() + "ms";
+    }
+    return schedule.quartzCron() + " " + schedule.zone() + (isTenant(auditId) ? " spread" : "");
+  }
+
+  /** An audit of one tenant of a template ({@code id@tenant}): its runs are spread. */
+  private static boolean isTenant(String auditId) {
+    return auditId.contains(TargetConfig.TENANT_SEPARATOR);
   }
 
   /**

@@ -23,6 +23,15 @@ public interface FiredJobs {
   void skippedOverrun(
       String auditId, Instant runFireTime, List<Instant> skipped, long notListed, Instant next);
 
+  /**
+   * Records fire times Quartz gave up on while the cluster was up but starved: the audit runs once
+   * now instead (see {@code Misfires}).
+   *
+   * @param skipped the fire times passed over, oldest first
+   * @param notListed how many more were passed over beyond {@code skipped} (counted, not listed)
+   */
+  void skippedMisfire(String auditId, List<Instant> skipped, long notListed);
+
   /** Prunes old runs and resolved alerts (the daily retention job). */
   void pruneHistory();
 }

@@ -91,7 +91,18 @@ final class FirstRun {
     if (!auditId.contains(TargetConfig.TENANT_SEPARATOR) || interval.toMillis() <= 0) {
       return now;
     }
-    return now.plusMillis(Math.floorMod(hash(auditId), interval.toMillis()));
+    return now.plusMillis(
+        Math.multiplyExact(interval.toMillis(), spreadMillionths(auditId))
+            / SpreadCronTrigger.MILLION);
+  }
+
+  /**
+   * How far into each interval a tenant's runs come, in millionths of the interval: the first 8
+   * bytes of the SHA-256 of {@code id@tenant}, modulo a million. One rule for {@code @every} and
+   * cron schedules ({@link SpreadCronTrigger}).
+   */
+  static long spreadMillionths(String auditId) {
+    return Math.floorMod(hash(auditId), SpreadCronTrigger.MILLION);
   }
 
   /** A well-mixed hash (String.hashCode of "a1", "a2", ... would put them a millisecond apart). */

@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates many new audit jobs at once, before the scheduler starts: the rows Quartz's JDBC store
- * would write ({@code StdJDBCDelegate}: job detail, trigger, cron or simple trigger), with batched
- * statements in one transaction that holds Quartz's own {@code TRIGGER_ACCESS} lock. Through the
- * Quartz API a job costs about seven round trips to the store, so a thousand new audits kept a node
- * from starting for seconds. When anything is unusual (a job already exists, the group is paused,
- * another trigger type) it returns false and the caller uses the Quartz API.
+ * would write ({@code StdJDBCDelegate}: job detail, trigger, cron, simple or spread cron trigger),
+ * with batched statements in one transaction that holds Quartz's own {@code TRIGGER_ACCESS} lock.
+ * Through the Quartz API a job costs about seven round trips to the store, so a thousand new audits
+ * kept a node from starting for seconds. When anything is unusual (a job already exists, the group
+ * is paused, another trigger type) it returns false and the caller uses the Quartz API.
  */
 public final class QuartzBulkInsert {
   private static final Logger LOG = LoggerFactory.getLogger(QuartzBulkInsert.class);
@@ -172,7 +172,13 @@ public final class QuartzBulkInsert {
                 "INSERT INTO "
                     + PREFIX
                     + "simple_triggers (sched_name, trigger_name, trigger_group, repeat_count,"
-                    + " repeat_interval, times_triggered) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    + " repeat_interval, times_triggered) VALUES (?, ?, ?, ?, ?, ?)");
+        PreparedStatement spreadInsert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + PREFIX
+                    + "simprop_triggers (sched_name, trigger_name, trigger_group, str_prop_1,"
+                    + " str_prop_2, long_prop_1) VALUES (?, ?, ?, ?, ?, ?)")) {
       // audits on the same schedule carry the same job data: serialised once (Properties.store
       // per trigger was a tenth of a cold start with a thousand audits)
       Map<Map<String, Object>, byte[]> serialised = new HashMap<>();
@@ -198,13 +204,21 @@ public final class QuartzBulkInsert {
           if (trigger.computeFirstFireTime(null) == null) {
             return false;
           }
-          addTrigger(schedulerName, trigger, serialised, triggerInsert, cronInsert, simpleInsert);
+          addTrigger(
+              schedulerName,
+              trigger,
+              serialised,
+              triggerInsert,
+              cronInsert,
+              simpleInsert,
+              spreadInsert);
         }
       }
       jobInsert.executeBatch();
       triggerInsert.executeBatch();
       cronInsert.executeBatch();
       simpleInsert.executeBatch();
+      spreadInsert.executeBatch();
     }
     return true;
   }
@@ -215,7 +229,8 @@ public final class QuartzBulkInsert {
       Map<Map<String, Object>, byte[]> serialised,
       PreparedStatement triggerInsert,
       PreparedStatement cronInsert,
-      PreparedStatement simpleInsert)
+      PreparedStatement simpleInsert,
+      PreparedStatement spreadInsert)
       throws SQLException, IOException {
     triggerInsert.setString(1, schedulerName);
     triggerInsert.setString(2, trigger.getKey().getName());
@@ -227,7 +242,11 @@ public final class QuartzBulkInsert {
     triggerInsert.setLong(
         8, trigger.getPreviousFireTime() == null ? -1 : trigger.getPreviousFireTime().getTime());
     triggerInsert.setString(9, "WAITING");
-    triggerInsert.setString(10, trigger instanceof CronTrigger ? "CRON" : "SIMPLE");
+    triggerInsert.setString(
+        10,
+        trigger instanceof SpreadCronTrigger
+            ? SpreadCronTriggerPersistence.TYPE
+            : trigger instanceof CronTrigger ? "CRON" : "SIMPLE");
     triggerInsert.setLong(11, trigger.getStartTime().getTime());
     triggerInsert.setLong(12, trigger.getEndTime() == null ? 0 : trigger.getEndTime().getTime());
     triggerInsert.setString(13, null);
@@ -240,7 +259,16 @@ public final class QuartzBulkInsert {
     triggerInsert.setInt(16, trigger.getPriority());
     triggerInsert.addBatch();
 
-    if (trigger instanceof CronTrigger cron) {
+    if (trigger instanceof SpreadCronTrigger spread) {
+      var properties = SpreadCronTriggerPersistence.properties(spread);
+      spreadInsert.setString(1, schedulerName);
+      spreadInsert.setString(2, trigger.getKey().getName());
+      spreadInsert.setString(3, trigger.getKey().getGroup());
+      spreadInsert.setString(4, properties.getString1());
+      spreadInsert.setString(5, properties.getString2());
+      spreadInsert.setLong(6, properties.getLong1());
+      spreadInsert.addBatch();
+    } else if (trigger instanceof CronTrigger cron) {
       cronInsert.setString(1, schedulerName);
       cronInsert.setString(2, trigger.getKey().getName());
       cronInsert.setString(3, trigger.getKey().getGroup());

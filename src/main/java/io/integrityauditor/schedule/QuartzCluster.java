@@ -44,6 +44,10 @@ public final class QuartzCluster {
                 store.url(), store.user(), store.password(), threads + 3, store.connectTimeout()),
             false);
     DBConnectionManager.getInstance().addConnectionProvider(dataSourceName, new Provider(pool));
+    // this node's own session, held for the life of the process (StoreClockJobStore): unpooled,
+    // so that no pool ever retires it while it holds the node's lock
+    String sessionName = dataSourceName + "-session";
+    DBConnectionManager.getInstance().addConnectionProvider(sessionName, new Unpooled(store));
 
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
@@ -58,6 +62,7 @@ public final class QuartzCluster {
     p.setProperty("org.quartz.jobStore.class", StoreClockJobStore.class.getName());
     p.setProperty("org.quartz.jobStore.driverDelegateClass", StoreClockDelegate.class.getName());
     p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
+    p.setProperty("org.quartz.jobStore.nodeSessionDataSource", sessionName);
     p.setProperty("org.quartz.jobStore.tablePrefix", Store.SCHEMA + ".qrtz_");
     p.setProperty("org.quartz.jobStore.isClustered", "true");
     p.setProperty(
@@ -73,6 +78,20 @@ public final class QuartzCluster {
     Scheduler scheduler = factory.getScheduler();
     scheduler.setJobFactory(jobs);
     return scheduler;
+  }
+
+  /** Opens a new store connection each time (this node's own session). */
+  private record Unpooled(DatabaseConfig store) implements ConnectionProvider {
+    @Override
+    public Connection getConnection() throws SQLException {
+      return Pools.connect(store);
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public void initialize() {}
   }
 
   /** Hands Quartz connections from our HikariCP pool. */

@@ -8,9 +8,17 @@ import org.quartz.impl.jdbcjobstore.PostgreSQLDelegate;
 
 /**
  * Quartz's PostgreSQL delegate, writing each node's check-in in the store's time rather than the
- * node's own (see {@link StoreClockJobStore}). Public only because Quartz instantiates it by name.
+ * node's own (see {@link StoreClockJobStore}), and storing fleet audits' spread cron triggers.
+ * Public only because Quartz instantiates it by name.
  */
 public class StoreClockDelegate extends PostgreSQLDelegate {
+  /** Quartz's trigger types, and the spread cron of fleet audits ({@link SpreadCronTrigger}). */
+  @Override
+  protected void addDefaultTriggerPersistenceDelegates() {
+    super.addDefaultTriggerPersistenceDelegates();
+    addTriggerPersistenceDelegate(new SpreadCronTriggerPersistence());
+  }
+
   @Override
   public int insertSchedulerState(
       Connection conn, String theInstanceId, long checkInTime, long interval) throws SQLException {

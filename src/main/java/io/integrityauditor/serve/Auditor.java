@@ -94,8 +94,52 @@ public final class Auditor implements AutoCloseable {
   /** Opens the store (migrating it) when one is configured. */
   public static Auditor open(WorkerConfig config, Clock clock) {
     Optional<Store> store = config.store().map(Store::open);
-    store.ifPresent(Store::migrate);
+    try {
+      store.ifPresent(Store::migrate);
+    } catch (RuntimeException e) {
+      store.ifPresent(Store::close);
+      throw e;
+    }
     return new Auditor(config, clock, store);
+  }
+
+  /**
+   * {@link #open}, waiting while the store cannot be reached (still starting, failing over, slower
+   * to accept a connection than {@code connect_timeout}): a node started before its store, or on a
+   * machine too loaded to connect in time, waits for it, saying so, instead of exiting. Other
+   * failures (a wrong password, a failed migration) end the start at once.
+   */
+  public static Auditor openWaitingForStore(WorkerConfig config, Clock clock) {
+    Duration pause = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        return open(config, clock);
+      } catch (StoreException e) {
+        if (!isOutage(e)) {
+          throw e;
+        }
+        LOG.warn(
+            "waiting for the store at {} ({}); trying again in {} s",
+            config.store().orElseThrow().safeUrl(),
+            Redactor.redact(
+                String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage())),
+            pause.toSeconds());
+        try {
+          Thread.sleep(pause.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        pause = longer(pause);
+      }
+    }
+  }
+
+  /** The next pause of a retry: doubled, at most 30 s. */
+  private static Duration longer(Duration pause) {
+    return pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+        ? Duration.ofSeconds(30)
+        : pause.multipliedBy(2);
   }
 
   public WorkerConfig config() {
@@ -408,10 +452,7 @@ public final class Auditor implements AutoCloseable {
                 String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage())),
             pause.toSeconds());
         cancellation.pause(pause);
-        pause =
-            pause.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
-                ? Duration.ofSeconds(30)
-                : pause.multipliedBy(2);
+        pause = longer(pause);
       }
     }
   }

@@ -88,25 +88,44 @@ final class FiredRuns implements FiredJobs {
         runFireTime,
         Plural.of(total, "fire time"),
         next);
+    record(
+        auditId,
+        skipped,
+        notListed,
+        SkipReason.OVERRUN,
+        "came while the run for " + runFireTime + " was still going; next run at " + next);
+  }
+
+  @Override
+  public void skippedMisfire(String auditId, List<Instant> skipped, long notListed) {
+    long total = skipped.size() + notListed;
+    LOG.warn(
+        "audit {}: no node took {} from {} within the misfire threshold (the cluster is starved:"
+            + " every thread busy, or the machine overloaded); running it once now instead",
+        auditId,
+        Plural.of(total, "fire time"),
+        skipped.get(0));
+    record(
+        auditId,
+        skipped,
+        notListed,
+        SkipReason.MISFIRE,
+        "no node took it within the misfire threshold; the audit ran once afterwards instead");
+  }
+
+  private void record(
+      String auditId, List<Instant> skipped, long notListed, SkipReason reason, String message) {
     Optional<Audit> audit = active.get(auditId);
     if (audit.isEmpty()) {
       return;
     }
     try {
-      auditor
-          .runs()
-          .orElseThrow()
-          .recordSkipped(
-              audit.get(),
-              skipped,
-              notListed,
-              SkipReason.OVERRUN,
-              "came while the run for " + runFireTime + " was still going; next run at " + next);
+      auditor.runs().orElseThrow().recordSkipped(audit.get(), skipped, notListed, reason, message);
     } catch (RuntimeException e) {
       LOG.warn(
           "audit {}: cannot record {} as skipped: {}",
           auditId,
-          Plural.of(total, "fire time"),
+          Plural.of(skipped.size() + notListed, "fire time"),
           Redactor.redact(String.valueOf(e.getMessage())));
     }
   }

@@ -159,7 +159,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
     Auditor auditor;
     Worker worker;
     try {
-      auditor = Auditor.open(config, clock);
+      auditor = Auditor.openWaitingForStore(config, clock);
     } catch (RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       throw e;

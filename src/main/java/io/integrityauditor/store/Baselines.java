@@ -173,9 +173,7 @@ public final class Baselines {
               + "); raise track_keys or run it again, then accept");
     }
     long violations = run.value2();
-    tx.execute(
-        "UPDATE " + KeyAges.TABLE + " SET baseline = true WHERE audit_id = ? AND NOT baseline",
-        auditId);
+    KeyAges.setBaseline(tx, auditId, true);
     Instant now = clock.instant();
     tx.insertInto(AUDIT_BASELINE)
         .set(AUDIT_BASELINE.AUDIT_ID, auditId)
@@ -211,7 +209,7 @@ public final class Baselines {
         .where(AUDIT_LATEST.AUDIT_ID.eq(auditId))
         .forUpdate()
         .fetch();
-    tx.execute("UPDATE " + KeyAges.TABLE + " SET baseline = false WHERE audit_id = ?", auditId);
+    KeyAges.setBaseline(tx, auditId, false);
     int removed =
         tx.deleteFrom(AUDIT_BASELINE).where(AUDIT_BASELINE.AUDIT_ID.eq(auditId)).execute();
     tx.update(AUDIT_LATEST)

@@ -3,21 +3,32 @@ package io.integrityauditor.store;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
  * When each open violating key of an audit was first seen, and whether it is in the audit's
- * baseline (migration V10): the key set of the latest completed run that tracked its keys, carried
- * forward in the store's SQL when a run finishes. A key still violating keeps its first-seen time
- * and baseline flag; a key that is not violating any more drops out, so when it breaks again it is
- * new. Never all keys in the worker's heap: the worker gets sums.
+ * baseline (migrations V10, V13): the key set of the latest completed run that tracked its keys,
+ * sorted by fingerprint. When a run finishes, {@link #merge} reads that set in order and the run's
+ * fingerprints sorted by the store, and walks both at once: one pass gives the new/persisting/gone
+ * split, the first-seen times and baseline flags carried over, and the sums for the run, and writes
+ * the run's set in order. A key still violating keeps its first-seen time and baseline flag; a key
+ * that is not violating any more drops out, so when it breaks again it is new. The worker holds one
+ * fetch of each side and one array being written, never the whole set.
  */
 final class KeyAges {
   static final String TABLE = Store.SCHEMA + ".violation_age";
@@ -26,92 +37,184 @@ final class KeyAges {
   static final List<Duration> OLDER_THAN =
       LatestResult.OLDER_THAN.stream().map(age -> Durations.parse(age).orElseThrow()).toList();
 
-  /** About this many fingerprints per array, like violation_key's batches. */
-  private static final long KEYS_PER_ARRAY = 8_192;
+  /** Keys per stored array and per fetch of the run's sorted fingerprints. */
+  private static final int KEYS_PER_ARRAY = 10_000;
+
+  /**
+   * Memory for the store's sort of a run's fingerprints: a million keys sort in memory (about 60
+   * MB) instead of in temporary files; only in the transaction that finishes the run.
+   */
+  private static final String SORT_MEMORY = "96MB";
 
   private KeyAges() {}
 
   /**
-   * Carries the ages and baseline flags over to the key set of finishing run {@code runId}
-   * (complete in {@code violation_key}), replaces the audit's previous ones, and sums them for the
-   * run. In the transaction that finishes the run.
+   * What one merge found: the split against the previous key set (null counts when there was none
+   * to compare with) and the run's key history.
    *
-   * @param violations the run's violating rows (sizes the arrays)
+   * @param keyedRows the violating rows the run's key set stands for
    */
-  static KeyHistory carryOver(DSLContext tx, long runId, AuditResult result, long violations) {
+  record Merged(long keyedRows, KeySets.Split split, KeyHistory history, Long[] olderThan) {}
+
+  /**
+   * Merges the key set of finishing run {@code runId} (complete in {@code violation_key}) with the
+   * audit's previous one and writes it as the audit's set; in the transaction that finishes the
+   * run. When the key set does not add up to {@code violations} (a part lost to a store failure),
+   * the previous set is kept and {@code keyedRows} says so; the caller then records the split as
+   * incomplete.
+   *
+   * @param previous the run whose key set this run compares with (the latest completed one that
+   *     kept keys); empty: the run is the first tracked
+   */
+  static Merged merge(
+      DSLContext tx, long runId, AuditResult result, Optional<Long> previous, long violations) {
+    return tx.connectionResult(
+        connection -> {
+          try {
+            return merge(connection, runId, result, previous, violations);
+          } catch (SQLException e) {
+            throw new StoreException(
+                "cannot compare the violating keys of run " + runId + ": " + e.getMessage(), e);
+          }
+        });
+  }
+
+  private static Merged merge(
+      Connection connection,
+      long runId,
+      AuditResult result,
+      Optional<Long> previous,
+      long violations)
+      throws SQLException {
     String auditId = result.audit().id();
     Instant started = result.startedAt();
-    Optional<Instant> cutoff = result.audit().threshold().maxAge().map(started::minus);
-    // arrays of about KEYS_PER_ARRAY keys, bucketed by the fingerprint's top bits: fingerprints
-    // are hashes, so the buckets are even, and building them needs no sort
-    int bits = 0;
-    while (bits < 20 && (violations >> bits) > KEYS_PER_ARRAY) {
-      bits++;
+    Tally tally = new Tally(started, result.audit().threshold().maxAge().map(started::minus));
+    Optional<Long> keptRun = keptRun(connection, auditId);
+    // the split is exact only against the set of the run compared with; ages and baseline flags
+    // are carried from whatever set is kept (after a run over the cap, the last known one)
+    boolean comparable = previous.isPresent() && previous.equals(keptRun);
+    try (Statement settings = connection.createStatement()) {
+      // ends with the transaction that finishes the run
+      settings.execute("SET LOCAL work_mem = '" + SORT_MEMORY + "'");
     }
-    String bucket = bits == 0 ? "0" : "(fp >> " + (64 - bits) + ")::integer";
-    String open =
-        "WITH cur AS (SELECT u.fp, sum(coalesce(u.w, 1))::bigint AS w FROM "
-            + Store.SCHEMA
-            + ".violation_key k, unnest(k.fingerprints, k.weights) AS u(fp, w)"
-            + " WHERE k.run_id = ? GROUP BY u.fp),"
-            + " aged AS (SELECT u.fp, a.first_seen, a.baseline FROM "
-            + TABLE
-            + " a, unnest(a.fingerprints) AS u(fp) WHERE a.audit_id = ?),"
-            + " now_open AS MATERIALIZED (SELECT cur.fp, cur.w,"
-            + " coalesce(aged.first_seen, ?::timestamptz) AS first_seen,"
-            + " coalesce(aged.baseline, false) AS baseline"
-            + " FROM cur LEFT JOIN aged ON aged.fp = cur.fp),"
-            + " written AS (INSERT INTO "
-            + TABLE
-            + " (audit_id, run_id, first_seen, baseline, bucket, fingerprints)"
-            + " SELECT ?, ?, first_seen, baseline, "
-            + bucket
-            + " AS bucket, array_agg(fp) FROM now_open GROUP BY 3, 4, 5)";
-    StringBuilder select =
-        new StringBuilder(
-            " SELECT coalesce(sum(w) FILTER (WHERE baseline), 0)::bigint AS baseline_rows,"
-                + " min(first_seen) AS oldest,"
-                + " coalesce(sum(w) FILTER (WHERE ?::timestamptz IS NULL OR first_seen <= ?::timestamptz),"
-                + " 0)::bigint AS past_grace,"
-                + " coalesce(sum(w) FILTER (WHERE (?::timestamptz IS NULL OR first_seen <= ?::timestamptz)"
-                + " AND NOT baseline), 0)::bigint AS past_grace_new");
-    for (int i = 0; i < OLDER_THAN.size(); i++) {
-      select.append(
-          ", coalesce(sum(w) FILTER (WHERE first_seen <= ?::timestamptz), 0)::bigint AS older_"
-              + i);
+    // most kinds count one row per key: unnest of one array is about twice as fast as of two
+    String keys =
+        weighted(connection, runId)
+            ? "SELECT u.fp, coalesce(u.w, 1) FROM "
+                + Store.SCHEMA
+                + ".violation_key k, unnest(k.fingerprints, k.weights) AS u(fp, w)"
+            : "SELECT u.fp, 1 FROM "
+                + Store.SCHEMA
+                + ".violation_key k, unnest(k.fingerprints) AS u(fp)";
+    try (PreparedStatement current =
+            connection.prepareStatement(keys + " WHERE k.run_id = ? ORDER BY u.fp");
+        PreparedStatement kept =
+            connection.prepareStatement(
+                "SELECT fingerprints, weights, first_seen, baseline FROM "
+                    + TABLE
+                    + " WHERE audit_id = ? AND run_id = ? ORDER BY seq");
+        Writer writer = new Writer(connection, auditId, runId)) {
+      current.setFetchSize(KEYS_PER_ARRAY);
+      current.setLong(1, runId);
+      kept.setFetchSize(1);
+      kept.setString(1, auditId);
+      kept.setLong(2, keptRun.orElse(-1L));
+      try (ResultSet now = current.executeQuery();
+          ResultSet before = kept.executeQuery()) {
+        KeptKeys old = new KeptKeys(before);
+        boolean more = now.next();
+        while (more) {
+          long fingerprint = now.getLong(1);
+          long weight = now.getLong(2);
+          // the same key twice in a run (a key that is not unique in its table): one key, its rows
+          while ((more = now.next()) && now.getLong(1) == fingerprint) {
+            weight += now.getLong(2);
+          }
+          while (old.present() && old.fingerprint() < fingerprint) {
+            tally.gone += old.weight();
+            old.next();
+          }
+          long firstSeen;
+          boolean baseline;
+          if (old.present() && old.fingerprint() == fingerprint) {
+            tally.persisting += weight;
+            firstSeen = old.firstSeen();
+            baseline = old.baseline();
+            old.next();
+          } else {
+            tally.newRows += weight;
+            firstSeen = tally.startedMicros;
+            baseline = false;
+          }
+          tally.add(weight, firstSeen, baseline);
+          writer.add(fingerprint, weight, firstSeen, baseline);
+        }
+        while (old.present()) {
+          tally.gone += old.weight();
+          old.next();
+        }
+      }
+      long keyed = tally.newRows + tally.persisting;
+      if (keyed != violations) {
+        // a part was lost or written twice: keep the previous set, write nothing
+        writer.discard();
+        return new Merged(keyed, KeySets.Split.INCOMPLETE, null, null);
+      }
+      writer.finish();
     }
-    select.append(" FROM now_open");
-    Object[] binds = new Object[9 + OLDER_THAN.size()];
-    binds[0] = runId;
-    binds[1] = auditId;
-    binds[2] = instant(started);
-    binds[3] = auditId;
-    binds[4] = runId;
-    binds[5] = instant(cutoff.orElse(null));
-    binds[6] = instant(cutoff.orElse(null));
-    binds[7] = instant(cutoff.orElse(null));
-    binds[8] = instant(cutoff.orElse(null));
-    Long[] olderThan = new Long[OLDER_THAN.size()];
-    for (int i = 0; i < OLDER_THAN.size(); i++) {
-      binds[9 + i] = instant(started.minus(OLDER_THAN.get(i)));
+    try (PreparedStatement delete =
+        connection.prepareStatement(
+            "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?")) {
+      delete.setString(1, auditId);
+      delete.setLong(2, runId);
+      delete.execute();
     }
-    // The planner estimates 10 keys per array row, so it sees a few hundred keys on each side
-    // and may pick a nested loop that rescans the old set once per new key (quadratic with a
-    // million keys); a hash join is linear. Only this statement is steered. (It is not what
-    // makes this statement slow at a million keys: that is measured in docs/performance.md.)
-    tx.execute("SET LOCAL enable_nestloop = off");
-    Record row = tx.fetchOne(open + select, binds);
-    tx.execute("RESET enable_nestloop");
-    for (int i = 0; i < OLDER_THAN.size(); i++) {
-      olderThan[i] = row.get("older_" + i, Long.class);
-    }
-    tx.execute("DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?", auditId, runId);
+    KeySets.Split split =
+        comparable
+            ? new KeySets.Split("exact", tally.newRows, tally.persisting, tally.gone)
+            : KeySets.Split.FIRST;
     KeyHistory history =
         new KeyHistory(
-            row.get("baseline_rows", Long.class),
-            Optional.ofNullable(row.get("oldest", Instant.class)),
-            row.get("past_grace", Long.class),
-            row.get("past_grace_new", Long.class));
+            tally.baselineRows,
+            tally.oldest == Long.MAX_VALUE
+                ? Optional.empty()
+                : Optional.of(Instant.EPOCH.plus(tally.oldest, ChronoUnit.MICROS)),
+            tally.pastGrace,
+            tally.pastGraceOutsideBaseline);
+    return new Merged(tally.newRows + tally.persisting, split, history, tally.olderThan());
+  }
+
+  /** Whether any key of the run stands for more than one row. */
+  private static boolean weighted(Connection connection, long runId) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT coalesce(bool_or(weights IS NOT NULL), false) FROM "
+                + Store.SCHEMA
+                + ".violation_key WHERE run_id = ?")) {
+      statement.setLong(1, runId);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        return row.getBoolean(1);
+      }
+    }
+  }
+
+  /** The run whose key set the audit keeps (one at a time), if any. */
+  private static Optional<Long> keptRun(Connection connection, String auditId) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT max(run_id) FROM " + TABLE + " WHERE audit_id = ?")) {
+      statement.setString(1, auditId);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        long run = row.getLong(1);
+        return row.wasNull() ? Optional.empty() : Optional.of(run);
+      }
+    }
+  }
+
+  /** Records a merged run's history on the run and as the audit's latest. */
+  static void record(DSLContext tx, long runId, AuditResult result, Merged merged) {
+    KeyHistory history = merged.history();
     tx.execute(
         "UPDATE "
             + Store.SCHEMA
@@ -122,10 +225,199 @@ final class KeyAges {
     double oldestAge =
         history
             .oldestSince()
-            .map(since -> Duration.between(since, started).toMillis() / 1000.0)
+            .map(since -> Duration.between(since, result.startedAt()).toMillis() / 1000.0)
             .orElse(0.0);
-    recordLatest(tx, auditId, history.baselineRows(), history.oldestSince(), oldestAge, olderThan);
-    return history;
+    recordLatest(
+        tx,
+        result.audit().id(),
+        history.baselineRows(),
+        history.oldestSince(),
+        oldestAge,
+        merged.olderThan());
+  }
+
+  /** Sums of the run's keys as the merge walks them. */
+  private static final class Tally {
+    final long startedMicros;
+    final Long cutoffMicros;
+    final long[] olderThanMicros = new long[OLDER_THAN.size()];
+    final long[] olderThan = new long[OLDER_THAN.size()];
+    long newRows;
+    long persisting;
+    long gone;
+    long baselineRows;
+    long pastGrace;
+    long pastGraceOutsideBaseline;
+    long oldest = Long.MAX_VALUE;
+
+    Tally(Instant started, Optional<Instant> cutoff) {
+      startedMicros = micros(started);
+      cutoffMicros = cutoff.map(KeyAges::micros).orElse(null);
+      for (int i = 0; i < olderThanMicros.length; i++) {
+        olderThanMicros[i] = micros(started.minus(OLDER_THAN.get(i)));
+      }
+    }
+
+    void add(long weight, long firstSeen, boolean baseline) {
+      oldest = Math.min(oldest, firstSeen);
+      if (baseline) {
+        baselineRows += weight;
+      }
+      // without a grace period every row is past it
+      if (cutoffMicros == null || firstSeen <= cutoffMicros) {
+        pastGrace += weight;
+        if (!baseline) {
+          pastGraceOutsideBaseline += weight;
+        }
+      }
+      for (int i = 0; i < olderThan.length; i++) {
+        if (firstSeen <= olderThanMicros[i]) {
+          olderThan[i] += weight;
+        }
+      }
+    }
+
+    Long[] olderThan() {
+      Long[] boxed = new Long[olderThan.length];
+      for (int i = 0; i < boxed.length; i++) {
+        boxed[i] = olderThan[i];
+      }
+      return boxed;
+    }
+  }
+
+  /** The kept key set, one stored array at a time, walked key by key. */
+  private static final class KeptKeys {
+    private final ResultSet rows;
+    private Long[] fingerprints = new Long[0];
+    private Long[] weights;
+    private Long[] firstSeen;
+    private Boolean[] baseline;
+    private int index;
+
+    KeptKeys(ResultSet rows) throws SQLException {
+      this.rows = rows;
+      advance();
+    }
+
+    boolean present() {
+      return index < fingerprints.length;
+    }
+
+    long fingerprint() {
+      return fingerprints[index];
+    }
+
+    long weight() {
+      return weights == null ? 1 : weights[index];
+    }
+
+    long firstSeen() {
+      return firstSeen[index];
+    }
+
+    boolean baseline() {
+      return baseline[index];
+    }
+
+    void next() throws SQLException {
+      index++;
+      advance();
+    }
+
+    private void advance() throws SQLException {
+      while (index >= fingerprints.length && rows.next()) {
+        fingerprints = (Long[]) rows.getArray(1).getArray();
+        Array weightArray = rows.getArray(2);
+        weights = weightArray == null ? null : (Long[]) weightArray.getArray();
+        firstSeen = (Long[]) rows.getArray(3).getArray();
+        baseline = (Boolean[]) rows.getArray(4).getArray();
+        index = 0;
+      }
+    }
+  }
+
+  /** Writes the run's merged key set in order, an array of {@link #KEYS_PER_ARRAY} keys a row. */
+  private static final class Writer implements AutoCloseable {
+    private final PreparedStatement insert;
+    private final String auditId;
+    private final long runId;
+    private final long[] fingerprints = new long[KEYS_PER_ARRAY];
+    private final long[] weights = new long[KEYS_PER_ARRAY];
+    private final long[] firstSeen = new long[KEYS_PER_ARRAY];
+    private final boolean[] baseline = new boolean[KEYS_PER_ARRAY];
+    private boolean weighted;
+    private int size;
+    private int seq;
+    private boolean written;
+
+    Writer(Connection connection, String auditId, long runId) throws SQLException {
+      this.insert =
+          connection.prepareStatement(
+              "INSERT INTO "
+                  + TABLE
+                  + " (audit_id, run_id, seq, fingerprints, weights, first_seen, baseline)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+      this.auditId = auditId;
+      this.runId = runId;
+    }
+
+    void add(long fingerprint, long weight, long firstSeenMicros, boolean inBaseline)
+        throws SQLException {
+      fingerprints[size] = fingerprint;
+      weights[size] = weight;
+      weighted |= weight != 1;
+      firstSeen[size] = firstSeenMicros;
+      baseline[size] = inBaseline;
+      if (++size == KEYS_PER_ARRAY) {
+        flush();
+      }
+    }
+
+    private void flush() throws SQLException {
+      if (size == 0) {
+        return;
+      }
+      // pgjdbc sends primitive arrays in its binary array format: no text to build or parse
+      insert.setString(1, auditId);
+      insert.setLong(2, runId);
+      insert.setInt(3, seq++);
+      insert.setObject(4, Arrays.copyOf(fingerprints, size));
+      if (weighted) {
+        insert.setObject(5, Arrays.copyOf(weights, size));
+      } else {
+        insert.setNull(5, Types.ARRAY);
+      }
+      insert.setObject(6, Arrays.copyOf(firstSeen, size));
+      insert.setObject(7, Arrays.copyOf(baseline, size));
+      insert.execute();
+      written = true;
+      size = 0;
+      weighted = false;
+    }
+
+    void finish() throws SQLException {
+      flush();
+    }
+
+    void discard() throws SQLException {
+      size = 0;
+      if (written) {
+        try (PreparedStatement delete =
+            insert
+                .getConnection()
+                .prepareStatement("DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id = ?")) {
+          delete.setString(1, auditId);
+          delete.setLong(2, runId);
+          delete.execute();
+        }
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      insert.close();
+    }
   }
 
   /** The audit's run has no key set to age (not tracked, or unknown): nothing to show. */
@@ -137,6 +429,21 @@ final class KeyAges {
   static void forget(DSLContext tx, String auditId) {
     tx.execute("DELETE FROM " + TABLE + " WHERE audit_id = ?", auditId);
     unknown(tx, auditId);
+  }
+
+  /** Sets every kept key of the audit in or out of its baseline. */
+  static void setBaseline(DSLContext tx, String auditId, boolean inBaseline) {
+    tx.execute(
+        "UPDATE "
+            + TABLE
+            + " SET baseline = array_fill(?::boolean, ARRAY[cardinality(fingerprints)])"
+            + " WHERE audit_id = ?",
+        inBaseline,
+        auditId);
+  }
+
+  private static long micros(Instant instant) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
   }
 
   private static void recordLatest(

@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
@@ -233,14 +232,10 @@ public final class KeySets {
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
     long started = System.nanoTime();
     Split split;
+    KeyAges.Merged merged = null;
     if (violations > cap) {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       split = Split.OVER_CAP;
-    } else if (keyedRows(tx, runId) != violations) {
-      // a part was lost (the store failed while it was written) or written twice: a split over
-      // this key set would be wrong, so it is not computed, and the next run starts afresh
-      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
-      split = Split.INCOMPLETE;
     } else {
       Long previous =
           (Long)
@@ -253,7 +248,13 @@ public final class KeySets {
                       + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok', 'violations')",
                   auditId,
                   runId);
-      split = previous == null ? Split.FIRST : diff(tx, runId, previous);
+      merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations);
+      split = merged.split();
+      if (split == Split.INCOMPLETE) {
+        // a part was lost (the store failed while it was written) or written twice: a split over
+        // this key set would be wrong, so it is not computed, and the next run starts afresh
+        tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      }
     }
     // retention: the latest completed run's key set is all the next run compares with
     tx.execute(
@@ -281,23 +282,20 @@ public final class KeySets {
       KeyAges.unknown(tx, auditId);
       return Optional.empty();
     }
-    long compared = System.nanoTime();
-    KeyHistory history = KeyAges.carryOver(tx, runId, result, violations);
-    long aged = System.nanoTime();
-    if (aged - started > SLOW_NANOS) {
-      // where a big key set's time goes in the store (docs/performance.md): worth knowing when it
-      // is a visible part of the run
+    KeyAges.record(tx, runId, result, merged);
+    long elapsed = System.nanoTime() - started;
+    if (elapsed > SLOW_NANOS) {
+      // worth knowing when a big key set's merge is a visible part of the run
+      // (docs/performance.md)
       log.info(
-          "run {} of {}: {} violating rows compared in the store in {} ms (count and split {} ms,"
-              + " first-seen and baseline {} ms)",
+          "run {} of {}: {} violating rows compared with the previous key set in the store in {}"
+              + " ms",
           runId,
           auditId,
           violations,
-          (aged - started) / 1_000_000,
-          (compared - started) / 1_000_000,
-          (aged - compared) / 1_000_000);
+          elapsed / 1_000_000);
     }
-    return Optional.of(history);
+    return Optional.of(merged.history());
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */
@@ -309,42 +307,6 @@ public final class KeySets {
         newRows,
         goneRows,
         auditId);
-  }
-
-  /** The violating rows a run's key set stands for. */
-  private static long keyedRows(DSLContext tx, long runId) {
-    Object rows =
-        tx.fetchValue(
-            "SELECT coalesce(sum(coalesce(u.w, 1)), 0)::bigint FROM "
-                + TABLE
-                + " k, unnest(k.fingerprints, k.weights) AS u(fp, w) WHERE k.run_id = ?",
-            runId);
-    return ((Number) rows).longValue();
-  }
-
-  private static Split diff(DSLContext tx, long runId, long previous) {
-    String keys =
-        "SELECT u.fp, sum(coalesce(u.w, 1)) AS w FROM "
-            + TABLE
-            + " k, unnest(k.fingerprints, k.weights) AS u(fp, w) WHERE k.run_id = ? GROUP BY u.fp";
-    Record row =
-        tx.fetchOne(
-            "WITH cur AS ("
-                + keys
-                + "), prev AS ("
-                + keys
-                + ") SELECT"
-                + " coalesce(sum(cur.w) FILTER (WHERE prev.fp IS NULL), 0)::bigint AS new_rows,"
-                + " coalesce(sum(cur.w) FILTER (WHERE prev.fp IS NOT NULL), 0)::bigint AS persisting,"
-                + " coalesce(sum(prev.w) FILTER (WHERE cur.fp IS NULL), 0)::bigint AS gone"
-                + " FROM cur FULL JOIN prev ON cur.fp = prev.fp",
-            runId,
-            previous);
-    return new Split(
-        "exact",
-        row.get("new_rows", Long.class),
-        row.get("persisting", Long.class),
-        row.get("gone", Long.class));
   }
 
   /**

@@ -42,6 +42,13 @@ public final class Store implements AutoCloseable {
   static final int LATEST_VERSION = 14;
 
   /**
+   * How many migrations ship (versions are reserved ahead, so a lower one may ship after a higher
+   * one: V13 after V14); a store with fewer applied is not current, and Flyway applies the missing
+   * ones out of order.
+   */
+  static final int MIGRATIONS = 12;
+
+  /**
    * Applies pending migrations; a no-op when the schema is current. Holds an advisory lock so that
    * several nodes starting on an empty database do not race to create the schema.
    *
@@ -67,6 +74,7 @@ public final class Store implements AutoCloseable {
                 .schemas(SCHEMA)
                 .createSchemas(true)
                 .locations("classpath:db/migration")
+                .outOfOrder(true)
                 .load()
                 .migrate();
         LoggerFactory.getLogger(Store.class)
@@ -92,12 +100,16 @@ public final class Store implements AutoCloseable {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
             connection.prepareStatement(
-                "SELECT max(version::int) FILTER (WHERE success), bool_and(success)"
+                "SELECT max(version::int) FILTER (WHERE success), bool_and(success),"
+                    + " count(*) FILTER (WHERE success)"
                     + " FROM "
                     + SCHEMA
                     + ".flyway_schema_history WHERE version IS NOT NULL");
         ResultSet rows = statement.executeQuery()) {
-      return rows.next() && rows.getInt(1) == LATEST_VERSION && rows.getBoolean(2);
+      return rows.next()
+          && rows.getInt(1) == LATEST_VERSION
+          && rows.getBoolean(2)
+          && rows.getInt(3) == MIGRATIONS;
     } catch (SQLException | RuntimeException e) {
       return false; // no schema yet, or unreadable: let Flyway decide
     }

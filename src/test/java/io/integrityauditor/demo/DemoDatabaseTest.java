@@ -48,10 +48,29 @@ class DemoDatabaseTest {
                     + " counts it as 1 violation and compares the values as text. Give the"
                     + " reference its key's type (a foreign key needs identical types)");
         Map<String, Long> found = new TreeMap<>();
+        Map<String, AuditResult> byId = new TreeMap<>();
         for (AuditResult result : auditor.runAll(binding, set.audits(), RunTrigger.CHECK)) {
           assertThat(result.status()).as(result.audit().id()).isEqualTo(RunStatus.VIOLATIONS);
           found.put(result.audit().id(), result.measurement().orElseThrow().violations());
+          byId.put(result.audit().id(), result);
         }
+        // the second database: billing's references into apms, each side read in its own
+        for (String id :
+            List.of(
+                "subscriptions.workspace",
+                "server_charges.server",
+                "server_charges.organization")) {
+          assertThat(byId.get(id).audit().targets()).as(id).containsExactly("billing", "apms");
+        }
+        assertThat(
+                byId.get("subscriptions.workspace").measurement().orElseThrow().samples().stream()
+                    .map(sample -> sample.values().get("id"))
+                    .toList())
+            .containsExactly("sub-5", "sub-6");
+        assertThat(
+                byId.get("server_charges.organization").measurement().orElseThrow().rowsChecked())
+            .as("charges whose server exists")
+            .isEqualTo(800);
         assertThat(found).isEqualTo(new TreeMap<>(DemoDatabase.EXPECTED_VIOLATIONS));
         assertThat(DemoDatabase.EXPECTED_VIOLATIONS.values()).allMatch(count -> count > 0);
         assertThat(set.audits().stream().map(Audit::kind).distinct())

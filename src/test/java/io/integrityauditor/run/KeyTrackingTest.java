@@ -190,4 +190,35 @@ class KeyTrackingTest {
         .containsExactly(
             "first new=null persisting=null gone=null", "exact new=2 persisting=4 gone=2");
   }
+
+  @Test
+  void a_key_shared_by_several_rows_is_kept_once_with_its_rows() {
+    // no primary key: the sample key is the reference alone, so two orphan rows share one key
+    target.execute(
+        """
+        CREATE TABLE loose (parent_id int);
+        INSERT INTO loose VALUES (7000), (7000), (7001), (1);
+        """);
+    String yaml =
+        """
+        audits:
+          - id: loose
+            kind: orphan
+            child: loose.parent_id
+            parent: parent.id
+        """;
+    run(yaml);
+    AuditResult second = run(yaml);
+
+    assertThat(Results.violations(second)).isEqualTo(3);
+    assertThat(splits("loose"))
+        .containsExactly(
+            "first new=null persisting=null gone=null", "exact new=0 persisting=3 gone=0");
+    assertThat(
+            store.queryLong(
+                "SELECT count(*) * 100 + sum(w) FROM integrity_auditor.violation_age,"
+                    + " unnest(fingerprints, weights) AS u(fp, w)"))
+        .as("2 keys kept, standing for 3 rows")
+        .isEqualTo(2 * 100 + 3);
+  }
 }

@@ -141,8 +141,9 @@ class ViolationAgeTest {
     assertThat(olderThan()).as("row 1 is 0 days old, rows 2-40 three days").isEqualTo("39,39,0,0");
     assertThat(
             store.queryLong(
-                "SELECT count(*) FROM integrity_auditor.violation_age, unnest(fingerprints)"
-                    + " WHERE first_seen = '2026-06-04T00:00:00Z'"))
+                "SELECT count(*) FROM integrity_auditor.violation_age,"
+                    + " unnest(fingerprints, first_seen) AS u(fp, since)"
+                    + " WHERE since = extract(epoch FROM timestamptz '2026-06-04T00:00:00Z') * 1000000"))
         .isEqualTo(1);
   }
 

@@ -118,7 +118,7 @@ class SuggestDemoSchemaTest {
     try (Stream<Path> list = Files.list(Path.of("audits"))) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    AuditSet set = new AuditFileLoader(Set.of("apms"), AuditKinds.ALL).load(files);
+    AuditSet set = new AuditFileLoader(Set.of("apms", "billing"), AuditKinds.ALL).load(files);
     assertThat(set.problems()).isEmpty();
     return set;
   }
@@ -126,7 +126,8 @@ class SuggestDemoSchemaTest {
   private static Set<String> handWritten(Catalog catalog) throws IOException {
     Set<String> references = new TreeSet<>();
     for (Audit audit : audits().audits()) {
-      if (audit.spec() instanceof OrphanSpec spec) {
+      // references within apms only: suggest reads one database (billing's are across two)
+      if (audit.spec() instanceof OrphanSpec spec && audit.targets().equals(List.of("apms"))) {
         references.add(side(catalog, spec.child()) + " -> " + side(catalog, spec.parent()));
       }
     }

@@ -20,7 +20,7 @@ public final class ChildNode implements AutoCloseable {
    * How long a node may take to serve: about 5 s on an idle machine, 45 s and more on a 2-core
    * machine running several builds; the cap only ends a wait for a node that never comes up.
    */
-  static final Duration START_UP_CAP = Duration.ofMinutes(5);
+  public static final Duration START_UP_CAP = Duration.ofMinutes(5);
 
   /**
    * libfaketime, to skew a child JVM's wall clock. The single-threaded build: with a fixed offset

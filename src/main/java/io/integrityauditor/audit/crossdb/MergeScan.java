@@ -83,7 +83,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
   static final int KEYS_PER_STATEMENT = 100_000;
 
   /** How often (in keys or rows) the scan looks at its deadline. */
-  private static final int DEADLINE_EVERY = 4_096;
+  static final int DEADLINE_EVERY = 4_096;
 
   /**
    * Whether a child row whose reference has {@code nulls} NULL columns out of {@code width} is a

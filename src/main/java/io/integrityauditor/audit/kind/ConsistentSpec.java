@@ -6,6 +6,7 @@ import io.integrityauditor.audit.DeclaredReference;
 import io.integrityauditor.audit.Filter;
 import io.integrityauditor.audit.Source;
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.crossdb.ConsistencyScan;
 import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ViolationScan;
@@ -37,7 +38,8 @@ import org.jooq.impl.DSL;
  * primary or unique key, so that a child row reaches exactly one parent. A pair is a violation when
  * its values are {@code IS DISTINCT FROM} each other (NULL vs a value is a violation, NULL vs NULL
  * is not); {@code nulls: ignore} compares with {@code <>} instead, so a NULL on either side is not
- * checked.
+ * checked. A parent in another target (its side's {@code target:}) is audited by a merge of both
+ * databases' streams ({@link ConsistencyScan}), with the same answers.
  *
  * @param equal child column → parent column, in order
  */
@@ -143,16 +145,6 @@ public record ConsistentSpec(
     if (c.isEmpty() || p.isEmpty()) {
       return Optional.empty();
     }
-    if (!c.get().target().equals(p.get().target())) {
-      context.problem(
-          parent.keyPath() + ".target",
-          "kind consistent cannot compare columns across databases yet ("
-              + c.get().target()
-              + " and "
-              + p.get().target()
-              + "); check the reference with kind: orphan, which can");
-      return Optional.empty();
-    }
     List<String> parentKey = p.get().columns().stream().map(ColumnInfo::name).toList();
     if (!p.get().table().isUniqueOn(parentKey)) {
       context.problem(
@@ -187,6 +179,19 @@ public record ConsistentSpec(
             context, child.keyPath() + ".columns", referencePairs, typeMismatch, false));
     mismatched.addAll(TypeAlignment.check(context, "equal", comparedPairs, typeMismatch, false));
 
+    if (!c.get().target().equals(p.get().target())) {
+      // the parent in another database: a merge of both servers' streams, with the same answers
+      AuditQuery across =
+          ConsistencyScan.differences(
+              c.get(),
+              p.get(),
+              childColumns.get(),
+              parentColumns.get(),
+              ignoreNulls,
+              context.sampleSize());
+      return Optional.of(
+          TypeAlignment.wrap(across, mismatched, typeMismatch, false, context.sampleSize()));
+    }
     List<Field<Object>> childRef = QueryParts.fields("c", c.get().columns());
     ParentJoin parentJoin = ParentJoin.of(p.get(), "p");
     Table<?> source =

@@ -1,0 +1,135 @@
+package io.integrityauditor.schedule;
+
+import java.text.ParseException;
+import java.util.Date;
+import java.util.TimeZone;
+import org.quartz.CronExpression;
+import org.quartz.CronTrigger;
+import org.quartz.ScheduleBuilder;
+import org.quartz.impl.triggers.CronTriggerImpl;
+import org.quartz.spi.MutableTrigger;
+
+/**
+ * The cron trigger of a fleet's tenant audit ({@code id@tenant}): it fires once per interval of its
+ * cron expression, not at the cron time but a fixed fraction of the way to the next one. With the
+ * cron times {@code c1 < c2 < ...}, fire {@code k} comes at {@code ck + spread × (c(k+1) - ck)},
+ * always before {@code c(k+1)}: the fraction derived from the audit's id ({@link
+ * FirstRun#spreadMillionths}), so every node and every reload computes the same moments, and the
+ * tenants of one audit fill each interval instead of all starting at the cron time. An irregular
+ * expression (9:00 and 12:00) spreads each fire over its own gap (3 h, then 21 h). The cron time
+ * with no later one (an expression with a last year) fires at that time.
+ *
+ * <p>Quartz computes every fire time through {@link #getTimeAfter}, so first fires, misfires and
+ * overrun skips all follow the spread. Stored in the simple-properties table by {@link
+ * SpreadCronTriggerPersistence}.
+ */
+final class SpreadCronTrigger extends CronTriggerImpl {
+  private static final long serialVersionUID = 1L;
+
+  /** Parts per million of each interval between two cron times. */
+  static final long MILLION = 1_000_000;
+
+  private long spread;
+
+  /**
+   * The schedule of a trigger firing {@code spread} millionths into each interval of {@code cron}.
+   */
+  static Builder schedule(String cron, TimeZone zone, long spread) {
+    try {
+      CronExpression expression = new CronExpression(cron);
+      expression.setTimeZone(zone);
+      return new Builder(expression, spread, MISFIRE_INSTRUCTION_FIRE_ONCE_NOW);
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("validated at load: " + cron, e);
+    }
+  }
+
+  long spread() {
+    return spread;
+  }
+
+  /**
+   * As {@link CronTriggerImpl#getFireTimeAfter}, but never before the start: the cron trigger looks
+   * from a second before it (cron times are whole seconds), and a spread moment in that second
+   * would fire before the trigger started.
+   */
+  @Override
+  public Date getFireTimeAfter(Date afterTime) {
+    Date after = afterTime == null ? new Date() : afterTime;
+    if (getStartTime() != null && after.before(getStartTime())) {
+      after = new Date(getStartTime().getTime() - 1);
+    }
+    if (getEndTime() != null && after.compareTo(getEndTime()) >= 0) {
+      return null;
+    }
+    Date fire = getTimeAfter(after);
+    return fire != null && getEndTime() != null && fire.after(getEndTime()) ? null : fire;
+  }
+
+  @Override
+  protected Date getTimeAfter(Date after) {
+    Date next = super.getTimeAfter(after);
+    if (next == null) {
+      return null;
+    }
+    // the interval holding `after` may still have its spread moment ahead
+    Date previous = super.getTimeBefore(new Date(after.getTime() + 1));
+    if (previous != null) {
+      Date current = spread(previous, next);
+      if (current.after(after)) {
+        return current;
+      }
+    }
+    Date following = super.getTimeAfter(next);
+    return following == null ? next : spread(next, following);
+  }
+
+  private Date spread(Date cron, Date nextCron) {
+    long gap = nextCron.getTime() - cron.getTime();
+    return new Date(cron.getTime() + Math.multiplyExact(gap, spread) / MILLION);
+  }
+
+  /** Tells Quartz's plain cron persistence that this trigger is not one it can store. */
+  @Override
+  public boolean hasAdditionalProperties() {
+    return true;
+  }
+
+  @Override
+  public ScheduleBuilder<CronTrigger> getScheduleBuilder() {
+    CronExpression expression;
+    try {
+      expression = new CronExpression(getCronExpression());
+    } catch (ParseException e) {
+      throw new IllegalStateException(e);
+    }
+    expression.setTimeZone(getTimeZone());
+    return new Builder(expression, spread, getMisfireInstruction());
+  }
+
+  /** Builds a {@link SpreadCronTrigger} (Quartz builds triggers from a schedule builder). */
+  static final class Builder extends ScheduleBuilder<CronTrigger> {
+    private final CronExpression cron;
+    private final long spread;
+    private final int misfireInstruction;
+
+    Builder(CronExpression cron, long spread, int misfireInstruction) {
+      if (spread < 0 || spread >= MILLION) {
+        throw new IllegalArgumentException("spread must be in [0, 1000000): " + spread);
+      }
+      this.cron = cron;
+      this.spread = spread;
+      this.misfireInstruction = misfireInstruction;
+    }
+
+    @Override
+    protected MutableTrigger build() {
+      SpreadCronTrigger trigger = new SpreadCronTrigger();
+      trigger.setCronExpression(cron);
+      trigger.setTimeZone(cron.getTimeZone());
+      trigger.setMisfireInstruction(misfireInstruction);
+      trigger.spread = spread;
+      return trigger;
+    }
+  }
+}

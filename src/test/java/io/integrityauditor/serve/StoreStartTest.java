@@ -1,0 +1,106 @@
+package io.integrityauditor.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.support.ChildNode;
+import io.integrityauditor.support.Eventually;
+import io.integrityauditor.support.RestartablePostgres;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@code serve} node started while its store cannot be reached (issue 19: it exited when the
+ * store took longer than {@code connect_timeout} to accept a connection) waits for it with backoff,
+ * saying what it waits for, and serves once the store is there.
+ */
+class StoreStartTest {
+  @TempDir Path dir;
+
+  RestartablePostgres storeServer;
+  ChildNode node;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+    if (storeServer != null) {
+      storeServer.close();
+    }
+  }
+
+  @Test
+  void a_node_started_before_its_store_waits_for_it_then_serves_and_runs_its_audit()
+      throws Exception {
+    TestPostgres.Database target = TestPostgres.newDatabase("store_start_target");
+    target.execute(
+        "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY,"
+            + " parent_id int); INSERT INTO child VALUES (1, 99);");
+    storeServer = new RestartablePostgres(dir.resolve("store-data"));
+    String storeUrl = storeServer.url();
+    storeServer.stop();
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/a.yaml",
+        """
+        audits:
+          - id: orphans
+            kind: orphan
+            child: child.parent_id
+            parent: parent.id
+            schedule: "@every 1s"
+        """);
+    Path config =
+        workspace.write(
+            "n1.yaml",
+            """
+            node_id: n1
+            store:
+              url: %s
+              user: postgres
+              connect_timeout: 1s
+            targets:
+              app:
+                url: %s
+                user: postgres
+            audits:
+              - audits/*.yaml
+            scheduler:
+              first_run_window: 0s
+            http:
+              enabled: false
+            """
+                .formatted(storeUrl, target.url()));
+    node = ChildNode.serve("n1", config, dir);
+
+    Eventually.within(
+        ChildNode.START_UP_CAP,
+        "the node says it waits for the store",
+        () -> node.log().contains("waiting for the store at " + storeUrl) || !node.isAlive());
+    assertThat(node.isAlive()).as("alive while the store is away:\n%s", node.log()).isTrue();
+    Eventually.pause(3_000); // a few more attempts, with backoff
+    assertThat(node.isAlive()).as("still alive:\n%s", node.log()).isTrue();
+    assertThat(node.log()).doesNotContain("serving;");
+
+    storeServer.start();
+
+    node.awaitServing();
+    ChildNode.within(
+        List.of(node),
+        Duration.ofSeconds(60),
+        "a run recorded",
+        () ->
+            storeServer
+                    .database()
+                    .queryLong(
+                        "SELECT count(*) FROM integrity_auditor.audit_run WHERE status ="
+                            + " 'violations'")
+                > 0);
+  }
+}
