@@ -1,5 +1,7 @@
 package io.integrityauditor.catalog;
 
+import static java.util.stream.Collectors.joining;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -71,7 +73,10 @@ public final class CatalogReader {
           + " CASE WHEN 0 = ANY (i.indkey::int2[]) THEN ARRAY[]::text[] ELSE"
           + "  ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, ord)"
           + "   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num"
-          + "   WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) END"
+          + "   WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) END,"
+          // the first column's collation when not the default: it decides which ranges it answers
+          + " (SELECT co.collname::text FROM pg_collation co WHERE co.oid = i.indcollation[0]"
+          + "   AND co.collname <> 'default')"
           + " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
           + " JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE "
@@ -156,11 +161,19 @@ public final class CatalogReader {
           boolean unique = rows.getBoolean(3);
           boolean partial = rows.getBoolean(4);
           List<String> columns = strings(rows.getArray(5));
+          String collation = rows.getString(6);
           String definition =
               (unique ? "UNIQUE INDEX " : "INDEX ")
                   + rows.getString(2)
                   + " ("
-                  + (columns.isEmpty() ? "expressions" : String.join(", ", columns))
+                  + (columns.isEmpty()
+                      ? "expressions"
+                      : columns.get(0)
+                          + (collation == null ? "" : " COLLATE \"" + collation + "\"")
+                          + columns.stream()
+                              .skip(1)
+                              .map(column -> ", " + column)
+                              .collect(joining()))
                   + ")"
                   + (partial ? " WHERE ..." : "");
           shell.indexes.add(new IndexInfo(rows.getString(2), unique, partial, columns, definition));

@@ -73,8 +73,12 @@ public final class Attempts {
    * scan across databases reads the child's table in two statements).
    */
   <T> Outcome<T> inOneSnapshot(
-      Audit audit, List<String> relations, DataSource target, Function<DSLContext, T> work) {
-    return attempts(audit, relations, target, work, "", true);
+      Audit audit,
+      List<String> relations,
+      DataSource target,
+      Function<DSLContext, T> work,
+      String what) {
+    return attempts(audit, relations, target, work, what, true);
   }
 
   private <T> Outcome<T> attempts(

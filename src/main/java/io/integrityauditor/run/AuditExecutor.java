@@ -3,10 +3,10 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.Execution;
+import io.integrityauditor.audit.scan.CrossDatabaseRanges;
 import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.RangeScan;
-import io.integrityauditor.catalog.ColumnInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,7 +63,18 @@ public final class AuditExecutor {
     DataSource target = targets.apply(audit.target());
     Optional<CrossDatabaseScan> across = bound.query().acrossDatabases();
     if (across.isPresent()) {
-      // both tables stream in one pass with bounded memory, whatever the mode (docs/audits.md)
+      Optional<CrossDatabaseRanges> ranges = across.get().ranges();
+      if (audit.execution().mode() == Execution.Mode.CHUNKED && ranges.isPresent()) {
+        return new ChunkedRun(
+                attempts,
+                audit,
+                CrossDatabaseRun.chunks(
+                    across.get(), ranges.get(), target, targets.apply(across.get().parentTarget())),
+                Optional.empty())
+            .execute(runId, support)
+            .result();
+      }
+      // otherwise both tables stream in one pass with bounded memory (docs/audits.md)
       return crossDatabase.run(
           audit,
           across.get(),
@@ -115,10 +126,47 @@ public final class AuditExecutor {
     return runId.isPresent() ? support.keys(runId.getAsLong(), audit) : KeySink.NONE;
   }
 
-  /** A peer's chunked run this node helps with: ranges of {@code key}, limited to {@code scope}. */
-  public ChunkedRun chunkedRun(
-      Audit audit, RangeScan scan, ColumnInfo key, Optional<SweepScope> scope, DataSource target) {
-    return new ChunkedRun(attempts, audit, scan, key, scope, target);
+  /**
+   * A peer's chunked run of {@code bound} this node can help with: ranges of its column {@code
+   * keyColumn}, limited to {@code scope}; empty when this node's definition of the audit is not the
+   * peer's ({@code fingerprint}) or cannot run in chunks.
+   *
+   * @param targets the audited databases' pools, by target name
+   */
+  public Optional<ChunkedRun> chunkedRun(
+      BoundAudit bound,
+      String fingerprint,
+      String keyColumn,
+      Optional<SweepScope> scope,
+      Function<String, DataSource> targets) {
+    Audit audit = bound.audit();
+    Optional<CrossDatabaseScan> across = bound.query().acrossDatabases();
+    if (across.isPresent()) {
+      return across
+          .get()
+          .ranges()
+          .filter(ranges -> ranges.key().name().equals(keyColumn))
+          .map(
+              ranges ->
+                  CrossDatabaseRun.chunks(
+                      across.get(),
+                      ranges,
+                      targets.apply(audit.target()),
+                      targets.apply(across.get().parentTarget())))
+          .filter(statements -> statements.fingerprint(audit).equals(fingerprint))
+          .map(statements -> new ChunkedRun(attempts, audit, statements, Optional.empty()));
+    }
+    Optional<RangeScan> scan = bound.query().rangeScan();
+    if (scan.isEmpty() || !fingerprint(scan.get(), audit).equals(fingerprint)) {
+      return Optional.empty();
+    }
+    return scan.get()
+        .table()
+        .column(keyColumn)
+        .map(
+            key ->
+                new ChunkedRun(
+                    attempts, audit, scan.get(), key, scope, targets.apply(audit.target())));
   }
 
   /**
@@ -126,7 +174,11 @@ public final class AuditExecutor {
    * size, hence buckets): peers and stored watermarks must mean the same thing.
    */
   public static String fingerprint(RangeScan scan, Audit audit) {
-    String sql = scan.sql(DSL.using(SQLDialect.POSTGRES), DSL.noCondition());
+    return fingerprint(scan.sql(DSL.using(SQLDialect.POSTGRES), DSL.noCondition()), audit);
+  }
+
+  /** The same for a statement (or statements) given as SQL. */
+  static String fingerprint(String sql, Audit audit) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       byte[] hash =

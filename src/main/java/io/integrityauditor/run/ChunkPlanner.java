@@ -1,6 +1,5 @@
 package io.integrityauditor.run;
 
-import io.integrityauditor.audit.scan.KeyRange;
 import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
@@ -8,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record1;
@@ -37,17 +37,31 @@ final class ChunkPlanner {
   private ChunkPlanner() {}
 
   static List<ChunkSlice> plan(DSLContext context, RangeScan scan, ColumnInfo key) {
-    TableInfo table = scan.table();
+    return plan(context, scan.table(), scan.column(key), key, UnaryOperator.identity());
+  }
+
+  /**
+   * @param column the key as the chunk statements name it
+   * @param inKeyOrder puts bounds (the column's order) in the order the chunk statements compare
+   *     keys, without repeats (a scan across databases compares text byte-wise)
+   */
+  static List<ChunkSlice> plan(
+      DSLContext context,
+      TableInfo table,
+      Field<Object> column,
+      ColumnInfo key,
+      UnaryOperator<List<String>> inKeyOrder) {
     long estimatedRows = Math.max(table.estimatedRows(), 0);
     List<String> bounds = histogram(context, table, key);
     if (bounds.size() < 2) {
-      Sample sample = sample(context, scan, key, estimatedRows);
+      Sample sample = sample(context, table, column, estimatedRows);
       bounds = sample.quantiles();
       estimatedRows = Math.max(estimatedRows, sample.estimatedRows());
     }
     if (INTEGER_TYPES.contains(key.type().baseName())) {
       bounds = refineIntegers(bounds, estimatedRows);
     }
+    bounds = inKeyOrder.apply(bounds);
     List<ChunkSlice> slices = new ArrayList<>();
     long perSlice = Math.max(1, estimatedRows / (bounds.size() + 1));
     Optional<String> lower = Optional.empty();
@@ -91,20 +105,19 @@ final class ChunkPlanner {
 
   /** Quantiles of a page sample of the key, for tables never analysed. */
   private static Sample sample(
-      DSLContext context, RangeScan scan, ColumnInfo key, long estimatedRows) {
+      DSLContext context, TableInfo table, Field<Object> column, long estimatedRows) {
     double percent =
         estimatedRows <= 0
             ? 1.0
             : Math.min(100.0, Math.max(0.01, 100.0 * SAMPLE_KEYS / estimatedRows));
-    Field<Object> column = scan.column(key);
-    var table = DSL.table(DSL.name(scan.table().id().schema(), scan.table().id().name()));
+    var sampled = DSL.table(DSL.name(table.id().schema(), table.id().name()));
     List<Record1<String>> keys =
         context
-            .select(KeyRange.asText(scan, key))
+            .select(column.cast(SQLDataType.CLOB))
             .from(
                 DSL.table(
                     "{0} AS {1} TABLESAMPLE SYSTEM ({2}) REPEATABLE (0)",
-                    table, DSL.name(column.getQualifiedName().first()), DSL.inline(percent)))
+                    sampled, DSL.name(column.getQualifiedName().first()), DSL.inline(percent)))
             .where(column.isNotNull())
             .orderBy(column)
             .fetch();

@@ -10,6 +10,7 @@ import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,13 +50,85 @@ public final class ChunkedRun {
   private final Attempts attempts;
   private final Clock clock;
   private final Audit audit;
-  private final RangeScan scan;
-  private final ColumnInfo key;
+  private final Statements statements;
   private final Optional<SweepScope> sweepScope;
-  private final Condition scope;
-  private final DataSource target;
   private final BooleanSupplier cancelled;
   private KeySink keys = KeySink.NONE;
+
+  /**
+   * What a chunked run plans and runs: its key ranges, and one statement over consecutive ones,
+   * each in its own short transaction(s). A scan in one database ({@link RangeScan}) or across two
+   * ({@link CrossDatabaseRun#chunks}).
+   */
+  interface Statements {
+    /** The table split into ranges, and the column split. */
+    TableInfo table();
+
+    ColumnInfo key();
+
+    Outcome<List<ChunkSlice>> plan(Attempts attempts, Audit audit);
+
+    Outcome<ScanPartial> run(
+        Attempts attempts,
+        Audit audit,
+        Optional<String> lower,
+        Optional<String> upper,
+        Tracking keys,
+        String label);
+
+    Measurement measurement(ScanPartial total);
+
+    /** Identifies the statements: peers with another definition stay away from the run. */
+    String fingerprint(Audit audit);
+  }
+
+  /** The statements of a scan in one database: the scan over each range, on its target. */
+  private record InOneDatabase(RangeScan scan, ColumnInfo key, Condition scope, DataSource target)
+      implements Statements {
+    @Override
+    public TableInfo table() {
+      return scan.table();
+    }
+
+    @Override
+    public Outcome<List<ChunkSlice>> plan(Attempts attempts, Audit audit) {
+      return attempts.inTransaction(
+          audit,
+          scan.relations(),
+          target,
+          context -> ChunkPlanner.plan(context, scan, key),
+          " (chunk plan)");
+    }
+
+    @Override
+    public Outcome<ScanPartial> run(
+        Attempts attempts,
+        Audit audit,
+        Optional<String> lower,
+        Optional<String> upper,
+        Tracking keys,
+        String label) {
+      Condition range = KeyRange.between(scan, key, lower, upper).and(scope);
+      return attempts.inTransaction(
+          audit,
+          scan.relations(),
+          target,
+          // the join form: its parallel hash of the parent is built once per statement by
+          // all workers together (the hashed subplan is built by each worker)
+          context -> scan.scan(context, range, 0, keys),
+          label);
+    }
+
+    @Override
+    public Measurement measurement(ScanPartial total) {
+      return scan.measurement(total);
+    }
+
+    @Override
+    public String fingerprint(Audit audit) {
+      return AuditExecutor.fingerprint(scan, audit);
+    }
+  }
 
   /**
    * A chunked run of {@code scan} over ranges of {@code key} (a peer's plan names the key it split
@@ -71,17 +144,30 @@ public final class ChunkedRun {
       ColumnInfo key,
       Optional<SweepScope> sweepScope,
       DataSource target) {
+    this(
+        attempts,
+        audit,
+        new InOneDatabase(
+            scan,
+            key,
+            sweepScope
+                .map(
+                    s ->
+                        KeyRange.upTo(
+                            scan, scan.table().column(s.column()).orElseThrow(), s.upTo()))
+                .orElse(DSL.noCondition()),
+            target),
+        sweepScope);
+  }
+
+  /** A chunked run of {@code statements} (a scan across databases: no sweep scope). */
+  ChunkedRun(
+      Attempts attempts, Audit audit, Statements statements, Optional<SweepScope> sweepScope) {
     this.attempts = attempts;
     this.clock = attempts.clock();
     this.audit = audit;
-    this.scan = scan;
-    this.key = key;
+    this.statements = statements;
     this.sweepScope = sweepScope;
-    this.scope =
-        sweepScope
-            .map(s -> KeyRange.upTo(scan, scan.table().column(s.column()).orElseThrow(), s.upTo()))
-            .orElse(DSL.noCondition());
-    this.target = target;
     this.cancelled = attempts.cancellation()::isCancelled;
   }
 
@@ -97,12 +183,7 @@ public final class ChunkedRun {
 
   /** Plans the slices on the target in a short READ ONLY transaction of its own. */
   Outcome<List<ChunkSlice>> plan() {
-    return attempts.inTransaction(
-        audit,
-        scan.relations(),
-        target,
-        context -> ChunkPlanner.plan(context, scan, key),
-        " (chunk plan)");
+    return statements.plan(attempts, audit);
   }
 
   /**
@@ -135,23 +216,16 @@ public final class ChunkedRun {
     List<ChunkSlice> slices = claim.slices();
     ChunkSlice first = slices.get(0);
     ChunkSlice last = slices.get(slices.size() - 1);
-    Condition range = KeyRange.between(scan, key, first.lower(), last.upper()).and(scope);
     String label = " chunk " + first.ordinal() + (slices.size() > 1 ? "-" + last.ordinal() : "");
     Outcome<ScanPartial> outcome;
     try {
       outcome =
-          attempts.inTransaction(
+          statements.run(
+              attempts,
               audit,
-              scan.relations(),
-              target,
-              // the join form: its parallel hash of the parent is built once per statement by
-              // all workers together (the hashed subplan is built by each worker)
-              context ->
-                  scan.scan(
-                      context,
-                      range,
-                      0,
-                      new Tracking(keys, "chunk " + first.ordinal() + "-" + last.ordinal())),
+              first.lower(),
+              last.upper(),
+              new Tracking(keys, "chunk " + first.ordinal() + "-" + last.ordinal()),
               label);
     } catch (RuntimeException e) {
       claim.release();
@@ -217,13 +291,13 @@ public final class ChunkedRun {
       }
       sleep(Duration.ofMillis(100));
     }
-    List<ChunkQueue.Statement> statements = queue.statements();
+    List<ChunkQueue.Statement> done = queue.statements();
     ScanPartial total = queue.total();
     Set<String> nodes = new HashSet<>();
-    for (ChunkQueue.Statement statement : statements) {
+    for (ChunkQueue.Statement statement : done) {
       nodes.add(statement.nodeId());
     }
-    Measurement measurement = scan.measurement(total);
+    Measurement measurement = statements.measurement(total);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     LOG.info(
         "audit {} on {}: {} violations in {} rows checked ({} ms, {} chunks on {} node(s))",
@@ -232,10 +306,10 @@ public final class ChunkedRun {
         measurement.violations(),
         measurement.rowsChecked(),
         took.toMillis(),
-        statements.size(),
+        done.size(),
         nodes.size());
     return AuditResult.completed(audit, measurement, startedAt, took)
-        .withInfo(RunInfo.chunked(statements.size(), nodes.size(), total.rowsChecked()));
+        .withInfo(RunInfo.chunked(done.size(), nodes.size(), total.rowsChecked()));
   }
 
   /**
@@ -355,18 +429,18 @@ public final class ChunkedRun {
     LOG.info(
         "audit {}: {} rows of {} in {} key ranges of {}, chunks of about {}",
         audit.id(),
-        scan.table().estimatedRows(),
-        scan.table().id(),
+        statements.table().estimatedRows(),
+        statements.table().id(),
         slices.size(),
-        key.name(),
+        statements.key().name(),
         audit.execution().chunkTarget());
     Optional<RunSupport.SharedChunks> shared =
         runId.isPresent()
             ? support.share(
                 runId.getAsLong(),
                 audit,
-                AuditExecutor.fingerprint(scan, audit),
-                key,
+                statements.fingerprint(audit),
+                statements.key(),
                 sweepScope,
                 slices)
             : Optional.empty();

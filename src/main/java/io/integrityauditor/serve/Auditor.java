@@ -7,9 +7,7 @@ import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.kind.AuditKinds;
-import io.integrityauditor.audit.scan.RangeScan;
 import io.integrityauditor.catalog.Catalog;
-import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
@@ -17,6 +15,7 @@ import io.integrityauditor.run.Attempts;
 import io.integrityauditor.run.AuditExecutor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.Cancellation;
+import io.integrityauditor.run.ChunkedRun;
 import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.OrphanedQueries;
 import io.integrityauditor.run.RunError;
@@ -496,43 +495,53 @@ public final class Auditor implements AutoCloseable {
         continue; // this node coordinates it and works on it already
       }
       Optional<BoundAudit> bound = bind.apply(plan.auditId());
-      Optional<RangeScan> scan = bound.flatMap(b -> b.query().rangeScan());
-      if (scan.isEmpty()
-          || !AuditExecutor.fingerprint(scan.get(), bound.get().audit())
-              .equals(plan.fingerprint())) {
+      Optional<ChunkedRun> run =
+          bound.flatMap(
+              b ->
+                  executor.chunkedRun(
+                      b, plan.fingerprint(), plan.keyColumn(), plan.scope(), targets::dataSource));
+      if (run.isEmpty()) {
         LOG.debug(
             "not helping with run {} of {}: another definition", plan.runId(), plan.auditId());
         continue;
       }
       Audit audit = bound.get().audit();
-      Optional<ColumnInfo> key = scan.get().table().column(plan.keyColumn());
-      if (key.isEmpty()) {
-        continue;
-      }
-      int slots = slotsOf(audit.target());
-      Optional<AutoCloseable> slot;
+      // a slot of every target the audit reads (both of a reference across databases), in name
+      // order like a run's own; none when one of them is busy enough
+      List<AutoCloseable> held = new ArrayList<>();
       try {
-        slot = leases.orElseThrow().trySlot(audit.target(), slots);
-      } catch (SQLException e) {
-        throw new StoreException("cannot take a slot of " + audit.target(), e);
-      }
-      if (slot.isEmpty()) {
-        continue; // the target is busy enough
-      }
-      try (AutoCloseable held = slot.get()) {
+        for (String target : audit.targets().stream().sorted().toList()) {
+          Optional<AutoCloseable> slot = leases.orElseThrow().trySlot(target, slotsOf(target));
+          if (slot.isEmpty()) {
+            break;
+          }
+          held.add(slot.get());
+        }
+        if (held.size() < audit.targets().size()) {
+          continue;
+        }
         LOG.info("helping with chunks of run {} of audit {}", plan.runId(), plan.auditId());
-        executor
-            .chunkedRun(
-                audit, scan.get(), key.get(), plan.scope(), targets.dataSource(audit.target()))
+        run.get()
             .withKeys(chunks.get().keys(plan.runId(), audit))
             .work(chunks.get().queue(plan.runId()), stop);
         helped++;
+      } catch (SQLException e) {
+        throw new StoreException("cannot take a slot of " + audit.targets(), e);
       } catch (Exception e) {
         LOG.warn(
             "helping with run {} of {} failed: {}",
             plan.runId(),
             plan.auditId(),
             Redactor.redact(String.valueOf(e.getMessage())));
+      } finally {
+        for (int i = held.size() - 1; i >= 0; i--) {
+          try {
+            held.get(i).close();
+          } catch (Exception e) {
+            LOG.warn(
+                "cannot give back a slot: {}", Redactor.redact(String.valueOf(e.getMessage())));
+          }
+        }
       }
     }
     return helped;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
@@ -84,6 +85,15 @@ class CrossDatabaseOrphanTest {
       CREATE TABLE big_child (id bigint PRIMARY KEY, parent_id integer, note text);
       INSERT INTO big_child SELECT i, (i * 7919) % 25000 + 1, 'n' || i FROM generate_series(1, 30000) i;
       CREATE INDEX big_child_parent ON big_child (parent_id);
+      -- chunked runs across databases read ranges of the reference (text in byte order)
+      CREATE INDEX ON child_text (parent_id COLLATE "C");
+      CREATE INDEX ON child_bigint (parent_id);
+      CREATE INDEX ON child_uuid (ref);
+      CREATE INDEX ON text_ref (ref COLLATE "C");
+      CREATE INDEX ON approval (instance_id COLLATE "C");
+      CREATE INDEX ON "Billing"."Invoice" ("customerId" COLLATE "C");
+      CREATE INDEX ON tagged (tag COLLATE "C");
+      CREATE INDEX ON word_ref (w COLLATE "C");
       ANALYZE;
       """;
 
@@ -100,16 +110,23 @@ class CrossDatabaseOrphanTest {
     parents.execute(PARENTS);
   }
 
+  /** The latest {@link #sameAnswers} run across the two servers in chunks. */
+  private AuditResult chunked;
+
   /**
    * Runs the audit (YAML after {@code kind: orphan}, with {@code PARENT_TARGET} where the parent's
-   * mapping may name a target) once in one database and once across the two servers; asserts both
-   * agree and returns the cross-database result.
+   * mapping may name a target) once in one database, once across the two servers, and once across
+   * them in chunks of about 10 ms ({@code mode: chunked}, ranges of the reference on both servers);
+   * asserts all three agree and returns the cross-database result.
    */
   private AuditResult sameAnswers(String audit) {
+    String base = audit.stripIndent().strip();
+    String other = base.replace("PARENT_TARGET", "target: customers, ");
     String yaml =
         "defaults:\n  target: app\naudits:\n"
-            + entry("same", audit.replace("PARENT_TARGET", ""))
-            + entry("cross", audit.replace("PARENT_TARGET", "target: customers, "));
+            + entry("same", base.replace("PARENT_TARGET", ""))
+            + entry("cross", other)
+            + entry("chunked", other + "\nmode: chunked\nchunk_target: 10ms");
     Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
     targets.put("app", same);
     targets.put("customers", parents);
@@ -122,6 +139,14 @@ class CrossDatabaseOrphanTest {
     assertThat(across.measurement().orElseThrow().rowsChecked())
         .isEqualTo(inOne.measurement().orElseThrow().rowsChecked());
     assertThat(samples(across)).isEqualTo(samples(inOne));
+    chunked = results.get("chunked");
+    assertThat(chunked.status()).as(String.valueOf(chunked.error())).isEqualTo(inOne.status());
+    assertThat(chunked.info().mode()).isEqualTo(RunInfo.Mode.CHUNKED);
+    assertThat(chunked.measurement().orElseThrow().violations())
+        .isEqualTo(inOne.measurement().orElseThrow().violations());
+    assertThat(chunked.measurement().orElseThrow().rowsChecked())
+        .isEqualTo(inOne.measurement().orElseThrow().rowsChecked());
+    assertThat(samples(chunked)).isEqualTo(samples(inOne));
     return across;
   }
 
@@ -306,5 +331,7 @@ class CrossDatabaseOrphanTest {
     assertThat(violations(result)).isEqualTo(expected + 1); // and the integer/bigint mismatch
     assertThat(rowsChecked(result)).isEqualTo(30_000);
     assertThat(samples(result)).hasSize(20);
+    // ranges of parent_id from its statistics: many statements, each bounded on both servers
+    assertThat(chunked.info().chunks()).isGreaterThan(1);
   }
 }

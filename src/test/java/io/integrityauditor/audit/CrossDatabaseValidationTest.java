@@ -136,7 +136,28 @@ class CrossDatabaseValidationTest {
   }
 
   @Test
-  void chunked_runs_are_refused_across_databases_with_what_to_do_instead() {
+  void incremental_runs_are_refused_across_databases_with_what_to_do_instead() {
+    assertThat(
+            problems(
+                """
+                audits:
+                  - id: o
+                    kind: orphan
+                    target: orders
+                    mode: incremental
+                    watermark: id
+                    child: orders.customer_id
+                    parent: {target: customers, table: customers, columns: [id]}
+                """))
+        .containsExactly(
+            "audits/test.yaml:5: audit 'o': key 'mode': incremental runs are not available for a"
+                + " reference across databases (orders and customers): it streams both tables"
+                + " with bounded memory; use mode: chunked for bounded statements, or full or"
+                + " auto");
+  }
+
+  @Test
+  void chunked_runs_across_databases_need_an_index_on_the_reference_and_say_which() {
     assertThat(
             problems(
                 """
@@ -149,9 +170,11 @@ class CrossDatabaseValidationTest {
                     parent: {target: customers, table: customers, columns: [id]}
                 """))
         .containsExactly(
-            "audits/test.yaml:5: audit 'o': key 'mode': chunked runs are not available for a"
-                + " reference across databases (orders and customers): it streams both tables in"
-                + " one pass with bounded memory; use mode: full or auto");
+            "audits/test.yaml:5: audit 'o': key 'mode': chunked runs across databases split"
+                + " public.orders into ranges of customer_id on both servers, and no index of the"
+                + " table starts with it: every chunk would read the whole table; create one"
+                + " (CREATE INDEX CONCURRENTLY ON public.orders (customer_id)) or use mode: full or"
+                + " auto");
   }
 
   @Test

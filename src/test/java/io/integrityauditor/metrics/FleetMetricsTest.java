@@ -11,6 +11,7 @@ import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.schedule.QuartzTriggers;
 import io.integrityauditor.serve.Worker;
+import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Exposition;
@@ -34,6 +35,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -355,6 +357,88 @@ class FleetMetricsTest {
             "fleet.defaults@globex",
             "fleet.opted@acme",
             "fleet.opted@globex");
+  }
+
+  /**
+   * The issue's fleet: 500 tenants × 20 audits, their latest results in a real store (written there
+   * directly: running 10,000 audits is fbench's fleet benchmark). The exposition has the documented
+   * 12 + 5 series per audit, 2 for the target and 10 of the worker.
+   */
+  @Test
+  void five_hundred_tenants_times_twenty_audits_export_352_series_not_310_000() {
+    List<String> tenants = IntStream.rangeClosed(1, 500).mapToObj(t -> "tenant_" + t).toList();
+    StringBuilder yaml = new StringBuilder("audits:\n");
+    for (int a = 1; a <= 20; a++) {
+      yaml.append("  - id: audit.a")
+          .append(a)
+          .append("\n    target: tenants\n    kind: orphan\n    child: orders.customer_id\n")
+          .append("    parent: customers.id\n");
+    }
+    Path file = new Workspace(dir).write("fleet.yaml", yaml.toString());
+    AuditSet set =
+        new AuditFileLoader(Set.of("tenants"), AuditKinds.ALL, Map.of("tenants", tenants))
+            .load(List.of(file));
+    assertThat(set.problems()).isEmpty();
+    assertThat(set.audits()).hasSize(10_000);
+    TestPostgres.Database storeDb = TestPostgres.newDatabase("fleetmetrics_scale");
+    try (Store store =
+        Store.open(
+            new DatabaseConfig(
+                storeDb.url(), "postgres", Optional.empty(), 2, Duration.ofSeconds(2)))) {
+      store.migrate();
+      // tenant t: t mod 7 violating rows (breaching when > 0); every 50th tenant's latest run
+      // failed (it keeps those counts)
+      storeDb.execute(
+          """
+          INSERT INTO integrity_auditor.audit_latest (audit_id, target, kind, severity,
+              last_run_id, last_status, last_finished_at, last_success_at, violations,
+              rows_checked, threshold_breached, consecutive_failures)
+          SELECT 'audit.a' || a || '@tenant_' || t, 'tenants@tenant_' || t, 'orphan', 'critical',
+              1, CASE WHEN t % 50 = 0 THEN 'error' ELSE 'violations' END, now(), now(), t % 7,
+              1000, t % 7 > 0, CASE WHEN t % 50 = 0 THEN 1 ELSE 0 END
+          FROM generate_series(1, 20) a, generate_series(1, 500) t
+          """);
+      WorkerMetrics metrics =
+          new WorkerMetrics(
+              store, new AlertStore(store, Clock.systemUTC()), "test", List.of("tenants"));
+      long start = System.nanoTime();
+      metrics.auditsChanged(set.audits(), Audit::schedule);
+      metrics.refresh();
+      long setUp = System.nanoTime() - start;
+      start = System.nanoTime();
+      String text = metrics.scrape();
+      long scrape = System.nanoTime() - start;
+      Map<String, Double> samples = Exposition.parse(text);
+      // for docs/metrics.md; no assertion on time (the machine may be loaded)
+      System.out.printf(
+          "500 tenants x 20 audits: %d series, %d bytes, set-up and first rendering %d ms,"
+              + " scrape %d us%n",
+          samples.size(), text.length(), setUp / 1_000_000, scrape / 1_000);
+      assertThat(samples).hasSize(20 * (FleetSeries.FIXED_SERIES + 5) + 2 + 10);
+      String audit = "audit=\"audit.a7\",kind=\"orphan\",owner=\"\",";
+      String labels = "{" + audit + "severity=\"critical\",template=\"tenants\"}";
+      assertThat(samples.get("integrity_audit_fleet_tenants" + labels)).isEqualTo(500.0);
+      assertThat(samples.get("integrity_audit_fleet_tenants_checked" + labels)).isEqualTo(500.0);
+      assertThat(samples.get("integrity_audit_fleet_tenants_breaching" + labels)).isEqualTo(429.0);
+      assertThat(samples.get("integrity_audit_fleet_tenants_failing" + labels)).isEqualTo(10.0);
+      assertThat(samples.get("integrity_audit_fleet_violations" + labels)).isEqualTo(1497.0);
+      assertThat(samples.get("integrity_audit_fleet_rows_checked" + labels)).isEqualTo(500_000.0);
+      // six rows each for tenants 6, 13, ..., 496: the first five by name
+      List<String> worst =
+          List.of("tenant_104", "tenant_111", "tenant_118", "tenant_125", "tenant_13");
+      for (int rank = 1; rank <= 5; rank++) {
+        assertThat(
+                samples.get(
+                    "integrity_audit_fleet_worst_violations{"
+                        + audit
+                        + "rank=\""
+                        + rank
+                        + "\",severity=\"critical\",template=\"tenants\",tenant=\""
+                        + worst.get(rank - 1)
+                        + "\"}"))
+            .isEqualTo(6.0);
+      }
+    }
   }
 
   private Map<String, Double> scrapeQuietly(String base) {

@@ -3,6 +3,7 @@ package io.integrityauditor.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -70,8 +72,15 @@ class ChunkedClusterTest {
       """;
 
   private Path config(String nodeId) {
+    return config(nodeId, AUDIT, "");
+  }
+
+  /**
+   * @param otherTargets YAML of more targets, under {@code targets:}
+   */
+  private Path config(String nodeId, String audit, String otherTargets) {
     Workspace workspace = new Workspace(dir);
-    workspace.write("audits/big.yaml", AUDIT);
+    workspace.write("audits/big.yaml", audit);
     return workspace.write(
         nodeId + ".yaml",
         """
@@ -84,6 +93,7 @@ class ChunkedClusterTest {
             url: %s
             user: postgres
             max_concurrent_audits: 4
+        %s
         audits:
           - audits/*.yaml
         scheduler:
@@ -92,7 +102,7 @@ class ChunkedClusterTest {
         http:
           enabled: false
         """
-            .formatted(nodeId, store.url(), target.url()));
+            .formatted(nodeId, store.url(), target.url(), otherTargets));
   }
 
   private long count(String sql) {
@@ -109,6 +119,60 @@ class ChunkedClusterTest {
     for (String id : List.of("n1", "n2")) {
       nodes.add(ChildNode.serve(id, config(id), dir));
     }
+    AuditResult full =
+        Audits.run(
+                Files.createDirectories(dir.resolve("full")),
+                target,
+                AUDIT.replace("mode: chunked", "mode: full"))
+            .get("big");
+    assertSharedAndEqualToFull(full);
+  }
+
+  /**
+   * The parent in another service's database (issue 17): both nodes run chunks, each a range of the
+   * reference on both servers, and the result equals a full run across the two databases.
+   */
+  @Test
+  void chunks_of_an_audit_across_databases_run_on_two_nodes_and_combine_into_the_full_result()
+      throws Exception {
+    TestPostgres.Database remote = TestPostgres.newDatabaseOnOtherServer("chunked_cluster_parent");
+    remote.execute(
+        """
+        CREATE TABLE parent (id text PRIMARY KEY);
+        INSERT INTO parent SELECT 'p' || i FROM generate_series(1, 100000) i;
+        ANALYZE parent;
+        """);
+    // the chunks are byte-ordered ranges of parent_id: an index in that order answers them
+    target.execute("CREATE INDEX child_parent_c ON child (parent_id COLLATE \"C\")");
+    target.execute("ANALYZE child");
+    String audit =
+        AUDIT
+            .replace("    kind: orphan\n", "    kind: orphan\n    target: app\n")
+            .replace(
+                "parent: parent.id", "parent: {target: customers, table: parent, columns: [id]}");
+    String customers =
+        "  customers: {url: \"" + remote.url() + "\", user: postgres, max_concurrent_audits: 4}";
+    for (String id : List.of("n1", "n2")) {
+      nodes.add(ChildNode.serve(id, config(id, audit, customers), dir));
+    }
+    Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
+    targets.put("app", target);
+    targets.put("customers", remote);
+    AuditResult full =
+        Audits.run(
+                Files.createDirectories(dir.resolve("full")),
+                targets,
+                null,
+                audit.replace("mode: chunked", "mode: full"))
+            .get("big");
+    assertThat(full.info().mode()).isEqualTo(RunInfo.Mode.FULL);
+    assertSharedAndEqualToFull(full);
+  }
+
+  /**
+   * The chunked run recorded by the nodes: shared by both, every range once, equal to {@code full}.
+   */
+  private void assertSharedAndEqualToFull(AuditResult full) throws Exception {
     Eventually.within(
         Duration.ofSeconds(120),
         "a chunked run completed",
@@ -153,10 +217,7 @@ class ChunkedClusterTest {
         byNode.stream().mapToLong(r -> ((Number) r.get("rows")).longValue()).sum();
     assertThat(rowsOverChunks).as("no range counted twice, none missed").isEqualTo(1_500_000);
 
-    // the same audit run full, in one statement, through the real path
-    Path fullDir = Files.createDirectories(dir.resolve("full"));
-    AuditResult full =
-        Audits.run(fullDir, target, AUDIT.replace("mode: chunked", "mode: full")).get("big");
+    // the same audit run full, in one statement (one merge), through the real path
     assertThat(((Number) run.get("violations")).longValue())
         .isEqualTo(Results.violations(full))
         .isEqualTo(1_500_000 / 499);

@@ -3,9 +3,11 @@ package io.integrityauditor.audit.crossdb;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.ColumnType;
+import io.integrityauditor.catalog.IndexInfo;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
@@ -87,6 +89,65 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
             ? field
             : field.cast(SQLDataType.CLOB);
     return text.collate(DSL.collation(DSL.name("C")));
+  }
+
+  /**
+   * {@code lower <= column < upper} on a side ({@code column} is that side's), in the order the
+   * merge compares: a chunked run's key range, the same on both servers. An empty bound is open.
+   */
+  Condition range(String alias, ColumnInfo column, Optional<String> lower, Optional<String> upper) {
+    Field<Object> field = QueryParts.field(alias, column);
+    Field<Object> value =
+        comparison == Comparison.TEXT
+            // by the text form in "C" order, also for a uuid (its native order is the same, but a
+            // bound from the other side need not be a uuid)
+            ? field
+                .cast(SQLDataType.CLOB)
+                .collate(DSL.collation(DSL.name("C")))
+                .coerce(Object.class)
+            : field;
+    Condition condition = DSL.noCondition();
+    if (lower.isPresent()) {
+      condition = condition.and(value.ge(bound(lower.get())));
+    }
+    if (upper.isPresent()) {
+      condition = condition.and(value.lt(bound(upper.get())));
+    }
+    return condition;
+  }
+
+  /**
+   * Whether {@code index} of the child answers {@link #range} on the child's side: its first column
+   * is this one and, when compared by text, it is in "C" order (an index in any other collation
+   * cannot give byte-wise ranges).
+   */
+  boolean rangeUses(IndexInfo index) {
+    if (index.partial()
+        || index.columns().isEmpty()
+        || !index.columns().get(0).equals(child.name())) {
+      return false;
+    }
+    return comparison != Comparison.TEXT || index.definition().contains("COLLATE \"C\"");
+  }
+
+  /** A range bound, written as text, typed for the comparison (a bind value, never SQL text). */
+  private Field<Object> bound(String text) {
+    Field<String> value = DSL.val(text, SQLDataType.CLOB);
+    return switch (comparison) {
+      case INTEGER -> value.cast(SQLDataType.BIGINT).coerce(Object.class);
+      case NUMBER -> value.cast(SQLDataType.NUMERIC).coerce(Object.class);
+      case UUID -> value.cast(SQLDataType.UUID).coerce(Object.class);
+      case TEXT -> value.coerce(Object.class);
+    };
+  }
+
+  /** A value written as text (a range bound) as {@link #read} would read it, to sort bounds. */
+  Object parse(String text) {
+    return switch (comparison) {
+      case INTEGER -> Long.parseLong(text);
+      case NUMBER -> new BigDecimal(text);
+      case UUID, TEXT -> text;
+    };
   }
 
   /** Reads this column's value from a side's stream (null for SQL NULL). */

@@ -3,6 +3,7 @@ package io.integrityauditor.audit.crossdb;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.TableColumns;
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.CrossDatabaseRanges;
 import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
@@ -11,12 +12,14 @@ import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.audit.scan.ViolationScan;
 import io.integrityauditor.catalog.ColumnInfo;
+import io.integrityauditor.catalog.TableInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -65,7 +68,7 @@ import org.jooq.impl.SQLDataType;
  * their fingerprints from the child's server, as a same-database audit's do, and the sample is
  * chosen by the same rule ({@link ScanPartial}): the same answers on the same data.
  */
-public final class MergeScan implements AuditQuery, CrossDatabaseScan {
+public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossDatabaseRanges {
   /** Rows per round trip of each stream. */
   static final int FETCH_SIZE = 10_000;
 
@@ -164,6 +167,34 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     return new MergeScan(child, parent, nulls, asText, sampleSize);
   }
 
+  /**
+   * Why the reference cannot run in chunks, if it cannot: each chunk reads a range of the child's
+   * reference, which without an index answering it would read the whole child once per chunk.
+   */
+  public static Optional<String> whyNotChunked(
+      TableColumns.Bound child, TableColumns.Bound parent, boolean asText) {
+    KeyColumn first = KeyColumn.of(child.columns().get(0), parent.columns().get(0), asText);
+    if (child.table().indexes().stream().anyMatch(first::rangeUses)) {
+      return Optional.empty();
+    }
+    String column = first.child().name();
+    boolean text = first.comparison() == KeyColumn.Comparison.TEXT;
+    return Optional.of(
+        "chunked runs across databases split "
+            + child.table().id()
+            + " into ranges of "
+            + column
+            + (text ? " in byte order (COLLATE \"C\")" : "")
+            + " on both servers, and no index of the table starts with it"
+            + (text ? " in that order" : "")
+            + ": every chunk would read the whole table; create one (CREATE INDEX CONCURRENTLY ON "
+            + child.table().id()
+            + " ("
+            + column
+            + (text ? " COLLATE \"C\"" : "")
+            + ")) or use mode: full or auto");
+  }
+
   /** For tests: {@code hook} runs before each re-check statement. */
   MergeScan beforeRecheck(Runnable hook) {
     this.beforeRecheck = hook;
@@ -185,6 +216,50 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     return QueryParts.relations(child.table(), parent.table());
   }
 
+  @Override
+  public Optional<CrossDatabaseRanges> ranges() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public TableInfo table() {
+    return child.table();
+  }
+
+  @Override
+  public ColumnInfo key() {
+    return keys.get(0).child();
+  }
+
+  @Override
+  public List<String> inKeyOrder(List<String> bounds) {
+    KeyColumn first = keys.get(0);
+    Comparator<String> order = (a, b) -> first.compare(first.parse(a), first.parse(b));
+    List<String> sorted = new ArrayList<>();
+    for (String bound : bounds.stream().sorted(order).toList()) {
+      if (sorted.isEmpty() || order.compare(sorted.get(sorted.size() - 1), bound) != 0) {
+        sorted.add(bound);
+      }
+    }
+    return sorted;
+  }
+
+  @Override
+  public ScanPartial scan(
+      DSLContext childContext,
+      DSLContext parentContext,
+      Optional<String> lower,
+      Optional<String> upper,
+      Tracking keys,
+      Duration timeout) {
+    return new Run(childContext, parentContext, new Range(lower, upper), keys, timeout).scan();
+  }
+
+  @Override
+  public Measurement measurement(ScanPartial total) {
+    return total.measurement(sampleNames, sampleNumeric, List.of());
+  }
+
   /** Never one statement: its sides are in two databases (see {@link #acrossDatabases}). */
   @Override
   public Measurement execute(DSLContext context) {
@@ -200,21 +275,37 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   @Override
   public List<String> childSql(DSLContext context) {
     return List.of(
-        context.renderInlined(childKeys(context)),
+        context.renderInlined(childKeys(context, Range.ALL)),
         context.renderInlined(violatingRows(context, withKeys(List.of()))));
   }
 
   @Override
   public List<String> parentSql(DSLContext context) {
     return List.of(
-        context.renderInlined(parentKeys(context)),
+        context.renderInlined(parentKeys(context, Range.ALL)),
         context.renderInlined(recheck(context, List.of())));
   }
 
   // ---- the statements -----------------------------------------------------------------------
 
+  /**
+   * Bounds of the reference's first column, in merge order: a chunked run's key range; empty bounds
+   * are open, and the range that is open above also holds the keys whose first column is NULL.
+   */
+  private record Range(Optional<String> lower, Optional<String> upper) {
+    static final Range ALL = new Range(Optional.empty(), Optional.empty());
+  }
+
+  /** The rows of {@code range} on a side ({@code alias}, its first key column). */
+  private Condition within(Range range, String alias, ColumnInfo column) {
+    Condition bounded = keys.get(0).range(alias, column, range.lower(), range.upper());
+    return range.upper().isEmpty() && range.lower().isPresent()
+        ? bounded.or(QueryParts.field(alias, column).isNull())
+        : bounded;
+  }
+
   /** The child's distinct keys in merge order, each with its number of rows. */
-  private ResultQuery<Record> childKeys(DSLContext context) {
+  private ResultQuery<Record> childKeys(DSLContext context, Range range) {
     List<Field<?>> select = new ArrayList<>();
     List<Field<?>> group = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
@@ -228,15 +319,20 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     return context
         .select(select)
         .from(QueryParts.table(child.table(), "c"))
-        .where(child.filter().orElse(DSL.noCondition()))
+        .where(
+            child.filter().orElse(DSL.noCondition()).and(within(range, "c", keys.get(0).child())))
         .groupBy(group)
         .orderBy(order);
   }
 
-  private ResultQuery<Record> parentKeys(DSLContext context) {
+  private ResultQuery<Record> parentKeys(DSLContext context, Range range) {
     List<Field<?>> select = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
-    Condition present = parent.filter().orElse(DSL.noCondition());
+    Condition present =
+        parent
+            .filter()
+            .orElse(DSL.noCondition())
+            .and(keys.get(0).range("p", keys.get(0).parent(), range.lower(), range.upper()));
     for (KeyColumn key : keys) {
       Field<?> field = key.ordered("p", key.parent());
       select.add(field);
@@ -287,14 +383,18 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
             .where(same));
   }
 
-  /** The child's rows whose reference has a number of NULL columns that the NULL policy counts. */
-  private Condition withViolatingNulls() {
+  /**
+   * The child's rows of {@code range} whose reference has a number of NULL columns that the NULL
+   * policy counts.
+   */
+  private Condition withViolatingNulls(Range range) {
     List<Field<?>> columns = new ArrayList<>();
     for (KeyColumn key : keys) {
       columns.add(QueryParts.field("c", key.child()));
     }
     return DSL.function("num_nulls", Integer.class, columns.toArray(Field[]::new))
-        .in(violatingNulls);
+        .in(violatingNulls)
+        .and(within(range, "c", keys.get(0).child()));
   }
 
   /**
@@ -340,17 +440,30 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
   @Override
   public Measurement execute(
       DSLContext childContext, DSLContext parentContext, KeySink keySink, Duration timeout) {
-    Run run = new Run(childContext, parentContext, keySink, System.nanoTime() + timeout.toNanos());
-    return run.scan(timeout);
+    Run run =
+        new Run(
+            childContext, parentContext, Range.ALL, new Tracking(keySink, Tracking.FULL), timeout);
+    ScanPartial partial = run.scan();
+    List<String> notes = new ArrayList<>();
+    if (run.cleared > 0) {
+      notes.add(
+          Plural.of(run.cleared, "candidate orphan")
+              + " found its parent on the re-check in a fresh snapshot of "
+              + parent.target()
+              + " (written while the audit ran): not counted");
+    }
+    return partial.measurement(sampleNames, sampleNumeric, notes);
   }
 
   /** The state of one execution: counts, pending batches, the sample so far. */
   private final class Run {
     private final DSLContext childContext;
     private final DSLContext parentContext;
+    private final Range range;
+    private final Tracking tracking;
     private final KeySink sink;
+    private final Duration timeout;
     private final long deadline;
-    private Duration timeout;
     private long rowsChecked;
     private long violations;
     private long cleared;
@@ -367,15 +480,25 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
     private long violatingNullRows;
     private KeySink.Part part;
 
-    Run(DSLContext childContext, DSLContext parentContext, KeySink sink, long deadline) {
+    Run(
+        DSLContext childContext,
+        DSLContext parentContext,
+        Range range,
+        Tracking tracking,
+        Duration timeout) {
       this.childContext = childContext;
       this.parentContext = parentContext;
-      this.sink = sink;
-      this.deadline = deadline;
+      this.range = range;
+      this.tracking = tracking;
+      this.sink = tracking.sink();
+      this.timeout = timeout;
+      this.deadline = System.nanoTime() + timeout.toNanos();
     }
 
-    Measurement scan(Duration timeout) {
-      this.timeout = timeout;
+    /**
+     * The rows of the range: counts and sample (the re-check's cleared rows in {@link #cleared}).
+     */
+    ScanPartial scan() {
       if (!Sides.pinTextForms(childContext).equals("repeatable read")) {
         throw new IllegalStateException(
             "a scan across databases reads the child in two statements: its transaction must be"
@@ -383,20 +506,22 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
       }
       Sides.pinTextForms(parentContext);
       try {
-        part = sink.cap() > 0 ? sink.open(Tracking.FULL) : null;
+        part = sink.cap() > 0 ? sink.open(tracking.part()) : null;
         try (ResultSet childKeys =
                 Sides.on(
-                    child, () -> childKeys(childContext).fetchSize(FETCH_SIZE).fetchResultSet());
+                    child,
+                    () -> childKeys(childContext, range).fetchSize(FETCH_SIZE).fetchResultSet());
             ResultSet parentKeys =
                 Sides.on(
                     parent,
-                    () -> parentKeys(parentContext).fetchSize(FETCH_SIZE).fetchResultSet())) {
+                    () ->
+                        parentKeys(parentContext, range).fetchSize(FETCH_SIZE).fetchResultSet())) {
           merge(childKeys, parentKeys);
         }
         flushCandidates();
         flushViolatingKeys();
         if (violatingNullRows > 0) {
-          readRows(withViolatingNulls(), violatingNullRows);
+          readRows(withViolatingNulls(range), violatingNullRows);
         }
         if (part != null) {
           part.commit();
@@ -408,16 +533,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan {
           part.close();
         }
       }
-      List<String> notes = new ArrayList<>();
-      if (cleared > 0) {
-        notes.add(
-            Plural.of(cleared, "candidate orphan")
-                + " found its parent on the re-check in a fresh snapshot of "
-                + parent.target()
-                + " (written while the audit ran): not counted");
-      }
-      return new ScanPartial(rowsChecked, violations, sample.sample(), sampleSize)
-          .measurement(sampleNames, sampleNumeric, notes);
+      return new ScanPartial(rowsChecked, violations, sample.sample(), sampleSize);
     }
 
     /** Every few thousand keys or rows: past the deadline, the run is a timeout. */

@@ -1,6 +1,7 @@
 package io.integrityauditor.audit.kind;
 
 import io.integrityauditor.audit.scan.AuditQuery;
+import io.integrityauditor.audit.scan.CrossDatabaseRanges;
 import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
@@ -133,7 +134,48 @@ final class AlignedQuery implements AuditQuery {
                   public List<String> relations() {
                     return scan.relations();
                   }
+
+                  @Override
+                  public Optional<CrossDatabaseRanges> ranges() {
+                    return scan.ranges().map(AlignedQuery.this::aligned);
+                  }
                 });
+  }
+
+  /** Ranges across databases scanned like the rows; the mismatches added to the total. */
+  private CrossDatabaseRanges aligned(CrossDatabaseRanges ranges) {
+    return new CrossDatabaseRanges() {
+      @Override
+      public TableInfo table() {
+        return ranges.table();
+      }
+
+      @Override
+      public ColumnInfo key() {
+        return ranges.key();
+      }
+
+      @Override
+      public List<String> inKeyOrder(List<String> bounds) {
+        return ranges.inKeyOrder(bounds);
+      }
+
+      @Override
+      public ScanPartial scan(
+          DSLContext child,
+          DSLContext parent,
+          Optional<String> lower,
+          Optional<String> upper,
+          Tracking keys,
+          Duration timeout) {
+        return ranges.scan(child, parent, lower, upper, keys, timeout);
+      }
+
+      @Override
+      public Measurement measurement(ScanPartial total) {
+        return align(ranges.measurement(total));
+      }
+    };
   }
 
   private Measurement align(Measurement rows) {

@@ -128,10 +128,9 @@ public record OrphanSpec(
     List<TypeAlignment.Pair> mismatched =
         TypeAlignment.check(
             context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
-    context.audit().execution().bind(context, c.get().table());
     boolean across = !c.get().target().equals(p.get().target());
     Execution.Mode mode = context.audit().execution().mode();
-    if (across && (mode == Execution.Mode.CHUNKED || mode == Execution.Mode.INCREMENTAL)) {
+    if (across && mode == Execution.Mode.INCREMENTAL) {
       context.problem(
           "mode",
           mode.label()
@@ -139,9 +138,19 @@ public record OrphanSpec(
               + c.get().target()
               + " and "
               + p.get().target()
-              + "): it streams both tables in one pass with bounded memory; use mode: full or"
-              + " auto");
+              + "): it streams both tables with bounded memory; use mode: chunked for bounded"
+              + " statements, or full or auto");
       return Optional.empty();
+    }
+    if (!across) {
+      context.audit().execution().bind(context, c.get().table());
+    } else if (mode == Execution.Mode.CHUNKED) {
+      // chunks across databases are ranges of the reference, not of the child's primary key
+      Optional<String> refused = MergeScan.whyNotChunked(c.get(), p.get(), compareAsText);
+      if (refused.isPresent()) {
+        context.problem("mode", refused.get());
+        return Optional.empty();
+      }
     }
     AuditQuery query =
         across

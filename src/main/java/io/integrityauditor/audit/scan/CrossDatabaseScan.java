@@ -2,6 +2,7 @@ package io.integrityauditor.audit.scan;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.jooq.DSLContext;
 
 /**
@@ -16,7 +17,7 @@ public interface CrossDatabaseScan {
   /**
    * Runs the scan.
    *
-   * @param child a context in a READ ONLY transaction on the child's target
+   * @param child a context in a READ ONLY, REPEATABLE READ transaction on the child's target
    * @param parent a context in a READ ONLY, READ COMMITTED transaction on the parent's target: each
    *     re-check statement there sees a fresh snapshot
    * @param keys where the violating keys' fingerprints go
@@ -33,4 +34,9 @@ public interface CrossDatabaseScan {
 
   /** The tables it reads, child's first ({@code schema.table}), named in errors. */
   List<String> relations();
+
+  /** How it runs in key ranges (mode: chunked); empty when it only runs whole. */
+  default Optional<CrossDatabaseRanges> ranges() {
+    return Optional.empty();
+  }
 }

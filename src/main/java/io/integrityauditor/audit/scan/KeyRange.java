@@ -5,7 +5,6 @@ import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * Range conditions on a column of a {@link RangeScan}'s driving table, with bounds written as text
@@ -49,10 +48,5 @@ public final class KeyRange {
     }
     Field<Object> field = scan.column(column);
     return field.le(QueryParts.typed(upTo.get(), column)).or(field.isNull());
-  }
-
-  /** The column's value as text of its type, for bounds read back from the target. */
-  public static Field<String> asText(RangeScan scan, ColumnInfo column) {
-    return scan.column(column).cast(SQLDataType.CLOB);
   }
 }
