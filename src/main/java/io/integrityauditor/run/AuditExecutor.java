@@ -33,7 +33,8 @@ import org.jooq.impl.DSL;
  * </ul>
  *
  * Kinds that cannot be split run full whatever the mode; a reference across databases runs as one
- * merge of both databases' streams ({@link CrossDatabaseRun}). Every mode runs its work through the
+ * merge of both databases' streams ({@link CrossDatabaseRun}), or with {@code mode: chunked} as a
+ * chunked run over ranges of its reference on both servers. Every mode runs its work through the
  * same attempts and retry policy ({@link Attempts}).
  */
 public final class AuditExecutor {
