@@ -128,6 +128,26 @@ class RecheckTest {
   }
 
   @Test
+  void more_violating_keys_than_one_rows_statement_holds_are_read_in_several() throws Exception {
+    TestPostgres.Database orders = TestPostgres.newDatabase("recheck_many_orders");
+    TestPostgres.Database customers = TestPostgres.newDatabaseOnOtherServer("recheck_many_cust");
+    // 150,000 orphan keys (two per key): more than one rows statement's 100,000 keys
+    orders.execute(
+        """
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+        INSERT INTO orders SELECT i, 1000000 + i / 2 FROM generate_series(0, 299999) i;
+        INSERT INTO orders VALUES (300000, 10);
+        """);
+    customers.execute(
+        "CREATE TABLE customers (id bigint PRIMARY KEY); INSERT INTO customers VALUES (10);");
+    Measurement measurement = scan(orders, customers, () -> {});
+    assertThat(MergeScan.KEYS_PER_STATEMENT).isLessThan(150_000);
+    assertThat(measurement.violations()).isEqualTo(300_000);
+    assertThat(measurement.rowsChecked()).isEqualTo(300_001);
+    assertThat(measurement.samples()).hasSize(20);
+  }
+
+  @Test
   void a_child_transaction_that_is_not_repeatable_read_is_refused() {
     TestPostgres.Database[] db = databases("recheck_read_committed");
     assertThatThrownBy(() -> scan(db[0], db[1], () -> {}, false))
