@@ -274,10 +274,18 @@ final class BenchServe {
 
   /** Seconds from the process's start to {@code /health/ready} answering 200. */
   static double waitReady(HttpClient client, int port, Started started) throws Exception {
+    return waitReady(client, port, started, Duration.ofMinutes(2));
+  }
+
+  /**
+   * Seconds from the process's start to {@code /health/ready} answering 200, within {@code limit}.
+   */
+  static double waitReady(HttpClient client, int port, Started started, Duration limit)
+      throws Exception {
     Process process = started.process();
     long start = started.nanos();
     URI ready = URI.create("http://localhost:" + port + "/health/ready");
-    long deadline = start + Duration.ofMinutes(2).toNanos();
+    long deadline = start + limit.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IOException("serve exited with " + process.exitValue() + " while starting");
@@ -295,7 +303,7 @@ final class BenchServe {
       }
       Thread.sleep(20);
     }
-    throw new IOException("serve was not ready within 2 minutes");
+    throw new IOException("serve was not ready within " + limit);
   }
 
   static String get(HttpClient client, String url) throws Exception {

@@ -109,7 +109,8 @@ final class FleetBench {
           nodes.add(node);
           // one after the other, as a rolling deployment starts them: the first writes the jobs
           // and their first runs, the second finds them written and joins the cycle running
-          node.readySeconds = BenchServe.waitReady(client, http, started);
+          // binding thousands of members takes a while: measured, not cut off at 2 minutes
+          node.readySeconds = BenchServe.waitReady(client, http, started, Duration.ofMinutes(10));
           out.printf("  node %d ready after %.2f s%n", n, node.readySeconds);
         }
         Cycle cycle = waitForCycle(store, scale, nodes, out);
