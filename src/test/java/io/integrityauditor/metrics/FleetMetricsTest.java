@@ -23,9 +23,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -50,13 +47,9 @@ class FleetMetricsTest {
 
   final HttpClient client = HttpClient.newHttpClient();
 
+  /** SQL on the shared server's maintenance database (CREATE and DROP DATABASE). */
   static void serverSql(String sql) {
-    try (Connection connection = TestPostgres.server().getPostgresDatabase().getConnection();
-        Statement statement = connection.createStatement()) {
-      statement.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    new TestPostgres.Database("postgres", TestPostgres.server()).execute(sql);
   }
 
   /** A tenant database with {@code orphans} orders without a customer. */
