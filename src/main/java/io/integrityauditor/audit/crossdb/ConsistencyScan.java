@@ -282,24 +282,13 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
    * gone (or no longer within the parent filter).
    */
   private ResultQuery<Record> recheck(DSLContext context, List<String[]> candidates) {
-    List<Field<?>> arrays = new ArrayList<>();
+    List<Field<?>> arrays = Sides.textArrays(candidates, keys.size());
     List<Name> names = new ArrayList<>();
-    Condition found = parent.filter().orElse(DSL.noCondition());
     for (int k = 0; k < keys.size(); k++) {
-      String[] column = new String[candidates.size()];
-      for (int i = 0; i < candidates.size(); i++) {
-        column[i] = candidates.get(i)[k];
-      }
-      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
       names.add(DSL.name("k" + k));
-      found =
-          found.and(
-              keys.get(k)
-                  .matches(
-                      QueryParts.field("p", keys.get(k).parent()),
-                      DSL.field(DSL.name("u", "k" + k), String.class)));
     }
     names.add(DSL.name("i"));
+    Condition found = Sides.parentOfCandidate(keys, parent.filter().orElse(DSL.noCondition()));
     List<Field<?>> select = new ArrayList<>();
     for (KeyColumn pair : compared) {
       select.add(text("p", pair.parent()));
@@ -395,7 +384,8 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
           childKey[k] = keys.get(k).read(childRows, k + 1);
         }
         int order = -1;
-        while (parentRow != null && (order = compare(parentRow.key(), childKey)) < 0) {
+        while (parentRow != null
+            && (order = KeyColumn.compare(keys, parentRow.key(), childKey)) < 0) {
           parentRow = next(parentRows);
         }
         if (parentRow == null || order != 0) {
@@ -437,16 +427,6 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
         values[i] = parentRows.getString(keys.size() + 1 + i);
       }
       return new ParentRow(key, values);
-    }
-
-    private int compare(Object[] parentKey, Object[] childKey) {
-      for (int k = 0; k < keys.size(); k++) {
-        int order = keys.get(k).compare(parentKey[k], childKey[k]);
-        if (order != 0) {
-          return order;
-        }
-      }
-      return 0;
     }
 
     /** A child column's text in the current row of the child's stream ({@link #source}). */

@@ -7,6 +7,7 @@ import io.integrityauditor.catalog.IndexInfo;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.Field;
@@ -169,6 +170,17 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
       case NUMBER -> ((BigDecimal) a).compareTo((BigDecimal) b);
       case UUID, TEXT -> compareCodePoints((String) a, (String) b);
     };
+  }
+
+  /** Compares two keys of {@code columns} column by column, in the order both servers sort them. */
+  static int compare(List<KeyColumn> columns, Object[] a, Object[] b) {
+    for (int k = 0; k < columns.size(); k++) {
+      int order = columns.get(k).compare(a[k], b[k]);
+      if (order != 0) {
+        return order;
+      }
+    }
+    return 0;
   }
 
   /** A value as text: what the re-check sends to the parent's server. */

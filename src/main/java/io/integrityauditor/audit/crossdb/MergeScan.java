@@ -348,18 +348,10 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
 
   /** Which of {@code candidates} (key values as text) have a parent now: their 1-based indexes. */
   private ResultQuery<Record> recheck(DSLContext context, List<String[]> candidates) {
-    Condition found = parent.filter().orElse(DSL.noCondition());
-    for (int k = 0; k < keys.size(); k++) {
-      found =
-          found.and(
-              keys.get(k)
-                  .matches(
-                      QueryParts.field("p", keys.get(k).parent()),
-                      DSL.field(DSL.name("u", "k" + k), String.class)));
-    }
+    Condition found = Sides.parentOfCandidate(keys, parent.filter().orElse(DSL.noCondition()));
     return context.resultQuery(
         "select u.i from unnest({0}) with ordinality as u({1}, i) where exists ({2})",
-        DSL.list(columns(candidates)),
+        DSL.list(Sides.textArrays(candidates, keys.size())),
         DSL.list(names(keys.size())),
         DSL.selectOne().from(QueryParts.table(parent.table(), "p")).where(found));
   }
@@ -376,7 +368,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     return DSL.exists(
         DSL.selectOne()
             .from(
-                DSL.table("unnest({0})", DSL.list(columns(violating)))
+                DSL.table("unnest({0})", DSL.list(Sides.textArrays(violating, keys.size())))
                     .as(
                         "u",
                         names(keys.size()).stream().map(Field::getName).toArray(String[]::new)))
@@ -412,19 +404,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
         .select(select)
         .from(QueryParts.table(child.table(), "c"))
         .where(child.filter().orElse(DSL.noCondition()).and(which));
-  }
-
-  /** One text array per key column of {@code values}, for unnest. */
-  private List<Field<?>> columns(List<String[]> values) {
-    List<Field<?>> arrays = new ArrayList<>();
-    for (int k = 0; k < keys.size(); k++) {
-      String[] column = new String[values.size()];
-      for (int i = 0; i < values.size(); i++) {
-        column[i] = values.get(i)[k];
-      }
-      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
-    }
-    return arrays;
   }
 
   private static List<Field<?>> names(int width) {
@@ -571,7 +550,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
           continue;
         }
         int order = -1;
-        while (parentKey != null && (order = compare(parentKey, childKey)) < 0) {
+        while (parentKey != null && (order = KeyColumn.compare(keys, parentKey, childKey)) < 0) {
           parentKey = next(parentKeys);
         }
         if (parentKey != null && order == 0) {
@@ -598,16 +577,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
         key[k] = keys.get(k).read(parentKeys, k + 1);
       }
       return key;
-    }
-
-    private int compare(Object[] parentKey, Object[] childKey) {
-      for (int k = 0; k < keys.size(); k++) {
-        int order = keys.get(k).compare(parentKey[k], childKey[k]);
-        if (order != 0) {
-          return order;
-        }
-      }
-      return 0;
     }
 
     /** Re-checks the pending candidate keys against the parent in a fresh snapshot. */

@@ -1,10 +1,12 @@
 package io.integrityauditor.audit.crossdb;
 
 import io.integrityauditor.audit.TableColumns;
+import io.integrityauditor.audit.scan.QueryParts;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Name;
@@ -113,5 +115,35 @@ final class Sides {
     return context.resultQuery(
         "select {0} from unnest({1}) with ordinality as u({2}) order by u.i",
         fingerprint, DSL.list(arrays), DSL.list(names.stream().map(DSL::field).toList()));
+  }
+
+  /** One text array per column of {@code rows} ({@code width} values each), for {@code unnest}. */
+  static List<Field<?>> textArrays(List<String[]> rows, int width) {
+    List<Field<?>> arrays = new ArrayList<>();
+    for (int k = 0; k < width; k++) {
+      String[] column = new String[rows.size()];
+      for (int i = 0; i < rows.size(); i++) {
+        column[i] = rows.get(i)[k];
+      }
+      arrays.add(DSL.val(column, SQLDataType.CLOB.array()));
+    }
+    return arrays;
+  }
+
+  /**
+   * The parent row {@code p} within {@code filter} whose key equals the unnested candidate key
+   * {@code u.k0, u.k1, ...}: what both re-checks ask the parent's server in a fresh snapshot.
+   */
+  static Condition parentOfCandidate(List<KeyColumn> keys, Condition filter) {
+    Condition found = filter;
+    for (int k = 0; k < keys.size(); k++) {
+      found =
+          found.and(
+              keys.get(k)
+                  .matches(
+                      QueryParts.field("p", keys.get(k).parent()),
+                      DSL.field(DSL.name("u", "k" + k), String.class)));
+    }
+    return found;
   }
 }
