@@ -105,6 +105,13 @@ public final class AuditScheduler {
    * FirstRun}).
    */
   public Changes reconcile(Collection<ScheduledAudit> audits, boolean removeOthers) {
+    // the read of the jobs and the writes under one store lock: a peer reconciling the same files
+    // at the same moment then sees this node's jobs as they are, instead of writing them again
+    return store.exclusively(
+        Store.OneNodeAtATime.JOB_RECONCILIATION, () -> reconcileAlone(audits, removeOthers));
+  }
+
+  private Changes reconcileAlone(Collection<ScheduledAudit> audits, boolean removeOthers) {
     List<String> added = new ArrayList<>();
     List<String> updated = new ArrayList<>();
     List<String> removed = new ArrayList<>();
@@ -158,7 +165,6 @@ public final class AuditScheduler {
         changes.putAll(fresh);
       }
       if (!changes.isEmpty()) {
-        // replace: a peer scheduling the same files at the same moment writes the same jobs
         scheduler.scheduleJobs(changes, true);
       }
       if (removeOthers) {

@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Locale;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -18,8 +20,27 @@ import org.slf4j.LoggerFactory;
 public final class Store implements AutoCloseable {
   public static final String SCHEMA = "integrity_auditor";
 
-  /** Serialises migrations of nodes that start together (pg_advisory_lock key). */
-  private static final long MIGRATION_LOCK = 0x1A7E_6A11_D170_0001L;
+  /**
+   * Work that nodes starting (or reloading) together must do one after another, each seeing what
+   * the one before wrote: held as a session advisory lock of the store, so a node that dies
+   * releases it.
+   */
+  public enum OneNodeAtATime {
+    /** Creating or upgrading the store's schema. */
+    MIGRATION(0x1A7E_6A11_D170_0001L),
+    /**
+     * Comparing the audit files with the Quartz jobs and writing the differences: two nodes that
+     * read "new" at once would both write the job and its first run, and the second write,
+     * replacing a first run that had already fired, would run the audit again.
+     */
+    JOB_RECONCILIATION(0x1A7E_6A11_D170_0002L);
+
+    private final long lockKey;
+
+    OneNodeAtATime(long lockKey) {
+      this.lockKey = lockKey;
+    }
+  }
 
   private final DatabaseConfig config;
   private final HikariDataSource dataSource;
@@ -60,38 +81,57 @@ public final class Store implements AutoCloseable {
     if (current()) {
       return;
     }
-    // The lock is held on a connection of its own, outside the pool that Flyway works with.
+    exclusively(
+        OneNodeAtATime.MIGRATION,
+        () -> {
+          long started = System.nanoTime();
+          var result =
+              Flyway.configure(Store.class.getClassLoader())
+                  .dataSource(dataSource)
+                  .schemas(SCHEMA)
+                  .createSchemas(true)
+                  .locations("classpath:db/migration")
+                  .outOfOrder(true)
+                  .load()
+                  .migrate();
+          LoggerFactory.getLogger(Store.class)
+              .info(
+                  "store schema {} at version {} ({} migrations applied, {} ms)",
+                  SCHEMA,
+                  result.targetSchemaVersion,
+                  result.migrationsExecuted,
+                  (System.nanoTime() - started) / 1_000_000);
+          return null;
+        });
+  }
+
+  /**
+   * Runs {@code work} while no other node runs work of the same {@code kind}: waits for the node
+   * that holds it. The lock is held on a connection of its own, outside the pool that the work
+   * uses.
+   */
+  public <T> T exclusively(OneNodeAtATime kind, Supplier<T> work) {
     try (Connection lock = Pools.connect(config)) {
       try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
-        statement.setLong(1, MIGRATION_LOCK);
+        statement.setLong(1, kind.lockKey);
         statement.execute();
       }
       try {
-        long started = System.nanoTime();
-        var result =
-            Flyway.configure(Store.class.getClassLoader())
-                .dataSource(dataSource)
-                .schemas(SCHEMA)
-                .createSchemas(true)
-                .locations("classpath:db/migration")
-                .outOfOrder(true)
-                .load()
-                .migrate();
-        LoggerFactory.getLogger(Store.class)
-            .info(
-                "store schema {} at version {} ({} migrations applied, {} ms)",
-                SCHEMA,
-                result.targetSchemaVersion,
-                result.migrationsExecuted,
-                (System.nanoTime() - started) / 1_000_000);
+        return work.get();
       } finally {
         try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-          statement.setLong(1, MIGRATION_LOCK);
+          statement.setLong(1, kind.lockKey);
           statement.execute();
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot migrate the store: " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot take the store's "
+              + kind.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+              + " lock: "
+              + e.getMessage()
+              + " (is the store reachable?)",
+          e);
     }
   }
 
