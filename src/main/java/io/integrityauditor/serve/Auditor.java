@@ -9,6 +9,7 @@ import io.integrityauditor.audit.BoundAudit;
 import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigProblem;
+import io.integrityauditor.config.Durations;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.run.Attempts;
@@ -310,9 +311,13 @@ public final class Auditor implements AutoCloseable {
    * {@link #run(BoundAudit, RunTrigger, Instant)}, for a fire time Quartz may be recovering from a
    * node that died or was declared dead.
    *
-   * @param recovering the fire time is a recovered one: when another node holds the lease it is
-   *     running that fire time (a second recovery of it, or the paused holder's own run), so it is
-   *     not recorded as skipped, which could take the fire time from the run that holds it
+   * @param recovering the fire time is a recovered one (its node died or was declared dead): when
+   *     another session holds the lease, the run waits for it ({@link #recoveryLeaseWait}) and then
+   *     runs the fire time unless it has a result by then. The holder may be running that very fire
+   *     time (the "dead" node was only frozen, or outlived a store outage; or a second recovery),
+   *     or another one; dropping the fire time instead lost it for good when the holder was killed
+   *     before it finished, and recording it as skipped at once could take it from a recovery that
+   *     had the lease but had not begun its run.
    */
   public Optional<AuditResult> run(
       BoundAudit bound, RunTrigger trigger, Instant fireTime, boolean recovering) {
@@ -322,14 +327,27 @@ public final class Auditor implements AutoCloseable {
     }
     Optional<Leases.Lease> lease;
     try {
-      lease = leases.orElseThrow().tryAudit(audit.id());
+      lease =
+          recovering
+              ? awaitLeaseForRecovery(audit, fireTime)
+              : leases.orElseThrow().tryAudit(audit.id());
     } catch (SQLException e) {
       throw new StoreException("cannot take the lease of audit " + audit.id(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for the lease of " + audit.id(), e);
     }
     if (lease.isEmpty()) {
       LOG.info("audit {} is running elsewhere; not running it for {}", audit.id(), fireTime);
-      if (trigger == RunTrigger.SCHEDULE && !recovering) {
-        recordLeaseHeld(audit, fireTime);
+      if (trigger == RunTrigger.SCHEDULE && !cancellation.isCancelled()) {
+        recordLeaseHeld(
+            audit,
+            fireTime,
+            recovering
+                ? "another node held the audit's lease for longer than "
+                    + Durations.format(recoveryLeaseWait(audit))
+                    + " while this fire time was being recovered from a node that stopped"
+                : "another node was running the audit (it held the audit's lease)");
       }
       return trigger == RunTrigger.CHECK
           ? Optional.of(
@@ -382,18 +400,13 @@ public final class Auditor implements AutoCloseable {
   /**
    * A scheduled fire time not run because another node held the audit's lease is recorded as
    * skipped and counted, like an overrun: otherwise it would look lost. A fire time that already
-   * has a row (the holder's own run of it, when this is Quartz recovering a paused node's fire) is
-   * left alone and not counted.
+   * has a row (the holder's own run of it) is left alone and not counted.
+   *
+   * @param why the reason recorded with it
    */
-  private void recordLeaseHeld(Audit audit, Instant fireTime) {
+  private void recordLeaseHeld(Audit audit, Instant fireTime, String why) {
     try {
-      runs.orElseThrow()
-          .recordSkipped(
-              audit,
-              List.of(fireTime),
-              0,
-              SkipReason.LEASE_HELD,
-              "another node was running the audit (it held the audit's lease)");
+      runs.orElseThrow().recordSkipped(audit, List.of(fireTime), 0, SkipReason.LEASE_HELD, why);
     } catch (RuntimeException e) {
       LOG.warn(
           "audit {}: cannot record {} as skipped: {}",
@@ -401,6 +414,47 @@ public final class Auditor implements AutoCloseable {
           fireTime,
           Redactor.redact(String.valueOf(e.getMessage())));
     }
+  }
+
+  /**
+   * How long a recovered fire time waits for the audit's lease: the longest the audit may run (its
+   * timeout, for each attempt) plus one misfire threshold. A holder running it legitimately is done
+   * by then; after it the fire time counts as missed, and is recorded as skipped.
+   */
+  Duration recoveryLeaseWait(Audit audit) {
+    return audit
+        .timeout()
+        .multipliedBy(Math.max(1, config.retry().attempts()))
+        .plus(config.scheduler().misfireThreshold());
+  }
+
+  /**
+   * The lease for a recovered fire time, waiting for it while another session holds it: logged when
+   * it had to wait, with how long, since the fire time then runs that much late.
+   */
+  private Optional<Leases.Lease> awaitLeaseForRecovery(Audit audit, Instant fireTime)
+      throws SQLException, InterruptedException {
+    Optional<Leases.Lease> lease = leases.orElseThrow().tryAudit(audit.id());
+    if (lease.isPresent()) {
+      return lease;
+    }
+    Duration wait = recoveryLeaseWait(audit);
+    LOG.info(
+        "audit {}: recovering the fire time {} of a node that stopped; another node holds the"
+            + " audit's lease, waiting for it (at most {})",
+        audit.id(),
+        fireTime,
+        Durations.format(wait));
+    long started = System.nanoTime();
+    lease = leases.orElseThrow().awaitAudit(audit.id(), wait, cancellation::isCancelled);
+    if (lease.isPresent()) {
+      LOG.info(
+          "audit {}: took the lease for the recovered fire time {} after waiting {} ms",
+          audit.id(),
+          fireTime,
+          (System.nanoTime() - started) / 1_000_000);
+    }
+    return lease;
   }
 
   /**

@@ -32,6 +32,8 @@ import java.util.function.BooleanSupplier;
 public final class Leases implements AutoCloseable {
   private static final int AUDIT_CLASS = 0x1A7E_0001;
   private static final int SLOT_CLASS = 0x1A7E_0002;
+  private static final Duration FIRST_POLL = Duration.ofMillis(100);
+  private static final Duration LONGEST_POLL = Duration.ofSeconds(2);
 
   private final DatabaseConfig store;
   private volatile HikariDataSource sessions;
@@ -98,7 +100,7 @@ public final class Leases implements AutoCloseable {
      */
     public boolean acquireSlot(String target, int slots, BooleanSupplier cancelled)
         throws SQLException, InterruptedException {
-      Duration pause = Duration.ofMillis(100);
+      Duration pause = FIRST_POLL;
       while (!cancelled.getAsBoolean()) {
         for (int slot = 0; slot < slots; slot++) {
           if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
@@ -106,10 +108,7 @@ public final class Leases implements AutoCloseable {
           }
         }
         Thread.sleep(pause.toMillis());
-        pause =
-            pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0
-                ? Duration.ofSeconds(2)
-                : pause.multipliedBy(2);
+        pause = nextPoll(pause);
       }
       return false;
     }
@@ -141,6 +140,27 @@ public final class Leases implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The audit's lease, waiting while another live session holds it: polled (100 ms, doubling to 2
+   * s) for at most {@code wait}, or until {@code cancelled} says stop.
+   *
+   * @return empty when another session still held it at the end of the wait
+   */
+  public Optional<Lease> awaitAudit(String auditId, Duration wait, BooleanSupplier cancelled)
+      throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    Duration pause = FIRST_POLL;
+    while (true) {
+      Optional<Lease> lease = tryAudit(auditId);
+      long left = deadline - System.nanoTime();
+      if (lease.isPresent() || left <= 0 || cancelled.getAsBoolean()) {
+        return lease;
+      }
+      Thread.sleep(Math.max(1, Math.min(pause.toMillis(), left / 1_000_000)));
+      pause = nextPoll(pause);
+    }
+  }
+
   /** The audit's lease, or empty when another live session holds it (the audit is running). */
   public Optional<Lease> tryAudit(String auditId) throws SQLException {
     Connection connection = session();
@@ -154,6 +174,12 @@ public final class Leases implements AutoCloseable {
     }
     release(connection);
     return Optional.empty();
+  }
+
+  /** How often a wait for a lock polls: 100 ms, doubling to 2 s. */
+  private static Duration nextPoll(Duration pause) {
+    Duration doubled = pause.multipliedBy(2);
+    return doubled.compareTo(LONGEST_POLL) > 0 ? LONGEST_POLL : doubled;
   }
 
   private static boolean tryLock(Connection connection, int lockClass, String name)
