@@ -514,15 +514,17 @@ class ClusterTest {
     paused.pause();
     try {
       // The peer declares the paused node dead and recovers its job, but the paused node's
-      // database session still holds the audit's lease: the peer must not run it.
+      // database session still holds the audit's lease: the peer must not run it, and waits for
+      // the lease instead (the fire time is the paused node's to finish, or the peer's to run
+      // if the paused node dies before it finishes).
       Eventually.within(
           Duration.ofSeconds(40),
           "the peer tried to recover the audit",
           () -> peer.log().contains("recovering the run"));
       Eventually.within(
           Duration.ofSeconds(10),
-          "the peer refused to run it",
-          () -> peer.log().contains("is running elsewhere"));
+          "the peer waits for the lease",
+          () -> peer.log().contains("another node holds the audit's lease, waiting for it"));
       assertThat(count("status <> 'running'")).isZero();
       assertThat(count("node_id = '" + peer.name() + "'")).isZero();
     } finally {
@@ -532,6 +534,10 @@ class ClusterTest {
         Duration.ofSeconds(60),
         "the paused node finished its run",
         () -> count("status = 'running'") == 0);
+    Eventually.within(
+        Duration.ofSeconds(30),
+        "the peer took the lease, found the result and did not run the audit",
+        () -> peer.log().contains("already has a result"));
     List<Map<String, Object>> all = runs("true");
     assertThat(all).hasSize(1);
     assertThat(all.get(0).get("status")).isEqualTo("violations");

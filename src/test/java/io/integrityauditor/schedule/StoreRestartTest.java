@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * node whose store outage made it miss check-ins was retried by Quartz only every 15 s.
  */
 class StoreRestartTest {
-  /** Ports of this test's nodes (this project's test range for it). */
-  static final int FIRST_PORT = 23_101;
+  /** The line a node logs once its HTTP listener is bound (port 0: any free port). */
+  static final Pattern LISTENING = Pattern.compile("HTTP listening on 127\\.0\\.0\\.1:(\\d+)");
 
   static final int RESTARTS = 3;
 
@@ -85,15 +87,16 @@ class StoreRestartTest {
     audits.append(ClusterTest.audit("slow", "child_2s", "@every 2s"));
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/restart.yaml", audits.toString());
-    Map<String, Integer> ports = new LinkedHashMap<>();
     for (String node : List.of("n1", "n2")) {
-      int port = FIRST_PORT + ports.size();
-      ports.put(node, port);
-      Path config = workspace.write(node + ".yaml", config(node, port, target));
+      Path config = workspace.write(node + ".yaml", config(node, target));
       nodes.add(ChildNode.serve(node, config, dir));
     }
+    Map<String, Integer> ports = new LinkedHashMap<>();
     for (ChildNode node : nodes) {
       node.awaitServing();
+      Matcher listening = LISTENING.matcher(node.log());
+      assertThat(listening.find()).as("%s logged its HTTP port", node.name()).isTrue();
+      ports.put(node.name(), Integer.parseInt(listening.group(1)));
     }
     for (var node : ports.entrySet()) {
       within(Duration.ofMinutes(3), node.getKey() + " ready", () -> ready(node.getValue()));
@@ -183,7 +186,7 @@ class StoreRestartTest {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private String config(String nodeId, int port, TestPostgres.Database target) {
+  private String config(String nodeId, TestPostgres.Database target) {
     return """
         node_id: %s
         store:
@@ -205,9 +208,9 @@ class StoreRestartTest {
           initial_backoff: 200ms
         http:
           bind: 127.0.0.1
-          port: %d
+          port: 0
           read_only: true
         """
-        .formatted(nodeId, storeServer.url(), target.url(), port);
+        .formatted(nodeId, storeServer.url(), target.url());
   }
 }
