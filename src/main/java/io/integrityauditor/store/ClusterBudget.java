@@ -57,6 +57,12 @@ public final class ClusterBudget implements SharedBudget {
   /** How often the head of a queue looks for a freed place. */
   private static final long POLL_MILLIS = 20;
 
+  /**
+   * How long a statement of the store may go unanswered: a store that hangs (frozen, cut off) must
+   * not hold a run's connection close, or a wait, forever.
+   */
+  private static final int STORE_ANSWER_MILLIS = 30_000;
+
   /** Spare queue sessions kept open at most (a wait is common when a budget is busy). */
   private static final int SPARE_QUEUE_SESSIONS = 8;
 
@@ -144,6 +150,8 @@ public final class ClusterBudget implements SharedBudget {
     boolean reusable = false;
     try {
       long remaining = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      queue.setNetworkTimeout(
+          Runnable::run, (int) Math.min(Integer.MAX_VALUE, remaining + STORE_ANSWER_MILLIS));
       try (PreparedStatement timeout =
           queue.prepareStatement("SELECT set_config('lock_timeout', ?, false)")) {
         timeout.setString(1, remaining + "ms");
@@ -322,6 +330,7 @@ public final class ClusterBudget implements SharedBudget {
     if (session == null) {
       Connection opened = Pools.connect(store);
       opened.setAutoCommit(true);
+      opened.setNetworkTimeout(Runnable::run, STORE_ANSWER_MILLIS);
       session = opened;
       relock();
     }
