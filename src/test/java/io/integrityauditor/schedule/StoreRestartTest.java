@@ -47,8 +47,12 @@ class StoreRestartTest {
    */
   static final Duration READY_BOUND = Duration.ofSeconds(15);
 
-  /** Runs record again once Quartz retries its store: every check-in (1 s) here, not 15 s. */
-  static final Duration RUNS_BOUND = Duration.ofSeconds(20);
+  /**
+   * Runs record again once Quartz retries its store: every check-in (1 s) here, not 15 s. Measured
+   * 2.3-15.1 s at load 14-44 (the longest after the SIGSTOP); with the 15 s retry one restart took
+   * over 20 s. The bound leaves room for a loaded machine; readiness above guards the pool.
+   */
+  static final Duration RUNS_BOUND = Duration.ofSeconds(30);
 
   @TempDir Path dir;
 
