@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.integrityauditor.config.ConnectionBudget;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.ClusterBudget;
+import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.RestartablePostgres;
 import io.integrityauditor.support.TestPostgres;
@@ -36,6 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
  * each {@link Targets} here has a store session of its own, as each node of a cluster has.
  */
 class SharedBudgetTest {
+  /** Counts our sessions on the targets' server. */
+  private static final String OURS_ON_TARGETS_SERVER =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+          + Pools.APPLICATION_NAME
+          + "'";
+
   @TempDir Path dir;
 
   private static TargetConfig target(String name, String url) {
@@ -66,11 +76,7 @@ class SharedBudgetTest {
   private static int openOnTargetsServer() throws SQLException {
     try (Connection connection = TestPostgres.otherServer().getPostgresDatabase().getConnection();
         Statement statement = connection.createStatement();
-        ResultSet rows =
-            statement.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                    + Pools.APPLICATION_NAME
-                    + "'")) {
+        ResultSet rows = statement.executeQuery(OURS_ON_TARGETS_SERVER)) {
       rows.next();
       return rows.getInt(1);
     }
@@ -154,6 +160,51 @@ class SharedBudgetTest {
   }
 
   /**
+   * A run that finds no place of the cluster's budget within {@code max_wait} (another node holds
+   * it): recorded as a connection error after its attempts, never as clean.
+   */
+  @Test
+  void a_run_that_gets_no_place_in_the_clusters_budget_is_an_error_never_clean() throws Exception {
+    TestPostgres.Database target = TestPostgres.newDatabaseOnOtherServer("shared_run");
+    target.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent VALUES (1);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO child VALUES (1, 1), (2, 99);
+        """);
+    TestPostgres.Database storeDatabase = TestPostgres.newDatabase("budget_store");
+    AuditResult result =
+        Audits.withBinding(
+            dir,
+            target,
+            storeDatabase,
+            "audits:\n  - {id: child.parent, kind: orphan, child: child.parent_id, parent: parent.id}\n",
+            "connection_budget: {per_server: 1, max_wait: 2s}\n"
+                + "retry: {attempts: 2, initial_backoff: 100ms}\n",
+            (auditor, binding, audits) -> {
+              // another node takes the only place (this node's idle catalog connection gives it up)
+              try (Targets other =
+                      node(
+                          Map.of("other", target("other", target.url())),
+                          1,
+                          Duration.ofMinutes(1),
+                          store(storeDatabase.url()));
+                  Connection held = connect(other, "other")) {
+                return auditor.runAll(binding, audits, RunTrigger.CHECK).get(0);
+              } catch (SQLException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+    assertThat(result.measurement()).isEmpty();
+    assertThat(result.attempts()).isEqualTo(2);
+    assertThat(result.error().orElseThrow().errorClass()).isEqualTo("connection");
+    assertThat(result.error().orElseThrow().message())
+        .contains("all 1 connections of its budget were in use by the nodes sharing it");
+  }
+
+  /**
    * Three nodes, a budget of 1 and 4 threads on each wanting connections in a loop: fewer places
    * than nodes never deadlocks (every node gets its turns) and never opens a second connection.
    */
@@ -214,11 +265,7 @@ class SharedBudgetTest {
                   TestPostgres.otherServer().getPostgresDatabase().getConnection();
               Statement statement = connection.createStatement()) {
             while (!done.get()) {
-              try (ResultSet rows =
-                  statement.executeQuery(
-                      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                          + Pools.APPLICATION_NAME
-                          + "'")) {
+              try (ResultSet rows = statement.executeQuery(OURS_ON_TARGETS_SERVER)) {
                 rows.next();
                 mostSeen.accumulateAndGet(rows.getInt(1), Math::max);
               }
