@@ -22,12 +22,14 @@ import io.integrityauditor.run.RunError;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.run.RunSupport;
 import io.integrityauditor.store.ChunkStore;
+import io.integrityauditor.store.ClusterBudget;
 import io.integrityauditor.store.Leases;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
+import io.integrityauditor.targets.SharedBudget;
 import io.integrityauditor.targets.Targets;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -82,7 +84,12 @@ public final class Auditor implements AutoCloseable {
   private Auditor(WorkerConfig config, Clock clock, Optional<Store> store) {
     this.config = config;
     this.clock = clock;
-    this.targets = new Targets(config.targets(), config.connectionBudget());
+    // with a store, the budgets hold across every node sharing it (and a check next to them)
+    this.targets =
+        new Targets(
+            config.targets(),
+            config.connectionBudget(),
+            config.store().<SharedBudget>map(ClusterBudget::new).orElse(SharedBudget.PROCESS_ONLY));
     this.store = store;
     this.runs = store.map(s -> new RunStore(s, config.nodeId(), clock));
     this.leases = config.store().map(Leases::new);

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code budget} are open at any time, idle ones included (a permit is taken before a connection is
  * opened and given back only once it is closed), and a server found unreachable fails the next
  * connections at once instead of each waiting its connect timeout, until one of them, alone, tries
- * again.
+ * again. With a {@link SharedBudget} of a cluster, each connection also holds a place of the
+ * server's budget taken in the store, so the budget holds across every process connecting to it.
  */
 final class Server {
   private static final Logger LOG = LoggerFactory.getLogger(Server.class);
@@ -38,13 +39,14 @@ final class Server {
   private static final Duration VALIDATE_AFTER = Duration.ofSeconds(1);
 
   /** A connection given back, kept open for its target for a short while. */
-  private record Idle(String key, Connection physical, long since) {}
+  private record Idle(String key, Connection physical, SharedBudget.Place place, long since) {}
 
   private final String address;
   private final int budget;
   private final Duration wait;
   private final Clock clock;
   private final Semaphore permits;
+  private final SharedBudget shared;
   private final Deque<Idle> idle = new ArrayDeque<>();
 
   // the circuit: null while the server is reachable (or not tried yet)
@@ -65,7 +67,12 @@ final class Server {
   }
 
   Server(String address, int budget, Duration wait, Clock clock) {
+    this(address, budget, wait, clock, SharedBudget.PROCESS_ONLY);
+  }
+
+  Server(String address, int budget, Duration wait, Clock clock, SharedBudget shared) {
     this.address = address;
+    this.shared = shared;
     this.budget = budget;
     this.wait = wait;
     this.clock = clock;
@@ -95,15 +102,17 @@ final class Server {
    */
   Connection open(String key, Opener opener) throws SQLException {
     admit(false);
-    Connection reused = reuse(key);
+    Idle reused = reuse(key);
     if (reused != null) {
-      return onClose(reused, () -> giveBack(key, reused));
+      return onClose(reused.physical(), () -> giveBack(key, reused.physical(), reused.place()));
     }
+    SharedBudget.Place place = null;
     if (!permits.tryAcquire()) {
       // the place of an idle connection of another target, else wait for one
       Idle oldest = takeIdle(null);
       if (oldest != null) {
         closeQuietly(oldest.physical());
+        place = oldest.place();
       } else {
         acquire();
       }
@@ -112,6 +121,17 @@ final class Server {
     try {
       retry = admit(true);
     } catch (SQLException e) {
+      free(place);
+      throw e;
+    }
+    try {
+      if (place == null) {
+        place = shared.take(address, budget, wait, this::closeAllIdle);
+      }
+    } catch (SQLException | RuntimeException e) {
+      if (retry) {
+        retryAbandoned();
+      }
       permits.release();
       throw e;
     }
@@ -121,7 +141,7 @@ final class Server {
     } catch (SQLException | RuntimeException e) {
       // marked down before the place is freed: a connection waiting for it must see it down
       failed(e, retry);
-      permits.release();
+      free(place);
       LOG.debug(
           "{}: cannot connect to server {}: [{}] {}",
           key,
@@ -132,7 +152,16 @@ final class Server {
     }
     reachable();
     LOG.debug("{}: new connection to server {} ({} of {} open)", key, address, inUse(), budget);
-    return onClose(physical, () -> giveBack(key, physical));
+    SharedBudget.Place taken = place;
+    return onClose(physical, () -> giveBack(key, physical, taken));
+  }
+
+  /** Gives back a connection's place: in the shared budget (when taken) and in this process. */
+  private void free(SharedBudget.Place place) {
+    if (place != null) {
+      place.release();
+    }
+    permits.release();
   }
 
   private void acquire() throws SQLException {
@@ -167,7 +196,7 @@ final class Server {
   }
 
   /** An idle connection of {@code key} still usable (its place in the budget comes with it). */
-  private Connection reuse(String key) {
+  private Idle reuse(String key) {
     while (true) {
       Idle idle = takeIdle(key);
       if (idle == null) {
@@ -177,13 +206,13 @@ final class Server {
         // a connection idle for a while may have been ended by the server or the network
         if (System.nanoTime() - idle.since() < VALIDATE_AFTER.toNanos()
             || idle.physical().isValid(1)) {
-          return idle.physical();
+          return idle;
         }
       } catch (SQLException e) {
         // not usable: closed below
       }
       closeQuietly(idle.physical());
-      permits.release();
+      free(idle.place());
     }
   }
 
@@ -191,7 +220,7 @@ final class Server {
    * A connection given back: kept idle for its target unless another connection waits for a place
    * or the session is not clean (it is then closed and its place freed).
    */
-  private void giveBack(String key, Connection physical) {
+  private void giveBack(String key, Connection physical, SharedBudget.Place place) {
     boolean keep = false;
     try {
       if (!physical.isClosed() && !permits.hasQueuedThreads()) {
@@ -205,12 +234,12 @@ final class Server {
     }
     if (keep) {
       synchronized (this) {
-        idle.addLast(new Idle(key, physical, System.nanoTime()));
+        idle.addLast(new Idle(key, physical, place, System.nanoTime()));
       }
       return;
     }
     closeQuietly(physical);
-    permits.release();
+    free(place);
   }
 
   /** The most recently idle connection of {@code key} (any target when null), taken out. */
@@ -228,12 +257,15 @@ final class Server {
 
   /**
    * Closes idle connections older than {@code maxIdle}, and all of them while a connection waits
-   * for a place (run every second, so an idle connection never keeps a waiting one out for long).
+   * for a place, in this process or another one sharing the budget (run every second, so an idle
+   * connection never keeps a waiting one out for long).
    */
   void closeIdle(Duration maxIdle) {
+    // asked only when it could change something: a query of the store
+    boolean wantedElsewhere = !maxIdle.isZero() && idle() > 0 && shared.wanted(address);
     List<Idle> expired = new ArrayList<>();
     synchronized (this) {
-      boolean waiting = permits.hasQueuedThreads();
+      boolean waiting = wantedElsewhere || permits.hasQueuedThreads();
       long now = System.nanoTime();
       idle.removeIf(
           candidate -> {
@@ -246,8 +278,12 @@ final class Server {
     }
     for (Idle candidate : expired) {
       closeQuietly(candidate.physical());
-      permits.release();
+      free(candidate.place());
     }
+  }
+
+  private void closeAllIdle() {
+    closeIdle(Duration.ZERO);
   }
 
   /** Idle connections now. */
@@ -301,6 +337,11 @@ final class Server {
       // the server answered (with another complaint, such as a wrong password): it is up
       reachable();
     }
+  }
+
+  /** The caller let through to try the server again did not try: the next one may. */
+  private synchronized void retryAbandoned() {
+    retrying = false;
   }
 
   private synchronized void reachable() {

@@ -27,6 +27,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The audited databases and their connections: every target on one PostgreSQL server ({@code
@@ -34,9 +36,12 @@ import org.postgresql.Driver;
  * holds more connections than the budgets allow, whatever the number of targets.
  */
 public final class Targets implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Targets.class);
+
   private final Map<String, TargetConfig> configs;
   private final ConnectionBudget budget;
   private final Clock clock;
+  private final SharedBudget shared;
   private final Map<String, TargetConnections> connections = new LinkedHashMap<>();
   private final Map<String, Server> servers = new LinkedHashMap<>();
   private final Map<String, List<String>> tenants = new ConcurrentHashMap<>();
@@ -55,23 +60,47 @@ public final class Targets implements AutoCloseable {
   /** How long a connection given back stays open for its target to use again. */
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
 
+  /** Budgets of this process alone (no other process connects to the same servers). */
   public Targets(Map<String, TargetConfig> configs, ConnectionBudget budget) {
-    this(configs, budget, Clock.systemUTC());
+    this(configs, budget, SharedBudget.PROCESS_ONLY);
+  }
+
+  /**
+   * @param shared the budgets' places shared with the other processes connecting to the same
+   *     servers (the cluster's nodes); closed with these targets
+   */
+  public Targets(Map<String, TargetConfig> configs, ConnectionBudget budget, SharedBudget shared) {
+    this(configs, budget, Clock.systemUTC(), shared);
   }
 
   Targets(Map<String, TargetConfig> configs, ConnectionBudget budget, Clock clock) {
+    this(configs, budget, clock, SharedBudget.PROCESS_ONLY);
+  }
+
+  private Targets(
+      Map<String, TargetConfig> configs,
+      ConnectionBudget budget,
+      Clock clock,
+      SharedBudget shared) {
     this.configs = Map.copyOf(configs);
     this.budget = budget;
     this.clock = clock;
-    reaper.scheduleWithFixedDelay(this::closeIdle, 1, 1, TimeUnit.SECONDS);
+    this.shared = shared;
+    reaper.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
   }
 
-  private void closeIdle() {
+  private void maintain() {
     List<Server> all;
     synchronized (this) {
       all = List.copyOf(servers.values());
     }
-    all.forEach(server -> server.closeIdle(IDLE_TIMEOUT));
+    try {
+      shared.maintain();
+      all.forEach(server -> server.closeIdle(IDLE_TIMEOUT));
+    } catch (RuntimeException e) {
+      // a scheduled task that throws is never run again: the next second tries again
+      LOG.warn("cannot close idle connections", e);
+    }
   }
 
   public synchronized DataSource dataSource(String target) {
@@ -84,7 +113,7 @@ public final class Targets implements AutoCloseable {
           String address = serverAddress(config.database().url());
           Server server =
               servers.computeIfAbsent(
-                  address, a -> new Server(a, budget.of(a), budget.maxWait(), clock));
+                  address, a -> new Server(a, budget.of(a), budget.maxWait(), clock, shared));
           return new TargetConnections(name, config.database(), server, budget.maxWait());
         });
   }
@@ -231,5 +260,6 @@ public final class Targets implements AutoCloseable {
     reaper.shutdownNow();
     servers.values().forEach(server -> server.closeIdle(Duration.ZERO));
     connections.clear();
+    shared.close();
   }
 }

@@ -213,6 +213,53 @@ class CompleteSamplesTest {
         .containsExactly("9", "10", "21", "100");
   }
 
+  /**
+   * Key texts travel from the audited server as array literals: quotes, backslashes, braces,
+   * commas, blanks, the text 'NULL' and the empty text come back exactly, and NULL stays NULL.
+   */
+  @Test
+  void key_texts_with_quotes_braces_commas_and_the_word_null_are_shown_exactly() {
+    TestPostgres.Database db = TestPostgres.newDatabase("complete_awkward_texts");
+    db.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        CREATE TABLE child (code text, part text, parent_id int, UNIQUE (code, part));
+        INSERT INTO child VALUES ('a,b', '{x}', 1), ('say "hi"', 'back\\slash', 2),
+          ('NULL', NULL, 3), ('', ' lead and trail ', 4), ('}{', 'ünï', 5), ('ok', 'ok', NULL);
+        """);
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                """
+                audits:
+                  - id: awkward
+                    kind: orphan
+                    child: child.parent_id
+                    parent: parent.id
+                    sample_size: 10
+                """)
+            .get("awkward");
+    List<Map<String, String>> expected = new ArrayList<>();
+    String[][] keys = {
+      {"a,b", "{x}", "1"},
+      {"say \"hi\"", "back\\slash", "2"},
+      {"NULL", null, "3"},
+      {"", " lead and trail ", "4"},
+      {"}{", "ünï", "5"}
+    };
+    for (String[] key : keys) {
+      Map<String, String> values = new LinkedHashMap<>();
+      values.put("code", key[0]);
+      values.put("part", key[1]);
+      values.put("parent_id", key[2]);
+      expected.add(values);
+    }
+    assertThat(Results.violations(result)).isEqualTo(5);
+    assertThat(Results.samples(result)).hasSize(5);
+    assertThat(Results.samples(result)).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
   @Test
   void a_sample_size_above_a_hundred_is_filled_too() {
     TestPostgres.Database db = TestPostgres.newDatabase("complete_large_sample");

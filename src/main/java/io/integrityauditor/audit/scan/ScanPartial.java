@@ -56,6 +56,38 @@ public record ScanPartial(long rowsChecked, long violations, List<Candidate> sam
     }
   }
 
+  /**
+   * The sample's candidates among keys streaming past: the {@code limit} smallest in {@link
+   * #CANDIDATE_ORDER}, distinct, in bounded memory.
+   */
+  public static final class Smallest {
+    private final int limit;
+    private final TreeSet<Candidate> kept = new TreeSet<>(CANDIDATE_ORDER);
+
+    public Smallest(int limit) {
+      this.limit = limit;
+    }
+
+    /**
+     * Whether a key with this fingerprint may be among the smallest: callers build its key texts
+     * only then (a key with the largest kept fingerprint may still be smaller by key).
+     */
+    public boolean admits(long fingerprint) {
+      return limit > 0 && (kept.size() < limit || fingerprint <= kept.last().fingerprint());
+    }
+
+    public void add(Candidate candidate) {
+      kept.add(candidate);
+      if (kept.size() > limit) {
+        kept.pollLast();
+      }
+    }
+
+    public List<Candidate> candidates() {
+      return List.copyOf(kept);
+    }
+  }
+
   /** By fingerprint, then (a collision) by key in code point order. */
   static final Comparator<Candidate> CANDIDATE_ORDER =
       Comparator.comparingLong(Candidate::fingerprint)

@@ -2,17 +2,20 @@ package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.Condition;
-import org.jooq.Cursor;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.Table;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -22,23 +25,22 @@ import org.jooq.impl.SQLDataType;
  * performance.md explains the choices with figures).
  *
  * <pre>
- * SELECT a.n, a.violations, s.* FROM (
+ * SELECT a.n, a.violations, unnest(coalesce(a.fps, ARRAY[NULL]::bigint[])) AS fp,
+ *        unnest(('{' || a.k0s || '}')::text[]) AS k0, ... FROM (
  *   SELECT count(*) AS n, count(*) FILTER (WHERE v.violating) AS violations,
  *          array_agg(hashtextextended(ARRAY[k0::text, ...]::text, 0)) FILTER (WHERE v.violating) AS fps,
- *          array_agg(v.k0::text) FILTER (WHERE v.violating) AS k0s, ...
+ *          string_agg(ARRAY[v.k0::text]::text, ',') FILTER (WHERE v.violating) AS k0s, ...
  *   FROM (SELECT &lt;violation&gt; AS violating, &lt;key columns&gt; AS k0, ...
  *         FROM &lt;source&gt; WHERE &lt;scope&gt;
  *         UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v) a
- * LEFT JOIN LATERAL (SELECT u.* FROM unnest(a.fps, a.k0s, ...) u(fp, k0, ...)
- *                    ORDER BY u.fp, u.k0, ... LIMIT sample_size) s ON true
  * </pre>
  *
  * The sample is the {@code sample_size} violating keys with the smallest fingerprints (a 64-bit
  * hash of the whole key): with fewer violations than that, every violating key; unchanged data
  * gives the same keys run after run; and partial results of chunks and increments merge exactly
- * ({@link ScanPartial}), so every mode shows the same sample for the same data. Only the violating
- * rows' keys are collected (in the audited server's memory, not the worker's), and only the sample
- * leaves the server.
+ * ({@link ScanPartial}), so every mode shows the same sample for the same data. The violating rows'
+ * keys stream to the worker, which keeps only the sample's candidates ({@link
+ * ScanPartial.Smallest}) and passes the fingerprints on to the store in batches ({@link KeySink}).
  *
  * <p>Why this shape: a plain aggregate (no GROUP BY) costs a few nanoseconds per row per aggregate
  * and runs in parallel workers, while a GROUP BY over every row costs a hash-table lookup per row
@@ -46,8 +48,7 @@ import org.jooq.impl.SQLDataType;
  * violation is evaluated once per row, in the projection of the inner query; the {@code UNION ALL
  * ... WHERE false} keeps the planner from inlining that projection into every aggregate (which
  * would evaluate the violation, a probe into the parent, once per aggregate) without the cost of
- * {@code OFFSET 0}, which would also forbid parallel workers. For sample sizes above {@link
- * #MAX_AGGREGATE_BUCKETS} buckets, the older GROUP BY shape is used instead.
+ * {@code OFFSET 0}, which would also forbid parallel workers.
  *
  * <p>Kinds may offer a second form of the same check ({@link #withSemiJoin}): a violation written
  * with {@code x IN (SELECT key FROM parent)}, which PostgreSQL runs as a hashed subplan, cheaper
@@ -56,6 +57,9 @@ import org.jooq.impl.SQLDataType;
  * would re-read the parent for every row).
  */
 public final class ViolationScan implements AuditQuery, RangeScan {
+  /** Violating rows per fetch from the audited server. */
+  private static final int FETCH_SIZE = 10_000;
+
   private final Table<?> source;
   private final Condition scope;
   private final Condition violation;
@@ -231,10 +235,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   }
 
   /**
-   * The statement, over {@code range}, in the given form; with {@code cap > 0} it also returns the
-   * fingerprints of up to {@code cap} violating keys, in rows of {@link KeySink#BATCH}.
+   * The statement, over {@code range}, in the given form: one row per violating row (its
+   * fingerprint and key texts, and with {@code weighted} its weight), each carrying the counts; one
+   * row with a NULL fingerprint when nothing violates.
    */
-  ResultQuery<Record> select(DSLContext context, Condition range, boolean semi, int cap) {
+  ResultQuery<Record> select(DSLContext context, Condition range, boolean semi, boolean weighted) {
     Table<?> from = semi ? semiJoin.orElseThrow().source() : source;
     Condition check = semi ? semiJoin.orElseThrow().violation() : violation;
     // the inner projection: the violation, evaluated once, and the raw key columns
@@ -289,107 +294,96 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       }
     }
     aggregates.add(DSL.arrayAgg(fingerprint(identity)).filterWhere(violating).as("fps"));
+    // each key column's texts as one string, an array literal of one-element rows ({"a"},{NULL},
+    // ...): array_out quotes what needs it and tells NULL from 'NULL', and appending to one string
+    // costs far less than an array of texts, whose every element is copied, and sent between
+    // parallel workers, one by one (measured: half the statement's time at a million keys)
     for (int i = 0; i < keys.size(); i++) {
-      aggregates.add(DSL.arrayAgg(text(keys.get(i))).filterWhere(violating).as("k" + i + "s"));
+      Field<String> row = DSL.array(text(keys.get(i))).cast(SQLDataType.CLOB);
+      aggregates.add(
+          DSL.aggregate("string_agg", SQLDataType.CLOB, row, DSL.inline(","))
+              .filterWhere(violating)
+              .as("k" + i + "s"));
     }
-    boolean weighted = weight != null && cap > 0;
     if (weighted) {
       aggregates.add(
           DSL.arrayAgg(rows.field("weight", Long.class)).filterWhere(violating).as("ws"));
     }
-    List<String> arrays = new ArrayList<>(List.of("a.fps"));
-    List<String> names = new ArrayList<>(List.of("fp"));
+    // the arrays leave the server as rows, unnested in the select list: set-returning functions
+    // there run in lockstep, one element of each array per row, produced as the rows are fetched
+    // (in FROM, each unnest is first copied into a tuplestore of its own, which spills to disk at
+    // a million keys; slicing the arrays into batches cost more still: docs/performance.md). A
+    // NULL array (nothing violates) still gives one row for the counts; the shorter ones pad it
+    // with NULL.
+    List<String> outer = new ArrayList<>(List.of("a.n", "a.violations"));
+    outer.add("unnest(coalesce(a.fps, ARRAY[NULL]::bigint[])) AS fp");
     for (int i = 0; i < keys.size(); i++) {
-      arrays.add("a.k" + i + "s");
-      names.add("k" + i);
+      outer.add("unnest(('{' || a.k" + i + "s || '}')::text[]) AS k" + i);
     }
-    List<String> order = names.stream().map(name -> "u." + name).toList();
-    // the candidates: the violating keys with the smallest fingerprints, a top-N sort over the
-    // violating rows only (bounded memory), after the one pass over every row
-    String head =
-        "SELECT a.n, a.violations, s.*"
-            + (cap > 0 ? ", NULL::bigint[] AS fp_batch, NULL::bigint[] AS w_batch" : "")
-            + " FROM a LEFT JOIN LATERAL (SELECT "
-            + String.join(", ", order)
-            + " FROM unnest("
-            + String.join(", ", arrays)
-            + ") AS u("
-            + String.join(", ", names)
-            + ") ORDER BY "
-            + String.join(", ", order)
-            + " LIMIT {1}) AS s ON true";
-    if (cap == 0) {
-      return context.resultQuery(
-          "WITH a AS ({0}) " + head, context.select(aggregates).from(rows), DSL.inline(sampleSize));
+    if (weighted) {
+      outer.add("unnest(a.ws) AS w");
     }
-    // every fingerprint (up to the cap), in slices of the array, one row each: streamed to the
-    // worker, which passes them on to the store without holding them all
-    String nulls = ", NULL".repeat(2 + names.size());
-    String batches =
-        " UNION ALL SELECT NULL"
-            + nulls.substring(", NULL".length())
-            + ", a.fps[i * {2} + 1 : (i + 1) * {2}], "
-            + (weighted ? "a.ws[i * {2} + 1 : (i + 1) * {2}]" : "NULL::bigint[]")
-            + " FROM a, generate_series(0, (cardinality(a.fps) - 1) / {2}) AS i"
-            + " WHERE a.fps IS NOT NULL AND i * {2} < {3}";
     return context.resultQuery(
-        "WITH a AS ({0}) " + head + batches,
-        context.select(aggregates).from(rows),
-        DSL.inline(sampleSize),
-        DSL.inline(KeySink.BATCH),
-        DSL.inline(cap));
+        "SELECT " + String.join(", ", outer) + " FROM ({0}) AS a",
+        context.select(aggregates).from(rows));
   }
 
   @Override
   public ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys) {
     boolean semi = useSemiJoin(context, range, expectedRows);
     int cap = keys.sink().cap();
-    if (cap == 0) {
-      return partial(select(context, range, semi, 0).fetch());
-    }
-    try (KeySink.Part part = keys.sink().open(keys.part());
-        Cursor<Record> cursor = select(context, range, semi, cap).fetchSize(1).fetchLazy()) {
-      List<Record> head = new ArrayList<>();
-      for (Record row : cursor) {
-        Long[] batch = row.get("fp_batch", Long[].class);
-        if (batch == null) {
-          head.add(row);
-        } else {
-          Long[] weights = row.get("w_batch", Long[].class);
-          part.add(unboxed(batch), weights == null ? null : unboxed(weights));
+    boolean weighted = weight != null && cap > 0;
+    int width = sampleFields.size();
+    ScanPartial.Smallest sample = new ScanPartial.Smallest(sampleSize);
+    long[] fingerprints = new long[KeySink.BATCH];
+    long[] weights = new long[weighted ? KeySink.BATCH : 0];
+    int pending = 0;
+    long sent = 0;
+    long rowsChecked = 0;
+    long violations = 0;
+    // every violating key streams past, in fetches of FETCH_SIZE rows: the worker keeps the
+    // sample's candidates and one batch of fingerprints for the store, never the whole set
+    try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null;
+        ResultSet rows =
+            select(context, range, semi, weighted).fetchSize(FETCH_SIZE).fetchResultSet()) {
+      while (rows.next()) {
+        rowsChecked = rows.getLong(1);
+        violations = rows.getLong(2);
+        long fingerprint = rows.getLong(3);
+        if (rows.wasNull()) {
+          continue;
+        }
+        if (sample.admits(fingerprint)) {
+          List<String> key = new ArrayList<>(width);
+          for (int i = 0; i < width; i++) {
+            key.add(rows.getString(4 + i));
+          }
+          sample.add(new ScanPartial.Candidate(fingerprint, key));
+        }
+        if (part != null && sent < cap) {
+          fingerprints[pending] = fingerprint;
+          if (weighted) {
+            weights[pending] = rows.getLong(4 + width);
+          }
+          sent++;
+          if (++pending == KeySink.BATCH) {
+            part.add(fingerprints.clone(), weighted ? weights.clone() : null);
+            pending = 0;
+          }
         }
       }
-      ScanPartial partial = partial(head);
-      part.commit();
-      return partial;
-    }
-  }
-
-  private static long[] unboxed(Long[] values) {
-    long[] unboxed = new long[values.length];
-    for (int i = 0; i < values.length; i++) {
-      unboxed[i] = values[i];
-    }
-    return unboxed;
-  }
-
-  /** The counts and candidates of the statement's head rows (one per candidate, at least one). */
-  private ScanPartial partial(List<? extends Record> rows) {
-    Record first = rows.get(0);
-    long rowsChecked = first.get(0, Long.class) == null ? 0 : first.get(0, Long.class);
-    long violations = first.get(1, Long.class) == null ? 0 : first.get(1, Long.class);
-    List<ScanPartial.Candidate> candidates = new ArrayList<>();
-    for (Record row : rows) {
-      Long fingerprint = row.get(2, Long.class);
-      if (fingerprint != null) {
-        List<String> key = new ArrayList<>();
-        for (int i = 0; i < sampleFields.size(); i++) {
-          key.add(row.get(3 + i, String.class));
+      if (part != null) {
+        if (pending > 0) {
+          part.add(
+              Arrays.copyOf(fingerprints, pending),
+              weighted ? Arrays.copyOf(weights, pending) : null);
         }
-        candidates.add(new ScanPartial.Candidate(fingerprint, key));
+        part.commit();
       }
+    } catch (SQLException e) {
+      throw new DataAccessException(e.getMessage(), e);
     }
-    return new ScanPartial(rowsChecked, violations, candidates, sampleSize);
+    return new ScanPartial(rowsChecked, violations, sample.candidates(), sampleSize);
   }
 
   @Override
@@ -406,7 +400,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     if (semiJoin.isEmpty() || expectedRows < Math.max(1, semiJoin.get().parentRows())) {
       return false;
     }
-    String sql = context.renderInlined(select(context, range, true, 0));
+    String sql = context.renderInlined(select(context, range, true, false));
     String plan =
         String.join("\n", context.fetch("EXPLAIN (VERBOSE) " + sql).getValues(0, String.class));
     return plan.contains("hashed SubPlan");
@@ -446,11 +440,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   @Override
   public List<String> sql(DSLContext context) {
     boolean semi = useSemiJoin(context, DSL.noCondition(), expectedRows());
-    return List.of(context.renderInlined(select(context, DSL.noCondition(), semi, 0)));
+    return List.of(context.renderInlined(select(context, DSL.noCondition(), semi, false)));
   }
 
   @Override
   public String sql(DSLContext context, Condition range) {
-    return context.renderInlined(select(context, range, false, 0));
+    return context.renderInlined(select(context, range, false, false));
   }
 }

@@ -1,0 +1,434 @@
+package io.integrityauditor.store;
+
+import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.config.Redactor;
+import io.integrityauditor.targets.Pools;
+import io.integrityauditor.targets.SharedBudget;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection budget of each audited server held across every process sharing the store (the
+ * nodes of a cluster, a {@code check} next to them). Place {@code i} of server {@code S} is the
+ * session advisory lock {@code (SLOT_CLASS, hashtext('S#i'))} of the store, for {@code i} below the
+ * budget; a process holds its places on one store session of its own.
+ *
+ * <ul>
+ *   <li>A process killed (SIGKILL, a crash): PostgreSQL ends its session and its places are free at
+ *       once, as its connections to the audited server end with its sockets.
+ *   <li>Waiting is fair across processes: a connection that finds no free place queues on the lock
+ *       {@code (QUEUE_CLASS, hashtext(S))} (PostgreSQL grants it in arrival order, bounded by
+ *       {@code lock_timeout}); only the head of the queue takes the next place freed, and nobody
+ *       takes a place at once while somebody queues. Processes close their idle connections when
+ *       somebody queues, so a budget smaller than the number of nodes never deadlocks: every node
+ *       gets its turn.
+ *   <li>The store restarted: every session ended, but the connections to the audited servers are
+ *       still open. For {@link #STORE_RESTART_GRACE} after the store's start no process that lost
+ *       its session takes a new place; each live process re-takes the places it holds on a new
+ *       session meanwhile (it checks every second), so none is handed to another process while its
+ *       connection is still open.
+ * </ul>
+ */
+public final class ClusterBudget implements SharedBudget {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterBudget.class);
+
+  /** Lock classes (the audit leases use 0x1A7E_0001-2, the node sessions 0x1A7E_0003). */
+  static final int SLOT_CLASS = 0x1A7E_0004;
+
+  static final int QUEUE_CLASS = 0x1A7E_0005;
+
+  /** How long after the store's start no new place is taken (the live nodes re-take theirs). */
+  static final Duration STORE_RESTART_GRACE = Duration.ofSeconds(15);
+
+  /** How often the head of a queue looks for a freed place. */
+  private static final long POLL_MILLIS = 20;
+
+  /**
+   * How long a statement of the store may go unanswered: a store that hangs (frozen, cut off) must
+   * not hold a run's connection close, or a wait, forever.
+   */
+  private static final int STORE_ANSWER_MILLIS = 30_000;
+
+  /** Spare queue sessions kept open at most (a wait is common when a budget is busy). */
+  private static final int SPARE_QUEUE_SESSIONS = 8;
+
+  /** The advisory lock rows of this store database, of one class and key. */
+  private static final String LOCKS =
+      """
+      SELECT 1 FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.objsubid = 2
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND l.classid = ?::oid AND l.objid = hashtext(?)::oid
+      """;
+
+  /**
+   * The first free place, locked: every condition sits in one CASE, evaluated in order, so that a
+   * lock is never taken for a row the other conditions would then drop (the planner may reorder the
+   * conditions of a WHERE).
+   */
+  private static final String TAKE =
+      """
+      SELECT s FROM generate_series(0, ? - 1) s
+       WHERE CASE WHEN s = ANY (?) THEN false
+                  WHEN NOT ? AND EXISTS (%s) THEN false
+                  WHEN pg_postmaster_start_time() > now() - make_interval(secs => ?) THEN false
+                  ELSE pg_try_advisory_lock(?, hashtext(? || '#' || s)) END
+       LIMIT 1
+      """
+          .formatted(LOCKS);
+
+  private final DatabaseConfig store;
+  private final Map<String, Set<Integer>> held = new HashMap<>();
+  private final Deque<Connection> spareQueueSessions = new ArrayDeque<>();
+  private Connection session;
+
+  /**
+   * Whether this process lost a store session: only then may the store have restarted under it with
+   * places of other processes still in use (a process that never saw the store before, such as
+   * every process of a store just created, has no grace to wait for).
+   */
+  private boolean sessionLost;
+
+  private boolean closed;
+
+  public ClusterBudget(DatabaseConfig store) {
+    this.store = store;
+  }
+
+  @Override
+  public Place take(String server, int budget, Duration wait, Runnable beforeWaiting)
+      throws SQLException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    SQLException storeFailure = null;
+    try {
+      OptionalInt slot = tryTake(server, budget, false);
+      if (slot.isPresent()) {
+        return place(server, slot.getAsInt());
+      }
+    } catch (SQLException e) {
+      storeFailure = e;
+    }
+    beforeWaiting.run();
+    while (true) {
+      try {
+        return queued(server, budget, deadline);
+      } catch (SQLException e) {
+        if (isTimeout(e)) {
+          throw noPlace(server, budget, wait, null);
+        }
+        storeFailure = e;
+      }
+      // the store is unreachable (restarting, failing over): wait for it within max_wait
+      if (System.nanoTime() >= deadline) {
+        throw noPlace(server, budget, wait, storeFailure);
+      }
+      pause(250);
+    }
+  }
+
+  /**
+   * Queues for {@code server}'s next free place, then takes it.
+   *
+   * @throws SQLException 55P03 when none came before {@code deadline}, or the store's failure
+   */
+  private Place queued(String server, int budget, long deadline) throws SQLException {
+    Connection queue = queueSession();
+    boolean reusable = false;
+    try {
+      long remaining = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      queue.setNetworkTimeout(
+          Runnable::run, (int) Math.min(Integer.MAX_VALUE, remaining + STORE_ANSWER_MILLIS));
+      try (PreparedStatement timeout =
+          queue.prepareStatement("SELECT set_config('lock_timeout', ?, false)")) {
+        timeout.setString(1, remaining + "ms");
+        timeout.execute();
+      }
+      try (PreparedStatement lock =
+          queue.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
+        lock.setInt(1, QUEUE_CLASS);
+        lock.setString(2, server);
+        lock.execute();
+      }
+      try {
+        // the head of the queue: the next place freed, or one free all along, is this one's
+        while (true) {
+          OptionalInt slot = tryTake(server, budget, true);
+          if (slot.isPresent()) {
+            return place(server, slot.getAsInt());
+          }
+          if (System.nanoTime() >= deadline) {
+            throw new SQLException("no place before the deadline", "55P03");
+          }
+          pause(POLL_MILLIS);
+        }
+      } finally {
+        try (PreparedStatement unlock =
+            queue.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(?))")) {
+          unlock.setInt(1, QUEUE_CLASS);
+          unlock.setString(2, server);
+          unlock.execute();
+          reusable = true;
+        } catch (SQLException e) {
+          // a broken session: closed below, which leaves the queue as well (a place taken stays)
+        }
+      }
+    } finally {
+      giveBackQueueSession(queue, reusable);
+    }
+  }
+
+  private static boolean isTimeout(SQLException e) {
+    return "55P03".equals(e.getSQLState());
+  }
+
+  private static void pause(long millis) throws SQLException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLTransientConnectionException(
+          "interrupted while waiting for a place in a connection budget", "08001", e);
+    }
+  }
+
+  private static SQLException noPlace(
+      String server, int budget, Duration wait, SQLException storeFailure) {
+    String why =
+        storeFailure == null
+            ? "all "
+                + budget
+                + " connections of its budget were in use by the nodes sharing it; raise"
+                + " connection_budget for it, or lower max_concurrent_audits of its targets"
+            : "the store, which holds the budget's places, could not be reached ("
+                + Redactor.redact(String.valueOf(storeFailure.getMessage()))
+                + "); check the store";
+    return new SQLTransientConnectionException(
+        "no connection to server " + server + " within " + wait.toSeconds() + " s: " + why,
+        "08001",
+        storeFailure);
+  }
+
+  /**
+   * Takes a free place on this process's session.
+   *
+   * @param headOfQueue whether the caller heads the queue (others queueing do not stop it)
+   */
+  private synchronized OptionalInt tryTake(String server, int budget, boolean headOfQueue)
+      throws SQLException {
+    Connection connection = session();
+    try (PreparedStatement take = connection.prepareStatement(TAKE)) {
+      take.setInt(1, budget);
+      take.setArray(
+          2,
+          connection.createArrayOf(
+              "int4", held.getOrDefault(server, Set.of()).toArray(Integer[]::new)));
+      take.setBoolean(3, headOfQueue);
+      take.setInt(4, QUEUE_CLASS);
+      take.setString(5, server);
+      take.setLong(6, sessionLost ? STORE_RESTART_GRACE.toSeconds() : 0);
+      take.setInt(7, SLOT_CLASS);
+      take.setString(8, server);
+      try (ResultSet rows = take.executeQuery()) {
+        if (!rows.next()) {
+          return OptionalInt.empty();
+        }
+        int slot = rows.getInt(1);
+        held.computeIfAbsent(server, s -> new HashSet<>()).add(slot);
+        return OptionalInt.of(slot);
+      }
+    } catch (SQLException e) {
+      checkSession();
+      throw e;
+    }
+  }
+
+  private Place place(String server, int slot) {
+    AtomicBoolean released = new AtomicBoolean();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        release(server, slot);
+      }
+    };
+  }
+
+  private synchronized void release(String server, int slot) {
+    Set<Integer> slots = held.get(server);
+    if (slots == null || !slots.remove(slot)) {
+      return;
+    }
+    if (slots.isEmpty()) {
+      held.remove(server);
+    }
+    if (session == null) {
+      return; // the session ended, and the lock with it
+    }
+    try (PreparedStatement unlock =
+        session.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(? || '#' || ?))")) {
+      unlock.setInt(1, SLOT_CLASS);
+      unlock.setString(2, server);
+      unlock.setInt(3, slot);
+      unlock.execute();
+    } catch (SQLException e) {
+      // a broken session has released it; a live one is checked and kept
+      checkSession();
+    }
+  }
+
+  @Override
+  public synchronized boolean wanted(String server) {
+    try (PreparedStatement waiting = session().prepareStatement("SELECT EXISTS (" + LOCKS + ")")) {
+      waiting.setInt(1, QUEUE_CLASS);
+      waiting.setString(2, server);
+      try (ResultSet rows = waiting.executeQuery()) {
+        rows.next();
+        return rows.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      checkSession();
+      return false;
+    }
+  }
+
+  /**
+   * Re-opens the session (re-taking the places held) once it was lost, as after a store restart.
+   */
+  @Override
+  public synchronized void maintain() {
+    if (held.isEmpty() || closed) {
+      return;
+    }
+    checkSession();
+    try {
+      session();
+    } catch (SQLException e) {
+      LOG.debug(
+          "the store is unreachable; {} connection budget places to re-take once it is back: {}",
+          held.values().stream().mapToInt(Set::size).sum(),
+          Redactor.redact(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** This process's session, opened (and the places it holds locked again) when there is none. */
+  private Connection session() throws SQLException {
+    if (closed) {
+      throw new SQLException("the connection budget is closed", "08003");
+    }
+    if (session == null) {
+      Connection opened = Pools.connect(store);
+      opened.setAutoCommit(true);
+      opened.setNetworkTimeout(Runnable::run, STORE_ANSWER_MILLIS);
+      session = opened;
+      relock();
+    }
+    return session;
+  }
+
+  /**
+   * Locks again the places held: the connections they stand for are still open. A place another
+   * process took meanwhile (the session was lost while the store kept running, so no grace held it)
+   * stays ours until our connection closes: said in the log, as the server may then briefly see
+   * more than its budget.
+   */
+  private void relock() throws SQLException {
+    for (Map.Entry<String, Set<Integer>> server : held.entrySet()) {
+      for (int slot : server.getValue()) {
+        try (PreparedStatement lock =
+            session.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(? || '#' || ?))")) {
+          lock.setInt(1, SLOT_CLASS);
+          lock.setString(2, server.getKey());
+          lock.setInt(3, slot);
+          try (ResultSet rows = lock.executeQuery()) {
+            rows.next();
+            if (!rows.getBoolean(1)) {
+              LOG.warn(
+                  "place {} of the connection budget of server {} was taken by another node while"
+                      + " this node's store session was lost; until this node's connection in it"
+                      + " closes, the server may see one connection more than its budget",
+                  slot,
+                  server.getKey());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Drops the session when it is broken (its locks are gone with it); keeps a live one. */
+  private void checkSession() {
+    if (session == null) {
+      return;
+    }
+    boolean valid;
+    try {
+      valid = session.isValid(2);
+    } catch (SQLException e) {
+      valid = false;
+    }
+    if (!valid) {
+      closeQuietly(session);
+      session = null;
+      sessionLost = true;
+    }
+  }
+
+  private Connection queueSession() throws SQLException {
+    synchronized (spareQueueSessions) {
+      Connection spare = spareQueueSessions.pollFirst();
+      if (spare != null) {
+        return spare;
+      }
+    }
+    Connection opened = Pools.connect(store);
+    opened.setAutoCommit(true);
+    return opened;
+  }
+
+  private void giveBackQueueSession(Connection queue, boolean reusable) {
+    synchronized (spareQueueSessions) {
+      if (reusable && !closed && spareQueueSessions.size() < SPARE_QUEUE_SESSIONS) {
+        spareQueueSessions.addFirst(queue);
+        return;
+      }
+    }
+    closeQuietly(queue);
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // broken already: its locks are gone with it
+    }
+  }
+
+  /** Ends the session, which gives back every place still held. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      held.clear();
+      if (session != null) {
+        closeQuietly(session);
+        session = null;
+      }
+    }
+    synchronized (spareQueueSessions) {
+      spareQueueSessions.forEach(ClusterBudget::closeQuietly);
+      spareQueueSessions.clear();
+    }
+  }
+}
