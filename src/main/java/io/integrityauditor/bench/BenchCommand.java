@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -147,6 +148,14 @@ public final class BenchCommand implements Callable<Integer> {
   int budget;
 
   @Option(
+      names = "--cycle-minutes",
+      defaultValue = "60",
+      description =
+          "Longest wait of the fleet scenario for its full cycle; a cycle not complete by then is"
+              + " reported as far as it got and fails (default ${DEFAULT-VALUE}).")
+  int cycleMinutes;
+
+  @Option(
       names = "--port",
       defaultValue = "0",
       description =
@@ -176,7 +185,8 @@ public final class BenchCommand implements Callable<Integer> {
     if (scenario.equals("fleet")) {
       return FleetBench.run(
           work,
-          new FleetBench.Scale(tenants, tenantAudits, budget, scrapes, port),
+          new FleetBench.Scale(
+              tenants, tenantAudits, budget, scrapes, port, Duration.ofMinutes(cycleMinutes)),
           serverSettings,
           out());
     }

@@ -45,8 +45,12 @@ final class FleetBench {
   private static final int ROWS = 100;
   private static final long HEAP_LIMIT_MB = 512;
 
-  /** The sizes of one run. */
-  record Scale(int tenants, int audits, int budget, int scrapes, int port) {
+  /**
+   * The sizes of one run.
+   *
+   * @param cycleLimit the longest wait for the full cycle
+   */
+  record Scale(int tenants, int audits, int budget, int scrapes, int port, Duration cycleLimit) {
     long runs() {
       return (long) tenants * audits;
     }
@@ -393,11 +397,11 @@ final class FleetBench {
 
   /**
    * Waits until every one of the N × A audits has a completed run in the store (or a node died, or
-   * an hour passed), then checks each run's count against the data.
+   * --cycle-minutes passed), then checks each run's count against the data.
    */
   private static Cycle waitForCycle(
       BenchDatabase store, Scale scale, List<Node> nodes, PrintStream out) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofHours(1).toNanos();
+    long deadline = System.nanoTime() + scale.cycleLimit().toNanos();
     long done = 0;
     long reported = System.nanoTime();
     try (Connection connection = store.connectStore()) {
@@ -420,7 +424,9 @@ final class FleetBench {
       }
       boolean consistent = done >= scale.runs();
       if (!consistent) {
-        out.printf("INCOMPLETE: %,d of %,d runs after an hour%n", done, scale.runs());
+        out.printf(
+            "INCOMPLETE: %,d of %,d runs after %d minutes (--cycle-minutes)%n",
+            done, scale.runs(), scale.cycleLimit().toMinutes());
       }
       Map<String, Long> byAudit = new HashMap<>();
       int wrong = 0;

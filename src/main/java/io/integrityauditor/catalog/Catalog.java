@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * An immutable snapshot of a target database's catalog.
@@ -28,6 +29,28 @@ public record Catalog(
     tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
     searchPath = List.copyOf(searchPath);
     extensions = Map.copyOf(extensions);
+  }
+
+  /**
+   * This catalog as one schema-per-tenant member sees it: only the tables of the schemas kept, and
+   * another search path. One read of a database's catalog then serves every tenant of it, and no
+   * member's audit resolves (or is suggested) a table of another tenant.
+   */
+  public Catalog view(List<String> searchPath, Predicate<String> schemaKept) {
+    SortedMap<TableId, TableInfo> kept = new TreeMap<>();
+    // the tables come sorted by schema: one test per schema, not per table
+    String schema = null;
+    boolean keep = false;
+    for (Map.Entry<TableId, TableInfo> entry : tables.entrySet()) {
+      if (!entry.getKey().schema().equals(schema)) {
+        schema = entry.getKey().schema();
+        keep = schemaKept.test(schema);
+      }
+      if (keep) {
+        kept.put(entry.getKey(), entry.getValue());
+      }
+    }
+    return new Catalog(kept, searchPath, extensions, serverVersion);
   }
 
   public Optional<TableInfo> table(TableId id) {

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Typed, located reads from one YAML mapping. Every wrong value becomes a {@link ConfigProblem}
@@ -104,7 +105,7 @@ public final class Fields {
   }
 
   public boolean has(String key) {
-    return entries.containsKey(key) || environment.get(envName(key)).isPresent();
+    return entries.containsKey(key) || fromEnvironment(key).isPresent();
   }
 
   /** Whether {@code key} is written in the file itself (not only set by the environment). */
@@ -144,10 +145,18 @@ public final class Fields {
     return Optional.of(entry.value());
   }
 
+  /**
+   * The environment's value of {@code key}; none without an environment (audit files), where naming
+   * the variable of every key read would be most of reading ten thousand fleet audits.
+   */
+  private Optional<String> fromEnvironment(String key) {
+    return environment == Environment.NONE ? Optional.empty() : environment.get(envName(key));
+  }
+
   /** A scalar as text (numbers and booleans as written). */
   public Optional<String> string(String key) {
     read.add(key);
-    Optional<String> fromEnvironment = environment.get(envName(key));
+    Optional<String> fromEnvironment = fromEnvironment(key);
     if (fromEnvironment.isPresent()) {
       return fromEnvironment;
     }
@@ -381,8 +390,10 @@ public final class Fields {
   /** The environment variable that overrides {@code key}. */
   String envName(String key) {
     return "INTEGRITY_AUDITOR_"
-        + keyPath(key).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
+        + NOT_IN_ENV_NAME.matcher(keyPath(key).toUpperCase(Locale.ROOT)).replaceAll("_");
   }
+
+  private static final Pattern NOT_IN_ENV_NAME = Pattern.compile("[^A-Z0-9]+");
 
   static String abbreviate(String text) {
     String oneLine = text.replaceAll("[\\r\\n\\t]", " ");

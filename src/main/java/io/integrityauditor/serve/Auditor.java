@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -201,6 +202,7 @@ public final class Auditor implements AutoCloseable {
   public Binding bind(List<Audit> audits) {
     Map<String, Catalog> catalogs = new LinkedHashMap<>();
     Map<String, RunError> unreachable = new LinkedHashMap<>();
+    long reading = System.nanoTime();
     readCatalogs(audits.stream().flatMap(a -> a.targets().stream()).distinct().toList())
         .forEach(
             (target, read) -> {
@@ -218,6 +220,7 @@ public final class Auditor implements AutoCloseable {
                   target,
                   new RunError(error.errorClass(), "target " + target + ": " + error.message()));
             });
+    Duration catalogsRead = Duration.ofNanos(System.nanoTime() - reading);
     AuditBinder.Result result = AuditBinder.bind(audits, catalogs, targets::describer);
     Map<String, RunError> unavailable = new LinkedHashMap<>();
     for (Audit audit : audits) {
@@ -228,7 +231,7 @@ public final class Auditor implements AutoCloseable {
           .findFirst()
           .ifPresent(error -> unavailable.put(audit.id(), error));
     }
-    return new Binding(result.bound(), result.problems(), unavailable, catalogs);
+    return new Binding(result.bound(), result.problems(), unavailable, catalogs, catalogsRead);
   }
 
   /** A target's catalog, or why it could not be read. */
@@ -237,15 +240,19 @@ public final class Auditor implements AutoCloseable {
   /**
    * Reads the targets' catalogs in parallel: as many at once as the servers' connection budgets
    * allow (a target waits only for a place in its own server's budget, never for another target's
-   * failure), in the order given.
+   * failure), in the order given. One read serves every target with the same {@linkplain
+   * Targets#catalogSource source}: the members of a schema-per-tenant template share their
+   * database's.
    */
   private Map<String, CatalogRead> readCatalogs(List<String> names) {
     Map<String, CatalogRead> reads = new LinkedHashMap<>();
     if (names.isEmpty()) {
       return reads;
     }
+    Set<String> sources = new LinkedHashSet<>();
+    names.forEach(name -> sources.add(targets.catalogSource(name)));
     int threads =
-        Math.min(names.size(), Math.min(MAX_CATALOG_READERS, targets.connectionsAllowed()));
+        Math.min(sources.size(), Math.min(MAX_CATALOG_READERS, targets.connectionsAllowed()));
     ExecutorService readers =
         Executors.newFixedThreadPool(
             threads,
@@ -256,20 +263,29 @@ public final class Auditor implements AutoCloseable {
             });
     try {
       Map<String, Future<CatalogRead>> pending = new LinkedHashMap<>();
-      for (String name : names) {
+      for (String source : sources) {
         pending.put(
-            name,
+            source,
             readers.submit(
                 () -> {
                   try {
-                    return new CatalogRead(targets.catalog(name), null);
+                    return new CatalogRead(targets.catalog(source), null);
                   } catch (SQLException | RuntimeException e) {
                     return new CatalogRead(null, ErrorClassifier.targetFailure(e));
                   }
                 }));
       }
+      Map<String, CatalogRead> bySource = new LinkedHashMap<>();
       for (Map.Entry<String, Future<CatalogRead>> entry : pending.entrySet()) {
-        reads.put(entry.getKey(), entry.getValue().get());
+        bySource.put(entry.getKey(), entry.getValue().get());
+      }
+      for (String name : names) {
+        CatalogRead read = bySource.get(targets.catalogSource(name));
+        reads.put(
+            name,
+            read.catalog() == null
+                ? read
+                : new CatalogRead(targets.catalogView(name, read.catalog()), null));
       }
       return reads;
     } catch (InterruptedException e) {
@@ -286,12 +302,14 @@ public final class Auditor implements AutoCloseable {
    * Audits bound to their catalogs.
    *
    * @param unavailable audits whose target could not be read, with the reason
+   * @param catalogsRead how long reading the catalogs took (the rest of a bind is binding)
    */
   public record Binding(
       List<BoundAudit> bound,
       List<ConfigProblem> problems,
       Map<String, RunError> unavailable,
-      Map<String, Catalog> catalogs) {
+      Map<String, Catalog> catalogs,
+      Duration catalogsRead) {
     public Binding {
       bound = List.copyOf(bound);
       problems = List.copyOf(problems);

@@ -140,6 +140,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   public static Worker start(WorkerConfig config, Clock clock)
       throws SchedulerException, IOException {
     requireServable(config);
+    StartPhases phases = new StartPhases();
     // The listener starts (answering 503 until the routes open) while the store opens: on two
     // cores that takes the server's start-up off the way to readiness.
     Optional<CompletableFuture<HttpApi>> listener =
@@ -160,6 +161,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
     Worker worker;
     try {
       auditor = Auditor.openWaitingForStore(config, clock);
+      phases.done("store opened");
     } catch (RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       throw e;
@@ -170,8 +172,17 @@ public final class Worker implements AutoCloseable, NodeOperations {
           listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
       worker = new Worker(auditor);
       worker.http = http;
-      worker.startScheduling(
-          files == null ? AuditReload.readFiles(config, auditor.auditLoader()) : joined(files));
+      phases.done("scheduler joined the cluster");
+      AuditReload.FilesRead read;
+      if (files == null) {
+        AuditFileLoader loader = auditor.auditLoader();
+        phases.done("tenants listed");
+        read = AuditReload.readFiles(config, loader);
+      } else {
+        read = joined(files);
+      }
+      phases.done("audit files read");
+      worker.startScheduling(read, phases);
     } catch (SchedulerException | IOException | RuntimeException e) {
       listener.ifPresent(Worker::closeWhenStarted);
       auditor.close();
@@ -182,10 +193,12 @@ public final class Worker implements AutoCloseable, NodeOperations {
       if (worker.http.isPresent()) {
         new WorkerApi(worker).routes(worker.http.get()).open();
       }
+      phases.done("HTTP routes opened");
     } catch (RuntimeException e) {
       worker.close();
       throw e;
     }
+    LOG.info("node {} started: {}", config.nodeId(), phases);
     return worker;
   }
 
@@ -236,10 +249,13 @@ public final class Worker implements AutoCloseable, NodeOperations {
   }
 
   /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
-  private void startScheduling(AuditReload.FilesRead files) throws SchedulerException {
+  private void startScheduling(AuditReload.FilesRead files, StartPhases phases)
+      throws SchedulerException {
     reloader.reload(files);
+    phases.done("audits loaded and jobs reconciled");
     scheduler.start();
     sweeps.start(auditor.config().scheduler().checkinInterval());
+    phases.done("scheduler started");
     LOG.info(
         "node {} scheduling {} audits ({} threads)",
         auditor.config().nodeId(),

@@ -7,6 +7,7 @@ import io.integrityauditor.catalog.RoleAccess;
 import io.integrityauditor.config.ConnectionBudget;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.config.TargetTemplate;
 import io.integrityauditor.targets.ReadOnlyTransaction.Limits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,15 +17,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
@@ -45,6 +49,7 @@ public final class Targets implements AutoCloseable {
   private final Map<String, TargetConnections> connections = new LinkedHashMap<>();
   private final Map<String, Server> servers = new LinkedHashMap<>();
   private final Map<String, List<String>> tenants = new ConcurrentHashMap<>();
+  private final LongAdder catalogReads = new LongAdder();
 
   /**
    * Closes idle connections: after {@link #IDLE_TIMEOUT}, or at once when one waits for a place.
@@ -211,14 +216,77 @@ public final class Targets implements AutoCloseable {
     return configs.values();
   }
 
-  /** Reads the target's catalog in a read-only transaction. */
+  /**
+   * Reads the target's catalog in a read-only transaction: a schema-per-tenant member's is its
+   * template's database catalog, read once for all its tenants ({@link #catalogSource}), seen as
+   * the member sees it ({@link #catalogView}).
+   */
   public Catalog catalog(String target) throws SQLException {
-    try (Connection connection = dataSource(target).getConnection()) {
-      return ReadOnlyTransaction.run(
-          connection,
-          Limits.brief(Duration.ofSeconds(60)),
-          context -> CatalogReader.read(connection));
+    if (config(target).isEmpty()) {
+      throw new IllegalArgumentException("unknown target " + target);
     }
+    String source = catalogSource(target);
+    catalogReads.increment();
+    try (Connection connection = dataSource(source).getConnection()) {
+      Catalog read =
+          ReadOnlyTransaction.run(
+              connection,
+              Limits.brief(Duration.ofSeconds(60)),
+              context -> CatalogReader.read(connection));
+      return catalogView(target, read);
+    }
+  }
+
+  /**
+   * The target whose catalog read serves {@code target}: for a member of a schema-per-tenant
+   * template, the template (its database holds every tenant's schema, so one read serves them all);
+   * for any other target, itself (a database per tenant is a catalog per tenant).
+   */
+  public String catalogSource(String target) {
+    return schemaTenant(target).map(TenantOf::template).orElse(target);
+  }
+
+  /**
+   * {@code target}'s catalog from the catalog of its {@link #catalogSource}: a schema-per-tenant
+   * member sees its own schema as its whole search path (as its connections do: pgjdbc's {@code
+   * currentSchema}) and the database's tables without the other tenants' schemas; any other target
+   * sees the catalog as read.
+   */
+  public Catalog catalogView(String target, Catalog sourceCatalog) {
+    Optional<TenantOf> member = schemaTenant(target);
+    if (member.isEmpty()) {
+      return sourceCatalog;
+    }
+    String tenant = member.get().tenant();
+    Set<String> tenants =
+        new HashSet<>(this.tenants.getOrDefault(member.get().template(), List.of()));
+    return sourceCatalog.view(
+        List.of(tenant), schema -> schema.equals(tenant) || !tenants.contains(schema));
+  }
+
+  /** How many catalog reads this process made (one per database, whatever its tenants). */
+  public long catalogReads() {
+    return catalogReads.sum();
+  }
+
+  private record TenantOf(String template, String tenant) {}
+
+  /** The template and tenant of a member of a schema-per-tenant template. */
+  private Optional<TenantOf> schemaTenant(String target) {
+    if (configs.containsKey(target)) {
+      return Optional.empty();
+    }
+    int separator = target.indexOf(TargetConfig.TENANT_SEPARATOR);
+    if (separator < 0) {
+      return Optional.empty();
+    }
+    TargetConfig template = configs.get(target.substring(0, separator));
+    if (template == null
+        || template.template().isEmpty()
+        || template.template().get().layout() != TargetTemplate.Layout.SCHEMAS) {
+      return Optional.empty();
+    }
+    return Optional.of(new TenantOf(template.name(), target.substring(separator + 1)));
   }
 
   /**
