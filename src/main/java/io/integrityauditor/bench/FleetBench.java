@@ -71,7 +71,7 @@ final class FleetBench {
       throws Exception {
     out.printf(
         "Fleet benchmark: %,d tenant schemas x %d audits = %,d runs, %d nodes, connection budget"
-            + " %d per node; load average %s%n",
+            + " %d per server, shared by the nodes; load average %s%n",
         scale.tenants(),
         scale.audits(),
         scale.runs(),

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.integrityauditor.config.ConnectionBudget;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.config.TargetConfig;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.ClusterBudget;
+import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.RestartablePostgres;
 import io.integrityauditor.support.TestPostgres;
@@ -151,6 +155,51 @@ class SharedBudgetTest {
           .isEqualTo("08001");
       assertThat(held.isValid(5)).isTrue();
     }
+  }
+
+  /**
+   * A run that finds no place of the cluster's budget within {@code max_wait} (another node holds
+   * it): recorded as a connection error after its attempts, never as clean.
+   */
+  @Test
+  void a_run_that_gets_no_place_in_the_clusters_budget_is_an_error_never_clean() throws Exception {
+    TestPostgres.Database target = TestPostgres.newDatabaseOnOtherServer("shared_run");
+    target.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        INSERT INTO parent VALUES (1);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO child VALUES (1, 1), (2, 99);
+        """);
+    TestPostgres.Database storeDatabase = TestPostgres.newDatabase("budget_store");
+    AuditResult result =
+        Audits.withBinding(
+            dir,
+            target,
+            storeDatabase,
+            "audits:\n  - {id: child.parent, kind: orphan, child: child.parent_id, parent: parent.id}\n",
+            "connection_budget: {per_server: 1, max_wait: 2s}\n"
+                + "retry: {attempts: 2, initial_backoff: 100ms}\n",
+            (auditor, binding, audits) -> {
+              // another node takes the only place (this node's idle catalog connection gives it up)
+              try (Targets other =
+                      node(
+                          Map.of("other", target("other", target.url())),
+                          1,
+                          Duration.ofMinutes(1),
+                          store(storeDatabase.url()));
+                  Connection held = connect(other, "other")) {
+                return auditor.runAll(binding, audits, RunTrigger.CHECK).get(0);
+              } catch (SQLException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+    assertThat(result.measurement()).isEmpty();
+    assertThat(result.attempts()).isEqualTo(2);
+    assertThat(result.error().orElseThrow().errorClass()).isEqualTo("connection");
+    assertThat(result.error().orElseThrow().message())
+        .contains("all 1 connections of its budget were in use by the nodes sharing it");
   }
 
   /**
