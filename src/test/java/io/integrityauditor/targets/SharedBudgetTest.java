@@ -40,6 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
  * each {@link Targets} here has a store session of its own, as each node of a cluster has.
  */
 class SharedBudgetTest {
+  /** Counts our sessions on the targets' server. */
+  private static final String OURS_ON_TARGETS_SERVER =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+          + Pools.APPLICATION_NAME
+          + "'";
+
   @TempDir Path dir;
 
   private static TargetConfig target(String name, String url) {
@@ -70,11 +76,7 @@ class SharedBudgetTest {
   private static int openOnTargetsServer() throws SQLException {
     try (Connection connection = TestPostgres.otherServer().getPostgresDatabase().getConnection();
         Statement statement = connection.createStatement();
-        ResultSet rows =
-            statement.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                    + Pools.APPLICATION_NAME
-                    + "'")) {
+        ResultSet rows = statement.executeQuery(OURS_ON_TARGETS_SERVER)) {
       rows.next();
       return rows.getInt(1);
     }
@@ -263,11 +265,7 @@ class SharedBudgetTest {
                   TestPostgres.otherServer().getPostgresDatabase().getConnection();
               Statement statement = connection.createStatement()) {
             while (!done.get()) {
-              try (ResultSet rows =
-                  statement.executeQuery(
-                      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                          + Pools.APPLICATION_NAME
-                          + "'")) {
+              try (ResultSet rows = statement.executeQuery(OURS_ON_TARGETS_SERVER)) {
                 rows.next();
                 mostSeen.accumulateAndGet(rows.getInt(1), Math::max);
               }
