@@ -43,16 +43,25 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Starts the worker and serves until SIGTERM/SIGINT. The shutdown hook and the SIGHUP handler are
-   * installed before start-up: a signal during start-up (audits may already be running) waits for
-   * the start to finish and then stops gracefully, instead of the JVM's abrupt default.
+   * installed before start-up: a signal during start-up (audits may already be running) interrupts
+   * the start, waits for it to end and then stops gracefully, instead of the JVM's abrupt default.
    */
   static int serveUntilStopped(Starter starter) throws Exception {
     AtomicReference<Worker> started = new AtomicReference<>();
     CountDownLatch startFinished = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
+    Thread starting = Thread.currentThread();
     Thread hook =
         new Thread(
             () -> {
+              if (startFinished.getCount() > 0) {
+                // A start can wait for its store without end (retrying with backoff) or take
+                // minutes on a loaded machine: waiting for it, the node outlived a service
+                // manager's stop timeout and was SIGKILLed. The interrupt ends the wait for the
+                // store at once, and the start's next wait for a connection.
+                LOG.info("stop requested during start-up; ending the start");
+                starting.interrupt();
+              }
               try {
                 startFinished.await(2, TimeUnit.MINUTES);
               } catch (InterruptedException e) {
@@ -80,7 +89,11 @@ final class ServeCommand implements Callable<Integer> {
       worker = starter.start();
       started.set(worker);
     } catch (Exception | Error e) {
-      Runtime.getRuntime().removeShutdownHook(hook);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the start ended because the node is being stopped: the hook is running
+      }
       throw e;
     } finally {
       startFinished.countDown();
@@ -90,7 +103,19 @@ final class ServeCommand implements Callable<Integer> {
             + " JVM started)",
         worker.auditor().config().nodeId(),
         System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
-    stopped.await();
+    // uninterruptibly: the hook may interrupt this thread just as the start finishes
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stopped.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
     return ExitCodes.CLEAN;
   }
 

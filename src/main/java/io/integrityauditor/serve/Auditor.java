@@ -136,6 +136,7 @@ public final class Auditor implements AutoCloseable {
         try {
           Thread.sleep(pause.toMillis());
         } catch (InterruptedException interrupted) {
+          LOG.info("stopped while waiting for the store");
           Thread.currentThread().interrupt();
           throw e;
         }

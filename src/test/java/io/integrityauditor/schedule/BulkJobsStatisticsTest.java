@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
-import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,29 +68,5 @@ class BulkJobsStatisticsTest {
         "SELECT reltuples::bigint FROM pg_class WHERE oid = 'integrity_auditor."
             + table
             + "'::regclass");
-  }
-
-  /** Nothing fires: the scheduler is never started. */
-  private static final class NoJobs implements FiredJobs {
-    @Override
-    public void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
-      throw new AssertionError("no job runs in this test");
-    }
-
-    @Override
-    public void skippedOverrun(
-        String auditId, Instant runFireTime, List<Instant> skipped, long notListed, Instant next) {
-      throw new AssertionError("no job runs in this test");
-    }
-
-    @Override
-    public void skippedMisfire(String auditId, List<Instant> skipped, long notListed) {
-      throw new AssertionError("no job runs in this test");
-    }
-
-    @Override
-    public void pruneHistory() {
-      throw new AssertionError("no job runs in this test");
-    }
   }
 }

@@ -6,7 +6,6 @@ import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.ChildNode;
-import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Results;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
@@ -173,7 +172,14 @@ class ChunkedClusterTest {
    * The chunked run recorded by the nodes: shared by both, every range once, equal to {@code full}.
    */
   private void assertSharedAndEqualToFull(AuditResult full) throws Exception {
-    Eventually.within(
+    // the nodes' start first, with its own generous cap: at load 27 two nodes took most of the
+    // 2 minutes this wait had, and the run (the next :00 or :30, then 1.5M rows in chunks) failed
+    // it; the wait below measures the cluster, not how long JVMs take to start
+    for (ChildNode node : nodes) {
+      node.awaitServing();
+    }
+    ChildNode.within(
+        nodes,
         Duration.ofSeconds(120),
         "a chunked run completed",
         () ->

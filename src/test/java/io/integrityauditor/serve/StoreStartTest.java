@@ -35,9 +35,8 @@ class StoreStartTest {
     }
   }
 
-  @Test
-  void a_node_started_before_its_store_waits_for_it_then_serves_and_runs_its_audit()
-      throws Exception {
+  /** A node of one audit whose store is not running yet; the store is in {@link #storeServer}. */
+  private void nodeWithStoreAway() throws Exception {
     TestPostgres.Database target = TestPostgres.newDatabase("store_start_target");
     target.execute(
         "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY,"
@@ -78,12 +77,17 @@ class StoreStartTest {
             """
                 .formatted(storeUrl, target.url()));
     node = ChildNode.serve("n1", config, dir);
-
     Eventually.within(
         ChildNode.START_UP_CAP,
         "the node says it waits for the store",
         () -> node.log().contains("waiting for the store at " + storeUrl) || !node.isAlive());
     assertThat(node.isAlive()).as("alive while the store is away:\n%s", node.log()).isTrue();
+  }
+
+  @Test
+  void a_node_started_before_its_store_waits_for_it_then_serves_and_runs_its_audit()
+      throws Exception {
+    nodeWithStoreAway();
     Eventually.pause(3_000); // a few more attempts, with backoff
     assertThat(node.isAlive()).as("still alive:\n%s", node.log()).isTrue();
     assertThat(node.log()).doesNotContain("serving;");
@@ -102,5 +106,17 @@ class StoreStartTest {
                         "SELECT count(*) FROM integrity_auditor.audit_run WHERE status ="
                             + " 'violations'")
                 > 0);
+  }
+
+  @Test
+  void a_node_stopped_while_it_waits_for_its_store_exits_without_waiting_for_the_store()
+      throws Exception {
+    // the SIGTERM waited for the start to finish, up to 2 minutes, and the start waited for the
+    // store without end: a service manager's stop timeout (systemd: 90 s) SIGKILLed the node
+    nodeWithStoreAway();
+    node.terminate(Duration.ofSeconds(30));
+    assertThat(node.log())
+        .contains("stop requested during start-up", "stopped while waiting for the store")
+        .doesNotContain("serving;");
   }
 }

@@ -78,6 +78,23 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
   }
 
   /**
+   * A hash of the column's text form (in "C", so that no collation changes it), the same on every
+   * server of one byte order: what a stream may be sorted by before the key (MergeScan).
+   */
+  Field<Long> orderHash(String alias, ColumnInfo column) {
+    return textHash(
+        QueryParts.field(alias, column)
+            .cast(SQLDataType.CLOB)
+            .collate(DSL.collation(DSL.name("C")))
+            .coerce(String.class));
+  }
+
+  /** PostgreSQL's 64-bit hash of a text (the one hash partitioning uses), seed 0. */
+  static Field<Long> textHash(Field<String> text) {
+    return DSL.function("hashtextextended", Long.class, text, DSL.inline(0L));
+  }
+
+  /**
    * The text form in code point order. A uuid's native order is its text form's, so a uuid column
    * is sorted natively (its index gives the order); a text or varchar column sorts in "C".
    */

@@ -275,14 +275,14 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
   @Override
   public List<String> childSql(DSLContext context) {
     return List.of(
-        context.renderInlined(childKeys(context, Range.ALL)),
+        context.renderInlined(childKeys(context, Range.ALL, hashedOrder())),
         context.renderInlined(violatingRows(context, withKeys(List.of()))));
   }
 
   @Override
   public List<String> parentSql(DSLContext context) {
     return List.of(
-        context.renderInlined(parentKeys(context, Range.ALL)),
+        context.renderInlined(parentKeys(context, Range.ALL, hashedOrder())),
         context.renderInlined(recheck(context, List.of())));
   }
 
@@ -304,11 +304,31 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
         : bounded;
   }
 
-  /** The child's distinct keys in merge order, each with its number of rows. */
-  private ResultQuery<Record> childKeys(DSLContext context, Range range) {
+  /**
+   * Whether the streams are ordered by a hash of the first key column's text form before the key
+   * itself: when that column is compared by text. Any order serves the merge as long as both
+   * servers sort alike; sorting text in "C" order compares strings (slow when keys share a prefix,
+   * as generated ids do: the sort's abbreviated keys stop helping), sorting by a bigint first is
+   * several times faster (measured: docs/performance.md). No index gives the text's "C" order
+   * unless it was created so, so nothing is lost for the usual index.
+   */
+  private boolean hashedOrder() {
+    return keys.get(0).comparison() == KeyColumn.Comparison.TEXT;
+  }
+
+  /**
+   * The child's distinct keys in merge order, each with its number of rows: the key columns, the
+   * count, then the order's hash when {@code hashed}.
+   */
+  private ResultQuery<Record> childKeys(DSLContext context, Range range, boolean hashed) {
     List<Field<?>> select = new ArrayList<>();
     List<Field<?>> group = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
+    if (hashed) {
+      Field<Long> hash = keys.get(0).orderHash("c", keys.get(0).child());
+      group.add(hash);
+      order.add(hash.asc().nullsLast());
+    }
     for (KeyColumn key : keys) {
       Field<?> field = key.ordered("c", key.child());
       select.add(field);
@@ -316,6 +336,9 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       order.add(field.asc().nullsLast());
     }
     select.add(DSL.count());
+    if (hashed) {
+      select.add(group.get(0));
+    }
     return context
         .select(select)
         .from(QueryParts.table(child.table(), "c"))
@@ -325,7 +348,8 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
         .orderBy(order);
   }
 
-  private ResultQuery<Record> parentKeys(DSLContext context, Range range) {
+  /** The parent's keys in merge order: the key columns, then the order's hash when hashed. */
+  private ResultQuery<Record> parentKeys(DSLContext context, Range range, boolean hashed) {
     List<Field<?>> select = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
     Condition present =
@@ -333,11 +357,18 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
             .filter()
             .orElse(DSL.noCondition())
             .and(keys.get(0).range("p", keys.get(0).parent(), range.lower(), range.upper()));
+    Field<Long> hash = keys.get(0).orderHash("p", keys.get(0).parent());
+    if (hashed) {
+      order.add(hash.asc());
+    }
     for (KeyColumn key : keys) {
       Field<?> field = key.ordered("p", key.parent());
       select.add(field);
       order.add(field.asc());
       present = present.and(QueryParts.field("p", key.parent()).isNotNull());
+    }
+    if (hashed) {
+      select.add(hash);
     }
     return context
         .select(select)
@@ -459,6 +490,9 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     private long violatingNullRows;
     private KeySink.Part part;
 
+    /** Whether both streams are ordered by the hash first ({@link #hashedOrder}). */
+    private boolean hashed;
+
     Run(
         DSLContext childContext,
         DSLContext parentContext,
@@ -484,18 +518,45 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
                 + " REPEATABLE READ (ReadOnlyTransaction.beginRepeatableRead)");
       }
       Sides.pinTextForms(parentContext);
+      // the two servers must hash alike (they do unless their byte orders differ): else the
+      // streams are sorted by the key alone
+      hashed = hashedOrder() && Sides.sameTextHash(childContext, parentContext);
       try {
         part = sink.cap() > 0 ? sink.open(tracking.part()) : null;
-        try (ResultSet childKeys =
-                Sides.on(
-                    child,
-                    () -> childKeys(childContext, range).fetchSize(FETCH_SIZE).fetchResultSet());
-            ResultSet parentKeys =
-                Sides.on(
-                    parent,
-                    () ->
-                        parentKeys(parentContext, range).fetchSize(FETCH_SIZE).fetchResultSet())) {
+        // both streams start at once, each on its own thread: the two servers sort together
+        ReadAhead childKeys =
+            ReadAhead.start(
+                child,
+                childContext,
+                childKeys(childContext, range, hashed),
+                FETCH_SIZE,
+                this::childRow);
+        ReadAhead parentKeys;
+        try {
+          parentKeys =
+              ReadAhead.start(
+                  parent,
+                  parentContext,
+                  parentKeys(parentContext, range, hashed),
+                  FETCH_SIZE,
+                  this::parentRow);
+        } catch (RuntimeException | Error e) {
+          childKeys.cancel();
+          throw e;
+        }
+        boolean merged = false;
+        try {
           merge(childKeys, parentKeys);
+          merged = true;
+        } finally {
+          // a failure (either side's statement, the deadline) cancels both streams' statements
+          if (merged) {
+            childKeys.stop();
+            parentKeys.stop();
+          } else {
+            childKeys.cancel();
+            parentKeys.cancel();
+          }
         }
         flushCandidates();
         flushViolatingKeys();
@@ -517,7 +578,13 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
 
     /** Every few thousand keys or rows: past the deadline, the run is a timeout. */
     private void checkDeadline() throws SQLException {
-      if (++steps % DEADLINE_EVERY == 0 && System.nanoTime() > deadline) {
+      if (++steps % DEADLINE_EVERY == 0) {
+        pastDeadline();
+      }
+    }
+
+    private void pastDeadline() throws SQLException {
+      if (System.nanoTime() > deadline) {
         // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
         throw new SQLTimeoutException(
             "the cross-database scan did not finish within the audit's timeout of "
@@ -527,17 +594,65 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       }
     }
 
-    private void merge(ResultSet childKeys, ResultSet parentKeys) throws SQLException {
+    /**
+     * A row of the child's stream: its key columns, its number of rows, then the hash of its order
+     * when hashed (Longs).
+     */
+    private Object[] childRow(ResultSet rows) throws SQLException {
       int width = keys.size();
-      Object[] parentKey = next(parentKeys);
-      Object[] childKey = new Object[width];
-      while (Sides.on(child, childKeys::next)) {
+      Object[] row = new Object[width + 2];
+      for (int k = 0; k < width; k++) {
+        row[k] = keys.get(k).read(rows, k + 1);
+      }
+      row[width] = rows.getLong(width + 1);
+      if (hashed) {
+        row[width + 1] = rows.getLong(width + 2);
+      }
+      return row;
+    }
+
+    /** A row of the parent's stream: its key columns, then the hash of its order when hashed. */
+    private Object[] parentRow(ResultSet rows) throws SQLException {
+      int width = keys.size();
+      Object[] key = new Object[width + 1];
+      for (int k = 0; k < width; k++) {
+        key[k] = keys.get(k).read(rows, k + 1);
+      }
+      if (hashed) {
+        key[width] = rows.getLong(width + 1);
+      }
+      return key;
+    }
+
+    /** A parent's key against a child's (neither with a NULL column), in the streams' order. */
+    private int compare(Object[] parentKey, Object[] childKey) {
+      int width = keys.size();
+      if (hashed) {
+        int order = Long.compare((Long) parentKey[width], (Long) childKey[width + 1]);
+        if (order != 0) {
+          return order;
+        }
+      }
+      return KeyColumn.compare(keys, parentKey, childKey);
+    }
+
+    private void merge(ReadAhead childKeys, ReadAhead parentKeys) throws SQLException {
+      int width = keys.size();
+      // while waiting for a batch of one side: the deadline, and the other side's failure
+      ReadAhead.WaitCheck waiting =
+          () -> {
+            pastDeadline();
+            childKeys.throwFailure();
+            parentKeys.throwFailure();
+          };
+      Object[] parentKey = parentKeys.next(waiting);
+      Object[] childKey;
+      while ((childKey = childKeys.next(waiting)) != null) {
         checkDeadline();
-        long rows = childKeys.getLong(width + 1);
+        long rows = (Long) childKey[width];
         rowsChecked += rows;
         int missing = 0;
         for (int k = 0; k < width; k++) {
-          childKey[k] = keys.get(k).read(childKeys, k + 1);
           if (childKey[k] == null) {
             missing++;
           }
@@ -550,8 +665,8 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
           continue;
         }
         int order = -1;
-        while (parentKey != null && (order = KeyColumn.compare(keys, parentKey, childKey)) < 0) {
-          parentKey = next(parentKeys);
+        while (parentKey != null && (order = compare(parentKey, childKey)) < 0) {
+          parentKey = parentKeys.next(waiting);
         }
         if (parentKey != null && order == 0) {
           continue;
@@ -566,17 +681,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
           flushCandidates();
         }
       }
-    }
-
-    private Object[] next(ResultSet parentKeys) throws SQLException {
-      if (!Sides.on(parent, parentKeys::next)) {
-        return null;
-      }
-      Object[] key = new Object[keys.size()];
-      for (int k = 0; k < keys.size(); k++) {
-        key[k] = keys.get(k).read(parentKeys, k + 1);
-      }
-      return key;
     }
 
     /** Re-checks the pending candidate keys against the parent in a fresh snapshot. */

@@ -84,6 +84,15 @@ final class Sides {
   }
 
   /**
+   * Whether both servers hash a text alike ({@link KeyColumn#textHash}): they do unless their byte
+   * orders differ, which no other setting changes.
+   */
+  static boolean sameTextHash(DSLContext child, DSLContext parent) {
+    Field<Long> probe = KeyColumn.textHash(DSL.val("integrity-auditor"));
+    return child.select(probe).fetchOne(probe).equals(parent.select(probe).fetchOne(probe));
+  }
+
+  /**
    * The fingerprints of violating sample keys of {@code width} columns each (their values as text),
    * computed by the child's server exactly as a same-database scan computes them there
    * (ViolationScan): {@code hashtextextended} of the text array of the key's columns.
