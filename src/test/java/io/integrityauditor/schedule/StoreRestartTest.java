@@ -48,11 +48,12 @@ class StoreRestartTest {
   static final Duration READY_BOUND = Duration.ofSeconds(15);
 
   /**
-   * Runs record again once Quartz retries its store: every check-in (1 s) here, not 15 s. Measured
-   * 2.3-15.1 s at load 14-44 (the longest after the SIGSTOP); with the 15 s retry one restart took
-   * over 20 s. The bound leaves room for a loaded machine; readiness above guards the pool.
+   * Runs record again once Quartz retries its store (every check-in, 1 s here, no longer 15 s): a
+   * cap on a wait, not a speed claim. Measured 2.3-15.1 s at load 14-44, but once 29.6 s on an idle
+   * machine (not understood yet, docs/reliability.md); the readiness bound above is the guard
+   * against a stuck pool.
    */
-  static final Duration RUNS_BOUND = Duration.ofSeconds(30);
+  static final Duration RUNS_BOUND = Duration.ofMinutes(2);
 
   @TempDir Path dir;
 
