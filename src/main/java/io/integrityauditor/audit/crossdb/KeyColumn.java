@@ -76,15 +76,12 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
   }
 
   /**
-   * A hash of the column's text form (in "C", so that no collation changes it), the same on every
+   * A hash of a value's text form (in "C", so that no collation changes it), the same on every
    * server of one byte order: what a stream may be sorted by before the key (MergeScan).
    */
-  Field<Long> orderHash(String alias, ColumnInfo column) {
+  static Field<Long> orderHash(Field<?> value) {
     return textHash(
-        QueryParts.field(alias, column)
-            .cast(SQLDataType.CLOB)
-            .collate(DSL.collation(DSL.name("C")))
-            .coerce(String.class));
+        value.cast(SQLDataType.CLOB).collate(DSL.collation(DSL.name("C"))).coerce(String.class));
   }
 
   /** PostgreSQL's 64-bit hash of a text (the one hash partitioning uses), seed 0. */
