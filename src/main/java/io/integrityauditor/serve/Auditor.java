@@ -124,7 +124,7 @@ public final class Auditor implements AutoCloseable {
       try {
         return open(config, clock);
       } catch (StoreException e) {
-        if (!isOutage(e)) {
+        if (!isStoreOutage(e)) {
           throw e;
         }
         LOG.warn(
@@ -514,7 +514,7 @@ public final class Auditor implements AutoCloseable {
       try {
         return runs.orElseThrow().finish(runId, result);
       } catch (StoreException e) {
-        if (!isOutage(e)) {
+        if (!isStoreOutage(e)) {
           throw e; // a real conflict or bug, not the store being away: retrying cannot help
         }
         if (cancellation.isCancelled()) {
@@ -537,8 +537,12 @@ public final class Auditor implements AutoCloseable {
     }
   }
 
-  /** The store is unreachable (no connection, connection lost), as opposed to refusing a write. */
-  private static boolean isOutage(StoreException e) {
+  /**
+   * The store is unreachable (no connection, connection lost), as opposed to refusing a write: a
+   * lost or refused connection anywhere in the causes of a failure of the store's work (ours or
+   * Quartz's).
+   */
+  static boolean isStoreOutage(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLTransientConnectionException) {
         return true;
@@ -549,6 +553,15 @@ public final class Auditor implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** The message of the innermost cause: what actually failed. */
+  static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage();
   }
 
   private AuditResult execute(BoundAudit bound, OptionalLong runId) {

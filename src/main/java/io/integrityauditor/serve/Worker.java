@@ -159,34 +159,49 @@ public final class Worker implements AutoCloseable, NodeOperations {
                         config, new AuditFileLoader(config.targets().keySet(), AuditKinds.ALL)));
     Auditor auditor;
     Worker worker;
-    try {
-      auditor = Auditor.openWaitingForStore(config, clock);
-      phases.done("store opened");
-    } catch (RuntimeException e) {
-      listener.ifPresent(Worker::closeWhenStarted);
-      throw e;
-    }
-    try {
-      // before any audit is scheduled: a port in use fails the start here
-      Optional<HttpApi> http =
-          listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
-      worker = new Worker(auditor);
-      worker.http = http;
-      phases.done("scheduler joined the cluster");
-      AuditReload.FilesRead read;
-      if (files == null) {
-        AuditFileLoader loader = auditor.auditLoader();
-        phases.done("tenants listed");
-        read = AuditReload.readFiles(config, loader);
-      } else {
-        read = joined(files);
+    while (true) {
+      try {
+        auditor = Auditor.openWaitingForStore(config, clock);
+        phases.done("store opened");
+      } catch (RuntimeException e) {
+        listener.ifPresent(Worker::closeWhenStarted);
+        throw e;
       }
-      phases.done("audit files read");
-      worker.startScheduling(read, phases);
-    } catch (SchedulerException | IOException | RuntimeException e) {
-      listener.ifPresent(Worker::closeWhenStarted);
-      auditor.close();
-      throw e;
+      worker = null;
+      try {
+        // before any audit is scheduled: a port in use fails the start here
+        Optional<HttpApi> http =
+            listener.isPresent() ? Optional.of(started(listener.get())) : Optional.empty();
+        worker = new Worker(auditor);
+        worker.http = http;
+        phases.done("scheduler joined the cluster");
+        AuditReload.FilesRead read;
+        if (files == null) {
+          AuditFileLoader loader = auditor.auditLoader();
+          phases.done("tenants listed");
+          read = AuditReload.readFiles(config, loader);
+        } else {
+          read = joined(files);
+        }
+        phases.done("audit files read");
+        worker.startScheduling(read, phases);
+        break;
+      } catch (SchedulerException | IOException | RuntimeException e) {
+        // The store went away after it opened (restarted, failed over): wait for it again, as a
+        // node started before its store does, and start over instead of exiting.
+        boolean storeAway = Auditor.isStoreOutage(e) && !Thread.currentThread().isInterrupted();
+        if (worker != null) {
+          worker.stopScheduling(Duration.ZERO);
+        }
+        auditor.close();
+        if (!storeAway) {
+          listener.ifPresent(Worker::closeWhenStarted);
+          throw e;
+        }
+        LOG.warn(
+            "the store went away during start-up ({}); waiting for it, then starting again",
+            Redactor.redact(String.valueOf(Auditor.rootMessage(e))));
+      }
     }
     try {
       worker.startBackground();

@@ -8,6 +8,10 @@ import io.integrityauditor.support.RestartablePostgres;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -119,4 +123,59 @@ class StoreStartTest {
         .contains("stop requested during start-up", "stopped while waiting for the store")
         .doesNotContain("serving;");
   }
+
+  @Test
+  void a_node_whose_store_restarts_during_its_start_waits_for_it_then_serves_and_runs_its_audit()
+      throws Exception {
+    // it exited with code 3 ("cannot take the store's job reconciliation lock"): the full soak
+    // restarted the store while a node was starting
+    nodeWithStoreAway();
+    storeServer.start();
+    try (Connection holder = storeServer.database().dataSource().getConnection();
+        Statement statement = holder.createStatement()) {
+      // the node's start then waits for this lock (Store.OneNodeAtATime.JOB_RECONCILIATION), on a
+      // session the restart ends in the middle of its start
+      statement.execute("SELECT pg_advisory_lock(" + JOB_RECONCILIATION_LOCK + ")");
+      ChildNode.within(
+          List.of(node),
+          ChildNode.START_UP_CAP,
+          "the node waits for the job reconciliation lock",
+          () -> {
+            if (!node.isAlive()) {
+              return true;
+            }
+            try (ResultSet rows =
+                statement.executeQuery(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                        + " AND pid <> pg_backend_pid()")) {
+              rows.next();
+              return rows.getLong(1) == 1;
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      assertThat(node.isAlive()).as("alive:\n%s", node.log()).isTrue();
+      storeServer.stop();
+    }
+    Eventually.pause(2_000);
+    assertThat(node.isAlive()).as("alive while the store restarts:\n%s", node.log()).isTrue();
+    storeServer.start();
+
+    node.awaitServing();
+    assertThat(node.log()).contains("the store went away during start-up");
+    ChildNode.within(
+        List.of(node),
+        Duration.ofSeconds(60),
+        "a run recorded",
+        () ->
+            storeServer
+                    .database()
+                    .queryLong(
+                        "SELECT count(*) FROM integrity_auditor.audit_run WHERE status ="
+                            + " 'violations'")
+                > 0);
+  }
+
+  /** The key of {@code Store.OneNodeAtATime.JOB_RECONCILIATION}'s advisory lock. */
+  private static final long JOB_RECONCILIATION_LOCK = 0x1A7E_6A11_D170_0002L;
 }
