@@ -24,9 +24,9 @@ class BulkJobsStatisticsTest {
     TestPostgres.Database store = TestPostgres.newDatabase("bulk_jobs_store");
     List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      audits.add(UnstartedScheduler.weekly("orders.customer@t_" + i, "statements"));
+      audits.add(SchedulerOnStore.weekly("orders.customer@t_" + i, "statements"));
     }
-    try (UnstartedScheduler node = UnstartedScheduler.open(dir, store)) {
+    try (SchedulerOnStore node = SchedulerOnStore.open(dir, store)) {
       assertThat(node.scheduler().reconcile(audits, true).added()).hasSize(300);
     }
     // every job, and its spread trigger and first run, counted by the planner's statistics

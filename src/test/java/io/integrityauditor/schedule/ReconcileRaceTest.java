@@ -29,9 +29,9 @@ class ReconcileRaceTest {
     TestPostgres.Database store = TestPostgres.newDatabase("reconcile_store");
     List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      audits.add(UnstartedScheduler.weekly("audit_" + i, "statements-" + i));
+      audits.add(SchedulerOnStore.weekly("audit_" + i, "statements-" + i));
     }
-    try (UnstartedScheduler unstarted = UnstartedScheduler.open(dir, store)) {
+    try (SchedulerOnStore unstarted = SchedulerOnStore.open(dir, store)) {
       AuditScheduler scheduler = unstarted.scheduler();
       ExecutorService threads = Executors.newFixedThreadPool(2);
       try {

@@ -11,21 +11,35 @@ import java.time.ZoneOffset;
 import org.quartz.SchedulerException;
 
 /**
- * A node's scheduler on a migrated store, never started (nothing fires, {@link NoJobs}): for tests
- * of what reconciling the audit files writes to the store. First runs are due at once ({@code
- * first_run_window: 0s}).
+ * A node's scheduler on a migrated store, in the test's JVM, not started until the test starts it:
+ * for tests of what reconciling the audit files writes to the store and of what Quartz then fires.
  */
-final class UnstartedScheduler implements AutoCloseable {
+final class SchedulerOnStore implements AutoCloseable {
   private final Store store;
   private final AuditScheduler scheduler;
 
-  private UnstartedScheduler(Store store, AuditScheduler scheduler) {
+  private SchedulerOnStore(Store store, AuditScheduler scheduler) {
     this.store = store;
     this.scheduler = scheduler;
   }
 
-  /** Opens and migrates {@code store}; the config's files are written to {@code dir}. */
-  static UnstartedScheduler open(Path dir, TestPostgres.Database store) throws SchedulerException {
+  /**
+   * A scheduler that is never started ({@link NoJobs}), first runs due at once ({@code
+   * first_run_window: 0s}).
+   */
+  static SchedulerOnStore open(Path dir, TestPostgres.Database store) throws SchedulerException {
+    return open(dir, store, "first_run_window: 0s", new NoJobs());
+  }
+
+  /**
+   * Opens and migrates {@code store}; the config's files are written to {@code dir}.
+   *
+   * @param scheduler the config's {@code scheduler:} settings, as a YAML flow mapping's entries
+   * @param node what the scheduler's jobs call when they fire
+   */
+  static SchedulerOnStore open(
+      Path dir, TestPostgres.Database store, String scheduler, FiredJobs node)
+      throws SchedulerException {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/none.yaml", "audits: []\n");
     WorkerConfig config =
@@ -33,11 +47,11 @@ final class UnstartedScheduler implements AutoCloseable {
             workspace.config(
                 TestPostgres.newDatabase("unstarted_target"),
                 store,
-                "scheduler: {first_run_window: 0s}\n"));
+                "scheduler: {" + scheduler + "}\n"));
     Store opened = Store.open(config.store().orElseThrow());
     try {
       opened.migrate();
-      return new UnstartedScheduler(opened, AuditScheduler.create(opened, config, new NoJobs()));
+      return new SchedulerOnStore(opened, AuditScheduler.create(opened, config, node));
     } catch (RuntimeException | SchedulerException e) {
       opened.close();
       throw e;
