@@ -117,6 +117,25 @@ class ClusterTest {
     }
   }
 
+  /** The rows, and what the nodes logged about skipped, misfired and recovered fire times. */
+  private String evidence(List<Map<String, Object>> rows) {
+    StringBuilder evidence = new StringBuilder("\nrows:\n");
+    rows.forEach(row -> evidence.append(row).append('\n'));
+    for (ChildNode node : nodes) {
+      evidence.append("--- ").append(node.name()).append(" (skips, misfires, recoveries):\n");
+      node.log()
+          .lines()
+          .filter(
+              line ->
+                  line.contains("skipped")
+                      || line.contains("misfire")
+                      || line.contains("recover")
+                      || line.contains("serving;"))
+          .forEach(line -> evidence.append(line).append('\n'));
+    }
+    return evidence.toString();
+  }
+
   private static Instant instant(Object timestamp) {
     return ((Timestamp) timestamp).toInstant();
   }
@@ -234,7 +253,7 @@ class ClusterTest {
               Duration.between(
                   instant(all.get(i - 1).get("scheduled_fire_time")),
                   instant(all.get(i).get("scheduled_fire_time"))))
-          .as("fire time after %s", all.get(i - 1).get("scheduled_fire_time"))
+          .as("fire time after %s%s", all.get(i - 1).get("scheduled_fire_time"), evidence(all))
           .isEqualTo(Duration.ofSeconds(1));
     }
     // no fire time that came during a run was run after it: each run's fire time came after the
