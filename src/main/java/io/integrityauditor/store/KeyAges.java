@@ -97,13 +97,15 @@ final class KeyAges {
       // ends with the transaction that finishes the run
       settings.execute("SET LOCAL work_mem = '" + SORT_MEMORY + "'");
     }
-    // most kinds count one row per key: unnest of one array is about twice as fast as of two
+    // most kinds count one row per key: unnest of one array is about twice as fast as of two, and
+    // a million rows of one column come back faster than of two (docs/performance.md)
+    boolean weighted = weighted(connection, runId);
     String keys =
-        weighted(connection, runId)
+        weighted
             ? "SELECT u.fp, coalesce(u.w, 1) FROM "
                 + Store.SCHEMA
                 + ".violation_key k, unnest(k.fingerprints, k.weights) AS u(fp, w)"
-            : "SELECT u.fp, 1 FROM "
+            : "SELECT u.fp FROM "
                 + Store.SCHEMA
                 + ".violation_key k, unnest(k.fingerprints) AS u(fp)";
     try (PreparedStatement current =
@@ -125,10 +127,10 @@ final class KeyAges {
         boolean more = now.next();
         while (more) {
           long fingerprint = now.getLong(1);
-          long weight = now.getLong(2);
+          long weight = weighted ? now.getLong(2) : 1;
           // the same key twice in a run (a key that is not unique in its table): one key, its rows
           while ((more = now.next()) && now.getLong(1) == fingerprint) {
-            weight += now.getLong(2);
+            weight += weighted ? now.getLong(2) : 1;
           }
           while (old.present() && old.fingerprint() < fingerprint) {
             tally.gone += old.weight();

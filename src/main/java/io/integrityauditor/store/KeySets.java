@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.postgresql.PGConnection;
@@ -147,9 +145,15 @@ public final class KeySets {
     }
 
     private static String array(long[] values) {
-      return Arrays.stream(values)
-          .mapToObj(Long::toString)
-          .collect(Collectors.joining(",", "{", "}"));
+      // appended in place: a million keys per run, no string per number
+      StringBuilder text = new StringBuilder(values.length * 21 + 2).append('{');
+      for (int i = 0; i < values.length; i++) {
+        if (i > 0) {
+          text.append(',');
+        }
+        text.append(values[i]);
+      }
+      return text.append('}').toString();
     }
 
     @Override

@@ -25,14 +25,15 @@ import org.jooq.impl.SQLDataType;
  * performance.md explains the choices with figures).
  *
  * <pre>
- * SELECT a.n, a.violations, unnest(coalesce(a.fps, ARRAY[NULL]::bigint[])) AS fp,
- *        unnest(('{' || a.k0s || '}')::text[]) AS k0, ... FROM (
- *   SELECT count(*) AS n, count(*) FILTER (WHERE v.violating) AS violations,
- *          array_agg(hashtextextended(ARRAY[k0::text, ...]::text, 0)) FILTER (WHERE v.violating) AS fps,
- *          string_agg(ARRAY[v.k0::text]::text, ',') FILTER (WHERE v.violating) AS k0s, ...
- *   FROM (SELECT &lt;violation&gt; AS violating, &lt;key columns&gt; AS k0, ...
- *         FROM &lt;source&gt; WHERE &lt;scope&gt;
- *         UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v) a
+ * SELECT u.n, u.violations, CASE WHEN u.violating THEN hashtextextended(ARRAY[u.k0, ...]::text[]::text, 0) END AS fp,
+ *        u.k0, ... FROM (
+ *   SELECT a.n, a.violations, a.k0s IS NOT NULL AS violating,
+ *          unnest(coalesce(('{' || a.k0s || '}')::text[], ARRAY[NULL]::text[])) AS k0, ... FROM (
+ *     SELECT count(*) AS n, count(*) FILTER (WHERE v.violating) AS violations,
+ *            string_agg(ARRAY[v.k0::text]::text, ',') FILTER (WHERE v.violating) AS k0s, ...
+ *     FROM (SELECT &lt;violation&gt; AS violating, &lt;key columns&gt; AS k0, ...
+ *           FROM &lt;source&gt; WHERE &lt;scope&gt;
+ *           UNION ALL SELECT NULL, NULL, ... FROM &lt;source&gt; WHERE false) v) a) u
  * </pre>
  *
  * The sample is the {@code sample_size} violating keys with the smallest fingerprints (a 64-bit
@@ -282,18 +283,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       aggregates.add(DSL.sum(w).filterWhere(violating).cast(SQLDataType.BIGINT).as("violations"));
     }
     // for a row without violation each aggregate costs a filter test on a plain boolean column;
-    // the fingerprint and the key texts are computed for violating rows only. Every aggregate of
-    // one statement sees the rows in the same order (also when parallel workers' partial arrays
-    // are combined), so the arrays line up element by element.
-    // the fingerprint identifies the key: a weighted scan's weight (a group's size, shown in the
-    // sample) is left out, so a group that grows is the same key
-    List<Field<?>> identity = new ArrayList<>();
-    for (int i = 0; i < keys.size(); i++) {
-      if (weight == null || !sampleFields.get(i).equals(weight)) {
-        identity.add(keys.get(i));
-      }
-    }
-    aggregates.add(DSL.arrayAgg(fingerprint(identity)).filterWhere(violating).as("fps"));
+    // the key texts are computed for violating rows only. Every aggregate of one statement sees
+    // the rows in the same order (also when parallel workers' partial results are combined), so
+    // the key columns' lists line up element by element.
     // each key column's texts as one string, an array literal of one-element rows ({"a"},{NULL},
     // ...): array_out quotes what needs it and tells NULL from 'NULL', and appending to one string
     // costs far less than an array of texts, whose every element is copied, and sent between
@@ -309,22 +301,50 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       aggregates.add(
           DSL.arrayAgg(rows.field("weight", Long.class)).filterWhere(violating).as("ws"));
     }
-    // the arrays leave the server as rows, unnested in the select list: set-returning functions
-    // there run in lockstep, one element of each array per row, produced as the rows are fetched
+    // the lists leave the server as rows, unnested in the select list: set-returning functions
+    // there run in lockstep, one element of each list per row, produced as the rows are fetched
     // (in FROM, each unnest is first copied into a tuplestore of its own, which spills to disk at
-    // a million keys; slicing the arrays into batches cost more still: docs/performance.md). A
-    // NULL array (nothing violates) still gives one row for the counts; the shorter ones pad it
-    // with NULL.
-    List<String> outer = new ArrayList<>(List.of("a.n", "a.violations"));
-    outer.add("unnest(coalesce(a.fps, ARRAY[NULL]::bigint[])) AS fp");
+    // a million keys; slicing arrays into batches cost more still: docs/performance.md). When
+    // nothing violates the lists are NULL (string_agg of none; a violating key's element is never
+    // NULL, '{NULL}' at least), and one row of NULL keys still carries the counts.
+    List<String> unnested = new ArrayList<>(List.of("a.n", "a.violations"));
+    unnested.add("a.k0s IS NOT NULL AS violating");
     for (int i = 0; i < keys.size(); i++) {
-      outer.add("unnest(('{' || a.k" + i + "s || '}')::text[]) AS k" + i);
+      unnested.add(
+          "unnest(coalesce(('{' || a.k" + i + "s || '}')::text[], ARRAY[NULL]::text[])) AS k" + i);
     }
     if (weighted) {
-      outer.add("unnest(a.ws) AS w");
+      unnested.add("unnest(a.ws) AS w");
+    }
+    // the fingerprint of each violating key, from the key texts just unnested: the very value
+    // fingerprint() computes from the columns (the same texts, NULL kept), but each key is
+    // converted to text once, and the statement carries no array of fingerprints through its
+    // parallel workers (docs/performance.md)
+    // (a weighted scan's weight, a group's size shown in the sample, is left out of the identity,
+    // so a group that grows is the same key)
+    List<String> outer = new ArrayList<>(List.of("u.n", "u.violations"));
+    StringBuilder texts = new StringBuilder();
+    for (int i = 0; i < keys.size(); i++) {
+      if (weight == null || !sampleFields.get(i).equals(weight)) {
+        texts.append(texts.isEmpty() ? "" : ", ").append("u.k").append(i);
+      }
+    }
+    outer.add(
+        "CASE WHEN u.violating THEN hashtextextended(ARRAY["
+            + texts
+            + "]::text[]::text, 0) END AS fp");
+    for (int i = 0; i < keys.size(); i++) {
+      outer.add("u.k" + i);
+    }
+    if (weighted) {
+      outer.add("u.w");
     }
     return context.resultQuery(
-        "SELECT " + String.join(", ", outer) + " FROM ({0}) AS a",
+        "SELECT "
+            + String.join(", ", outer)
+            + " FROM (SELECT "
+            + String.join(", ", unnested)
+            + " FROM ({0}) AS a) AS u",
         context.select(aggregates).from(rows));
   }
 
