@@ -223,6 +223,13 @@ public final class BenchCommand implements Callable<Integer> {
         out.println("Warming the cache ...");
         database.time("SELECT count(*) FROM workflow_instances");
         database.time(BenchDatabase.ANTI_JOIN);
+        // the audit path is warmed too (a worker runs for weeks: the first run of a JVM loads and
+        // compiles the classes, opens the pools), so that (d)'s first repetition is not a
+        // start-up figure; that run is the audit's first tracked one
+        AuditResult warm =
+            auditor.runAll(binding, List.of(byId.get("bench.full")), RunTrigger.CHECK).get(0);
+        consistent &= check(out, warm, expected);
+        consistent &= checkSplit(out, database, warm, "first");
         for (int rep = 1; rep <= reps; rep++) {
           out.printf("Repetition %d of %d ...%n", rep, reps);
           m.add("a", database.time("SELECT count(*) FROM workflow_instances"));
@@ -237,9 +244,9 @@ public final class BenchCommand implements Callable<Integer> {
             consistent &= checkSample(out, database, chunked, "workflow_instances");
           }
           // the data does not change between repetitions: every violating row persists
-          String split = rep == 1 ? "first" : "exact new=0 persisting=" + expected + " gone=0";
-          consistent &= checkSplit(out, database, full, split);
-          consistent &= checkSplit(out, database, chunked, split);
+          String persists = "exact new=0 persisting=" + expected + " gone=0";
+          consistent &= checkSplit(out, database, full, persists);
+          consistent &= checkSplit(out, database, chunked, rep == 1 ? "first" : persists);
           m.chunks(chunked.info().chunks());
           m.longestChunk(database.longestChunkMillis());
         }

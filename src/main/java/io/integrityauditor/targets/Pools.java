@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import io.integrityauditor.config.DatabaseConfig;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
@@ -43,6 +44,23 @@ public final class Pools {
     } catch (SQLException e) {
       connection.close();
       throw e;
+    }
+  }
+
+  /**
+   * Sets the session's search path of an idle read-only connection (no transaction open), as
+   * pgjdbc's {@code currentSchema} sets it at connect: {@code path} as PostgreSQL reads it (a
+   * quoted identifier is one schema). One round trip, committed at once: the next transaction
+   * begins read-only as usual.
+   */
+  static void searchPath(Connection connection, String path) throws SQLException {
+    connection.setAutoCommit(true);
+    try (PreparedStatement set =
+        connection.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+      set.setString(1, path);
+      set.execute();
+    } finally {
+      connection.setAutoCommit(false);
     }
   }
 

@@ -66,6 +66,14 @@ final class Server {
     Connection open() throws SQLException;
   }
 
+  /** Sets up an idle connection for the caller that reuses it. */
+  @FunctionalInterface
+  interface Reuse {
+    Reuse AS_IS = physical -> {};
+
+    void prepare(Connection physical) throws SQLException;
+  }
+
   Server(String address, int budget, Duration wait, Clock clock) {
     this(address, budget, wait, clock, SharedBudget.PROCESS_ONLY);
   }
@@ -101,8 +109,17 @@ final class Server {
    * @param key whose idle connections may be reused (the target)
    */
   Connection open(String key, Opener opener) throws SQLException {
+    return open(key, opener, Reuse.AS_IS);
+  }
+
+  /**
+   * {@link #open(String, Opener)}, with {@code onReuse} run on an idle connection before it is
+   * handed out (not on a new one): targets that share their idle connections under one key set up
+   * what differs between them.
+   */
+  Connection open(String key, Opener opener, Reuse onReuse) throws SQLException {
     admit(false);
-    Idle reused = reuse(key);
+    Idle reused = reuse(key, onReuse);
     if (reused != null) {
       return onClose(reused.physical(), () -> giveBack(key, reused.physical(), reused.place()));
     }
@@ -195,8 +212,11 @@ final class Server {
     }
   }
 
-  /** An idle connection of {@code key} still usable (its place in the budget comes with it). */
-  private Idle reuse(String key) {
+  /**
+   * An idle connection of {@code key} still usable (its place in the budget comes with it), set up
+   * by {@code onReuse}.
+   */
+  private Idle reuse(String key, Reuse onReuse) {
     while (true) {
       Idle idle = takeIdle(key);
       if (idle == null) {
@@ -206,6 +226,7 @@ final class Server {
         // a connection idle for a while may have been ended by the server or the network
         if (System.nanoTime() - idle.since() < VALIDATE_AFTER.toNanos()
             || idle.physical().isValid(1)) {
+          onReuse.prepare(idle.physical());
           return idle;
         }
       } catch (SQLException e) {

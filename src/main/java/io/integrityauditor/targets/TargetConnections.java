@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -20,13 +21,33 @@ final class TargetConnections implements DataSource {
   private final Server server;
   private final Semaphore permits;
   private final Duration wait;
+  private final String sessionKey;
+  private final Optional<String> searchPath;
 
   TargetConnections(String target, DatabaseConfig database, Server server, Duration wait) {
+    this(target, database, server, wait, target, Optional.empty());
+  }
+
+  /**
+   * @param sessionKey the targets whose idle connections this one may reuse share it
+   * @param searchPath set on a reused connection: the members of a schema-per-tenant template share
+   *     their idle connections (one database, one role), each with its own schema as search path (a
+   *     new connection has it from its URL)
+   */
+  TargetConnections(
+      String target,
+      DatabaseConfig database,
+      Server server,
+      Duration wait,
+      String sessionKey,
+      Optional<String> searchPath) {
     this.target = target;
     this.database = database;
     this.server = server;
     this.permits = new Semaphore(database.poolSize(), true);
     this.wait = wait;
+    this.sessionKey = sessionKey;
+    this.searchPath = searchPath;
   }
 
   Server server() {
@@ -41,7 +62,13 @@ final class TargetConnections implements DataSource {
         "target " + target,
         "its " + database.poolSize() + " connections (pool_size) were in use");
     try {
-      Connection connection = server.open(target, () -> Pools.connectReadOnly(database));
+      Connection connection =
+          server.open(
+              sessionKey,
+              () -> Pools.connectReadOnly(database),
+              searchPath
+                  .<Server.Reuse>map(path -> physical -> Pools.searchPath(physical, path))
+                  .orElse(Server.Reuse.AS_IS));
       return Server.onClose(
           connection,
           () -> {

@@ -119,7 +119,17 @@ public final class Targets implements AutoCloseable {
           Server server =
               servers.computeIfAbsent(
                   address, a -> new Server(a, budget.of(a), budget.maxWait(), clock, shared));
-          return new TargetConnections(name, config.database(), server, budget.maxWait());
+          // the members of a schema-per-tenant template share their idle connections: a run of
+          // one tenant after another's reuses a session instead of opening one (a new backend
+          // each time was a good part of a small fleet run), its search path set to its schema
+          Optional<TenantOf> member = schemaTenant(name);
+          return new TargetConnections(
+              name,
+              config.database(),
+              server,
+              budget.maxWait(),
+              member.map(m -> m.template() + TargetConfig.TENANT_SEPARATOR).orElse(name),
+              member.map(m -> TenantDiscovery.searchPath(m.tenant())));
         });
   }
 

@@ -51,6 +51,14 @@ final class TenantDiscovery {
    * schema first in the search path (pgjdbc's {@code currentSchema}), so that the audits'
    * unqualified table names resolve in the tenant's schema.
    */
+  /**
+   * The search path of a schema-per-tenant member's sessions: its schema as a quoted identifier, so
+   * that a schema name with a comma or capitals is one schema, as written.
+   */
+  static String searchPath(String tenant) {
+    return "\"" + tenant.replace("\"", "\"\"") + "\"";
+  }
+
   static DatabaseConfig member(
       DatabaseConfig template, TargetTemplate.Layout layout, String tenant) {
     String url = template.url();
@@ -65,13 +73,11 @@ final class TenantDiscovery {
       String rest = query >= 0 ? url.substring(query) : "";
       memberUrl = authority + "/" + encoded + rest;
     } else {
-      // a quoted identifier: a schema name with a comma or capitals is one schema, as written
-      String quoted = "\"" + tenant.replace("\"", "\"\"") + "\"";
       memberUrl =
           url
               + (url.contains("?") ? "&" : "?")
               + "currentSchema="
-              + URLEncoder.encode(quoted, StandardCharsets.UTF_8);
+              + URLEncoder.encode(searchPath(tenant), StandardCharsets.UTF_8);
     }
     return new DatabaseConfig(
         memberUrl,
