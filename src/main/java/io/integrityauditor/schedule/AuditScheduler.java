@@ -63,6 +63,9 @@ public final class AuditScheduler {
 
   private final FiredJobs node;
 
+  /** Records the misfires of this node once {@link #start()}ed. */
+  private volatile Misfires misfires;
+
   private AuditScheduler(
       Store store, Scheduler scheduler, Duration firstRunWindow, FiredJobs node) {
     this.store = store;
@@ -90,11 +93,10 @@ public final class AuditScheduler {
   }
 
   public void start() throws SchedulerException {
+    misfires = new Misfires(node, Instant.now());
     scheduler
         .getListenerManager()
-        .addTriggerListener(
-            new Misfires(node, Instant.now()),
-            GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
+        .addTriggerListener(misfires, GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));
     scheduler.start();
   }
 
@@ -314,6 +316,9 @@ public final class AuditScheduler {
     stopper.join(limit.toMillis());
     if (stopper.isAlive()) {
       LOG.warn("audit threads still busy {} after cancelling; stopping without them", limit);
+    }
+    if (misfires != null) {
+      misfires.close();
     }
   }
 }

@@ -64,15 +64,7 @@ class StreamedFingerprintTest {
     keys.put("code", DSL.field(DSL.name("t", "code"), SQLDataType.CLOB));
     keys.put("part", DSL.field(DSL.name("t", "part"), SQLDataType.CLOB));
     keys.put("n", DSL.field(DSL.name("t", "n"), SQLDataType.NUMERIC));
-    ViolationScan scan =
-        new ViolationScan(
-            List.of("child"),
-            DSL.table(DSL.name("child")).as("t"),
-            DSL.noCondition(),
-            DSL.condition(DSL.field(DSL.name("t", "bad"), Boolean.class)),
-            keys,
-            3,
-            List.of());
+    ViolationScan scan = scanOfBadRows(keys);
     Captured sink = new Captured();
 
     ScanPartial partial =
@@ -101,14 +93,7 @@ class StreamedFingerprintTest {
             + " (NULL, NULL);");
     DSLContext context = DSL.using(db.dataSource(), SQLDialect.POSTGRES);
     ViolationScan scan =
-        new ViolationScan(
-            List.of("child"),
-            DSL.table(DSL.name("child")).as("t"),
-            DSL.noCondition(),
-            DSL.condition(DSL.field(DSL.name("t", "bad"), Boolean.class)),
-            Map.of("code", DSL.field(DSL.name("t", "code"), SQLDataType.CLOB)),
-            3,
-            List.of());
+        scanOfBadRows(Map.of("code", DSL.field(DSL.name("t", "code"), SQLDataType.CLOB)));
     Captured sink = new Captured();
 
     ScanPartial partial =
@@ -118,5 +103,19 @@ class StreamedFingerprintTest {
     assertThat(partial.violations()).isZero();
     assertThat(partial.rowsChecked()).isEqualTo(2);
     assertThat(partial.sample()).isEmpty();
+  }
+
+  /**
+   * A scan of table {@code child} as {@code t}, whose violating rows are those with {@code bad}.
+   */
+  private static ViolationScan scanOfBadRows(Map<String, Field<?>> keys) {
+    return new ViolationScan(
+        List.of("child"),
+        DSL.table(DSL.name("child")).as("t"),
+        DSL.noCondition(),
+        DSL.condition(DSL.field(DSL.name("t", "bad"), Boolean.class)),
+        keys,
+        3,
+        List.of());
   }
 }
