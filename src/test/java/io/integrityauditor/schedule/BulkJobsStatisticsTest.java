@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,12 +20,8 @@ class BulkJobsStatisticsTest {
   @Test
   void the_first_write_of_many_jobs_leaves_the_store_with_statistics_of_them() throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("bulk_jobs_store");
-    List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      audits.add(SchedulerOnStore.weekly("orders.customer@t_" + i, "statements"));
-    }
     try (SchedulerOnStore node = SchedulerOnStore.open(dir, store)) {
-      assertThat(node.scheduler().reconcile(audits, true).added()).hasSize(300);
+      assertThat(node.scheduler().reconcile(TenantAudits.weekly(300), true).added()).hasSize(300);
     }
     // every job, and its spread trigger and first run, counted by the planner's statistics
     assertThat(reltuples(store, "qrtz_job_details")).isEqualTo(300);

@@ -7,7 +7,6 @@ import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +29,7 @@ class FirstRunQueueTest {
   void first_runs_due_at_once_run_each_once_at_their_own_fire_time_never_reworked_as_misfires()
       throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("first_run_queue_store");
-    List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
-    for (int i = 0; i < AUDITS; i++) {
-      audits.add(SchedulerOnStore.weekly("orders.customer@t_" + i, "statements"));
-    }
+    List<AuditScheduler.ScheduledAudit> audits = TenantAudits.weekly(AUDITS);
     Queued fired = new Queued();
     Instant reconciled;
     // one thread and the shortest misfire threshold: each run holds the thread 400 ms, so the
