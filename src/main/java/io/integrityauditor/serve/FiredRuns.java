@@ -123,9 +123,11 @@ final class FiredRuns implements FiredJobs {
       auditor.runs().orElseThrow().recordSkipped(audit.get(), skipped, notListed, reason, message);
     } catch (RuntimeException e) {
       LOG.warn(
-          "audit {}: cannot record {} as skipped: {}",
+          "audit {}: cannot record {} as skipped ({}{}): {}",
           auditId,
           Plural.of(skipped.size() + notListed, "fire time"),
+          skipped,
+          notListed > 0 ? " and " + notListed + " more" : "",
           Redactor.redact(String.valueOf(e.getMessage())));
     }
   }

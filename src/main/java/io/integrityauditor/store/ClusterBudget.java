@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +38,12 @@ import org.slf4j.LoggerFactory;
  *       somebody queues, so a budget smaller than the number of nodes never deadlocks: every node
  *       gets its turn.
  *   <li>The store restarted: every session ended, but the connections to the audited servers are
- *       still open. For {@link #STORE_RESTART_GRACE} after the store's start no process that lost
- *       its session takes a new place; each live process re-takes the places it holds on a new
- *       session meanwhile (it checks every second), so none is handed to another process while its
- *       connection is still open.
+ *       still open. Each process is listed in {@code connection_budget_holder} (a table, which
+ *       outlives the restart) and marks its session with a lock of {@link #HOLDER_CLASS} once it
+ *       has re-taken its places (it checks every second). Until every listed process is back, for
+ *       at most {@link #STORE_RESTART_GRACE} after the store's start, no new place is taken, so
+ *       none is handed to another process while its connection is still open. (A fixed 15 s wait
+ *       held up every run of the cluster for 15 s after each store restart.)
  * </ul>
  */
 public final class ClusterBudget implements SharedBudget {
@@ -51,8 +54,14 @@ public final class ClusterBudget implements SharedBudget {
 
   static final int QUEUE_CLASS = 0x1A7E_0005;
 
-  /** How long after the store's start no new place is taken (the live nodes re-take theirs). */
-  static final Duration STORE_RESTART_GRACE = Duration.ofSeconds(15);
+  /** A process's session, once its places are re-taken: {@code (HOLDER_CLASS, hashtext(id))}. */
+  static final int HOLDER_CLASS = 0x1A7E_0006;
+
+  /**
+   * How long after the store's start at most no new place is taken while a process listed as a
+   * holder is not back (killed meanwhile, or frozen): the live ones re-take theirs within seconds.
+   */
+  public static final Duration STORE_RESTART_GRACE = Duration.ofSeconds(15);
 
   /** How often the head of a queue looks for a freed place. */
   private static final long POLL_MILLIS = 20;
@@ -75,6 +84,20 @@ public final class ClusterBudget implements SharedBudget {
          AND l.classid = ?::oid AND l.objid = hashtext(?)::oid
       """;
 
+  /** Whether the holder {@code h.holder} is back: its session has its places again. */
+  private static final String HOLDER_BACK =
+      """
+      EXISTS (SELECT 1 FROM pg_locks l
+               WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND l.classid = %d::oid AND l.objid = hashtext(h.holder::text)::oid)
+      """
+          .formatted(HOLDER_CLASS);
+
+  /** The holders listed whose sessions are not back (after a store restart). */
+  private static final String HOLDERS_AWAY =
+      "SELECT 1 FROM " + Store.SCHEMA + ".connection_budget_holder h WHERE NOT " + HOLDER_BACK;
+
   /**
    * The first free place, locked: every condition sits in one CASE, evaluated in order, so that a
    * lock is never taken for a row the other conditions would then drop (the planner may reorder the
@@ -85,11 +108,15 @@ public final class ClusterBudget implements SharedBudget {
       SELECT s FROM generate_series(0, ? - 1) s
        WHERE CASE WHEN s = ANY (?) THEN false
                   WHEN NOT ? AND EXISTS (%s) THEN false
-                  WHEN pg_postmaster_start_time() > now() - make_interval(secs => ?) THEN false
+                  WHEN pg_postmaster_start_time() > now() - make_interval(secs => ?)
+                       AND EXISTS (%s) THEN false
                   ELSE pg_try_advisory_lock(?, hashtext(? || '#' || s)) END
        LIMIT 1
       """
-          .formatted(LOCKS);
+          .formatted(LOCKS, HOLDERS_AWAY);
+
+  /** This process in {@code connection_budget_holder}. */
+  private final UUID holder = UUID.randomUUID();
 
   private final DatabaseConfig store;
   private final Map<String, Set<Integer>> held = new HashMap<>();
@@ -97,11 +124,9 @@ public final class ClusterBudget implements SharedBudget {
   private Connection session;
 
   /**
-   * Whether this process lost a store session: only then may the store have restarted under it with
-   * places of other processes still in use (a process that never saw the store before, such as
-   * every process of a store just created, has no grace to wait for).
+   * Whether this process opened a session: it then keeps one, so that it is back after a restart.
    */
-  private boolean sessionLost;
+  private boolean listed;
 
   private boolean closed;
 
@@ -239,7 +264,7 @@ public final class ClusterBudget implements SharedBudget {
       take.setBoolean(3, headOfQueue);
       take.setInt(4, QUEUE_CLASS);
       take.setString(5, server);
-      take.setLong(6, sessionLost ? STORE_RESTART_GRACE.toSeconds() : 0);
+      take.setLong(6, STORE_RESTART_GRACE.toSeconds());
       take.setInt(7, SLOT_CLASS);
       take.setString(8, server);
       try (ResultSet rows = take.executeQuery()) {
@@ -308,7 +333,7 @@ public final class ClusterBudget implements SharedBudget {
    */
   @Override
   public synchronized void maintain() {
-    if (held.isEmpty() || closed) {
+    if (!listed || closed) {
       return;
     }
     checkSession();
@@ -333,8 +358,40 @@ public final class ClusterBudget implements SharedBudget {
       opened.setNetworkTimeout(Runnable::run, STORE_ANSWER_MILLIS);
       session = opened;
       relock();
+      back();
     }
     return session;
+  }
+
+  /**
+   * Says this process is back, its places re-taken (the lock ends with the session), and lists it
+   * as a holder; forgets the holders gone for good (killed while the store ran: no grace to give
+   * them).
+   */
+  private void back() throws SQLException {
+    try (PreparedStatement lock =
+            session.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))");
+        PreparedStatement list =
+            session.prepareStatement(
+                "INSERT INTO "
+                    + Store.SCHEMA
+                    + ".connection_budget_holder (holder) VALUES (?) ON CONFLICT DO NOTHING");
+        PreparedStatement forget =
+            session.prepareStatement(
+                "DELETE FROM "
+                    + Store.SCHEMA
+                    + ".connection_budget_holder h WHERE NOT "
+                    + HOLDER_BACK
+                    + " AND pg_postmaster_start_time() < now() - make_interval(secs => ?)")) {
+      lock.setInt(1, HOLDER_CLASS);
+      lock.setString(2, holder.toString());
+      lock.execute();
+      list.setObject(1, holder);
+      list.executeUpdate();
+      forget.setLong(1, STORE_RESTART_GRACE.toSeconds());
+      forget.executeUpdate();
+    }
+    listed = true;
   }
 
   /**
@@ -381,7 +438,18 @@ public final class ClusterBudget implements SharedBudget {
     if (!valid) {
       closeQuietly(session);
       session = null;
-      sessionLost = true;
+    }
+  }
+
+  /** Leaves the holders at a clean close (a killed process's row is forgotten later). */
+  private void unlist() {
+    try (PreparedStatement unlist =
+        session.prepareStatement(
+            "DELETE FROM " + Store.SCHEMA + ".connection_budget_holder WHERE holder = ?")) {
+      unlist.setObject(1, holder);
+      unlist.executeUpdate();
+    } catch (SQLException e) {
+      // forgotten by the next process that opens a session
     }
   }
 
@@ -422,6 +490,7 @@ public final class ClusterBudget implements SharedBudget {
       closed = true;
       held.clear();
       if (session != null) {
+        unlist();
         closeQuietly(session);
         session = null;
       }

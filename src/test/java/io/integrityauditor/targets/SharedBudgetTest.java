@@ -10,6 +10,7 @@ import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.ClusterBudget;
 import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.store.Store;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.RestartablePostgres;
@@ -53,8 +54,14 @@ class SharedBudgetTest {
         name, new DatabaseConfig(url, "postgres", Optional.empty(), 4, Duration.ofSeconds(5)), 4);
   }
 
+  /** A store database, migrated as every node's is before it shares a budget. */
   private static DatabaseConfig store(String url) {
-    return new DatabaseConfig(url, "postgres", Optional.empty(), 5, Duration.ofSeconds(5));
+    DatabaseConfig store =
+        new DatabaseConfig(url, "postgres", Optional.empty(), 5, Duration.ofSeconds(5));
+    try (Store opened = Store.open(store)) {
+      opened.migrate();
+    }
+    return store;
   }
 
   /** Targets on their own server, so that counting its sessions counts only theirs. */
@@ -309,6 +316,59 @@ class SharedBudgetTest {
         got.close();
       }
     }
+  }
+
+  /**
+   * After a store restart no new place is taken until every node holding places has taken them
+   * back; once they all have, a free place is taken at once. It waited a fixed 15 s after the
+   * store's start, which held up every run of the cluster after each store restart.
+   */
+  @Test
+  void after_a_store_restart_a_free_place_is_taken_as_soon_as_every_node_has_its_places_back()
+      throws Exception {
+    try (RestartablePostgres storeServer = new RestartablePostgres(dir.resolve("store"))) {
+      DatabaseConfig store = store(storeServer.url());
+      Map<String, TargetConfig> configs = fleet("shared_back", 2);
+      try (Targets one = node(configs, 3, Duration.ofMinutes(2), store);
+          Targets two = node(configs, 3, Duration.ofMinutes(2), store)) {
+        Connection first = connect(one, "t1");
+        Connection second = connect(two, "t2");
+        storeServer.stop();
+        storeServer.start();
+        Eventually.within(
+            Duration.ofMinutes(1),
+            "both nodes' places taken again",
+            () -> placesHeld(storeServer) == 2 && holdersBack(storeServer) == 2);
+        Connection third = connect(two, "t1");
+        double storeUp =
+            ((Number)
+                    storeServer
+                        .database()
+                        .query("SELECT extract(epoch FROM now() - pg_postmaster_start_time()) AS s")
+                        .get(0)
+                        .get("s"))
+                .doubleValue();
+        assertThat(storeUp)
+            .as("seconds since the store's start when the free place was taken")
+            .isLessThan(ClusterBudget.STORE_RESTART_GRACE.toSeconds());
+        assertThat(openOnTargetsServer()).isEqualTo(3);
+        for (Connection connection : List.of(first, second, third)) {
+          connection.close();
+        }
+      }
+    }
+  }
+
+  private static int holdersBack(RestartablePostgres storeServer) {
+    return ((Number)
+            storeServer
+                .database()
+                .query(
+                    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+                        + " AND classid = x'1A7E0006'::int::oid AND granted")
+                .get(0)
+                .get("n"))
+        .intValue();
   }
 
   private static int placesHeld(RestartablePostgres storeServer) {

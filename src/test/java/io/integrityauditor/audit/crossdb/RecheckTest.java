@@ -142,6 +142,8 @@ class RecheckTest {
         "CREATE TABLE customers (id bigint PRIMARY KEY); INSERT INTO customers VALUES (10);");
     Measurement measurement = scan(orders, customers, () -> {});
     assertThat(MergeScan.KEYS_PER_STATEMENT).isLessThan(150_000);
+    // and more candidates than the heap holds: the rest went through a file (CandidateKeys)
+    assertThat(MergeScan.CANDIDATES_IN_MEMORY).isLessThan(150_000);
     assertThat(measurement.violations()).isEqualTo(300_000);
     assertThat(measurement.rowsChecked()).isEqualTo(300_001);
     assertThat(measurement.samples()).hasSize(20);
