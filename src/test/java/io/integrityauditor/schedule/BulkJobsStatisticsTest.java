@@ -2,15 +2,12 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,15 +30,7 @@ class BulkJobsStatisticsTest {
     workspace.write("audits/none.yaml", "audits: []\n");
     WorkerConfig config =
         workspace.load(workspace.config(target, store, "scheduler: {first_run_window: 0s}\n"));
-    List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      audits.add(
-          new AuditScheduler.ScheduledAudit(
-              "orders.customer@t_" + i,
-              "tenant " + i,
-              Schedule.parse("@weekly", ZoneOffset.UTC),
-              "statements"));
-    }
+    List<AuditScheduler.ScheduledAudit> audits = TenantAudits.weekly(300);
     try (Store opened = Store.open(config.store().orElseThrow())) {
       opened.migrate();
       AuditScheduler scheduler = AuditScheduler.create(opened, config, new NoJobs());

@@ -2,7 +2,6 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.store.Store;
@@ -11,8 +10,6 @@ import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,15 +43,7 @@ class FirstRunQueueTest {
                 target,
                 store,
                 "scheduler: {first_run_window: 0s, threads: 1, misfire_threshold: 1s}\n"));
-    List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
-    for (int i = 0; i < AUDITS; i++) {
-      audits.add(
-          new AuditScheduler.ScheduledAudit(
-              "orders.customer@t_" + i,
-              "tenant " + i,
-              Schedule.parse("@weekly", ZoneOffset.UTC),
-              "statements"));
-    }
+    List<AuditScheduler.ScheduledAudit> audits = TenantAudits.weekly(AUDITS);
     Queued fired = new Queued();
     Instant reconciled;
     try (Store opened = Store.open(config.store().orElseThrow())) {

@@ -317,40 +317,22 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
         new Findings(child, childContext, keySink, sampleNames.size(), sampleSize)) {
       run.findings = findings;
       // both streams start at once, each on its own thread: the two servers sort together
-      ReadAhead childRows =
-          ReadAhead.cursor(
-              child,
-              childContext,
-              childRows(childContext),
-              MergeScan.FETCH_SIZE,
-              row -> read(row, childValues.size()));
-      ReadAhead parentRows;
-      try {
-        parentRows =
-            ReadAhead.cursor(
-                parent,
-                parentContext,
-                parentRows(parentContext),
-                MergeScan.FETCH_SIZE,
-                row -> read(row, compared.size()));
-      } catch (RuntimeException | Error e) {
-        childRows.cancel();
-        throw e;
-      }
-      boolean merged = false;
-      try {
-        run.merge(childRows, parentRows, timeout);
-        merged = true;
-      } finally {
-        // a failure (either side's statement, the deadline) cancels both streams' statements
-        if (merged) {
-          childRows.stop();
-          parentRows.stop();
-        } else {
-          childRows.cancel();
-          parentRows.cancel();
-        }
-      }
+      ReadAhead.merged(
+          () ->
+              ReadAhead.cursor(
+                  child,
+                  childContext,
+                  childRows(childContext),
+                  MergeScan.FETCH_SIZE,
+                  row -> read(row, childValues.size())),
+          () ->
+              ReadAhead.cursor(
+                  parent,
+                  parentContext,
+                  parentRows(parentContext),
+                  MergeScan.FETCH_SIZE,
+                  row -> read(row, compared.size())),
+          (childRows, parentRows) -> run.merge(childRows, parentRows, timeout));
       run.flushCandidates();
       findings.complete();
       List<String> notes = new ArrayList<>();

@@ -550,40 +550,22 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       try (CandidateKeys candidates = new CandidateKeys(keys.size(), candidatesInMemory)) {
         part = sink.cap() > 0 ? sink.open(tracking.part()) : null;
         // both streams start at once, each on its own thread: the two servers sort together
-        ReadAhead childKeys =
-            ReadAhead.copy(
-                child,
-                childContext,
-                childKeys(childContext, range, hashed),
-                FETCH_SIZE,
-                this::childRow);
-        ReadAhead parentKeys;
-        try {
-          parentKeys =
-              ReadAhead.copy(
-                  parent,
-                  parentContext,
-                  parentKeys(parentContext, range, hashed),
-                  FETCH_SIZE,
-                  this::parentRow);
-        } catch (RuntimeException | Error e) {
-          childKeys.cancel();
-          throw e;
-        }
-        boolean merged = false;
-        try {
-          merge(childKeys, parentKeys, candidates);
-          merged = true;
-        } finally {
-          // a failure (either side's statement, the deadline) cancels both streams' statements
-          if (merged) {
-            childKeys.stop();
-            parentKeys.stop();
-          } else {
-            childKeys.cancel();
-            parentKeys.cancel();
-          }
-        }
+        ReadAhead.merged(
+            () ->
+                ReadAhead.copy(
+                    child,
+                    childContext,
+                    childKeys(childContext, range, hashed),
+                    FETCH_SIZE,
+                    this::childRow),
+            () ->
+                ReadAhead.copy(
+                    parent,
+                    parentContext,
+                    parentKeys(parentContext, range, hashed),
+                    FETCH_SIZE,
+                    this::parentRow),
+            (childKeys, parentKeys) -> merge(childKeys, parentKeys, candidates));
         // the streams have ended: their connections are free for the re-checks and the rows
         candidates.drain(BATCH, this::recheckBatch);
         flushViolatingKeys();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -261,6 +262,43 @@ final class ReadAhead implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
+    }
+  }
+
+  /** Merges the rows of two streams (the child's, the parent's). */
+  @FunctionalInterface
+  interface Merge {
+    void merge(ReadAhead child, ReadAhead parent) throws SQLException;
+  }
+
+  /**
+   * Starts the child's and the parent's streams at once, each on its own thread (the two servers
+   * work together), and merges them: once merged, both are stopped (the transactions stay usable);
+   * if either side's statement fails, or the merge does (the deadline), both statements are
+   * cancelled.
+   */
+  static void merged(Supplier<ReadAhead> child, Supplier<ReadAhead> parent, Merge merge)
+      throws SQLException {
+    ReadAhead childStream = child.get();
+    ReadAhead parentStream;
+    try {
+      parentStream = parent.get();
+    } catch (RuntimeException | Error e) {
+      childStream.cancel();
+      throw e;
+    }
+    boolean merged = false;
+    try {
+      merge.merge(childStream, parentStream);
+      merged = true;
+    } finally {
+      if (merged) {
+        childStream.stop();
+        parentStream.stop();
+      } else {
+        childStream.cancel();
+        parentStream.cancel();
+      }
     }
   }
 
