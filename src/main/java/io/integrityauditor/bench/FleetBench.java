@@ -18,9 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code bench --scenario fleet} (issue 18 point 5): a schema per tenant, N tenants on one embedded
@@ -117,6 +119,8 @@ final class FleetBench {
           // binding thousands of members takes a while: measured, not cut off at 2 minutes
           node.readySeconds = BenchServe.waitReady(client, http, started, Duration.ofMinutes(10));
           out.printf("  node %d ready after %.2f s%n", n, node.readySeconds);
+          startUpLine(dir.resolve("serve-node-" + n + ".log"))
+              .ifPresent(line -> out.printf("    %s%n", line));
         }
         Cycle cycle = waitForCycle(store, scale, nodes, out);
         Map<String, Integer> peaks = sampler.stop();
@@ -244,6 +248,16 @@ final class FleetBench {
       this.http = http;
       this.started = started;
       this.gcLog = gcLog;
+    }
+  }
+
+  /** The node's own account of its start (serve's start-up log line: each phase's time and CPU). */
+  private static Optional<String> startUpLine(Path log) throws IOException {
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines
+          .filter(l -> l.contains(" started ") && l.contains("after the JVM started"))
+          .map(l -> l.substring(l.indexOf("node ")))
+          .findFirst();
     }
   }
 

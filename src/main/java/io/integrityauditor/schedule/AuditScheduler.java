@@ -127,7 +127,7 @@ public final class AuditScheduler {
       Instant now = Instant.now();
       for (ScheduledAudit audit : audits) {
         wanted.add(audit.id());
-        String scheduled = definition(audit.id(), audit.schedule()) + " checking ";
+        String scheduled = scheduledPart(audit);
         String definition = scheduled + audit.fingerprint();
         String current = existing.get(audit.id());
         // no fingerprint: the audit could not be bound now (its target is down), and it is not
@@ -180,6 +180,37 @@ public final class AuditScheduler {
       throw new IllegalStateException("cannot update the Quartz jobs: " + e.getMessage(), e);
     }
     return new Changes(added, updated, removed);
+  }
+
+  /**
+   * Whether the store already schedules exactly {@code audits} as {@link #reconcile} would write
+   * them: every audit's trigger with the same definition (schedule and fingerprint), and no other
+   * audit job. A node joining its peers, or restarting, then has nothing to write. Two reads,
+   * whatever the number of audits; read without the reconciliation lock (nothing is written).
+   */
+  public boolean scheduledAlready(Collection<ScheduledAudit> audits) {
+    Map<String, String> existing = QuartzTriggers.definitions(store);
+    if (existing.size() != audits.size()) {
+      return false;
+    }
+    for (ScheduledAudit audit : audits) {
+      if (audit.fingerprint().isEmpty()
+          || !(scheduledPart(audit) + audit.fingerprint()).equals(existing.get(audit.id()))) {
+        return false;
+      }
+    }
+    try {
+      // each audit's trigger names its job, so equal counts mean no job of another audit
+      return scheduler.getJobKeys(GroupMatcher.jobGroupEquals(QuartzCluster.GROUP)).size()
+          == audits.size();
+    } catch (SchedulerException e) {
+      throw new IllegalStateException("cannot read the Quartz jobs: " + e.getMessage(), e);
+    }
+  }
+
+  /** The part of a trigger's definition that is the audit's schedule, before its fingerprint. */
+  private static String scheduledPart(ScheduledAudit audit) {
+    return definition(audit.id(), audit.schedule()) + " checking ";
   }
 
   /** The daily pruning job exists once in the cluster, whoever created it. */

@@ -16,11 +16,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,17 +128,7 @@ final class AuditReload {
       }
     }
     AuditScheduler.Changes changes =
-        scheduler.reconcile(
-            next.values().stream()
-                .map(
-                    audit ->
-                        new AuditScheduler.ScheduledAudit(
-                            audit.id(),
-                            audit.description().orElse(audit.kind()),
-                            active.scheduleOf(audit),
-                            fingerprint(audit)))
-                .toList(),
-            problems.isEmpty());
+        scheduler.reconcile(scheduled(next.values()), problems.isEmpty());
     ReloadReport report =
         new ReloadReport(
             Instant.now(),
@@ -169,13 +162,97 @@ final class AuditReload {
   }
 
   /**
+   * A node's first load when the store already schedules exactly these audits (a node joining its
+   * peers, or restarting): they become active without being bound to their targets' catalogs, which
+   * at thousands of fleet members was most of a node's start. The caller binds them right after
+   * ({@link #reload(FilesRead)}, off the way to ready: problems are reported then). Until that is
+   * done nothing changes for a run: every run binds its audit to its target's catalog when it
+   * fires, and one that does not bind is recorded as a {@code config} failure, never run.
+   *
+   * @return empty when the files have problems or anything is to be written: load with {@link
+   *     #reload(FilesRead)}
+   */
+  synchronized Optional<Resumed> resume(FilesRead read) {
+    long started = System.nanoTime();
+    if (read.files().isEmpty()
+        || !read.set().problems().isEmpty()
+        || active.lastReload().isPresent()) {
+      return Optional.empty();
+    }
+    Map<String, Audit> audits = new LinkedHashMap<>();
+    read.set().audits().forEach(audit -> audits.put(audit.id(), audit));
+    if (!scheduler.scheduledAlready(scheduled(audits.values()))) {
+      return Optional.empty();
+    }
+    scheduler.ensureRetentionJob();
+    ReloadReport report =
+        new ReloadReport(
+            Instant.now(),
+            List.copyOf(audits.keySet()),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of());
+    active.replace(audits, report);
+    LOG.info(
+        "audits resumed: {} already scheduled in the store as the files define them (files read"
+            + " in {} ms, jobs compared in {} ms); binding them to their targets' catalogs next",
+        audits.size(),
+        read.millis(),
+        (System.nanoTime() - started) / 1_000_000);
+    return Optional.of(new Resumed(read, report));
+  }
+
+  /** A start that {@linkplain #resume resumed} the audits of {@code files} unbound. */
+  record Resumed(FilesRead files, ReloadReport report) {}
+
+  /**
+   * Binds the audits of a resumed start ({@link #reload(FilesRead)} of the files read then), unless
+   * a reload came first: it bound the audits of the files as they are now, which the files read at
+   * start must not replace.
+   *
+   * @return the reload's report, or empty when a reload came first
+   */
+  synchronized Optional<ReloadReport> bindResumed(Resumed resumed) {
+    if (active.lastReload().orElse(null) != resumed.report()) {
+      return Optional.empty();
+    }
+    return Optional.of(reload(resumed.files()));
+  }
+
+  /**
+   * The audits as the scheduler sees them. Members of a template copied from one definition share
+   * its spec: its text (the costly part of a fingerprint) is made once for all of them.
+   */
+  private List<AuditScheduler.ScheduledAudit> scheduled(Collection<Audit> audits) {
+    Map<Object, String> specs = new IdentityHashMap<>();
+    List<AuditScheduler.ScheduledAudit> scheduled = new ArrayList<>(audits.size());
+    for (Audit audit : audits) {
+      String spec = specs.computeIfAbsent(audit.spec(), String::valueOf);
+      scheduled.add(
+          new AuditScheduler.ScheduledAudit(
+              audit.id(),
+              audit.description().orElse(audit.kind()),
+              active.scheduleOf(audit),
+              fingerprint(audit, spec)));
+    }
+    return scheduled;
+  }
+
+  /**
    * What an audit checks: a hash of its target, its kind's definition (tables, columns, filters,
    * the query of an sql audit: a record of lists and ordered maps, so its text is the same on every
    * node) and its sample size. Not of the file: moving an audit within its file or editing its
    * description, owner, timeout or execution settings changes nothing.
    */
   static String fingerprint(Audit audit) {
-    String definition = audit.target() + "|" + audit.spec() + "|sample_size=" + audit.sampleSize();
+    return fingerprint(audit, String.valueOf(audit.spec()));
+  }
+
+  /** {@link #fingerprint(Audit)} with the text of the audit's spec already made. */
+  private static String fingerprint(Audit audit, String spec) {
+    String definition = audit.target() + "|" + spec + "|sample_size=" + audit.sampleSize();
     try {
       byte[] hash =
           MessageDigest.getInstance("SHA-256").digest(definition.getBytes(StandardCharsets.UTF_8));

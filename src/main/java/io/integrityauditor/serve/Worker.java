@@ -78,6 +78,10 @@ public final class Worker implements AutoCloseable, NodeOperations {
             return thread;
           });
   private Optional<HttpApi> http = Optional.empty();
+
+  /** The start, when it resumed the audits unbound ({@link AuditReload#resume}). */
+  private Optional<AuditReload.Resumed> resumed = Optional.empty();
+
   private final CountDownLatch metricsSetUp = new CountDownLatch(1);
 
   /** Longest a scrape waits for the metrics' set-up (under a Prometheus scrape timeout). */
@@ -140,7 +144,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
   public static Worker start(WorkerConfig config, Clock clock)
       throws SchedulerException, IOException {
     requireServable(config);
-    StartPhases phases = new StartPhases();
+    StartPhases phases = StartPhases.sinceJvmStart();
     // The listener starts (answering 503 until the routes open) while the store opens: on two
     // cores that takes the server's start-up off the way to readiness.
     Optional<CompletableFuture<HttpApi>> listener =
@@ -213,8 +217,47 @@ public final class Worker implements AutoCloseable, NodeOperations {
       worker.close();
       throw e;
     }
-    LOG.info("node {} started: {}", config.nodeId(), phases);
+    LOG.info("node {} started {}", config.nodeId(), phases);
+    worker.resumed.ifPresent(worker::bindAfterStart);
     return worker;
+  }
+
+  /** Whether this node's start resumed audits already scheduled, binding them after ready. */
+  boolean resumedUnbound() {
+    return resumed.isPresent();
+  }
+
+  /** The start that resumed the audits unbound, if it did. */
+  Optional<AuditReload.Resumed> resumedStart() {
+    return resumed;
+  }
+
+  AuditReload reloader() {
+    return reloader;
+  }
+
+  /**
+   * Binds audits resumed at start to their targets' catalogs, as a reload of the files read then
+   * (unless a reload came first): the catalogs are cached for the runs and a member that does not
+   * bind is reported, as by any reload. Meanwhile, as always, every run binds its own audit when it
+   * fires (one that does not bind is recorded as a {@code config} failure, never run).
+   */
+  private void bindAfterStart(AuditReload.Resumed start) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                awaitMetricsSetUp();
+                reloader.bindResumed(start).ifPresent(this::reloaded);
+              } catch (RuntimeException e) {
+                LOG.warn(
+                    "cannot bind the audits after start: {}; the next reload does",
+                    Redactor.redact(String.valueOf(e)));
+              }
+            },
+            "bind-after-start");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   private static CompletableFuture<HttpApi> listenWhileStarting(HttpApi api) {
@@ -263,11 +306,20 @@ public final class Worker implements AutoCloseable, NodeOperations {
     }
   }
 
-  /** Loads the audits, schedules them, and starts this node's scheduler and sweeps. */
+  /**
+   * Loads the audits, schedules them, and starts this node's scheduler and sweeps. When the store
+   * already schedules exactly the audits of the files (a node joining its peers, or restarting),
+   * they are bound to their catalogs after the node is ready ({@link #bindAfterStart}).
+   */
   private void startScheduling(AuditReload.FilesRead files, StartPhases phases)
       throws SchedulerException {
-    reloader.reload(files);
-    phases.done("audits loaded and jobs reconciled");
+    resumed = reloader.resume(files);
+    if (resumed.isPresent()) {
+      phases.done("audits found scheduled");
+    } else {
+      reloader.reload(files);
+      phases.done("audits loaded and jobs reconciled");
+    }
     scheduler.start();
     sweeps.start(auditor.config().scheduler().checkinInterval());
     phases.done("scheduler started");

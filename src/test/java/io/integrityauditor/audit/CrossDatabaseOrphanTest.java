@@ -45,6 +45,10 @@ class CrossDatabaseOrphanTest {
       CREATE TABLE words (w text COLLATE "und-x-icu" PRIMARY KEY);
       INSERT INTO words VALUES ('apple'), ('Banana'), ('banana'), ('_x'), ('Zed'), ('éclair'),
         ('straße'), ('10'), ('9'), ('a b'), ('ab'), ('😀');
+      -- texts that COPY's CSV quotes or escapes: the streams must read them back exactly
+      CREATE TABLE odd_parent (id text PRIMARY KEY);
+      INSERT INTO odd_parent VALUES ('a"b'), ('c,d'), ('e\\f'), ('x\ny'), ('t\tu'), ('r\r'),
+        ('é✓😀'), (''), ('\\N'), ('NULL'), (' lead'), ('""');
       CREATE TABLE big_parent (id bigint PRIMARY KEY);
       INSERT INTO big_parent SELECT i FROM generate_series(1, 20000) i WHERE i % 7 <> 0;
       ANALYZE;
@@ -82,6 +86,12 @@ class CrossDatabaseOrphanTest {
         (17, 'ab'), (18, 'a'), (19, '😀'), (20, '😁'), (21, 'ﬀ');
       CREATE INDEX word_ref_w ON word_ref (w);
       -- 30,000 rows: every seventh id below 20,000 and everything above it has no parent
+      CREATE TABLE odd_child (id int PRIMARY KEY, ref text);
+      INSERT INTO odd_child VALUES (1, 'a"b'), (2, 'c,d'), (3, 'e\\f'), (4, 'x\ny'), (5, 't\tu'),
+        (6, 'r\r'), (7, 'é✓😀'), (8, ''), (9, '\\N'), (10, 'NULL'), (11, ' lead'), (12, '""'),
+        (13, NULL), (14, 'a"b"'), (15, 'c,d,'), (16, 'e\\\\f'), (17, 'x\r\ny'), (18, '\t'),
+        (19, 'é✓'), (20, ' '), (21, '\\n'), (22, 'null'), (23, 'lead'), (24, '"'), (25, 'a"b');
+      CREATE INDEX ON odd_child (ref COLLATE "C");
       CREATE TABLE big_child (id bigint PRIMARY KEY, parent_id integer, note text);
       INSERT INTO big_child SELECT i, (i * 7919) % 25000 + 1, 'n' || i FROM generate_series(1, 30000) i;
       CREATE INDEX big_child_parent ON big_child (parent_id);
@@ -186,6 +196,23 @@ class CrossDatabaseOrphanTest {
             Map.of("id", "21", "parent_id", "x1"),
             Map.of("id", "22", "parent_id", "x2"),
             Map.of("id", "23", "parent_id", "x3"));
+  }
+
+  @Test
+  void texts_with_quotes_commas_backslashes_line_breaks_and_non_ascii_match_exactly() {
+    AuditResult result =
+        sameAnswers(
+            """
+            child: odd_child.ref
+            parent: {PARENT_TARGET table: odd_parent, columns: [id]}
+            nulls: violation
+            """);
+    // rows 14 to 24 differ from a parent by one character (or are the NULL of row 13)
+    assertThat(violations(result)).isEqualTo(12);
+    assertThat(rowsChecked(result)).isEqualTo(25);
+    assertThat(samples(result).stream().map(sample -> sample.get("id")).sorted().toList())
+        .containsExactlyInAnyOrder(
+            "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24");
   }
 
   @Test

@@ -10,7 +10,6 @@ import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.math.BigDecimal;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Duration;
@@ -34,10 +33,11 @@ import org.jooq.impl.SQLDataType;
 /**
  * A consistent audit whose parent lives in another database: the child's rows and the parent's
  * rows, each streamed in key order ({@link KeyColumn}) from its own server in one READ ONLY
- * transaction, merged in the worker; every child row that finds its parent is checked, and a row
- * whose compared columns differ is a candidate. Candidates are re-checked against the parent's
- * current row in a fresh snapshot, so a parent updated between the two snapshots is judged as it is
- * now.
+ * transaction, both at once and each on a thread of its own ({@link ReadAhead#cursor}: cursors,
+ * since the re-checks and findings use both connections during the merge), merged in the worker;
+ * every child row that finds its parent is checked, and a row whose compared columns differ is a
+ * candidate. Candidates are re-checked against the parent's current row in a fresh snapshot, so a
+ * parent updated between the two snapshots is judged as it is now.
  *
  * <pre>
  * child:   SELECT &lt;key&gt;, &lt;sample and compared columns&gt;::text FROM child c
@@ -316,17 +316,23 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
     try (Findings findings =
         new Findings(child, childContext, keySink, sampleNames.size(), sampleSize)) {
       run.findings = findings;
-      try (ResultSet childRows =
-              Sides.on(
+      // both streams start at once, each on its own thread: the two servers sort together
+      ReadAhead.merged(
+          () ->
+              ReadAhead.cursor(
                   child,
-                  () -> childRows(childContext).fetchSize(MergeScan.FETCH_SIZE).fetchResultSet());
-          ResultSet parentRows =
-              Sides.on(
+                  childContext,
+                  childRows(childContext),
+                  MergeScan.FETCH_SIZE,
+                  row -> read(row, childValues.size())),
+          () ->
+              ReadAhead.cursor(
                   parent,
-                  () ->
-                      parentRows(parentContext).fetchSize(MergeScan.FETCH_SIZE).fetchResultSet())) {
-        run.merge(childRows, parentRows, timeout);
-      }
+                  parentContext,
+                  parentRows(parentContext),
+                  MergeScan.FETCH_SIZE,
+                  row -> read(row, compared.size())),
+          (childRows, parentRows) -> run.merge(childRows, parentRows, timeout));
       run.flushCandidates();
       findings.complete();
       List<String> notes = new ArrayList<>();
@@ -345,8 +351,18 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
     }
   }
 
-  /** A row of the parent's stream: its key and its compared values. */
-  private record ParentRow(Object[] key, String[] values) {}
+  /** A row of a side's stream: its key columns' values, then {@code values} texts. */
+  private Object[] read(ReadAhead.Row row, int values) throws SQLException {
+    int width = keys.size();
+    Object[] read = new Object[width + values];
+    for (int k = 0; k < width; k++) {
+      read[k] = keys.get(k).value(row.text(k));
+    }
+    for (int i = 0; i < values; i++) {
+      read[width + i] = row.text(width + i);
+    }
+    return read;
+  }
 
   /** A child row that differed from its parent as first read. */
   private record Candidate(String[] key, String[] values, List<String> sample) {}
@@ -365,47 +381,47 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       this.deadline = deadline;
     }
 
-    void merge(ResultSet childRows, ResultSet parentRows, Duration timeout) throws SQLException {
+    void merge(ReadAhead childRows, ReadAhead parentRows, Duration timeout) throws SQLException {
       int width = keys.size();
-      ParentRow parentRow = next(parentRows);
-      Object[] childKey = new Object[width];
+      // while waiting for a batch of one side: the deadline, and the other side's failure
+      ReadAhead.WaitCheck waiting =
+          () -> {
+            pastDeadline(timeout);
+            childRows.throwFailure();
+            parentRows.throwFailure();
+          };
+      Object[] parentRow = parentRows.next(waiting);
+      Object[] childRow;
       long read = 0;
-      while (Sides.on(child, childRows::next)) {
+      while ((childRow = childRows.next(waiting)) != null) {
         read++;
-        if (read % MergeScan.DEADLINE_EVERY == 0 && System.nanoTime() > deadline) {
-          // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
-          throw new SQLTimeoutException(
-              "the cross-database scan did not finish within the audit's timeout of "
-                  + timeout.toSeconds()
-                  + " s",
-              "57014");
-        }
-        for (int k = 0; k < width; k++) {
-          childKey[k] = keys.get(k).read(childRows, k + 1);
+        if (read % MergeScan.DEADLINE_EVERY == 0) {
+          pastDeadline(timeout);
         }
         int order = -1;
-        while (parentRow != null
-            && (order = KeyColumn.compare(keys, parentRow.key(), childKey)) < 0) {
-          parentRow = next(parentRows);
+        while (parentRow != null && (order = KeyColumn.compare(keys, parentRow, childRow)) < 0) {
+          parentRow = parentRows.next(waiting);
         }
         if (parentRow == null || order != 0) {
           continue; // no parent: the orphan kind's finding, not checked here
         }
         rowsChecked++;
         String[] values = new String[compared.size()];
+        String[] parentValues = new String[compared.size()];
         for (int i = 0; i < compared.size(); i++) {
-          values[i] = value(childRows, childKey, comparedSource[i]);
+          values[i] = value(childRow, comparedSource[i]);
+          parentValues[i] = (String) parentRow[width + i];
         }
-        if (!differs(values, parentRow.values())) {
+        if (!differs(values, parentValues)) {
           continue;
         }
         String[] keyText = new String[width];
         for (int k = 0; k < width; k++) {
-          keyText[k] = KeyColumn.text(childKey[k]);
+          keyText[k] = KeyColumn.text(childRow[k]);
         }
         List<String> sample = new ArrayList<>(childSample.length);
         for (int source : childSample) {
-          sample.add(value(childRows, childKey, source));
+          sample.add(value(childRow, source));
         }
         candidates.add(new Candidate(keyText, values, sample));
         if (candidates.size() >= MergeScan.BATCH) {
@@ -414,26 +430,22 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       }
     }
 
-    private ParentRow next(ResultSet parentRows) throws SQLException {
-      if (!Sides.on(parent, parentRows::next)) {
-        return null;
+    private void pastDeadline(Duration timeout) throws SQLException {
+      if (System.nanoTime() > deadline) {
+        // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
+        throw new SQLTimeoutException(
+            "the cross-database scan did not finish within the audit's timeout of "
+                + timeout.toSeconds()
+                + " s",
+            "57014");
       }
-      Object[] key = new Object[keys.size()];
-      for (int k = 0; k < keys.size(); k++) {
-        key[k] = keys.get(k).read(parentRows, k + 1);
-      }
-      String[] values = new String[compared.size()];
-      for (int i = 0; i < compared.size(); i++) {
-        values[i] = parentRows.getString(keys.size() + 1 + i);
-      }
-      return new ParentRow(key, values);
     }
 
-    /** A child column's text in the current row of the child's stream ({@link #source}). */
-    private String value(ResultSet childRows, Object[] childKey, int source) throws SQLException {
+    /** A child column's text in a row of the child's stream ({@link #source}). */
+    private String value(Object[] childRow, int source) {
       return source >= 0
-          ? KeyColumn.text(childKey[source])
-          : childRows.getString(keys.size() + 1 + (-1 - source));
+          ? KeyColumn.text(childRow[source])
+          : (String) childRow[keys.size() + (-1 - source)];
     }
 
     /**

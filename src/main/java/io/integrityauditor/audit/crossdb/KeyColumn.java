@@ -5,8 +5,6 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.ColumnType;
 import io.integrityauditor.catalog.IndexInfo;
 import java.math.BigDecimal;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -78,15 +76,12 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
   }
 
   /**
-   * A hash of the column's text form (in "C", so that no collation changes it), the same on every
+   * A hash of a value's text form (in "C", so that no collation changes it), the same on every
    * server of one byte order: what a stream may be sorted by before the key (MergeScan).
    */
-  Field<Long> orderHash(String alias, ColumnInfo column) {
+  static Field<Long> orderHash(Field<?> value) {
     return textHash(
-        QueryParts.field(alias, column)
-            .cast(SQLDataType.CLOB)
-            .collate(DSL.collation(DSL.name("C")))
-            .coerce(String.class));
+        value.cast(SQLDataType.CLOB).collate(DSL.collation(DSL.name("C"))).coerce(String.class));
   }
 
   /** PostgreSQL's 64-bit hash of a text (the one hash partitioning uses), seed 0. */
@@ -159,7 +154,7 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
     };
   }
 
-  /** A value written as text (a range bound) as {@link #read} would read it, to sort bounds. */
+  /** A value written as text (a range bound, a stream's column), to sort or compare it. */
   Object parse(String text) {
     return switch (comparison) {
       case INTEGER -> Long.parseLong(text);
@@ -168,19 +163,15 @@ record KeyColumn(ColumnInfo child, ColumnInfo parent, Comparison comparison) {
     };
   }
 
-  /** Reads this column's value from a side's stream (null for SQL NULL). */
-  Object read(ResultSet rows, int index) throws SQLException {
-    return switch (comparison) {
-      case INTEGER -> {
-        long value = rows.getLong(index);
-        yield rows.wasNull() ? null : value;
-      }
-      case NUMBER -> rows.getBigDecimal(index);
-      case UUID, TEXT -> rows.getString(index);
-    };
+  /**
+   * This column's value from its text form in a side's stream (null for SQL NULL), as {@link
+   * #compare} compares it.
+   */
+  Object value(String text) {
+    return text == null ? null : parse(text);
   }
 
-  /** Compares two non-null values read by {@link #read}, in the order both servers sort them. */
+  /** Compares two non-null values read by {@link #value}, in the order both servers sort them. */
   int compare(Object a, Object b) {
     return switch (comparison) {
       case INTEGER -> Long.compare((Long) a, (Long) b);

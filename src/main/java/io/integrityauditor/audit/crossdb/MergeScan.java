@@ -37,9 +37,11 @@ import org.jooq.impl.SQLDataType;
 /**
  * An orphan audit whose parent lives in another database: a sorted merge of two server-side
  * streams, the child's distinct keys with their row counts and the parent's keys, each ordered by
- * the key the same way on both servers ({@link KeyColumn}); then the rows of the violating keys
- * only, read back from the child. The worker holds one fetch of each stream, a batch of candidates,
- * a batch of violating keys and the sample: its memory does not grow with either table.
+ * the key the same way on both servers ({@link KeyColumn}), each read as a COPY so that its server
+ * may run it in parallel workers ({@link ReadAhead#copy}); then the rows of the violating keys
+ * only, read back from the child. The worker holds two batches of each stream, up to {@link
+ * #CANDIDATES_IN_MEMORY} candidates (the rest in a temporary file: {@link CandidateKeys}), a batch
+ * of violating keys and the sample: its memory does not grow with either table.
  *
  * <pre>
  * child keys:  SELECT &lt;key&gt;, count(*) FROM child c WHERE &lt;child filter&gt;
@@ -82,6 +84,11 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
    */
   static final int KEYS_PER_STATEMENT = 100_000;
 
+  /**
+   * Candidate keys held in the heap until the streams end (a few MB of text); more go to a file.
+   */
+  static final int CANDIDATES_IN_MEMORY = 100_000;
+
   /** How often (in keys or rows) the scan looks at its deadline. */
   static final int DEADLINE_EVERY = 4_096;
 
@@ -111,6 +118,9 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
 
   /** Runs before each re-check: tests change the parent there, between its two snapshots. */
   private Runnable beforeRecheck = () -> {};
+
+  /** Candidate keys held in the heap ({@link #CANDIDATES_IN_MEMORY}; tests lower it). */
+  private int candidatesInMemory = CANDIDATES_IN_MEMORY;
 
   private MergeScan(
       TableColumns.Bound child,
@@ -198,6 +208,12 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
   /** For tests: {@code hook} runs before each re-check statement. */
   MergeScan beforeRecheck(Runnable hook) {
     this.beforeRecheck = hook;
+    return this;
+  }
+
+  /** For tests: candidate keys beyond {@code keys} go to a file. */
+  MergeScan candidatesInMemory(int keys) {
+    this.candidatesInMemory = keys;
     return this;
   }
 
@@ -321,30 +337,42 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
    * count, then the order's hash when {@code hashed}.
    */
   private ResultQuery<Record> childKeys(DSLContext context, Range range, boolean hashed) {
-    List<Field<?>> select = new ArrayList<>();
+    // grouped by the key alone, the hash computed once per distinct key rather than per row: the
+    // grouping's cost is per row (hashing a (bigint, text) pair for each of 10 M rows took 31 s
+    // where the text alone took 17 s, load 20; docs/performance.md)
+    List<Field<?>> inner = new ArrayList<>();
     List<Field<?>> group = new ArrayList<>();
+    List<Field<?>> select = new ArrayList<>();
     List<SortField<?>> order = new ArrayList<>();
-    if (hashed) {
-      Field<Long> hash = keys.get(0).orderHash("c", keys.get(0).child());
-      group.add(hash);
-      order.add(hash.asc().nullsLast());
-    }
-    for (KeyColumn key : keys) {
+    for (int k = 0; k < keys.size(); k++) {
+      KeyColumn key = keys.get(k);
       Field<?> field = key.ordered("c", key.child());
-      select.add(field);
+      inner.add(field.as("k" + k));
       group.add(field);
-      order.add(field.asc().nullsLast());
+      Field<Object> grouped = DSL.field(DSL.name("g", "k" + k));
+      select.add(grouped);
+      order.add(grouped.asc().nullsLast());
     }
-    select.add(DSL.count());
+    inner.add(DSL.count().as("n"));
+    select.add(DSL.field(DSL.name("g", "n")));
     if (hashed) {
-      select.add(group.get(0));
+      Field<Long> hash = KeyColumn.orderHash(DSL.field(DSL.name("g", "k0")));
+      select.add(hash);
+      order.add(0, hash.asc().nullsLast());
     }
     return context
         .select(select)
-        .from(QueryParts.table(child.table(), "c"))
-        .where(
-            child.filter().orElse(DSL.noCondition()).and(within(range, "c", keys.get(0).child())))
-        .groupBy(group)
+        .from(
+            context
+                .select(inner)
+                .from(QueryParts.table(child.table(), "c"))
+                .where(
+                    child
+                        .filter()
+                        .orElse(DSL.noCondition())
+                        .and(within(range, "c", keys.get(0).child())))
+                .groupBy(group)
+                .asTable("g"))
         .orderBy(order);
   }
 
@@ -357,7 +385,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
             .filter()
             .orElse(DSL.noCondition())
             .and(keys.get(0).range("p", keys.get(0).parent(), range.lower(), range.upper()));
-    Field<Long> hash = keys.get(0).orderHash("p", keys.get(0).parent());
+    Field<Long> hash = KeyColumn.orderHash(QueryParts.field("p", keys.get(0).parent()));
     if (hashed) {
       order.add(hash.asc());
     }
@@ -480,8 +508,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     private long tracked;
     private long steps;
     private ScanPartial sample = new ScanPartial(0, 0, List.of(), sampleSize);
-    private final List<String[]> candidateKeys = new ArrayList<>();
-    private final List<Long> candidateRows = new ArrayList<>();
 
     /** Violating keys whose rows are not read yet, and how many rows they stand for. */
     private final List<String[]> violatingKeys = new ArrayList<>();
@@ -521,44 +547,27 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       // the two servers must hash alike (they do unless their byte orders differ): else the
       // streams are sorted by the key alone
       hashed = hashedOrder() && Sides.sameTextHash(childContext, parentContext);
-      try {
+      try (CandidateKeys candidates = new CandidateKeys(keys.size(), candidatesInMemory)) {
         part = sink.cap() > 0 ? sink.open(tracking.part()) : null;
         // both streams start at once, each on its own thread: the two servers sort together
-        ReadAhead childKeys =
-            ReadAhead.start(
-                child,
-                childContext,
-                childKeys(childContext, range, hashed),
-                FETCH_SIZE,
-                this::childRow);
-        ReadAhead parentKeys;
-        try {
-          parentKeys =
-              ReadAhead.start(
-                  parent,
-                  parentContext,
-                  parentKeys(parentContext, range, hashed),
-                  FETCH_SIZE,
-                  this::parentRow);
-        } catch (RuntimeException | Error e) {
-          childKeys.cancel();
-          throw e;
-        }
-        boolean merged = false;
-        try {
-          merge(childKeys, parentKeys);
-          merged = true;
-        } finally {
-          // a failure (either side's statement, the deadline) cancels both streams' statements
-          if (merged) {
-            childKeys.stop();
-            parentKeys.stop();
-          } else {
-            childKeys.cancel();
-            parentKeys.cancel();
-          }
-        }
-        flushCandidates();
+        ReadAhead.merged(
+            () ->
+                ReadAhead.copy(
+                    child,
+                    childContext,
+                    childKeys(childContext, range, hashed),
+                    FETCH_SIZE,
+                    this::childRow),
+            () ->
+                ReadAhead.copy(
+                    parent,
+                    parentContext,
+                    parentKeys(parentContext, range, hashed),
+                    FETCH_SIZE,
+                    this::parentRow),
+            (childKeys, parentKeys) -> merge(childKeys, parentKeys, candidates));
+        // the streams have ended: their connections are free for the re-checks and the rows
+        candidates.drain(BATCH, this::recheckBatch);
         flushViolatingKeys();
         if (violatingNullRows > 0) {
           readRows(withViolatingNulls(range), violatingNullRows);
@@ -598,28 +607,30 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
      * A row of the child's stream: its key columns, its number of rows, then the hash of its order
      * when hashed (Longs).
      */
-    private Object[] childRow(ResultSet rows) throws SQLException {
+    private Object[] childRow(ReadAhead.Row row) throws SQLException {
       int width = keys.size();
-      Object[] row = new Object[width + 2];
+      Object[] values = new Object[width + 2];
       for (int k = 0; k < width; k++) {
-        row[k] = keys.get(k).read(rows, k + 1);
+        values[k] = keys.get(k).value(row.text(k));
       }
-      row[width] = rows.getLong(width + 1);
+      values[width] = Long.parseLong(row.text(width));
       if (hashed) {
-        row[width + 1] = rows.getLong(width + 2);
+        // NULL for a key whose first column is NULL: such a key is never compared
+        String hash = row.text(width + 1);
+        values[width + 1] = hash == null ? null : Long.parseLong(hash);
       }
-      return row;
+      return values;
     }
 
     /** A row of the parent's stream: its key columns, then the hash of its order when hashed. */
-    private Object[] parentRow(ResultSet rows) throws SQLException {
+    private Object[] parentRow(ReadAhead.Row row) throws SQLException {
       int width = keys.size();
       Object[] key = new Object[width + 1];
       for (int k = 0; k < width; k++) {
-        key[k] = keys.get(k).read(rows, k + 1);
+        key[k] = keys.get(k).value(row.text(k));
       }
       if (hashed) {
-        key[width] = rows.getLong(width + 1);
+        key[width] = Long.parseLong(row.text(width));
       }
       return key;
     }
@@ -636,7 +647,12 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       return KeyColumn.compare(keys, parentKey, childKey);
     }
 
-    private void merge(ReadAhead childKeys, ReadAhead parentKeys) throws SQLException {
+    /**
+     * Merges the two streams, counting; the keys without a parent go to {@code candidates}, to be
+     * re-checked once both streams have ended.
+     */
+    private void merge(ReadAhead childKeys, ReadAhead parentKeys, CandidateKeys candidates)
+        throws SQLException {
       int width = keys.size();
       // while waiting for a batch of one side: the deadline, and the other side's failure
       ReadAhead.WaitCheck waiting =
@@ -675,19 +691,14 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
         for (int k = 0; k < width; k++) {
           text[k] = KeyColumn.text(childKey[k]);
         }
-        candidateKeys.add(text);
-        candidateRows.add(rows);
-        if (candidateKeys.size() >= BATCH) {
-          flushCandidates();
-        }
+        candidates.add(text, rows);
       }
     }
 
-    /** Re-checks the pending candidate keys against the parent in a fresh snapshot. */
-    private void flushCandidates() throws SQLException {
-      if (candidateKeys.isEmpty()) {
-        return;
-      }
+    /** Re-checks a batch of candidate keys against the parent in a fresh snapshot. */
+    private void recheckBatch(List<String[]> candidateKeys, List<Long> candidateRows)
+        throws SQLException {
+      pastDeadline();
       beforeRecheck.run();
       Set<Long> found =
           new HashSet<>(
@@ -702,8 +713,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
           violatingKeyRows += rows;
         }
       }
-      candidateKeys.clear();
-      candidateRows.clear();
       if (violatingKeys.size() >= KEYS_PER_STATEMENT) {
         flushViolatingKeys();
       }

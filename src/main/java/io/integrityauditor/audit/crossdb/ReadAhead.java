@@ -1,6 +1,11 @@
 package io.integrityauditor.audit.crossdb;
 
 import io.integrityauditor.audit.TableColumns;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,8 +16,14 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 import org.jooq.DSLContext;
 import org.jooq.ResultQuery;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * One side's ordered stream, executed and read on a thread of its own into a short queue of fetched
@@ -20,13 +31,19 @@ import org.jooq.ResultQuery;
  * sort run together, and each side's rows are decoded while the worker merges the other's (read one
  * after the other in one thread, the two servers took turns).
  *
- * <p>The stream's statement runs on the side's connection, which the merging thread also uses
- * between fetches (re-checks, the violating rows): the driver serialises the two, as it serialises
- * a cursor's fetches with other statements in one thread. {@link #stop} ends a stream that is not
- * needed any more after its current fetch, leaving the transaction usable; {@link #cancel} cancels
- * its statement on the server (a failed run: its transaction is rolled back anyway). Either waits
- * until the thread has let go of the connection, so the connection never returns to its pool in
- * use.
+ * <p>Two ways to read a stream. {@link #copy} runs {@code COPY (query) TO STDOUT (FORMAT csv)}: the
+ * server runs the query to completion and may use parallel workers (a cursor fetched a batch at a
+ * time never does: PostgreSQL runs its plan in the leader alone), but the side's connection serves
+ * nothing else until the stream's last row is read. {@link #cursor} fetches a batch at a time, and
+ * the merging thread may use the connection between fetches (re-checks, findings): the driver
+ * serialises the two, as it serialises a cursor's fetches with other statements in one thread.
+ * Either way the statement runs in the side's transaction (its snapshot, its timeouts).
+ *
+ * <p>{@link #stop} ends a stream that is not needed any more, leaving the transaction usable: a
+ * cursor after its current fetch, a COPY once its remaining rows are read and dropped. {@link
+ * #cancel} cancels its statement on the server (a failed run: its transaction is rolled back
+ * anyway). Either waits until the thread has let go of the connection, so the connection never
+ * returns to its pool in use.
  */
 final class ReadAhead implements AutoCloseable {
   /** Fetched batches held ahead of the merge: bounds the worker's memory per side. */
@@ -35,10 +52,28 @@ final class ReadAhead implements AutoCloseable {
   /** How often a waiting merge looks at its deadline. */
   private static final long POLL_MILLIS = 100;
 
-  /** Reads one row of the stream (the cursor is on it) into what the merge compares. */
+  /**
+   * COPY's CSV as PostgreSQL writes it: an unquoted empty field is NULL, a quoted one an empty
+   * text; quotes, delimiters and line breaks inside a value are quoted, backslashes are plain.
+   */
+  private static final CSVFormat CSV = CSVFormat.POSTGRESQL_CSV;
+
+  /** One row of a stream: its columns' text forms (0-based), null for SQL NULL. */
+  @FunctionalInterface
+  interface Row {
+    String text(int column) throws SQLException;
+  }
+
+  /** Reads one row of the stream into what the merge compares. */
   @FunctionalInterface
   interface RowReader {
-    Object[] read(ResultSet rows) throws SQLException;
+    Object[] read(Row row) throws SQLException;
+  }
+
+  /** Cancels the stream's statement on its server (from another thread). */
+  @FunctionalInterface
+  private interface Canceller {
+    void cancel() throws SQLException;
   }
 
   /**
@@ -57,64 +92,80 @@ final class ReadAhead implements AutoCloseable {
   private final BlockingQueue<List<Object[]>> queue = new ArrayBlockingQueue<>(QUEUE);
   private final Thread thread;
   private volatile boolean stopped;
-  private volatile Statement statement;
+  private volatile Canceller running;
   private volatile Throwable failure;
   private List<Object[]> batch = List.of();
   private int position;
   private boolean ended;
 
+  /** How a stream's statement is executed and its rows read, on the stream's thread. */
+  @FunctionalInterface
+  private interface Source {
+    void read(ReadAhead stream, Connection connection, String sql) throws SQLException;
+  }
+
+  private final int batchSize;
+  private final RowReader reader;
+
   private ReadAhead(
       TableColumns.Bound side,
       DSLContext context,
       ResultQuery<?> query,
-      int fetchSize,
-      RowReader reader) {
+      int batchSize,
+      RowReader reader,
+      Source source) {
     this.side = side;
+    this.batchSize = batchSize;
+    this.reader = reader;
     // inlined: the stream's own plain statement, which another thread can cancel
     String sql = context.renderInlined(query);
     this.thread =
         new Thread(
-            () -> context.connection(connection -> read(connection, sql, fetchSize, reader)),
+            () -> context.connection(connection -> read(source, connection, sql)),
             "crossdb-" + side.target() + "-" + side.table().id());
     thread.setDaemon(true);
   }
 
-  /** Starts executing {@code query} on {@code side}'s server ({@code context}) and reading it. */
-  static ReadAhead start(
+  /**
+   * Starts {@code query} on {@code side}'s server ({@code context}) as a COPY to the worker, read
+   * in batches of {@code batchSize} rows: the connection is the stream's until it has ended.
+   */
+  static ReadAhead copy(
+      TableColumns.Bound side,
+      DSLContext context,
+      ResultQuery<?> query,
+      int batchSize,
+      RowReader reader) {
+    return start(new ReadAhead(side, context, query, batchSize, reader, ReadAhead::readCopy));
+  }
+
+  /**
+   * Starts {@code query} on {@code side}'s server ({@code context}) as a cursor fetched {@code
+   * fetchSize} rows at a time: the connection serves other statements between fetches.
+   */
+  static ReadAhead cursor(
       TableColumns.Bound side,
       DSLContext context,
       ResultQuery<?> query,
       int fetchSize,
       RowReader reader) {
-    ReadAhead stream = new ReadAhead(side, context, query, fetchSize, reader);
+    return start(new ReadAhead(side, context, query, fetchSize, reader, ReadAhead::readCursor));
+  }
+
+  private static ReadAhead start(ReadAhead stream) {
     stream.thread.start();
     return stream;
   }
 
-  private void read(Connection connection, String sql, int fetchSize, RowReader reader) {
+  private void read(Source source, Connection connection, String sql) {
     try {
       Sides.on(
           side,
           () -> {
-            try (Statement st = connection.createStatement()) {
-              st.setFetchSize(fetchSize);
-              statement = st;
-              if (stopped) {
-                return null;
-              }
-              try (ResultSet rows = st.executeQuery(sql)) {
-                List<Object[]> rowsRead = new ArrayList<>(fetchSize);
-                while (!stopped && rows.next()) {
-                  rowsRead.add(reader.read(rows));
-                  if (rowsRead.size() == fetchSize) {
-                    hand(rowsRead);
-                    rowsRead = new ArrayList<>(fetchSize);
-                  }
-                }
-                hand(rowsRead);
-              } finally {
-                statement = null;
-              }
+            try {
+              source.read(this, connection, sql);
+            } finally {
+              running = null;
             }
             return null;
           });
@@ -122,6 +173,83 @@ final class ReadAhead implements AutoCloseable {
       failure = e;
     } finally {
       hand(END);
+    }
+  }
+
+  private void readCursor(Connection connection, String sql) throws SQLException {
+    try (Statement st = connection.createStatement()) {
+      st.setFetchSize(batchSize);
+      running = st::cancel;
+      if (stopped) {
+        return;
+      }
+      try (ResultSet rows = st.executeQuery(sql)) {
+        Row row = column -> rows.getString(column + 1);
+        Batches batches = new Batches();
+        while (!stopped && rows.next()) {
+          batches.add(reader.read(row));
+        }
+        batches.end();
+      }
+    }
+  }
+
+  /**
+   * Reads the stream as COPY's CSV. A stopped stream is read to its end without handing its rows
+   * on: the connection serves no other statement before, and cancelling the COPY would abort the
+   * side's transaction.
+   */
+  private void readCopy(Connection connection, String sql) throws SQLException {
+    PGConnection postgres = connection.unwrap(PGConnection.class);
+    running = postgres::cancelQuery;
+    if (stopped) {
+      return;
+    }
+    try (Reader text =
+            new InputStreamReader(
+                new PGCopyInputStream(postgres, "COPY (" + sql + ") TO STDOUT (FORMAT csv)"),
+                StandardCharsets.UTF_8);
+        CSVParser records = CSV.parse(text)) {
+      Batches batches = new Batches();
+      for (CSVRecord record : records) {
+        if (!stopped) {
+          batches.add(reader.read(record::get));
+        }
+      }
+      batches.end();
+    } catch (IOException | UncheckedIOException e) {
+      throw copyFailure(e);
+    }
+  }
+
+  /**
+   * The driver's failure inside a COPY's reader (a cancelled or timed-out statement, a lost
+   * connection), with its SQLSTATE: it decides whether the run is a timeout or an error.
+   */
+  private static SQLException copyFailure(Exception e) {
+    for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        return sql;
+      }
+    }
+    // what else breaks a COPY's stream is its connection
+    return new SQLException("reading the stream failed: " + e.getMessage(), "08006", e);
+  }
+
+  /** Gathers rows into batches of {@link #batchSize} and hands each to the merge. */
+  private final class Batches {
+    private List<Object[]> rows = new ArrayList<>(batchSize);
+
+    void add(Object[] row) {
+      rows.add(row);
+      if (rows.size() == batchSize) {
+        hand(rows);
+        rows = new ArrayList<>(batchSize);
+      }
+    }
+
+    void end() {
+      hand(rows);
     }
   }
 
@@ -134,6 +262,43 @@ final class ReadAhead implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped = true;
+    }
+  }
+
+  /** Merges the rows of two streams (the child's, the parent's). */
+  @FunctionalInterface
+  interface Merge {
+    void merge(ReadAhead child, ReadAhead parent) throws SQLException;
+  }
+
+  /**
+   * Starts the child's and the parent's streams at once, each on its own thread (the two servers
+   * work together), and merges them: once merged, both are stopped (the transactions stay usable);
+   * if either side's statement fails, or the merge does (the deadline), both statements are
+   * cancelled.
+   */
+  static void merged(Supplier<ReadAhead> child, Supplier<ReadAhead> parent, Merge merge)
+      throws SQLException {
+    ReadAhead childStream = child.get();
+    ReadAhead parentStream;
+    try {
+      parentStream = parent.get();
+    } catch (RuntimeException | Error e) {
+      childStream.cancel();
+      throw e;
+    }
+    boolean merged = false;
+    try {
+      merge.merge(childStream, parentStream);
+      merged = true;
+    } finally {
+      if (merged) {
+        childStream.stop();
+        parentStream.stop();
+      } else {
+        childStream.cancel();
+        parentStream.cancel();
+      }
     }
   }
 
@@ -185,8 +350,8 @@ final class ReadAhead implements AutoCloseable {
   }
 
   /**
-   * Ends the stream after its current fetch, without touching its statement (the transaction stays
-   * usable), and waits for its thread.
+   * Ends the stream without touching its statement (the transaction stays usable): a cursor after
+   * its current fetch, a COPY at its end. Waits for its thread.
    */
   void stop() {
     stopped = true;
@@ -203,10 +368,10 @@ final class ReadAhead implements AutoCloseable {
     queue.clear();
     // again until the thread ends: the statement may only just have started
     while (thread.isAlive()) {
-      Statement running = statement;
-      if (running != null) {
+      Canceller statement = running;
+      if (statement != null) {
         try {
-          running.cancel();
+          statement.cancel();
         } catch (SQLException e) {
           // the connection is rolled back and returned by the run's attempt in any case
         }
