@@ -172,7 +172,7 @@ final class AuditReload {
    * @return empty when the files have problems or anything is to be written: load with {@link
    *     #reload(FilesRead)}
    */
-  synchronized Optional<ReloadReport> resume(FilesRead read) {
+  synchronized Optional<Resumed> resume(FilesRead read) {
     long started = System.nanoTime();
     if (read.files().isEmpty()
         || !read.set().problems().isEmpty()
@@ -201,7 +201,24 @@ final class AuditReload {
         audits.size(),
         read.millis(),
         (System.nanoTime() - started) / 1_000_000);
-    return Optional.of(report);
+    return Optional.of(new Resumed(read, report));
+  }
+
+  /** A start that {@linkplain #resume resumed} the audits of {@code files} unbound. */
+  record Resumed(FilesRead files, ReloadReport report) {}
+
+  /**
+   * Binds the audits of a resumed start ({@link #reload(FilesRead)} of the files read then), unless
+   * a reload came first: it bound the audits of the files as they are now, which the files read at
+   * start must not replace.
+   *
+   * @return the reload's report, or empty when a reload came first
+   */
+  synchronized Optional<ReloadReport> bindResumed(Resumed resumed) {
+    if (active.lastReload().orElse(null) != resumed.report()) {
+      return Optional.empty();
+    }
+    return Optional.of(reload(resumed.files()));
   }
 
   /**

@@ -79,8 +79,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
           });
   private Optional<HttpApi> http = Optional.empty();
 
-  /** Audit files whose audits were resumed unbound at start ({@link AuditReload#resume}). */
-  private Optional<AuditReload.FilesRead> resumed = Optional.empty();
+  /** The start, when it resumed the audits unbound ({@link AuditReload#resume}). */
+  private Optional<AuditReload.Resumed> resumed = Optional.empty();
 
   private final CountDownLatch metricsSetUp = new CountDownLatch(1);
 
@@ -227,19 +227,28 @@ public final class Worker implements AutoCloseable, NodeOperations {
     return resumed.isPresent();
   }
 
+  /** The start that resumed the audits unbound, if it did. */
+  Optional<AuditReload.Resumed> resumedStart() {
+    return resumed;
+  }
+
+  AuditReload reloader() {
+    return reloader;
+  }
+
   /**
-   * Binds audits resumed at start to their targets' catalogs, as a reload of the files read then:
-   * the catalogs are cached for the runs and a member that does not bind is reported, as by any
-   * reload. Meanwhile, as always, every run binds its own audit when it fires (one that does not
-   * bind is recorded as a {@code config} failure, never run).
+   * Binds audits resumed at start to their targets' catalogs, as a reload of the files read then
+   * (unless a reload came first): the catalogs are cached for the runs and a member that does not
+   * bind is reported, as by any reload. Meanwhile, as always, every run binds its own audit when it
+   * fires (one that does not bind is recorded as a {@code config} failure, never run).
    */
-  private void bindAfterStart(AuditReload.FilesRead files) {
+  private void bindAfterStart(AuditReload.Resumed start) {
     Thread thread =
         new Thread(
             () -> {
               try {
                 awaitMetricsSetUp();
-                reloaded(reloader.reload(files));
+                reloader.bindResumed(start).ifPresent(this::reloaded);
               } catch (RuntimeException e) {
                 LOG.warn(
                     "cannot bind the audits after start: {}; the next reload does",
@@ -304,8 +313,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
    */
   private void startScheduling(AuditReload.FilesRead files, StartPhases phases)
       throws SchedulerException {
-    if (reloader.resume(files).isPresent()) {
-      resumed = Optional.of(files);
+    resumed = reloader.resume(files);
+    if (resumed.isPresent()) {
       phases.done("audits found scheduled");
     } else {
       reloader.reload(files);

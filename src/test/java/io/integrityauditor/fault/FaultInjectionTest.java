@@ -9,6 +9,7 @@ import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Exposition;
+import io.integrityauditor.support.OrphanTarget;
 import io.integrityauditor.support.RestartablePostgres;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
@@ -32,15 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultInjectionTest {
   @TempDir Path dir;
 
-  static final String SCHEMA =
-      """
-      CREATE TABLE parent (id int PRIMARY KEY);
-      INSERT INTO parent SELECT generate_series(1, 10);
-      CREATE TABLE child (id int PRIMARY KEY, parent_id int);
-      INSERT INTO child SELECT i, i FROM generate_series(1, 9) i;
-      INSERT INTO child VALUES (10, 99);
-      CREATE VIEW child_3s AS SELECT c.* FROM child c WHERE pg_sleep(0.3 + 0 * c.id) IS NOT NULL;
-      """;
+  static final String SCHEMA = OrphanTarget.schema(3);
 
   private Worker worker(Workspace workspace, String storeUrl, String targetUrl, String audits)
       throws Exception {

@@ -2,13 +2,8 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.config.WorkerConfig;
-import io.integrityauditor.store.Store;
 import io.integrityauditor.support.TestPostgres;
-import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,20 +20,8 @@ class BulkJobsStatisticsTest {
   @Test
   void the_first_write_of_many_jobs_leaves_the_store_with_statistics_of_them() throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("bulk_jobs_store");
-    TestPostgres.Database target = TestPostgres.newDatabase("bulk_jobs_target");
-    Workspace workspace = new Workspace(dir);
-    workspace.write("audits/none.yaml", "audits: []\n");
-    WorkerConfig config =
-        workspace.load(workspace.config(target, store, "scheduler: {first_run_window: 0s}\n"));
-    List<AuditScheduler.ScheduledAudit> audits = TenantAudits.weekly(300);
-    try (Store opened = Store.open(config.store().orElseThrow())) {
-      opened.migrate();
-      AuditScheduler scheduler = AuditScheduler.create(opened, config, new NoJobs());
-      try {
-        assertThat(scheduler.reconcile(audits, true).added()).hasSize(300);
-      } finally {
-        scheduler.shutdown(Duration.ofSeconds(10));
-      }
+    try (SchedulerOnStore node = SchedulerOnStore.open(dir, store)) {
+      assertThat(node.scheduler().reconcile(TenantAudits.weekly(300), true).added()).hasSize(300);
     }
     // every job, and its spread trigger and first run, counted by the planner's statistics
     assertThat(reltuples(store, "qrtz_job_details")).isEqualTo(300);

@@ -75,33 +75,22 @@ class ChunkedClusterTest {
   }
 
   /**
-   * @param otherTargets YAML of more targets, under {@code targets:}
+   * @param otherTargets more targets ({@link Workspace#target})
    */
   private Path config(String nodeId, String audit, String otherTargets) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/big.yaml", audit);
-    return workspace.write(
-        nodeId + ".yaml",
+    return workspace.node(
+        nodeId,
+        store.url(),
+        Workspace.target("app", target.url(), "max_concurrent_audits: 4") + otherTargets,
         """
-        node_id: %s
-        store:
-          url: %s
-          user: postgres
-        targets:
-          app:
-            url: %s
-            user: postgres
-            max_concurrent_audits: 4
-        %s
-        audits:
-          - audits/*.yaml
         scheduler:
           threads: 2
           checkin_interval: 1s
         http:
           enabled: false
-        """
-            .formatted(nodeId, store.url(), target.url(), otherTargets));
+        """);
   }
 
   private long count(String sql) {
@@ -149,8 +138,7 @@ class ChunkedClusterTest {
             .replace("    kind: orphan\n", "    kind: orphan\n    target: app\n")
             .replace(
                 "parent: parent.id", "parent: {target: customers, table: parent, columns: [id]}");
-    String customers =
-        "  customers: {url: \"" + remote.url() + "\", user: postgres, max_concurrent_audits: 4}";
+    String customers = Workspace.target("customers", remote.url(), "max_concurrent_audits: 4");
     for (String id : List.of("n1", "n2")) {
       nodes.add(ChildNode.serve(id, config(id, audit, customers), dir));
     }

@@ -2,11 +2,8 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.store.RunTrigger;
-import io.integrityauditor.store.Store;
 import io.integrityauditor.support.TestPostgres;
-import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,33 +29,21 @@ class FirstRunQueueTest {
   void first_runs_due_at_once_run_each_once_at_their_own_fire_time_never_reworked_as_misfires()
       throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("first_run_queue_store");
-    TestPostgres.Database target = TestPostgres.newDatabase("first_run_queue_target");
-    Workspace workspace = new Workspace(dir);
-    workspace.write("audits/none.yaml", "audits: []\n");
-    // one thread and the shortest misfire threshold: each run holds the thread 400 ms, so the
-    // last first runs wait about 4 s for it, four thresholds
-    WorkerConfig config =
-        workspace.load(
-            workspace.config(
-                target,
-                store,
-                "scheduler: {first_run_window: 0s, threads: 1, misfire_threshold: 1s}\n"));
     List<AuditScheduler.ScheduledAudit> audits = TenantAudits.weekly(AUDITS);
     Queued fired = new Queued();
     Instant reconciled;
-    try (Store opened = Store.open(config.store().orElseThrow())) {
-      opened.migrate();
-      AuditScheduler scheduler = AuditScheduler.create(opened, config, fired);
-      try {
-        assertThat(scheduler.reconcile(audits, true).added()).hasSize(AUDITS);
-        reconciled = Instant.now();
-        scheduler.start();
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (fired.runs.size() < AUDITS && System.nanoTime() < deadline) {
-          Thread.sleep(100);
-        }
-      } finally {
-        scheduler.shutdown(Duration.ofSeconds(10));
+    // one thread and the shortest misfire threshold: each run holds the thread 400 ms, so the
+    // last first runs wait about 4 s for it, four thresholds
+    try (SchedulerOnStore node =
+        SchedulerOnStore.open(
+            dir, store, "first_run_window: 0s, threads: 1, misfire_threshold: 1s", fired)) {
+      AuditScheduler scheduler = node.scheduler();
+      assertThat(scheduler.reconcile(audits, true).added()).hasSize(AUDITS);
+      reconciled = Instant.now();
+      scheduler.start();
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (fired.runs.size() < AUDITS && System.nanoTime() < deadline) {
+        Thread.sleep(100);
       }
     }
     assertThat(fired.runs).as("audits run").hasSize(AUDITS);

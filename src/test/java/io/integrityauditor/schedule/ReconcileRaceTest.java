@@ -2,14 +2,8 @@ package io.integrityauditor.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.config.Schedule;
-import io.integrityauditor.config.WorkerConfig;
-import io.integrityauditor.store.Store;
 import io.integrityauditor.support.TestPostgres;
-import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,23 +27,12 @@ class ReconcileRaceTest {
   @Test
   void two_reconciliations_at_once_write_each_new_audit_once() throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("reconcile_store");
-    TestPostgres.Database target = TestPostgres.newDatabase("reconcile_target");
-    Workspace workspace = new Workspace(dir);
-    workspace.write("audits/none.yaml", "audits: []\n");
-    WorkerConfig config =
-        workspace.load(workspace.config(target, store, "scheduler: {first_run_window: 0s}\n"));
     List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      audits.add(
-          new AuditScheduler.ScheduledAudit(
-              "audit_" + i,
-              "audit " + i,
-              Schedule.parse("@weekly", ZoneOffset.UTC),
-              "statements-" + i));
+      audits.add(SchedulerOnStore.weekly("audit_" + i, "statements-" + i));
     }
-    try (Store opened = Store.open(config.store().orElseThrow())) {
-      opened.migrate();
-      AuditScheduler scheduler = AuditScheduler.create(opened, config, new NoJobs());
+    try (SchedulerOnStore unstarted = SchedulerOnStore.open(dir, store)) {
+      AuditScheduler scheduler = unstarted.scheduler();
       ExecutorService threads = Executors.newFixedThreadPool(2);
       try {
         CyclicBarrier together = new CyclicBarrier(2);
@@ -80,7 +63,6 @@ class ReconcileRaceTest {
             .isEqualTo(200);
       } finally {
         threads.shutdownNow();
-        scheduler.shutdown(Duration.ofSeconds(10));
       }
     }
   }

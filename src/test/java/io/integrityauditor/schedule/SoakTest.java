@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
+import io.integrityauditor.support.OrphanTarget;
 import io.integrityauditor.support.RestartablePostgres;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
@@ -83,29 +84,20 @@ class SoakTest {
         "the soak runs on request: -Dsoak.fires=300 -Dsoak.audits=4 (small) or -Dsoak.fires=10000"
             + " -Dsoak.audits=16 (full), see docs/reliability.md");
     ChildNode.assumeSkewableClocks();
-    TestPostgres.Database target = TestPostgres.newDatabase("soak_target");
-    target.execute(
-        """
-        CREATE TABLE parent (id int PRIMARY KEY);
-        INSERT INTO parent SELECT generate_series(1, 10);
-        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
-        INSERT INTO child SELECT i, i FROM generate_series(1, 9) i;
-        INSERT INTO child VALUES (10, 99);
-        CREATE VIEW child_2s AS SELECT c.* FROM child c WHERE pg_sleep(0.2 + 0 * c.id) IS NOT NULL;
-        """);
+    TestPostgres.Database target = OrphanTarget.create("soak_target", 2);
     storeServer = new RestartablePostgres(dir.resolve("store-data"));
 
     StringBuilder audits = new StringBuilder("audits:\n");
     for (int i = 1; i <= FAST_AUDITS; i++) {
-      audits.append(ClusterTest.audit("fast" + i, "child", "@every 1s"));
+      audits.append(OrphanTarget.audit("fast" + i, "child", "@every 1s"));
     }
     // a 2 s audit, so that kills and pauses hit a node in the middle of a run
-    audits.append(ClusterTest.audit("slow", "child_2s", "@every 4s"));
+    audits.append(OrphanTarget.audit("slow", "child_2s", "@every 4s"));
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/soak.yaml", audits.toString());
     Map<String, Path> configs = new LinkedHashMap<>();
     for (String node : skewOf.keySet().stream().sorted().toList()) {
-      configs.put(node, workspace.write(node + ".yaml", config(node, storeServer.url(), target)));
+      configs.put(node, config(workspace, node, storeServer.url(), target));
     }
     Map<String, ChildNode> live = new LinkedHashMap<>();
     for (String node : configs.keySet()) {
@@ -327,21 +319,21 @@ class SoakTest {
     return node;
   }
 
-  private static String config(String nodeId, String storeUrl, TestPostgres.Database target) {
-    return """
-        node_id: %s
-        store:
-          url: %s
-          user: postgres
-        targets:
-          app:
-            url: %s
-            user: postgres
+  private static Path config(
+      Workspace workspace, String nodeId, String storeUrl, TestPostgres.Database target) {
+    return workspace.node(
+        nodeId,
+        storeUrl,
+        Workspace.target(
+            "app",
+            target.url(),
+            """
             # a slot per audit, for the same reason as the threads below: a recovered run that
             # waited for a slot of the target started late for want of capacity, not detection
             max_concurrent_audits: %d
-        audits:
-          - audits/*.yaml
+            """
+                .formatted(FAST_AUDITS + 1)),
+        """
         scheduler:
           # a thread per audit: a peer recovering a killed run never waits for a free thread
           # (with 4, all busy with the audits of every second, the recovery waited for one and
@@ -355,14 +347,7 @@ class SoakTest {
         http:
           enabled: false
         """
-        .formatted(
-            nodeId,
-            storeUrl,
-            target.url(),
-            FAST_AUDITS + 1,
-            FAST_AUDITS + 1,
-            CHECKIN.toMillis(),
-            MISFIRE_THRESHOLD.toMillis());
+            .formatted(FAST_AUDITS + 1, CHECKIN.toMillis(), MISFIRE_THRESHOLD.toMillis()));
   }
 
   /** Scheduled fire times handled (run or skipped); a fire time counts once. */

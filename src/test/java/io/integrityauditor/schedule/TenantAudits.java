@@ -1,7 +1,5 @@
 package io.integrityauditor.schedule;
 
-import io.integrityauditor.config.Schedule;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,12 +11,7 @@ final class TenantAudits {
   static List<AuditScheduler.ScheduledAudit> weekly(int tenants) {
     List<AuditScheduler.ScheduledAudit> audits = new ArrayList<>();
     for (int i = 0; i < tenants; i++) {
-      audits.add(
-          new AuditScheduler.ScheduledAudit(
-              "orders.customer@t_" + i,
-              "tenant " + i,
-              Schedule.parse("@weekly", ZoneOffset.UTC),
-              "statements"));
+      audits.add(SchedulerOnStore.weekly("orders.customer@t_" + i, "statements"));
     }
     return audits;
   }

@@ -29,6 +29,7 @@ class ResumedStartTest {
   TestPostgres.Database shop;
   TestPostgres.Database store;
   WorkerConfig config;
+  Workspace workspace;
 
   @BeforeEach
   void setUp() {
@@ -45,7 +46,7 @@ class ResumedStartTest {
     }
     shop.execute("INSERT INTO t_a.orders VALUES (100, 900)");
     shop.execute("INSERT INTO t_b.orders VALUES (100, 900), (101, 901)");
-    Workspace workspace = new Workspace(dir);
+    workspace = new Workspace(dir);
     workspace.write(
         "audits/fleet.yaml",
         """
@@ -113,6 +114,34 @@ class ResumedStartTest {
       assertThat(report.updated()).isEmpty();
       assertThat(report.removed()).isEmpty();
       assertThat(report.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void a_reload_before_the_binding_after_start_keeps_the_files_as_they_are_now() throws Exception {
+    firstNodeWritesTheJobs();
+
+    try (Worker worker = Worker.start(config, Clock.systemUTC())) {
+      AuditReload.Resumed start = worker.resumedStart().orElseThrow();
+      workspace.write(
+          "audits/fleet.yaml",
+          """
+          audits:
+            - id: orders.client
+              target: shop
+              kind: orphan
+              child: orders.customer_id
+              parent: customers.id
+              schedule: "@weekly"
+          """);
+      ReloadReport reload = worker.reload();
+      assertThat(reload.added()).containsExactly("orders.client@t_a", "orders.client@t_b");
+
+      // the binding after start (whether it already ran or not) must not bring back the files
+      // read at start
+      assertThat(worker.reloader().bindResumed(start)).isEmpty();
+      assertThat(worker.audits().activeAudits())
+          .containsOnlyKeys("orders.client@t_a", "orders.client@t_b");
     }
   }
 

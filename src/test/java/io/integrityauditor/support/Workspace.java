@@ -42,16 +42,7 @@ public final class Workspace {
 
   /** The same, with extra top-level YAML (e.g. a {@code retry:} section). */
   public Path config(TestPostgres.Database target, TestPostgres.Database store, String extra) {
-    String storeSection =
-        store == null ? "" : "store:\n  url: " + store.url() + "\n  user: postgres\n";
-    return write(
-        "integrity-auditor.yaml",
-        "node_id: test-node\n"
-            + storeSection
-            + "targets:\n  app:\n    url: "
-            + target.url()
-            + "\n    user: postgres\naudits:\n  - audits/*.yaml\n"
-            + extra);
+    return config(Map.of("app", target), store, extra);
   }
 
   /**
@@ -60,20 +51,40 @@ public final class Workspace {
    */
   public Path config(
       Map<String, TestPostgres.Database> targets, TestPostgres.Database store, String extra) {
-    StringBuilder yaml = new StringBuilder("node_id: test-node\n");
-    if (store != null) {
-      yaml.append("store:\n  url: ").append(store.url()).append("\n  user: postgres\n");
-    }
-    yaml.append("targets:\n");
-    targets.forEach(
-        (name, database) ->
-            yaml.append("  ")
-                .append(name)
-                .append(":\n    url: ")
-                .append(database.url())
-                .append("\n    user: postgres\n"));
-    yaml.append("audits:\n  - audits/*.yaml\n").append(extra);
-    return write("integrity-auditor.yaml", yaml.toString());
+    StringBuilder yaml = new StringBuilder();
+    targets.forEach((name, database) -> yaml.append(target(name, database.url(), "")));
+    return write(
+        "integrity-auditor.yaml",
+        yaml("test-node", store == null ? null : store.url(), yaml.toString(), extra));
+  }
+
+  /**
+   * A {@code serve} node's config, {@code <nodeId>.yaml}: its id, the store, {@code targets} (YAML
+   * under {@code targets:}, each from {@link #target}), the audit files under {@code audits/}, then
+   * {@code rest} (top-level YAML: scheduler, http, ...).
+   */
+  public Path node(String nodeId, String storeUrl, String targets, String rest) {
+    return write(nodeId + ".yaml", yaml(nodeId, storeUrl, targets, rest));
+  }
+
+  /**
+   * One target of a config's {@code targets:}: its name, URL, user {@code postgres} and {@code
+   * settings}, more of its keys as YAML (e.g. {@code max_concurrent_audits: 2}).
+   */
+  public static String target(String name, String url, String settings) {
+    return "  " + name + ":\n    url: " + url + "\n    user: postgres\n" + settings.indent(4);
+  }
+
+  private static String yaml(String nodeId, String storeUrl, String targets, String rest) {
+    String store = storeUrl == null ? "" : "store:\n  url: " + storeUrl + "\n  user: postgres\n";
+    return "node_id: "
+        + nodeId
+        + "\n"
+        + store
+        + "targets:\n"
+        + targets
+        + "audits:\n  - audits/*.yaml\n"
+        + rest;
   }
 
   public WorkerConfig load(Path config) {

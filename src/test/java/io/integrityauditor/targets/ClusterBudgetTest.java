@@ -109,23 +109,13 @@ class ClusterBudgetTest {
           - {id: child.parent, kind: orphan, child: child.parent_id, parent: parent.id}
           - {id: child_slow.parent, kind: orphan, child: child_slow.parent_id, parent: parent.id}
         """);
-    return workspace.write(
-        nodeId + ".yaml",
+    return workspace.node(
+        nodeId,
+        store.url(),
+        Workspace.target("tenants", tenants.url(), "schemas: \"t_*\"\nmax_concurrent_audits: 2"),
         """
-        node_id: %s
-        store:
-          url: %s
-          user: postgres
-        targets:
-          tenants:
-            url: %s
-            user: postgres
-            schemas: "t_*"
-            max_concurrent_audits: 2
         connection_budget:
           per_server: %d
-        audits:
-          - audits/*.yaml
         scheduler:
           threads: 4
           checkin_interval: 1s
@@ -133,7 +123,7 @@ class ClusterBudgetTest {
         http:
           enabled: false
         """
-            .formatted(nodeId, store.url(), tenants.url(), BUDGET));
+            .formatted(BUDGET));
   }
 
   private ChildNode start(String nodeId) throws Exception {

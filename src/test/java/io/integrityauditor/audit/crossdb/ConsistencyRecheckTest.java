@@ -2,16 +2,12 @@ package io.integrityauditor.audit.crossdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
-import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,42 +26,28 @@ class ConsistencyRecheckTest {
   private Measurement scan(
       TestPostgres.Database orders, TestPostgres.Database customers, Runnable beforeRecheck)
       throws Exception {
-    Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
-    targets.put("orders", orders);
-    targets.put("customers", customers);
     ConsistencyScan scan =
-        Audits.withBinding(
-            dir,
-            targets,
-            """
-            audits:
-              - id: o
-                kind: consistent
-                child: {target: orders, table: orders, columns: [customer_id]}
-                parent: {target: customers, table: customers, columns: [id]}
-                equal: [region]
-            """,
-            null,
-            (auditor, binding, audits) ->
-                (ConsistencyScan) binding.bound().get(0).query().acrossDatabases().orElseThrow());
-    ReadOnlyTransaction.Limits limits =
+        (ConsistencyScan)
+            CrossDatabaseScans.bind(
+                dir,
+                orders,
+                customers,
+                """
+                    audits:
+                      - id: o
+                        kind: consistent
+                        child: {target: orders, table: orders, columns: [customer_id]}
+                        parent: {target: customers, table: customers, columns: [id]}
+                        equal: [region]
+                    """);
+    return CrossDatabaseScans.execute(
+        scan.beforeRecheck(beforeRecheck),
+        orders,
+        customers,
         new ReadOnlyTransaction.Limits(
-            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of());
-    try (Connection child = orders.dataSource().getConnection();
-        Connection parent = customers.dataSource().getConnection()) {
-      parent.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      try {
-        return scan.beforeRecheck(beforeRecheck)
-            .execute(
-                ReadOnlyTransaction.begin(child, limits),
-                ReadOnlyTransaction.begin(parent, limits),
-                KeySink.NONE,
-                Duration.ofSeconds(30));
-      } finally {
-        ReadOnlyTransaction.rollbackQuietly(child);
-        ReadOnlyTransaction.rollbackQuietly(parent);
-      }
-    }
+            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of()),
+        false,
+        Duration.ofSeconds(30));
   }
 
   private static TestPostgres.Database[] databases(String name) {

@@ -3,15 +3,11 @@ package io.integrityauditor.audit.crossdb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
-import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -56,24 +52,8 @@ class ReadAheadTest {
     return new TestPostgres.Database[] {orders, customers};
   }
 
-  private MergeScan bind(TestPostgres.Database orders, TestPostgres.Database customers)
-      throws Exception {
-    Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
-    targets.put("orders", orders);
-    targets.put("customers", customers);
-    return Audits.withBinding(
-        dir,
-        targets,
-        """
-        audits:
-          - id: o
-            kind: orphan
-            child: {target: orders, table: orders, columns: [customer_id]}
-            parent: {target: customers, table: customers, columns: [id]}
-        """,
-        null,
-        (auditor, binding, audits) ->
-            (MergeScan) binding.bound().get(0).query().acrossDatabases().orElseThrow());
+  private MergeScan bind(TestPostgres.Database orders, TestPostgres.Database customers) {
+    return (MergeScan) CrossDatabaseScans.bind(dir, orders, customers, RecheckTest.AUDIT);
   }
 
   /** Runs the scan on a thread of the test; a lock waits up to ten minutes on either side. */
@@ -83,22 +63,9 @@ class ReadAheadTest {
         new ReadOnlyTransaction.Limits(
             Duration.ofMinutes(10), Duration.ofMinutes(10), Optional.empty(), Map.of());
     return executor.submit(
-        () -> {
-          try (Connection child = orders.dataSource().getConnection();
-              Connection parent = customers.dataSource().getConnection()) {
-            parent.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            try {
-              return scan.execute(
-                  ReadOnlyTransaction.beginRepeatableRead(child, limits),
-                  ReadOnlyTransaction.begin(parent, limits),
-                  KeySink.NONE,
-                  Duration.ofMinutes(10));
-            } finally {
-              ReadOnlyTransaction.rollbackQuietly(child);
-              ReadOnlyTransaction.rollbackQuietly(parent);
-            }
-          }
-        });
+        () ->
+            CrossDatabaseScans.execute(
+                scan, orders, customers, limits, true, Duration.ofMinutes(10)));
   }
 
   private static long waitingOnLocks(TestPostgres.Database database) {

@@ -3,15 +3,11 @@ package io.integrityauditor.audit.crossdb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
-import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
  * while the audit ran) but that exists when the candidates are re-checked is not an orphan.
  */
 class RecheckTest {
+  /** The orphan audit from orders.customer_id to customers.id. */
+  static final String AUDIT =
+      """
+      audits:
+        - id: o
+          kind: orphan
+          child: {target: orders, table: orders, columns: [customer_id]}
+          parent: {target: customers, table: customers, columns: [id]}
+      """;
+
   @TempDir Path dir;
 
   private Measurement scan(
@@ -38,43 +44,15 @@ class RecheckTest {
       Runnable beforeRecheck,
       boolean repeatableRead)
       throws Exception {
-    Map<String, TestPostgres.Database> targets = new LinkedHashMap<>();
-    targets.put("orders", orders);
-    targets.put("customers", customers);
-    MergeScan scan =
-        Audits.withBinding(
-            dir,
-            targets,
-            """
-            audits:
-              - id: o
-                kind: orphan
-                child: {target: orders, table: orders, columns: [customer_id]}
-                parent: {target: customers, table: customers, columns: [id]}
-            """,
-            null,
-            (auditor, binding, audits) ->
-                (MergeScan) binding.bound().get(0).query().acrossDatabases().orElseThrow());
-    ReadOnlyTransaction.Limits limits =
+    MergeScan scan = (MergeScan) CrossDatabaseScans.bind(dir, orders, customers, AUDIT);
+    return CrossDatabaseScans.execute(
+        scan.beforeRecheck(beforeRecheck),
+        orders,
+        customers,
         new ReadOnlyTransaction.Limits(
-            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of());
-    try (Connection child = orders.dataSource().getConnection();
-        Connection parent = customers.dataSource().getConnection()) {
-      parent.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      try {
-        return scan.beforeRecheck(beforeRecheck)
-            .execute(
-                repeatableRead
-                    ? ReadOnlyTransaction.beginRepeatableRead(child, limits)
-                    : ReadOnlyTransaction.begin(child, limits),
-                ReadOnlyTransaction.begin(parent, limits),
-                KeySink.NONE,
-                Duration.ofSeconds(30));
-      } finally {
-        ReadOnlyTransaction.rollbackQuietly(child);
-        ReadOnlyTransaction.rollbackQuietly(parent);
-      }
-    }
+            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of()),
+        repeatableRead,
+        Duration.ofSeconds(30));
   }
 
   private static TestPostgres.Database[] databases(String name) {
