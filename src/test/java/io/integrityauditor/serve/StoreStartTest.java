@@ -99,17 +99,7 @@ class StoreStartTest {
     storeServer.start();
 
     node.awaitServing();
-    ChildNode.within(
-        List.of(node),
-        Duration.ofSeconds(60),
-        "a run recorded",
-        () ->
-            storeServer
-                    .database()
-                    .queryLong(
-                        "SELECT count(*) FROM integrity_auditor.audit_run WHERE status ="
-                            + " 'violations'")
-                > 0);
+    awaitARecordedRun(node);
   }
 
   @Test
@@ -163,6 +153,11 @@ class StoreStartTest {
 
     node.awaitServing();
     assertThat(node.log()).contains("the store went away during start-up");
+    awaitARecordedRun(node);
+  }
+
+  /** Waits until the node has recorded a completed run of the orphan audit in the store. */
+  private void awaitARecordedRun(ChildNode node) {
     ChildNode.within(
         List.of(node),
         Duration.ofSeconds(60),
