@@ -11,7 +11,6 @@ import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.math.BigDecimal;
 import java.sql.SQLException;
-import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -312,7 +311,7 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       DSLContext childContext, DSLContext parentContext, KeySink keySink, Duration timeout) {
     Sides.pinTextForms(childContext);
     Sides.pinTextForms(parentContext);
-    Run run = new Run(parentContext, System.nanoTime() + timeout.toNanos());
+    Run run = new Run(parentContext, ScanDeadline.after(timeout));
     try (Findings findings =
         new Findings(child, childContext, keySink, sampleNames.size(), sampleSize)) {
       run.findings = findings;
@@ -332,7 +331,7 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
                   parentRows(parentContext),
                   MergeScan.FETCH_SIZE,
                   row -> read(row, compared.size())),
-          (childRows, parentRows) -> run.merge(childRows, parentRows, timeout));
+          (childRows, parentRows) -> run.merge(childRows, parentRows));
       run.flushCandidates();
       findings.complete();
       List<String> notes = new ArrayList<>();
@@ -370,23 +369,23 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
   /** The state of one execution. */
   private final class Run {
     private final DSLContext parentContext;
-    private final long deadline;
+    private final ScanDeadline deadline;
     private final List<Candidate> candidates = new ArrayList<>();
     private Findings findings;
     private long rowsChecked;
     private long cleared;
 
-    Run(DSLContext parentContext, long deadline) {
+    Run(DSLContext parentContext, ScanDeadline deadline) {
       this.parentContext = parentContext;
       this.deadline = deadline;
     }
 
-    void merge(ReadAhead childRows, ReadAhead parentRows, Duration timeout) throws SQLException {
+    void merge(ReadAhead childRows, ReadAhead parentRows) throws SQLException {
       int width = keys.size();
       // while waiting for a batch of one side: the deadline, and the other side's failure
       ReadAhead.WaitCheck waiting =
           () -> {
-            pastDeadline(timeout);
+            deadline.check();
             childRows.throwFailure();
             parentRows.throwFailure();
           };
@@ -396,7 +395,7 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       while ((childRow = childRows.next(waiting)) != null) {
         read++;
         if (read % MergeScan.DEADLINE_EVERY == 0) {
-          pastDeadline(timeout);
+          deadline.check();
         }
         int order = -1;
         while (parentRow != null && (order = KeyColumn.compare(keys, parentRow, childRow)) < 0) {
@@ -427,17 +426,6 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
         if (candidates.size() >= MergeScan.BATCH) {
           flushCandidates();
         }
-      }
-    }
-
-    private void pastDeadline(Duration timeout) throws SQLException {
-      if (System.nanoTime() > deadline) {
-        // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
-        throw new SQLTimeoutException(
-            "the cross-database scan did not finish within the audit's timeout of "
-                + timeout.toSeconds()
-                + " s",
-            "57014");
       }
     }
 

@@ -15,7 +15,6 @@ import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -500,8 +499,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     private final Range range;
     private final Tracking tracking;
     private final KeySink sink;
-    private final Duration timeout;
-    private final long deadline;
+    private final ScanDeadline deadline;
     private long rowsChecked;
     private long violations;
     private long cleared;
@@ -530,8 +528,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       this.range = range;
       this.tracking = tracking;
       this.sink = tracking.sink();
-      this.timeout = timeout;
-      this.deadline = System.nanoTime() + timeout.toNanos();
+      this.deadline = ScanDeadline.after(timeout);
     }
 
     /**
@@ -588,18 +585,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     /** Every few thousand keys or rows: past the deadline, the run is a timeout. */
     private void checkDeadline() throws SQLException {
       if (++steps % DEADLINE_EVERY == 0) {
-        pastDeadline();
-      }
-    }
-
-    private void pastDeadline() throws SQLException {
-      if (System.nanoTime() > deadline) {
-        // PostgreSQL's own code for a cancelled statement: the run is a timeout, never a result
-        throw new SQLTimeoutException(
-            "the cross-database scan did not finish within the audit's timeout of "
-                + timeout.toSeconds()
-                + " s",
-            "57014");
+        deadline.check();
       }
     }
 
@@ -657,7 +643,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       // while waiting for a batch of one side: the deadline, and the other side's failure
       ReadAhead.WaitCheck waiting =
           () -> {
-            pastDeadline();
+            deadline.check();
             childKeys.throwFailure();
             parentKeys.throwFailure();
           };
@@ -698,7 +684,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     /** Re-checks a batch of candidate keys against the parent in a fresh snapshot. */
     private void recheckBatch(List<String[]> candidateKeys, List<Long> candidateRows)
         throws SQLException {
-      pastDeadline();
+      deadline.check();
       beforeRecheck.run();
       Set<Long> found =
           new HashSet<>(
