@@ -382,13 +382,7 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
 
     void merge(ReadAhead childRows, ReadAhead parentRows) throws SQLException {
       int width = keys.size();
-      // while waiting for a batch of one side: the deadline, and the other side's failure
-      ReadAhead.WaitCheck waiting =
-          () -> {
-            deadline.check();
-            childRows.throwFailure();
-            parentRows.throwFailure();
-          };
+      ReadAhead.WaitCheck waiting = deadline.orFailureOf(childRows, parentRows);
       Object[] parentRow = parentRows.next(waiting);
       Object[] childRow;
       long read = 0;

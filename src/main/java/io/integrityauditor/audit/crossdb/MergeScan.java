@@ -640,13 +640,7 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     private void merge(ReadAhead childKeys, ReadAhead parentKeys, CandidateKeys candidates)
         throws SQLException {
       int width = keys.size();
-      // while waiting for a batch of one side: the deadline, and the other side's failure
-      ReadAhead.WaitCheck waiting =
-          () -> {
-            deadline.check();
-            childKeys.throwFailure();
-            parentKeys.throwFailure();
-          };
+      ReadAhead.WaitCheck waiting = deadline.orFailureOf(childKeys, parentKeys);
       Object[] parentKey = parentKeys.next(waiting);
       Object[] childKey;
       while ((childKey = childKeys.next(waiting)) != null) {

@@ -25,4 +25,16 @@ record ScanDeadline(long endNanos, Duration timeout) {
           "57014");
     }
   }
+
+  /**
+   * What a merge checks while it waits for a batch of one side: this deadline, and the failure of
+   * either stream (so a dead server ends the wait instead of the other side's timeout).
+   */
+  ReadAhead.WaitCheck orFailureOf(ReadAhead child, ReadAhead parent) {
+    return () -> {
+      check();
+      child.throwFailure();
+      parent.throwFailure();
+    };
+  }
 }
