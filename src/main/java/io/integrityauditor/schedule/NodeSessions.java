@@ -118,7 +118,7 @@ final class NodeSessions {
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         """;
     try (PreparedStatement statement = conn.prepareStatement(sql)) {
-      statement.setInt(1, NODE_CLASS);
+      statement.setInt(1, LockClasses.NODE_SESSION);
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
         long since = rows.getLong(1);
