@@ -3,6 +3,7 @@ package io.integrityauditor.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Workspace;
 import java.net.URI;
@@ -33,12 +34,8 @@ class SecretsTest {
   @TempDir Path dir;
 
   private static Process java(Path log, List<String> args, String... env) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Dintegrity.auditor.root.log.level=DEBUG");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.integrityauditor.cli.Main");
+    List<String> command =
+        new ArrayList<>(ChildNode.java("-Dintegrity.auditor.root.log.level=DEBUG"));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
