@@ -89,6 +89,29 @@ public record Audit(
   }
 
   /**
+   * The same definition under another identity: a fleet member's copy of an audit whose text does
+   * not depend on the tenant (reading it again per tenant was most of loading a large fleet).
+   */
+  Audit asMember(String memberId, String memberTarget, FleetMember member) {
+    return new Audit(
+        memberId,
+        description,
+        memberTarget,
+        spec,
+        schedule,
+        timeout,
+        lockTimeout,
+        sampleSize,
+        severity,
+        threshold,
+        location,
+        keyLocations,
+        execution,
+        owner,
+        Optional.of(member));
+  }
+
+  /**
    * Every target it reads: its own, then any other its sides name (references across databases).
    */
   public List<String> targets() {

@@ -192,22 +192,10 @@ public final class AuditFileLoader {
    */
   private static Audit forTenant(Audit member, String tenant) {
     FleetMember fleet = member.fleet().orElseThrow();
-    return new Audit(
+    return member.asMember(
         fleet.audit() + TargetConfig.TENANT_SEPARATOR + tenant,
-        member.description(),
         TargetConfig.memberName(fleet.template(), tenant),
-        member.spec(),
-        member.schedule(),
-        member.timeout(),
-        member.lockTimeout(),
-        member.sampleSize(),
-        member.severity(),
-        member.threshold(),
-        member.location(),
-        member.keyLocations(),
-        member.execution(),
-        member.owner(),
-        Optional.of(new FleetMember(fleet.audit(), fleet.template(), tenant, fleet.metrics())));
+        new FleetMember(fleet.audit(), fleet.template(), tenant, fleet.metrics()));
   }
 
   /** The id as written, when it is usable in messages. */

@@ -1,5 +1,6 @@
 package io.integrityauditor.schedule;
 
+import io.integrityauditor.store.LockClasses;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +24,6 @@ import java.util.List;
  * Quartz's rule until it has checked in again.
  */
 final class NodeSessions {
-  /** The lock class of node sessions (the audit leases use 0x1A7E_0001 and 0x1A7E_0002). */
-  static final int NODE_CLASS = 0x1A7E_0003;
 
   /** How late a node's check-in must be, beyond its interval, for a missing lock to count. */
   static final long MISSED_CHECKIN_SLACK_MILLIS = 1_000;
@@ -89,7 +88,7 @@ final class NodeSessions {
     long serverStarted = 0;
     long now = 0;
     try (PreparedStatement statement = conn.prepareStatement(sql)) {
-      statement.setInt(1, NODE_CLASS);
+      statement.setInt(1, LockClasses.NODE_SESSION);
       statement.setString(2, schedulerName);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -137,7 +136,7 @@ final class NodeSessions {
       if (!held) {
         try (PreparedStatement lock =
             session.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
-          lock.setInt(1, NODE_CLASS);
+          lock.setInt(1, LockClasses.NODE_SESSION);
           lock.setString(2, instanceId);
           try (ResultSet result = lock.executeQuery()) {
             result.next();

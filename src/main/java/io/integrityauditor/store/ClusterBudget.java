@@ -25,37 +25,30 @@ import org.slf4j.LoggerFactory;
 /**
  * The connection budget of each audited server held across every process sharing the store (the
  * nodes of a cluster, a {@code check} next to them). Place {@code i} of server {@code S} is the
- * session advisory lock {@code (SLOT_CLASS, hashtext('S#i'))} of the store, for {@code i} below the
- * budget; a process holds its places on one store session of its own.
+ * session advisory lock {@code (LockClasses.BUDGET_PLACE, hashtext('S#i'))} of the store, for
+ * {@code i} below the budget; a process holds its places on one store session of its own.
  *
  * <ul>
  *   <li>A process killed (SIGKILL, a crash): PostgreSQL ends its session and its places are free at
  *       once, as its connections to the audited server end with its sockets.
  *   <li>Waiting is fair across processes: a connection that finds no free place queues on the lock
- *       {@code (QUEUE_CLASS, hashtext(S))} (PostgreSQL grants it in arrival order, bounded by
- *       {@code lock_timeout}); only the head of the queue takes the next place freed, and nobody
- *       takes a place at once while somebody queues. Processes close their idle connections when
- *       somebody queues, so a budget smaller than the number of nodes never deadlocks: every node
- *       gets its turn.
+ *       {@code (LockClasses.BUDGET_QUEUE, hashtext(S))} (PostgreSQL grants it in arrival order,
+ *       bounded by {@code lock_timeout}); only the head of the queue takes the next place freed,
+ *       and nobody takes a place at once while somebody queues. Processes close their idle
+ *       connections when somebody queues, so a budget smaller than the number of nodes never
+ *       deadlocks: every node gets its turn.
  *   <li>The store restarted: every session ended, but the connections to the audited servers are
  *       still open. Each process is listed in {@code connection_budget_holder} (a table, which
- *       outlives the restart) and marks its session with a lock of {@link #HOLDER_CLASS} once it
- *       has re-taken its places (it checks every second). Until every listed process is back, for
- *       at most {@link #STORE_RESTART_GRACE} after the store's start, no new place is taken, so
- *       none is handed to another process while its connection is still open. (A fixed 15 s wait
- *       held up every run of the cluster for 15 s after each store restart.)
+ *       outlives the restart) and marks its session with a lock of {@link
+ *       LockClasses#BUDGET_HOLDER} once it has re-taken its places (it checks every second). Until
+ *       every listed process is back, for at most {@link #STORE_RESTART_GRACE} after the store's
+ *       start, no new place is taken, so none is handed to another process while its connection is
+ *       still open. (A fixed 15 s wait held up every run of the cluster for 15 s after each store
+ *       restart.)
  * </ul>
  */
 public final class ClusterBudget implements SharedBudget {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterBudget.class);
-
-  /** Lock classes (the audit leases use 0x1A7E_0001-2, the node sessions 0x1A7E_0003). */
-  static final int SLOT_CLASS = 0x1A7E_0004;
-
-  static final int QUEUE_CLASS = 0x1A7E_0005;
-
-  /** A process's session, once its places are re-taken: {@code (HOLDER_CLASS, hashtext(id))}. */
-  static final int HOLDER_CLASS = 0x1A7E_0006;
 
   /**
    * How long after the store's start at most no new place is taken while a process listed as a
@@ -92,7 +85,7 @@ public final class ClusterBudget implements SharedBudget {
                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                  AND l.classid = %d::oid AND l.objid = hashtext(h.holder::text)::oid)
       """
-          .formatted(HOLDER_CLASS);
+          .formatted(LockClasses.BUDGET_HOLDER);
 
   /** The holders listed whose sessions are not back (after a store restart). */
   private static final String HOLDERS_AWAY =
@@ -184,7 +177,7 @@ public final class ClusterBudget implements SharedBudget {
       }
       try (PreparedStatement lock =
           queue.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
-        lock.setInt(1, QUEUE_CLASS);
+        lock.setInt(1, LockClasses.BUDGET_QUEUE);
         lock.setString(2, server);
         lock.execute();
       }
@@ -203,7 +196,7 @@ public final class ClusterBudget implements SharedBudget {
       } finally {
         try (PreparedStatement unlock =
             queue.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(?))")) {
-          unlock.setInt(1, QUEUE_CLASS);
+          unlock.setInt(1, LockClasses.BUDGET_QUEUE);
           unlock.setString(2, server);
           unlock.execute();
           reusable = true;
@@ -262,10 +255,10 @@ public final class ClusterBudget implements SharedBudget {
           connection.createArrayOf(
               "int4", held.getOrDefault(server, Set.of()).toArray(Integer[]::new)));
       take.setBoolean(3, headOfQueue);
-      take.setInt(4, QUEUE_CLASS);
+      take.setInt(4, LockClasses.BUDGET_QUEUE);
       take.setString(5, server);
       take.setLong(6, STORE_RESTART_GRACE.toSeconds());
-      take.setInt(7, SLOT_CLASS);
+      take.setInt(7, LockClasses.BUDGET_PLACE);
       take.setString(8, server);
       try (ResultSet rows = take.executeQuery()) {
         if (!rows.next()) {
@@ -303,7 +296,7 @@ public final class ClusterBudget implements SharedBudget {
     }
     try (PreparedStatement unlock =
         session.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(? || '#' || ?))")) {
-      unlock.setInt(1, SLOT_CLASS);
+      unlock.setInt(1, LockClasses.BUDGET_PLACE);
       unlock.setString(2, server);
       unlock.setInt(3, slot);
       unlock.execute();
@@ -316,7 +309,7 @@ public final class ClusterBudget implements SharedBudget {
   @Override
   public synchronized boolean wanted(String server) {
     try (PreparedStatement waiting = session().prepareStatement("SELECT EXISTS (" + LOCKS + ")")) {
-      waiting.setInt(1, QUEUE_CLASS);
+      waiting.setInt(1, LockClasses.BUDGET_QUEUE);
       waiting.setString(2, server);
       try (ResultSet rows = waiting.executeQuery()) {
         rows.next();
@@ -383,7 +376,7 @@ public final class ClusterBudget implements SharedBudget {
                     + ".connection_budget_holder h WHERE NOT "
                     + HOLDER_BACK
                     + " AND pg_postmaster_start_time() < now() - make_interval(secs => ?)")) {
-      lock.setInt(1, HOLDER_CLASS);
+      lock.setInt(1, LockClasses.BUDGET_HOLDER);
       lock.setString(2, holder.toString());
       lock.execute();
       list.setObject(1, holder);
@@ -405,7 +398,7 @@ public final class ClusterBudget implements SharedBudget {
       for (int slot : server.getValue()) {
         try (PreparedStatement lock =
             session.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(? || '#' || ?))")) {
-          lock.setInt(1, SLOT_CLASS);
+          lock.setInt(1, LockClasses.BUDGET_PLACE);
           lock.setString(2, server.getKey());
           lock.setInt(3, slot);
           try (ResultSet rows = lock.executeQuery()) {

@@ -30,8 +30,6 @@ import java.util.function.BooleanSupplier;
  * serialised, never run twice.
  */
 public final class Leases implements AutoCloseable {
-  private static final int AUDIT_CLASS = 0x1A7E_0001;
-  private static final int SLOT_CLASS = 0x1A7E_0002;
   private static final Duration FIRST_POLL = Duration.ofMillis(100);
   private static final Duration LONGEST_POLL = Duration.ofSeconds(2);
 
@@ -103,7 +101,7 @@ public final class Leases implements AutoCloseable {
       Duration pause = FIRST_POLL;
       while (!cancelled.getAsBoolean()) {
         for (int slot = 0; slot < slots; slot++) {
-          if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
+          if (tryLock(connection, LockClasses.TARGET_SLOT, target + "#" + slot)) {
             return true;
           }
         }
@@ -128,7 +126,7 @@ public final class Leases implements AutoCloseable {
     Connection connection = session();
     try {
       for (int slot = 0; slot < slots; slot++) {
-        if (tryLock(connection, SLOT_CLASS, target + "#" + slot)) {
+        if (tryLock(connection, LockClasses.TARGET_SLOT, target + "#" + slot)) {
           return Optional.of(() -> release(connection));
         }
       }
@@ -165,7 +163,7 @@ public final class Leases implements AutoCloseable {
   public Optional<Lease> tryAudit(String auditId) throws SQLException {
     Connection connection = session();
     try {
-      if (tryLock(connection, AUDIT_CLASS, auditId)) {
+      if (tryLock(connection, LockClasses.AUDIT_LEASE, auditId)) {
         return Optional.of(new Lease(connection));
       }
     } catch (SQLException | RuntimeException e) {

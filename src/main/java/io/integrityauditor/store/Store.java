@@ -85,15 +85,7 @@ public final class Store implements AutoCloseable {
         OneNodeAtATime.MIGRATION,
         () -> {
           long started = System.nanoTime();
-          var result =
-              Flyway.configure(Store.class.getClassLoader())
-                  .dataSource(dataSource)
-                  .schemas(SCHEMA)
-                  .createSchemas(true)
-                  .locations("classpath:db/migration")
-                  .outOfOrder(true)
-                  .load()
-                  .migrate();
+          var result = flyway(dataSource).migrate();
           LoggerFactory.getLogger(Store.class)
               .info(
                   "store schema {} at version {} ({} migrations applied, {} ms)",
@@ -103,6 +95,23 @@ public final class Store implements AutoCloseable {
                   (System.nanoTime() - started) / 1_000_000);
           return null;
         });
+  }
+
+  /**
+   * Flyway as the store uses it: the shipped migrations, applied out of order (versions are
+   * reserved ahead), all pending ones in one transaction; an empty store gets the baseline of V1 to
+   * V10 ({@link B10__Store_up_to_v10}) and the migrations after it, not each of the ten.
+   */
+  static Flyway flyway(DataSource dataSource) {
+    return Flyway.configure(Store.class.getClassLoader())
+        .dataSource(dataSource)
+        .schemas(SCHEMA)
+        .createSchemas(true)
+        .locations("classpath:db/migration")
+        .javaMigrations(new B10__Store_up_to_v10())
+        .outOfOrder(true)
+        .group(true)
+        .load();
   }
 
   /**
@@ -135,13 +144,20 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** Whether every shipped migration has been applied successfully (and none newer exists). */
+  /**
+   * Whether every shipped migration has been applied successfully, itself or through the baseline
+   * (and none newer exists).
+   */
   private boolean current() {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
             connection.prepareStatement(
+                // a baseline (B10) stands for the versioned migrations up to its version, V1 to
+                // V10 (all shipped: none below it is missing)
                 "SELECT max(version::int) FILTER (WHERE success), bool_and(success),"
-                    + " count(*) FILTER (WHERE success)"
+                    + " count(*) FILTER (WHERE success AND type <> 'JDBC_BASELINE')"
+                    + " + coalesce(max(version::int) FILTER (WHERE success AND type ="
+                    + " 'JDBC_BASELINE'), 0)"
                     + " FROM "
                     + SCHEMA
                     + ".flyway_schema_history WHERE version IS NOT NULL");

@@ -3,6 +3,7 @@ package io.integrityauditor.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.store.LockClasses;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.TestPostgres;
@@ -170,7 +171,7 @@ class NodeSessionsTest {
     store.execute(
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory'"
             + " AND classid = "
-            + NodeSessions.NODE_CLASS);
+            + LockClasses.NODE_SESSION);
     assertThat(ids(read().sessionEnded())).containsExactly(negativeId);
 
     negative.hold();

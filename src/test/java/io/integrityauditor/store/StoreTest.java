@@ -31,8 +31,7 @@ class StoreTest {
     try (Store store = open(database)) {
       store.migrate();
       store.migrate();
-      Flyway flyway =
-          Flyway.configure().dataSource(store.dataSource()).schemas(Store.SCHEMA).load();
+      Flyway flyway = Store.flyway(store.dataSource());
       assertThat(flyway.info().pending()).isEmpty();
       assertThat(flyway.info().applied()).hasSizeGreaterThanOrEqualTo(2);
       assertThat(flyway.migrate().migrationsExecuted).isZero();
