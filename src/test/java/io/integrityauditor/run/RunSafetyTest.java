@@ -77,6 +77,47 @@ class RunSafetyTest {
   }
 
   @Test
+  void the_full_audit_statement_runs_in_parallel_workers_when_the_planner_chooses_them() {
+    // PostgreSQL runs a statement read through a cursor (a fetch size) in the leader alone,
+    // although it plans workers: the audit reads its rows through COPY so that it does not
+    db.execute(
+        """
+        CREATE TABLE wide_parent (id int PRIMARY KEY);
+        INSERT INTO wide_parent SELECT generate_series(1, 1000);
+        CREATE TABLE wide_child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO wide_child SELECT i, CASE WHEN i % 500 = 0 THEN -i ELSE i % 1000 + 1 END
+          FROM generate_series(1, 20000) i;
+        ANALYZE wide_parent, wide_child;
+        """);
+    String launched =
+        "SELECT parallel_workers_launched FROM pg_stat_database"
+            + " WHERE datname = current_database()";
+    long before = db.queryLong(launched);
+    AuditResult result =
+        Audits.run(
+                dir,
+                db,
+                """
+                audits:
+                  - id: wide
+                    kind: orphan
+                    child: wide_child.parent_id
+                    parent: wide_parent.id
+                    settings: {parallel_setup_cost: 0, parallel_tuple_cost: 0,
+                               min_parallel_table_scan_size: 0, max_parallel_workers_per_gather: 2}
+                """)
+            .get("wide");
+    assertThat(result.measurement().orElseThrow().violations()).isEqualTo(40);
+    assertThat(result.measurement().orElseThrow().rowsChecked()).isEqualTo(20_000);
+    assertThat(result.measurement().orElseThrow().samples()).hasSize(20);
+    // the audit's connections are closed with its pool: their statistics are flushed by then
+    Eventually.within(
+        Duration.ofSeconds(30),
+        "parallel workers launched by the audit's statement",
+        () -> db.queryLong(launched) > before);
+  }
+
+  @Test
   void statement_timeout_turns_into_status_timeout_and_leaves_no_session_behind() {
     AuditResult result =
         Audits.run(

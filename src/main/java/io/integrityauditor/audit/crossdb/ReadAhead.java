@@ -1,11 +1,7 @@
 package io.integrityauditor.audit.crossdb;
 
 import io.integrityauditor.audit.TableColumns;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.integrityauditor.audit.scan.CopyRows;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,13 +13,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 import org.jooq.DSLContext;
 import org.jooq.ResultQuery;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.PGCopyInputStream;
 
 /**
  * One side's ordered stream, executed and read on a thread of its own into a short queue of fetched
@@ -51,12 +43,6 @@ final class ReadAhead implements AutoCloseable {
 
   /** How often a waiting merge looks at its deadline. */
   private static final long POLL_MILLIS = 100;
-
-  /**
-   * COPY's CSV as PostgreSQL writes it: an unquoted empty field is NULL, a quoted one an empty
-   * text; quotes, delimiters and line breaks inside a value are quoted, backslashes are plain.
-   */
-  private static final CSVFormat CSV = CSVFormat.POSTGRESQL_CSV;
 
   /** One row of a stream: its columns' text forms (0-based), null for SQL NULL. */
   @FunctionalInterface
@@ -205,35 +191,16 @@ final class ReadAhead implements AutoCloseable {
     if (stopped) {
       return;
     }
-    try (Reader text =
-            new InputStreamReader(
-                new PGCopyInputStream(postgres, "COPY (" + sql + ") TO STDOUT (FORMAT csv)"),
-                StandardCharsets.UTF_8);
-        CSVParser records = CSV.parse(text)) {
-      Batches batches = new Batches();
-      for (CSVRecord record : records) {
-        if (!stopped) {
-          batches.add(reader.read(record::get));
-        }
-      }
-      batches.end();
-    } catch (IOException | UncheckedIOException e) {
-      throw copyFailure(e);
-    }
-  }
-
-  /**
-   * The driver's failure inside a COPY's reader (a cancelled or timed-out statement, a lost
-   * connection), with its SQLSTATE: it decides whether the run is a timeout or an error.
-   */
-  private static SQLException copyFailure(Exception e) {
-    for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
-      if (t instanceof SQLException sql) {
-        return sql;
-      }
-    }
-    // what else breaks a COPY's stream is its connection
-    return new SQLException("reading the stream failed: " + e.getMessage(), "08006", e);
+    Batches batches = new Batches();
+    CopyRows.read(
+        connection,
+        sql,
+        record -> {
+          if (!stopped) {
+            batches.add(reader.read(record::get));
+          }
+        });
+    batches.end();
   }
 
   /** Gathers rows into batches of {@link #batchSize} and hands each to the merge. */

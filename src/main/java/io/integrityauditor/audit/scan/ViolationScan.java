@@ -2,13 +2,13 @@ package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.commons.csv.CSVRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -58,9 +58,6 @@ import org.jooq.impl.SQLDataType;
  * would re-read the parent for every row).
  */
 public final class ViolationScan implements AuditQuery, RangeScan {
-  /** Violating rows per fetch from the audited server. */
-  private static final int FETCH_SIZE = 10_000;
-
   private final Table<?> source;
   private final Condition scope;
   private final Condition violation;
@@ -353,45 +350,77 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     boolean semi = useSemiJoin(context, range, expectedRows);
     int cap = keys.sink().cap();
     boolean weighted = weight != null && cap > 0;
-    int width = sampleFields.size();
-    ScanPartial.Smallest sample = new ScanPartial.Smallest(sampleSize);
-    long[] fingerprints = new long[KeySink.BATCH];
-    long[] weights = new long[weighted ? KeySink.BATCH : 0];
-    int pending = 0;
-    long sent = 0;
-    long rowsChecked = 0;
-    long violations = 0;
-    // every violating key streams past, in fetches of FETCH_SIZE rows: the worker keeps the
-    // sample's candidates and one batch of fingerprints for the store, never the whole set
-    try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null;
-        ResultSet rows =
-            select(context, range, semi, weighted).fetchSize(FETCH_SIZE).fetchResultSet()) {
-      while (rows.next()) {
-        rowsChecked = rows.getLong(1);
-        violations = rows.getLong(2);
-        long fingerprint = rows.getLong(3);
-        if (rows.wasNull()) {
-          continue;
+    // streamed through COPY, not a cursor: a cursor's statement never runs in parallel workers
+    String sql = context.renderInlined(select(context, range, semi, weighted));
+    // every violating key streams past: the worker keeps the sample's candidates and one batch of
+    // fingerprints for the store, never the whole set
+    try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null) {
+      Receiver receiver = new Receiver(part, cap, weighted);
+      context.connection(
+          connection -> {
+            try {
+              CopyRows.read(connection, sql, receiver::row);
+            } catch (SQLException e) {
+              // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
+              throw new DataAccessException(e.getMessage(), e);
+            }
+          });
+      receiver.end();
+      return new ScanPartial(
+          receiver.rowsChecked, receiver.violations, receiver.sample.candidates(), sampleSize);
+    }
+  }
+
+  /** Takes the statement's rows as they stream in: counts, sample candidates, key batches. */
+  private final class Receiver {
+    private final KeySink.Part part;
+    private final int cap;
+    private final boolean weighted;
+    private final ScanPartial.Smallest sample = new ScanPartial.Smallest(sampleSize);
+    private final long[] fingerprints = new long[KeySink.BATCH];
+    private final long[] weights;
+    private int pending;
+    private long sent;
+    private long rowsChecked;
+    private long violations;
+
+    Receiver(KeySink.Part part, int cap, boolean weighted) {
+      this.part = part;
+      this.cap = cap;
+      this.weighted = weighted;
+      this.weights = new long[weighted ? KeySink.BATCH : 0];
+    }
+
+    void row(CSVRecord row) {
+      rowsChecked = Long.parseLong(row.get(0));
+      violations = Long.parseLong(row.get(1));
+      String fp = row.get(2);
+      if (fp == null) {
+        return;
+      }
+      long fingerprint = Long.parseLong(fp);
+      int width = sampleFields.size();
+      if (sample.admits(fingerprint)) {
+        List<String> key = new ArrayList<>(width);
+        for (int i = 0; i < width; i++) {
+          key.add(row.get(3 + i));
         }
-        if (sample.admits(fingerprint)) {
-          List<String> key = new ArrayList<>(width);
-          for (int i = 0; i < width; i++) {
-            key.add(rows.getString(4 + i));
-          }
-          sample.add(new ScanPartial.Candidate(fingerprint, key));
+        sample.add(new ScanPartial.Candidate(fingerprint, key));
+      }
+      if (part != null && sent < cap) {
+        fingerprints[pending] = fingerprint;
+        if (weighted) {
+          weights[pending] = Long.parseLong(row.get(3 + width));
         }
-        if (part != null && sent < cap) {
-          fingerprints[pending] = fingerprint;
-          if (weighted) {
-            weights[pending] = rows.getLong(4 + width);
-          }
-          sent++;
-          if (++pending == KeySink.BATCH) {
-            part.add(fingerprints.clone(), weighted ? weights.clone() : null);
-            pending = 0;
-          }
+        sent++;
+        if (++pending == KeySink.BATCH) {
+          part.add(fingerprints.clone(), weighted ? weights.clone() : null);
+          pending = 0;
         }
       }
+    }
+
+    void end() {
       if (part != null) {
         if (pending > 0) {
           part.add(
@@ -400,10 +429,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         }
         part.commit();
       }
-    } catch (SQLException e) {
-      throw new DataAccessException(e.getMessage(), e);
     }
-    return new ScanPartial(rowsChecked, violations, sample.candidates(), sampleSize);
   }
 
   @Override
