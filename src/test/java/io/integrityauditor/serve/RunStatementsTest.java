@@ -194,6 +194,9 @@ class RunStatementsTest {
    * statement's first execution in each database, with its bind parameters or its literals.
    */
   static String normalized(String query) {
+    if (query.startsWith("COPY (")) {
+      return "COPY (an audit's statement) TO STDOUT"; // not parameterized: its text is the audit's
+    }
     return query
         .replaceAll("\\s+", " ")
         .replaceAll("IN \\([^)]*\\)", "IN (?)")
