@@ -57,6 +57,7 @@ public final class AuditJob implements Job {
   private void skipPassedFireTimes(JobExecutionContext context, String auditId, Instant fireTime) {
     try {
       Overrun.skipPassedFireTimes(context.getScheduler(), store, auditId, Instant.now())
+          .filter(skipped -> !skipped.fireTimes().isEmpty())
           .ifPresent(
               skipped ->
                   audits.skippedOverrun(

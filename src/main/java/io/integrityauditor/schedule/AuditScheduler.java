@@ -93,7 +93,7 @@ public final class AuditScheduler {
   }
 
   public void start() throws SchedulerException {
-    misfires = new Misfires(node, Instant.now());
+    misfires = new Misfires(node);
     scheduler
         .getListenerManager()
         .addTriggerListener(misfires, GroupMatcher.triggerGroupEquals(QuartzCluster.GROUP));

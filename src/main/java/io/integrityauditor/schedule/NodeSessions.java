@@ -104,6 +104,30 @@ final class NodeSessions {
   }
 
   /**
+   * Since when the cluster has been up without a break, on the store's clock (epoch ms): the start
+   * of the oldest session that holds a node's lock now. A fire time from before it came while no
+   * node now alive was connected to the store (the cluster down, or the store itself away), so
+   * missing it is downtime, not a misfire; {@link Long#MAX_VALUE} when no node holds its lock.
+   */
+  static long upSince(Connection conn) throws SQLException {
+    String sql =
+        """
+        SELECT (extract(epoch FROM min(a.backend_start)) * 1000)::bigint
+          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = ?::oid
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """;
+    try (PreparedStatement statement = conn.prepareStatement(sql)) {
+      statement.setInt(1, LockClasses.NODE_SESSION);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        long since = rows.getLong(1);
+        return rows.wasNull() ? Long.MAX_VALUE : since;
+      }
+    }
+  }
+
+  /**
    * This node's session and the lock it holds: used by Quartz's cluster manager at each check-in,
    * and closed by the scheduler's shutdown.
    */

@@ -45,8 +45,9 @@ final class Overrun {
   /**
    * Moves the audit's trigger past the fire times that came while its run was going, if any did.
    *
-   * @return the fire times skipped; empty when none came, or when the trigger is not the blocked
-   *     one this run left (a reload replaced it meanwhile)
+   * @return the fire times skipped (none when only a catch-up of an earlier misfire came: the run
+   *     that just ended is the run it stood for); empty when nothing came, or when the trigger is
+   *     not the blocked one this run left (a reload replaced it meanwhile)
    */
   static Optional<Skipped> skipPassedFireTimes(
       Scheduler scheduler, DataSource store, String auditId, Instant now)
@@ -56,9 +57,9 @@ final class Overrun {
     if (trigger == null || trigger.getNextFireTime() == null) {
       return Optional.empty();
     }
-    Optional<Skipped> skipped = passed(trigger, now);
-    if (skipped.isEmpty()) {
-      return skipped;
+    Optional<Skipped> skipped = passed(trigger, Date.from(now).getTime() + 1);
+    if (skipped.isEmpty() || trigger.getNextFireTime().toInstant().isAfter(now)) {
+      return Optional.empty();
     }
     return QuartzTriggers.moveBlockedNextFireTime(
             store, key, trigger.getNextFireTime().toInstant(), skipped.get().next())
@@ -66,13 +67,18 @@ final class Overrun {
         : Optional.empty();
   }
 
-  /** The trigger's fire times from its next one up to {@code now}, and the first one after. */
-  static Optional<Skipped> passed(Trigger trigger, Instant now) {
-    Date next = trigger.getNextFireTime();
-    Date limit = Date.from(now);
+  /**
+   * The fire times of the trigger's schedule from its next one up to {@code endMillis} (exclusive),
+   * and the first one after. A next fire time that is the catch-up of a misfire is not one of them
+   * ({@link Misfires#nextScheduled}).
+   *
+   * @return empty when the schedule ends before {@code endMillis}
+   */
+  static Optional<Skipped> passed(Trigger trigger, long endMillis) {
+    Date next = Misfires.nextScheduled(trigger);
     List<Instant> fireTimes = new ArrayList<>();
     long notListed = 0;
-    while (next != null && !next.after(limit)) {
+    while (next != null && next.getTime() < endMillis) {
       if (fireTimes.size() < RECORDED_LIMIT) {
         fireTimes.add(next.toInstant());
       } else {
@@ -80,7 +86,7 @@ final class Overrun {
       }
       next = trigger.getFireTimeAfter(next);
     }
-    if (fireTimes.isEmpty() || next == null) {
+    if (next == null) {
       return Optional.empty();
     }
     return Optional.of(new Skipped(fireTimes, notListed, next.toInstant()));

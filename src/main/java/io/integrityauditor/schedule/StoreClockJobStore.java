@@ -2,13 +2,16 @@ package io.integrityauditor.schedule;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.quartz.JobDetail;
 import org.quartz.JobPersistenceException;
 import org.quartz.impl.jdbcjobstore.JobStoreTX;
 import org.quartz.impl.jdbcjobstore.SchedulerStateRecord;
+import org.quartz.spi.OperableTrigger;
 import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +43,13 @@ public class StoreClockJobStore extends JobStoreTX {
 
   private volatile NodeSessions.Own session;
 
+  /**
+   * Since when some node now alive has been connected to the store, as of the latest check-in
+   * (store clock, epoch ms): fire times a misfire passes over from before it are downtime ({@link
+   * Misfires}).
+   */
+  private volatile long clusterUpSince = Long.MAX_VALUE;
+
   /** Why each node of the latest failure detection was declared dead, by instance id. */
   private final Map<String, String> declaredDead = new ConcurrentHashMap<>();
 
@@ -70,7 +80,14 @@ public class StoreClockJobStore extends JobStoreTX {
             "cannot hold this node's store session: " + e.getMessage(), e);
       }
     }
-    return super.clusterCheckIn(conn);
+    List<SchedulerStateRecord> failed = super.clusterCheckIn(conn);
+    try {
+      clusterUpSince = NodeSessions.upSince(conn);
+    } catch (SQLException e) {
+      throw new JobPersistenceException(
+          "cannot read since when the cluster is up: " + e.getMessage(), e);
+    }
+    return failed;
   }
 
   @Override
@@ -138,6 +155,25 @@ public class StoreClockJobStore extends JobStoreTX {
           declaredDead.getOrDefault(id, "declared dead"));
     }
     super.clusterRecover(conn, failedInstances);
+  }
+
+  /**
+   * Records the fire times a misfire passed over when the trigger stored is one Quartz's misfire
+   * handling just moved ({@link Misfires#stored}): here, where the catch-up time Quartz computed is
+   * known.
+   */
+  @Override
+  protected void storeTrigger(
+      Connection conn,
+      OperableTrigger trigger,
+      JobDetail job,
+      boolean replaceExisting,
+      String state,
+      boolean forceState,
+      boolean recovering)
+      throws JobPersistenceException {
+    Misfires.stored(trigger, Instant.ofEpochMilli(clusterUpSince));
+    super.storeTrigger(conn, trigger, job, replaceExisting, state, forceState, recovering);
   }
 
   /** Stops the scheduler's store; ending this node's session releases its lock. */
