@@ -56,6 +56,9 @@ class CrashConsistencyTest {
     for (int i = 0; i < kills; i++) {
       try (ChildNode node = ChildNode.serve("crash" + i, config, dir)) {
         long before = runs(store);
+        // the start first, with its own generous cap: at load 40 a node took more than the minute
+        // the wait below had; that wait measures the node's runs, not how long a JVM takes to start
+        node.awaitServing();
         Eventually.within(
             Duration.ofSeconds(60), "runs are being written", () -> runs(store) > before + 6);
         Eventually.pause(200 + random.nextInt(1500));
@@ -66,6 +69,7 @@ class CrashConsistencyTest {
         store.queryLong("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
     try (ChildNode last = ChildNode.serve("final", config, dir)) {
       long before = runs(store);
+      last.awaitServing();
       Eventually.within(
           Duration.ofSeconds(60), "the restarted node works", () -> runs(store) > before + 12);
       // the killed nodes' runs are found and marked by the next run or by the sweeper, even for an

@@ -3,6 +3,7 @@ package io.integrityauditor.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
 import io.integrityauditor.support.Workspace;
 import java.net.URI;
@@ -15,7 +16,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +33,8 @@ class SecretsTest {
   @TempDir Path dir;
 
   private static Process java(Path log, List<String> args, String... env) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Dintegrity.auditor.root.log.level=DEBUG");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.integrityauditor.cli.Main");
+    List<String> command =
+        new ArrayList<>(ChildNode.java("-Dintegrity.auditor.root.log.level=DEBUG"));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
@@ -59,8 +55,10 @@ class SecretsTest {
         java(log, List.of("demo", "--every", "3s", "--port", "0", "--work-dir", work.toString()));
     List<String> seen = new ArrayList<>();
     try {
+      // the start-up cap of a child node: the demo (its own PostgreSQL, two databases, 68 audits)
+      // took more than 2 minutes to serve at load 40
       Eventually.within(
-          Duration.ofSeconds(120), "the demo serves", () -> read(log).contains("Press Ctrl-C"));
+          ChildNode.START_UP_CAP, "the demo serves", () -> read(log).contains("Press Ctrl-C"));
       String password = Files.readString(work.resolve("apms.password")).strip();
       String token = Files.readString(work.resolve("http.token")).strip();
       assertThat(password).hasSizeGreaterThan(8);

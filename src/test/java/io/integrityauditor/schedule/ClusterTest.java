@@ -41,7 +41,7 @@ class ClusterTest {
   @BeforeEach
   void databases() {
     // child rows that take a while to read: child_<N>s reads the 10 rows in N seconds
-    target = OrphanTarget.create("cluster_target", 1, 2, 5, 8, 30);
+    target = OrphanTarget.create("cluster_target", 1, 2, 5, 8, 15, 30);
     store = TestPostgres.newDatabase("cluster_store");
   }
 
@@ -319,11 +319,14 @@ class ClusterTest {
     for (int i = 1; i <= 8; i++) {
       audits.append(audit("w" + i, "child", "@weekly"));
     }
-    String window = "first_run_window: 60s";
+    // 40 s: these ids' first runs come 4.9-34.2 s after they are written (the earliest leaves the
+    // poll below time to read them all; 60 s took 14 s longer and proved the same)
+    Duration firstRunWindow = Duration.ofSeconds(40);
+    String window = "first_run_window: " + firstRunWindow.toSeconds() + "s";
     Instant started = Instant.now();
     start("n1", config("n1", 4, window, audits.toString()));
     start("n2", config("n2", 4, window, audits.toString()));
-    // the first-run triggers, read before they fire (the earliest is 6 s after they are written)
+    // the first-run triggers, read before they fire (the earliest is 4.9 s after they are written)
     List<Map<String, Object>> triggers = new ArrayList<>();
     within(
         Duration.ofSeconds(240),
@@ -343,8 +346,7 @@ class ClusterTest {
     // every node agrees on when: the spread is the one FirstRun computes from the ids
     long base = (long) triggers.get(0).get("next_fire_time");
     Instant expectedBase =
-        FirstRun.at(
-            (String) triggers.get(0).get("trigger_name"), Duration.ofSeconds(60), Instant.EPOCH);
+        FirstRun.at((String) triggers.get(0).get("trigger_name"), firstRunWindow, Instant.EPOCH);
     Map<String, Instant> slots = new HashMap<>();
     for (Map<String, Object> trigger : triggers) {
       String id = (String) trigger.get("trigger_name");
@@ -353,9 +355,9 @@ class ClusterTest {
       assertThat(Duration.ofMillis(slot.toEpochMilli() - base))
           .as("first run of %s", id)
           .isEqualTo(
-              Duration.between(
-                  expectedBase, FirstRun.at(id, Duration.ofSeconds(60), Instant.EPOCH)));
-      assertThat(slot).isAfter(started.plusSeconds(6));
+              Duration.between(expectedBase, FirstRun.at(id, firstRunWindow, Instant.EPOCH)));
+      // none in the window's first tenth
+      assertThat(slot).isAfter(started.plus(firstRunWindow.dividedBy(10)));
     }
     within(
         Duration.ofSeconds(240), "each audit ran once", () -> count("status = 'violations'") == 8);
@@ -440,8 +442,10 @@ class ClusterTest {
 
   @Test
   void a_killed_nodes_query_never_runs_on_the_target_alongside_the_peers_rerun() throws Exception {
-    // the case: max_concurrent_audits 1 and a 30 s audit, the node running it SIGKILLed
-    String audits = "audits:\n" + audit("long", "child_30s", "@every 1h");
+    // the case: max_concurrent_audits 1 and a long audit, the node running it SIGKILLed.
+    // 15 s outlasts the 5 s bound on the killed node's query and the peer's re-run overlaps it if
+    // the query is left running; the peer re-running it whole made 30 s cost 15 s more
+    String audits = "audits:\n" + audit("long", "child_15s", "@every 1h");
     ChildNode n1 = start("n1", config("n1", 1, AT_ONCE, audits));
     ChildNode n2 = start("n2", config("n2", 1, AT_ONCE, audits));
     awaitServing();

@@ -50,12 +50,7 @@ public final class ChildNode implements AutoCloseable {
   public static ChildNode serve(String name, Path config, Path dir, Map<String, String> environment)
       throws IOException {
     Path log = dir.resolve(name + ".log");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.integrityauditor.cli.Main");
+    List<String> command = new ArrayList<>(java("-Xmx256m"));
     command.add("serve");
     command.add("--config");
     command.add(config.toString());
@@ -65,6 +60,23 @@ public final class ChildNode implements AutoCloseable {
     builder.redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
     return new ChildNode(name, builder.start(), log);
+  }
+
+  /**
+   * The command line of a child JVM running {@code io.integrityauditor.cli.Main} on the tests'
+   * class path, with {@code options} before the class; its arguments follow.
+   */
+  public static List<String> java(String... options) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // C1 only: a child of a test lives seconds to a minute, too short for C2's code to pay for the
+    // CPU its compiler threads take from the other children and the test while the JVM starts
+    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(List.of(options));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.integrityauditor.cli.Main");
+    return command;
   }
 
   /**

@@ -12,6 +12,8 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.Parser;
 
 /**
  * A query's rows streamed through {@code COPY (query) TO STDOUT (FORMAT csv)}, read as they arrive.
@@ -42,9 +44,22 @@ public final class CopyRows {
   /** Runs {@code sql} (no bind parameters: inline them) as a COPY and hands on every row. */
   public static void read(Connection connection, String sql, Handler handler) throws SQLException {
     PGConnection postgres = connection.unwrap(PGConnection.class);
+    // the text a prepared statement would send: pgjdbc's own parser turns the JDBC escape ??
+    // (PostgreSQL's ? operator, e.g. jsonb's, as users write it in a sql audit) into ?, as it
+    // did when the statement ran through the driver; COPY's text is sent as it is
+    String statement =
+        Parser.parseJdbcSql(
+                sql,
+                connection.unwrap(BaseConnection.class).getStandardConformingStrings(),
+                true,
+                false,
+                false,
+                false)
+            .get(0)
+            .nativeSql;
     try (Reader text =
             new InputStreamReader(
-                new PGCopyInputStream(postgres, "COPY (" + sql + ") TO STDOUT (FORMAT csv)"),
+                new PGCopyInputStream(postgres, "COPY (" + statement + ") TO STDOUT (FORMAT csv)"),
                 StandardCharsets.UTF_8);
         CSVParser records = CSV.parse(text)) {
       for (CSVRecord record : records) {

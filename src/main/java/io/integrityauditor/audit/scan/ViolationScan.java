@@ -392,8 +392,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     }
 
     void row(CSVRecord row) {
-      rowsChecked = Long.parseLong(row.get(0));
-      violations = Long.parseLong(row.get(1));
+      // NULL: sums of no rows (a weighted scan over nothing)
+      rowsChecked = row.get(0) == null ? 0 : Long.parseLong(row.get(0));
+      violations = row.get(1) == null ? 0 : Long.parseLong(row.get(1));
       String fp = row.get(2);
       if (fp == null) {
         return;
