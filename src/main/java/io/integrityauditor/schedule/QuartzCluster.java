@@ -77,6 +77,14 @@ public final class QuartzCluster {
         String.valueOf(settings.checkinInterval().toMillis()));
     // Take trigger rows under the lock so two nodes never acquire the same fire.
     p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+    // Take as many due triggers as there are free threads in one turn of the trigger lock (and
+    // mark them fired in one more), not one per turn: with a queue of due runs (a fleet's first
+    // runs) each run took two turns of the lock every node waits for, which bounded the cluster's
+    // runs per second. A trigger is only taken when a thread is free to run it; Quartz requires
+    // acquireTriggersWithinLock for this (above).
+    p.setProperty(
+        "org.quartz.scheduler.batchTriggerAcquisitionMaxCount",
+        String.valueOf(Math.max(1, threads)));
     p.setProperty("org.quartz.jobStore.useProperties", "true");
     p.setProperty(
         "org.quartz.jobStore.misfireThreshold",

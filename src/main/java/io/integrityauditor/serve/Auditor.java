@@ -30,6 +30,7 @@ import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.store.SkipReason;
 import io.integrityauditor.store.Store;
 import io.integrityauditor.store.StoreException;
+import io.integrityauditor.targets.ReadOnlyTransaction;
 import io.integrityauditor.targets.SharedBudget;
 import io.integrityauditor.targets.Targets;
 import java.sql.SQLException;
@@ -387,16 +388,21 @@ public final class Auditor implements AutoCloseable {
     }
     inFlight.add(audit.id());
     try (Leases.Lease held = lease.get()) {
-      int abandoned =
+      RunStore.Abandoned abandoned =
           runs.get()
-              .interruptAbandoned(audit.id(), "the node running it stopped before it finished");
-      if (abandoned > 0) {
+              .beforeRun(
+                  audit.id(),
+                  "the node running it stopped before it finished",
+                  queriesOutliveTheirNode(audit));
+      if (abandoned.marked() > 0) {
         LOG.warn(
             "audit {}: marked {} as interrupted",
             audit.id(),
-            Plural.of(abandoned, "abandoned run"));
+            Plural.of(abandoned.marked(), "abandoned run"));
       }
-      endOrphanedQueries(audit);
+      if (abandoned.mayHaveLeftQueries()) {
+        endOrphanedQueries(audit);
+      }
       if (cancellation.isCancelled()) {
         // a job that fired just as the node began stopping: start nothing the shutdown would then
         // have to cut short; the fire time stays unrecorded and a live node runs the audit next
@@ -452,6 +458,20 @@ public final class Auditor implements AutoCloseable {
         .timeout()
         .multipliedBy(Math.max(1, config.retry().attempts()))
         .plus(config.scheduler().misfireThreshold());
+  }
+
+  /**
+   * How long a query of the audit may go on after its node lost the lease: every attempt to its
+   * timeout (the server ends each statement then), the pauses between them, the client's grace, and
+   * a misfire threshold for the clocks of the nodes. A run marked interrupted longer ago left no
+   * query of it running on the target, so the target is not searched for one before every run.
+   */
+  Duration queriesOutliveTheirNode(Audit audit) {
+    Duration pauses = Duration.ZERO;
+    for (int next = 2; next <= config.retry().attempts(); next++) {
+      pauses = pauses.plus(config.retry().backoffBefore(next));
+    }
+    return recoveryLeaseWait(audit).plus(pauses).plus(ReadOnlyTransaction.CLIENT_GRACE);
   }
 
   /**

@@ -18,6 +18,7 @@ import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditRunRecord;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Record;
+import org.jooq.Record2;
 import org.jooq.Result;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -47,6 +49,9 @@ public final class RunStore {
   static final String RUNNING = "running";
 
   static final String INTERRUPTED = RunStatus.INTERRUPTED.label();
+
+  /** The error class of a run whose node stopped, or lost the audit's lease, before it ended. */
+  private static final String NODE_LOST = "node_lost";
 
   /** A fire time that was not run (the reason is in {@code error_class}); never a result. */
   public static final String SKIPPED = "skipped";
@@ -108,74 +113,15 @@ public final class RunStore {
             AuditResult result = given;
             DSLContext tx = configuration.dsl();
             RunStatus status = result.status();
-            // A run of ours that the store lost track of (our lease session died in a store
-            // outage and a sweeper marked it interrupted) is still ours to complete, unless a
-            // peer already re-ran that fire time (then the unique index keeps the peer's).
-            boolean reclaimed =
-                result.status().completed()
-                    && tx.update(AUDIT_RUN)
-                            .set(AUDIT_RUN.STATUS, RUNNING)
-                            .set(AUDIT_RUN.FINISHED_AT, (Instant) null)
-                            .set(AUDIT_RUN.ERROR_CLASS, (String) null)
-                            .set(AUDIT_RUN.ERROR_MESSAGE, (String) null)
-                            .where(AUDIT_RUN.ID.eq(runId))
-                            .and(AUDIT_RUN.STATUS.eq(INTERRUPTED))
-                            .and(AUDIT_RUN.ERROR_CLASS.eq("node_lost"))
-                            .and(AUDIT_RUN.NODE_ID.eq(nodeId))
-                            .andNotExists(
-                                DSL.selectOne()
-                                    .from(AUDIT_RUN.as("peer"))
-                                    .where(AUDIT_RUN.as("peer").AUDIT_ID.eq(result.audit().id()))
-                                    .and(
-                                        AUDIT_RUN
-                                            .as("peer")
-                                            .SCHEDULED_FIRE_TIME
-                                            .eq(
-                                                DSL.select(AUDIT_RUN.SCHEDULED_FIRE_TIME)
-                                                    .from(AUDIT_RUN)
-                                                    .where(AUDIT_RUN.ID.eq(runId))))
-                                    .and(AUDIT_RUN.as("peer").STATUS.ne(INTERRUPTED)))
-                            .execute()
-                        == 1;
-            if (reclaimed) {
+            // The common case first: the run is still 'running'. Only when it is not, a run of ours
+            // that the store lost track of (our lease session died in a store outage and a sweeper
+            // marked it interrupted) is still ours to complete, unless a peer already re-ran that
+            // fire time (then the unique index keeps the peer's): reclaimed, then completed.
+            int updated = complete(tx, runId, result);
+            if (updated == 0 && result.status().completed() && reclaim(tx, runId, result)) {
               countRun(tx, result.audit().id(), INTERRUPTED, -1);
+              updated = complete(tx, runId, result);
             }
-            int updated =
-                tx.update(AUDIT_RUN)
-                    .set(AUDIT_RUN.STATUS, status.label())
-                    .set(AUDIT_RUN.FINISHED_AT, clock.instant())
-                    .set(AUDIT_RUN.STARTED_AT, result.startedAt())
-                    .set(AUDIT_RUN.DURATION_MS, result.duration().toMillis())
-                    .set(AUDIT_RUN.ATTEMPTS, result.attempts())
-                    .set(AUDIT_RUN.MODE, result.info().mode().label())
-                    .set(
-                        AUDIT_RUN.CHUNKS,
-                        result.info().chunks() == 0 ? null : result.info().chunks())
-                    .set(
-                        AUDIT_RUN.CHUNK_NODES,
-                        result.info().chunkNodes() == 0 ? null : result.info().chunkNodes())
-                    .set(
-                        AUDIT_RUN.SCANNED_ROWS,
-                        status.completed() ? result.info().scannedRows().orElse(null) : null)
-                    .set(AUDIT_RUN.WATERMARK_FROM, result.info().watermarkFrom().orElse(null))
-                    .set(AUDIT_RUN.WATERMARK_TO, result.info().watermarkTo().orElse(null))
-                    .set(
-                        AUDIT_RUN.VIOLATIONS,
-                        result.measurement().map(m -> m.violations()).orElse(null))
-                    .set(
-                        AUDIT_RUN.ROWS_CHECKED,
-                        result.measurement().map(m -> m.rowsChecked()).orElse(null))
-                    .set(
-                        AUDIT_RUN.THRESHOLD_BREACHED,
-                        status.completed() ? result.thresholdBreached() : null)
-                    .set(
-                        AUDIT_RUN.ERROR_CLASS, result.error().map(e -> e.errorClass()).orElse(null))
-                    .set(
-                        AUDIT_RUN.ERROR_MESSAGE,
-                        result.error().map(e -> Redactor.redact(e.message())).orElse(null))
-                    .where(AUDIT_RUN.ID.eq(runId))
-                    .and(AUDIT_RUN.STATUS.eq(RUNNING))
-                    .execute();
             if (updated == 0) {
               // already finished (e.g. marked interrupted by a peer): keep that record
               return result;
@@ -233,6 +179,68 @@ public final class RunStore {
     } catch (DataAccessException e) {
       throw new StoreException("cannot record the result of run " + runId, e);
     }
+  }
+
+  /** Records the result on a run still 'running'; how many rows changed (0 or 1). */
+  private int complete(DSLContext tx, long runId, AuditResult result) {
+    RunStatus status = result.status();
+    return tx.update(AUDIT_RUN)
+        .set(AUDIT_RUN.STATUS, status.label())
+        .set(AUDIT_RUN.FINISHED_AT, clock.instant())
+        .set(AUDIT_RUN.STARTED_AT, result.startedAt())
+        .set(AUDIT_RUN.DURATION_MS, result.duration().toMillis())
+        .set(AUDIT_RUN.ATTEMPTS, result.attempts())
+        .set(AUDIT_RUN.MODE, result.info().mode().label())
+        .set(AUDIT_RUN.CHUNKS, result.info().chunks() == 0 ? null : result.info().chunks())
+        .set(
+            AUDIT_RUN.CHUNK_NODES,
+            result.info().chunkNodes() == 0 ? null : result.info().chunkNodes())
+        .set(
+            AUDIT_RUN.SCANNED_ROWS,
+            status.completed() ? result.info().scannedRows().orElse(null) : null)
+        .set(AUDIT_RUN.WATERMARK_FROM, result.info().watermarkFrom().orElse(null))
+        .set(AUDIT_RUN.WATERMARK_TO, result.info().watermarkTo().orElse(null))
+        .set(AUDIT_RUN.VIOLATIONS, result.measurement().map(m -> m.violations()).orElse(null))
+        .set(AUDIT_RUN.ROWS_CHECKED, result.measurement().map(m -> m.rowsChecked()).orElse(null))
+        .set(AUDIT_RUN.THRESHOLD_BREACHED, status.completed() ? result.thresholdBreached() : null)
+        .set(AUDIT_RUN.ERROR_CLASS, result.error().map(e -> e.errorClass()).orElse(null))
+        .set(
+            AUDIT_RUN.ERROR_MESSAGE,
+            result.error().map(e -> Redactor.redact(e.message())).orElse(null))
+        .where(AUDIT_RUN.ID.eq(runId))
+        .and(AUDIT_RUN.STATUS.eq(RUNNING))
+        .execute();
+  }
+
+  /**
+   * Takes back a run of this node marked interrupted because its node seemed lost (its lease
+   * session died in a store outage) when no peer has re-run that fire time: 'running' again.
+   */
+  private boolean reclaim(DSLContext tx, long runId, AuditResult result) {
+    return tx.update(AUDIT_RUN)
+            .set(AUDIT_RUN.STATUS, RUNNING)
+            .set(AUDIT_RUN.FINISHED_AT, (Instant) null)
+            .set(AUDIT_RUN.ERROR_CLASS, (String) null)
+            .set(AUDIT_RUN.ERROR_MESSAGE, (String) null)
+            .where(AUDIT_RUN.ID.eq(runId))
+            .and(AUDIT_RUN.STATUS.eq(INTERRUPTED))
+            .and(AUDIT_RUN.ERROR_CLASS.eq(NODE_LOST))
+            .and(AUDIT_RUN.NODE_ID.eq(nodeId))
+            .andNotExists(
+                DSL.selectOne()
+                    .from(AUDIT_RUN.as("peer"))
+                    .where(AUDIT_RUN.as("peer").AUDIT_ID.eq(result.audit().id()))
+                    .and(
+                        AUDIT_RUN
+                            .as("peer")
+                            .SCHEDULED_FIRE_TIME
+                            .eq(
+                                DSL.select(AUDIT_RUN.SCHEDULED_FIRE_TIME)
+                                    .from(AUDIT_RUN)
+                                    .where(AUDIT_RUN.ID.eq(runId))))
+                    .and(AUDIT_RUN.as("peer").STATUS.ne(INTERRUPTED)))
+            .execute()
+        == 1;
   }
 
   /**
@@ -313,6 +321,62 @@ public final class RunStore {
   }
 
   /**
+   * What the holder of an audit's lease finds, before a run, of runs of it whose node stopped or
+   * lost the lease.
+   *
+   * @param marked runs left 'running' by such a node, marked interrupted now
+   * @param lostRecently a run of it marked interrupted (by a sweeper or a run before) within the
+   *     window given to {@link #beforeRun}
+   */
+  public record Abandoned(int marked, boolean lostRecently) {
+    /**
+     * Whether a node that lost the audit may still have a query of it running on the target: only a
+     * run left 'running' by its node, or marked so not long ago, leaves one. Without either, the
+     * target needs no look for them.
+     */
+    public boolean mayHaveLeftQueries() {
+      return marked > 0 || lostRecently;
+    }
+  }
+
+  /**
+   * Before a run, under the audit's lease: marks runs of it left 'running' as interrupted ({@link
+   * #interruptAbandoned}) and says whether a node that lost the audit may still have a query of it
+   * running. One statement when there is nothing to mark (nearly always): the transaction that
+   * marks them only when a run was left.
+   *
+   * @param queriesOutlive how long a query of a run may go on after its node lost the lease (the
+   *     audit's timeouts and retries): a run marked longer ago than this left no query running
+   */
+  public Abandoned beforeRun(String auditId, String reason, Duration queriesOutlive) {
+    Record2<Boolean, Boolean> found;
+    try {
+      found =
+          dsl.select(
+                  DSL.field(
+                      DSL.exists(
+                          DSL.selectOne()
+                              .from(AUDIT_RUN)
+                              .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
+                              .and(AUDIT_RUN.FINISHED_AT.isNull())
+                              .and(AUDIT_RUN.STATUS.eq(RUNNING)))),
+                  DSL.field(
+                      DSL.exists(
+                          DSL.selectOne()
+                              .from(AUDIT_RUN)
+                              .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
+                              .and(AUDIT_RUN.FINISHED_AT.gt(clock.instant().minus(queriesOutlive)))
+                              .and(AUDIT_RUN.STATUS.eq(INTERRUPTED))
+                              .and(AUDIT_RUN.ERROR_CLASS.eq(NODE_LOST)))))
+              .fetchOne();
+    } catch (DataAccessException e) {
+      throw new StoreException("cannot look for abandoned runs of " + auditId, e);
+    }
+    int marked = found.value1() ? interruptAbandoned(auditId, reason) : 0;
+    return new Abandoned(marked, found.value2());
+  }
+
+  /**
    * Marks every unfinished run of {@code auditId} as interrupted. Only call this while holding the
    * audit's lease: then no live process is running it, so a 'running' row is left over from a
    * process that died (SIGKILL, crash, lost node).
@@ -329,7 +393,7 @@ public final class RunStore {
                 tx.update(AUDIT_RUN)
                     .set(AUDIT_RUN.STATUS, INTERRUPTED)
                     .set(AUDIT_RUN.FINISHED_AT, now)
-                    .set(AUDIT_RUN.ERROR_CLASS, "node_lost")
+                    .set(AUDIT_RUN.ERROR_CLASS, NODE_LOST)
                     .set(AUDIT_RUN.ERROR_MESSAGE, reason)
                     .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
                     .and(AUDIT_RUN.STATUS.eq(RUNNING))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.integrityauditor.config.DatabaseConfig;
+import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.Eventually;
@@ -14,7 +15,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
@@ -227,14 +230,30 @@ class RunSafetyTest {
 
   @Test
   void a_query_a_lost_node_left_running_is_ended_before_the_audit_runs_again() throws Exception {
-    // a node cut off from the store lost its lease; its query still runs on the target under the
-    // audit's application name
+    assertThat(runAfterALostNode("reclaimed", false)).isEqualTo("57P01");
+  }
+
+  @Test
+  void a_query_of_a_run_a_sweeper_marked_interrupted_is_ended_before_the_audit_runs_again()
+      throws Exception {
+    assertThat(runAfterALostNode("swept", true)).isEqualTo("57P01");
+  }
+
+  /**
+   * A node cut off from the store lost the audit's lease while its run was going: the store shows
+   * the run 'running' (or, with {@code swept}, marked interrupted by a sweeper since), and its
+   * query still runs on the target under the audit's application name. The audit then runs on this
+   * node.
+   *
+   * @return how the lost node's query ended: 57P01 (admin_shutdown) when this node terminated it
+   */
+  private String runAfterALostNode(String auditId, boolean swept) throws Exception {
     java.util.concurrent.CompletableFuture<String> orphan =
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> {
               try (Connection connection = db.dataSource().getConnection();
                   Statement statement = connection.createStatement()) {
-                statement.execute("SET application_name = 'integrity-auditor:reclaimed'");
+                statement.execute("SET application_name = 'integrity-auditor:" + auditId + "'");
                 statement.execute("SELECT pg_sleep(60)");
                 return "finished";
               } catch (java.sql.SQLException e) {
@@ -247,24 +266,43 @@ class RunSafetyTest {
         () ->
             db.queryLong(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
-                        + " 'integrity-auditor:reclaimed' AND state = 'active'")
+                        + " 'integrity-auditor:"
+                        + auditId
+                        + "' AND state = 'active'")
                 == 1);
     TestPostgres.Database store = TestPostgres.newDatabase("safety_store");
     AuditResult result =
-        Audits.run(
-                dir,
-                db,
-                store,
-                """
-                audits:
-                  - id: reclaimed
-                    kind: orphan
-                    child: child.parent_id
-                    parent: parent.id
-                """)
-            .get("reclaimed");
+        Audits.withBinding(
+            dir,
+            db,
+            store,
+            """
+            audits:
+              - id: %s
+                kind: orphan
+                child: child.parent_id
+                parent: parent.id
+            """
+                .formatted(auditId),
+            "",
+            (auditor, binding, audits) -> {
+              RunStore lostNode =
+                  new RunStore(auditor.store().orElseThrow(), "lost-node", Clock.systemUTC());
+              lostNode.begin(audits.get(0), RunTrigger.SCHEDULE, Instant.now().minusSeconds(5));
+              if (swept) {
+                assertThat(lostNode.interruptAbandoned(auditId, "swept")).isEqualTo(1);
+              }
+              return auditor.runAll(binding, audits, RunTrigger.CHECK).get(0);
+            });
     assertThat(result.status()).isEqualTo(RunStatus.OK);
-    // terminated (57P01 admin_shutdown) by the node holding the lease, not left to sleep on
-    assertThat(orphan.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("57P01");
+    try {
+      return orphan.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      db.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name ="
+              + " 'integrity-auditor:"
+              + auditId
+              + "'");
+    }
   }
 }

@@ -22,7 +22,6 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,10 +97,6 @@ class SoakTest {
   @Test
   void three_nodes_under_kills_pauses_a_store_restart_and_skewed_clocks_run_each_fire_once()
       throws Exception {
-    Assumptions.assumeTrue(
-        System.getProperty("soak.fires") != null,
-        "the soak runs on request until it has passed five runs in a row under load:"
-            + " -Dsoak.fires=300 (small) or -Dsoak.fires=10000 -Dsoak.audits=16 (full)");
     ChildNode.assumeSkewableClocks();
     Instant testStart = Instant.now();
     TestPostgres.Database target = OrphanTarget.create("soak_target", 2);

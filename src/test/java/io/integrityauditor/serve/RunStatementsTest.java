@@ -1,0 +1,220 @@
+package io.integrityauditor.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.audit.AuditSet;
+import io.integrityauditor.audit.BoundAudit;
+import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.store.RunTrigger;
+import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What one run of a fleet's small audit costs the store, counted by the store itself
+ * (pg_stat_statements on a store server of its own): the same statements per run whatever the
+ * number of tenants and audits, and no more than the run needs (issue 18: a full cycle of 10,000
+ * runs is bounded by this per-run work).
+ */
+class RunStatementsTest {
+  static final Instant FIRST = Instant.parse("2026-12-05T09:00:00Z");
+  static final Instant SECOND = Instant.parse("2026-12-05T10:00:00Z");
+
+  private static EmbeddedPostgres counting;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startCountingStore() throws IOException {
+    counting =
+        EmbeddedPostgres.builder()
+            .setServerConfig("fsync", "off")
+            .setServerConfig("synchronous_commit", "off")
+            .setServerConfig("shared_preload_libraries", "pg_stat_statements")
+            .setServerConfig("pg_stat_statements.track_utility", "on")
+            .start();
+  }
+
+  @AfterAll
+  static void stopCountingStore() throws IOException {
+    counting.close();
+  }
+
+  /** Statements run for {@code runs} runs on the store and on the tenants' server, by text. */
+  private record PerRun(int runs, Map<String, Long> store, Map<String, Long> tenants) {
+    /** The statements run at least once per run, with how many times per run. */
+    Map<String, Long> perRun(Map<String, Long> calls) {
+      Map<String, Long> perRun = new TreeMap<>();
+      calls.forEach(
+          (query, count) -> {
+            if (count >= runs) {
+              assertThat(count % runs).as("calls of %s in %d runs", query, runs).isZero();
+              perRun.put(query, count / runs);
+            }
+          });
+      return perRun;
+    }
+
+    /** The statements run fewer times than there were runs. */
+    List<String> notPerRun() {
+      return Stream.concat(store.entrySet().stream(), tenants.entrySet().stream())
+          .filter(entry -> entry.getValue() < runs)
+          .map(Map.Entry::getKey)
+          .toList();
+    }
+  }
+
+  @Test
+  void a_run_costs_the_store_the_same_statements_whatever_the_size_of_the_fleet() throws Exception {
+    PerRun small = runTwice("small", 2, 2);
+    PerRun large = runTwice("large", 6, 3);
+
+    assertThat(small.runs()).isEqualTo(4);
+    assertThat(large.runs()).isEqualTo(18);
+    // the same statements, as many times each, for every run of either fleet
+    assertThat(large.perRun(large.store())).isEqualTo(small.perRun(small.store()));
+    assertThat(large.perRun(large.tenants())).isEqualTo(small.perRun(small.tenants()));
+    // 34 on the store (37 before), in 2 transactions (3 before: a transaction to look for
+    // abandoned runs); 11 on the tenants' server (14 before: a look for queries left by a lost
+    // node, in a transaction of its own, before every run)
+    assertThat(total(small.perRun(small.store()))).isEqualTo(34);
+    assertThat(small.perRun(small.store())).containsEntry("BEGIN", 2L);
+    assertThat(total(small.perRun(small.tenants()))).isEqualTo(11);
+    assertThat(small.tenants().keySet()).noneMatch(query -> query.contains("pg_stat_activity"));
+    // beyond them, only what does not come with each run: opening a session, the connection
+    // budget's look (at most once a second) for a node waiting for a place, and a place given
+    // back when an idle connection closes
+    for (PerRun fleet : List.of(small, large)) {
+      assertThat(fleet.notPerRun())
+          .allMatch(
+              query ->
+                  query.startsWith("SET application_name")
+                      || query.contains("pg_locks")
+                      || query.startsWith("SELECT pg_advisory_unlock(?"),
+              "a session's set-up, or the budget's look for waiting nodes or place given back");
+    }
+  }
+
+  private static long total(Map<String, Long> perRun) {
+    return perRun.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * A fleet of {@code tenants} schemas and {@code audits} audits on their template, every member
+   * run once (its first run), then once more with the store's statements counted.
+   */
+  private PerRun runTwice(String name, int tenants, int audits) throws Exception {
+    TestPostgres.Database fleet = newCountedDatabase("fleet_" + name);
+    StringBuilder schema = new StringBuilder();
+    for (int t = 0; t < tenants; t++) {
+      schema.append(
+          ("CREATE SCHEMA t_%1$d; CREATE TABLE t_%1$d.p (id int PRIMARY KEY);"
+                  + " CREATE TABLE t_%1$d.c (id int PRIMARY KEY, p_id int);"
+                  + " INSERT INTO t_%1$d.p SELECT generate_series(1, 10);"
+                  + " INSERT INTO t_%1$d.c SELECT i, i FROM generate_series(1, 12) i;")
+              .formatted(t));
+    }
+    fleet.execute(schema.toString());
+    TestPostgres.Database store = newCountedDatabase("store_" + name);
+
+    Workspace workspace = new Workspace(dir.resolve(name));
+    StringBuilder auditYaml = new StringBuilder("defaults:\n  target: fleet\naudits:\n");
+    for (int a = 0; a < audits; a++) {
+      auditYaml.append(
+          "  - id: c.p_%d\n    kind: orphan\n    child: c.p_id\n    parent: p.id\n".formatted(a));
+    }
+    workspace.write("audits/fleet.yaml", auditYaml.toString());
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "node_id: statements\nstore:\n  url: "
+                + store.url()
+                + "\n  user: postgres\ntargets:\n  fleet:\n    url: "
+                + fleet.url()
+                + "\n    user: postgres\n    schemas: \"t_*\"\naudits:\n  - audits/*.yaml\n");
+    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+      AuditSet set = auditor.loadAudits();
+      assertThat(set.problems()).isEmpty();
+      List<BoundAudit> bound = auditor.bind(set.audits()).bound();
+      assertThat(bound).hasSize(tenants * audits);
+      runAll(auditor, bound, FIRST);
+      store.execute("SELECT pg_stat_statements_reset()");
+      runAll(auditor, bound, SECOND);
+      return new PerRun(bound.size(), statements(store), statements(fleet));
+    }
+  }
+
+  /** A new database on the counting server, its statements counted. */
+  private static TestPostgres.Database newCountedDatabase(String name) throws SQLException {
+    try (Connection connection = counting.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + name);
+    }
+    TestPostgres.Database database = new TestPostgres.Database(name, counting);
+    database.execute("CREATE EXTENSION pg_stat_statements");
+    return database;
+  }
+
+  /** Calls of each statement run on {@code database} since the last reset, by statement text. */
+  private static Map<String, Long> statements(TestPostgres.Database database) throws SQLException {
+    Map<String, Long> calls = new TreeMap<>();
+    try (Connection connection = database.dataSource().getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT query, calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM"
+                    + " pg_database WHERE datname = current_database())"
+                    + " AND query NOT LIKE '%pg_stat_statements%'")) {
+      while (rows.next()) {
+        calls.merge(normalized(rows.getString(1)), rows.getLong(2), Long::sum);
+      }
+    }
+    return calls;
+  }
+
+  /**
+   * A statement's text with its constants as {@code ?}: pg_stat_statements keeps the text of a
+   * statement's first execution in each database, with its bind parameters or its literals.
+   */
+  static String normalized(String query) {
+    if (query.startsWith("COPY (")) {
+      return "COPY (an audit's statement) TO STDOUT"; // not parameterized: its text is the audit's
+    }
+    return query
+        .replaceAll("\\s+", " ")
+        .replaceAll("IN \\([^)]*\\)", "IN (?)")
+        .replaceAll("\\$\\d+|'[^']*'|\\b(true|false|\\d+)\\b", "?");
+  }
+
+  private static void runAll(Auditor auditor, List<BoundAudit> bound, Instant fireTime)
+      throws SQLException {
+    Map<String, AuditResult> results = new LinkedHashMap<>();
+    for (BoundAudit audit : bound) {
+      auditor
+          .run(audit, RunTrigger.SCHEDULE, fireTime, false)
+          .ifPresent(result -> results.put(audit.audit().id(), result));
+    }
+    assertThat(results).hasSize(bound.size());
+    results
+        .values()
+        .forEach(
+            result -> assertThat(result.measurement().orElseThrow().violations()).isEqualTo(2));
+  }
+}
