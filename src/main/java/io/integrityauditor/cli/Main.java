@@ -8,6 +8,7 @@ import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Redactor;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -20,25 +21,33 @@ import picocli.CommandLine.ParseResult;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description =
-        "Scheduled data-integrity audits for PostgreSQL databases whose foreign keys are missing.",
-    subcommands = {
-      DemoCommand.class,
-      BenchCommand.class,
-      ServeCommand.class,
-      CheckCommand.class,
-      ValidateCommand.class,
-      ExplainCommand.class,
-      SuggestCommand.class,
-      TriggerCommand.class,
-      AlertsCommand.class,
-      AckCommand.class,
-      RunsCommand.class,
-      BaselineCommand.class,
-      CommandLine.HelpCommand.class
-    })
+        "Scheduled data-integrity audits for PostgreSQL databases whose foreign keys are missing.")
 public final class Main implements Runnable {
   /** Commands that run for a while and should say what they do. */
   private static final Set<String> CHATTY = Set.of("serve", "demo");
+
+  /**
+   * The subcommands, in the order the usage lists them. A command line that names one of them gets
+   * only that one: picocli reflects over every option of every command it is given, and doing so
+   * for the eleven a start of {@code serve} never runs was about a quarter of the command line's
+   * set-up (a node's start on a loaded machine waited seconds for it). Usage, {@code help} and
+   * anything else get all of them (a mistyped command's suggestions included).
+   */
+  private static final List<Class<?>> COMMANDS =
+      List.of(
+          DemoCommand.class,
+          BenchCommand.class,
+          ServeCommand.class,
+          CheckCommand.class,
+          ValidateCommand.class,
+          ExplainCommand.class,
+          SuggestCommand.class,
+          TriggerCommand.class,
+          AlertsCommand.class,
+          AckCommand.class,
+          RunsCommand.class,
+          BaselineCommand.class,
+          CommandLine.HelpCommand.class);
 
   public static void main(String[] args) {
     System.exit(execute(args));
@@ -47,15 +56,33 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code (used by tests, too). */
   public static int execute(String... args) {
     configureLogging(args);
-    CommandLine commandLine = new CommandLine(new Main());
+    CommandLine commandLine = commandLine(args);
     commandLine.setExecutionExceptionHandler(new ErrorHandler());
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     return commandLine.execute(args);
   }
 
+  /** The command line with the subcommand {@code args} name, or with all of them. */
+  static CommandLine commandLine(String... args) {
+    CommandLine commandLine = new CommandLine(new Main());
+    String named = args.length > 0 ? args[0] : "";
+    boolean one =
+        !named.equals("help") && COMMANDS.stream().anyMatch(command -> name(command).equals(named));
+    for (Class<?> command : COMMANDS) {
+      if (!one || name(command).equals(named)) {
+        commandLine.addSubcommand(command);
+      }
+    }
+    return commandLine;
+  }
+
+  private static String name(Class<?> command) {
+    return command.getAnnotation(Command.class).name();
+  }
+
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    commandLine().usage(System.out);
   }
 
   /**
