@@ -112,6 +112,48 @@ class MisfireBoundaryTest {
   }
 
   @Test
+  void
+      a_run_ending_after_a_catch_up_time_moves_the_trigger_on_and_records_only_schedule_fire_times()
+          throws Exception {
+    TestPostgres.Database store = TestPostgres.newDatabase("misfire_overrun_store");
+    try (SchedulerOnStore node =
+        SchedulerOnStore.open(dir, store, "first_run_window: 1h", new Fires())) {
+      node.scheduler().reconcile(List.of(audit("every-second", "* * * * * ?")), true);
+      // the trigger as a run of its job (a manual one) leaves it: started before, blocked, at the
+      // catch-up time a misfire set half-way between two seconds, marked as such
+      Instant now = Instant.now();
+      Instant second = now.minusSeconds(3).truncatedTo(ChronoUnit.SECONDS);
+      long catchUp = second.toEpochMilli() + 500;
+      store.execute(
+          ("UPDATE integrity_auditor.qrtz_triggers SET start_time = %d, next_fire_time = %d,"
+                  + " trigger_state ="
+                  + " 'BLOCKED', job_data = convert_to(convert_from(job_data, 'UTF8') || E'\\n%s=%d',"
+                  + " 'UTF8') WHERE trigger_name = 'every-second' AND trigger_group = '%s'")
+              .formatted(
+                  second.minusSeconds(60).toEpochMilli(),
+                  catchUp,
+                  Misfires.CATCH_UP,
+                  catchUp,
+                  QuartzCluster.GROUP));
+      Scheduler quartz = SchedulerRepository.getInstance().lookup(QuartzCluster.SCHEDULER_NAME);
+
+      Overrun.Skipped skipped =
+          Overrun.skipPassedFireTimes(quartz, store.dataSource(), "every-second", now)
+              .orElseThrow();
+
+      assertThat(skipped.fireTimes())
+          .as("the seconds after the catch-up time, not the catch-up time")
+          .containsExactly(second.plusSeconds(1), second.plusSeconds(2), second.plusSeconds(3));
+      assertThat(skipped.next()).isEqualTo(second.plusSeconds(4));
+      assertThat(
+              store.queryLong(
+                  "SELECT next_fire_time FROM integrity_auditor.qrtz_triggers WHERE trigger_name ="
+                      + " 'every-second'"))
+          .isEqualTo(second.plusSeconds(4).toEpochMilli());
+    }
+  }
+
+  @Test
   void fire_times_before_a_node_started_are_recorded_as_misfired_when_a_peer_was_up()
       throws Exception {
     TestPostgres.Database store = TestPostgres.newDatabase("misfire_peer_store");
