@@ -44,12 +44,10 @@ class RunStatementsTest {
   @BeforeAll
   static void startCountingStore() throws IOException {
     counting =
-        EmbeddedPostgres.builder()
-            .setServerConfig("fsync", "off")
-            .setServerConfig("synchronous_commit", "off")
-            .setServerConfig("shared_preload_libraries", "pg_stat_statements")
-            .setServerConfig("pg_stat_statements.track_utility", "on")
-            .start();
+        TestPostgres.dedicated(
+            Map.of(
+                "shared_preload_libraries", "pg_stat_statements",
+                "pg_stat_statements.track_utility", "on"));
   }
 
   @AfterAll

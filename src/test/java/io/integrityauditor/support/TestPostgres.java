@@ -40,20 +40,11 @@ public final class TestPostgres {
     return other;
   }
 
-  /** Starts a server (stopped when the JVM exits) with the tests' settings and {@code extra}. */
+  /**
+   * Starts a shared server (stopped when the JVM exits) with the tests' settings and {@code extra}.
+   */
   private static EmbeddedPostgres start(Map<String, String> extra) {
-    EmbeddedPostgres started;
-    try {
-      EmbeddedPostgres.Builder builder =
-          EmbeddedPostgres.builder()
-              .setServerConfig("fsync", "off")
-              .setServerConfig("synchronous_commit", "off")
-              .setServerConfig("full_page_writes", "off");
-      extra.forEach(builder::setServerConfig);
-      started = builder.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    EmbeddedPostgres started = dedicated(extra);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -65,6 +56,25 @@ public final class TestPostgres {
                   }
                 }));
     return started;
+  }
+
+  /**
+   * A server of one test class's own, with the tests' settings and {@code extra}: for server-wide
+   * settings or counts (connection limits, pg_stat_statements) that the shared server must not
+   * have. The caller closes it.
+   */
+  public static EmbeddedPostgres dedicated(Map<String, String> extra) {
+    try {
+      EmbeddedPostgres.Builder builder =
+          EmbeddedPostgres.builder()
+              .setServerConfig("fsync", "off")
+              .setServerConfig("synchronous_commit", "off")
+              .setServerConfig("full_page_writes", "off");
+      extra.forEach(builder::setServerConfig);
+      return builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A new, empty database on the {@link #otherServer()}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
 import io.integrityauditor.cli.CliRunner;
+import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
@@ -34,12 +35,7 @@ class FleetCheckTest {
 
   @BeforeAll
   static void fleet() throws Exception {
-    server =
-        EmbeddedPostgres.builder()
-            .setServerConfig("max_connections", "20")
-            .setServerConfig("fsync", "off")
-            .setServerConfig("synchronous_commit", "off")
-            .start();
+    server = TestPostgres.dedicated(Map.of("max_connections", "20"));
     long started = System.nanoTime();
     // tenant i has i % 3 orphaned orders: copies of three templates, one per count
     try (Connection connection = server.getPostgresDatabase().getConnection();
