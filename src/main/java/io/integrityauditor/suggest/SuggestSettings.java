@@ -57,7 +57,9 @@ public record SuggestSettings(
           "okta_*",
           "firebase_*",
           "apple_*",
-          "aws_*");
+          "aws_*",
+          // Auth.js / NextAuth's Account.providerAccountId: the OAuth provider's id of the account
+          "provider_account_id");
 
   public SuggestSettings {
     schemas = List.copyOf(schemas);

@@ -42,6 +42,9 @@ class SuggestPublishedStylesTest {
         CREATE TABLE pub.cms_document (id int PRIMARY KEY, uploaded_by_user_id int);
         CREATE TABLE pub.blog_blogpage (page_ptr_id int PRIMARY KEY, intro varchar);
         CREATE TABLE pub.invites (id int PRIMARY KEY, admin_id int);
+        -- Auth.js's account table (Prisma)
+        CREATE TABLE pub."Account" (id text PRIMARY KEY, "userId" int, provider text,
+          "providerAccountId" text, UNIQUE (provider, "providerAccountId"));
         -- PascalCase names folded to lower case, a role glued before the table's name
         CREATE TABLE pub.address (addressid int PRIMARY KEY);
         CREATE TABLE pub.salesperson (businessentityid int PRIMARY KEY);
@@ -109,6 +112,13 @@ class SuggestPublishedStylesTest {
             "pub.salesorderheader.tocurrencycode -> pub.currency.currencycode",
             "pub.product.sizeunitmeasurecode -> pub.unitmeasure.unitmeasurecode")
         .noneMatch(p -> p.contains(".paid ") || p.contains(".postcode "));
+  }
+
+  @Test
+  void the_oauth_providers_account_id_is_an_id_of_another_system() {
+    assertThat(proposed)
+        .contains("pub.Account.userId -> pub.auth_user.id")
+        .noneMatch(p -> p.contains("providerAccountId"));
   }
 
   @Test
