@@ -104,17 +104,28 @@ final class FleetBench {
       Path dir = Files.createDirectories(work.resolve("fleet"));
       writeAudits(dir, scale.audits());
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      Optional<Path> archive = classDataArchive(dir, tenants, store, scale, client, out);
       List<Node> nodes = new ArrayList<>();
       try (Sampler sampler = Sampler.start(tenants)) {
         for (int n = 1; n <= NODES; n++) {
           int http = port > 0 ? port + 1 + n : BenchServe.freePort();
-          Path config = writeConfig(dir, n, tenants, store, scale.budget(), http);
+          Path config =
+              writeConfig(
+                  dir,
+                  "node-" + n,
+                  role(n),
+                  tenants,
+                  store.url(BenchDatabase.STORE),
+                  "t_*",
+                  scale,
+                  http);
           Path gcLog = dir.resolve("gc-node-" + n + ".log");
+          List<String> jvm = new ArrayList<>();
+          jvm.add("-Xmx" + HEAP_LIMIT_MB + "m");
+          jvm.add("-Xlog:gc:file=" + gcLog);
+          archive.ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
           BenchServe.Started started =
-              BenchServe.start(
-                  config,
-                  dir.resolve("serve-node-" + n + ".log"),
-                  List.of("-Xmx" + HEAP_LIMIT_MB + "m", "-Xlog:gc:file=" + gcLog));
+              BenchServe.start(config, dir.resolve("serve-node-" + n + ".log"), jvm);
           Node node = new Node(n, http, started, gcLog);
           nodes.add(node);
           // one after the other, as a rolling deployment starts them: the first writes the jobs
@@ -368,19 +379,87 @@ final class FleetBench {
     Files.writeString(dir.resolve("audits.yaml"), yaml.toString());
   }
 
+  /** The store database of the start that writes the class-data-sharing archive. */
+  private static final String TRAINING_STORE = "bench_cds_training";
+
   /**
-   * Node {@code n}'s configuration: the template over the tenants' schemas, logged in as its own
-   * role; every audit's first run at once ({@code first_run_window: 0s}), so the cluster runs one
-   * full cycle as soon as it starts.
+   * The nodes start as {@code serve} starts on a machine where it ran before (docs/operations.md,
+   * the systemd unit under deploy/): with a class-data-sharing archive of an earlier start, so the
+   * JVM maps the classes instead of loading them. The archive is written by a start of its own
+   * before the measured ones, on a new store of its own (the migrations and the job writes load
+   * their classes) and one tenant (a second or so of work), stopped once ready: the JVM writes the
+   * archive when it stops. Its time to ready is printed, as a first start without the archive. An
+   * archive the JVM cannot write (another JVM build) leaves the nodes without one, said so.
+   */
+  private static Optional<Path> classDataArchive(
+      Path dir,
+      BenchDatabase tenants,
+      BenchDatabase store,
+      Scale scale,
+      HttpClient client,
+      PrintStream out)
+      throws Exception {
+    Path archive = dir.resolve("serve.jsa");
+    Files.deleteIfExists(archive);
+    try (Connection connection = store.connectStore();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + TRAINING_STORE);
+    }
+    int http = BenchServe.freePort();
+    Path config =
+        writeConfig(
+            dir, "archive", role(1), tenants, store.url(TRAINING_STORE), schema(0), scale, http);
+    BenchServe.Started started =
+        BenchServe.start(
+            config,
+            dir.resolve("serve-archive.log"),
+            List.of("-Xmx" + HEAP_LIMIT_MB + "m", "-XX:ArchiveClassesAtExit=" + archive));
+    double ready;
+    try {
+      ready = BenchServe.waitReady(client, http, started, Duration.ofMinutes(5));
+    } finally {
+      BenchServe.stop(started);
+    }
+    try (Connection connection = store.connectStore();
+        Statement statement = connection.createStatement()) {
+      statement.execute("DROP DATABASE " + TRAINING_STORE + " WITH (FORCE)");
+    }
+    if (!Files.exists(archive)) {
+      out.printf(
+          "  class-data-sharing archive: none written (see %s); the nodes start without%n",
+          dir.resolve("serve-archive.log"));
+      return Optional.empty();
+    }
+    out.printf(
+        Locale.ROOT,
+        "  class-data-sharing archive written by a start of its own (new store, 1 tenant, no"
+            + " archive: ready after %.2f s), %d MB; both nodes start with it%n",
+        ready,
+        Files.size(archive) >> 20);
+    return Optional.of(archive);
+  }
+
+  /**
+   * A node's configuration: the template over the tenants' schemas matching {@code schemas}, logged
+   * in as {@code role} (each node its own, so that pg_stat_activity tells them apart); every
+   * audit's first run at once ({@code first_run_window: 0s}), so the cluster runs one full cycle as
+   * soon as it starts.
    */
   private static Path writeConfig(
-      Path dir, int n, BenchDatabase tenants, BenchDatabase store, int budget, int http)
+      Path dir,
+      String node,
+      String role,
+      BenchDatabase tenants,
+      String storeUrl,
+      String schemas,
+      Scale scale,
+      int http)
       throws IOException {
-    Path config = dir.resolve("integrity-auditor-node-" + n + ".yaml");
+    Path config = dir.resolve("integrity-auditor-" + node + ".yaml");
     Files.writeString(
         config,
         """
-        node_id: fleet-node-%d
+        node_id: fleet-%s
         store:
           url: %s
           user: postgres
@@ -388,7 +467,7 @@ final class FleetBench {
           tenants:
             url: %s
             user: %s
-            schemas: "t_*"
+            schemas: "%s"
         connection_budget:
           per_server: %d
         scheduler:
@@ -400,11 +479,12 @@ final class FleetBench {
           read_only: true
         """
             .formatted(
-                n,
-                store.url(BenchDatabase.STORE),
+                node,
+                storeUrl,
                 tenants.url(BenchDatabase.TARGET),
-                role(n),
-                budget,
+                role,
+                schemas,
+                scale.budget(),
                 http));
     return config;
   }

@@ -10,7 +10,9 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -65,7 +67,22 @@ public final class Attempts {
       DataSource target,
       Function<DSLContext, T> work,
       String what) {
-    return attempts(audit, relations, target, work, what, false);
+    return attempts(audit, relations, target, work, what, false, Map.of());
+  }
+
+  /**
+   * As {@link #inTransaction}, with planner settings of the run's own beyond the audit's ({@code
+   * defaults}; the audit's {@code settings:} win), set with the transaction's limits in its first
+   * statement rather than a {@code SET LOCAL} each.
+   */
+  <T> Outcome<T> inTransaction(
+      Audit audit,
+      List<String> relations,
+      DataSource target,
+      Map<String, String> defaults,
+      Function<DSLContext, T> work,
+      String what) {
+    return attempts(audit, relations, target, work, what, false, defaults);
   }
 
   /**
@@ -78,7 +95,7 @@ public final class Attempts {
       DataSource target,
       Function<DSLContext, T> work,
       String what) {
-    return attempts(audit, relations, target, work, what, true);
+    return attempts(audit, relations, target, work, what, true, Map.of());
   }
 
   private <T> Outcome<T> attempts(
@@ -87,9 +104,10 @@ public final class Attempts {
       DataSource target,
       Function<DSLContext, T> work,
       String what,
-      boolean oneSnapshot) {
+      boolean oneSnapshot,
+      Map<String, String> extra) {
     for (int attempt = 1; ; attempt++) {
-      Attempt<T> outcome = attempt(audit, relations, target, work, what, oneSnapshot);
+      Attempt<T> outcome = attempt(audit, relations, target, work, what, oneSnapshot, extra);
       if (outcome.value().isPresent() || !outcome.retryable() || cancellation.isCancelled()) {
         return outcome.toOutcome(attempt);
       }
@@ -143,7 +161,8 @@ public final class Attempts {
       DataSource target,
       Function<DSLContext, T> work,
       String what,
-      boolean oneSnapshot) {
+      boolean oneSnapshot,
+      Map<String, String> extra) {
     Instant started = clock.instant();
     long startNanos = System.nanoTime();
     if (cancellation.isCancelled()) {
@@ -158,11 +177,12 @@ public final class Attempts {
     }
     try (Connection connection = target.getConnection()) {
       cancellation.register(connection);
+      boolean reset = false;
       try {
         DSLContext context =
             oneSnapshot
-                ? ReadOnlyTransaction.beginRepeatableRead(connection, limits(audit))
-                : begin(audit, connection, false);
+                ? ReadOnlyTransaction.beginRepeatableRead(connection, limits(audit, extra))
+                : begin(audit, extra, connection);
         Optional<RunError> refused = RoleGuard.refusal(audit, connection);
         if (refused.isPresent()) {
           connection.rollback();
@@ -176,6 +196,7 @@ public final class Attempts {
               false);
         }
         T value = work.apply(context);
+        reset = SessionReset.inTransaction(connection);
         connection.rollback();
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         return new Attempt<>(Optional.of(value), RunStatus.OK, null, started, took, false);
@@ -184,7 +205,9 @@ public final class Attempts {
         throw e;
       } finally {
         cancellation.unregister(connection);
-        SessionReset.beforeReturn(connection, target);
+        if (!reset) {
+          SessionReset.beforeReturn(connection, target);
+        }
       }
     } catch (Exception e) {
       Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
@@ -218,10 +241,12 @@ public final class Attempts {
   <T> T alongside(Audit audit, String target, DataSource dataSource, Function<DSLContext, T> work) {
     try (Connection connection = dataSource.getConnection()) {
       cancellation.register(connection);
+      boolean reset = false;
       try {
         connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        DSLContext context = begin(audit, connection, false);
+        DSLContext context = begin(audit, Map.of(), connection);
         T value = work.apply(context);
+        reset = SessionReset.inTransaction(connection);
         connection.rollback();
         return value;
       } catch (RuntimeException e) {
@@ -229,7 +254,9 @@ public final class Attempts {
         throw e;
       } finally {
         cancellation.unregister(connection);
-        SessionReset.beforeReturn(connection, dataSource);
+        if (!reset) {
+          SessionReset.beforeReturn(connection, dataSource);
+        }
       }
     } catch (SQLException e) {
       SQLException named =
@@ -244,18 +271,23 @@ public final class Attempts {
       throws SQLException {
     // the audit's planner settings (work_mem, max_parallel_workers_per_gather, ...) are validated
     // against an allow-list at load; they end with the transaction like the limits
-    DSLContext context = ReadOnlyTransaction.begin(connection, limits(audit));
+    DSLContext context = ReadOnlyTransaction.begin(connection, limits(audit, Map.of()));
     return formatted
         ? DSL.using(connection, SQLDialect.POSTGRES, context.settings().withRenderFormatted(true))
         : context;
   }
 
-  private static ReadOnlyTransaction.Limits limits(Audit audit) {
+  private static DSLContext begin(Audit audit, Map<String, String> defaults, Connection connection)
+      throws SQLException {
+    return ReadOnlyTransaction.begin(connection, limits(audit, defaults));
+  }
+
+  /** The audit's limits and settings, over the run's {@code defaults}. */
+  private static ReadOnlyTransaction.Limits limits(Audit audit, Map<String, String> defaults) {
+    Map<String, String> settings = new LinkedHashMap<>(defaults);
+    settings.putAll(audit.execution().settings());
     return new ReadOnlyTransaction.Limits(
-        audit.timeout(),
-        audit.lockTimeout(),
-        Optional.of(applicationName(audit)),
-        audit.execution().settings());
+        audit.timeout(), audit.lockTimeout(), Optional.of(applicationName(audit)), settings);
   }
 
   /** The result of a run stopped by shutdown before or while it ran. */

@@ -11,6 +11,7 @@ import io.integrityauditor.audit.scan.Tracking;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
@@ -55,11 +56,10 @@ final class IncrementalRun {
             audit,
             scan.relations(),
             target,
+            // a few thousand new rows: starting parallel workers would cost more than it saves
+            // (an audit's own max_parallel_workers_per_gather wins)
+            Map.of("max_parallel_workers_per_gather", "0"),
             context -> {
-              if (!execution.settings().containsKey("max_parallel_workers_per_gather")) {
-                // a few thousand new rows: starting parallel workers would cost more than it saves
-                context.execute("SET LOCAL max_parallel_workers_per_gather = 0");
-              }
               Optional<String> high =
                   highest(context, scan, column, previous.value(), execution.watermarkLag());
               if (high.isEmpty()) {

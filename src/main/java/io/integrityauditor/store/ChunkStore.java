@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
@@ -233,7 +234,7 @@ public final class ChunkStore implements RunSupport {
   }
 
   /** Stores an incremental audit's state; called in the transaction that finishes its run. */
-  static void saveWatermark(DSLContext tx, long runId, RunInfo.Watermark state, Instant now) {
+  static Query saveWatermark(DSLContext tx, long runId, RunInfo.Watermark state, Instant now) {
     JSONB partial = JSONB.valueOf(Json.write(state.partial().toJson()));
     var insert =
         tx.insertInto(AUDIT_WATERMARK)
@@ -255,13 +256,11 @@ public final class ChunkStore implements RunSupport {
             .set(AUDIT_WATERMARK.UPDATED_RUN_ID, runId)
             .set(AUDIT_WATERMARK.UPDATED_AT, now);
     if (state.fullSweep()) {
-      insert
+      return insert
           .set(AUDIT_WATERMARK.LAST_FULL_RUN_ID, runId)
-          .set(AUDIT_WATERMARK.LAST_FULL_AT, now)
-          .execute();
-    } else {
-      insert.execute();
+          .set(AUDIT_WATERMARK.LAST_FULL_AT, now);
     }
+    return insert;
   }
 
   static ScanPartial partial(JSONB json) {

@@ -15,6 +15,7 @@ import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.config.Redactor;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
+import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AuditRunRecord;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.Result;
@@ -119,38 +121,45 @@ public final class RunStore {
             // fire time (then the unique index keeps the peer's): reclaimed, then completed.
             int updated = complete(tx, runId, result);
             if (updated == 0 && result.status().completed() && reclaim(tx, runId, result)) {
-              countRun(tx, result.audit().id(), INTERRUPTED, -1);
+              countRun(tx, result.audit().id(), INTERRUPTED, -1).execute();
               updated = complete(tx, runId, result);
             }
             if (updated == 0) {
               // already finished (e.g. marked interrupted by a peer): keep that record
               return result;
             }
-            countRun(tx, result.audit().id(), status.label(), 1);
             Instant now = clock.instant();
-            recordLatest(tx, runId, result, now);
+            // writes whose results the run does not read go in one batch (one round trip each
+            // batch: a small run's time is mostly round trips to the store, docs/performance.md)
+            tx.batch(
+                    countRun(tx, result.audit().id(), status.label(), 1),
+                    recordLatest(tx, runId, result, now))
+                .execute();
             // an incremental run's key set adds its increment to the set of the run that last
-            // moved the watermark (read before this run moves it)
+            // moved the watermark (read before this run moves it); other modes carry nothing
             Optional<Long> carriedFrom =
-                tx.select(AUDIT_WATERMARK.UPDATED_RUN_ID)
-                    .from(AUDIT_WATERMARK)
-                    .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
-                    .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID);
+                result.info().mode() == RunInfo.Mode.INCREMENTAL
+                    ? tx.select(AUDIT_WATERMARK.UPDATED_RUN_ID)
+                        .from(AUDIT_WATERMARK)
+                        .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
+                        .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID)
+                    : Optional.empty();
             Optional<KeyHistory> history =
                 KeySets.onRunFinished(
                     tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
+            List<Query> last = new ArrayList<>();
             if (history.isPresent()) {
               // a grace period or a baseline decides the breach on the keys' history
               result = result.withKeyHistory(history.get());
               boolean breached = result.thresholdBreached();
-              tx.update(AUDIT_RUN)
-                  .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
-                  .where(AUDIT_RUN.ID.eq(runId))
-                  .execute();
-              tx.update(AUDIT_LATEST)
-                  .set(AUDIT_LATEST.THRESHOLD_BREACHED, breached)
-                  .where(AUDIT_LATEST.AUDIT_ID.eq(result.audit().id()))
-                  .execute();
+              last.add(
+                  tx.update(AUDIT_RUN)
+                      .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
+                      .where(AUDIT_RUN.ID.eq(runId)));
+              last.add(
+                  tx.update(AUDIT_LATEST)
+                      .set(AUDIT_LATEST.THRESHOLD_BREACHED, breached)
+                      .where(AUDIT_LATEST.AUDIT_ID.eq(result.audit().id())));
             }
             // an incremental audit's watermark moves with its result, atomically: a run recorded
             // without it (or the reverse) would re-check or skip rows
@@ -158,21 +167,26 @@ public final class RunStore {
               result
                   .info()
                   .watermark()
-                  .ifPresent(state -> ChunkStore.saveWatermark(tx, runId, state, now));
+                  .ifPresent(state -> last.add(ChunkStore.saveWatermark(tx, runId, state, now)));
             }
-            AlertStore.onRunFinished(tx, runId, result, now);
             List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
-            var insert =
-                tx.insertInto(AUDIT_RUN_SAMPLE)
-                    .columns(
-                        AUDIT_RUN_SAMPLE.RUN_ID,
-                        AUDIT_RUN_SAMPLE.ORDINAL,
-                        AUDIT_RUN_SAMPLE.SAMPLE_KEY);
-            for (int i = 0; i < samples.size(); i++) {
-              insert = insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
-            }
             if (!samples.isEmpty()) {
-              insert.execute();
+              var insert =
+                  tx.insertInto(AUDIT_RUN_SAMPLE)
+                      .columns(
+                          AUDIT_RUN_SAMPLE.RUN_ID,
+                          AUDIT_RUN_SAMPLE.ORDINAL,
+                          AUDIT_RUN_SAMPLE.SAMPLE_KEY);
+              for (int i = 0; i < samples.size(); i++) {
+                insert =
+                    insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
+              }
+              last.add(insert);
+            }
+            // the alert reads neither the breach flags, the watermark nor the run's samples
+            AlertStore.onRunFinished(tx, runId, result, now);
+            if (!last.isEmpty()) {
+              tx.batch(last).execute();
             }
             return result;
           });
@@ -400,7 +414,7 @@ public final class RunStore {
                     .returning(AUDIT_RUN.ID)
                     .fetch(AUDIT_RUN.ID);
             if (!runIds.isEmpty()) {
-              countRun(tx, auditId, INTERRUPTED, runIds.size());
+              countRun(tx, auditId, INTERRUPTED, runIds.size()).execute();
               for (long runId : runIds) {
                 recordFailedLatest(tx, runId, now);
               }
@@ -447,11 +461,11 @@ public final class RunStore {
    * Keeps {@code audit_latest} current: the latest run, and (for a completed run) the latest
    * counts; a run that did not complete keeps the previous counts and adds a failure.
    */
-  private static void recordLatest(DSLContext tx, long runId, AuditResult result, Instant now) {
+  private static Query recordLatest(DSLContext tx, long runId, AuditResult result, Instant now) {
     boolean completed = result.status().completed();
     boolean fullSuccess = completed && result.info().mode().readsEveryRow();
     var measurement = result.measurement();
-    tx.insertInto(AUDIT_LATEST)
+    return tx.insertInto(AUDIT_LATEST)
         .set(AUDIT_LATEST.AUDIT_ID, result.audit().id())
         .set(AUDIT_LATEST.TARGET, result.audit().target())
         .set(AUDIT_LATEST.KIND, result.audit().kind())
@@ -496,8 +510,7 @@ public final class RunStore {
         .set(AUDIT_LATEST.LAST_MODE, result.info().mode().label())
         .set(
             AUDIT_LATEST.LAST_FULL_SUCCESS_AT,
-            fullSuccess ? DSL.val(now) : AUDIT_LATEST.LAST_FULL_SUCCESS_AT)
-        .execute();
+            fullSuccess ? DSL.val(now) : AUDIT_LATEST.LAST_FULL_SUCCESS_AT);
   }
 
   /** A run marked interrupted after its node died: one more failure, counts unchanged. */
@@ -513,15 +526,14 @@ public final class RunStore {
         .execute();
   }
 
-  private static void countRun(DSLContext tx, String auditId, String status, int runs) {
-    tx.insertInto(AUDIT_RUN_TOTAL)
+  private static Query countRun(DSLContext tx, String auditId, String status, int runs) {
+    return tx.insertInto(AUDIT_RUN_TOTAL)
         .set(AUDIT_RUN_TOTAL.AUDIT_ID, auditId)
         .set(AUDIT_RUN_TOTAL.STATUS, status)
         .set(AUDIT_RUN_TOTAL.RUNS, (long) runs)
         .onConflict(AUDIT_RUN_TOTAL.AUDIT_ID, AUDIT_RUN_TOTAL.STATUS)
         .doUpdate()
-        .set(AUDIT_RUN_TOTAL.RUNS, AUDIT_RUN_TOTAL.RUNS.plus(runs))
-        .execute();
+        .set(AUDIT_RUN_TOTAL.RUNS, AUDIT_RUN_TOTAL.RUNS.plus(runs));
   }
 
   /** The latest runs of an audit, newest first, with samples. */

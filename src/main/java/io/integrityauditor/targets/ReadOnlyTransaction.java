@@ -9,10 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /**
@@ -24,6 +27,12 @@ import org.jooq.impl.DSL;
 public final class ReadOnlyTransaction {
   /** Beyond the server's statement_timeout: the client's own backstop (a hung network, say). */
   public static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
+
+  /** Servers (by URL) that refused {@code client_connection_check_interval}. */
+  private static final Set<String> NO_CHECK_INTERVAL = ConcurrentHashMap.newKeySet();
+
+  /** Unknown setting (before 14), or a value the platform cannot honour. */
+  private static final Set<String> CHECK_INTERVAL_REFUSED = Set.of("42704", "22023");
 
   private ReadOnlyTransaction() {}
 
@@ -78,25 +87,58 @@ public final class ReadOnlyTransaction {
   public static DSLContext begin(Connection connection, Limits limits) throws SQLException {
     connection.setAutoCommit(false);
     DSLContext context = context(connection, limits.statementTimeout().plus(CLIENT_GRACE));
-    context.execute("SET TRANSACTION READ ONLY");
-    // set_config(..., true) is SET LOCAL: it ends with the transaction, so a pooled session never
-    // carries one transaction's limits into the next.
+    String server = connection.getMetaData().getURL();
+    boolean checkInterval = watchesConnection(connection, server);
+    try {
+      context.select(settings(limits, checkInterval)).fetch();
+    } catch (DataAccessException e) {
+      if (!checkInterval || !CHECK_INTERVAL_REFUSED.contains(e.sqlState())) {
+        throw e;
+      }
+      // this server cannot watch a client's socket after all (see watchesConnection): remembered,
+      // and the transaction starts again without it
+      NO_CHECK_INTERVAL.add(server);
+      connection.rollback();
+      context.select(settings(limits, false)).fetch();
+    }
+    return context;
+  }
+
+  /**
+   * The transaction's settings, all in one statement (one round trip: a run's fixed cost is mostly
+   * round trips, docs/performance.md). {@code set_config(..., true)} is SET LOCAL: it ends with the
+   * transaction, so a pooled session never carries one transaction's limits into the next. {@code
+   * transaction_read_only} is what {@code SET TRANSACTION READ ONLY} sets; turning it on is allowed
+   * at any point of a transaction, and it is on before any statement of the work runs.
+   */
+  private static List<Field<String>> settings(Limits limits, boolean checkInterval) {
     List<Field<String>> settings = new ArrayList<>();
+    settings.add(setLocal("transaction_read_only", "on"));
     settings.add(setLocal("statement_timeout", limits.statementTimeout().toMillis() + "ms"));
     settings.add(setLocal("lock_timeout", limits.lockTimeout().toMillis() + "ms"));
     settings.add(
         setLocal("idle_in_transaction_session_timeout", limits.idleTimeout().toMillis() + "ms"));
     limits.applicationName().ifPresent(name -> settings.add(setLocal("application_name", name)));
     limits.settings().forEach((name, value) -> settings.add(setLocal(name, value)));
-    context.select(settings).fetch();
-    // A node killed mid-query closes its sockets: with this the server notices within a second and
-    // ends the query, instead of running it to the end next to the peer that re-runs the audit.
-    // PostgreSQL before 14 does not know the setting (42704), and on platforms that cannot watch a
-    // socket (Windows) it must stay 0 (22023): there the transaction runs without it.
-    context.execute(
-        "DO $$ BEGIN PERFORM set_config('client_connection_check_interval', '1s', true);"
-            + " EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$");
-    return context;
+    if (checkInterval) {
+      // A node killed mid-query closes its sockets: with this the server notices within a second
+      // and ends the query, instead of running it to the end next to the peer that re-runs the
+      // audit.
+      settings.add(setLocal("client_connection_check_interval", "1s"));
+    }
+    return settings;
+  }
+
+  /**
+   * Whether the server can be asked to watch the client's socket: PostgreSQL 14 and later know
+   * {@code client_connection_check_interval} (the version comes with the session, no round trip),
+   * but on platforms that cannot watch a socket (Windows) it must stay 0 (22023); such a server is
+   * remembered the first time it refuses, and its transactions run without it.
+   */
+  private static boolean watchesConnection(Connection connection, String server)
+      throws SQLException {
+    return connection.getMetaData().getDatabaseMajorVersion() >= 14
+        && !NO_CHECK_INTERVAL.contains(server);
   }
 
   /**

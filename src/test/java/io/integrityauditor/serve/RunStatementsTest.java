@@ -84,17 +84,22 @@ class RunStatementsTest {
     PerRun small = runTwice("small", 2, 2);
     PerRun large = runTwice("large", 6, 3);
 
+    System.out.println("per run, store: " + small.perRun(small.store()));
+    System.out.println("per run, tenants: " + small.perRun(small.tenants()));
     assertThat(small.runs()).isEqualTo(4);
     assertThat(large.runs()).isEqualTo(18);
     // the same statements, as many times each, for every run of either fleet
     assertThat(large.perRun(large.store())).isEqualTo(small.perRun(small.store()));
     assertThat(large.perRun(large.tenants())).isEqualTo(small.perRun(small.tenants()));
-    // 34 on the store (37 before), in 2 transactions (3 before: a transaction to look for
-    // abandoned runs); 11 on the tenants' server (14 before: a look for queries left by a lost
-    // node, in a transaction of its own, before every run)
-    assertThat(total(small.perRun(small.store()))).isEqualTo(34);
+    // 33 on the store (37, then 34 before: the watermark is read for incremental runs only), in 2
+    // transactions (3 before: a transaction to look for abandoned runs); 7 on the tenants' server
+    // (14 before: a look for queries left by a lost node, in a transaction of its own, before
+    // every run; 11 before: the transaction's limits in one statement, the session's reset in the
+    // run's transaction)
+    assertThat(total(small.perRun(small.store()))).isEqualTo(33);
     assertThat(small.perRun(small.store())).containsEntry("BEGIN", 2L);
-    assertThat(total(small.perRun(small.tenants()))).isEqualTo(11);
+    assertThat(total(small.perRun(small.tenants()))).isEqualTo(7);
+    assertThat(small.perRun(small.tenants())).containsEntry("BEGIN READ ONLY", 1L);
     assertThat(small.tenants().keySet()).noneMatch(query -> query.contains("pg_stat_activity"));
     // beyond them, only what does not come with each run: opening a session, the connection
     // budget's look (at most once a second) for a node waiting for a place, and a place given
@@ -109,6 +114,99 @@ class RunStatementsTest {
               "a session's set-up, or the budget's look for waiting nodes or place given back");
     }
   }
+
+  /**
+   * An incremental run's fixed cost (issue 13 point 4: after 10,000 new rows it is mostly per-run
+   * work, not rows): the statements one run sends to the store and to the audited database, the
+   * same for every increment, each counted.
+   */
+  @Test
+  void an_incremental_run_costs_a_fixed_number_of_statements() throws Exception {
+    TestPostgres.Database target = newCountedDatabase("incremental_target");
+    target.execute(
+        "CREATE TABLE p (id int PRIMARY KEY); INSERT INTO p SELECT generate_series(1, 100);"
+            + " CREATE TABLE c (id bigint PRIMARY KEY, p_id int);"
+            + " INSERT INTO c SELECT i, CASE WHEN i % 10 = 0 THEN 1000 + i ELSE 1 + i % 100 END"
+            + " FROM generate_series(1, 1000) i;");
+    TestPostgres.Database store = newCountedDatabase("incremental_store");
+    Workspace workspace = new Workspace(dir.resolve("incremental"));
+    workspace.write(
+        "audits/c.yaml",
+        """
+        audits:
+          - id: c.p
+            target: app
+            kind: orphan
+            child: c.p_id
+            parent: p.id
+            mode: incremental
+            watermark: id
+        """);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "node_id: statements\nstore:\n  url: "
+                + store.url()
+                + "\n  user: postgres\ntargets:\n  app:\n    url: "
+                + target.url()
+                + "\n    user: postgres\naudits:\n  - audits/*.yaml\n");
+    int runs = 3;
+    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+      AuditSet set = auditor.loadAudits();
+      assertThat(set.problems()).isEmpty();
+      BoundAudit audit = auditor.bind(set.audits()).bound().get(0);
+      // the full sweep, then a first increment (its statements are prepared and cached)
+      Instant fireTime = FIRST;
+      long violations = 100;
+      for (int run = -2; run < runs; run++) {
+        if (run == 0) {
+          store.execute("SELECT pg_stat_statements_reset()");
+        }
+        if (run > -2) {
+          // 10 new rows, one of them an orphan
+          long from = 1001 + (run + 1) * 10L;
+          target.execute(
+              "INSERT INTO c SELECT i, CASE WHEN i % 10 = 0 THEN 1000 + i ELSE 1 END"
+                  + " FROM generate_series("
+                  + from
+                  + ", "
+                  + (from + 9)
+                  + ") i");
+          violations++;
+        }
+        fireTime = fireTime.plusSeconds(60);
+        AuditResult result = auditor.run(audit, RunTrigger.SCHEDULE, fireTime, false).orElseThrow();
+        assertThat(result.measurement().orElseThrow().violations()).isEqualTo(violations);
+        assertThat(result.info().mode().label()).isEqualTo(run == -2 ? "full" : "incremental");
+      }
+      // opening a session (the pools open them as they please) is not the run's
+      Map<String, Long> storeCalls = statements(store);
+      Map<String, Long> targetCalls = statements(target);
+      storeCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
+      targetCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
+      PerRun counted = new PerRun(runs, storeCalls, targetCalls);
+      Map<String, Long> onStore = counted.perRun(counted.store());
+      Map<String, Long> onTarget = new TreeMap<>(counted.perRun(counted.tenants()));
+      onTarget.keySet().removeIf(query -> query.startsWith("INSERT INTO c ")); // the test's own
+      System.out.println("incremental run, store: " + onStore);
+      System.out.println("incremental run, target: " + onTarget);
+      // every new key checked against the previous run's key set: exactly one new each run
+      assertThat(
+              store.queryLong(
+                  "SELECT new_violations FROM integrity_auditor.audit_run ORDER BY id DESC"
+                      + " LIMIT 1"))
+          .isEqualTo(1);
+      assertThat(onStore).containsEntry("BEGIN", 2L);
+      assertThat(total(onStore)).isEqualTo(INCREMENTAL_STORE_STATEMENTS);
+      assertThat(total(onTarget)).isEqualTo(INCREMENTAL_TARGET_STATEMENTS);
+    }
+  }
+
+  /** Statements of one incremental run on the store (see the test above). */
+  static final long INCREMENTAL_STORE_STATEMENTS = 56;
+
+  /** ... and on the audited database. */
+  static final long INCREMENTAL_TARGET_STATEMENTS = 6;
 
   private static long total(Map<String, Long> perRun) {
     return perRun.values().stream().mapToLong(Long::longValue).sum();
