@@ -57,6 +57,7 @@ route unowned alertname=IntegrityAuditCriticalViolations severity=critical targe
 route apms-team-pager alertname=IntegrityAuditFleetCriticalViolations owner=apms-team severity=critical template=tenants
 route provisioning-team-tickets alertname=IntegrityAuditFleetWarnViolations owner=provisioning-team severity=warn template=tenants
 route platform-tickets alertname=IntegrityAuditFleetStale owner=apms-team severity=warn template=tenants
+route platform-tickets alertname=IntegrityAuditNodeClockOff severity=warn instance=n1:9464
 route unowned alertname=IntegrityAuditWarnViolations owner=a-team-with-no-route severity=warn
 route platform-tickets alertname=IntegrityAuditStale owner=apms-team severity=warn
 route platform-tickets alertname=IntegrityAuditTargetDown severity=warn target=apms

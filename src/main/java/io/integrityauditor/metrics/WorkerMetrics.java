@@ -29,10 +29,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,6 +137,30 @@ public final class WorkerMetrics {
         .labelNames("url")
         .register(registry.getPrometheusRegistry())
         .setLabelValues(url);
+  }
+
+  /**
+   * This node's clock against the store's, and the misfire threshold it matters against: {@code
+   * integrity_audit_node_clock_offset_seconds} (this node's clock minus the store's, NaN until
+   * measured) and {@code integrity_audit_misfire_threshold_seconds}. Unlike the audit series they
+   * are this node's own: each node exports its offset.
+   *
+   * @param aheadMillis this node's clock minus the store's, in milliseconds, as last measured
+   */
+  public void schedulerClock(Supplier<OptionalLong> aheadMillis, Duration misfireThreshold) {
+    Gauge.builder(
+            PREFIX + "node_clock_offset_seconds",
+            () -> {
+              OptionalLong millis = aheadMillis.get();
+              return millis.isPresent() ? millis.getAsLong() / 1000.0 : Double.NaN;
+            })
+        .description(
+            "This node's clock minus the store's (positive: ahead), measured at its latest"
+                + " check-in")
+        .register(registry);
+    Gauge.builder(PREFIX + "misfire_threshold_seconds", () -> misfireThreshold.toMillis() / 1000.0)
+        .description("scheduler.misfire_threshold: how late a fire time may be taken")
+        .register(registry);
   }
 
   /** Reads the store into a new snapshot; on failure keeps the old one and marks the store down. */

@@ -41,8 +41,17 @@ public final class ChunkedRun {
   /** Statements aim a little under the target: the model is an estimate. */
   private static final double AIM = 0.9;
 
-  /** A statement is at most this many times larger than the largest one measured so far. */
-  private static final long GROWTH = 4;
+  /**
+   * Durations below this are not told apart from it (the store keeps milliseconds; a statement of a
+   * few rows may show 0), so that a growth limit never divides by nothing.
+   */
+  private static final double MIN_MEASURED_SECONDS = 0.005;
+
+  /**
+   * A statement that tries a larger size ({@link #explore}) lasts at most this many times the
+   * target if rows cost all of the time: room under the bound of 2 for a machine's noise.
+   */
+  private static final double EXPLORE = 1.6;
 
   /** Slack beyond the statement timeout before others' unfinished chunks count as stuck. */
   private static final Duration STALL_GRACE = Duration.ofSeconds(30);
@@ -315,10 +324,10 @@ public final class ChunkedRun {
   /**
    * How many (estimated) rows the next statement should take to last about the target: from a
    * least-squares fit of {@code seconds = fixed + rows * perRow} over the latest statements, never
-   * more than {@link #GROWTH} times the largest measured; one slice to start with.
+   * more than {@link #growthLimit} allows; one slice to start with.
    */
   long nextRows(List<ChunkQueue.Statement> statements) {
-    return nextRows(statements, targetSeconds() * AIM);
+    return nextRows(statements, targetSeconds());
   }
 
   private double targetSeconds() {
@@ -342,7 +351,11 @@ public final class ChunkedRun {
     return this;
   }
 
-  static long nextRows(List<ChunkQueue.Statement> statements, double targetSeconds) {
+  /**
+   * @param chunkTarget the audit's {@code chunk_target} in seconds (statements aim a little under)
+   */
+  static long nextRows(List<ChunkQueue.Statement> statements, double chunkTarget) {
+    double targetSeconds = chunkTarget * AIM;
     if (statements.isEmpty()) {
       return 1; // one slice: calibration
     }
@@ -356,7 +369,7 @@ public final class ChunkedRun {
     double sumT = 0;
     double sumRR = 0;
     double sumRT = 0;
-    long largest = 0;
+    double limit = 1;
     for (ChunkQueue.Statement s : recent) {
       double r = s.estimatedRows();
       double t = s.duration().toNanos() / 1e9;
@@ -364,7 +377,7 @@ public final class ChunkedRun {
       sumT += t;
       sumRR += r * r;
       sumRT += r * t;
-      largest = Math.max(largest, s.estimatedRows());
+      limit = Math.max(limit, growthLimit(s, targetSeconds));
     }
     double perRow;
     double fixed;
@@ -380,11 +393,48 @@ public final class ChunkedRun {
       perRow = sumT / Math.max(1, sumR); // fixed cost folded in: errs on the small side
       fixed = 0;
     }
-    double rows = (targetSeconds - fixed) / perRow;
-    if (rows < 1) {
-      return 1;
+    double rows = Math.min(Math.max(1, (targetSeconds - fixed) / perRow), limit);
+    return (long) Math.max(rows, explore(recent, chunkTarget));
+  }
+
+  /**
+   * While the latest statements all had the same size, the fit cannot tell the fixed cost (the
+   * parent's hash) from the cost per row, and the rate with the fixed cost folded in keeps asking
+   * for that same size: on a loaded machine, where the fixed cost is most of the target, every
+   * statement stayed one slice (the 100 statements of 100 slices in the reference benchmark's worst
+   * runs). Then the next statement takes one slice more, when even with no fixed cost at all (every
+   * second of the slowest of them spent on rows) it would last at most {@link #EXPLORE} times the
+   * target; the two sizes let the fit see the per-row cost. 0 when not exploring.
+   */
+  static double explore(List<ChunkQueue.Statement> recent, double chunkTarget) {
+    ChunkQueue.Statement first = recent.get(0);
+    double slowest = 0;
+    for (ChunkQueue.Statement s : recent) {
+      if (s.estimatedRows() != first.estimatedRows() || s.slices() != first.slices()) {
+        return 0;
+      }
+      slowest = Math.max(slowest, s.duration().toNanos() / 1e9);
     }
-    return (long) Math.min(rows, (double) largest * GROWTH);
+    int slices = Math.max(1, first.slices());
+    double larger = (double) first.estimatedRows() * (slices + 1) / slices;
+    return slowest * (slices + 1) / slices <= EXPLORE * chunkTarget ? larger + 1 : 0;
+  }
+
+  /**
+   * The most rows the next statement may take after {@code statement}, whatever the fit says: what
+   * would last {@code targetSeconds} at that statement's own rate, its fixed cost counted as if it
+   * were rows. That rate is slower than the true one (the fixed cost is paid once, not per row), so
+   * this errs small: while rows are read at a steady speed, a statement of that size lasts at most
+   * the target plus one fixed cost. The next statement may take the largest of these limits over
+   * the latest statements (one slow statement on a loaded machine does not hold the size down). A
+   * calibration statement of one slice, mostly fixed cost, lets the next one grow as far as the
+   * target allows at once (a fixed factor of 4 took two or three more statements to get there, each
+   * building the parent's hash again), and a statement near the target cannot be followed by one
+   * several times longer when a noisy fit overestimates (the factor of 4 allowed that).
+   */
+  static double growthLimit(ChunkQueue.Statement statement, double targetSeconds) {
+    double seconds = Math.max(statement.duration().toNanos() / 1e9, MIN_MEASURED_SECONDS);
+    return Math.max(1, statement.estimatedRows() * targetSeconds / seconds);
   }
 
   private static RunStatus statusOf(RunError error) {

@@ -56,7 +56,9 @@ public final class AuditJob implements Job {
   /** Never throws: the trigger must be unblocked whatever happens here. */
   private void skipPassedFireTimes(JobExecutionContext context, String auditId, Instant fireTime) {
     try {
-      Overrun.skipPassedFireTimes(context.getScheduler(), store, auditId, Instant.now())
+      // the store's now, as for every comparison with fire times (StoreClock)
+      Instant now = StoreClock.of(context.getScheduler().getSchedulerInstanceId()).now();
+      Overrun.skipPassedFireTimes(context.getScheduler(), store, auditId, now)
           .filter(skipped -> !skipped.fireTimes().isEmpty())
           .ifPresent(
               skipped ->

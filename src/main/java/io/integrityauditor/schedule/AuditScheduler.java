@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TimeZone;
 import org.quartz.CronScheduleBuilder;
@@ -124,7 +125,8 @@ public final class AuditScheduler {
       Map<JobDetail, Set<? extends Trigger>> changes = new LinkedHashMap<>();
       Map<JobDetail, Set<? extends Trigger>> fresh = new LinkedHashMap<>();
       Set<String> wanted = new HashSet<>();
-      Instant now = Instant.now();
+      // first runs and interval starts on the store's clock: they are fire times every node shares
+      Instant now = StoreClock.of(scheduler.getSchedulerInstanceId()).now();
       for (ScheduledAudit audit : audits) {
         wanted.add(audit.id());
         String scheduled = scheduledPart(audit);
@@ -315,6 +317,19 @@ public final class AuditScheduler {
         .filter(Objects::nonNull)
         .map(Date::toInstant)
         .min(Instant::compareTo);
+  }
+
+  /**
+   * How far this node's clock is ahead of the store's (negative: behind), as measured at its latest
+   * check-in; empty before the first. The scheduler judges fire times on the store's clock ({@link
+   * StoreClock}); the run history's times are still this node's.
+   */
+  public OptionalLong clockAheadOfStoreMillis() {
+    try {
+      return StoreClock.nodeAheadMillis(scheduler.getSchedulerInstanceId());
+    } catch (SchedulerException e) {
+      return OptionalLong.empty();
+    }
   }
 
   /** Takes no new fires (running jobs continue). */

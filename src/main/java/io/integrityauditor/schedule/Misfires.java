@@ -26,12 +26,13 @@ import org.slf4j.LoggerFactory;
  * missed before its start without a record.
  *
  * <p>Which fire times: those of the trigger's schedule from its next one up to, not including, the
- * catch-up time Quartz then sets (the time of its own clock reading). Quartz calls this listener
- * before it computes that time, so the listener only keeps a copy of the trigger as it was, and the
- * records are made when Quartz stores the moved trigger ({@link #stored}, called by {@link
- * StoreClockJobStore} in the same misfire transaction, on the same thread): one boundary for both.
- * With the listener's own clock reading as the boundary, a fire time between the two readings was
- * neither recorded nor run.
+ * catch-up time Quartz then sets (its clock reading, converted to the store's clock by {@link
+ * StoreClockJobStore}, like every moment the scheduler compares with fire times). Quartz calls this
+ * listener before it computes that time, so the listener only keeps a copy of the trigger as it
+ * was, and the records are made when Quartz stores the moved trigger ({@link #stored}, called by
+ * {@link StoreClockJobStore} in the same misfire transaction, on the same thread): one boundary for
+ * both. With the listener's own clock reading as the boundary, a fire time between the two readings
+ * was neither recorded nor run.
  *
  * <p>A catch-up time is not a fire time of the schedule. It is marked in the trigger's job data
  * ({@link #CATCH_UP}) when it is not also one by chance; when the catch-up waits for a thread past
@@ -96,15 +97,16 @@ final class Misfires extends TriggerListenerSupport implements AutoCloseable {
    * store of a trigger; does nothing for the others.
    *
    * @param clusterUpSince fire times before it came while the cluster was down: not recorded
+   * @param storeNow the store's clock now ({@link StoreClock})
    */
-  static void stored(OperableTrigger trigger, Instant clusterUpSince) {
+  static void stored(OperableTrigger trigger, Instant clusterUpSince, Instant storeNow) {
     Misfired misfired = MISFIRING.get();
     if (misfired == null) {
       return;
     }
     MISFIRING.remove();
     if (misfired.before().getKey().equals(trigger.getKey())) {
-      misfired.listener().moved(misfired.before(), trigger, clusterUpSince);
+      misfired.listener().moved(misfired.before(), trigger, clusterUpSince, storeNow);
     }
   }
 
@@ -122,7 +124,8 @@ final class Misfires extends TriggerListenerSupport implements AutoCloseable {
   }
 
   /** Records what moving {@code before} to {@code after}'s catch-up passed over, and marks it. */
-  private void moved(Trigger before, OperableTrigger after, Instant clusterUpSince) {
+  private void moved(
+      Trigger before, OperableTrigger after, Instant clusterUpSince, Instant storeNow) {
     Date catchUp = after.getNextFireTime();
     if (catchUp != null
         && !catchUp.equals(before.getFireTimeAfter(new Date(catchUp.getTime() - 1)))) {
@@ -130,7 +133,7 @@ final class Misfires extends TriggerListenerSupport implements AutoCloseable {
     } else {
       after.getJobDataMap().remove(CATCH_UP);
     }
-    long end = catchUp == null ? System.currentTimeMillis() + 1 : catchUp.getTime();
+    long end = catchUp == null ? storeNow.toEpochMilli() + 1 : catchUp.getTime();
     Overrun.passed(before, end)
         .ifPresent(
             passed -> {

@@ -111,6 +111,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
         .links()
         .externalUrl()
         .ifPresent(url -> metrics.pagesAt(url.toString().replaceAll("/+$", "")));
+    metrics.schedulerClock(
+        scheduler::clockAheadOfStoreMillis, config.scheduler().misfireThreshold());
   }
 
   /** Checks what {@code serve} needs beyond a loadable configuration. */

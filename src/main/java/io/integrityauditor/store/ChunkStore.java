@@ -24,6 +24,7 @@ import io.integrityauditor.run.SweepScope;
 import io.integrityauditor.store.jooq.tables.records.AuditChunkRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +53,9 @@ import org.jooq.impl.DSL;
  */
 public final class ChunkStore implements RunSupport {
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
+  /** At most this many ranges are locked in one round trip (the plan has up to 20,000). */
+  private static final int MAX_BATCH = 1_000;
 
   private final Store store;
   private final DSLContext dsl;
@@ -305,7 +309,14 @@ public final class ChunkStore implements RunSupport {
         }
         claimed.add(slice(first.get()));
         long total = first.get().getEstimatedRows();
-        while (true) {
+        List<ChunkSlice> batch = claimFollowing(connection, tx, first.get(), rows - total);
+        claimed.addAll(batch);
+        for (ChunkSlice slice : batch) {
+          total += slice.estimatedRows();
+        }
+        // the one-by-one way: when the batch was not what fits (another node holds a range in
+        // between, or the ranges' sizes differ)
+        while (batch.isEmpty() && total < rows) {
           int next = claimed.get(claimed.size() - 1).ordinal() + 1;
           Optional<AuditChunkRecord> more =
               tx.selectFrom(AUDIT_CHUNK)
@@ -331,6 +342,49 @@ public final class ChunkStore implements RunSupport {
         }
         throw new StoreException("cannot claim chunks of run " + runId, e);
       }
+    }
+
+    /**
+     * Locks the pending ranges right after {@code first} that fit in {@code room} rows, in one
+     * round trip (a statement of a few million rows spans dozens of ranges: locking them one by one
+     * cost a store round trip each, between every two statements, which a loaded machine makes
+     * slow). The batch is locked under a savepoint and taken only when every range it locked is
+     * consecutive and fits; otherwise the savepoint is rolled back (which releases those locks, so
+     * no range is held without being run) and the caller locks them one by one. Empty when nothing
+     * was taken.
+     */
+    private List<ChunkSlice> claimFollowing(
+        Connection connection, DSLContext tx, AuditChunkRecord first, long room)
+        throws SQLException {
+      long each = Math.max(1, first.getEstimatedRows());
+      int wanted = (int) Math.min(MAX_BATCH, room / each);
+      if (wanted < 1) {
+        return List.of();
+      }
+      Savepoint savepoint = connection.setSavepoint();
+      List<AuditChunkRecord> locked =
+          tx.selectFrom(AUDIT_CHUNK)
+              .where(AUDIT_CHUNK.RUN_ID.eq(runId))
+              .and(AUDIT_CHUNK.ORDINAL.between(first.getOrdinal() + 1, first.getOrdinal() + wanted))
+              .and(AUDIT_CHUNK.STATE.eq("pending"))
+              .orderBy(AUDIT_CHUNK.ORDINAL)
+              .forUpdate()
+              .skipLocked()
+              .fetch();
+      List<ChunkSlice> taken = new ArrayList<>();
+      int next = first.getOrdinal() + 1;
+      long rows = 0;
+      for (AuditChunkRecord record : locked) {
+        if (record.getOrdinal() != next || rows + record.getEstimatedRows() > room) {
+          connection.rollback(savepoint);
+          return List.of();
+        }
+        taken.add(slice(record));
+        rows += record.getEstimatedRows();
+        next++;
+      }
+      connection.releaseSavepoint(savepoint);
+      return taken;
     }
 
     private ChunkSlice slice(AuditChunkRecord record) {

@@ -20,6 +20,7 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.postgresql.PGStatement;
 
 /**
  * When each open violating key of an audit was first seen, and whether it is in the audit's
@@ -117,6 +118,11 @@ final class KeyAges {
                     + TABLE
                     + " WHERE audit_id = ? AND run_id = ? ORDER BY seq");
         Writer writer = new Writer(connection, auditId, runId)) {
+      // binary results from the first execution: these run once per merge, so pgjdbc's default
+      // (text until a statement's fifth execution) would have it parse a million numbers from
+      // text on each side, and every element of the kept arrays (docs/performance.md)
+      binary(current);
+      binary(kept);
       current.setFetchSize(KEYS_PER_ARRAY);
       current.setLong(1, runId);
       kept.setFetchSize(1);
@@ -185,6 +191,11 @@ final class KeyAges {
             tally.pastGrace,
             tally.pastGraceOutsideBaseline);
     return new Merged(tally.newRows + tally.persisting, split, history, tally.olderThan());
+  }
+
+  /** Results in pgjdbc's binary format already on the statement's first execution. */
+  private static void binary(PreparedStatement statement) throws SQLException {
+    statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
   }
 
   /** Whether any key of the run stands for more than one row. */

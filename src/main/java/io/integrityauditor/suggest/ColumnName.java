@@ -31,8 +31,13 @@ record ColumnName(
     List<String> words = Names.words(name);
     int n = words.size();
     if (n >= 2 && Names.KEY_WORDS.contains(words.get(n - 1))) {
-      return new ColumnName(
-          name, words.subList(0, n - 1), Optional.of(words.get(n - 1)), false, true);
+      List<String> base = words.subList(0, n - 1);
+      if (base.size() >= 2 && base.get(base.size() - 1).equals("ptr")) {
+        // Django's multi-table inheritance: page_ptr_id is the parent model's row
+        // (wagtailcore_page)
+        base = base.subList(0, base.size() - 1);
+      }
+      return new ColumnName(name, base, Optional.of(words.get(n - 1)), false, true);
     }
     if (n >= 2 && (words.get(0).equals("id") || words.get(0).equals("fk"))) {
       return new ColumnName(name, words.subList(1, n), Optional.of(words.get(0)), true, true);

@@ -196,6 +196,15 @@ final class Inference {
 
   private final Map<Integer, Map<String, List<TableInfo>>> byEnding = new HashMap<>();
 
+  /**
+   * Tables by their name without a structural suffix ({@link Names#TABLE_SUFFIXES}): {@code
+   * airports_data} by {@code airport}, for names without a key word ({@code departure_airport}).
+   */
+  private final Map<String, List<TableInfo>> byStem = new HashMap<>();
+
+  /** How many tables start with each first word: {@code auth} in {@code auth_group}, ... */
+  private final Map<String, Integer> firstWords = new HashMap<>();
+
   /** Tables by the singular forms of their name without its last word: gpx_files by gpx. */
   private final Map<String, List<TableInfo>> byStart = new HashMap<>();
 
@@ -225,12 +234,19 @@ final class Inference {
                               .computeIfAbsent(form, k -> new ArrayList<>())
                               .add(table)));
       if (name.words().size() >= 2) {
-        for (String form : Names.forms(name.words().subList(0, name.words().size() - 1))) {
+        List<String> start = name.words().subList(0, name.words().size() - 1);
+        for (String form : Names.forms(start)) {
           byStart.computeIfAbsent(form, k -> new ArrayList<>()).add(table);
+          if (Names.TABLE_SUFFIXES.contains(name.words().get(name.words().size() - 1))) {
+            byStem.computeIfAbsent(form, k -> new ArrayList<>()).add(table);
+          }
         }
       }
       if (Names.personRank(name.words()) > 0) {
         personTables.add(table);
+      }
+      if (name.words().size() >= 2) {
+        firstWords.merge(name.words().get(0), 1, Integer::sum);
       }
       keys.put(table, uniqueKeys(table));
       for (List<String> key : keys.get(table)) {
@@ -239,6 +255,18 @@ final class Inference {
         }
       }
     }
+  }
+
+  /**
+   * A table named by an application's namespace and one word: {@code auth_group}, {@code
+   * res_partner}; the namespace starts the names of at least three tables and names none itself
+   * (unlike {@code task} in {@code task_statuses} beside {@code tasks}).
+   */
+  private boolean namespaced(TableInfo table) {
+    List<String> words = names.get(table).words();
+    return words.size() == 2
+        && firstWords.getOrDefault(words.get(0), 0) >= 3
+        && named(words.subList(0, 1)).isEmpty();
   }
 
   private static String lower(String name) {
@@ -283,7 +311,7 @@ final class Inference {
         if (covered.contains(column.name()) || !printable(column.name())) {
           continue;
         }
-        ColumnName name = ColumnName.parse(column.name());
+        ColumnName name = unglued(ColumnName.parse(column.name()));
         Side side = new Side(table, List.of(column));
         Optional<String> pattern =
             exclusions.match(table.id().schema(), table.id().name(), column.name());
@@ -334,6 +362,46 @@ final class Inference {
       }
     }
     return new Inferred(groups, enforced, excluded, unmatched, polymorphic);
+  }
+
+  /**
+   * Key words that end folded PascalCase names: {@code SalesPersonID} is stored {@code
+   * salespersonid}.
+   */
+  private static final List<String> GLUED_KEY_WORDS = List.of("id", "uid", "code");
+
+  /**
+   * A name folded to one lower-case word, read as a table name and its key word when a table is
+   * named so: {@code salespersonid} -> {@code salesperson} + {@code id}, {@code tocurrencycode} ->
+   * {@code to currency} + {@code code}, {@code billtoaddressid} -> {@code billto address} + {@code
+   * id} (a role prefix glued before a table's name, the longest name first). Unchanged otherwise:
+   * {@code paid} or {@code postcode} name no table.
+   */
+  private ColumnName unglued(ColumnName name) {
+    if (name.shaped() || name.base().size() != 1) {
+      return name;
+    }
+    String word = name.base().get(0);
+    for (String key : GLUED_KEY_WORDS) {
+      if (!word.endsWith(key) || word.length() - key.length() < 3) {
+        continue;
+      }
+      String stem = word.substring(0, word.length() - key.length());
+      if (!named(List.of(stem)).isEmpty()) {
+        return new ColumnName(name.name(), List.of(stem), Optional.of(key), false, true);
+      }
+      for (int i = 2; i <= stem.length() - 3; i++) {
+        if (!named(List.of(stem.substring(i))).isEmpty()) {
+          return new ColumnName(
+              name.name(),
+              List.of(stem.substring(0, i), stem.substring(i)),
+              Optional.of(key),
+              false,
+              true);
+        }
+      }
+    }
+    return name;
   }
 
   private EnforcedKey enforced(TableInfo table, Constraint fk) {
@@ -658,13 +726,35 @@ final class Inference {
       for (TableInfo parent : endingIn(base)) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0)
-              // orders.status_id is not about task_statuses; tasks.status_id is
-              .filter(c -> !generic || c.affinity() > 0)
+              // orders.status_id is not about task_statuses; tasks.status_id is; any table's
+              // group_id is about auth_group (an application's namespace and the word alone)
+              .filter(c -> !generic || c.affinity() > 0 || namespaced(c.parent().table()))
               .ifPresent(suffixed::add);
         }
       }
       if (!suffixed.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));
+      }
+      // root_page_id -> wagtailcore_page, uploaded_by_user_id -> auth_user: the role prefix
+      // before the end of a table's name (before the self and person roles: the column says which
+      // table)
+      for (int i = 1; i < base.size(); i++) {
+        List<String> rest = base.subList(i, base.size());
+        if (rest.size() == 1 && Names.ACTION_ENDINGS.contains(rest.get(0))) {
+          break;
+        }
+        boolean genericRest = rest.size() == 1 && GENERIC_WORDS.contains(rest.get(0));
+        List<Candidate> stripped = new ArrayList<>();
+        for (TableInfo parent : endingIn(rest)) {
+          if (parent != child) {
+            candidate(child, column, name, parent, Tier.ROLE_PREFIX_SUFFIX, 0)
+                .filter(c -> !genericRest || c.affinity() > 0)
+                .ifPresent(stripped::add);
+          }
+        }
+        if (!stripped.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.ROLE_PREFIX_SUFFIX, stripped));
+        }
       }
       // an abbreviated name: gpx_id -> gpx_files (not for a generic word: type_id is no
       // abbreviation of type_definitions)
@@ -739,6 +829,11 @@ final class Inference {
     if (GENERIC_KEYS.contains(lower(column.name())) || child.isUniqueOn(List.of(column.name()))) {
       return sameKey;
     }
+    if (everyRowHas(column.name())) {
+      // AdventureWorks' rowguid: on most tables, unique in one (production.document); a column of
+      // every row, not a reference to that one table
+      return sameKey;
+    }
     for (TableInfo parent : uniqueColumns.getOrDefault(lower(column.name()), List.of())) {
       if (parent == child) {
         continue;
@@ -756,6 +851,34 @@ final class Inference {
       }
     }
     return sameKey;
+  }
+
+  /** Tables that have a column of each (lower-case) name. */
+  private Map<String, Integer> columnCounts;
+
+  /**
+   * The name is a column of at least five tables while unique in at most one of them, and not as
+   * its primary key: a column of every row ({@code rowguid}), not a natural key.
+   */
+  private boolean everyRowHas(String column) {
+    if (columnCounts == null) {
+      columnCounts = new HashMap<>();
+      for (TableInfo table : tables) {
+        table.columns().forEach(c -> columnCounts.merge(lower(c.name()), 1, Integer::sum));
+      }
+    }
+    List<TableInfo> unique = uniqueColumns.getOrDefault(lower(column), List.of());
+    return columnCounts.getOrDefault(lower(column), 0) >= 5
+        && unique.size() <= 1
+        && unique.stream()
+            .noneMatch(
+                t ->
+                    t.primaryKey()
+                        .map(
+                            pk ->
+                                pk.columns().size() == 1
+                                    && pk.columns().get(0).equalsIgnoreCase(column))
+                        .orElse(false));
   }
 
   /**
@@ -809,6 +932,10 @@ final class Inference {
     for (List<String> words : tries) {
       List<Candidate> bare = new ArrayList<>();
       List<TableInfo> parents = new ArrayList<>(named(words));
+      if (parents.isEmpty()) {
+        // flights.departure_airport -> airports_data: the table's name without its suffix
+        parents.addAll(lookUp(byStem, words));
+      }
       if (words == base && ofVariant) {
         parents.addAll(named(sibling));
       }
@@ -876,6 +1003,37 @@ final class Inference {
    */
   private Optional<Candidate> candidate(
       TableInfo child, ColumnInfo column, ColumnName name, TableInfo parent, Tier tier, int rank) {
+    return keyOf(child, column, name, parent, tier, rank)
+        .filter(c -> !PART_OF_NAME.contains(tier) || !holdsTheSameReference(c, column));
+  }
+
+  /** Tiers that find a table by a part of its name only. */
+  private static final Set<Tier> PART_OF_NAME =
+      Set.of(Tier.TABLE_SUFFIX, Tier.ROLE_PREFIX_SUFFIX, Tier.TABLE_PREFIX);
+
+  /**
+   * The parent, found by a part of its name, has a column of the child column's name outside the
+   * key it would reference: a sibling holding the same reference, not its target. {@code group_id}
+   * points at {@code auth_group}, not at the join tables {@code auth_user_groups(id, user_id,
+   * group_id)} or {@code ..._restriction_groups} whose names end in "groups" too (a composite key
+   * that includes the column is the target itself). Not for a table named like the column or a
+   * person role: {@code res_users} has its own {@code create_uid}, as every Odoo table does.
+   */
+  private static boolean holdsTheSameReference(Candidate candidate, ColumnInfo column) {
+    TableInfo parent = candidate.parent().table();
+    if (parent == candidate.child().table()) {
+      return false;
+    }
+    return parent.columns().stream()
+        .anyMatch(
+            c ->
+                c.name().equalsIgnoreCase(column.name())
+                    && candidate.parent().columnNames().stream()
+                        .noneMatch(k -> k.equalsIgnoreCase(c.name())));
+  }
+
+  private Optional<Candidate> keyOf(
+      TableInfo child, ColumnInfo column, ColumnName name, TableInfo parent, Tier tier, int rank) {
     List<List<String>> keys = this.keys.get(parent);
     if (keys.isEmpty()) {
       return Optional.empty();
@@ -936,6 +1094,14 @@ final class Inference {
           && (words.get(n - 1).equals(keyWord.get()) || words.get(0).equals(keyWord.get()))
           && (Names.sameThing(words.subList(0, n - 1), parentWords)
               || Names.sameThing(words.subList(1, n), parentWords))) {
+        preferred.add(candidate.name());
+      }
+    }
+    // unitmeasurecode in unitmeasure: the table's name and the key word, folded to one word
+    Set<String> glued = new HashSet<>();
+    Names.forms(parentWords).forEach(form -> glued.add(form + keyWord.get()));
+    for (ColumnInfo candidate : parent.columns()) {
+      if (glued.contains(lower(candidate.name()))) {
         preferred.add(candidate.name());
       }
     }

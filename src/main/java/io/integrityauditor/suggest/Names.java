@@ -150,7 +150,9 @@ final class Names {
           "participant",
           "attendee",
           "commenter",
-          "deleter");
+          "deleter",
+          "admin",
+          "administrator");
 
   /** Person roles that usually point at the row's own table when it is a person table. */
   static final Set<String> HIERARCHY_WORDS =
@@ -203,10 +205,11 @@ final class Names {
           Map.entry("media", "medium"));
 
   /**
-   * Trailing words some schemas put on every table name ({@code user_entity}, {@code
-   * customer_tbl}): a table is also known by its name without them.
+   * Trailing words some schemas put on every table name ({@code user_entity}, {@code customer_tbl},
+   * {@code airports_data}): a table is also known by its name without them.
    */
-  static final Set<String> TABLE_SUFFIXES = Set.of("entity", "entities", "tbl", "table", "master");
+  static final Set<String> TABLE_SUFFIXES =
+      Set.of("entity", "entities", "tbl", "table", "master", "data");
 
   /** Words that tell apart several references to one table: {@code primary_contact_id}... */
   static final Set<String> QUALIFIERS =

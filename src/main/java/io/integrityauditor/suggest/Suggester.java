@@ -361,7 +361,10 @@ public final class Suggester {
   static boolean strongName(Candidate candidate, int candidatesOfColumn) {
     Tier tier = candidate.tier();
     return STRONG_NAMES.contains(tier)
-        || ((tier == Tier.TABLE_SUFFIX || tier == Tier.TABLE_PREFIX) && candidatesOfColumn == 1)
+        || ((tier == Tier.TABLE_SUFFIX
+                || tier == Tier.ROLE_PREFIX_SUFFIX
+                || tier == Tier.TABLE_PREFIX)
+            && candidatesOfColumn == 1)
         || (tier == Tier.SAME_KEY
             && candidatesOfColumn == 1
             && wholePrimaryKey(candidate.parent()));

@@ -22,6 +22,11 @@ enum Tier {
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /**
+   * After a role prefix, the column names the end of a table's name: {@code root_page_id} -> {@code
+   * wagtailcore_page}, {@code uploaded_by_user_id} -> {@code auth_user}.
+   */
+  ROLE_PREFIX_SUFFIX("names the end of the table's name after a role prefix"),
+  /**
    * The column names the start of the table's name, which ends in one more word: {@code gpx_id} ->
    * {@code gpx_files} (an abbreviated name).
    */

@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
+import io.integrityauditor.support.Exposition;
 import io.integrityauditor.support.OrphanTarget;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -18,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -753,6 +761,11 @@ class ClusterTest {
     // 30 s ahead, it would keep a dead node alive 30 s longer (a clock behind: declared dead early)
     ChildNode.assumeSkewableClocks();
     Path config = config("n1", 4, "", "audits:\n" + audit("a", "child", "@every 1s"));
+    // with its HTTP listener, for its clock offset metric
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replace("http:\n  enabled: false", "http:\n  port: 0\n  read_only: true"));
     ChildNode node =
         ChildNode.serve("n1", config, dir, ChildNode.skewedClock(Duration.ofSeconds(30)));
     nodes.add(node);
@@ -771,6 +784,78 @@ class ClusterTest {
                     + " FROM integrity_auditor.qrtz_scheduler_state WHERE instance_name = 'n1'"))
         .as("milliseconds its check-in is ahead of the store's clock")
         .isBetween(-5_000L, 1_000L);
+    // and it says how far its clock is off, beside the threshold that matters against it
+    Matcher port = Pattern.compile("HTTP listening on [^:]+:(\\d+)").matcher(node.log());
+    assertThat(port.find()).as(node.log()).isTrue();
+    Map<String, Double> metrics =
+        Exposition.parse(
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + port.group(1) + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    assertThat(metrics.get("integrity_audit_node_clock_offset_seconds"))
+        .as("this node's clock minus the store's")
+        .isBetween(29.0, 31.0);
+    assertThat(metrics.get("integrity_audit_misfire_threshold_seconds")).isEqualTo(1.0);
+  }
+
+  @Test
+  void nodes_whose_clocks_are_30_s_off_judge_and_run_fire_times_on_the_stores_clock()
+      throws Exception {
+    // The trigger of an @every 1s audit written by a node on time has its fire times on the store's
+    // clock. Judged on its own clock, a node 30 s ahead took each as 30 s late: misfired (threshold
+    // 5 s), the fire times up to its own now recorded as skipped (fire times still to come on the
+    // store's clock) and the schedule moved 30 s ahead; a node 30 s behind that schedule ran each
+    // fire time 30 s late, as if on time. Each node takes over from the one before it (started,
+    // then the one before stopped): the nodes of a cluster at once would race for the same trigger.
+    ChildNode.assumeSkewableClocks();
+    String audits = "audits:\n" + audit("a", "child", "@every 1s");
+    String scheduler = "misfire_threshold: 5s\n";
+    ChildNode previous = start("on-time", config("on-time", 4, scheduler, audits));
+    previous.awaitServing();
+    within(Duration.ofSeconds(60), "a run on the node on time", () -> runsOf("on-time") >= 1);
+    for (Duration skew : List.of(Duration.ofSeconds(30), Duration.ofSeconds(-30))) {
+      String name = skew.isNegative() ? "behind" : "ahead";
+      ChildNode node =
+          ChildNode.serve(
+              name, config(name, 4, scheduler, audits), dir, ChildNode.skewedClock(skew));
+      nodes.add(node);
+      node.awaitServing();
+      previous.terminate(Duration.ofSeconds(30));
+      long alone = runsOf(name);
+      within(Duration.ofSeconds(30), "three runs of " + name, () -> runsOf(name) >= alone + 3);
+      String where = "node_id = '" + name + "'";
+      String evidence = evidence(runs(where));
+      assertThat(
+              store.queryLong(
+                  "SELECT count(*) FROM integrity_auditor.audit_run WHERE "
+                      + where
+                      + " AND status = 'skipped' AND scheduled_fire_time > clock_timestamp()"))
+          .as(
+              "fire times still to come on the store's clock, recorded as skipped by %s:%s",
+              name, evidence)
+          .isZero();
+      assertThat(
+              store.queryLong(
+                  "SELECT (extract(epoch FROM clock_timestamp() - max(scheduled_fire_time)) * 1000)"
+                      + "::bigint FROM integrity_auditor.audit_run WHERE "
+                      + where
+                      + " AND status <> 'skipped'"))
+          .as(
+              "ms from %s's latest fire time run to the store's now (30 s ahead: its schedule"
+                  + " moved onto its clock; 30 s behind: run late):%s",
+              name, evidence)
+          .isBetween(-1_000L, 15_000L);
+      previous = node;
+    }
+  }
+
+  /** Runs of the audit that ran on {@code nodeId}. */
+  private long runsOf(String nodeId) {
+    return count("node_id = '" + nodeId + "' AND status = 'violations'");
   }
 
   @Test

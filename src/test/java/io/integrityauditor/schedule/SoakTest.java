@@ -286,9 +286,16 @@ class SoakTest {
     List<String> late = new ArrayList<>();
     for (Kill kill : kills) {
       List<Map<String, Object>> attempts = attemptsOf(kill);
-      assertThat(attempts.get(0).get("status"))
-          .as("the killed run, of %s (SIGKILL of %s at %s)", attempts, kill.node(), kill.at())
-          .isEqualTo("interrupted");
+      // the run the SIGKILL hit, by its id: not whichever attempt of its fire time came first
+      assertThat(
+              attempts.stream()
+                  .filter(attempt -> ((Number) attempt.get("id")).longValue() == kill.runId())
+                  .map(attempt -> attempt.get("status"))
+                  .toList())
+          .as(
+              "the killed run %d, of %s (SIGKILL of %s at %s)",
+              kill.runId(), attempts, kill.node(), kill.at())
+          .containsExactly("interrupted");
       Map<String, Object> rerun = attempts.get(attempts.size() - 1);
       String rerunNode = (String) rerun.get("node_id");
       Duration recovery =

@@ -52,13 +52,23 @@ class SuggestRealSchemasTest {
    * view {@code sales_by_store} joins on it), counted as wrong all the same.
    */
   static final Map<String, Floor> FLOORS =
-      Map.of(
+      Map.ofEntries(
           // measured from outside the repository (GPL: never kept here), see docs/suggest.md
-          "musicbrainz", new Floor(0.98, 0.97),
-          "northwind", new Floor(1.0, 1.0),
-          "openstreetmap-website-structure", new Floor(0.98, 0.98),
-          "pagila", new Floor(0.95, 1.0),
-          "pgexercises-clubdata", new Floor(1.0, 1.0));
+          Map.entry("musicbrainz", new Floor(0.98, 0.97)),
+          Map.entry("northwind", new Floor(1.0, 1.0)),
+          Map.entry("openstreetmap-website-structure", new Floor(0.98, 0.98)),
+          Map.entry("pagila", new Floor(0.95, 1.0)),
+          Map.entry("pgexercises-clubdata", new Floor(1.0, 1.0)),
+          // a new user's schemas (docs/suggest.md, "A new user's schemas"), below the issue's
+          // target where a documented limit remains: AdventureWorks' supertype chain of one key
+          // name, the airlines demo's composite reference, undeclared real references of the
+          // Prisma application, Supabase's key named just id
+          Map.entry("adventureworks", new Floor(0.80, 0.74)),
+          Map.entry("airlines-demo", new Floor(0.77, 0.87)),
+          Map.entry("chinook", new Floor(1.0, 1.0)),
+          Map.entry("hoppscotch", new Floor(0.77, 0.94)),
+          Map.entry("supabase-slack-clone", new Floor(1.0, 0.80)),
+          Map.entry("wagtail-django", new Floor(1.0, 0.97)));
 
   /** Names a directory of further published schema files to evaluate (optional). */
   static final String MORE_SCHEMAS = "INTEGRITY_AUDITOR_MORE_SCHEMAS";

@@ -25,11 +25,12 @@ import org.jooq.impl.SQLDataType;
  * performance.md explains the choices with figures).
  *
  * <pre>
- * SELECT u.n, u.violations, CASE WHEN u.violating THEN hashtextextended(ARRAY[u.k0, ...]::text[]::text, 0) END AS fp,
- *        u.k0, ... FROM (
- *   SELECT a.n, a.violations, a.k0s IS NOT NULL AS violating,
+ * SELECT u.n, u.violations, u.fp, u.k0, ... FROM (
+ *   SELECT a.n, a.violations, unnest(('{' || a.fps || '}')::bigint[]) AS fp,
  *          unnest(coalesce(('{' || a.k0s || '}')::text[], ARRAY[NULL]::text[])) AS k0, ... FROM (
  *     SELECT count(*) AS n, count(*) FILTER (WHERE v.violating) AS violations,
+ *            string_agg(hashtextextended(ARRAY[v.k0::text, ...]::text, 0)::text, ',')
+ *              FILTER (WHERE v.violating) AS fps,
  *            string_agg(ARRAY[v.k0::text]::text, ',') FILTER (WHERE v.violating) AS k0s, ...
  *     FROM (SELECT &lt;violation&gt; AS violating, &lt;key columns&gt; AS k0, ...
  *           FROM &lt;source&gt; WHERE &lt;scope&gt;
@@ -294,6 +295,25 @@ public final class ViolationScan implements AuditQuery, RangeScan {
               .filterWhere(violating)
               .as("k" + i + "s"));
     }
+    // the fingerprint of each violating key, computed where the rows are read (in the parallel
+    // workers, not in the leader that streams the rows out), as one string of numbers like the
+    // key texts: at a million violating keys the leader's serial part was a third of the
+    // statement (docs/performance.md). A weighted scan's weight, a group's size shown in the
+    // sample, is left out of the identity, so a group that grows is the same key.
+    List<Field<?>> identity = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (weight == null || !sampleFields.get(i).equals(weight)) {
+        identity.add(keys.get(i));
+      }
+    }
+    aggregates.add(
+        DSL.aggregate(
+                "string_agg",
+                SQLDataType.CLOB,
+                fingerprint(identity).cast(SQLDataType.CLOB),
+                DSL.inline(","))
+            .filterWhere(violating)
+            .as("fps"));
     if (weighted) {
       aggregates.add(
           DSL.arrayAgg(rows.field("weight", Long.class)).filterWhere(violating).as("ws"));
@@ -304,8 +324,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     // a million keys; slicing arrays into batches cost more still: docs/performance.md). When
     // nothing violates the lists are NULL (string_agg of none; a violating key's element is never
     // NULL, '{NULL}' at least), and one row of NULL keys still carries the counts.
+    // (fps NULL: no row from its unnest, and the lockstep pads it with NULL next to the NULL keys)
     List<String> unnested = new ArrayList<>(List.of("a.n", "a.violations"));
-    unnested.add("a.k0s IS NOT NULL AS violating");
+    unnested.add("unnest(('{' || a.fps || '}')::bigint[]) AS fp");
     for (int i = 0; i < keys.size(); i++) {
       unnested.add(
           "unnest(coalesce(('{' || a.k" + i + "s || '}')::text[], ARRAY[NULL]::text[])) AS k" + i);
@@ -313,23 +334,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     if (weighted) {
       unnested.add("unnest(a.ws) AS w");
     }
-    // the fingerprint of each violating key, from the key texts just unnested: the very value
-    // fingerprint() computes from the columns (the same texts, NULL kept), but each key is
-    // converted to text once, and the statement carries no array of fingerprints through its
-    // parallel workers (docs/performance.md)
-    // (a weighted scan's weight, a group's size shown in the sample, is left out of the identity,
-    // so a group that grows is the same key)
-    List<String> outer = new ArrayList<>(List.of("u.n", "u.violations"));
-    StringBuilder texts = new StringBuilder();
-    for (int i = 0; i < keys.size(); i++) {
-      if (weight == null || !sampleFields.get(i).equals(weight)) {
-        texts.append(texts.isEmpty() ? "" : ", ").append("u.k").append(i);
-      }
-    }
-    outer.add(
-        "CASE WHEN u.violating THEN hashtextextended(ARRAY["
-            + texts
-            + "]::text[]::text, 0) END AS fp");
+    List<String> outer = new ArrayList<>(List.of("u.n", "u.violations", "u.fp"));
     for (int i = 0; i < keys.size(); i++) {
       outer.add("u.k" + i);
     }

@@ -1,0 +1,126 @@
+package io.integrityauditor.suggest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.integrityauditor.catalog.Catalog;
+import io.integrityauditor.catalog.CatalogReader;
+import io.integrityauditor.support.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Naming styles met on published schemas this project had never seen (a Wagtail/Django site's dump,
+ * AdventureWorks for PostgreSQL, the PostgresPro airlines demo, a Prisma application): each written
+ * here in tables nobody's rule names, without data, so names alone decide. See docs/suggest.md, "A
+ * new user's schemas".
+ */
+class SuggestPublishedStylesTest {
+  static List<String> proposed;
+
+  @BeforeAll
+  static void schema() throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_styles");
+    db.execute(
+        """
+        CREATE SCHEMA pub;
+        -- Django: app-prefixed tables, many-to-many join tables named after the field
+        CREATE TABLE pub.auth_group (id int PRIMARY KEY, name varchar UNIQUE);
+        CREATE TABLE pub.auth_user (id int PRIMARY KEY, username varchar UNIQUE);
+        CREATE TABLE pub.auth_permission (id int PRIMARY KEY, codename varchar);
+        CREATE TABLE pub.auth_user_groups (id int PRIMARY KEY, user_id int, group_id int,
+          UNIQUE (user_id, group_id));
+        CREATE TABLE pub.cms_restriction (id int PRIMARY KEY);
+        CREATE TABLE pub.cms_restriction_groups (id int PRIMARY KEY, restriction_id int,
+          group_id int, UNIQUE (restriction_id, group_id));
+        CREATE TABLE pub.cms_grouppermission (id int PRIMARY KEY, group_id int, permission_id int);
+        -- a role before the end of a table's name; Django's parent link of an inherited model
+        CREATE TABLE pub.cms_page (id int PRIMARY KEY, title varchar);
+        CREATE TABLE pub.cms_site (id int PRIMARY KEY, root_page_id int);
+        CREATE TABLE pub.cms_document (id int PRIMARY KEY, uploaded_by_user_id int);
+        CREATE TABLE pub.blog_blogpage (page_ptr_id int PRIMARY KEY, intro varchar);
+        CREATE TABLE pub.invites (id int PRIMARY KEY, admin_id int);
+        -- PascalCase names folded to lower case, a role glued before the table's name
+        CREATE TABLE pub.address (addressid int PRIMARY KEY);
+        CREATE TABLE pub.salesperson (businessentityid int PRIMARY KEY);
+        CREATE TABLE pub.currency (currencycode char(3) PRIMARY KEY);
+        CREATE TABLE pub.unitmeasure (unitmeasurecode char(3) PRIMARY KEY);
+        CREATE TABLE pub.salesorderheader (salesorderid int PRIMARY KEY, billtoaddressid int,
+          salespersonid int, tocurrencycode char(3), paid numeric, postcode varchar);
+        CREATE TABLE pub.product (productid int PRIMARY KEY, sizeunitmeasurecode char(3));
+        -- a per-row guid on every table, unique on one of them
+        CREATE TABLE pub.document (node varchar PRIMARY KEY, rowguid uuid UNIQUE);
+        CREATE TABLE pub.shipmethod (shipmethodid int PRIMARY KEY, rowguid uuid);
+        CREATE TABLE pub.specialoffer (specialofferid int PRIMARY KEY, rowguid uuid);
+        CREATE TABLE pub.creditcard (creditcardid int PRIMARY KEY, rowguid uuid);
+        CREATE TABLE pub.shift (shiftid int PRIMARY KEY, rowguid uuid);
+        CREATE TABLE pub.location (locationid int PRIMARY KEY, rowguid uuid);
+        -- a table named with a structural suffix, referenced by role names without a key word
+        CREATE SCHEMA air;
+        CREATE TABLE air.airports_data (airport_code char(3) PRIMARY KEY, city varchar);
+        CREATE TABLE air.flights (flight_id int PRIMARY KEY, departure_airport char(3),
+          arrival_airport char(3));
+        """);
+    SuggestSettings settings =
+        new SuggestSettings(
+            List.of("pub", "air"),
+            SuggestSettings.DEFAULT_SAMPLE_ROWS,
+            SuggestSettings.DEFAULT_MIN_COVERAGE,
+            SuggestSettings.DEFAULT_EXCLUDES,
+            SuggestSettings.DEFAULT_TIMEOUT);
+    Report report;
+    try (Connection connection = db.dataSource().getConnection()) {
+      Catalog catalog = CatalogReader.read(connection);
+      report = Suggester.report("app", catalog, connection, settings);
+    }
+    proposed = report.proposals().stream().map(p -> p.candidate().describe()).toList();
+  }
+
+  @Test
+  void a_reference_points_at_the_entity_not_at_a_join_table_that_holds_the_same_column() {
+    assertThat(proposed)
+        .contains(
+            "pub.auth_user_groups.group_id -> pub.auth_group.id",
+            "pub.cms_restriction_groups.group_id -> pub.auth_group.id",
+            "pub.cms_grouppermission.group_id -> pub.auth_group.id",
+            "pub.cms_grouppermission.permission_id -> pub.auth_permission.id")
+        .noneMatch(p -> p.endsWith("_groups.id"));
+  }
+
+  @Test
+  void a_role_before_the_end_of_a_tables_name_and_djangos_parent_link_find_that_table() {
+    assertThat(proposed)
+        .contains(
+            "pub.cms_site.root_page_id -> pub.cms_page.id",
+            "pub.cms_document.uploaded_by_user_id -> pub.auth_user.id",
+            "pub.blog_blogpage.page_ptr_id -> pub.cms_page.id",
+            "pub.invites.admin_id -> pub.auth_user.id")
+        .doesNotContain("pub.cms_site.root_page_id -> pub.cms_site.id");
+  }
+
+  @Test
+  void folded_pascal_case_names_are_read_as_a_table_name_and_its_key_word() {
+    assertThat(proposed)
+        .contains(
+            "pub.salesorderheader.billtoaddressid -> pub.address.addressid",
+            "pub.salesorderheader.salespersonid -> pub.salesperson.businessentityid",
+            "pub.salesorderheader.tocurrencycode -> pub.currency.currencycode",
+            "pub.product.sizeunitmeasurecode -> pub.unitmeasure.unitmeasurecode")
+        .noneMatch(p -> p.contains(".paid ") || p.contains(".postcode "));
+  }
+
+  @Test
+  void a_column_every_table_has_is_no_reference_to_the_one_table_where_it_is_unique() {
+    assertThat(proposed).noneMatch(p -> p.contains(".rowguid "));
+  }
+
+  @Test
+  void a_role_word_without_a_key_word_finds_a_table_named_with_a_structural_suffix() {
+    assertThat(proposed)
+        .contains(
+            "air.flights.departure_airport -> air.airports_data.airport_code",
+            "air.flights.arrival_airport -> air.airports_data.airport_code");
+  }
+}
