@@ -227,19 +227,27 @@ class CompleteSamplesTest {
         INSERT INTO child VALUES ('a,b', '{x}', 1), ('say "hi"', 'back\\slash', 2),
           ('NULL', NULL, 3), ('', ' lead and trail ', 4), ('}{', 'ünï', 5), ('ok', 'ok', NULL);
         """);
-    AuditResult result =
+    // read both ways: through a cursor (no parallel workers planned for six rows) and, with
+    // workers forced, through COPY's CSV (ViolationScan's rule for the read)
+    Map<String, AuditResult> results =
         Audits.run(
-                dir,
-                db,
-                """
-                audits:
-                  - id: awkward
-                    kind: orphan
-                    child: child.parent_id
-                    parent: parent.id
-                    sample_size: 10
-                """)
-            .get("awkward");
+            dir,
+            db,
+            """
+            audits:
+              - id: awkward
+                kind: orphan
+                child: child.parent_id
+                parent: parent.id
+                sample_size: 10
+              - id: awkward_parallel
+                kind: orphan
+                child: child.parent_id
+                parent: parent.id
+                sample_size: 10
+                settings: {parallel_setup_cost: 0, parallel_tuple_cost: 0,
+                           min_parallel_table_scan_size: 0, max_parallel_workers_per_gather: 2}
+            """);
     List<Map<String, String>> expected = new ArrayList<>();
     String[][] keys = {
       {"a,b", "{x}", "1"},
@@ -255,9 +263,12 @@ class CompleteSamplesTest {
       values.put("parent_id", key[2]);
       expected.add(values);
     }
-    assertThat(Results.violations(result)).isEqualTo(5);
-    assertThat(Results.samples(result)).hasSize(5);
-    assertThat(Results.samples(result)).containsExactlyInAnyOrderElementsOf(expected);
+    for (String id : List.of("awkward", "awkward_parallel")) {
+      AuditResult result = results.get(id);
+      assertThat(Results.violations(result)).as(id).isEqualTo(5);
+      assertThat(Results.samples(result)).as(id).hasSize(5);
+      assertThat(Results.samples(result)).as(id).containsExactlyInAnyOrderElementsOf(expected);
+    }
   }
 
   @Test

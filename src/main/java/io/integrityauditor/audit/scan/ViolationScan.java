@@ -2,12 +2,15 @@ package io.integrityauditor.audit.scan;
 
 import io.integrityauditor.catalog.ColumnInfo;
 import io.integrityauditor.catalog.TableInfo;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -352,27 +355,53 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys) {
-    boolean semi = useSemiJoin(context, range, expectedRows);
+    Form form = form(context, range, expectedRows);
     int cap = keys.sink().cap();
     boolean weighted = weight != null && cap > 0;
-    // streamed through COPY, not a cursor: a cursor's statement never runs in parallel workers
-    String sql = context.renderInlined(select(context, range, semi, weighted));
+    ResultQuery<Record> statement = select(context, range, form.semi(), weighted);
     // every violating key streams past: the worker keeps the sample's candidates and one batch of
     // fingerprints for the store, never the whole set
     try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null) {
       Receiver receiver = new Receiver(part, cap, weighted);
-      context.connection(
-          connection -> {
-            try {
-              CopyRows.read(connection, sql, receiver::row);
-            } catch (SQLException e) {
-              // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
-              throw new DataAccessException(e.getMessage(), e);
-            }
-          });
+      if (form.parallel()) {
+        // streamed through COPY, not a cursor: a cursor's statement never runs in parallel workers
+        String sql = context.renderInlined(statement);
+        context.connection(
+            connection -> {
+              try {
+                CopyRows.read(connection, sql, receiver::row);
+              } catch (SQLException e) {
+                // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
+                throw new DataAccessException(e.getMessage(), e);
+              }
+            });
+      } else {
+        // a statement planned without workers: read through a cursor (see form())
+        try (ResultSet rows = statement.fetchSize(KeySink.BATCH).fetchResultSet()) {
+          while (rows.next()) {
+            receiver.row(index -> column(rows, index));
+          }
+        } catch (SQLException e) {
+          throw new DataAccessException(e.getMessage(), e);
+        }
+      }
       receiver.end();
       return new ScanPartial(
           receiver.rowsChecked, receiver.violations, receiver.sample.candidates(), sampleSize);
+    }
+  }
+
+  /** One row of the statement, whichever way it is read: a column's text (0-based), or null. */
+  @FunctionalInterface
+  private interface Row {
+    String get(int index);
+  }
+
+  private static String column(ResultSet rows, int index) {
+    try {
+      return rows.getString(index + 1);
+    } catch (SQLException e) {
+      throw new DataAccessException(e.getMessage(), e);
     }
   }
 
@@ -397,6 +426,10 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     }
 
     void row(CSVRecord row) {
+      row(row::get);
+    }
+
+    void row(Row row) {
       // NULL: sums of no rows (a weighted scan over nothing)
       rowsChecked = row.get(0) == null ? 0 : Long.parseLong(row.get(0));
       violations = row.get(1) == null ? 0 : Long.parseLong(row.get(1));
@@ -444,18 +477,72 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   }
 
   /**
-   * Whether to run the semi-join form: it exists, the range is expected to read at least as many
-   * rows as the parent holds (else a join lets the planner probe the parent's index instead of
-   * hashing all of it), and the planner hashes its subplan.
+   * Which form of the statement runs, and how its rows are read.
+   *
+   * @param semi the semi-join form
+   * @param parallel read through COPY, so that the planned parallel workers run
+   */
+  private record Form(boolean semi, boolean parallel) {}
+
+  /**
+   * The form a statement over {@code range} runs in ({@link #useSemiJoin}), and how it is read.
+   *
+   * <p>The rule for the read: a statement whose plan has a parallel worker is read through COPY (a
+   * cursor would run it in the leader alone); one planned without workers (PostgreSQL plans none
+   * for tables under {@code min_parallel_table_scan_size}, 8 MB by default, or when parallelism is
+   * off) is read through the cursor, as before COPY: there it costs no more than COPY (measured at
+   * 20,000 and 100,000 rows: docs/performance.md). The plan is the one {@link #useSemiJoin} already
+   * read, or, for a full run in the join form, one {@code EXPLAIN} per run; a range statement (a
+   * chunk, an increment) with no plan at hand is read through COPY.
+   */
+  private Form form(DSLContext context, Condition range, long expectedRows) {
+    Optional<String> semiPlan = semiJoinPlan(context, range, expectedRows);
+    if (semiPlan.isPresent() && semiPlan.get().contains("hashed SubPlan")) {
+      return new Form(true, workersPlanned(semiPlan.get()) > 0);
+    }
+    if (!range.equals(DSL.noCondition())) {
+      return new Form(false, true);
+    }
+    return new Form(false, workersPlanned(plan(context, range, false)) > 0);
+  }
+
+  private static final Pattern WORKERS_PLANNED = Pattern.compile("Workers Planned: (\\d+)");
+
+  /** The most parallel workers any Gather of {@code plan} plans (0: none). */
+  static int workersPlanned(String plan) {
+    int most = 0;
+    Matcher matcher = WORKERS_PLANNED.matcher(plan);
+    while (matcher.find()) {
+      most = Math.max(most, Integer.parseInt(matcher.group(1)));
+    }
+    return most;
+  }
+
+  private String plan(DSLContext context, Condition range, boolean semi) {
+    String sql = context.renderInlined(select(context, range, semi, false));
+    return String.join("\n", context.fetch("EXPLAIN (VERBOSE) " + sql).getValues(0, String.class));
+  }
+
+  /**
+   * The semi-join form's plan, when that form is worth considering: it exists and the range is
+   * expected to read at least as many rows as the parent holds (else a join lets the planner probe
+   * the parent's index instead of hashing all of it).
+   */
+  private Optional<String> semiJoinPlan(DSLContext context, Condition range, long expectedRows) {
+    if (semiJoin.isEmpty() || expectedRows < Math.max(1, semiJoin.get().parentRows())) {
+      return Optional.empty();
+    }
+    return Optional.of(plan(context, range, true));
+  }
+
+  /**
+   * Whether to run the semi-join form: it is worth considering ({@link #semiJoinPlan}) and the
+   * planner hashes its subplan.
    */
   private boolean useSemiJoin(DSLContext context, Condition range, long expectedRows) {
-    if (semiJoin.isEmpty() || expectedRows < Math.max(1, semiJoin.get().parentRows())) {
-      return false;
-    }
-    String sql = context.renderInlined(select(context, range, true, false));
-    String plan =
-        String.join("\n", context.fetch("EXPLAIN (VERBOSE) " + sql).getValues(0, String.class));
-    return plan.contains("hashed SubPlan");
+    return semiJoinPlan(context, range, expectedRows)
+        .map(plan -> plan.contains("hashed SubPlan"))
+        .orElse(false);
   }
 
   @Override
