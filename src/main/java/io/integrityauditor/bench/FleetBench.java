@@ -118,7 +118,8 @@ final class FleetBench {
                   store.url(BenchDatabase.STORE),
                   "t_*",
                   scale,
-                  http);
+                  http,
+                  "0s");
           Path gcLog = dir.resolve("gc-node-" + n + ".log");
           List<String> jvm = new ArrayList<>();
           jvm.add("-Xmx" + HEAP_LIMIT_MB + "m");
@@ -408,7 +409,17 @@ final class FleetBench {
     int http = BenchServe.freePort();
     Path config =
         writeConfig(
-            dir, "archive", role(1), tenants, store.url(TRAINING_STORE), schema(0), scale, http);
+            dir,
+            "archive",
+            role(1),
+            tenants,
+            store.url(TRAINING_STORE),
+            schema(0),
+            scale,
+            http,
+            // no run starts before it is stopped, so it stops at once (a run in flight is waited
+            // for): the runs' classes load in the nodes during the cycle, not before ready
+            "10m");
     BenchServe.Started started =
         BenchServe.start(
             config,
@@ -441,9 +452,9 @@ final class FleetBench {
 
   /**
    * A node's configuration: the template over the tenants' schemas matching {@code schemas}, logged
-   * in as {@code role} (each node its own, so that pg_stat_activity tells them apart); every
-   * audit's first run at once ({@code first_run_window: 0s}), so the cluster runs one full cycle as
-   * soon as it starts.
+   * in as {@code role} (each node its own, so that pg_stat_activity tells them apart). The nodes
+   * get every audit's first run at once ({@code firstRunWindow} 0s), so the cluster runs one full
+   * cycle as soon as it starts.
    */
   private static Path writeConfig(
       Path dir,
@@ -453,7 +464,8 @@ final class FleetBench {
       String storeUrl,
       String schemas,
       Scale scale,
-      int http)
+      int http,
+      String firstRunWindow)
       throws IOException {
     Path config = dir.resolve("integrity-auditor-" + node + ".yaml");
     Files.writeString(
@@ -471,7 +483,7 @@ final class FleetBench {
         connection_budget:
           per_server: %d
         scheduler:
-          first_run_window: 0s
+          first_run_window: %s
         audits:
           - audits.yaml
         http:
@@ -485,6 +497,7 @@ final class FleetBench {
                 role,
                 schemas,
                 scale.budget(),
+                firstRunWindow,
                 http));
     return config;
   }

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.DSLContext;
+import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.postgresql.PGStatement;
@@ -225,28 +226,35 @@ final class KeyAges {
     }
   }
 
-  /** Records a merged run's history on the run and as the audit's latest. */
-  static void record(DSLContext tx, long runId, AuditResult result, Merged merged) {
+  /**
+   * Records a merged run's history on the run and as the audit's latest: the writes, for the
+   * caller's batch.
+   */
+  static List<Query> record(DSLContext tx, long runId, AuditResult result, Merged merged) {
     KeyHistory history = merged.history();
-    tx.execute(
-        "UPDATE "
-            + Store.SCHEMA
-            + ".audit_run SET baseline_violations = ?, oldest_violation_since = ?::timestamptz WHERE id = ?",
-        history.baselineRows(),
-        instant(history.oldestSince().orElse(null)),
-        runId);
+    Query run =
+        tx.query(
+            "UPDATE "
+                + Store.SCHEMA
+                + ".audit_run SET baseline_violations = ?, oldest_violation_since = ?::timestamptz"
+                + " WHERE id = ?",
+            history.baselineRows(),
+            instant(history.oldestSince().orElse(null)),
+            runId);
     double oldestAge =
         history
             .oldestSince()
             .map(since -> Duration.between(since, result.startedAt()).toMillis() / 1000.0)
             .orElse(0.0);
-    recordLatest(
-        tx,
-        result.audit().id(),
-        history.baselineRows(),
-        history.oldestSince(),
-        oldestAge,
-        merged.olderThan());
+    return List.of(
+        run,
+        latest(
+            tx,
+            result.audit().id(),
+            history.baselineRows(),
+            history.oldestSince(),
+            oldestAge,
+            merged.olderThan()));
   }
 
   /** Sums of the run's keys as the merge walks them. */
@@ -466,7 +474,17 @@ final class KeyAges {
       Optional<Instant> oldest,
       Double oldestAgeSeconds,
       Long[] olderThan) {
-    tx.execute(
+    latest(tx, auditId, baselineRows, oldest, oldestAgeSeconds, olderThan).execute();
+  }
+
+  private static Query latest(
+      DSLContext tx,
+      String auditId,
+      Long baselineRows,
+      Optional<Instant> oldest,
+      Double oldestAgeSeconds,
+      Long[] olderThan) {
+    return tx.query(
         "UPDATE "
             + Store.SCHEMA
             + ".audit_latest SET baseline_violations = ?, oldest_violation_since = ?::timestamptz,"

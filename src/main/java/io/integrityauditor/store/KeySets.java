@@ -8,10 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.jooq.Query;
+import org.jooq.Record2;
+import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
@@ -210,7 +215,7 @@ public final class KeySets {
       if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
         // the rows before the watermark have no key set: this one would be partial
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
-        recordLatest(tx, auditId, null, null);
+        recordLatest(tx, auditId, null, null).execute();
         KeyAges.unknown(tx, auditId);
         return Optional.empty();
       }
@@ -227,9 +232,25 @@ public final class KeySets {
           carriedFrom.get(),
           runId);
     }
-    if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", runId))) {
+    // whether the run has a key set, and the run it compares with: one round trip
+    Record2<Boolean, Long> found =
+        tx.fetchSingle(
+                "SELECT EXISTS (SELECT 1 FROM "
+                    + TABLE
+                    + " WHERE run_id = ?) AS tracked, (SELECT max(k.run_id) FROM "
+                    + TABLE
+                    + " k JOIN "
+                    + Store.SCHEMA
+                    + ".audit_run r ON r.id = k.run_id"
+                    + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok', 'violations'))"
+                    + " AS previous",
+                runId,
+                auditId,
+                runId)
+            .into(DSL.field("tracked", Boolean.class), DSL.field("previous", Long.class));
+    if (!found.value1()) {
       // not tracked (a kind without keys, or tracking turned off)
-      recordLatest(tx, auditId, null, null);
+      recordLatest(tx, auditId, null, null).execute();
       KeyAges.forget(tx, auditId);
       return Optional.empty();
     }
@@ -241,17 +262,7 @@ public final class KeySets {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       split = Split.OVER_CAP;
     } else {
-      Long previous =
-          (Long)
-              tx.fetchValue(
-                  "SELECT max(k.run_id) FROM "
-                      + TABLE
-                      + " k JOIN "
-                      + Store.SCHEMA
-                      + ".audit_run r ON r.id = k.run_id"
-                      + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok', 'violations')",
-                  auditId,
-                  runId);
+      Long previous = found.value2();
       merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations);
       split = merged.split();
       if (split == Split.INCOMPLETE) {
@@ -260,33 +271,40 @@ public final class KeySets {
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       }
     }
+    // what follows reads nothing back: one batch, one round trip (a small run's time is mostly
+    // round trips to the store, docs/performance.md)
+    List<Query> writes = new ArrayList<>();
     // retention: the latest completed run's key set is all the next run compares with
-    tx.execute(
-        "DELETE FROM "
-            + TABLE
-            + " k USING "
-            + Store.SCHEMA
-            + ".audit_run r WHERE r.id = k.run_id AND r.audit_id = ? AND k.run_id < ?"
-            + " AND r.status <> 'running'",
-        auditId,
-        runId);
-    tx.execute(
-        "UPDATE "
-            + Store.SCHEMA
-            + ".audit_run SET new_violations = ?, persisting_violations = ?,"
-            + " gone_violations = ?, key_tracking = ? WHERE id = ?",
-        split.newRows(),
-        split.persistingRows(),
-        split.goneRows(),
-        split.tracking(),
-        runId);
-    recordLatest(tx, auditId, split.newRows(), split.goneRows());
+    writes.add(
+        tx.query(
+            "DELETE FROM "
+                + TABLE
+                + " k USING "
+                + Store.SCHEMA
+                + ".audit_run r WHERE r.id = k.run_id AND r.audit_id = ? AND k.run_id < ?"
+                + " AND r.status <> 'running'",
+            auditId,
+            runId));
+    writes.add(
+        tx.query(
+            "UPDATE "
+                + Store.SCHEMA
+                + ".audit_run SET new_violations = ?, persisting_violations = ?,"
+                + " gone_violations = ?, key_tracking = ? WHERE id = ?",
+            split.newRows(),
+            split.persistingRows(),
+            split.goneRows(),
+            split.tracking(),
+            runId));
+    writes.add(recordLatest(tx, auditId, split.newRows(), split.goneRows()));
     if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
+      tx.batch(writes).execute();
       // no key set: the ages and baseline flags stay those of the last known one
       KeyAges.unknown(tx, auditId);
       return Optional.empty();
     }
-    KeyAges.record(tx, runId, result, merged);
+    writes.addAll(KeyAges.record(tx, runId, result, merged));
+    tx.batch(writes).execute();
     long elapsed = System.nanoTime() - started;
     if (elapsed > SLOW_NANOS) {
       // worth knowing when a big key set's merge is a visible part of the run
@@ -303,8 +321,8 @@ public final class KeySets {
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */
-  private static void recordLatest(DSLContext tx, String auditId, Long newRows, Long goneRows) {
-    tx.execute(
+  private static Query recordLatest(DSLContext tx, String auditId, Long newRows, Long goneRows) {
+    return tx.query(
         "UPDATE "
             + Store.SCHEMA
             + ".audit_latest SET new_violations = ?, gone_violations = ? WHERE audit_id = ?",
