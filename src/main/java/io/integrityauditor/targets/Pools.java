@@ -131,6 +131,9 @@ public final class Pools {
     properties.setProperty(
         "loginTimeout", String.valueOf(Math.max(1, database.connectTimeout().toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
+    // a closed connection frees its budget place only once the server has ended its session (a
+    // socketFactory in the URL, e.g. for Unix-domain sockets, takes precedence over this)
+    properties.setProperty("socketFactory", BackendExitSocketFactory.class.getName());
     if (readOnly) {
       // Audit statements are never prepared on the server: after five executions of the same
       // text (a chunk statement with other key bounds) PostgreSQL may switch a prepared statement
