@@ -1,59 +1,25 @@
 package io.integrityauditor.bench;
 
+import io.integrityauditor.targets.ConnectingSocketFactory;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.SocketFactory;
 
 /**
  * The network bytes of the benchmark's audit connections: pgjdbc's {@code socketFactory} URL
  * parameter names this class, whose sockets count every byte read and written. pgjdbc creates it by
  * reflection, hence public.
  */
-public final class CountingSocketFactory extends SocketFactory {
+public final class CountingSocketFactory extends ConnectingSocketFactory {
   static final AtomicLong BYTES = new AtomicLong();
 
   @Override
   public Socket createSocket() {
     return new CountingSocket();
-  }
-
-  @Override
-  public Socket createSocket(String host, int port) throws IOException {
-    Socket socket = createSocket();
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
-  }
-
-  @Override
-  public Socket createSocket(String host, int port, InetAddress local, int localPort)
-      throws IOException {
-    Socket socket = createSocket();
-    socket.bind(new InetSocketAddress(local, localPort));
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
-  }
-
-  @Override
-  public Socket createSocket(InetAddress host, int port) throws IOException {
-    Socket socket = createSocket();
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
-  }
-
-  @Override
-  public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
-      throws IOException {
-    Socket socket = createSocket();
-    socket.bind(new InetSocketAddress(local, localPort));
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
   }
 
   private static final class CountingSocket extends Socket {

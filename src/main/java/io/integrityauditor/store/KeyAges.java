@@ -443,7 +443,7 @@ final class KeyAges {
 
   /** The audit's run has no key set to age (not tracked, or unknown): nothing to show. */
   static void unknown(DSLContext tx, String auditId) {
-    recordLatest(tx, auditId, null, Optional.empty(), null, null);
+    latest(tx, auditId, null, Optional.empty(), null, null).execute();
   }
 
   /** Keys are not tracked any more (track_keys: 0, a kind without keys): forget their ages. */
@@ -465,16 +465,6 @@ final class KeyAges {
 
   private static long micros(Instant instant) {
     return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
-  }
-
-  private static void recordLatest(
-      DSLContext tx,
-      String auditId,
-      Long baselineRows,
-      Optional<Instant> oldest,
-      Double oldestAgeSeconds,
-      Long[] olderThan) {
-    latest(tx, auditId, baselineRows, oldest, oldestAgeSeconds, olderThan).execute();
   }
 
   private static Query latest(

@@ -2,10 +2,7 @@ package io.integrityauditor.targets;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import javax.net.SocketFactory;
 
 /**
  * Sockets whose {@code close()} returns once the server process behind them has ended: pgjdbc's
@@ -21,46 +18,12 @@ import javax.net.SocketFactory;
  * <p>pgjdbc creates the factory by reflection from the {@code socketFactory} property, hence
  * public.
  */
-public final class BackendExitSocketFactory extends SocketFactory {
+public final class BackendExitSocketFactory extends ConnectingSocketFactory {
   static final int WAIT_MILLIS = 2_000;
 
   @Override
   public Socket createSocket() {
     return new BackendExitSocket();
-  }
-
-  @Override
-  public Socket createSocket(String host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
-  }
-
-  @Override
-  public Socket createSocket(String host, int port, InetAddress local, int localPort)
-      throws IOException {
-    Socket socket = createSocket();
-    socket.bind(new InetSocketAddress(local, localPort));
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
-  }
-
-  @Override
-  public Socket createSocket(InetAddress host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
-  }
-
-  @Override
-  public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
-      throws IOException {
-    Socket socket = createSocket();
-    socket.bind(new InetSocketAddress(local, localPort));
-    socket.connect(new InetSocketAddress(host, port));
-    return socket;
-  }
-
-  private Socket connected(InetSocketAddress address) throws IOException {
-    Socket socket = createSocket();
-    socket.connect(address);
-    return socket;
   }
 
   private static final class BackendExitSocket extends Socket {
