@@ -253,14 +253,15 @@ class FleetMetricsTest {
       assertThat(samples.get(plainViolations)).isEqualTo(1.0);
       int before = samples.size();
       // 32 per audit with series of its own (2 opted-in tenants, 1 plain audit), 12 + ranks per
-      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 10
+      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 12
+      // of the node (its clock offset and misfire threshold among them)
       assertThat(before)
           .isEqualTo(
               32 * 3
                   + (FleetSeries.FIXED_SERIES + 5)
                   + (FleetSeries.FIXED_SERIES + 1)
                   + 2 * 2
-                  + 10);
+                  + 12);
 
       // two more tenants: the same number of series for the fleet audit, other ranks
       tenant(9, 5);
