@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -357,8 +358,18 @@ final class SuggestCommand implements Callable<Integer> {
               + target
               + ": "
               + Redactor.redact(firstLine(cause.getMessage()))
-              + "; nothing was written",
+              + "; nothing was written. "
+              + nextStep(cause.getMessage()),
           cause);
+    }
+
+    /** What to do about a target that could not be read (a timeout is often only a slow server). */
+    static String nextStep(String message) {
+      return message != null && message.toLowerCase(Locale.ROOT).contains("timed out")
+          ? "The server did not answer within the target's connect_timeout (default 10s): if it is"
+              + " only slow or busy, raise connect_timeout and run suggest again"
+          : "Check that the database is up and the role may connect (`validate` checks every"
+              + " target), then run suggest again";
     }
 
     private static String firstLine(String message) {

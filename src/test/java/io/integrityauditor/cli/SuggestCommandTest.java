@@ -177,7 +177,8 @@ class SuggestCommandTest {
     assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
     assertThat(outcome.err())
         .startsWith("error: cannot read target app: ")
-        .contains("nothing was written");
+        .contains("nothing was written")
+        .contains("run suggest again");
     assertThat(file).doesNotExist();
   }
 
