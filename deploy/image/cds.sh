@@ -155,12 +155,17 @@ PY
 cp "$work/demo/apms.password" "$work/demo/http.token" "$rootfs/config/"
 chown -R "$user" "$rootfs/config"
 # Runs the image's argv (ARGV_FILE: one argument a line) in a chroot as the image's user, with
-# the image's environment and extra_env; call it in a subshell: it becomes unshare.
+# the image's environment and extra_env; call it in a subshell: it becomes unshare. /proc, a /tmp
+# and the /dev nodes a container runtime gives: without /dev/urandom the JDK seeds SecureRandom
+# from its threads, 8-9 s of CPU in the first connection (measured), not what a container does.
 in_image() {
   local argv
   mapfile -t argv <"$1"
   exec unshare --mount --pid --fork -- sh -c 'root=$1; shift
     mount -t proc proc "$root/proc" && mount -t tmpfs -o size=64m,mode=1777 tmpfs "$root/tmp" \
+      && mkdir -p "$root/dev" && mount -t tmpfs -o size=1m tmpfs "$root/dev" \
+      && for node in null random urandom; do touch "$root/dev/$node" \
+        && mount --bind "/dev/$node" "$root/dev/$node" || exit 1; done \
       && exec "$@"' _ "$rootfs" \
     env -i "${env[@]}" "${extra_env[@]}" "$(command -v chroot)" --userspec="$user" "$rootfs" "${argv[@]}"
 }
