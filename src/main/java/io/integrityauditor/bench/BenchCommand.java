@@ -156,6 +156,26 @@ public final class BenchCommand implements Callable<Integer> {
   int cycleMinutes;
 
   @Option(
+      names = "--cds",
+      defaultValue = "auto",
+      paramLabel = "off|auto",
+      description =
+          "Class-data sharing of the fleet scenario's nodes: auto (the default) writes an archive"
+              + " by a short start of its own and starts both nodes with it, as the systemd unit"
+              + " and the container image do; when the JVM cannot write or map one, the nodes start"
+              + " without it and the report says why. off: no archive, the nodes start as a plain"
+              + " `java -jar` does (the JDK's own archive of its classes only).")
+  FleetBench.Cds cds;
+
+  @Option(
+      names = "--node-jvm-option",
+      paramLabel = "OPTION",
+      description =
+          "A JVM option of the fleet scenario's serve processes, the start that writes the"
+              + " archive included (repeatable), e.g. --node-jvm-option=-Xshare:off.")
+  List<String> nodeJvmOptions = new ArrayList<>();
+
+  @Option(
       names = "--port",
       defaultValue = "0",
       description =
@@ -187,6 +207,8 @@ public final class BenchCommand implements Callable<Integer> {
           work,
           new FleetBench.Scale(
               tenants, tenantAudits, budget, scrapes, port, Duration.ofMinutes(cycleMinutes)),
+          cds,
+          nodeJvmOptions,
           serverSettings,
           out());
     }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -260,6 +261,42 @@ final class BenchServe {
     builder.redirectOutput(log.toFile());
     long nanos = System.nanoTime();
     return new Started(builder.start(), nanos);
+  }
+
+  /**
+   * Whether the JVM maps {@code archive}: {@code --version} with the nodes' {@code jvmOptions} and
+   * {@code -Xshare:on}, which fails where the default {@code -Xshare:auto} would silently start
+   * without the archive. Empty when it maps; else the JVM's reason (its output is in {@code log}).
+   */
+  static Optional<String> refusedArchive(Path archive, List<String> jvmOptions, Path log)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-XX:SharedArchiveFile=" + archive);
+    command.addAll(jvmOptions);
+    command.add("-Xshare:on");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(MAIN_CLASS);
+    command.add("--version");
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      return Optional.of("no answer within 2 minutes");
+    }
+    if (process.exitValue() == 0) {
+      return Optional.empty();
+    }
+    List<String> lines = Files.readAllLines(log);
+    return Optional.of(
+        "exit "
+            + process.exitValue()
+            + (lines.isEmpty()
+                ? ""
+                : ": "
+                    + String.join(
+                        " ", lines.subList(Math.max(0, lines.size() - 2), lines.size()))));
   }
 
   /** SIGTERM, as a service manager stops it (the JVM writes a requested archive on this exit). */

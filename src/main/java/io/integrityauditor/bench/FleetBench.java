@@ -72,7 +72,40 @@ final class FleetBench {
     return String.format(Locale.ROOT, "t_%05d", tenant);
   }
 
-  static int run(Path work, Scale scale, Map<String, String> settings, PrintStream out)
+  /**
+   * {@code --cds}: whether the nodes start with a class-data-sharing archive. Spelled as on the
+   * command line.
+   */
+  enum Cds {
+    /** No archive: the nodes start as a plain {@code java -jar} does. */
+    off,
+    /** An archive written by a start of its own, or none when the JVM cannot write or map one. */
+    auto
+  }
+
+  /**
+   * What the nodes start with.
+   *
+   * @param archive the archive both nodes map; empty when they start without one
+   * @param account one line for the report: which, and why
+   */
+  record Sharing(Optional<Path> archive, String account) {
+    String label() {
+      return archive.isPresent() ? "with the CDS archive" : "without a CDS archive";
+    }
+  }
+
+  /**
+   * @param jvmOptions options of every serve process it starts (after its own), e.g. {@code
+   *     -Xshare:off}
+   */
+  static int run(
+      Path work,
+      Scale scale,
+      Cds cds,
+      List<String> jvmOptions,
+      Map<String, String> settings,
+      PrintStream out)
       throws Exception {
     out.printf(
         "Fleet benchmark: %,d tenant schemas x %d audits = %,d runs, %d nodes, connection budget"
@@ -104,7 +137,14 @@ final class FleetBench {
       Path dir = Files.createDirectories(work.resolve("fleet"));
       writeAudits(dir, scale.audits());
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      Optional<Path> archive = classDataArchive(dir, tenants, store, scale, client, out);
+      Sharing sharing =
+          cds == Cds.off
+              ? new Sharing(
+                  Optional.empty(),
+                  "none (--cds off): both nodes start as a plain `java -jar` does, the JDK's own"
+                      + " archive of its classes only")
+              : classDataArchive(dir, tenants, store, scale, jvmOptions, client);
+      out.printf("  class-data-sharing archive: %s%n", sharing.account());
       List<Node> nodes = new ArrayList<>();
       try (Sampler sampler = Sampler.start(tenants)) {
         for (int n = 1; n <= NODES; n++) {
@@ -124,7 +164,8 @@ final class FleetBench {
           List<String> jvm = new ArrayList<>();
           jvm.add("-Xmx" + HEAP_LIMIT_MB + "m");
           jvm.add("-Xlog:gc:file=" + gcLog);
-          archive.ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
+          sharing.archive().ifPresent(a -> jvm.add("-XX:SharedArchiveFile=" + a));
+          jvm.addAll(jvmOptions);
           BenchServe.Started started =
               BenchServe.start(config, dir.resolve("serve-node-" + n + ".log"), jvm);
           Node node = new Node(n, http, started, gcLog);
@@ -133,7 +174,8 @@ final class FleetBench {
           // and their first runs, the second finds them written and joins the cycle running
           // binding thousands of members takes a while: measured, not cut off at 2 minutes
           node.readySeconds = BenchServe.waitReady(client, http, started, Duration.ofMinutes(10));
-          out.printf("  node %d ready after %.2f s%n", n, node.readySeconds);
+          node.sharing = nodeSharing(sharing, dir.resolve("serve-node-" + n + ".log"));
+          out.printf("  node %d ready after %.2f s, %s%n", n, node.readySeconds, node.sharing);
           startUpLine(dir.resolve("serve-node-" + n + ".log"))
               .ifPresent(line -> out.printf("    %s%n", line));
         }
@@ -166,10 +208,11 @@ final class FleetBench {
         for (Node node : nodes) {
           out.printf(
               Locale.ROOT,
-              "| node %d: serve ready (process start to /health/ready, %,d audits) | %.2f s |"
+              "| node %d: serve ready (process start to /health/ready, %,d audits, %s) | %.2f s |"
                   + " <= 10 s %s |%n",
               node.number,
               scale.runs(),
+              node.sharing,
               node.readySeconds,
               verdict(node.readySeconds <= 10));
         }
@@ -256,6 +299,7 @@ final class FleetBench {
     final BenchServe.Started started;
     final Path gcLog;
     double readySeconds;
+    String sharing;
     long peakHeapMb;
 
     Node(int number, int http, BenchServe.Started started, Path gcLog) {
@@ -385,20 +429,23 @@ final class FleetBench {
 
   /**
    * The nodes start as {@code serve} starts on a machine where it ran before (docs/operations.md,
-   * the systemd unit under deploy/): with a class-data-sharing archive of an earlier start, so the
-   * JVM maps the classes instead of loading them. The archive is written by a start of its own
-   * before the measured ones, on a new store of its own (the migrations and the job writes load
-   * their classes) and one tenant (a second or so of work), stopped once ready: the JVM writes the
-   * archive when it stops. Its time to ready is printed, as a first start without the archive. An
-   * archive the JVM cannot write (another JVM build) leaves the nodes without one, said so.
+   * the systemd unit and the container image under deploy/): with a class-data-sharing archive of
+   * an earlier start, so the JVM maps the classes instead of loading them. The archive is written
+   * by a start of its own before the measured ones, on a new store of its own (the migrations and
+   * the job writes load their classes) and one tenant (a second or so of work), stopped once ready:
+   * the JVM writes the archive when it stops. Its time to ready is printed, as a first start
+   * without the archive. When the JVM cannot write the archive (the training start exits, as a JVM
+   * with {@code -Xshare:off} in {@code JAVA_TOOL_OPTIONS} does at once: a dynamic archive needs the
+   * JDK's base archive) or cannot map it ({@code -Xshare:on} refuses it), the nodes start without
+   * one, and the account says why.
    */
-  private static Optional<Path> classDataArchive(
+  private static Sharing classDataArchive(
       Path dir,
       BenchDatabase tenants,
       BenchDatabase store,
       Scale scale,
-      HttpClient client,
-      PrintStream out)
+      List<String> jvmOptions,
+      HttpClient client)
       throws Exception {
     Path archive = dir.resolve("serve.jsa");
     Files.deleteIfExists(archive);
@@ -420,14 +467,18 @@ final class FleetBench {
             // no run starts before it is stopped, so it stops at once (a run in flight is waited
             // for): the runs' classes load in the nodes during the cycle, not before ready
             "10m");
-    BenchServe.Started started =
-        BenchServe.start(
-            config,
-            dir.resolve("serve-archive.log"),
-            List.of("-Xmx" + HEAP_LIMIT_MB + "m", "-XX:ArchiveClassesAtExit=" + archive));
-    double ready;
+    Path log = dir.resolve("serve-archive.log");
+    List<String> jvm = new ArrayList<>();
+    jvm.add("-Xmx" + HEAP_LIMIT_MB + "m");
+    jvm.add("-XX:ArchiveClassesAtExit=" + archive);
+    jvm.addAll(jvmOptions);
+    BenchServe.Started started = BenchServe.start(config, log, jvm);
+    double ready = Double.NaN;
+    String failed = null;
     try {
       ready = BenchServe.waitReady(client, http, started, Duration.ofMinutes(5));
+    } catch (IOException e) {
+      failed = e.getMessage() + lastLine(log).map(l -> ": " + l).orElse("");
     } finally {
       BenchServe.stop(started);
     }
@@ -435,19 +486,62 @@ final class FleetBench {
         Statement statement = connection.createStatement()) {
       statement.execute("DROP DATABASE " + TRAINING_STORE + " WITH (FORCE)");
     }
-    if (!Files.exists(archive)) {
-      out.printf(
-          "  class-data-sharing archive: none written (see %s); the nodes start without%n",
-          dir.resolve("serve-archive.log"));
+    if (failed != null || !Files.exists(archive)) {
+      Files.deleteIfExists(archive);
+      return new Sharing(
+          Optional.empty(),
+          "none: the start that writes it "
+              + (failed != null ? "failed (" + failed + ")" : "wrote none")
+              + " (see "
+              + log
+              + "); both nodes start without one");
+    }
+    Optional<String> refused =
+        BenchServe.refusedArchive(archive, jvmOptions, dir.resolve("cds-check.log"));
+    if (refused.isPresent()) {
+      return new Sharing(
+          Optional.empty(),
+          "none: the JVM refuses to map the archive it wrote ("
+              + refused.get()
+              + "); both nodes start without one");
+    }
+    return new Sharing(
+        Optional.of(archive),
+        String.format(
+            Locale.ROOT,
+            "written by a start of its own (new store, 1 tenant, no archive: ready after %.2f s),"
+                + " %d MB, mapped by -Xshare:on; both nodes start with it",
+            ready,
+            Files.size(archive) >> 20));
+  }
+
+  /**
+   * What node {@code log} started with: the JVM ignores an archive it cannot use (another JVM
+   * build, a changed class path), saying so on the node's output, and the node starts without it.
+   */
+  private static String nodeSharing(Sharing sharing, Path log) throws IOException {
+    if (sharing.archive().isEmpty()) {
+      return sharing.label();
+    }
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.anyMatch(l -> l.contains("Unable to use shared archive"))
+          ? "without a CDS archive (the JVM refused it, see " + log + ")"
+          : sharing.label();
+    }
+  }
+
+  /** The last line of {@code log} that is not blank (a JVM's error on exit), if any. */
+  private static Optional<String> lastLine(Path log) throws IOException {
+    if (!Files.exists(log)) {
       return Optional.empty();
     }
-    out.printf(
-        Locale.ROOT,
-        "  class-data-sharing archive written by a start of its own (new store, 1 tenant, no"
-            + " archive: ready after %.2f s), %d MB; both nodes start with it%n",
-        ready,
-        Files.size(archive) >> 20);
-    return Optional.of(archive);
+    List<String> lines = Files.readAllLines(log);
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (!lines.get(i).isBlank()) {
+        return Optional.of(lines.get(i).strip());
+      }
+    }
+    return Optional.empty();
   }
 
   /**

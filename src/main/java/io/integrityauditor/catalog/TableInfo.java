@@ -103,16 +103,37 @@ public record TableInfo(
     return uniqueKeys().stream().anyMatch(given::containsAll);
   }
 
-  /** Columns that identify a row for samples: the primary key, else the first unique key. */
+  /**
+   * Columns that identify a row for samples and key tracking: the primary key, else a unique key
+   * (constraint, or unique index without a predicate or expressions) whose columns are all NOT
+   * NULL, else the first unique constraint. Without any, samples hold only the audit's own columns,
+   * and rows that share their values are one key. A unique index counts because many tables (old
+   * dumps, ORMs) have one where a primary key was never declared: without it, seven orphan rows of
+   * one customer were shown as one sample key.
+   */
   public List<String> identifyingColumns() {
     Optional<Constraint> pk = primaryKey();
     if (pk.isPresent()) {
       return pk.get().columns();
     }
-    return constraints.stream()
+    List<List<String>> unique = new ArrayList<>();
+    constraints.stream()
         .filter(c -> c.type() == Constraint.Type.UNIQUE)
-        .map(Constraint::columns)
+        .forEach(c -> unique.add(c.columns()));
+    indexes.stream()
+        .filter(i -> i.unique() && !i.partial() && !i.columns().isEmpty())
+        .forEach(i -> unique.add(i.columns()));
+    return unique.stream()
+        .filter(
+            key ->
+                key.stream().allMatch(name -> column(name).map(ColumnInfo::notNull).orElse(false)))
         .findFirst()
+        .or(
+            () ->
+                constraints.stream()
+                    .filter(c -> c.type() == Constraint.Type.UNIQUE)
+                    .map(Constraint::columns)
+                    .findFirst())
         .orElse(List.of());
   }
 

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
@@ -100,7 +101,13 @@ final class AlertsCommand implements Callable<Integer> {
               "  baseline (accepted backlog): %d in it, %d outside it%n",
               alert.baselineViolations(), alert.currentViolations() - alert.baselineViolations());
         }
-        keys(" new", alert.newKeys());
+        if (Objects.equals(alert.openedRunId(), alert.lastRunId())) {
+          // every sample key of an alert's first run is new to the alert, not necessarily to the
+          // data (with a baseline, most are old rows): the split above is the one that counts
+          keys(" sample", alert.newKeys());
+        } else {
+          keys(" new", alert.newKeys());
+        }
         keys(" persisting", alert.persistingKeys());
         keys(" gone", alert.goneKeys());
         if (alert.acknowledgedBy() != null) {

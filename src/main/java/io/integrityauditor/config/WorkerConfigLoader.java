@@ -38,6 +38,25 @@ public final class WorkerConfigLoader {
     this.environment = environment;
   }
 
+  /**
+   * Where a top-level key of a loaded configuration file is written, for problems found after
+   * loading (what {@code serve} needs beyond a valid file); the file itself (line 0) when the key
+   * is absent or the file cannot be read again.
+   */
+  public static Location topLevelKeyLocation(Path file, String key) {
+    Location whole = Location.of(file, 0);
+    if (file == null) {
+      return whole;
+    }
+    try {
+      return YamlTree.parse(file) instanceof Node.MapNode map && map.entries().containsKey(key)
+          ? map.entries().get(key).keyLocation()
+          : whole;
+    } catch (ConfigException e) {
+      return whole;
+    }
+  }
+
   public WorkerConfig load(Path file) {
     return load(file, true);
   }

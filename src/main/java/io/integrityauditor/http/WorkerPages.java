@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.owasp.encoder.Encode;
@@ -419,7 +420,14 @@ public final class WorkerPages {
         "<h2 id=\"keys\">Sample keys</h2><p>Up to the audit's sample size per run; new keys"
             + " appeared in the latest run, persisting ones were seen before, gone ones are no longer"
             + " found (fixed, or no longer sampled).</p>");
-    keys(body, "New in the latest run", alert.newKeys());
+    // the first run of an alert makes every sample key new to the alert, whatever the data's
+    // new/persisting split (with a baseline most rows are old): say so instead of "new"
+    keys(
+        body,
+        Objects.equals(alert.openedRunId(), alert.lastRunId())
+            ? "In the run that opened this alert"
+            : "New in the latest run",
+        alert.newKeys());
     keys(body, "Persisting", alert.persistingKeys());
     keys(body, "Gone", alert.goneKeys());
 

@@ -12,6 +12,7 @@ import io.integrityauditor.config.Redactor;
 import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.TargetTemplate;
 import io.integrityauditor.config.WorkerConfig;
+import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.http.HttpApi;
 import io.integrityauditor.http.NodeOperations;
 import io.integrityauditor.http.WorkerApi;
@@ -131,11 +132,11 @@ public final class Worker implements AutoCloseable, NodeOperations {
     if (config.http().enabled() && !config.http().readOnly() && config.http().token().isEmpty()) {
       problems.add(
           new ConfigProblem(
-              file,
+              WorkerConfigLoader.topLevelKeyLocation(config.file(), "http"),
               null,
               "http",
-              "the HTTP API can trigger audits, reload and acknowledge alerts, so it needs a"
-                  + " token: set http.token_env or http.token_file, or http.read_only: true to"
+              "the HTTP API (on by default) can trigger audits, reload and acknowledge alerts, so"
+                  + " it needs a token: set http.token_env or http.token_file, or http.read_only: true to"
                   + " serve only metrics and reads"));
     }
     if (!problems.isEmpty()) {

@@ -71,6 +71,15 @@ class OrphanAuditTest {
         CREATE TABLE tagged (id int PRIMARY KEY, tag text);
         INSERT INTO tagged VALUES (1, 'red'), (2, 'blue'), (3, 'green');
 
+        -- an old dump's table: no primary key, a unique index on a NOT NULL id (Booktown's shipments)
+        CREATE TABLE shipments (id integer NOT NULL, customer_id integer, isbn text);
+        CREATE UNIQUE INDEX shipments_ship_id_key ON shipments (id);
+        INSERT INTO shipments VALUES (5, 107, 'a'), (3, 107, 'b'), (9, 107, 'a'), (4, 1, 'b'), (7, NULL, 'c');
+        CREATE TABLE customers (id integer PRIMARY KEY);
+        INSERT INTO customers VALUES (1);
+        CREATE TABLE no_key (customer_id integer);   -- no key at all
+        INSERT INTO no_key VALUES (107), (107), (1);
+
         CREATE TABLE events (id bigint, created date NOT NULL, parent_id text) PARTITION BY RANGE (created);
         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
@@ -363,5 +372,31 @@ class OrphanAuditTest {
     assertThat(results.get("tolerated").thresholdBreached()).isFalse();
     assertThat(results.get("tolerated").status()).isEqualTo(RunStatus.VIOLATIONS);
     assertThat(results.get("ratio").thresholdBreached()).isTrue(); // 3/27 > 0.1
+  }
+
+  @Test
+  void samples_of_a_table_without_primary_key_name_its_unique_index_columns() {
+    Map<String, AuditResult> results =
+        run(
+            """
+            - id: shipments
+              kind: orphan
+              child: shipments.customer_id
+              parent: customers.id
+            - id: no_key
+              kind: orphan
+              child: no_key.customer_id
+              parent: customers.id
+            """);
+    // three orphan rows of one customer: three keys, told apart by the unique index's column
+    assertThat(violations(results.get("shipments"))).isEqualTo(3);
+    assertThat(samples(results.get("shipments")))
+        .containsExactly(
+            Map.of("id", "3", "customer_id", "107"),
+            Map.of("id", "5", "customer_id", "107"),
+            Map.of("id", "9", "customer_id", "107"));
+    // without any key the rows cannot be told apart: every violation counted, one key shown
+    assertThat(violations(results.get("no_key"))).isEqualTo(2);
+    assertThat(samples(results.get("no_key"))).containsExactly(Map.of("customer_id", "107"));
   }
 }

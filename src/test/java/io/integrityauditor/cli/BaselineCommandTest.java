@@ -107,6 +107,11 @@ class BaselineCommandTest {
         .contains(
             "33 violating rows (threshold: more than 0 violations outside the baseline,"
                 + " breached): 3 outside the baseline, 30 in it; sample keys:");
+    // the alert opened by this run: its 5 sample keys are not "new keys" (3 rows are new)
+    assertThat(cli("alerts", "--open").out())
+        .contains("violating rows since the run before: 3 new, 30 persisting, 10 gone")
+        .contains("sample keys (5):")
+        .doesNotContain("new keys");
 
     // a fixed row of the backlog that breaks again is new
     target.execute(

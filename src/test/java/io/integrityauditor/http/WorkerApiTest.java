@@ -286,7 +286,7 @@ class WorkerApiTest {
   void the_on_call_cli_lists_acknowledges_and_shows_runs() {
     CliRunner.Outcome alerts = CliRunner.execute("alerts", "--config", config.toString());
     assertThat(alerts.code()).isZero();
-    assertThat(alerts.out()).contains("orders.customer").contains("new keys (2)");
+    assertThat(alerts.out()).contains("orders.customer").contains("sample keys (2)");
     String id = alerts.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+")[0];
     CliRunner.Outcome ack =
         CliRunner.execute(

@@ -186,6 +186,56 @@ class KeyTrackingTest {
     assertThat(nothingNew.info().mode()).isEqualTo(RunInfo.Mode.INCREMENTAL);
   }
 
+  /**
+   * More violating keys than the worker sorts at once ({@code KeySets.RUN_KEYS}, 131,072): the key
+   * set reaches the store as several sorted runs, merged side by side; an increment (its key set
+   * carried from the sweep, here as arrays written before V12, unsorted) is sorted by the store.
+   * Both exact.
+   */
+  @Test
+  void keys_of_several_sorted_runs_and_of_unsorted_arrays_are_merged_exactly() {
+    target.execute(
+        """
+        CREATE TABLE big (id int PRIMARY KEY, parent_id int);
+        INSERT INTO big SELECT i, 1000000 + i FROM generate_series(1, 300000) i;
+        ANALYZE big;
+        """);
+    String yaml =
+        """
+        audits:
+          - id: big
+            kind: orphan
+            child: big.parent_id
+            parent: parent.id
+            sample_size: 5
+            mode: incremental
+            watermark: id
+        """;
+    run(yaml);
+    assertThat(
+            store.queryLong(
+                "SELECT count(DISTINCT sorted_run) FROM integrity_auditor.violation_key"
+                    + " WHERE sorted_run IS NOT NULL"))
+        .as("sorted runs of 300,000 keys")
+        .isEqualTo(3);
+    // an upgrade from before V12: the kept key set's arrays are in the scan's order, unmarked
+    store.execute("UPDATE integrity_auditor.violation_key SET sorted_run = NULL");
+    target.execute("INSERT INTO big SELECT i, 1000000 + i FROM generate_series(300001, 300010) i");
+    run(yaml);
+    // the same audit as a full run: fixed and new rows, the sorted runs merged
+    target.execute(
+        "UPDATE big SET parent_id = 1 WHERE id <= 1000;"
+            + "INSERT INTO big SELECT i, 1000000 + i FROM generate_series(300011, 300500) i;");
+    AuditResult sweep = run(yaml.replace("mode: incremental\n    watermark: id\n", "mode: full\n"));
+
+    assertThat(Results.violations(sweep)).isEqualTo(299_500);
+    assertThat(splits("big"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=10 persisting=300000 gone=0",
+            "exact new=490 persisting=299010 gone=1000");
+  }
+
   @Test
   void beyond_track_keys_the_split_is_unknown_and_no_key_set_is_kept() {
     String yaml = audit("capped", "mode: full\ntrack_keys: 39");

@@ -202,6 +202,16 @@ class ReloadTest {
     var outcome = io.integrityauditor.cli.CliRunner.execute("serve", "--config", config.toString());
     assertThat(outcome.code()).isEqualTo(2);
     assertThat(outcome.err()).contains("needs a token").contains("http.read_only: true");
+    // an http section written in the file: the problem names its line
+    Path written =
+        workspace.write(
+            "port-only.yaml",
+            "store: {url: \"%s\"}\ntargets:\n  app: {url: \"%s\"}\naudits: [token]\nhttp:\n  port: 0\n"
+                .formatted(store.url(), target.url()));
+    var located =
+        io.integrityauditor.cli.CliRunner.execute("serve", "--config", written.toString());
+    assertThat(located.code()).isEqualTo(2);
+    assertThat(located.err()).contains("port-only.yaml:5: key 'http'").contains("needs a token");
   }
 
   @Test

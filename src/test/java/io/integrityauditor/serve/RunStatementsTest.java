@@ -97,7 +97,9 @@ class RunStatementsTest {
     // (14 before: a look for queries left by a lost node, in a transaction of its own, before
     // every run; 11 before: the transaction's limits in one statement, the session's reset in the
     // run's transaction)
-    assertThat(total(small.perRun(small.store()))).isEqualTo(32);
+    // 30 (32 before V12): the key merge reads the worker's sorted run instead of having the store
+    // sort the keys (no work_mem setting, no look for weights of its own: one query says it all)
+    assertThat(total(small.perRun(small.store()))).isEqualTo(30);
     assertThat(small.perRun(small.store())).containsEntry("BEGIN", 2L);
     assertThat(total(small.perRun(small.tenants()))).isEqualTo(7);
     assertThat(small.perRun(small.tenants())).containsEntry("BEGIN READ ONLY", 1L);
@@ -204,7 +206,8 @@ class RunStatementsTest {
   }
 
   /** Statements of one incremental run on the store (see the test above). */
-  static final long INCREMENTAL_STORE_STATEMENTS = 55;
+  // 54 (55 before V12): the kept run and whether the key set has weights in one query
+  static final long INCREMENTAL_STORE_STATEMENTS = 54;
 
   /** ... and on the audited database. */
   static final long INCREMENTAL_TARGET_STATEMENTS = 6;
