@@ -943,6 +943,15 @@ final class Inference {
               .ifPresent(suffixed::add);
         }
       }
+      // user_id -> user_entity, not federated_user: a table named exactly like the column plus a
+      // structural suffix is that entity; another table merely ending in the word is a kind of it
+      List<Candidate> entity =
+          suffixed.stream().filter(c -> lookUp(byStem, base).contains(c.parent().table())).toList();
+      if (!entity.isEmpty()
+          && entity.stream().mapToInt(Candidate::schemaDistance).min().getAsInt()
+              <= suffixed.stream().mapToInt(Candidate::schemaDistance).min().getAsInt()) {
+        return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, entity));
+      }
       if (!suffixed.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));
       }

@@ -117,6 +117,41 @@ class KeyTrackingTest {
         .isEqualTo(0);
   }
 
+  /**
+   * A full run whose plan has parallel workers sends its violating rows from the workers (the rows
+   * form, with a count of its own); one without workers reads the aggregate through a cursor. Both
+   * must keep the very same key set and sample, run after run, whichever ran before.
+   */
+  @Test
+  void the_parallel_statement_and_the_serial_one_find_the_same_keys_samples_and_counts() {
+    String parallel =
+        audit(
+            "full",
+            "mode: full\nsettings: {parallel_setup_cost: 0, parallel_tuple_cost: 0,"
+                + " min_parallel_table_scan_size: 0, max_parallel_workers_per_gather: 2}");
+    String serial = audit("full", "mode: full\nsettings: {max_parallel_workers_per_gather: 0}");
+    AuditResult first = run(serial);
+    AuditResult second = run(parallel);
+    fixTenAndBreakSeven();
+    AuditResult third = run(parallel);
+    AuditResult fourth = run(serial);
+
+    assertThat(List.of(first, second, third, fourth))
+        .extracting(Results::violations)
+        .containsExactly(40L, 40L, 37L, 37L);
+    assertThat(List.of(first, second, third, fourth))
+        .extracting(r -> r.measurement().orElseThrow().rowsChecked())
+        .containsOnly(20_000L);
+    assertThat(Results.samples(second)).hasSize(5).isEqualTo(Results.samples(first));
+    assertThat(Results.samples(fourth)).hasSize(5).isEqualTo(Results.samples(third));
+    assertThat(splits("full"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=0 persisting=40 gone=0",
+            "exact new=7 persisting=30 gone=10",
+            "exact new=0 persisting=37 gone=0");
+  }
+
   @Test
   void chunked_runs_track_every_key_across_their_statements() {
     String yaml = audit("chunked", "mode: chunked\nchunk_target: 20ms");

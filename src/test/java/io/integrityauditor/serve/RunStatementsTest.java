@@ -104,17 +104,9 @@ class RunStatementsTest {
     assertThat(total(small.perRun(small.tenants()))).isEqualTo(7);
     assertThat(small.perRun(small.tenants())).containsEntry("BEGIN READ ONLY", 1L);
     assertThat(small.tenants().keySet()).noneMatch(query -> query.contains("pg_stat_activity"));
-    // beyond them, only what does not come with each run: opening a session, the connection
-    // budget's look (at most once a second) for a node waiting for a place, and a place given
-    // back when an idle connection closes
+    // beyond them, nothing (what comes with time, not runs, is left out: notTheRuns)
     for (PerRun fleet : List.of(small, large)) {
-      assertThat(fleet.notPerRun())
-          .allMatch(
-              query ->
-                  query.startsWith("SET application_name")
-                      || query.contains("pg_locks")
-                      || query.startsWith("SELECT pg_advisory_unlock(?"),
-              "a session's set-up, or the budget's look for waiting nodes or place given back");
+      assertThat(fleet.notPerRun()).as("statements not sent once per run").isEmpty();
     }
   }
 
@@ -182,11 +174,8 @@ class RunStatementsTest {
         assertThat(result.measurement().orElseThrow().violations()).isEqualTo(violations);
         assertThat(result.info().mode().label()).isEqualTo(run == -2 ? "full" : "incremental");
       }
-      // opening a session (the pools open them as they please) is not the run's
       Map<String, Long> storeCalls = statements(store);
       Map<String, Long> targetCalls = statements(target);
-      storeCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
-      targetCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
       PerRun counted = new PerRun(runs, storeCalls, targetCalls);
       Map<String, Long> onStore = counted.perRun(counted.store());
       Map<String, Long> onTarget = new TreeMap<>(counted.perRun(counted.tenants()));
@@ -286,7 +275,21 @@ class RunStatementsTest {
         calls.merge(normalized(rows.getString(1)), rows.getLong(2), Long::sum);
       }
     }
+    calls.keySet().removeIf(RunStatementsTest::notTheRuns);
     return calls;
+  }
+
+  /**
+   * Statements that come with time, not with runs: opening a session (the pools open them as they
+   * please), the connection budget's look for a node waiting for a place (at most once a second,
+   * and only while idle connections exist) and a place given back when an idle connection closes.
+   * Counted with the runs, they made the totals depend on the machine's speed (one more statement
+   * in a slow run at load 30-60).
+   */
+  private static boolean notTheRuns(String query) {
+    return query.startsWith("SET application_name")
+        || query.contains("pg_locks")
+        || query.startsWith("SELECT pg_advisory_unlock(?");
   }
 
   /**

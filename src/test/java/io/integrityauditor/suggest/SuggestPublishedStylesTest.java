@@ -105,6 +105,29 @@ class SuggestPublishedStylesTest {
         CREATE TABLE public.accounts (id int PRIMARY KEY);
         """);
     platformProposed = proposed(platform, List.of("public", "auth", "tenant_a", "tenant_b"));
+    // Keycloak: the user entity beside a table of federated users
+    TestPostgres.Database keycloak = TestPostgres.newDatabase("suggest_published_keycloak");
+    keycloak.execute(
+        """
+        CREATE TABLE public.user_entity (id varchar(36) PRIMARY KEY, username varchar(255));
+        CREATE TABLE public.federated_user (id varchar(255) PRIMARY KEY,
+          storage_provider_id varchar(255));
+        CREATE TABLE public.credential (id varchar(36) PRIMARY KEY, user_id varchar(36));
+        CREATE TABLE public.user_role_mapping (role_id varchar(255), user_id varchar(36),
+          PRIMARY KEY (role_id, user_id));
+        """);
+    keycloakProposed = proposed(keycloak, List.of("public"));
+  }
+
+  static List<String> keycloakProposed;
+
+  @Test
+  void a_table_named_like_the_column_plus_a_structural_suffix_is_the_entity_not_a_kind_of_it() {
+    assertThat(keycloakProposed)
+        .contains(
+            "public.credential.user_id -> public.user_entity.id",
+            "public.user_role_mapping.user_id -> public.user_entity.id")
+        .noneMatch(p -> p.endsWith("-> public.federated_user.id"));
   }
 
   static List<String> platformProposed;
