@@ -7,7 +7,11 @@
 #      no compiler or build tool anywhere in it;
 #   3. the entrypoint itself, as the image's user, in a chroot of the unpacked file system with
 #      only /proc mounted (what a runtime would give it): `--version`, then `validate --offline`
-#      of a worker configuration mounted at /config (default: deploy/kubernetes/base/config).
+#      of a worker configuration mounted at /config (default: deploy/kubernetes/base/config);
+#   4. the class-data-sharing archive (deploy/image/cds.sh): the entrypoint maps it (with
+#      JAVA_TOOL_OPTIONS=-Xshare:on, which fails where the default would start without it), and
+#      starts safely without it: with -Xshare:off (as with a Java agent) and with the archive
+#      damaged (the default -Xshare:auto ignores it).
 #
 #   deploy/image/check.sh [IMAGE_TAR] [CONFIG_DIR]
 #
@@ -24,7 +28,7 @@ for tool in skopeo umoci python3; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/integrity-auditor-image.XXXXXX")
-trap 'umount "$work/bundle/rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'umount "$work/bundle/rootfs/proc" "$work/bundle/rootfs/tmp" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 version=$(sed -n 's#^  <version>\(.*\)</version>#\1#p' pom.xml | head -n 1)
 
@@ -70,6 +74,12 @@ if [[ -n "$forbidden" ]]; then
   exit 1
 fi
 echo "file system: $(du -sh "$rootfs" | cut -f1), $(find "$rootfs" -type f | wc -l) files; no shell, package manager, compiler or build tool"
+archive=$rootfs/app/cds/serve.jsa
+if [[ ! -s "$archive" ]]; then
+  echo "the image holds no class-data-sharing archive (/app/cds/serve.jsa): run deploy/image/cds.sh (as root) after building it" >&2
+  exit 1
+fi
+echo "class-data-sharing archive: /app/cds/serve.jsa, $(du -h "$archive" | cut -f1)"
 
 # 3. Run the entrypoint as the image's user. The command line comes from the image config.
 if [[ $(id -u) != 0 ]]; then
@@ -87,6 +97,10 @@ grep -hoE '(password|token)_file: *[^ #]+' "$config_dir/integrity-auditor.yaml" 
   chown "$uid_gid" "$rootfs$secret"
   chmod 0400 "$rootfs$secret"
 done
+extra_env=()
+# The image's /tmp: a directory of ours (a runtime gives an empty writable one), read back in step 4.
+mkdir -p "$work/tmp"
+chown "$uid_gid" "$work/tmp"
 run_image() {
   python3 - "$work/config.json" "$@" <<'PY' >"$work/argv"
 import json, sys
@@ -101,11 +115,29 @@ PY
   # A private mount and PID namespace: the chroot's /proc is gone when the command ends. chroot
   # starts in / (the image's WorkingDir /config only matters for relative paths; the config is
   # found through INTEGRITY_AUDITOR_CONFIG from the image's Env).
-  unshare --mount --pid --fork -- sh -c 'mount -t proc proc "$1/proc" && shift && exec "$@"' _ "$rootfs" \
-    env -i "${env[@]}" "$(command -v chroot)" --userspec="$user" "$rootfs" "${argv[@]}"
+  unshare --mount --pid --fork -- sh -c 'mount -t proc proc "$1/proc" && mount --bind "$2" "$1/tmp" \
+    && shift 2 && exec "$@"' _ "$rootfs" "$work/tmp" \
+    env -i "${env[@]}" "${extra_env[@]}" "$(command -v chroot)" --userspec="$user" "$rootfs" "${argv[@]}"
 }
 echo "running the image: --version"
 run_image --version | sed 's/^/  /'
 echo "running the image: validate --offline with $config_dir at /config"
+run_image validate --offline | sed 's/^/  /'
+# 4. Class-data sharing. -Xshare:on makes a JVM that cannot map the archive fail instead of
+# starting without it; -Xlog:class+load counts the classes it took from the archive ("top").
+extra_env=("JAVA_TOOL_OPTIONS=-Xshare:on -Xlog:class+load=info:file=/tmp/class-load.log")
+echo "running the image: validate --offline with -Xshare:on (fails unless the JVM maps the archive)"
+run_image validate --offline >/dev/null
+shared=$(grep -c 'source: shared objects file (top)' "$work/tmp/class-load.log" || true)
+loaded=$(grep -c 'source: ' "$work/tmp/class-load.log" || true)
+((shared > 0)) || { echo "the JVM took no class from the application's archive" >&2; exit 1; }
+echo "  $shared of $loaded classes from the application's archive"
+extra_env=("JAVA_TOOL_OPTIONS=-Xshare:off")
+echo "running the image: validate --offline with JAVA_TOOL_OPTIONS=-Xshare:off (as with a Java agent)"
+run_image validate --offline | sed 's/^/  /'
+echo "running the image: validate --offline with the archive's header damaged (the JVM must start without it)"
+extra_env=()
+chmod u+w "$archive"
+printf 'not an archive' | dd of="$archive" bs=1 seek=0 conv=notrunc status=none
 run_image validate --offline | sed 's/^/  /'
 echo "image check passed: $image"

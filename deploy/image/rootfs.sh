@@ -80,8 +80,11 @@ done < <(find "$staging/usr/share/doc" -name copyright -print0)
 rm -rf "$staging"
 
 # 2. The Java runtime. cacerts is a symlink into /etc on Debian's JDK: jlink copies its content.
+# --generate-cds-archive: the runtime's own class-data-sharing archive (lib/server/classes.jsa), as a
+# JDK ships one: its classes are mapped, not loaded, at every start, and it is the base the
+# application's archive (deploy/image/cds.sh) is written on top of.
 "$jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
-  --compress=2 --output "$out/opt/java"
+  --compress=2 --generate-cds-archive --output "$out/opt/java"
 [[ -s "$out/opt/java/lib/security/cacerts" ]] \
   || { echo "rootfs.sh: the runtime has no CA certificates (lib/security/cacerts)" >&2; exit 1; }
 

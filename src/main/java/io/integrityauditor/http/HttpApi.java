@@ -121,8 +121,8 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /**
-   * A read-only route that answers from memory (metrics, liveness): it is not counted against
-   * {@link #MAX_BUSY_ROUTES}, so it keeps answering while other routes wait for the store.
+   * A read-only route that answers from memory (metrics, liveness, readiness): it is not counted
+   * against {@link #MAX_BUSY_ROUTES}, so it keeps answering while other routes wait for the store.
    */
   public HttpApi scrape(String path, Handler handler) {
     return route("GET", path, Kind.SCRAPE, handler);

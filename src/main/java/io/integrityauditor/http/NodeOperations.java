@@ -25,7 +25,15 @@ public interface NodeOperations {
   /** The Prometheus text exposition, secrets already masked. */
   byte[] scrapeMetrics();
 
+  /** Tries the store now: waits for it (up to its connect timeout) when it does not answer. */
   boolean storeReachable();
+
+  /**
+   * Whether the store answers: a check of it now when that answers within half a second, else the
+   * node's latest read of it (every few seconds, in the background). Never waits longer, so that
+   * readiness answers during a store outage.
+   */
+  boolean storeUpWithoutWaiting();
 
   /** True once the audit files have been loaded at least once. */
   boolean auditsLoaded();

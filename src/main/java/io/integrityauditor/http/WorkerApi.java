@@ -30,7 +30,7 @@ public final class WorkerApi {
             "/metrics",
             request -> HttpResponse.redactedBytes(200, PROMETHEUS_TEXT, node.scrapeMetrics()))
         .scrape("/health/live", request -> HttpResponse.ok(Map.of("status", "up")))
-        .get("/health/ready", request -> ready())
+        .scrape("/health/ready", request -> ready())
         .get("/api/audits", request -> HttpResponse.ok(audits()))
         .get(
             "/api/audits/{id}/runs",
@@ -74,7 +74,7 @@ public final class WorkerApi {
   }
 
   private HttpResponse ready() {
-    boolean storeUp = node.storeReachable();
+    boolean storeUp = node.storeUpWithoutWaiting();
     boolean loaded = node.auditsLoaded();
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("status", storeUp && loaded ? "ready" : "not ready");

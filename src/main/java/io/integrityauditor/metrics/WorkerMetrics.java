@@ -24,9 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -56,6 +58,10 @@ public final class WorkerMetrics {
   private final AtomicReference<ResultSnapshot> snapshot =
       new AtomicReference<>(ResultSnapshot.EMPTY);
   private volatile double storeUp = Double.NaN;
+
+  /** {@link System#nanoTime()} of the latest successful read of the store; 0 before the first. */
+  private volatile long lastReadNanos;
+
   private final Map<String, Double> targetUp = new ConcurrentHashMap<>();
   private final Map<String, Double> targetAuthenticationFailed = new ConcurrentHashMap<>();
   private final Map<String, AuditSeries> audits = new HashMap<>();
@@ -177,6 +183,7 @@ public final class WorkerMetrics {
       ResultSnapshot fresh = ResultSnapshot.read(store, alerts, QuartzTriggers.startTimes(store));
       boolean same = fresh.sameResultsAs(snapshot.get()) && storeUp == 1;
       snapshot.set(fresh);
+      lastReadNanos = System.nanoTime();
       storeUp = 1;
       if (!same) {
         fleetsRead(fresh);
@@ -192,6 +199,15 @@ public final class WorkerMetrics {
     if (render && dirty) {
       publish();
     }
+  }
+
+  /**
+   * Whether the latest read of the store succeeded (the background refresh, every few seconds);
+   * empty before the first read. Never waits for the store: readiness answers from it.
+   */
+  public Optional<Boolean> storeUp() {
+    double up = storeUp;
+    return Double.isNaN(up) ? Optional.empty() : Optional.of(up == 1);
   }
 
   private synchronized void fleetsRead(ResultSnapshot fresh) {
@@ -481,13 +497,41 @@ public final class WorkerMetrics {
    */
   public String scrape() {
     Rendered rendered = this.rendered;
-    return dirty || rendered == null ? render().text() : rendered.text();
+    return (dirty || rendered == null ? render().text() : rendered.text()) + readAge();
   }
 
   /** The exposition passed through the redactor and encoded, as {@code GET /metrics} sends it. */
   public byte[] scrapeRedactedBytes() {
     Rendered rendered = this.rendered;
-    return dirty || rendered == null ? render().redacted() : rendered.redacted();
+    byte[] text = dirty || rendered == null ? render().redacted() : rendered.redacted();
+    byte[] age = readAge().getBytes(StandardCharsets.UTF_8);
+    byte[] both = Arrays.copyOf(text, text.length + age.length);
+    System.arraycopy(age, 0, both, text.length, age.length);
+    return both;
+  }
+
+  static final String READ_AGE = PREFIX + "store_read_age_seconds";
+
+  /**
+   * The staleness of every audit value: the seconds since the latest successful read of the store,
+   * at the moment of the scrape (NaN before the first). Written at each scrape after the rendered
+   * text, not registered, because it changes at every scrape while the rest changes only when the
+   * store is read again; rendering a thousand audits' series for it would cost each scrape tens of
+   * milliseconds.
+   */
+  private String readAge() {
+    long read = lastReadNanos;
+    double age = read == 0 ? Double.NaN : (System.nanoTime() - read) / 1e9;
+    return "# HELP "
+        + READ_AGE
+        + " Seconds since the latest successful read of the store: the age of the audit values"
+        + " (kept while the store is down)\n# TYPE "
+        + READ_AGE
+        + " gauge\n"
+        + READ_AGE
+        + " "
+        + (Double.isNaN(age) ? "NaN" : String.format(Locale.ROOT, "%.3f", age))
+        + "\n";
   }
 
   /** The exposition as text, and as the redacted UTF-8 bytes the HTTP API sends. */

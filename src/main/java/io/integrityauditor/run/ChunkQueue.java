@@ -42,9 +42,10 @@ public interface ChunkQueue {
   /**
    * @param pending slices not done yet (including those being run right now)
    * @param done slices done
+   * @param pendingRows the estimated rows of the pending slices
    * @param failure the first failed statement's error, if any
    */
-  record Progress(int pending, int done, Optional<RunError> failure) {}
+  record Progress(int pending, int done, long pendingRows, Optional<RunError> failure) {}
 
   /**
    * One statement's result.

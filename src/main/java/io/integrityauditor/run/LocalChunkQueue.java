@@ -86,7 +86,14 @@ final class LocalChunkQueue implements ChunkQueue {
 
   @Override
   public synchronized Progress progress() {
-    return new Progress(slices.size() - done, done, Optional.ofNullable(failure));
+    long pendingRows = 0;
+    for (ChunkSlice slice : slices) {
+      pendingRows += slice.estimatedRows();
+    }
+    for (Statement statement : statements) {
+      pendingRows -= statement.estimatedRows();
+    }
+    return new Progress(slices.size() - done, done, pendingRows, Optional.ofNullable(failure));
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.integrityauditor.run.ErrorClassifier;
 import io.integrityauditor.run.RunError;
 import io.integrityauditor.schedule.AuditScheduler;
 import io.integrityauditor.schedule.ReloadReport;
+import io.integrityauditor.schedule.StoreTime;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.Baselines;
 import io.integrityauditor.store.LatestResult;
@@ -40,9 +41,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.quartz.SchedulerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +62,21 @@ public final class Worker implements AutoCloseable, NodeOperations {
 
   /** How often metrics re-read the store's latest results. */
   static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
+
+  /**
+   * How soon the store is read again after a read failed: readiness answers from the latest read
+   * (it never waits for the store), and turns back to ready this soon after the store does.
+   */
+  static final Duration STORE_DOWN_REFRESH = Duration.ofSeconds(1);
+
+  /**
+   * Longest a readiness probe waits for its own check of the store; beyond, it answers from the
+   * latest read of the store, so that a probe never waits for the store's connect timeout.
+   */
+  static final Duration READY_STORE_WAIT = Duration.ofMillis(500);
+
+  /** The check of the store a readiness probe started; one at a time, shared by the probes. */
+  private final AtomicReference<CompletableFuture<Boolean>> storeCheck = new AtomicReference<>();
 
   /** How often each target is probed for {@code integrity_audit_target_up}. */
   static final Duration TARGET_PROBE = Duration.ofSeconds(15);
@@ -168,7 +188,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
     Worker worker;
     while (true) {
       try {
-        auditor = Auditor.openWaitingForStore(config, clock);
+        // what the node records and shows is on the store's clock (docs/operations.md#clocks)
+        auditor = Auditor.openWaitingForStore(config, StoreTime.of(clock, config.nodeId()));
         phases.done("store opened");
       } catch (RuntimeException e) {
         listener.ifPresent(Worker::closeWhenStarted);
@@ -350,11 +371,7 @@ public final class Worker implements AutoCloseable, NodeOperations {
           } finally {
             metricsSetUp.countDown();
           }
-          background.scheduleWithFixedDelay(
-              metrics::refresh,
-              METRICS_REFRESH.toMillis(),
-              METRICS_REFRESH.toMillis(),
-              TimeUnit.MILLISECONDS);
+          refreshMetricsLater(METRICS_REFRESH);
           background.scheduleWithFixedDelay(
               this::probeTargets, 0, TARGET_PROBE.toMillis(), TimeUnit.MILLISECONDS);
           discoverEvery()
@@ -366,6 +383,25 @@ public final class Worker implements AutoCloseable, NodeOperations {
                           every.toMillis(),
                           TimeUnit.MILLISECONDS));
         });
+  }
+
+  /** The store's latest results read again after {@code delay}, and so on. */
+  private void refreshMetricsLater(Duration delay) {
+    try {
+      background.schedule(
+          () -> {
+            try {
+              metrics.refresh();
+            } finally {
+              refreshMetricsLater(
+                  metrics.storeUp().orElse(false) ? METRICS_REFRESH : STORE_DOWN_REFRESH);
+            }
+          },
+          delay.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      // the node is stopping
+    }
   }
 
   /** The shortest {@code discover_every} of the templates (none without a template). */
@@ -434,6 +470,31 @@ public final class Worker implements AutoCloseable, NodeOperations {
   private void reloaded(ReloadReport report) {
     metrics.reloaded(report.problems().size());
     metrics.auditsChanged(audits.activeAudits().values(), audits::scheduleOf);
+  }
+
+  @Override
+  public boolean storeUpWithoutWaiting() {
+    CompletableFuture<Boolean> check = storeCheck.get();
+    while (check == null || check.isDone()) {
+      CompletableFuture<Boolean> fresh = new CompletableFuture<>();
+      if (storeCheck.compareAndSet(check, fresh)) {
+        Thread thread = new Thread(() -> fresh.complete(storeReachable()), "store-check");
+        thread.setDaemon(true);
+        thread.start();
+      }
+      check = storeCheck.get();
+    }
+    try {
+      return check.get(READY_STORE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // the store does not answer at once (down, or slow): the latest read of it says
+      return metrics.storeUp().orElse(false);
+    } catch (ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   @Override

@@ -400,7 +400,8 @@ public final class ChunkStore implements RunSupport {
       Record counts =
           dsl.select(
                   DSL.count().filterWhere(AUDIT_CHUNK.STATE.eq("pending")),
-                  DSL.count().filterWhere(AUDIT_CHUNK.STATE.eq("done")))
+                  DSL.count().filterWhere(AUDIT_CHUNK.STATE.eq("done")),
+                  DSL.sum(AUDIT_CHUNK.ESTIMATED_ROWS).filterWhere(AUDIT_CHUNK.STATE.eq("pending")))
               .from(AUDIT_CHUNK)
               .where(AUDIT_CHUNK.RUN_ID.eq(runId))
               .fetchOne();
@@ -413,7 +414,12 @@ public final class ChunkStore implements RunSupport {
               .orderBy(AUDIT_CHUNK.ORDINAL)
               .limit(1)
               .fetchOptional(r -> new RunError(r.value1(), r.value2()));
-      return new Progress(counts.get(0, Integer.class), counts.get(1, Integer.class), failure);
+      return new Progress(
+          counts.get(0, Integer.class),
+          counts.get(1, Integer.class),
+          // NULL: no slice pending
+          Optional.ofNullable(counts.get(2, Long.class)).orElse(0L),
+          failure);
     }
 
     @Override

@@ -13,8 +13,10 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.Query;
@@ -39,12 +41,22 @@ final class KeyAges {
   static final List<Duration> OLDER_THAN =
       LatestResult.OLDER_THAN.stream().map(age -> Durations.parse(age).orElseThrow()).toList();
 
-  /** Keys per stored array and per fetch of the run's sorted fingerprints. */
+  /** Keys per stored array and per fetch of the run's fingerprints sorted by the store. */
   private static final int KEYS_PER_ARRAY = 10_000;
 
+  /** Arrays per fetch (of the kept set, of each sorted run) and per batch of writes. */
+  private static final int FETCH_ARRAYS = 4;
+
   /**
-   * Memory for the store's sort of a run's fingerprints: a million keys sort in memory (about 60
-   * MB) instead of in temporary files; only in the transaction that finishes the run.
+   * The most sorted runs merged in the worker (each holds one fetch); a key set of more (a chunked
+   * run of many chunks) is sorted by the store.
+   */
+  private static final int MAX_SORTED_RUNS = 32;
+
+  /**
+   * Memory for the store's sort of a run's fingerprints (when it sorts them, {@link #storeSorted}):
+   * a million keys sort in memory (about 60 MB) instead of in temporary files; only in the
+   * transaction that finishes the run.
    */
   private static final String SORT_MEMORY = "96MB";
 
@@ -67,13 +79,21 @@ final class KeyAges {
    *
    * @param previous the run whose key set this run compares with (the latest completed one that
    *     kept keys); empty: the run is the first tracked
+   * @param carried whether the key set holds parts carried from an earlier run (an incremental
+   *     run's): those parts add up run after run, one sorted run more each time, so the store sorts
+   *     such a key set
    */
   static Merged merge(
-      DSLContext tx, long runId, AuditResult result, Optional<Long> previous, long violations) {
+      DSLContext tx,
+      long runId,
+      AuditResult result,
+      Optional<Long> previous,
+      long violations,
+      boolean carried) {
     return tx.connectionResult(
         connection -> {
           try {
-            return merge(connection, runId, result, previous, violations);
+            return merge(connection, runId, result, previous, violations, carried);
           } catch (SQLException e) {
             throw new StoreException(
                 "cannot compare the violating keys of run " + runId + ": " + e.getMessage(), e);
@@ -86,58 +106,43 @@ final class KeyAges {
       long runId,
       AuditResult result,
       Optional<Long> previous,
-      long violations)
+      long violations,
+      boolean carried)
       throws SQLException {
     String auditId = result.audit().id();
     Instant started = result.startedAt();
     Tally tally = new Tally(started, result.audit().threshold().maxAge().map(started::minus));
-    Optional<Long> keptRun = keptRun(connection, auditId);
+    RunParts parts = parts(connection, runId, auditId);
+    Optional<Long> keptRun = parts.keptRun();
     // the split is exact only against the set of the run compared with; ages and baseline flags
     // are carried from whatever set is kept (after a run over the cap, the last known one)
     boolean comparable = previous.isPresent() && previous.equals(keptRun);
-    try (Statement settings = connection.createStatement()) {
-      // ends with the transaction that finishes the run
-      settings.execute("SET LOCAL work_mem = '" + SORT_MEMORY + "'");
-    }
-    // most kinds count one row per key: unnest of one array is about twice as fast as of two, and
-    // a million rows of one column come back faster than of two (docs/performance.md)
-    boolean weighted = weighted(connection, runId);
-    String keys =
-        weighted
-            ? "SELECT u.fp, coalesce(u.w, 1) FROM "
-                + Store.SCHEMA
-                + ".violation_key k, unnest(k.fingerprints, k.weights) AS u(fp, w)"
-            : "SELECT u.fp FROM "
-                + Store.SCHEMA
-                + ".violation_key k, unnest(k.fingerprints) AS u(fp)";
-    try (PreparedStatement current =
-            connection.prepareStatement(keys + " WHERE k.run_id = ? ORDER BY u.fp");
-        PreparedStatement kept =
+    try (PreparedStatement kept =
             connection.prepareStatement(
                 "SELECT fingerprints, weights, first_seen, baseline FROM "
                     + TABLE
                     + " WHERE audit_id = ? AND run_id = ? ORDER BY seq");
+        RunKeys now =
+            parts.sorted() && !carried
+                ? new SortedRuns(connection, runId, parts)
+                : storeSorted(connection, runId, parts.weighted());
         Writer writer = new Writer(connection, auditId, runId)) {
-      // binary results from the first execution: these run once per merge, so pgjdbc's default
-      // (text until a statement's fifth execution) would have it parse a million numbers from
-      // text on each side, and every element of the kept arrays (docs/performance.md)
-      binary(current);
+      // binary results from the first execution: this runs once per merge, so pgjdbc's default
+      // (text until a statement's fifth execution) would have it parse every element of the kept
+      // arrays from text (docs/performance.md)
       binary(kept);
-      current.setFetchSize(KEYS_PER_ARRAY);
-      current.setLong(1, runId);
-      kept.setFetchSize(1);
+      kept.setFetchSize(FETCH_ARRAYS);
       kept.setString(1, auditId);
       kept.setLong(2, keptRun.orElse(-1L));
-      try (ResultSet now = current.executeQuery();
-          ResultSet before = kept.executeQuery()) {
+      try (ResultSet before = kept.executeQuery()) {
         KeptKeys old = new KeptKeys(before);
         boolean more = now.next();
         while (more) {
-          long fingerprint = now.getLong(1);
-          long weight = weighted ? now.getLong(2) : 1;
+          long fingerprint = now.fingerprint();
+          long weight = now.weight();
           // the same key twice in a run (a key that is not unique in its table): one key, its rows
-          while ((more = now.next()) && now.getLong(1) == fingerprint) {
-            weight += weighted ? now.getLong(2) : 1;
+          while ((more = now.next()) && now.fingerprint() == fingerprint) {
+            weight += now.weight();
           }
           while (old.present() && old.fingerprint() < fingerprint) {
             tally.gone += old.weight();
@@ -198,32 +203,233 @@ final class KeyAges {
     statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
   }
 
-  /** Whether any key of the run stands for more than one row. */
-  private static boolean weighted(Connection connection, long runId) throws SQLException {
+  /**
+   * The run's sorted runs (V12: the worker sorts its keys in bounded runs as they stream, {@link
+   * KeySets#RUN_KEYS}), whether any key stands for more than one row, and the run whose key set the
+   * audit keeps: one round trip.
+   *
+   * @param sorted whether the key set is all sorted runs, few enough to read side by side; else the
+   *     store sorts it (arrays written before V12, or a chunked run of very many chunks)
+   */
+  private record RunParts(
+      List<Map.Entry<String, Integer>> runs,
+      boolean weighted,
+      boolean sorted,
+      Optional<Long> keptRun) {}
+
+  private static RunParts parts(Connection connection, long runId, String auditId)
+      throws SQLException {
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT coalesce(bool_or(weights IS NOT NULL), false) FROM "
+            "SELECT k.part, k.sorted_run, bool_or(k.weights IS NOT NULL),"
+                + " (SELECT max(a.run_id) FROM "
+                + TABLE
+                + " a WHERE a.audit_id = ?) FROM (SELECT 1) AS one LEFT JOIN "
                 + Store.SCHEMA
-                + ".violation_key WHERE run_id = ?")) {
-      statement.setLong(1, runId);
-      try (ResultSet row = statement.executeQuery()) {
-        row.next();
-        return row.getBoolean(1);
+                + ".violation_key k ON k.run_id = ? GROUP BY k.part, k.sorted_run")) {
+      statement.setString(1, auditId);
+      statement.setLong(2, runId);
+      List<Map.Entry<String, Integer>> runs = new ArrayList<>();
+      boolean weighted = false;
+      boolean sorted = true;
+      Optional<Long> keptRun = Optional.empty();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          long kept = rows.getLong(4);
+          keptRun = rows.wasNull() ? Optional.empty() : Optional.of(kept);
+          String part = rows.getString(1);
+          if (part == null) {
+            continue; // no keys at all (the LEFT JOIN's one row)
+          }
+          int run = rows.getInt(2);
+          sorted &= !rows.wasNull();
+          weighted |= rows.getBoolean(3);
+          runs.add(Map.entry(part, run));
+        }
+      }
+      return new RunParts(runs, weighted, sorted && runs.size() <= MAX_SORTED_RUNS, keptRun);
+    }
+  }
+
+  /**
+   * The run's keys in ascending order of fingerprint; a key the scan sent more than once (a key
+   * that is not unique in its table, or sent by two chunks) comes as often.
+   */
+  private interface RunKeys extends AutoCloseable {
+    boolean next() throws SQLException;
+
+    long fingerprint();
+
+    long weight();
+
+    @Override
+    void close() throws SQLException;
+  }
+
+  /**
+   * The run's sorted runs read side by side, one fetch of {@link #FETCH_ARRAYS} arrays each, and
+   * merged in the worker: the store only reads what the worker wrote in order.
+   */
+  private static final class SortedRuns implements RunKeys {
+    private final List<PreparedStatement> statements = new ArrayList<>();
+    private final List<ArrayCursor> cursors = new ArrayList<>();
+    private ArrayCursor current;
+
+    SortedRuns(Connection connection, long runId, RunParts parts) throws SQLException {
+      try {
+        for (Map.Entry<String, Integer> run : parts.runs()) {
+          PreparedStatement statement =
+              connection.prepareStatement(
+                  "SELECT fingerprints, weights FROM "
+                      + Store.SCHEMA
+                      + ".violation_key WHERE run_id = ? AND part = ? AND sorted_run = ?"
+                      + " ORDER BY batch");
+          statements.add(statement);
+          binary(statement);
+          statement.setFetchSize(FETCH_ARRAYS);
+          statement.setLong(1, runId);
+          statement.setString(2, run.getKey());
+          statement.setInt(3, run.getValue());
+          ArrayCursor cursor = new ArrayCursor(statement.executeQuery());
+          if (cursor.present()) {
+            cursors.add(cursor);
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+
+    @Override
+    public boolean next() throws SQLException {
+      if (current != null) {
+        current.next();
+        if (!current.present()) {
+          cursors.remove(current);
+        }
+      }
+      // the sorted runs are few (at most MAX_SORTED_RUNS): the smallest by looking at each
+      current = null;
+      for (ArrayCursor cursor : cursors) {
+        if (current == null || cursor.fingerprint() < current.fingerprint()) {
+          current = cursor;
+        }
+      }
+      return current != null;
+    }
+
+    @Override
+    public long fingerprint() {
+      return current.fingerprint();
+    }
+
+    @Override
+    public long weight() {
+      return current.weight();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      for (PreparedStatement statement : statements) {
+        statement.close();
       }
     }
   }
 
-  /** The run whose key set the audit keeps (one at a time), if any. */
-  private static Optional<Long> keptRun(Connection connection, String auditId) throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement("SELECT max(run_id) FROM " + TABLE + " WHERE audit_id = ?")) {
-      statement.setString(1, auditId);
-      try (ResultSet row = statement.executeQuery()) {
-        row.next();
-        long run = row.getLong(1);
-        return row.wasNull() ? Optional.empty() : Optional.of(run);
+  /** One sorted run, an array at a time. */
+  private static final class ArrayCursor {
+    private final ResultSet rows;
+    private Long[] fingerprints = new Long[0];
+    private Long[] weights;
+    private int index;
+
+    ArrayCursor(ResultSet rows) throws SQLException {
+      this.rows = rows;
+      advance();
+    }
+
+    boolean present() {
+      return index < fingerprints.length;
+    }
+
+    long fingerprint() {
+      return fingerprints[index];
+    }
+
+    long weight() {
+      return weights == null ? 1 : weights[index];
+    }
+
+    void next() throws SQLException {
+      index++;
+      advance();
+    }
+
+    private void advance() throws SQLException {
+      while (index >= fingerprints.length && rows.next()) {
+        fingerprints = (Long[]) rows.getArray(1).getArray();
+        Array weightArray = rows.getArray(2);
+        weights = weightArray == null ? null : (Long[]) weightArray.getArray();
+        index = 0;
       }
     }
+  }
+
+  /**
+   * The run's keys sorted by the store: for key sets written before V12 (arrays in the order the
+   * scan found them) and for more sorted runs than the worker reads side by side.
+   */
+  private static RunKeys storeSorted(Connection connection, long runId, boolean weighted)
+      throws SQLException {
+    try (Statement settings = connection.createStatement()) {
+      // a million keys sort in memory; ends with the transaction that finishes the run
+      settings.execute("SET LOCAL work_mem = '" + SORT_MEMORY + "'");
+    }
+    // most kinds count one row per key: unnest of one array is about twice as fast as of two
+    String keys =
+        weighted
+            ? "SELECT u.fp, coalesce(u.w, 1) FROM "
+                + Store.SCHEMA
+                + ".violation_key k, unnest(k.fingerprints, k.weights) AS u(fp, w)"
+            : "SELECT u.fp FROM "
+                + Store.SCHEMA
+                + ".violation_key k, unnest(k.fingerprints) AS u(fp)";
+    PreparedStatement statement =
+        connection.prepareStatement(keys + " WHERE k.run_id = ? ORDER BY u.fp");
+    binary(statement);
+    statement.setFetchSize(KEYS_PER_ARRAY);
+    statement.setLong(1, runId);
+    ResultSet rows = statement.executeQuery();
+    return new RunKeys() {
+      @Override
+      public boolean next() throws SQLException {
+        return rows.next();
+      }
+
+      @Override
+      public long fingerprint() {
+        try {
+          return rows.getLong(1);
+        } catch (SQLException e) {
+          throw new StoreException("cannot read the run's keys: " + e.getMessage(), e);
+        }
+      }
+
+      @Override
+      public long weight() {
+        try {
+          return weighted ? rows.getLong(2) : 1;
+        } catch (SQLException e) {
+          throw new StoreException("cannot read the run's keys: " + e.getMessage(), e);
+        }
+      }
+
+      @Override
+      public void close() throws SQLException {
+        statement.close();
+      }
+    };
   }
 
   /**
@@ -370,6 +576,7 @@ final class KeyAges {
     private boolean weighted;
     private int size;
     private int seq;
+    private int batched;
     private boolean written;
 
     Writer(Connection connection, String auditId, long runId) throws SQLException {
@@ -411,18 +618,35 @@ final class KeyAges {
       }
       insert.setObject(6, Arrays.copyOf(firstSeen, size));
       insert.setObject(7, Arrays.copyOf(baseline, size));
-      insert.execute();
-      written = true;
+      insert.addBatch();
       size = 0;
       weighted = false;
+      if (++batched == FETCH_ARRAYS) {
+        send();
+      }
+    }
+
+    /**
+     * Sends the arrays batched so far: pgjdbc sends a batch's statements in one go and waits once,
+     * so a million keys cost 25 round trips instead of 100.
+     */
+    private void send() throws SQLException {
+      if (batched > 0) {
+        insert.executeBatch();
+        written = true;
+        batched = 0;
+      }
     }
 
     void finish() throws SQLException {
       flush();
+      send();
     }
 
     void discard() throws SQLException {
       size = 0;
+      insert.clearBatch();
+      batched = 0;
       if (written) {
         try (PreparedStatement delete =
             insert

@@ -4,11 +4,12 @@ import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -17,16 +18,15 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.Record2;
 import org.jooq.impl.DSL;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The violating keys of runs, as fingerprints (migration V8): written in bulk with {@code COPY} as
- * a scan streams them, and compared in the store's SQL when a run finishes, so that every completed
- * run knows exactly how many of its violating rows are new, persist or are gone since the previous
- * completed run. Only the latest completed run's key set of an audit is kept.
+ * The violating keys of runs, as fingerprints (migrations V8, V12): written in bulk, sorted in
+ * bounded runs, as a scan streams them, and compared in the store's SQL when a run finishes, so
+ * that every completed run knows exactly how many of its violating rows are new, persist or are
+ * gone since the previous completed run. Only the latest completed run's key set of an audit is
+ * kept.
  */
 public final class KeySets {
   private static final Logger log = LoggerFactory.getLogger(KeySets.class);
@@ -35,7 +35,7 @@ public final class KeySets {
   /** Store-side work on a run's key set longer than this is logged with where the time went. */
   private static final long SLOW_NANOS = 1_000_000_000L;
 
-  /** Part names are ours (a constant, chunk ordinals, a watermark's hash): plain COPY text. */
+  /** Part names are ours (a constant, chunk ordinals, a watermark's hash): checked all the same. */
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9 :.-]{1,200}");
 
   private KeySets() {}
@@ -54,23 +54,39 @@ public final class KeySets {
         if (!PART.matcher(part).matches()) {
           throw new IllegalArgumentException("not a key set part name: " + part);
         }
-        return new CopyPart(store, runId, part);
+        return new StoredPart(store, runId, part);
       }
     };
   }
 
   /**
-   * One statement's keys: one store transaction, one COPY, kept on commit only. The store
-   * connection is taken when the first batch arrives (the batches are the last rows of the
+   * Keys a part sorts in the worker before writing them (a sorted run): a million keys come to the
+   * store as a handful of sorted runs, which the merge walks side by side instead of having the
+   * store sort them all when the run finishes (docs/performance.md). Bounded, so the worker holds
+   * at most this many keys per open part (2 MiB, 4 with weights), never the whole set.
+   */
+  static final int RUN_KEYS = 1 << 17;
+
+  /**
+   * One statement's keys: one store transaction, kept on commit only. The keys are gathered into
+   * sorted runs of up to {@link #RUN_KEYS} and written run by run, in arrays of {@link
+   * KeySink#BATCH} ascending fingerprints (column {@code sorted_run}, V12), each run one batch of
+   * INSERTs (one round trip) with the arrays in pgjdbc's binary format: the store copies them
+   * instead of parsing a million numbers from text while the scan runs on the same cores. The store
+   * connection is taken when the first run is written (the keys are the last rows of the
    * statement), so it is not held while the audited server scans.
    */
-  private static final class CopyPart implements KeySink.Part {
+  private static final class StoredPart implements KeySink.Part {
     private final DataSource store;
     private final long runId;
     private final String part;
+    private final long[] fingerprints = new long[RUN_KEYS];
+    private long[] weights;
+    private int size;
     private Connection connection;
-    private CopyIn copy;
+    private PreparedStatement insert;
     private int batches;
+    private int sortedRuns;
     private boolean committed;
 
     /**
@@ -81,15 +97,15 @@ public final class KeySets {
      */
     private boolean failed;
 
-    CopyPart(DataSource store, long runId, String part) {
+    StoredPart(DataSource store, long runId, String part) {
       this.store = store;
       this.runId = runId;
       this.part = part;
     }
 
-    private CopyIn copy() {
-      if (copy != null) {
-        return copy;
+    private PreparedStatement insert() {
+      if (insert != null) {
+        return insert;
       }
       try {
         connection = store.getConnection();
@@ -102,41 +118,77 @@ public final class KeySets {
           delete.setString(2, part);
           delete.execute();
         }
-        copy =
-            connection
-                .unwrap(PGConnection.class)
-                .getCopyAPI()
-                .copyIn(
-                    "COPY " + TABLE + " (run_id, part, batch, fingerprints, weights) FROM STDIN");
-        return copy;
+        insert =
+            connection.prepareStatement(
+                "INSERT INTO "
+                    + TABLE
+                    + " (run_id, part, batch, sorted_run, fingerprints, weights)"
+                    + " VALUES (?, ?, ?, ?, ?, ?)");
+        return insert;
       } catch (SQLException e) {
         throw new StoreException("cannot store the violating keys of run " + runId, e);
       }
     }
 
     @Override
-    public void add(long[] fingerprints, long[] weights) {
-      // COPY's text format: numbers and array braces only, nothing to escape
-      String row =
-          runId
-              + "\t"
-              + part
-              + "\t"
-              + batches++
-              + "\t"
-              + array(fingerprints)
-              + "\t"
-              + (weights == null ? "\\N" : array(weights))
-              + "\n";
-      byte[] bytes = row.getBytes(StandardCharsets.US_ASCII);
-      if (failed) {
-        return;
+    public void add(long[] batch, long[] batchWeights) {
+      if (batchWeights != null && weights == null) {
+        // the first weighted batch: the keys before it stood for one row each
+        weights = new long[RUN_KEYS];
+        Arrays.fill(weights, 0, size, 1);
       }
-      try {
-        copy().writeToCopy(bytes, 0, bytes.length);
-      } catch (SQLException | StoreException e) {
-        dropped(e);
+      int from = 0;
+      while (from < batch.length) {
+        int n = Math.min(batch.length - from, RUN_KEYS - size);
+        System.arraycopy(batch, from, fingerprints, size, n);
+        if (weights != null) {
+          if (batchWeights != null) {
+            System.arraycopy(batchWeights, from, weights, size, n);
+          } else {
+            Arrays.fill(weights, size, size + n, 1);
+          }
+        }
+        size += n;
+        from += n;
+        if (size == RUN_KEYS) {
+          writeRun();
+        }
       }
+    }
+
+    /** Sorts the gathered keys and writes them as the part's next sorted run. */
+    private void writeRun() {
+      if (weights == null) {
+        Arrays.sort(fingerprints, 0, size);
+      } else {
+        sortPairs(fingerprints, weights, size);
+      }
+      int run = sortedRuns++;
+      if (!failed) {
+        try {
+          PreparedStatement statement = insert();
+          for (int from = 0; from < size || (from == 0 && batches == 0); from += KeySink.BATCH) {
+            // an empty key set is still a key set: the run tracked its keys and found none
+            int to = Math.min(size, from + KeySink.BATCH);
+            statement.setLong(1, runId);
+            statement.setString(2, part);
+            statement.setInt(3, batches++);
+            statement.setInt(4, run);
+            // primitive arrays: pgjdbc sends them in its binary array format
+            statement.setObject(5, Arrays.copyOfRange(fingerprints, from, to));
+            if (weights == null) {
+              statement.setNull(6, Types.ARRAY);
+            } else {
+              statement.setObject(6, Arrays.copyOfRange(weights, from, to));
+            }
+            statement.addBatch();
+          }
+          statement.executeBatch();
+        } catch (SQLException | StoreException e) {
+          dropped(e);
+        }
+      }
+      size = 0;
     }
 
     private void dropped(Exception e) {
@@ -149,29 +201,16 @@ public final class KeySets {
           e.getMessage());
     }
 
-    private static String array(long[] values) {
-      // appended in place: a million keys per run, no string per number
-      StringBuilder text = new StringBuilder(values.length * 21 + 2).append('{');
-      for (int i = 0; i < values.length; i++) {
-        if (i > 0) {
-          text.append(',');
-        }
-        text.append(values[i]);
-      }
-      return text.append('}').toString();
-    }
-
     @Override
     public void commit() {
-      if (batches == 0) {
-        // an empty key set is still a key set: the run tracked its keys and found none
-        add(new long[0], null);
+      if (size > 0 || batches == 0) {
+        writeRun();
       }
       if (failed) {
         return;
       }
       try {
-        copy().endCopy();
+        insert();
         connection.commit();
         committed = true;
       } catch (SQLException | StoreException e) {
@@ -185,15 +224,55 @@ public final class KeySets {
         return;
       }
       try (Connection held = connection) {
+        if (insert != null) {
+          insert.close();
+        }
         if (!committed) {
-          if (copy != null && copy.isActive()) {
-            copy.cancelCopy();
-          }
           held.rollback();
         }
       } catch (SQLException e) {
         // the part was not committed: nothing of it is kept either way
       }
+    }
+  }
+
+  /**
+   * Sorts the first {@code size} keys ascending, each weight moving with its key (a bottom-up merge
+   * sort: the JDK sorts no pairs of primitive arrays).
+   */
+  static void sortPairs(long[] keys, long[] values, int size) {
+    long[] keyScratch = new long[size];
+    long[] valueScratch = new long[size];
+    long[] fromKeys = keys;
+    long[] fromValues = values;
+    long[] toKeys = keyScratch;
+    long[] toValues = valueScratch;
+    for (int width = 1; width < size; width *= 2) {
+      for (int low = 0; low < size; low += 2 * width) {
+        int mid = Math.min(low + width, size);
+        int high = Math.min(low + 2 * width, size);
+        int i = low;
+        int j = mid;
+        for (int k = low; k < high; k++) {
+          if (i < mid && (j >= high || fromKeys[i] <= fromKeys[j])) {
+            toKeys[k] = fromKeys[i];
+            toValues[k] = fromValues[i++];
+          } else {
+            toKeys[k] = fromKeys[j];
+            toValues[k] = fromValues[j++];
+          }
+        }
+      }
+      long[] swap = fromKeys;
+      fromKeys = toKeys;
+      toKeys = swap;
+      swap = fromValues;
+      fromValues = toValues;
+      toValues = swap;
+    }
+    if (fromKeys != keys) {
+      System.arraycopy(fromKeys, 0, keys, 0, size);
+      System.arraycopy(fromValues, 0, values, 0, size);
     }
   }
 
@@ -222,8 +301,8 @@ public final class KeySets {
       tx.execute(
           "INSERT INTO "
               + TABLE
-              + " (run_id, part, batch, fingerprints, weights)"
-              + " SELECT ?, part, batch, fingerprints, weights FROM "
+              + " (run_id, part, batch, sorted_run, fingerprints, weights)"
+              + " SELECT ?, part, batch, sorted_run, fingerprints, weights FROM "
               + TABLE
               + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
               + TABLE
@@ -263,7 +342,8 @@ public final class KeySets {
       split = Split.OVER_CAP;
     } else {
       Long previous = found.value2();
-      merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations);
+      boolean carried = carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL;
+      merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations, carried);
       split = merged.split();
       if (split == Split.INCOMPLETE) {
         // a part was lost (the store failed while it was written) or written twice: a split over

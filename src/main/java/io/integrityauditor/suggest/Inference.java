@@ -352,7 +352,9 @@ final class Inference {
           continue;
         }
         Optional<Group> group =
-            numberedMember(table, column, name).or(() -> group(table, column, name));
+            subtype(table, column, name)
+                .or(() -> numberedMember(table, column, name))
+                .or(() -> group(table, column, name));
         if (group.isPresent()) {
           groups.add(group.get());
         } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
@@ -361,7 +363,169 @@ final class Inference {
         }
       }
     }
-    return new Inferred(groups, enforced, excluded, unmatched, polymorphic);
+    return new Inferred(compositeKeys(groups), enforced, excluded, unmatched, polymorphic);
+  }
+
+  /**
+   * {@code personphone.businessentityid} -> {@code person.businessentityid}: when several tables
+   * are keyed by a single column of this column's (not generic) name, a supertype and its subtypes
+   * ({@code businessentity}, {@code person}, {@code employee}, {@code salesperson}), the reference
+   * points at the one the child's own name starts or ends with (the longest such name), not at the
+   * root the column names. A child named after none of them keeps the usual tiers.
+   */
+  private Optional<Group> subtype(TableInfo child, ColumnInfo column, ColumnName name) {
+    if (GENERIC_KEYS.contains(lower(column.name()))) {
+      return Optional.empty();
+    }
+    List<TableInfo> family = new ArrayList<>();
+    for (TableInfo table : tables) {
+      Optional<ColumnInfo> key =
+          table
+              .primaryKey()
+              .filter(pk -> pk.columns().size() == 1)
+              .flatMap(pk -> table.column(pk.columns().get(0)));
+      if (key.isPresent()
+          && key.get().name().equalsIgnoreCase(column.name())
+          && key.get().type().comparableWith(column.type())) {
+        family.add(table);
+      }
+    }
+    if (family.size() < 2) {
+      return Optional.empty();
+    }
+    String own = String.join("", names.get(child).words());
+    TableInfo best = null;
+    int longest = 0;
+    for (TableInfo member : family) {
+      if (member == child) {
+        continue;
+      }
+      for (String form : names.get(member).forms()) {
+        if (form.length() > longest
+            && own.length() > form.length()
+            && (own.startsWith(form) || own.endsWith(form))) {
+          best = member;
+          longest = form.length();
+        }
+      }
+    }
+    if (best == null) {
+      return Optional.empty();
+    }
+    ColumnInfo key = best.column(best.primaryKey().orElseThrow().columns().get(0)).orElseThrow();
+    Candidate candidate =
+        ranked(new Side(child, List.of(column)), new Side(best, List.of(key)), Tier.SUBTYPE, 0);
+    return Optional.of(group(child, column, name, Tier.SUBTYPE, List.of(candidate)));
+  }
+
+  /**
+   * {@code boarding_passes(ticket_no, flight_id)} -> {@code ticket_flights(ticket_no, flight_id)}:
+   * two reference columns of a table that together hold the whole two-column primary key of an
+   * association table, one named after the two tables its key columns point at ({@code ticket} +
+   * {@code flights}, {@code specialoffer} + {@code product}), are one composite reference to it. It
+   * replaces the two single-column references (the association's own references imply them). Not
+   * for a variant of the association ({@code artist_tag_raw} holds the same references as {@code
+   * artist_tag}), nor for another association of the same two tables (which one points at which is
+   * not in the names).
+   */
+  private List<Group> compositeKeys(List<Group> groups) {
+    Map<TableInfo, Map<String, Group>> byColumn = new IdentityHashMap<>();
+    for (Group group : groups) {
+      if (group.column().columns().size() == 1) {
+        byColumn
+            .computeIfAbsent(group.column().table(), k -> new HashMap<>())
+            .put(group.column().columns().get(0).name(), group);
+      }
+    }
+    Map<Group, Group> replaced = new IdentityHashMap<>();
+    Set<Group> dropped = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (TableInfo child : tables) {
+      Map<String, Group> columns = byColumn.getOrDefault(child, Map.of());
+      if (columns.size() < 2) {
+        continue;
+      }
+      List<Candidate> found = new ArrayList<>();
+      for (TableInfo parent : tables) {
+        compositeKey(child, columns, parent, byColumn).ifPresent(found::add);
+      }
+      if (found.size() != 1) {
+        continue;
+      }
+      Candidate candidate = found.get(0);
+      Group first = columns.get(candidate.child().columns().get(0).name());
+      replaced.put(
+          first, new Group(first.column(), first.name(), Tier.COMPOSITE_KEY, List.of(candidate)));
+      dropped.add(columns.get(candidate.child().columns().get(1).name()));
+    }
+    List<Group> result = new ArrayList<>();
+    for (Group group : groups) {
+      if (!dropped.contains(group)) {
+        result.add(replaced.getOrDefault(group, group));
+      }
+    }
+    return result;
+  }
+
+  private Optional<Candidate> compositeKey(
+      TableInfo child,
+      Map<String, Group> columns,
+      TableInfo parent,
+      Map<TableInfo, Map<String, Group>> byColumn) {
+    List<String> key = parent.primaryKey().map(pk -> pk.columns()).orElse(List.of());
+    if (parent == child || key.size() != 2) {
+      return Optional.empty();
+    }
+    List<ColumnInfo> childColumns = new ArrayList<>();
+    List<ColumnInfo> parentColumns = new ArrayList<>();
+    List<TableInfo> targets = new ArrayList<>();
+    for (String part : key) {
+      Group own = byColumn.getOrDefault(parent, Map.of()).get(part);
+      Group held = columns.get(part);
+      ColumnInfo parentColumn = parent.column(part).orElseThrow();
+      if (own == null
+          || own.candidates().isEmpty()
+          || held == null
+          || !held.column().columns().get(0).type().comparableWith(parentColumn.type())) {
+        return Optional.empty();
+      }
+      childColumns.add(held.column().columns().get(0));
+      parentColumns.add(parentColumn);
+      targets.add(own.candidates().get(0).parent().table());
+    }
+    if (!namedAfter(parent, targets)) {
+      return Optional.empty();
+    }
+    List<String> childWords = names.get(child).words();
+    List<String> parentWords = names.get(parent).words();
+    boolean variant =
+        childWords.size() > parentWords.size()
+            && childWords.subList(0, parentWords.size()).equals(parentWords)
+            && childWords.subList(parentWords.size(), childWords.size()).stream()
+                .anyMatch(VARIANT_WORDS::contains);
+    if (variant || namedAfter(child, targets)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ranked(
+            new Side(child, childColumns), new Side(parent, parentColumns), Tier.COMPOSITE_KEY, 0));
+  }
+
+  /** {@code ticket_flights} is named after {@code tickets} and {@code flights}, in either order. */
+  private boolean namedAfter(TableInfo table, List<TableInfo> targets) {
+    if (targets.size() != 2 || targets.contains(table)) {
+      return false;
+    }
+    Set<String> own = names.get(table).forms();
+    Set<String> a = Names.forms(names.get(targets.get(0)).words());
+    Set<String> b = Names.forms(names.get(targets.get(1)).words());
+    for (String x : a) {
+      for (String y : b) {
+        if (own.contains(x + y) || own.contains(y + x)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -458,6 +622,12 @@ final class Inference {
     List<String> words = names.get(table).words();
     boolean key =
         table.primaryKey().map(pk -> pk.columns().equals(List.of(column.name()))).orElse(false);
+    if (key) {
+      Optional<Group> counterpart = counterpart(table, column, name);
+      if (counterpart.isPresent()) {
+        return counterpart;
+      }
+    }
     if (!key || words.size() < 2 || !EXTENSION_WORDS.contains(words.get(words.size() - 1))) {
       return Optional.empty();
     }
@@ -482,6 +652,47 @@ final class Inference {
     return parents.isEmpty()
         ? Optional.empty()
         : Optional.of(group(table, column, name, Tier.EXTENSION, parents));
+  }
+
+  /**
+   * {@code public.users.id} -> {@code auth.users.id}: a table of the search path keyed like the one
+   * table of the same name in a schema outside it (a platform's or another module's), by a
+   * single-column primary key of the same name and type, extends that table row for row (Supabase's
+   * profiles beside {@code auth.users}). Tables of the same name inside the search path, or in
+   * several other schemas, say nothing about which extends which.
+   */
+  private Optional<Group> counterpart(TableInfo table, ColumnInfo column, ColumnName name) {
+    List<String> searchPath = catalog.searchPath();
+    if (!searchPath.contains(table.id().schema())) {
+      return Optional.empty();
+    }
+    List<Candidate> found = new ArrayList<>();
+    for (TableInfo other : tables) {
+      if (other == table || !other.id().name().equalsIgnoreCase(table.id().name())) {
+        continue;
+      }
+      if (searchPath.contains(other.id().schema())) {
+        return Optional.empty();
+      }
+      Optional<ColumnInfo> otherKey =
+          other
+              .primaryKey()
+              .filter(pk -> pk.columns().size() == 1)
+              .flatMap(pk -> other.column(pk.columns().get(0)));
+      if (otherKey.isPresent()
+          && otherKey.get().name().equalsIgnoreCase(column.name())
+          && otherKey.get().type().sameAs(column.type())) {
+        found.add(
+            ranked(
+                new Side(table, List.of(column)),
+                new Side(other, List.of(otherKey.get())),
+                Tier.EXTENSION,
+                0));
+      }
+    }
+    return found.size() == 1
+        ? Optional.of(group(table, column, name, Tier.EXTENSION, found))
+        : Optional.empty();
   }
 
   /**
@@ -731,6 +942,15 @@ final class Inference {
               .filter(c -> !generic || c.affinity() > 0 || namespaced(c.parent().table()))
               .ifPresent(suffixed::add);
         }
+      }
+      // user_id -> user_entity, not federated_user: a table named exactly like the column plus a
+      // structural suffix is that entity; another table merely ending in the word is a kind of it
+      List<Candidate> entity =
+          suffixed.stream().filter(c -> lookUp(byStem, base).contains(c.parent().table())).toList();
+      if (!entity.isEmpty()
+          && entity.stream().mapToInt(Candidate::schemaDistance).min().getAsInt()
+              <= suffixed.stream().mapToInt(Candidate::schemaDistance).min().getAsInt()) {
+        return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, entity));
       }
       if (!suffixed.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));

@@ -329,10 +329,12 @@ public final class Suggester {
   private static final Set<Tier> STRONG_NAMES =
       Set.of(
           Tier.TABLE_NAME,
+          Tier.SUBTYPE,
           Tier.ROLE_PREFIX,
           Tier.QUALIFIED,
           Tier.OWNER_PREFIX,
           Tier.NUMBERED_MEMBER,
+          Tier.COMPOSITE_KEY,
           Tier.AGENT,
           Tier.SELF,
           Tier.PERSON,

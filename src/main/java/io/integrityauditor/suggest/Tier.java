@@ -4,6 +4,12 @@ package io.integrityauditor.suggest;
 enum Tier {
   /** The column names the table: {@code customer_id} -> {@code customers}. */
   TABLE_NAME("names the table"),
+  /**
+   * The column has the name of the single-column primary key several tables share (a supertype and
+   * its subtypes), and the child's own name starts or ends with one of them: {@code
+   * personphone.businessentityid} -> {@code person}, not the root {@code businessentity}.
+   */
+  SUBTYPE("the subtype sharing the key that the child's name starts or ends with"),
   /** The column names the table after a role prefix: {@code billing_address_id}. */
   ROLE_PREFIX("names the table after a role prefix"),
   /** The column names the table before a qualifier: {@code site_a_id}, {@code address2_id}. */
@@ -19,6 +25,12 @@ enum Tier {
    * artist}.
    */
   NUMBERED_MEMBER("the table at its number in its own table's name"),
+  /**
+   * Two reference columns together hold the whole primary key of an association table named after
+   * the tables they point at: {@code boarding_passes(ticket_no, flight_id)} -> {@code
+   * ticket_flights(ticket_no, flight_id)}.
+   */
+  COMPOSITE_KEY("the columns hold an association table's whole primary key"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /**

@@ -253,15 +253,15 @@ class FleetMetricsTest {
       assertThat(samples.get(plainViolations)).isEqualTo(1.0);
       int before = samples.size();
       // 32 per audit with series of its own (2 opted-in tenants, 1 plain audit), 12 + ranks per
-      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 12
-      // of the node (its clock offset and misfire threshold among them)
+      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 13
+      // of the node (its clock offset and misfire threshold, the store values' age among them)
       assertThat(before)
           .isEqualTo(
               32 * 3
                   + (FleetSeries.FIXED_SERIES + 5)
                   + (FleetSeries.FIXED_SERIES + 1)
                   + 2 * 2
-                  + 12);
+                  + 13);
 
       // two more tenants: the same number of series for the fleet audit, other ranks
       tenant(9, 5);
@@ -408,7 +408,8 @@ class FleetMetricsTest {
           "500 tenants x 20 audits: %d series, %d bytes, set-up and first rendering %d ms,"
               + " scrape %d us%n",
           samples.size(), text.length(), setUp / 1_000_000, scrape / 1_000);
-      assertThat(samples).hasSize(20 * (FleetSeries.FIXED_SERIES + 5) + 2 + 10);
+      // 2 for the target, 11 of the node (no scheduler here: no clock offset nor threshold)
+      assertThat(samples).hasSize(20 * (FleetSeries.FIXED_SERIES + 5) + 2 + 11);
       String audit = "audit=\"audit.a7\",kind=\"orphan\",owner=\"\",";
       String labels = "{" + audit + "severity=\"critical\",template=\"tenants\"}";
       assertThat(samples.get("integrity_audit_fleet_tenants" + labels)).isEqualTo(500.0);

@@ -75,16 +75,67 @@ class ChunkSizingTest {
     }
   }
 
+  @Test
+  void a_leftover_is_shared_out_instead_of_paying_a_statement_of_its_own() {
+    // the reference run that took 4.7 M, 5.2 M and then 0.1 M rows (the last one a parent's hash
+    // for a hundredth of the table): all that is left fits one statement of up to 1.2 x the aim
+    assertThat(ChunkedRun.evenShare(5_200_000, 5_299_700)).isEqualTo(5_299_700);
+    assertThat(ChunkedRun.evenShare(4_600_000, 5_499_670)).isEqualTo(5_499_670);
+    // two statements either way: two halves, not 4.7 M and a leftover of 5.3 M... then 0.1 M
+    assertThat(ChunkedRun.evenShare(4_700_000, 9_999_400)).isEqualTo(4_999_700);
+    // 1.3 x the aim left: two statements either way, equal ones
+    assertThat(ChunkedRun.evenShare(1_000_000, 1_300_000)).isEqualTo(650_000);
+    // a calibration statement stays small, and what fits is taken as asked
+    assertThat(ChunkedRun.evenShare(1, 9_999_400)).isLessThanOrEqualTo(2);
+    assertThat(ChunkedRun.evenShare(3_000_000, 2_000_000)).isEqualTo(3_000_000);
+    Random random = new Random(7);
+    for (int i = 0; i < 10_000; i++) {
+      long rows = 1 + random.nextInt(5_000_000);
+      long pending = 1 + random.nextInt(20_000_000);
+      long share = ChunkedRun.evenShare(rows, pending);
+      assertThat(share).as("%d of %d", rows, pending).isLessThanOrEqualTo((long) (rows * 1.2) + 1);
+      long statements = (pending + share - 1) / share;
+      assertThat(statements)
+          .as("%d of %d", rows, pending)
+          .isEqualTo((long) Math.ceil(pending / (rows * 1.2)));
+    }
+  }
+
+  @Test
+  void an_idle_machine_reads_ten_million_rows_in_as_few_statements_as_the_target_allows() {
+    // the reference data on an idle machine: 0.15 s of parent's hash, 0.3 us a row, +-10%; the
+    // first statement sized from the previous run's rate (4.7 M rows). 10 M rows cost 3.15 s in
+    // two statements: 1.6 s each, under the target. Without the shared-out leftover a third
+    // statement read the last slices.
+    for (int seed = 1; seed <= 20; seed++) {
+      List<Double> seconds = simulate(0.15, 0.3e-6, 10_000_000, 0.1, 4_700_000, new Random(seed));
+      assertThat(seconds).as("seed %d", seed).hasSize(2);
+      assertThat(seconds).as("seed %d", seed).allMatch(s -> s <= TARGET);
+    }
+  }
+
   /** A chunked run's statement durations where time = fixed + rows x perRow, +-25%. */
   private static List<Double> simulate(double fixed, double perRow, long rows, Random random) {
+    return simulate(fixed, perRow, rows, 0.25, 0, random);
+  }
+
+  /**
+   * A chunked run's statement durations where time = fixed + rows x perRow, +- {@code noise}.
+   *
+   * @param first the first statement's rows (from the previous run's rate); 0: a calibration
+   */
+  private static List<Double> simulate(
+      double fixed, double perRow, long rows, double noise, long first, Random random) {
     long remaining = rows;
     List<ChunkQueue.Statement> done = new ArrayList<>();
     List<Double> seconds = new ArrayList<>();
     while (remaining > 0) {
-      // a claim takes whole slices, at least one
-      long slices = Math.max(1, ChunkedRun.nextRows(done, TARGET) / 100_000);
+      // as ChunkedRun.work: the next size shared out over what is pending; a claim takes whole
+      // slices, at least one, as many as fit
+      long wanted = done.isEmpty() && first > 0 ? first : ChunkedRun.nextRows(done, TARGET);
+      long slices = Math.max(1, ChunkedRun.evenShare(wanted, remaining) / 100_000);
       long taken = Math.min(remaining, slices * 100_000);
-      double took = (fixed + taken * perRow) * (0.75 + 0.5 * random.nextDouble());
+      double took = (fixed + taken * perRow) * (1 - noise + 2 * noise * random.nextDouble());
       done.add(
           new ChunkQueue.Statement(
               done.size(),

@@ -117,6 +117,41 @@ class KeyTrackingTest {
         .isEqualTo(0);
   }
 
+  /**
+   * A full run whose plan has parallel workers sends its violating rows from the workers (the rows
+   * form, with a count of its own); one without workers reads the aggregate through a cursor. Both
+   * must keep the very same key set and sample, run after run, whichever ran before.
+   */
+  @Test
+  void the_parallel_statement_and_the_serial_one_find_the_same_keys_samples_and_counts() {
+    String parallel =
+        audit(
+            "full",
+            "mode: full\nsettings: {parallel_setup_cost: 0, parallel_tuple_cost: 0,"
+                + " min_parallel_table_scan_size: 0, max_parallel_workers_per_gather: 2}");
+    String serial = audit("full", "mode: full\nsettings: {max_parallel_workers_per_gather: 0}");
+    AuditResult first = run(serial);
+    AuditResult second = run(parallel);
+    fixTenAndBreakSeven();
+    AuditResult third = run(parallel);
+    AuditResult fourth = run(serial);
+
+    assertThat(List.of(first, second, third, fourth))
+        .extracting(Results::violations)
+        .containsExactly(40L, 40L, 37L, 37L);
+    assertThat(List.of(first, second, third, fourth))
+        .extracting(r -> r.measurement().orElseThrow().rowsChecked())
+        .containsOnly(20_000L);
+    assertThat(Results.samples(second)).hasSize(5).isEqualTo(Results.samples(first));
+    assertThat(Results.samples(fourth)).hasSize(5).isEqualTo(Results.samples(third));
+    assertThat(splits("full"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=0 persisting=40 gone=0",
+            "exact new=7 persisting=30 gone=10",
+            "exact new=0 persisting=37 gone=0");
+  }
+
   @Test
   void chunked_runs_track_every_key_across_their_statements() {
     String yaml = audit("chunked", "mode: chunked\nchunk_target: 20ms");
@@ -149,6 +184,56 @@ class KeyTrackingTest {
             "exact new=5 persisting=40 gone=0",
             "exact new=0 persisting=45 gone=0");
     assertThat(nothingNew.info().mode()).isEqualTo(RunInfo.Mode.INCREMENTAL);
+  }
+
+  /**
+   * More violating keys than the worker sorts at once ({@code KeySets.RUN_KEYS}, 131,072): the key
+   * set reaches the store as several sorted runs, merged side by side; an increment (its key set
+   * carried from the sweep, here as arrays written before V12, unsorted) is sorted by the store.
+   * Both exact.
+   */
+  @Test
+  void keys_of_several_sorted_runs_and_of_unsorted_arrays_are_merged_exactly() {
+    target.execute(
+        """
+        CREATE TABLE big (id int PRIMARY KEY, parent_id int);
+        INSERT INTO big SELECT i, 1000000 + i FROM generate_series(1, 300000) i;
+        ANALYZE big;
+        """);
+    String yaml =
+        """
+        audits:
+          - id: big
+            kind: orphan
+            child: big.parent_id
+            parent: parent.id
+            sample_size: 5
+            mode: incremental
+            watermark: id
+        """;
+    run(yaml);
+    assertThat(
+            store.queryLong(
+                "SELECT count(DISTINCT sorted_run) FROM integrity_auditor.violation_key"
+                    + " WHERE sorted_run IS NOT NULL"))
+        .as("sorted runs of 300,000 keys")
+        .isEqualTo(3);
+    // an upgrade from before V12: the kept key set's arrays are in the scan's order, unmarked
+    store.execute("UPDATE integrity_auditor.violation_key SET sorted_run = NULL");
+    target.execute("INSERT INTO big SELECT i, 1000000 + i FROM generate_series(300001, 300010) i");
+    run(yaml);
+    // the same audit as a full run: fixed and new rows, the sorted runs merged
+    target.execute(
+        "UPDATE big SET parent_id = 1 WHERE id <= 1000;"
+            + "INSERT INTO big SELECT i, 1000000 + i FROM generate_series(300011, 300500) i;");
+    AuditResult sweep = run(yaml.replace("mode: incremental\n    watermark: id\n", "mode: full\n"));
+
+    assertThat(Results.violations(sweep)).isEqualTo(299_500);
+    assertThat(splits("big"))
+        .containsExactly(
+            "first new=null persisting=null gone=null",
+            "exact new=10 persisting=300000 gone=0",
+            "exact new=490 persisting=299010 gone=1000");
   }
 
   @Test

@@ -771,13 +771,26 @@ class ClusterTest {
     nodes.add(node);
     node.awaitServing();
     within(Duration.ofSeconds(60), "a run recorded", () -> count("status = 'violations'") >= 1);
-    // the skew is real: the node records its runs with its own clock
+    // it records its runs and its alert on the store's clock, not its own (30 s ahead: 30 s in
+    // the store's future, where runs of its peers on time would sort before them)
     assertThat(
             store.queryLong(
                 "SELECT extract(epoch FROM max(started_at) - clock_timestamp())::bigint FROM"
-                    + " integrity_auditor.audit_run"))
-        .as("seconds the node's latest run started ahead of the store's clock")
-        .isGreaterThan(20);
+                    + " integrity_auditor.audit_run WHERE status <> 'skipped'"))
+        .as("seconds the node's latest run started after the store's now")
+        .isBetween(-15L, 2L);
+    assertThat(
+            store.queryLong(
+                "SELECT extract(epoch FROM max(finished_at) - clock_timestamp())::bigint FROM"
+                    + " integrity_auditor.audit_run WHERE status <> 'skipped'"))
+        .as("seconds the node's latest run finished after the store's now")
+        .isBetween(-15L, 2L);
+    assertThat(
+            store.queryLong(
+                "SELECT extract(epoch FROM max(greatest(opened_at, last_seen_at))"
+                    + " - clock_timestamp())::bigint FROM integrity_auditor.alert"))
+        .as("seconds the node's alert record was last seen after the store's now")
+        .isBetween(-15L, 2L);
     assertThat(
             store.queryLong(
                 "SELECT last_checkin_time - (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
@@ -851,6 +864,25 @@ class ClusterTest {
           .isBetween(-1_000L, 15_000L);
       previous = node;
     }
+    // one history, on the store's clock, whichever node ran what: each run started after its fire
+    // time (on the store's clock) and soon after, so the history sorts as it happened (with each
+    // node's own clock the node ahead recorded its runs 30 s after their fire times, the node
+    // behind 30 s before: the behind node's runs sorted before the ahead node's earlier ones)
+    String evidence = evidence(runs("status <> 'skipped'"));
+    assertThat(
+            store.queryLong(
+                "SELECT count(*) FROM integrity_auditor.audit_run WHERE status <> 'skipped' AND"
+                    + " (started_at < scheduled_fire_time - interval '1 second' OR started_at >"
+                    + " scheduled_fire_time + interval '15 seconds' OR finished_at < started_at)"))
+        .as("runs not started within 15 s after their fire time, on the store's clock:%s", evidence)
+        .isZero();
+    assertThat(
+            store.queryLong(
+                "SELECT count(*) FROM (SELECT started_at, lag(started_at) OVER (ORDER BY"
+                    + " scheduled_fire_time) AS before FROM integrity_auditor.audit_run WHERE status"
+                    + " <> 'skipped') r WHERE started_at < before - interval '5 seconds'"))
+        .as("runs started before the run of an earlier fire time:%s", evidence)
+        .isZero();
   }
 
   /** Runs of the audit that ran on {@code nodeId}. */

@@ -97,22 +97,16 @@ class RunStatementsTest {
     // (14 before: a look for queries left by a lost node, in a transaction of its own, before
     // every run; 11 before: the transaction's limits in one statement, the session's reset in the
     // run's transaction)
-    assertThat(total(small.perRun(small.store()))).isEqualTo(32);
+    // 30 (32 before V12): the key merge reads the worker's sorted run instead of having the store
+    // sort the keys (no work_mem setting, no look for weights of its own: one query says it all)
+    assertThat(total(small.perRun(small.store()))).isEqualTo(30);
     assertThat(small.perRun(small.store())).containsEntry("BEGIN", 2L);
     assertThat(total(small.perRun(small.tenants()))).isEqualTo(7);
     assertThat(small.perRun(small.tenants())).containsEntry("BEGIN READ ONLY", 1L);
     assertThat(small.tenants().keySet()).noneMatch(query -> query.contains("pg_stat_activity"));
-    // beyond them, only what does not come with each run: opening a session, the connection
-    // budget's look (at most once a second) for a node waiting for a place, and a place given
-    // back when an idle connection closes
+    // beyond them, nothing (what comes with time, not runs, is left out: notTheRuns)
     for (PerRun fleet : List.of(small, large)) {
-      assertThat(fleet.notPerRun())
-          .allMatch(
-              query ->
-                  query.startsWith("SET application_name")
-                      || query.contains("pg_locks")
-                      || query.startsWith("SELECT pg_advisory_unlock(?"),
-              "a session's set-up, or the budget's look for waiting nodes or place given back");
+      assertThat(fleet.notPerRun()).as("statements not sent once per run").isEmpty();
     }
   }
 
@@ -180,11 +174,8 @@ class RunStatementsTest {
         assertThat(result.measurement().orElseThrow().violations()).isEqualTo(violations);
         assertThat(result.info().mode().label()).isEqualTo(run == -2 ? "full" : "incremental");
       }
-      // opening a session (the pools open them as they please) is not the run's
       Map<String, Long> storeCalls = statements(store);
       Map<String, Long> targetCalls = statements(target);
-      storeCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
-      targetCalls.keySet().removeIf(query -> query.startsWith("SET application_name"));
       PerRun counted = new PerRun(runs, storeCalls, targetCalls);
       Map<String, Long> onStore = counted.perRun(counted.store());
       Map<String, Long> onTarget = new TreeMap<>(counted.perRun(counted.tenants()));
@@ -204,7 +195,8 @@ class RunStatementsTest {
   }
 
   /** Statements of one incremental run on the store (see the test above). */
-  static final long INCREMENTAL_STORE_STATEMENTS = 55;
+  // 54 (55 before V12): the kept run and whether the key set has weights in one query
+  static final long INCREMENTAL_STORE_STATEMENTS = 54;
 
   /** ... and on the audited database. */
   static final long INCREMENTAL_TARGET_STATEMENTS = 6;
@@ -283,7 +275,21 @@ class RunStatementsTest {
         calls.merge(normalized(rows.getString(1)), rows.getLong(2), Long::sum);
       }
     }
+    calls.keySet().removeIf(RunStatementsTest::notTheRuns);
     return calls;
+  }
+
+  /**
+   * Statements that come with time, not with runs: opening a session (the pools open them as they
+   * please), the connection budget's look for a node waiting for a place (at most once a second,
+   * and only while idle connections exist) and a place given back when an idle connection closes.
+   * Counted with the runs, they made the totals depend on the machine's speed (one more statement
+   * in a slow run at load 30-60).
+   */
+  private static boolean notTheRuns(String query) {
+    return query.startsWith("SET application_name")
+        || query.contains("pg_locks")
+        || query.startsWith("SELECT pg_advisory_unlock(?");
   }
 
   /**

@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.audit.scan.ScanPartial;
 import io.integrityauditor.config.DatabaseConfig;
 import io.integrityauditor.run.ChunkQueue;
 import io.integrityauditor.run.ChunkSlice;
@@ -13,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -110,6 +112,21 @@ class ChunkClaimTest {
       next.release();
       claim.release();
       assertThat(claimableByOthers()).hasSize(10);
+    }
+  }
+
+  @Test
+  void progress_counts_the_rows_still_pending_including_the_ones_being_run() throws Exception {
+    try (Store store = store()) {
+      ChunkQueue queue = new ChunkStore(store, "a", Clock.systemUTC()).queue(runId);
+      assertThat(queue.progress().pendingRows()).isEqualTo(1_000);
+
+      ChunkQueue.Claim claim = queue.claim(350).orElseThrow();
+      assertThat(queue.progress().pendingRows()).isEqualTo(1_000);
+      claim.complete(ScanPartial.EMPTY, Instant.now(), Duration.ofMillis(5));
+
+      assertThat(queue.progress().pendingRows()).isEqualTo(700);
+      assertThat(queue.progress().pending()).isEqualTo(7);
     }
   }
 

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Fills every table of a database with generated rows whose references hold, for schemas published
@@ -52,7 +54,21 @@ final class PlausibleData {
       char typeType,
       char category,
       int length,
-      boolean unique) {}
+      boolean unique,
+      List<String> allowed) {
+    /**
+     * @param allowed SQL literals its single-column {@code CHECK} constraints accept (empty: no
+     *     such check, or none of the tried values passes it); generated values are taken from them
+     */
+    Column {
+      allowed = List.copyOf(allowed);
+    }
+
+    Column allowing(List<String> values) {
+      return new Column(
+          name, notNull, identity, generated, type, typeType, category, length, unique, values);
+    }
+  }
 
   /**
    * A table to fill.
@@ -273,9 +289,11 @@ final class PlausibleData {
                     rows.getString(8).charAt(0),
                     rows.getString(9).charAt(0),
                     rows.getInt(10),
-                    rows.getBoolean(11)));
+                    rows.getBoolean(11),
+                    List.of()));
       }
     }
+    allowedByChecks(connection, names, columns);
     Map<Long, String> timeBases = new HashMap<>();
     String lowestRangePartition =
         """
@@ -306,6 +324,99 @@ final class PlausibleData {
                     columns.get(oid),
                     timeBases.getOrDefault(oid, "timestamp '2024-01-01'"))));
     return tables;
+  }
+
+  /**
+   * Numbers and quoted strings written in a check: the values it is about ({@code BETWEEN 0 AND
+   * 1}).
+   */
+  private static final Pattern LITERAL =
+      Pattern.compile("'((?:[^']|'')*)'|(?<![\\w.])(-?\\d+(?:\\.\\d+)?)");
+
+  /**
+   * For every column with {@code CHECK} constraints on it alone ({@code rating BETWEEN 0 AND 5},
+   * {@code status IN ('a', 'b')}, {@code weight > 0}), the values that pass all of them, from the
+   * literals the checks name, their neighbours and 0..10; PostgreSQL evaluates each check on each
+   * value (a value of the wrong type is skipped). So a table with such checks gets rows instead of
+   * being left empty, and the "data" variants measure suggest, not the generator. Checks over
+   * several columns are left to the retry with optional columns NULL.
+   */
+  private static void allowedByChecks(
+      Connection connection, Map<Long, String> names, Map<Long, List<Column>> columns)
+      throws SQLException {
+    String sql =
+        """
+        SELECT c.conrelid::bigint, a.attname, pg_get_expr(c.conbin, c.conrelid)
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'c' AND cardinality(c.conkey) = 1
+        ORDER BY 1, 2, c.conname
+        """;
+    Map<Long, Map<String, List<String>>> checks = new TreeMap<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      while (rows.next()) {
+        checks
+            .computeIfAbsent(rows.getLong(1), k -> new TreeMap<>())
+            .computeIfAbsent(rows.getString(2), k -> new ArrayList<>())
+            .add(rows.getString(3));
+      }
+    }
+    for (Map.Entry<Long, Map<String, List<String>>> table : checks.entrySet()) {
+      List<Column> list = columns.get(table.getKey());
+      if (list == null) {
+        continue;
+      }
+      for (int i = 0; i < list.size(); i++) {
+        Column column = list.get(i);
+        List<String> expressions = table.getValue().get(column.name());
+        if (expressions != null) {
+          list.set(i, column.allowing(passing(connection, column, expressions)));
+        }
+      }
+    }
+  }
+
+  private static List<String> passing(Connection connection, Column column, List<String> checks) {
+    Set<String> tried = new java.util.LinkedHashSet<>();
+    for (String check : checks) {
+      Matcher m = LITERAL.matcher(check);
+      while (m.find()) {
+        if (m.group(1) != null) {
+          tried.add("'" + m.group(1) + "'");
+        } else {
+          java.math.BigDecimal n = new java.math.BigDecimal(m.group(2));
+          tried.add(n.toPlainString());
+          tried.add(n.add(java.math.BigDecimal.ONE).toPlainString());
+          tried.add(n.subtract(java.math.BigDecimal.ONE).toPlainString());
+        }
+      }
+    }
+    for (int n = 0; n <= 10; n++) {
+      tried.add(Integer.toString(n));
+    }
+    List<String> allowed = new ArrayList<>();
+    String condition = String.join(" AND ", checks.stream().map(c -> "(" + c + ")").toList());
+    for (String value : tried) {
+      String literal = "(" + value + ")::" + column.type();
+      try (Statement statement = connection.createStatement();
+          ResultSet passes =
+              statement.executeQuery(
+                  "SELECT ("
+                      + condition
+                      + ") IS NOT FALSE FROM (SELECT "
+                      + literal
+                      + " AS "
+                      + quote(column.name())
+                      + ") AS t")) {
+        if (passes.next() && passes.getBoolean(1)) {
+          allowed.add(literal);
+        }
+      } catch (SQLException e) {
+        // not a value of this type ('abc' for an integer): not a candidate
+      }
+    }
+    return allowed;
   }
 
   /** Value expressions of the row number, following references into their parents. */
@@ -370,6 +481,16 @@ final class PlausibleData {
       if (className.isPresent()) {
         return "(" + literal(className.get()) + ")::" + column.type();
       }
+      // a key keeps its distinct values: 1, 2, ... pass the usual "> 0" of a key anyway
+      if (!column.allowed().isEmpty() && !column.unique()) {
+        return "(ARRAY["
+            + String.join(", ", column.allowed())
+            + "])[(("
+            + row
+            + ") - 1) % "
+            + column.allowed().size()
+            + " + 1]";
+      }
       return plain(table, column, row);
     }
 
@@ -430,7 +551,9 @@ final class PlausibleData {
                 // 16^length rows, where a truncated 'k' || row repeats after nine
                 yield "lpad(to_hex(" + row + "), " + column.length() + ", '0')";
               }
-              String text = key ? "'k' || (" + row + ")" : "'s' || " + spread;
+              // each table's keys its own (k3a-1, k3a-2 ...), so a text reference is found only in
+              // the table it points at, not in every table keyed k1, k2, ... by coincidence
+              String text = key ? "'k" + tag(table) + "-' || (" + row + ")" : "'s' || " + spread;
               yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
             }
             case 'B' -> "(" + row + ") % 2 = 0";
@@ -453,6 +576,11 @@ final class PlausibleData {
           };
       return "(" + expression + ")::" + column.type();
     }
+  }
+
+  /** Three hex digits from the table's name: short, stable, and different between most tables. */
+  private static String tag(Table table) {
+    return String.format("%03x", table.qualified().hashCode() & 0xfff);
   }
 
   private static String quote(String identifier) {

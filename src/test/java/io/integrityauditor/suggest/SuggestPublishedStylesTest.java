@@ -65,10 +65,78 @@ class SuggestPublishedStylesTest {
         CREATE TABLE air.airports_data (airport_code char(3) PRIMARY KEY, city varchar);
         CREATE TABLE air.flights (flight_id int PRIMARY KEY, departure_airport char(3),
           arrival_airport char(3));
+        -- a composite reference to an association table named after the two tables it links;
+        -- its raw variant holds the same two references, not one to the association
+        CREATE TABLE air.tickets (ticket_no char(13) PRIMARY KEY, book_ref char(6));
+        CREATE TABLE air.ticket_flights (ticket_no char(13), flight_id int, amount numeric,
+          PRIMARY KEY (ticket_no, flight_id));
+        CREATE TABLE air.boarding_passes (ticket_no char(13), flight_id int, boarding_no int,
+          PRIMARY KEY (ticket_no, flight_id));
+        CREATE TABLE air.ticket_flights_raw (ticket_no char(13), flight_id int, editor int,
+          PRIMARY KEY (ticket_no, flight_id, editor));
+        -- a supertype chain keyed by one column name (AdventureWorks' businessentityid)
+        CREATE SCHEMA chain;
+        CREATE TABLE chain.businessentity (businessentityid int PRIMARY KEY);
+        CREATE TABLE chain.person (businessentityid int PRIMARY KEY, persontype char(2));
+        CREATE TABLE chain.employee (businessentityid int PRIMARY KEY, jobtitle varchar);
+        CREATE TABLE chain.salesperson (businessentityid int PRIMARY KEY, bonus numeric);
+        CREATE TABLE chain.personphone (businessentityid int, phonenumber varchar,
+          PRIMARY KEY (businessentityid, phonenumber));
+        CREATE TABLE chain.employeepayhistory (businessentityid int, ratechangedate date,
+          PRIMARY KEY (businessentityid, ratechangedate));
+        CREATE TABLE chain.salespersonquotahistory (businessentityid int, quotadate date,
+          PRIMARY KEY (businessentityid, quotadate));
+        CREATE TABLE chain.businessentityaddress (businessentityid int, addresstypeid int,
+          PRIMARY KEY (businessentityid, addresstypeid));
         """);
+    proposed = proposed(db, List.of("pub", "air", "chain"));
+    // Supabase: the application's users (in the search path) beside the platform's auth.users
+    TestPostgres.Database platform = TestPostgres.newDatabase("suggest_published_platform");
+    platform.execute(
+        """
+        CREATE SCHEMA auth;
+        CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);
+        CREATE TABLE public.users (id uuid PRIMARY KEY, username text);
+        CREATE TABLE public.messages (id bigint PRIMARY KEY, user_id uuid, message text);
+        CREATE SCHEMA tenant_a;
+        CREATE SCHEMA tenant_b;
+        CREATE TABLE tenant_a.accounts (id int PRIMARY KEY);
+        CREATE TABLE tenant_b.accounts (id int PRIMARY KEY);
+        CREATE TABLE public.accounts (id int PRIMARY KEY);
+        """);
+    platformProposed = proposed(platform, List.of("public", "auth", "tenant_a", "tenant_b"));
+    // Keycloak: the user entity beside a table of federated users
+    TestPostgres.Database keycloak = TestPostgres.newDatabase("suggest_published_keycloak");
+    keycloak.execute(
+        """
+        CREATE TABLE public.user_entity (id varchar(36) PRIMARY KEY, username varchar(255));
+        CREATE TABLE public.federated_user (id varchar(255) PRIMARY KEY,
+          storage_provider_id varchar(255));
+        CREATE TABLE public.credential (id varchar(36) PRIMARY KEY, user_id varchar(36));
+        CREATE TABLE public.user_role_mapping (role_id varchar(255), user_id varchar(36),
+          PRIMARY KEY (role_id, user_id));
+        """);
+    keycloakProposed = proposed(keycloak, List.of("public"));
+  }
+
+  static List<String> keycloakProposed;
+
+  @Test
+  void a_table_named_like_the_column_plus_a_structural_suffix_is_the_entity_not_a_kind_of_it() {
+    assertThat(keycloakProposed)
+        .contains(
+            "public.credential.user_id -> public.user_entity.id",
+            "public.user_role_mapping.user_id -> public.user_entity.id")
+        .noneMatch(p -> p.endsWith("-> public.federated_user.id"));
+  }
+
+  static List<String> platformProposed;
+
+  private static List<String> proposed(TestPostgres.Database db, List<String> schemas)
+      throws SQLException {
     SuggestSettings settings =
         new SuggestSettings(
-            List.of("pub", "air"),
+            schemas,
             SuggestSettings.DEFAULT_SAMPLE_ROWS,
             SuggestSettings.DEFAULT_MIN_COVERAGE,
             SuggestSettings.DEFAULT_EXCLUDES,
@@ -78,7 +146,44 @@ class SuggestPublishedStylesTest {
       Catalog catalog = CatalogReader.read(connection);
       report = Suggester.report("app", catalog, connection, settings);
     }
-    proposed = report.proposals().stream().map(p -> p.candidate().describe()).toList();
+    return report.proposals().stream().map(p -> p.candidate().describe()).toList();
+  }
+
+  @Test
+  void two_columns_holding_an_association_tables_whole_key_are_one_composite_reference() {
+    assertThat(proposed)
+        .contains(
+            "air.boarding_passes(ticket_no, flight_id) -> air.ticket_flights(ticket_no, flight_id)",
+            "air.ticket_flights.ticket_no -> air.tickets.ticket_no",
+            "air.ticket_flights.flight_id -> air.flights.flight_id",
+            // a raw variant of the association holds the association's references
+            "air.ticket_flights_raw.ticket_no -> air.tickets.ticket_no",
+            "air.ticket_flights_raw.flight_id -> air.flights.flight_id")
+        .noneMatch(p -> p.startsWith("air.boarding_passes.ticket_no "))
+        .noneMatch(p -> p.startsWith("air.boarding_passes.flight_id "))
+        .noneMatch(
+            p -> p.startsWith("air.ticket_flights(") || p.startsWith("air.ticket_flights_raw("));
+  }
+
+  @Test
+  void a_key_name_shared_along_a_supertype_chain_points_at_the_subtype_the_child_is_named_after() {
+    assertThat(proposed)
+        .contains(
+            "chain.personphone.businessentityid -> chain.person.businessentityid",
+            "chain.employeepayhistory.businessentityid -> chain.employee.businessentityid",
+            "chain.salespersonquotahistory.businessentityid"
+                + " -> chain.salesperson.businessentityid",
+            "chain.businessentityaddress.businessentityid"
+                + " -> chain.businessentity.businessentityid");
+  }
+
+  @Test
+  void a_table_keyed_like_its_namesake_outside_the_search_path_extends_it() {
+    assertThat(platformProposed)
+        .contains("public.users.id -> auth.users.id", "public.messages.user_id -> public.users.id")
+        // the same name in several other schemas says nothing about which is extended
+        .noneMatch(p -> p.startsWith("public.accounts.id "))
+        .noneMatch(p -> p.startsWith("auth.users.id "));
   }
 
   @Test

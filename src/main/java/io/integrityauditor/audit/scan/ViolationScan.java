@@ -55,6 +55,10 @@ import org.jooq.impl.SQLDataType;
  * would evaluate the violation, a probe into the parent, once per aggregate) without the cost of
  * {@code OFFSET 0}, which would also forbid parallel workers.
  *
+ * <p>A full run whose plan has parallel workers, of a scan with a semi-join form (below), runs in
+ * the rows form instead ({@link #selectRows}): the workers send the violating rows themselves and a
+ * second branch of the statement counts the rows checked.
+ *
  * <p>Kinds may offer a second form of the same check ({@link #withSemiJoin}): a violation written
  * with {@code x IN (SELECT key FROM parent)}, which PostgreSQL runs as a hashed subplan, cheaper
  * per row than a hash join. It is used for scans expected to read at least as many rows as the
@@ -353,12 +357,64 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         context.select(aggregates).from(rows));
   }
 
+  /**
+   * The statement in the rows form, over {@code range}: the parallel workers emit the violating
+   * rows themselves (one row each: no count, its fingerprint and key texts, as {@link #select}
+   * sends them) through the {@code Gather}, and a count of the rows checked on the driving table
+   * alone comes in one more row ({@code n} set, no fingerprint), in the same statement and
+   * snapshot.
+   *
+   * <pre>
+   * SELECT count(c.ctid) AS n, NULL AS violations, NULL AS fp, NULL AS k0, ... FROM &lt;driving table&gt; c WHERE &lt;scope&gt;
+   * UNION ALL
+   * SELECT NULL, NULL, &lt;fingerprint&gt;, k0::text, ... FROM &lt;source&gt; WHERE &lt;scope&gt; AND &lt;violation&gt;
+   * </pre>
+   *
+   * Why: in the aggregate form ({@link #select}) the leader alone unnests the violating keys' lists
+   * after the parallel scan, a serial tail that at a million violating rows cost as much as a third
+   * of the statement; and the violation in its join form is a filter the planner turns into the
+   * anti-join a DBA writes, whose Parallel Hash builds one shared table, where the hashed subplan
+   * of the semi-join form is built once per process. The count is a second scan, of the driving
+   * table alone (0.3-0.4 s at 10 M rows, about a sixth of the anti-join), so the form is used only
+   * where the plan has parallel workers (docs/performance.md).
+   */
+  ResultQuery<Record> selectRows(DSLContext context, Condition range) {
+    Condition rows = scope.and(range);
+    List<Field<?>> count = new ArrayList<>();
+    // a plain table's rows counted by their ctid: count(*) lets the planner read the primary
+    // key's index alone, which it prices below the heap, but the heap (which the violating rows'
+    // scan reads in any case) counted faster: 0.36-0.43 s against 0.43-0.59 s at 10 M rows
+    // (docs/performance.md); a view has no ctid
+    Driving table = driving.orElseThrow();
+    count.add(
+        (table.table().kind() == TableInfo.Kind.TABLE
+                ? DSL.count(DSL.field(DSL.name(table.alias(), "ctid")))
+                : DSL.count())
+            .cast(SQLDataType.BIGINT)
+            .as("n"));
+    count.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("violations"));
+    count.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("fp"));
+    List<Field<?>> violating = new ArrayList<>();
+    violating.add(DSL.inline((Long) null, SQLDataType.BIGINT));
+    violating.add(DSL.inline((Long) null, SQLDataType.BIGINT));
+    violating.add(fingerprint(sampleFields));
+    for (int i = 0; i < sampleFields.size(); i++) {
+      count.add(DSL.inline((String) null, SQLDataType.CLOB).as("k" + i));
+      violating.add(text(sampleFields.get(i)));
+    }
+    return context
+        .select(count)
+        .from(semiJoin.orElseThrow().source())
+        .where(rows)
+        .unionAll(context.select(violating).from(source).where(rows.and(violation)));
+  }
+
   @Override
   public ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys) {
     Form form = form(context, range, expectedRows);
     int cap = keys.sink().cap();
     boolean weighted = weight != null && cap > 0;
-    ResultQuery<Record> statement = select(context, range, form.semi(), weighted);
+    ResultQuery<Record> statement = statement(context, range, form, weighted);
     // every violating key streams past: the worker keeps the sample's candidates and one batch of
     // fingerprints for the store, never the whole set
     try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null) {
@@ -387,7 +443,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       }
       receiver.end();
       return new ScanPartial(
-          receiver.rowsChecked, receiver.violations, receiver.sample.candidates(), sampleSize);
+          receiver.rowsChecked, receiver.violations(), receiver.sample.candidates(), sampleSize);
     }
   }
 
@@ -416,7 +472,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     private int pending;
     private long sent;
     private long rowsChecked;
-    private long violations;
+
+    /** The statement's own count of violating rows; null: the rows form, which counts none. */
+    private Long violations;
+
+    private long streamed;
 
     Receiver(KeySink.Part part, int cap, boolean weighted) {
       this.part = part;
@@ -430,13 +490,20 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     }
 
     void row(Row row) {
-      // NULL: sums of no rows (a weighted scan over nothing)
-      rowsChecked = row.get(0) == null ? 0 : Long.parseLong(row.get(0));
-      violations = row.get(1) == null ? 0 : Long.parseLong(row.get(1));
+      // the aggregate form repeats its counts in every row (NULL: sums of no rows, a weighted
+      // scan over nothing); the rows form sends the rows checked in a row of their own, without
+      // a fingerprint, and the violating rows without counts
+      if (row.get(0) != null) {
+        rowsChecked = Long.parseLong(row.get(0));
+      }
+      if (row.get(1) != null) {
+        violations = Long.parseLong(row.get(1));
+      }
       String fp = row.get(2);
       if (fp == null) {
         return;
       }
+      streamed++;
       long fingerprint = Long.parseLong(fp);
       int width = sampleFields.size();
       if (sample.admits(fingerprint)) {
@@ -459,6 +526,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       }
     }
 
+    /** Violating rows: as the statement counted them, else as many as it sent. */
+    long violations() {
+      return violations != null ? violations : streamed;
+    }
+
     void end() {
       if (part != null) {
         if (pending > 0) {
@@ -479,31 +551,60 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   /**
    * Which form of the statement runs, and how its rows are read.
    *
-   * @param semi the semi-join form
+   * @param semi the semi-join form of the aggregate
+   * @param rows the rows form ({@link #selectRows}) instead of the aggregate
    * @param parallel read through COPY, so that the planned parallel workers run
    */
-  private record Form(boolean semi, boolean parallel) {}
+  private record Form(boolean semi, boolean rows, boolean parallel) {}
+
+  private ResultQuery<Record> statement(
+      DSLContext context, Condition range, Form form, boolean weighted) {
+    return form.rows() ? selectRows(context, range) : select(context, range, form.semi(), weighted);
+  }
 
   /**
-   * The form a statement over {@code range} runs in ({@link #useSemiJoin}), and how it is read.
+   * The form a statement over {@code range} runs in, and how it is read: the rows form where it
+   * applies and its plan has parallel workers ({@link #selectRows}); else the semi-join form of the
+   * aggregate where it is worth considering ({@link #semiJoinPlan}) and the planner hashes its
+   * subplan; else the join form.
    *
    * <p>The rule for the read: a statement whose plan has a parallel worker is read through COPY (a
    * cursor would run it in the leader alone); one planned without workers (PostgreSQL plans none
    * for tables under {@code min_parallel_table_scan_size}, 8 MB by default, or when parallelism is
    * off) is read through the cursor, as before COPY: there it costs no more than COPY (measured at
-   * 20,000 and 100,000 rows: docs/performance.md). The plan is the one {@link #useSemiJoin} already
-   * read, or, for a full run in the join form, one {@code EXPLAIN} per run; a range statement (a
-   * chunk, an increment) with no plan at hand is read through COPY.
+   * 20,000 and 100,000 rows: docs/performance.md). The plan is the one {@link #semiJoinPlan}
+   * already read, or, for a full run in the join form, one {@code EXPLAIN} per run; a range
+   * statement (a chunk, an increment) with no plan at hand is read through COPY.
    */
   private Form form(DSLContext context, Condition range, long expectedRows) {
     Optional<String> semiPlan = semiJoinPlan(context, range, expectedRows);
+    // the rows form's own plan is asked for only where workers are possible: a semi-join plan
+    // without them (a small child) costs no second EXPLAIN
+    if (rowsFormApplies(range)
+        && semiPlan.map(plan -> workersPlanned(plan) > 0).orElse(true)
+        && workersPlanned(plan(context, selectRows(context, range))) > 0) {
+      return new Form(false, true, true);
+    }
     if (semiPlan.isPresent() && semiPlan.get().contains("hashed SubPlan")) {
-      return new Form(true, workersPlanned(semiPlan.get()) > 0);
+      return new Form(true, false, workersPlanned(semiPlan.get()) > 0);
     }
     if (!range.equals(DSL.noCondition())) {
-      return new Form(false, true);
+      return new Form(false, false, true);
     }
-    return new Form(false, workersPlanned(plan(context, range, false)) > 0);
+    return new Form(false, false, workersPlanned(plan(context, range, false)) > 0);
+  }
+
+  /**
+   * Whether a run over {@code range} may use the rows form: a full run (chunks and increments keep
+   * the aggregate, bounded statements without a plan of their own) of an unweighted scan whose
+   * driving table can be counted alone (it has the semi-join form, on that table alone); used when
+   * its plan has parallel workers, where it is the faster statement (docs/performance.md).
+   */
+  private boolean rowsFormApplies(Condition range) {
+    return weight == null
+        && semiJoin.isPresent()
+        && driving.isPresent()
+        && range.equals(DSL.noCondition());
   }
 
   private static final Pattern WORKERS_PLANNED = Pattern.compile("Workers Planned: (\\d+)");
@@ -519,7 +620,11 @@ public final class ViolationScan implements AuditQuery, RangeScan {
   }
 
   private String plan(DSLContext context, Condition range, boolean semi) {
-    String sql = context.renderInlined(select(context, range, semi, false));
+    return plan(context, select(context, range, semi, false));
+  }
+
+  private static String plan(DSLContext context, ResultQuery<Record> statement) {
+    String sql = context.renderInlined(statement);
     return String.join("\n", context.fetch("EXPLAIN (VERBOSE) " + sql).getValues(0, String.class));
   }
 
@@ -533,16 +638,6 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       return Optional.empty();
     }
     return Optional.of(plan(context, range, true));
-  }
-
-  /**
-   * Whether to run the semi-join form: it is worth considering ({@link #semiJoinPlan}) and the
-   * planner hashes its subplan.
-   */
-  private boolean useSemiJoin(DSLContext context, Condition range, long expectedRows) {
-    return semiJoinPlan(context, range, expectedRows)
-        .map(plan -> plan.contains("hashed SubPlan"))
-        .orElse(false);
   }
 
   @Override
@@ -578,8 +673,8 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    */
   @Override
   public List<String> sql(DSLContext context) {
-    boolean semi = useSemiJoin(context, DSL.noCondition(), expectedRows());
-    return List.of(context.renderInlined(select(context, DSL.noCondition(), semi, false)));
+    Form form = form(context, DSL.noCondition(), expectedRows());
+    return List.of(context.renderInlined(statement(context, DSL.noCondition(), form, false)));
   }
 
   @Override
