@@ -130,7 +130,9 @@ class BigTableModesTest {
     AuditResult result = results.get("local");
     assertThat(Results.violations(result)).isEqualTo(510);
     assertThat(result.info().mode()).isEqualTo(RunInfo.Mode.CHUNKED);
-    assertThat(result.info().chunks()).isGreaterThan(3);
+    // split, not one statement (how many depends on the machine's speed: chunks are sized to last
+    // chunk_target, and an idle machine reads 100,000 rows in three)
+    assertThat(result.info().chunks()).isGreaterThan(1);
   }
 
   @Test
