@@ -555,18 +555,7 @@ if [[ -n "${E2E_IMAGE:-}" ]]; then
   # The demo's configuration, its secrets and its audit files, mounted at /config as a
   # ConfigMap and a Secret would be (the audit pattern becomes the image's relative audits/).
   mkdir -p "$rootfs/config/audits" "$rootfs/proc"
-  python3 - "$work/demo/integrity-auditor.yaml" "$rootfs/config" <<'PY'
-import glob, re, shutil, sys
-source, config_dir = sys.argv[1:]
-text = open(source).read()
-patterns = re.findall(r"^  - ('[^']+'|\"[^\"]+\")$", text, flags=re.M)
-assert patterns, "no audit pattern in the demo's configuration"
-for quoted in patterns:
-    for file in glob.glob(quoted[1:-1]):
-        shutil.copy(file, f"{config_dir}/audits/")
-    text = text.replace(quoted, "'audits/*.yaml'")
-open(f"{config_dir}/integrity-auditor.yaml", "w").write(text)
-PY
+  python3 deploy/image/demo-config.py "$work/demo/integrity-auditor.yaml" "$rootfs/config"
   cp "$work/demo/apms.password" "$work/demo/http.token" "$rootfs/config/"
   image_user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["User"])' "$work/image-config.json")
   chown -R "$image_user" "$rootfs/config"

@@ -140,18 +140,7 @@ until grep -q '^Serving:' "$work/demo.out" 2>/dev/null; do
   sleep 1
 done
 mkdir -p "$rootfs/config/audits" "$rootfs/proc"
-python3 - "$work/demo/integrity-auditor.yaml" "$rootfs/config" <<'PY'
-import glob, re, shutil, sys
-source, config_dir = sys.argv[1:]
-text = open(source).read()
-patterns = re.findall(r"^  - ('[^']+'|\"[^\"]+\")$", text, flags=re.M)
-assert patterns, "no audit pattern in the demo's configuration"
-for quoted in patterns:
-    for file in glob.glob(quoted[1:-1]):
-        shutil.copy(file, f"{config_dir}/audits/")
-    text = text.replace(quoted, "'audits/*.yaml'")
-open(f"{config_dir}/integrity-auditor.yaml", "w").write(text)
-PY
+python3 deploy/image/demo-config.py "$work/demo/integrity-auditor.yaml" "$rootfs/config"
 cp "$work/demo/apms.password" "$work/demo/http.token" "$rootfs/config/"
 chown -R "$user" "$rootfs/config"
 # Runs the image's argv (ARGV_FILE: one argument a line) in a chroot as the image's user, with
