@@ -337,12 +337,15 @@ final class KeyAges {
     }
   }
 
-  /** One sorted run, an array at a time. */
-  private static final class ArrayCursor {
+  /**
+   * One sorted run, an array at a time (columns 1 and 2: fingerprints, weights or null), walked key
+   * by key; {@link KeptKeys} reads more columns of the same rows.
+   */
+  private static class ArrayCursor {
     private final ResultSet rows;
     private Long[] fingerprints = new Long[0];
     private Long[] weights;
-    private int index;
+    int index;
 
     ArrayCursor(ResultSet rows) throws SQLException {
       this.rows = rows;
@@ -371,9 +374,16 @@ final class KeyAges {
         fingerprints = (Long[]) rows.getArray(1).getArray();
         Array weightArray = rows.getArray(2);
         weights = weightArray == null ? null : (Long[]) weightArray.getArray();
+        readMore(rows);
         index = 0;
       }
     }
+
+    /**
+     * Reads the row's other columns. Called from the constructor too: a subclass's fields it sets
+     * must have no initializers (they would run after it and undo what it read).
+     */
+    void readMore(ResultSet rows) throws SQLException {}
   }
 
   /**
@@ -513,30 +523,13 @@ final class KeyAges {
     }
   }
 
-  /** The kept key set, one stored array at a time, walked key by key. */
-  private static final class KeptKeys {
-    private final ResultSet rows;
-    private Long[] fingerprints = new Long[0];
-    private Long[] weights;
+  /** The kept key set, one stored array at a time, walked key by key, with each key's age. */
+  private static final class KeptKeys extends ArrayCursor {
     private Long[] firstSeen;
     private Boolean[] baseline;
-    private int index;
 
     KeptKeys(ResultSet rows) throws SQLException {
-      this.rows = rows;
-      advance();
-    }
-
-    boolean present() {
-      return index < fingerprints.length;
-    }
-
-    long fingerprint() {
-      return fingerprints[index];
-    }
-
-    long weight() {
-      return weights == null ? 1 : weights[index];
+      super(rows);
     }
 
     long firstSeen() {
@@ -547,20 +540,10 @@ final class KeyAges {
       return baseline[index];
     }
 
-    void next() throws SQLException {
-      index++;
-      advance();
-    }
-
-    private void advance() throws SQLException {
-      while (index >= fingerprints.length && rows.next()) {
-        fingerprints = (Long[]) rows.getArray(1).getArray();
-        Array weightArray = rows.getArray(2);
-        weights = weightArray == null ? null : (Long[]) weightArray.getArray();
-        firstSeen = (Long[]) rows.getArray(3).getArray();
-        baseline = (Boolean[]) rows.getArray(4).getArray();
-        index = 0;
-      }
+    @Override
+    void readMore(ResultSet rows) throws SQLException {
+      firstSeen = (Long[]) rows.getArray(3).getArray();
+      baseline = (Boolean[]) rows.getArray(4).getArray();
     }
   }
 
