@@ -198,6 +198,21 @@ class AuditValidationTest {
   }
 
   @Test
+  void a_key_one_space_short_of_its_siblings_names_its_line_and_says_what_to_check() {
+    // a new user's slip: before, "t.yaml:4: invalid YAML: while parsing a block collection"
+    assertThat(
+            problems(
+                "audits:\n  - id: a\n    kind: orphan\n   child: workflow_instances.config_version_id\n"
+                    + "    parent: config_versions.id\n"))
+        .containsExactly(
+            file()
+                + ":4: invalid YAML: expected <block end>, but found '<block mapping start>' (while"
+                + " parsing a block collection that starts at line 2); check the indentation of"
+                + " line 4 against the lines above it, and that every key's ':' is followed by a"
+                + " space");
+  }
+
+  @Test
   void invalid_yaml_names_the_line() {
     assertThat(problems("audits:\n  - id: a\n    kind: [orphan\n"))
         .singleElement()
