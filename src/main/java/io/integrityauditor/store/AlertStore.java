@@ -3,6 +3,7 @@ package io.integrityauditor.store;
 import static io.integrityauditor.store.jooq.Tables.ALERT;
 import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.scan.SampleKey;
@@ -19,7 +20,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
-import org.jooq.Record4;
+import org.jooq.Record5;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -185,31 +186,46 @@ public final class AlertStore {
     List<Map<String, String>> persisting = new ArrayList<>();
     List<Map<String, String>> gone = new ArrayList<>();
     Long lastRun = alert.getLastRunId();
+    var split =
+        lastRun == null
+            ? Optional.<Record5<Long, Long, Long, Long, String[]>>empty()
+            : dsl.select(
+                    AUDIT_RUN.NEW_VIOLATIONS,
+                    AUDIT_RUN.PERSISTING_VIOLATIONS,
+                    AUDIT_RUN.GONE_VIOLATIONS,
+                    AUDIT_RUN.BASELINE_VIOLATIONS,
+                    AUDIT_RUN.SAMPLE_COLUMNS)
+                .from(AUDIT_RUN)
+                .where(AUDIT_RUN.ID.eq(lastRun))
+                .fetchOptional();
+    String[] columns = split.map(r -> r.value5()).orElse(null);
+    // in sample order: each key where the run that last saw it showed it (gone keys of the most
+    // recent runs first); keys whose run was pruned last
+    var shown = AUDIT_RUN_SAMPLE.as("shown");
     for (var sample :
-        dsl.selectFrom(ALERT_SAMPLE)
+        dsl.select(
+                ALERT_SAMPLE.SAMPLE_KEY,
+                ALERT_SAMPLE.FIRST_SEEN_RUN_ID,
+                ALERT_SAMPLE.LAST_SEEN_RUN_ID)
+            .from(ALERT_SAMPLE)
+            .leftJoin(shown)
+            .on(shown.RUN_ID.eq(ALERT_SAMPLE.LAST_SEEN_RUN_ID))
+            .and(shown.SAMPLE_KEY.eq(ALERT_SAMPLE.SAMPLE_KEY))
             .where(ALERT_SAMPLE.ALERT_ID.eq(alert.getId()))
-            .orderBy(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, ALERT_SAMPLE.SAMPLE_KEY)
+            .orderBy(
+                ALERT_SAMPLE.LAST_SEEN_RUN_ID.desc(),
+                shown.ORDINAL.asc().nullsLast(),
+                ALERT_SAMPLE.SAMPLE_KEY)
             .fetch()) {
-      Map<String, String> key = RunStore.parseSample(sample.getSampleKey());
-      if (lastRun == null || !sample.getLastSeenRunId().equals(lastRun)) {
+      Map<String, String> key = RunStore.parseSample(sample.value1(), columns);
+      if (lastRun == null || !sample.value3().equals(lastRun)) {
         gone.add(key);
-      } else if (sample.getFirstSeenRunId().equals(lastRun)) {
+      } else if (sample.value2().equals(lastRun)) {
         fresh.add(key);
       } else {
         persisting.add(key);
       }
     }
-    var split =
-        lastRun == null
-            ? Optional.<Record4<Long, Long, Long, Long>>empty()
-            : dsl.select(
-                    AUDIT_RUN.NEW_VIOLATIONS,
-                    AUDIT_RUN.PERSISTING_VIOLATIONS,
-                    AUDIT_RUN.GONE_VIOLATIONS,
-                    AUDIT_RUN.BASELINE_VIOLATIONS)
-                .from(AUDIT_RUN)
-                .where(AUDIT_RUN.ID.eq(lastRun))
-                .fetchOptional();
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
