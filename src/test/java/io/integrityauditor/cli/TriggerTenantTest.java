@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.support.ChildNode;
+import io.integrityauditor.support.TenantShop;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
@@ -37,21 +38,8 @@ class TriggerTenantTest {
   void trigger_with_a_tenant_runs_that_tenants_audit_once_and_an_unknown_tenant_names_the_known()
       throws Exception {
     // t_a has 1 orphaned order, t_b 2; other is no tenant
-    TestPostgres.Database shop = TestPostgres.newDatabase("trigger_tenants");
-    for (String schema : new String[] {"t_a", "t_b", "other"}) {
-      shop.execute(
-          "CREATE SCHEMA "
-              + schema
-              + "; SET search_path = "
-              + schema
-              + ";"
-              + "CREATE TABLE customers (id int PRIMARY KEY);"
-              + "INSERT INTO customers SELECT generate_series(1, 10);"
-              + "CREATE TABLE orders (id int PRIMARY KEY, customer_id int);"
-              + "INSERT INTO orders SELECT i, i FROM generate_series(1, 10) i;");
-    }
-    shop.execute("INSERT INTO t_a.orders VALUES (100, 900)");
-    shop.execute("INSERT INTO t_b.orders VALUES (100, 900), (101, 901)");
+    TestPostgres.Database shop =
+        TenantShop.create("trigger_tenants", Map.of("t_a", 1, "t_b", 2, "other", 0));
     TestPostgres.Database store = TestPostgres.newDatabase("trigger_store");
 
     Workspace workspace = new Workspace(dir);
