@@ -18,12 +18,15 @@ import java.util.function.Predicate;
  * @param searchPath the schemas unqualified names resolve in, in order
  * @param extensions installed extensions and their versions
  * @param serverVersion {@code server_version_num}, e.g. 180001
+ * @param role the role it was read with ({@code current_user}): the audits' role, named in the
+ *     grants a table it cannot read needs
  */
 public record Catalog(
     SortedMap<TableId, TableInfo> tables,
     List<String> searchPath,
     Map<String, String> extensions,
-    int serverVersion) {
+    int serverVersion,
+    String role) {
 
   public Catalog {
     tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
@@ -50,7 +53,7 @@ public record Catalog(
         kept.put(entry.getKey(), entry.getValue());
       }
     }
-    return new Catalog(kept, searchPath, extensions, serverVersion);
+    return new Catalog(kept, searchPath, extensions, serverVersion, role);
   }
 
   public Optional<TableInfo> table(TableId id) {

@@ -30,9 +30,12 @@ public final class CatalogReader {
 
   private static final String RELATIONS =
       "SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint, pn.nspname, p.relname,"
-          // the first table an INHERITS child (not a partition) inherits from: its key is theirs
+          // the first table an INHERITS child (not a partition) inherits from: its key is the
+          // child's
           + " (SELECT h.inhparent FROM pg_inherits h WHERE NOT c.relispartition AND h.inhrelid = c.oid"
-          + "   ORDER BY h.inhseqno LIMIT 1)"
+          + "   ORDER BY h.inhseqno LIMIT 1),"
+          // whether the role may read it: validate warns before every run fails on it
+          + " has_schema_privilege(n.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT')"
           + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           // a partition has exactly one parent
           + " LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
@@ -89,7 +92,7 @@ public final class CatalogReader {
           + " ORDER BY i.indrelid, ic.relname";
 
   private static final String SETTINGS =
-      "SELECT current_schemas(false), current_setting('server_version_num')::int";
+      "SELECT current_schemas(false), current_setting('server_version_num')::int, current_user";
 
   private static final String EXTENSIONS = "SELECT extname, extversion FROM pg_extension";
 
@@ -116,7 +119,8 @@ public final class CatalogReader {
                 TableInfo.Kind.fromCode(rows.getString(4)),
                 parent,
                 rows.getLong(5),
-                rows.getLong(8)));
+                rows.getLong(8),
+                rows.getBoolean(9)));
       }
     }
     try (PreparedStatement statement = connection.prepareStatement(COLUMNS);
@@ -189,11 +193,13 @@ public final class CatalogReader {
     List<String> searchPath = new ArrayList<>();
     Map<String, String> extensions = new HashMap<>();
     int version;
+    String role;
     try (PreparedStatement statement = connection.prepareStatement(SETTINGS);
         ResultSet rows = statement.executeQuery()) {
       rows.next();
       searchPath.addAll(strings(rows.getArray(1)));
       version = rows.getInt(2);
+      role = rows.getString(3);
     }
     try (PreparedStatement statement = connection.prepareStatement(EXTENSIONS);
         ResultSet rows = statement.executeQuery()) {
@@ -206,7 +212,7 @@ public final class CatalogReader {
       TableInfo table = shell.build(inheritedKey(shells, shell));
       tables.put(table.id(), table);
     }
-    return new Catalog(tables, searchPath, extensions, version);
+    return new Catalog(tables, searchPath, extensions, version, role);
   }
 
   /**
@@ -249,6 +255,7 @@ public final class CatalogReader {
     final Optional<TableId> partitionOf;
     final long estimatedRows;
     final long inheritsFrom; // oid, 0 when none
+    final boolean readable;
     final List<ColumnInfo> columns = new ArrayList<>();
     final List<Constraint> constraints = new ArrayList<>();
     final List<IndexInfo> indexes = new ArrayList<>();
@@ -258,17 +265,27 @@ public final class CatalogReader {
         TableInfo.Kind kind,
         Optional<TableId> partitionOf,
         long estimatedRows,
-        long inheritsFrom) {
+        long inheritsFrom,
+        boolean readable) {
       this.id = id;
       this.kind = kind;
       this.partitionOf = partitionOf;
       this.estimatedRows = estimatedRows;
       this.inheritsFrom = inheritsFrom;
+      this.readable = readable;
     }
 
     TableInfo build(List<String> inheritedKey) {
       return new TableInfo(
-          id, kind, partitionOf, estimatedRows, columns, constraints, indexes, inheritedKey);
+          id,
+          kind,
+          partitionOf,
+          estimatedRows,
+          columns,
+          constraints,
+          indexes,
+          inheritedKey,
+          readable);
     }
   }
 }

@@ -21,6 +21,8 @@ import java.util.stream.Collectors;
  * @param inheritedKey the primary key of the nearest table this one {@code INHERITS} from (not as a
  *     declarative partition), empty when there is none: partitioning before PostgreSQL 10 declared
  *     the key {@code ONLY} on the parent, so a child has none of its own
+ * @param readable whether the role the catalog was read with may read it: {@code USAGE} on its
+ *     schema and {@code SELECT} on it (or on some of its columns)
  */
 public record TableInfo(
     TableId id,
@@ -30,7 +32,8 @@ public record TableInfo(
     List<ColumnInfo> columns,
     List<Constraint> constraints,
     List<IndexInfo> indexes,
-    List<String> inheritedKey) {
+    List<String> inheritedKey,
+    boolean readable) {
 
   public TableInfo {
     columns = List.copyOf(columns);

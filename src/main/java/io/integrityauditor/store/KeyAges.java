@@ -3,7 +3,6 @@ package io.integrityauditor.store;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,7 +21,6 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
-import org.postgresql.PGStatement;
 
 /**
  * When each open violating key of an audit was first seen, and whether it is in the audit's
@@ -210,13 +208,6 @@ final class KeyAges {
       }
       writer.finish();
     }
-    try (PreparedStatement delete =
-        connection.prepareStatement(
-            "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?")) {
-      delete.setString(1, auditId);
-      delete.setLong(2, runId);
-      delete.execute();
-    }
     KeySets.Split split =
         comparable
             ? new KeySets.Split("exact", tally.newRows, tally.persisting, tally.gone)
@@ -232,9 +223,8 @@ final class KeyAges {
     return new Merged(tally.newRows + tally.persisting, split, history, tally.olderThan());
   }
 
-  /** Results in pgjdbc's binary format already on the statement's first execution. */
   private static void binary(PreparedStatement statement) throws SQLException {
-    statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
+    LongArrays.binary(statement);
   }
 
   /**
@@ -260,7 +250,9 @@ final class KeyAges {
                 + TABLE
                 + " a WHERE a.audit_id = ?) FROM (SELECT 1) AS one LEFT JOIN "
                 + Store.SCHEMA
-                + ".violation_key k ON k.run_id = ? GROUP BY k.part, k.sorted_run")) {
+                + ".violation_key k ON k.run_id = ? AND cardinality(k.fingerprints) > 0"
+                // an empty array (no keys, an increment's marker) is no run to read
+                + " GROUP BY k.part, k.sorted_run")) {
       statement.setString(1, auditId);
       statement.setLong(2, runId);
       List<Map.Entry<String, Integer>> runs = new ArrayList<>();
@@ -377,8 +369,8 @@ final class KeyAges {
    */
   private static final class ArrayCursor {
     private final ResultSet rows;
-    private Long[] fingerprints = new Long[0];
-    private Long[] weights;
+    private long[] fingerprints = new long[0];
+    private long[] weights;
     int index;
 
     ArrayCursor(ResultSet rows) throws SQLException {
@@ -405,9 +397,8 @@ final class KeyAges {
 
     private void advance() throws SQLException {
       while (index >= fingerprints.length && rows.next()) {
-        fingerprints = (Long[]) rows.getArray(1).getArray();
-        Array weightArray = rows.getArray(2);
-        weights = weightArray == null ? null : (Long[]) weightArray.getArray();
+        fingerprints = LongArrays.read(rows, 1);
+        weights = LongArrays.read(rows, 2);
         index = 0;
       }
     }
@@ -489,7 +480,14 @@ final class KeyAges {
             .oldestSince()
             .map(since -> Duration.between(since, result.startedAt()).toMillis() / 1000.0)
             .orElse(0.0);
+    // the previous set's arrays the run did not adopt (record's writes are the caller's batch)
+    Query previous =
+        tx.query(
+            "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?",
+            result.audit().id(),
+            runId);
     return List.of(
+        previous,
         run,
         latest(
             tx,
@@ -552,17 +550,17 @@ final class KeyAges {
 
   /** One array of the kept key set, with each key's age, and its place ({@code seq}). */
   private static final class KeptArray {
-    final Long[] fingerprints;
-    final Long[] weights;
-    final Long[] firstSeen;
+    final long[] fingerprints;
+    final long[] weights;
+    final long[] firstSeen;
+    // pgjdbc receives boolean[] as text only (no binary format for it): decoded by pgjdbc
     final Boolean[] baseline;
     final int seq;
 
     KeptArray(ResultSet rows) throws SQLException {
-      fingerprints = (Long[]) rows.getArray(1).getArray();
-      Array weightArray = rows.getArray(2);
-      weights = weightArray == null ? null : (Long[]) weightArray.getArray();
-      firstSeen = (Long[]) rows.getArray(3).getArray();
+      fingerprints = LongArrays.read(rows, 1);
+      weights = LongArrays.read(rows, 2);
+      firstSeen = LongArrays.read(rows, 3);
       baseline = (Boolean[]) rows.getArray(4).getArray();
       seq = rows.getInt(5);
     }
