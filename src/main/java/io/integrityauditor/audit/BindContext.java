@@ -9,6 +9,7 @@ import io.integrityauditor.config.Suggest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jooq.impl.DSL;
 
 /**
  * What a spec needs while binding to a catalog: the audit (for locations), a problem sink, a
@@ -118,7 +119,34 @@ public final class BindContext {
     if (resolution.table().isEmpty()) {
       problem(keyPath, resolution.problem());
     }
+    resolution.table().filter(table -> !table.readable()).ifPresent(t -> unreadable(keyPath, t));
     return resolution.table();
+  }
+
+  /**
+   * The catalog lists every table, readable or not: without this, validate passed audits of a
+   * schema the role had no USAGE on (the README's grants name {@code public} only) and every run
+   * failed with "permission denied for schema". A warning, not a problem: the grant is the
+   * database's, not the audit file's, and the run records the failure as an error.
+   */
+  private void unreadable(String keyPath, TableInfo table) {
+    String schema = DSL.quotedName(table.id().schema()).toString();
+    String role = DSL.quotedName(catalog.role()).toString();
+    warning(
+        keyPath,
+        "role "
+            + catalog.role()
+            + " cannot read "
+            + table.id()
+            + ", so every run of this audit fails; grant it: GRANT USAGE ON SCHEMA "
+            + schema
+            + " TO "
+            + role
+            + "; GRANT SELECT ON ALL TABLES IN SCHEMA "
+            + schema
+            + " TO "
+            + role
+            + "; (docs/configuration.md, \"The least-privilege role\")");
   }
 
   public Optional<ColumnInfo> column(String keyPath, TableInfo table, String name) {

@@ -18,12 +18,15 @@ import java.util.function.Predicate;
  * @param searchPath the schemas unqualified names resolve in, in order
  * @param extensions installed extensions and their versions
  * @param serverVersion {@code server_version_num}, e.g. 180001
+ * @param role the role it was read with ({@code current_user}): the audits' role, named in the
+ *     grants a table it cannot read needs
  */
 public record Catalog(
     SortedMap<TableId, TableInfo> tables,
     List<String> searchPath,
     Map<String, String> extensions,
-    int serverVersion) {
+    int serverVersion,
+    String role) {
 
   public Catalog {
     tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables));
@@ -50,7 +53,7 @@ public record Catalog(
         kept.put(entry.getKey(), entry.getValue());
       }
     }
-    return new Catalog(kept, searchPath, extensions, serverVersion);
+    return new Catalog(kept, searchPath, extensions, serverVersion, role);
   }
 
   public Optional<TableInfo> table(TableId id) {
@@ -115,13 +118,27 @@ public record Catalog(
         name.schema().isPresent()
             ? ""
             : " in the search path (" + String.join(", ", searchPath) + ")";
+    // the same name in a schema off the search path (Temporal's tables in schema temporal)
+    List<String> elsewhere =
+        name.schema().isPresent()
+            ? List.of()
+            : tables.keySet().stream()
+                .filter(id -> !schemas.contains(id.schema()))
+                .filter(id -> id.name().equalsIgnoreCase(name.name()))
+                .map(TableId::toString)
+                .toList();
     return new Resolution(
         Optional.empty(),
         "table "
             + name
             + " does not exist"
             + where
-            + Suggest.didYouMean(name.toString(), candidates));
+            + (elsewhere.isEmpty()
+                ? Suggest.didYouMean(name.toString(), candidates)
+                : "; "
+                    + String.join(", ", elsewhere)
+                    + (elsewhere.size() == 1 ? " does" : " do")
+                    + ": write the table with its schema"));
   }
 
   private Optional<String> resolveSchema(String schema) {

@@ -9,9 +9,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -27,7 +29,13 @@ public final class CatalogReader {
           + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
 
   private static final String RELATIONS =
-      "SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint, pn.nspname, p.relname"
+      "SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples::bigint, pn.nspname, p.relname,"
+          // the first table an INHERITS child (not a partition) inherits from: its key is the
+          // child's
+          + " (SELECT h.inhparent FROM pg_inherits h WHERE NOT c.relispartition AND h.inhrelid = c.oid"
+          + "   ORDER BY h.inhseqno LIMIT 1),"
+          // whether the role may read it: validate warns before every run fails on it
+          + " has_schema_privilege(n.oid, 'USAGE') AND has_any_column_privilege(c.oid, 'SELECT')"
           + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           // a partition has exactly one parent
           + " LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
@@ -84,7 +92,7 @@ public final class CatalogReader {
           + " ORDER BY i.indrelid, ic.relname";
 
   private static final String SETTINGS =
-      "SELECT current_schemas(false), current_setting('server_version_num')::int";
+      "SELECT current_schemas(false), current_setting('server_version_num')::int, current_user";
 
   private static final String EXTENSIONS = "SELECT extname, extversion FROM pg_extension";
 
@@ -110,7 +118,9 @@ public final class CatalogReader {
                 new TableId(rows.getString(2), rows.getString(3)),
                 TableInfo.Kind.fromCode(rows.getString(4)),
                 parent,
-                rows.getLong(5)));
+                rows.getLong(5),
+                rows.getLong(8),
+                rows.getBoolean(9)));
       }
     }
     try (PreparedStatement statement = connection.prepareStatement(COLUMNS);
@@ -183,11 +193,13 @@ public final class CatalogReader {
     List<String> searchPath = new ArrayList<>();
     Map<String, String> extensions = new HashMap<>();
     int version;
+    String role;
     try (PreparedStatement statement = connection.prepareStatement(SETTINGS);
         ResultSet rows = statement.executeQuery()) {
       rows.next();
       searchPath.addAll(strings(rows.getArray(1)));
       version = rows.getInt(2);
+      role = rows.getString(3);
     }
     try (PreparedStatement statement = connection.prepareStatement(EXTENSIONS);
         ResultSet rows = statement.executeQuery()) {
@@ -197,10 +209,31 @@ public final class CatalogReader {
     }
     TreeMap<TableId, TableInfo> tables = new TreeMap<>();
     for (TableShell shell : shells.values()) {
-      TableInfo table = shell.build();
+      TableInfo table = shell.build(inheritedKey(shells, shell));
       tables.put(table.id(), table);
     }
-    return new Catalog(tables, searchPath, extensions, version);
+    return new Catalog(tables, searchPath, extensions, version, role);
+  }
+
+  /**
+   * The primary key of the nearest ancestor the table {@code INHERITS} from that declares one (a
+   * grandchild of old-style partitioning inherits its key through a child that has none).
+   */
+  private static List<String> inheritedKey(Map<Long, TableShell> shells, TableShell shell) {
+    Set<Long> seen = new HashSet<>();
+    long ancestor = shell.inheritsFrom;
+    while (ancestor != 0 && seen.add(ancestor) && shells.containsKey(ancestor)) {
+      TableShell table = shells.get(ancestor);
+      Optional<Constraint> key =
+          table.constraints.stream()
+              .filter(c -> c.type() == Constraint.Type.PRIMARY_KEY)
+              .findFirst();
+      if (key.isPresent()) {
+        return key.get().columns();
+      }
+      ancestor = table.inheritsFrom;
+    }
+    return List.of();
   }
 
   private static List<String> strings(Array array) throws SQLException {
@@ -221,19 +254,38 @@ public final class CatalogReader {
     final TableInfo.Kind kind;
     final Optional<TableId> partitionOf;
     final long estimatedRows;
+    final long inheritsFrom; // oid, 0 when none
+    final boolean readable;
     final List<ColumnInfo> columns = new ArrayList<>();
     final List<Constraint> constraints = new ArrayList<>();
     final List<IndexInfo> indexes = new ArrayList<>();
 
-    TableShell(TableId id, TableInfo.Kind kind, Optional<TableId> partitionOf, long estimatedRows) {
+    TableShell(
+        TableId id,
+        TableInfo.Kind kind,
+        Optional<TableId> partitionOf,
+        long estimatedRows,
+        long inheritsFrom,
+        boolean readable) {
       this.id = id;
       this.kind = kind;
       this.partitionOf = partitionOf;
       this.estimatedRows = estimatedRows;
+      this.inheritsFrom = inheritsFrom;
+      this.readable = readable;
     }
 
-    TableInfo build() {
-      return new TableInfo(id, kind, partitionOf, estimatedRows, columns, constraints, indexes);
+    TableInfo build(List<String> inheritedKey) {
+      return new TableInfo(
+          id,
+          kind,
+          partitionOf,
+          estimatedRows,
+          columns,
+          constraints,
+          indexes,
+          inheritedKey,
+          readable);
     }
   }
 }

@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses YAML into {@link Node}s with line numbers, using Jackson's streaming YAML parser (a tree
@@ -35,6 +37,9 @@ public final class YamlTree {
   static final long MAX_FILE_BYTES = 1024 * 1024;
 
   private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+  // one of SnakeYAML's marks: a sentence, then "in 'reader', line 5, column 4:"
+  private static final Pattern MARK =
+      Pattern.compile("(?m)^(\\S[^\\n]*)\\n in '[^']*', line (\\d+), column \\d+:");
 
   private final Path file;
 
@@ -105,7 +110,7 @@ public final class YamlTree {
       // Some limits (nesting depth) report no location; the parser still knows where it is.
       JsonLocation where =
           e.getLocation() != null || current == null ? e.getLocation() : current.currentLocation();
-      throw problem(at(where), "invalid YAML: " + firstLine(e.getOriginalMessage()));
+      throw invalid(at(where), e.getOriginalMessage(), text.split("\n", -1).length);
     } catch (IOException e) {
       throw problem(Location.of(file, 0), "cannot read YAML: " + e.getMessage());
     }
@@ -213,6 +218,39 @@ public final class YamlTree {
 
   private Location at(JsonLocation location) {
     return Location.of(file, location == null ? 0 : Math.max(1, location.getLineNr()));
+  }
+
+  /**
+   * SnakeYAML says what it was parsing, where that started, what it found and where: "while parsing
+   * a block collection / in 'reader', line 3 / expected <block end>, but found '<block mapping
+   * start>' / in 'reader', line 5". The problem and its line come first (the parser's own location
+   * can be lines before it); a child key one space short of its siblings, or a key without a space
+   * after its colon, is the usual cause.
+   */
+  private ConfigException invalid(Location location, String message, int lastLine) {
+    Matcher marks = MARK.matcher(message == null ? "" : message);
+    List<String> texts = new ArrayList<>();
+    List<Integer> lines = new ArrayList<>();
+    while (marks.find()) {
+      texts.add(marks.group(1).trim());
+      lines.add(Integer.parseInt(marks.group(2)));
+    }
+    if (texts.size() < 2) {
+      return problem(location, "invalid YAML: " + firstLine(message));
+    }
+    // at the end of the text (an unclosed '['), the problem's line is past it: name the start
+    int line = lines.get(1) < lastLine ? lines.get(1) : lines.get(0);
+    return problem(
+        Location.of(file, line),
+        "invalid YAML: "
+            + texts.get(1)
+            + " ("
+            + texts.get(0)
+            + " that starts at line "
+            + lines.get(0)
+            + "); check the indentation of line "
+            + line
+            + " against the lines above it, and that every key's ':' is followed by a space");
   }
 
   private static String firstLine(String message) {

@@ -4,9 +4,14 @@ import io.integrityauditor.config.Redactor;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Maps failures to a {@link RunStatus} and a stable error class by SQLSTATE. */
 public final class ErrorClassifier {
+  private static final Pattern SCHEMA_DENIED =
+      Pattern.compile("permission denied for schema (\\S+)");
+
   private ErrorClassifier() {}
 
   /**
@@ -79,14 +84,16 @@ public final class ErrorClassifier {
       return new Classified(RunStatus.ERROR, new RunError("authentication", message), false);
     }
     if (state.equals("42501")) {
+      // "permission denied for schema s" wants USAGE on the schema: SELECT alone would not do
+      Matcher schema = SCHEMA_DENIED.matcher(message);
+      String grant =
+          schema.find()
+              ? " (grant USAGE on schema " + schema.group(1) + " and SELECT on "
+              : " (grant SELECT on ";
       return new Classified(
           RunStatus.ERROR,
           new RunError(
-              "permission",
-              message
-                  + " (grant SELECT on "
-                  + String.join(", ", relations)
-                  + " to the audit role)"),
+              "permission", message + grant + String.join(", ", relations) + " to the audit role)"),
           false);
     }
     return new Classified(

@@ -3,7 +3,6 @@ package io.integrityauditor.store;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,17 +21,17 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
-import org.postgresql.PGStatement;
 
 /**
  * When each open violating key of an audit was first seen, and whether it is in the audit's
  * baseline (migrations V10, V13): the key set of the latest completed run that tracked its keys,
  * sorted by fingerprint. When a run finishes, {@link #merge} reads that set in order and the run's
- * fingerprints sorted by the store, and walks both at once: one pass gives the new/persisting/gone
- * split, the first-seen times and baseline flags carried over, and the sums for the run, and writes
- * the run's set in order. A key still violating keeps its first-seen time and baseline flag; a key
- * that is not violating any more drops out, so when it breaks again it is new. The worker holds one
- * fetch of each side and one array being written, never the whole set.
+ * sorted fingerprints, and walks both at once: one pass gives the new/persisting/gone split, the
+ * first-seen times and baseline flags carried over, and the sums for the run, and writes the run's
+ * set in order; an array of the kept set whose keys all persist unchanged is adopted by the run
+ * instead of written again. A key still violating keeps its first-seen time and baseline flag; a
+ * key that is not violating any more drops out, so when it breaks again it is new. The worker holds
+ * one fetch of each side and at most two arrays being written, never the whole set.
  */
 final class KeyAges {
   static final String TABLE = Store.SCHEMA + ".violation_age";
@@ -79,9 +78,8 @@ final class KeyAges {
    *
    * @param previous the run whose key set this run compares with (the latest completed one that
    *     kept keys); empty: the run is the first tracked
-   * @param carried whether the key set holds parts carried from an earlier run (an incremental
-   *     run's): those parts add up run after run, one sorted run more each time, so the store sorts
-   *     such a key set
+   * @param carry what the run's own key set in {@code violation_key} stands for: all its keys, or
+   *     only an incremental run's increment (the rows before its watermark are the kept set's keys)
    */
   static Merged merge(
       DSLContext tx,
@@ -89,16 +87,37 @@ final class KeyAges {
       AuditResult result,
       Optional<Long> previous,
       long violations,
-      boolean carried) {
+      Carry carry) {
     return tx.connectionResult(
         connection -> {
           try {
-            return merge(connection, runId, result, previous, violations, carried);
+            return merge(connection, runId, result, previous, violations, carry);
           } catch (SQLException e) {
             throw new StoreException(
                 "cannot compare the violating keys of run " + runId + ": " + e.getMessage(), e);
           }
         });
+  }
+
+  /**
+   * What an incremental run's key set in {@code violation_key} holds (docs/performance.md, "The
+   * kept set's unchanged arrays adopted; increments merged alone").
+   */
+  enum Carry {
+    /** Every key of the run (a full or chunked run, a sweep). */
+    NONE,
+    /**
+     * The increment's keys only; the rows before the watermark are the kept set's keys, which is
+     * the key set of the run the increment carries from: each kept key persists (with the
+     * increment's rows of the same key added), none is gone.
+     */
+    KEPT,
+    /**
+     * Every key, of which the parts carried from an earlier run were copied (a kept set that is not
+     * the carried run's): those parts add up run after run, one sorted run more each time, so the
+     * store sorts such a key set.
+     */
+    COPIED
   }
 
   private static Merged merge(
@@ -107,7 +126,7 @@ final class KeyAges {
       AuditResult result,
       Optional<Long> previous,
       long violations,
-      boolean carried)
+      Carry carry)
       throws SQLException {
     String auditId = result.audit().id();
     Instant started = result.startedAt();
@@ -117,16 +136,17 @@ final class KeyAges {
     // the split is exact only against the set of the run compared with; ages and baseline flags
     // are carried from whatever set is kept (after a run over the cap, the last known one)
     boolean comparable = previous.isPresent() && previous.equals(keptRun);
+    boolean carried = carry == Carry.KEPT;
     try (PreparedStatement kept =
             connection.prepareStatement(
-                "SELECT fingerprints, weights, first_seen, baseline FROM "
+                "SELECT fingerprints, weights, first_seen, baseline, seq FROM "
                     + TABLE
                     + " WHERE audit_id = ? AND run_id = ? ORDER BY seq");
         RunKeys now =
-            parts.sorted() && !carried
+            parts.sorted() && carry != Carry.COPIED
                 ? new SortedRuns(connection, runId, parts)
                 : storeSorted(connection, runId, parts.weighted());
-        Writer writer = new Writer(connection, auditId, runId)) {
+        Writer writer = new Writer(connection, auditId, runId, keptRun.orElse(-1L))) {
       // binary results from the first execution: this runs once per merge, so pgjdbc's default
       // (text until a statement's fifth execution) would have it parse every element of the kept
       // arrays from text (docs/performance.md)
@@ -135,37 +155,49 @@ final class KeyAges {
       kept.setString(1, auditId);
       kept.setLong(2, keptRun.orElse(-1L));
       try (ResultSet before = kept.executeQuery()) {
-        KeptKeys old = new KeptKeys(before);
-        boolean more = now.next();
-        while (more) {
-          long fingerprint = now.fingerprint();
-          long weight = now.weight();
-          // the same key twice in a run (a key that is not unique in its table): one key, its rows
-          while ((more = now.next()) && now.fingerprint() == fingerprint) {
-            weight += now.weight();
-          }
-          while (old.present() && old.fingerprint() < fingerprint) {
-            tally.gone += old.weight();
-            old.next();
-          }
-          long firstSeen;
-          boolean baseline;
-          if (old.present() && old.fingerprint() == fingerprint) {
+        Distinct run = new Distinct(now);
+        // array by array of the kept set: the run's keys up to an array's last key are that
+        // array's segment; a segment that is the array unchanged (every key persisting with the
+        // same rows, none new) is not written again but adopted by the run (Writer)
+        while (before.next()) {
+          KeptArray array = new KeptArray(before);
+          boolean unchanged = true;
+          for (int i = 0; i < array.fingerprints.length; i++) {
+            long keptKey = array.fingerprints[i];
+            long keptWeight = array.weight(i);
+            while (run.present() && run.fingerprint < keptKey) {
+              tally.newRows += run.weight;
+              tally.add(run.weight, tally.startedMicros, false);
+              writer.add(run.fingerprint, run.weight, tally.startedMicros, false);
+              unchanged = false;
+              run.next();
+            }
+            long firstSeen = array.firstSeen[i];
+            boolean baseline = array.baseline[i];
+            long weight;
+            if (run.present() && run.fingerprint == keptKey) {
+              // carried: the increment's rows of a key the rows before the watermark hold
+              weight = carried ? keptWeight + run.weight : run.weight;
+              run.next();
+            } else if (carried) {
+              weight = keptWeight;
+            } else {
+              tally.gone += keptWeight;
+              unchanged = false;
+              continue;
+            }
+            unchanged &= weight == keptWeight;
             tally.persisting += weight;
-            firstSeen = old.firstSeen();
-            baseline = old.baseline();
-            old.next();
-          } else {
-            tally.newRows += weight;
-            firstSeen = tally.startedMicros;
-            baseline = false;
+            tally.add(weight, firstSeen, baseline);
+            writer.add(keptKey, weight, firstSeen, baseline);
           }
-          tally.add(weight, firstSeen, baseline);
-          writer.add(fingerprint, weight, firstSeen, baseline);
+          writer.segmentDone(array.seq, unchanged);
         }
-        while (old.present()) {
-          tally.gone += old.weight();
-          old.next();
+        while (run.present()) {
+          tally.newRows += run.weight;
+          tally.add(run.weight, tally.startedMicros, false);
+          writer.add(run.fingerprint, run.weight, tally.startedMicros, false);
+          run.next();
         }
       }
       long keyed = tally.newRows + tally.persisting;
@@ -175,13 +207,6 @@ final class KeyAges {
         return new Merged(keyed, KeySets.Split.INCOMPLETE, null, null);
       }
       writer.finish();
-    }
-    try (PreparedStatement delete =
-        connection.prepareStatement(
-            "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?")) {
-      delete.setString(1, auditId);
-      delete.setLong(2, runId);
-      delete.execute();
     }
     KeySets.Split split =
         comparable
@@ -198,9 +223,8 @@ final class KeyAges {
     return new Merged(tally.newRows + tally.persisting, split, history, tally.olderThan());
   }
 
-  /** Results in pgjdbc's binary format already on the statement's first execution. */
   private static void binary(PreparedStatement statement) throws SQLException {
-    statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
+    LongArrays.binary(statement);
   }
 
   /**
@@ -226,7 +250,9 @@ final class KeyAges {
                 + TABLE
                 + " a WHERE a.audit_id = ?) FROM (SELECT 1) AS one LEFT JOIN "
                 + Store.SCHEMA
-                + ".violation_key k ON k.run_id = ? GROUP BY k.part, k.sorted_run")) {
+                + ".violation_key k ON k.run_id = ? AND cardinality(k.fingerprints) > 0"
+                // an empty array (no keys, an increment's marker) is no run to read
+                + " GROUP BY k.part, k.sorted_run")) {
       statement.setString(1, auditId);
       statement.setLong(2, runId);
       List<Map.Entry<String, Integer>> runs = new ArrayList<>();
@@ -339,12 +365,12 @@ final class KeyAges {
 
   /**
    * One sorted run, an array at a time (columns 1 and 2: fingerprints, weights or null), walked key
-   * by key; {@link KeptKeys} reads more columns of the same rows.
+   * by key.
    */
-  private static class ArrayCursor {
+  private static final class ArrayCursor {
     private final ResultSet rows;
-    private Long[] fingerprints = new Long[0];
-    private Long[] weights;
+    private long[] fingerprints = new long[0];
+    private long[] weights;
     int index;
 
     ArrayCursor(ResultSet rows) throws SQLException {
@@ -371,19 +397,11 @@ final class KeyAges {
 
     private void advance() throws SQLException {
       while (index >= fingerprints.length && rows.next()) {
-        fingerprints = (Long[]) rows.getArray(1).getArray();
-        Array weightArray = rows.getArray(2);
-        weights = weightArray == null ? null : (Long[]) weightArray.getArray();
-        readMore(rows);
+        fingerprints = LongArrays.read(rows, 1);
+        weights = LongArrays.read(rows, 2);
         index = 0;
       }
     }
-
-    /**
-     * Reads the row's other columns. Called from the constructor too: a subclass's fields it sets
-     * must have no initializers (they would run after it and undo what it read).
-     */
-    void readMore(ResultSet rows) throws SQLException {}
   }
 
   /**
@@ -462,7 +480,14 @@ final class KeyAges {
             .oldestSince()
             .map(since -> Duration.between(since, result.startedAt()).toMillis() / 1000.0)
             .orElse(0.0);
+    // the previous set's arrays the run did not adopt (record's writes are the caller's batch)
+    Query previous =
+        tx.query(
+            "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?",
+            result.audit().id(),
+            runId);
     return List.of(
+        previous,
         run,
         latest(
             tx,
@@ -523,46 +548,95 @@ final class KeyAges {
     }
   }
 
-  /** The kept key set, one stored array at a time, walked key by key, with each key's age. */
-  private static final class KeptKeys extends ArrayCursor {
-    private Long[] firstSeen;
-    private Boolean[] baseline;
+  /** One array of the kept key set, with each key's age, and its place ({@code seq}). */
+  private static final class KeptArray {
+    final long[] fingerprints;
+    final long[] weights;
+    final long[] firstSeen;
+    // pgjdbc receives boolean[] as text only (no binary format for it): decoded by pgjdbc
+    final Boolean[] baseline;
+    final int seq;
 
-    KeptKeys(ResultSet rows) throws SQLException {
-      super(rows);
-    }
-
-    long firstSeen() {
-      return firstSeen[index];
-    }
-
-    boolean baseline() {
-      return baseline[index];
-    }
-
-    @Override
-    void readMore(ResultSet rows) throws SQLException {
-      firstSeen = (Long[]) rows.getArray(3).getArray();
+    KeptArray(ResultSet rows) throws SQLException {
+      fingerprints = LongArrays.read(rows, 1);
+      weights = LongArrays.read(rows, 2);
+      firstSeen = LongArrays.read(rows, 3);
       baseline = (Boolean[]) rows.getArray(4).getArray();
+      seq = rows.getInt(5);
+    }
+
+    long weight(int i) {
+      return weights == null ? 1 : weights[i];
     }
   }
 
-  /** Writes the run's merged key set in order, an array of {@link #KEYS_PER_ARRAY} keys a row. */
+  /**
+   * The run's keys, each once: a key the scan sent more than once (a key that is not unique in its
+   * table, or sent by two chunks) comes with the rows of all.
+   */
+  private static final class Distinct {
+    private final RunKeys keys;
+    private boolean more;
+    private boolean present;
+    long fingerprint;
+    long weight;
+
+    Distinct(RunKeys keys) throws SQLException {
+      this.keys = keys;
+      more = keys.next();
+      next();
+    }
+
+    boolean present() {
+      return present;
+    }
+
+    void next() throws SQLException {
+      present = more;
+      if (!more) {
+        return;
+      }
+      fingerprint = keys.fingerprint();
+      weight = keys.weight();
+      while ((more = keys.next()) && keys.fingerprint() == fingerprint) {
+        weight += keys.weight();
+      }
+    }
+  }
+
+  /**
+   * Writes the run's merged key set in order, in arrays of at most {@link #KEYS_PER_ARRAY} keys,
+   * and lets the run adopt the kept set's arrays that are unchanged: such an array's row is moved
+   * to the run (its {@code run_id} and {@code seq} updated, one statement for all of them) instead
+   * of written again, so the store neither copies nor rewrites the arrays of keys that persist (a
+   * million keys that all persist: no array written). The arrays are then no longer all of the same
+   * size: a changed segment of more than {@link #KEYS_PER_ARRAY} keys is split in equal halves
+   * (like a B-tree's leaf), one of fewer than half that waits to be written with the next changed
+   * one.
+   */
   private static final class Writer implements AutoCloseable {
+    private final Connection connection;
     private final PreparedStatement insert;
     private final String auditId;
     private final long runId;
-    private final long[] fingerprints = new long[KEYS_PER_ARRAY];
-    private final long[] weights = new long[KEYS_PER_ARRAY];
-    private final long[] firstSeen = new long[KEYS_PER_ARRAY];
-    private final boolean[] baseline = new boolean[KEYS_PER_ARRAY];
-    private boolean weighted;
+    private final long keptRun;
+    // at most half an array left from changed segments, then one kept array's keys: < 2 arrays
+    private final long[] fingerprints = new long[2 * KEYS_PER_ARRAY];
+    private final long[] weights = new long[2 * KEYS_PER_ARRAY];
+    private final long[] firstSeen = new long[2 * KEYS_PER_ARRAY];
+    private final boolean[] baseline = new boolean[2 * KEYS_PER_ARRAY];
+    private final List<Integer> adoptedFrom = new ArrayList<>();
+    private final List<Integer> adoptedAs = new ArrayList<>();
     private int size;
+    private int segmentStart;
+    // part of the segment was written before it ended: it cannot be adopted
+    private boolean spilled;
     private int seq;
     private int batched;
     private boolean written;
 
-    Writer(Connection connection, String auditId, long runId) throws SQLException {
+    Writer(Connection connection, String auditId, long runId, long keptRun) throws SQLException {
+      this.connection = connection;
       this.insert =
           connection.prepareStatement(
               "INSERT INTO "
@@ -571,39 +645,83 @@ final class KeyAges {
                   + " VALUES (?, ?, ?, ?, ?, ?, ?)");
       this.auditId = auditId;
       this.runId = runId;
+      this.keptRun = keptRun;
     }
 
     void add(long fingerprint, long weight, long firstSeenMicros, boolean inBaseline)
         throws SQLException {
+      if (size == fingerprints.length) {
+        // a segment of many new keys: an array's worth written, the rest moved to the front
+        write(0, KEYS_PER_ARRAY);
+        shift(KEYS_PER_ARRAY);
+        spilled = true;
+      }
       fingerprints[size] = fingerprint;
       weights[size] = weight;
-      weighted |= weight != 1;
       firstSeen[size] = firstSeenMicros;
       baseline[size] = inBaseline;
-      if (++size == KEYS_PER_ARRAY) {
-        flush();
-      }
+      size++;
     }
 
-    private void flush() throws SQLException {
-      if (size == 0) {
-        return;
+    /**
+     * The keys added since the last call are the segment of the kept array {@code keptSeq}; {@code
+     * unchanged}: they are that array's keys, rows, first-seen times and flags.
+     */
+    void segmentDone(int keptSeq, boolean unchanged) throws SQLException {
+      if (unchanged && !spilled) {
+        if (segmentStart > 0) {
+          write(0, segmentStart);
+        }
+        adoptedFrom.add(keptSeq);
+        adoptedAs.add(seq++);
+        size = 0;
+      } else if (size >= KEYS_PER_ARRAY / 2) {
+        writeAll();
+      }
+      segmentStart = size;
+      spilled = false;
+    }
+
+    /** The buffered keys as one array, or in equal halves when more than one array's worth. */
+    private void writeAll() throws SQLException {
+      if (size > KEYS_PER_ARRAY) {
+        int half = size / 2;
+        write(0, half);
+        write(half, size);
+      } else if (size > 0) {
+        write(0, size);
+      }
+      size = 0;
+    }
+
+    private void shift(int from) {
+      int left = size - from;
+      System.arraycopy(fingerprints, from, fingerprints, 0, left);
+      System.arraycopy(weights, from, weights, 0, left);
+      System.arraycopy(firstSeen, from, firstSeen, 0, left);
+      System.arraycopy(baseline, from, baseline, 0, left);
+      size = left;
+      segmentStart = Math.max(0, segmentStart - from);
+    }
+
+    private void write(int from, int to) throws SQLException {
+      boolean weighted = false;
+      for (int i = from; i < to && !weighted; i++) {
+        weighted = weights[i] != 1;
       }
       // pgjdbc sends primitive arrays in its binary array format: no text to build or parse
       insert.setString(1, auditId);
       insert.setLong(2, runId);
       insert.setInt(3, seq++);
-      insert.setObject(4, Arrays.copyOf(fingerprints, size));
+      insert.setObject(4, Arrays.copyOfRange(fingerprints, from, to));
       if (weighted) {
-        insert.setObject(5, Arrays.copyOf(weights, size));
+        insert.setObject(5, Arrays.copyOfRange(weights, from, to));
       } else {
         insert.setNull(5, Types.ARRAY);
       }
-      insert.setObject(6, Arrays.copyOf(firstSeen, size));
-      insert.setObject(7, Arrays.copyOf(baseline, size));
+      insert.setObject(6, Arrays.copyOfRange(firstSeen, from, to));
+      insert.setObject(7, Arrays.copyOfRange(baseline, from, to));
       insert.addBatch();
-      size = 0;
-      weighted = false;
       if (++batched == FETCH_ARRAYS) {
         send();
       }
@@ -622,19 +740,37 @@ final class KeyAges {
     }
 
     void finish() throws SQLException {
-      flush();
+      writeAll();
       send();
+      if (adoptedFrom.isEmpty()) {
+        return;
+      }
+      // the unchanged arrays move to the run: their values (stored out of line, TOAST) stay where
+      // they are, only the small row is written again
+      try (PreparedStatement adopt =
+          connection.prepareStatement(
+              "UPDATE "
+                  + TABLE
+                  + " a SET run_id = ?, seq = m.seq FROM unnest(?::integer[], ?::integer[])"
+                  + " AS m(kept, seq) WHERE a.audit_id = ? AND a.run_id = ? AND a.seq = m.kept")) {
+        adopt.setLong(1, runId);
+        adopt.setArray(2, connection.createArrayOf("integer", adoptedFrom.toArray()));
+        adopt.setArray(3, connection.createArrayOf("integer", adoptedAs.toArray()));
+        adopt.setString(4, auditId);
+        adopt.setLong(5, keptRun);
+        adopt.execute();
+      }
     }
 
     void discard() throws SQLException {
       size = 0;
       insert.clearBatch();
       batched = 0;
+      adoptedFrom.clear();
       if (written) {
         try (PreparedStatement delete =
-            insert
-                .getConnection()
-                .prepareStatement("DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id = ?")) {
+            connection.prepareStatement(
+                "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id = ?")) {
           delete.setString(1, auditId);
           delete.setLong(2, runId);
           delete.execute();

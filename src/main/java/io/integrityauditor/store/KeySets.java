@@ -290,44 +290,75 @@ public final class KeySets {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       return Optional.empty();
     }
+    KeyAges.Carry carry = KeyAges.Carry.NONE;
+    Boolean tracked = null;
+    Long previous = null;
     if (carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
-      if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
-        // the rows before the watermark have no key set: this one would be partial
-        tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
-        recordLatest(tx, auditId, null, null).execute();
-        KeyAges.unknown(tx, auditId);
-        return Optional.empty();
+      // the rows before the watermark are the keys of the run carried from: when its key set is
+      // the kept one, only the increment is merged with it (no copy, no sort of the whole set); a
+      // marker row says the run has a key set (an increment of no rows writes none)
+      Long kept =
+          tx.fetchSingle(
+                  "WITH kept AS (SELECT max(run_id) AS run_id FROM "
+                      + KeyAges.TABLE
+                      + " WHERE audit_id = ?), marker AS (INSERT INTO "
+                      + TABLE
+                      + " (run_id, part, batch, sorted_run, fingerprints)"
+                      + " SELECT ?, 'carried', 0, 0, '{}' FROM kept WHERE run_id = ?"
+                      + " ON CONFLICT DO NOTHING) SELECT run_id FROM kept",
+                  auditId,
+                  runId,
+                  carriedFrom.get())
+              .get(0, Long.class);
+      if (carriedFrom.get().equals(kept)) {
+        carry = KeyAges.Carry.KEPT;
+        tracked = true;
+        // the kept set is the latest completed run's that kept keys: the one compared with
+        previous = kept;
+      } else {
+        if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
+          // the rows before the watermark have no key set: this one would be partial
+          tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+          recordLatest(tx, auditId, null, null).execute();
+          KeyAges.unknown(tx, auditId);
+          return Optional.empty();
+        }
+        tx.execute(
+            "INSERT INTO "
+                + TABLE
+                + " (run_id, part, batch, sorted_run, fingerprints, weights)"
+                + " SELECT ?, part, batch, sorted_run, fingerprints, weights FROM "
+                + TABLE
+                + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
+                + TABLE
+                + " WHERE run_id = ?)",
+            runId,
+            carriedFrom.get(),
+            runId);
+        carry = KeyAges.Carry.COPIED;
       }
-      tx.execute(
-          "INSERT INTO "
-              + TABLE
-              + " (run_id, part, batch, sorted_run, fingerprints, weights)"
-              + " SELECT ?, part, batch, sorted_run, fingerprints, weights FROM "
-              + TABLE
-              + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
-              + TABLE
-              + " WHERE run_id = ?)",
-          runId,
-          carriedFrom.get(),
-          runId);
     }
-    // whether the run has a key set, and the run it compares with: one round trip
-    Record2<Boolean, Long> found =
-        tx.fetchSingle(
-                "SELECT EXISTS (SELECT 1 FROM "
-                    + TABLE
-                    + " WHERE run_id = ?) AS tracked, (SELECT max(k.run_id) FROM "
-                    + TABLE
-                    + " k JOIN "
-                    + Store.SCHEMA
-                    + ".audit_run r ON r.id = k.run_id"
-                    + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok', 'violations'))"
-                    + " AS previous",
-                runId,
-                auditId,
-                runId)
-            .into(DSL.field("tracked", Boolean.class), DSL.field("previous", Long.class));
-    if (!found.value1()) {
+    if (tracked == null) {
+      // whether the run has a key set, and the run it compares with: one round trip
+      Record2<Boolean, Long> found =
+          tx.fetchSingle(
+                  "SELECT EXISTS (SELECT 1 FROM "
+                      + TABLE
+                      + " WHERE run_id = ?) AS tracked, (SELECT max(k.run_id) FROM "
+                      + TABLE
+                      + " k JOIN "
+                      + Store.SCHEMA
+                      + ".audit_run r ON r.id = k.run_id"
+                      + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok',"
+                      + " 'violations')) AS previous",
+                  runId,
+                  auditId,
+                  runId)
+              .into(DSL.field("tracked", Boolean.class), DSL.field("previous", Long.class));
+      tracked = found.value1();
+      previous = found.value2();
+    }
+    if (!tracked) {
       // not tracked (a kind without keys, or tracking turned off)
       recordLatest(tx, auditId, null, null).execute();
       KeyAges.forget(tx, auditId);
@@ -341,9 +372,7 @@ public final class KeySets {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       split = Split.OVER_CAP;
     } else {
-      Long previous = found.value2();
-      boolean carried = carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL;
-      merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations, carried);
+      merged = KeyAges.merge(tx, runId, result, Optional.ofNullable(previous), violations, carry);
       split = merged.split();
       if (split == Split.INCOMPLETE) {
         // a part was lost (the store failed while it was written) or written twice: a split over

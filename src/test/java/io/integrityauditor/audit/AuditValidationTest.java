@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
+import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.serve.Auditor;
+import io.integrityauditor.store.RunTrigger;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
+import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +79,29 @@ class AuditValidationTest {
             file()
                 + ":4: audit 'wi_config': key 'child.table': table workflow_instance does not"
                 + " exist in the search path (public) (did you mean workflow_instances?)");
+  }
+
+  @Test
+  void a_table_of_another_schema_named_without_it_says_which_schema_has_it() {
+    db.execute(
+        """
+        CREATE SCHEMA history;
+        CREATE TABLE history.config_events (id int PRIMARY KEY, config_version_id text);
+        """);
+    assertThat(
+            problems(
+                """
+                audits:
+                  - id: events
+                    kind: orphan
+                    child: config_events.config_version_id
+                    parent: config_versions.id
+                """))
+        .containsExactly(
+            file()
+                + ":4: audit 'events': key 'child.table': table config_events does not exist in the"
+                + " search path (public); history.config_events does: write the table with its"
+                + " schema");
   }
 
   @Test
@@ -192,10 +221,102 @@ class AuditValidationTest {
   }
 
   @Test
+  void a_key_one_space_short_of_its_siblings_names_its_line_and_says_what_to_check() {
+    // a new user's slip: before, "t.yaml:4: invalid YAML: while parsing a block collection"
+    assertThat(
+            problems(
+                "audits:\n  - id: a\n    kind: orphan\n   child: workflow_instances.config_version_id\n"
+                    + "    parent: config_versions.id\n"))
+        .containsExactly(
+            file()
+                + ":4: invalid YAML: expected <block end>, but found '<block mapping start>' (while"
+                + " parsing a block collection that starts at line 2); check the indentation of"
+                + " line 4 against the lines above it, and that every key's ':' is followed by a"
+                + " space");
+  }
+
+  @Test
   void invalid_yaml_names_the_line() {
     assertThat(problems("audits:\n  - id: a\n    kind: [orphan\n"))
         .singleElement()
         .asString()
         .startsWith(file() + ":3: invalid YAML:");
+  }
+
+  @Test
+  void a_schema_the_role_may_not_use_is_a_warning_naming_the_grants_and_runs_ask_for_usage() {
+    // the README's grants name schema public only: a new user's audits of schema temporal passed
+    // validate, and every run failed with "permission denied for schema temporal (grant SELECT on
+    // ...)", a grant that does not help without USAGE on the schema
+    db.execute(
+        """
+        CREATE SCHEMA ledger;
+        CREATE TABLE ledger.accounts (id int PRIMARY KEY);
+        CREATE TABLE ledger.entries (id int PRIMARY KEY, account_id int);
+        INSERT INTO ledger.accounts VALUES (1);
+        INSERT INTO ledger.entries VALUES (1, 1), (2, 9);
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'validation_public_only') THEN
+            CREATE ROLE validation_public_only LOGIN;
+          END IF;
+        END $$;
+        GRANT USAGE ON SCHEMA public TO validation_public_only;
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO validation_public_only;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/test.yaml",
+        """
+        audits:
+          - id: entries.account
+            kind: orphan
+            child: ledger.entries.account_id
+            parent: ledger.accounts.id
+          - id: instances.config
+            kind: orphan
+            child: workflow_instances.config_version_id
+            parent: config_versions.id
+        """);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + db.url()
+                + "\n    user: validation_public_only\naudits:\n  - audits/*.yaml\n");
+    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+      List<Audit> audits = auditor.loadAudits().audits();
+      Auditor.Binding binding = auditor.bind(audits);
+
+      assertThat(binding.problems()).isEmpty();
+      String grants =
+          ", so every run of this audit fails; grant it: GRANT USAGE ON SCHEMA \"ledger\" TO"
+              + " \"validation_public_only\"; GRANT SELECT ON ALL TABLES IN SCHEMA \"ledger\" TO"
+              + " \"validation_public_only\"; (docs/configuration.md, \"The least-privilege"
+              + " role\")";
+      assertThat(
+              binding.bound().stream()
+                  .flatMap(b -> b.warnings().stream())
+                  .map(ConfigProblem::formatWarning))
+          .containsExactly(
+              file()
+                  + ":4: warning: audit 'entries.account': key 'child.table': role"
+                  + " validation_public_only cannot read ledger.entries"
+                  + grants,
+              file()
+                  + ":5: warning: audit 'entries.account': key 'parent.table': role"
+                  + " validation_public_only cannot read ledger.accounts"
+                  + grants);
+      Map<String, AuditResult> results = new java.util.HashMap<>();
+      auditor
+          .runAll(binding, audits, RunTrigger.CHECK)
+          .forEach(r -> results.put(r.audit().id(), r));
+      assertThat(results.get("instances.config").status()).isEqualTo(RunStatus.OK);
+      assertThat(results.get("entries.account").status()).isEqualTo(RunStatus.ERROR);
+      assertThat(results.get("entries.account").error().orElseThrow().message())
+          .contains("permission denied for schema ledger")
+          .endsWith(
+              "(grant USAGE on schema ledger and SELECT on ledger.entries, ledger.accounts to the"
+                  + " audit role)");
+    }
   }
 }

@@ -80,6 +80,15 @@ class OrphanAuditTest {
         CREATE TABLE no_key (customer_id integer);   -- no key at all
         INSERT INTO no_key VALUES (107), (107), (1);
 
+        -- partitioning before PostgreSQL 10 (danbooru's favorites_0..99): children INHERIT the
+        -- parent, whose primary key is declared ONLY on the parent; a child has no key of its own
+        CREATE TABLE favorites (id integer NOT NULL, user_id integer, post_id integer);
+        ALTER TABLE ONLY favorites ADD CONSTRAINT favorites_pkey PRIMARY KEY (id);
+        CREATE TABLE favorites_7 (CHECK (user_id % 10 = 7)) INHERITS (favorites);
+        CREATE TABLE favorites_7_old () INHERITS (favorites_7);   -- a grandchild
+        INSERT INTO favorites_7 VALUES (1, 107, 5), (2, 107, 6), (3, 107, 7), (4, 7, 5);
+        INSERT INTO favorites_7_old VALUES (5, 107, 8), (6, 107, 8);
+
         CREATE TABLE events (id bigint, created date NOT NULL, parent_id text) PARTITION BY RANGE (created);
         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
@@ -398,5 +407,34 @@ class OrphanAuditTest {
     // without any key the rows cannot be told apart: every violation counted, one key shown
     assertThat(violations(results.get("no_key"))).isEqualTo(2);
     assertThat(samples(results.get("no_key"))).containsExactly(Map.of("customer_id", "107"));
+  }
+
+  @Test
+  void samples_of_an_inheritance_child_name_the_primary_key_of_the_table_it_inherits() {
+    Map<String, AuditResult> results =
+        run(
+            """
+            - id: favorites_7
+              kind: orphan
+              child: favorites_7.user_id
+              parent: parent_int.id
+            - id: favorites_7_old
+              kind: orphan
+              child: favorites_7_old.user_id
+              parent: parent_int.id
+            """);
+    // five orphan rows of user 107 (the child read with its own child): five keys, told apart by
+    // the id the parent's primary key declares, not one key 'user_id=107'
+    assertThat(violations(results.get("favorites_7"))).isEqualTo(5);
+    assertThat(samples(results.get("favorites_7")))
+        .containsExactly(
+            Map.of("id", "1", "user_id", "107"),
+            Map.of("id", "2", "user_id", "107"),
+            Map.of("id", "3", "user_id", "107"),
+            Map.of("id", "5", "user_id", "107"),
+            Map.of("id", "6", "user_id", "107"));
+    // a grandchild: the key is inherited through its parent, which has none of its own
+    assertThat(samples(results.get("favorites_7_old")))
+        .containsExactly(Map.of("id", "5", "user_id", "107"), Map.of("id", "6", "user_id", "107"));
   }
 }
