@@ -41,7 +41,7 @@ public final class AuditFileLoader {
   static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
   static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
   static final int DEFAULT_SAMPLE_SIZE = 20;
-  static final int MAX_SAMPLE_SIZE = 1000;
+  public static final int MAX_SAMPLE_SIZE = 1000;
 
   private final Set<String> targets;
   private final Map<String, AuditKind> kinds = new LinkedHashMap<>();

@@ -118,13 +118,27 @@ public record Catalog(
         name.schema().isPresent()
             ? ""
             : " in the search path (" + String.join(", ", searchPath) + ")";
+    // the same name in a schema off the search path (Temporal's tables in schema temporal)
+    List<String> elsewhere =
+        name.schema().isPresent()
+            ? List.of()
+            : tables.keySet().stream()
+                .filter(id -> !schemas.contains(id.schema()))
+                .filter(id -> id.name().equalsIgnoreCase(name.name()))
+                .map(TableId::toString)
+                .toList();
     return new Resolution(
         Optional.empty(),
         "table "
             + name
             + " does not exist"
             + where
-            + Suggest.didYouMean(name.toString(), candidates));
+            + (elsewhere.isEmpty()
+                ? Suggest.didYouMean(name.toString(), candidates)
+                : "; "
+                    + String.join(", ", elsewhere)
+                    + (elsewhere.size() == 1 ? " does" : " do")
+                    + ": write the table with its schema"));
   }
 
   private Optional<String> resolveSchema(String schema) {

@@ -2,6 +2,7 @@ package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
 import io.integrityauditor.Json;
+import io.integrityauditor.Plural;
 import io.integrityauditor.TextTable;
 import io.integrityauditor.store.AlertStore;
 import io.integrityauditor.store.AlertView;
@@ -109,6 +110,7 @@ final class AlertsCommand implements Callable<Integer> {
           keys(" new", alert.newKeys());
         }
         keys(" persisting", alert.persistingKeys());
+        baselineOfShownKeys(alert);
         keys(" gone", alert.goneKeys());
         if (alert.acknowledgedBy() != null) {
           out.printf(
@@ -118,6 +120,33 @@ final class AlertsCommand implements Callable<Integer> {
       }
       return ExitCodes.CLEAN;
     }
+  }
+
+  /**
+   * Which of the latest run's sample keys are outside the audit's baseline, and where to look when
+   * the rows outside it are not among them (an alert about 1 row outside a large backlog usually
+   * shows backlog rows: the sample is chosen by fingerprint, not by baseline).
+   */
+  private void baselineOfShownKeys(AlertView alert) {
+    if (alert.baselineViolations() == null || alert.baselineViolations() == 0) {
+      return;
+    }
+    if (!alert.baselineOfShownKeysKnown()) {
+      out.printf(
+          "  which of the sample keys are in the baseline is not known (a run recorded by an older"
+              + " version); the next run says%n");
+      return;
+    }
+    int outsideShown = alert.shownOutsideBaseline().size();
+    if (outsideShown > 0) {
+      keys(" outside the baseline: sample", alert.shownOutsideBaseline());
+    }
+    out.printf(
+        "  %s%n",
+        outsideShown == 0
+            ? "every sample key is in the baseline"
+            : Plural.of(alert.shownInBaseline().size(), "other sample key") + " in the baseline");
+    alert.outsideBaselineNotShown().ifPresent(hint -> out.printf("  %s%n", hint));
   }
 
   private void keys(String label, List<Map<String, String>> keys) {

@@ -1,14 +1,18 @@
 package io.integrityauditor.cli;
 
 import io.integrityauditor.ExitCodes;
+import io.integrityauditor.Plural;
 import io.integrityauditor.config.ConfigException;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Suggest;
 import io.integrityauditor.config.TargetConfig;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.schedule.ClusterClient;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.quartz.SchedulerException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,13 +53,43 @@ final class TriggerCommand implements Callable<Integer> {
     }
     String auditId =
         tenant == null ? this.auditId : this.auditId + TargetConfig.TENANT_SEPARATOR + tenant;
-    if (!ClusterClient.requestRun(workerConfig, auditId)) {
-      throw new UsageException(
-          "no audit '"
-              + auditId
-              + "' is scheduled in the cluster (is serve running with an audit of that id?)");
+    try (ClusterClient cluster = ClusterClient.connect(workerConfig)) {
+      if (!cluster.requestRun(auditId)) {
+        throw new UsageException(notScheduled(auditId, cluster));
+      }
     }
     out.println("queued: " + auditId + " will run on the next free node");
     return ExitCodes.CLEAN;
+  }
+
+  /**
+   * Why nothing was queued, and what to run instead: the tenants the cluster runs the audit for,
+   * when it is a template's audit.
+   */
+  private String notScheduled(String wanted, ClusterClient cluster) throws SchedulerException {
+    String prefix = this.auditId + TargetConfig.TENANT_SEPARATOR;
+    List<String> tenants =
+        cluster.auditsStartingWith(prefix).stream()
+            .map(id -> id.substring(prefix.length()))
+            .toList();
+    String message = "no audit '" + wanted + "' is scheduled in the cluster";
+    if (tenants.isEmpty()) {
+      return message + " (is serve running with an audit of that id?)";
+    }
+    String suggestion =
+        Suggest.closest(tenant == null ? "" : tenant, tenants).orElse(tenants.get(0));
+    return message
+        + "; "
+        + this.auditId
+        + " runs for "
+        + Plural.of(tenants.size(), "tenant")
+        + ": "
+        + String.join(", ", tenants.subList(0, Math.min(10, tenants.size())))
+        + (tenants.size() > 10 ? ", ..." : "")
+        + " (trigger "
+        + this.auditId
+        + " --tenant "
+        + suggestion
+        + ")";
   }
 }

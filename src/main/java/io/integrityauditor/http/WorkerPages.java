@@ -429,6 +429,13 @@ public final class WorkerPages {
             : "New in the latest run",
         alert.newKeys());
     keys(body, "Persisting", alert.persistingKeys());
+    // the sample is chosen by fingerprint, not by baseline: with a large backlog it is mostly
+    // backlog rows, so say which shown keys are the rows outside the baseline, and where the others
+    // are
+    if (alert.baselineOfShownKeysKnown()) {
+      keys(body, "Outside the baseline, of the keys above", alert.shownOutsideBaseline());
+      alert.outsideBaselineNotShown().ifPresent(hint -> body.tag("<p>").text(hint).tag("</p>"));
+    }
     keys(body, "Gone", alert.goneKeys());
 
     body.tag("<h2 id=\"history\">Violating rows over time</h2>");

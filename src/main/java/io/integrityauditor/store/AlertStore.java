@@ -3,6 +3,7 @@ package io.integrityauditor.store;
 import static io.integrityauditor.store.jooq.Tables.ALERT;
 import static io.integrityauditor.store.jooq.Tables.ALERT_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
+import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.scan.SampleKey;
@@ -19,7 +20,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
-import org.jooq.Record4;
+import org.jooq.Record5;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -185,31 +186,51 @@ public final class AlertStore {
     List<Map<String, String>> persisting = new ArrayList<>();
     List<Map<String, String>> gone = new ArrayList<>();
     Long lastRun = alert.getLastRunId();
+    var split =
+        lastRun == null
+            ? Optional.<Record5<Long, Long, Long, Long, String[]>>empty()
+            : dsl.select(
+                    AUDIT_RUN.NEW_VIOLATIONS,
+                    AUDIT_RUN.PERSISTING_VIOLATIONS,
+                    AUDIT_RUN.GONE_VIOLATIONS,
+                    AUDIT_RUN.BASELINE_VIOLATIONS,
+                    AUDIT_RUN.SAMPLE_COLUMNS)
+                .from(AUDIT_RUN)
+                .where(AUDIT_RUN.ID.eq(lastRun))
+                .fetchOptional();
+    String[] columns = split.map(r -> r.value5()).orElse(null);
+    // in sample order: each key where the run that last saw it showed it (gone keys of the most
+    // recent runs first); keys whose run was pruned last
+    var shown = AUDIT_RUN_SAMPLE.as("shown");
     for (var sample :
-        dsl.selectFrom(ALERT_SAMPLE)
+        dsl.select(
+                ALERT_SAMPLE.SAMPLE_KEY,
+                ALERT_SAMPLE.FIRST_SEEN_RUN_ID,
+                ALERT_SAMPLE.LAST_SEEN_RUN_ID)
+            .from(ALERT_SAMPLE)
+            .leftJoin(shown)
+            .on(shown.RUN_ID.eq(ALERT_SAMPLE.LAST_SEEN_RUN_ID))
+            .and(shown.SAMPLE_KEY.eq(ALERT_SAMPLE.SAMPLE_KEY))
             .where(ALERT_SAMPLE.ALERT_ID.eq(alert.getId()))
-            .orderBy(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, ALERT_SAMPLE.SAMPLE_KEY)
+            .orderBy(
+                ALERT_SAMPLE.LAST_SEEN_RUN_ID.desc(),
+                shown.ORDINAL.asc().nullsLast(),
+                ALERT_SAMPLE.SAMPLE_KEY)
             .fetch()) {
-      Map<String, String> key = RunStore.parseSample(sample.getSampleKey());
-      if (lastRun == null || !sample.getLastSeenRunId().equals(lastRun)) {
+      Map<String, String> key = RunStore.parseSample(sample.value1(), columns);
+      if (lastRun == null || !sample.value3().equals(lastRun)) {
         gone.add(key);
-      } else if (sample.getFirstSeenRunId().equals(lastRun)) {
+      } else if (sample.value2().equals(lastRun)) {
         fresh.add(key);
       } else {
         persisting.add(key);
       }
     }
-    var split =
-        lastRun == null
-            ? Optional.<Record4<Long, Long, Long, Long>>empty()
-            : dsl.select(
-                    AUDIT_RUN.NEW_VIOLATIONS,
-                    AUDIT_RUN.PERSISTING_VIOLATIONS,
-                    AUDIT_RUN.GONE_VIOLATIONS,
-                    AUDIT_RUN.BASELINE_VIOLATIONS)
-                .from(AUDIT_RUN)
-                .where(AUDIT_RUN.ID.eq(lastRun))
-                .fetchOptional();
+    Long baselineViolations = split.map(r -> r.value4()).orElse(null);
+    Map<Map<String, String>, Boolean> inBaseline =
+        baselineViolations == null || baselineViolations == 0 || columns == null
+            ? Map.of()
+            : shownInBaseline(alert, columns);
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
@@ -235,7 +256,60 @@ public final class AlertStore {
         split.map(r -> r.value1()).orElse(null),
         split.map(r -> r.value2()).orElse(null),
         split.map(r -> r.value3()).orElse(null),
-        split.map(r -> r.value4()).orElse(null));
+        baselineViolations,
+        shown(fresh, persisting, inBaseline, true),
+        shown(fresh, persisting, inBaseline, false));
+  }
+
+  /** The latest run's shown keys whose membership in the baseline is {@code in}, in order. */
+  private static List<Map<String, String>> shown(
+      List<Map<String, String>> fresh,
+      List<Map<String, String>> persisting,
+      Map<Map<String, String>, Boolean> inBaseline,
+      boolean in) {
+    List<Map<String, String>> keys = new ArrayList<>();
+    for (List<Map<String, String>> group : List.of(fresh, persisting)) {
+      group.stream()
+          .filter(key -> Boolean.valueOf(in).equals(inBaseline.get(key)))
+          .forEach(keys::add);
+    }
+    return keys;
+  }
+
+  /**
+   * Whether each sample key the alert's latest run showed is in the audit's baseline: its
+   * fingerprint (the one the audited server computes for key tracking, over the key's columns in
+   * the audit's order, docs/audits.md) looked up in the audit's kept key set ({@link KeyAges}) of
+   * that run. A key whose fingerprint is not found there (the set moved on to a later run) is left
+   * out: unknown, never guessed.
+   */
+  private Map<Map<String, String>, Boolean> shownInBaseline(AlertRecord alert, String[] columns) {
+    Map<Map<String, String>, Boolean> found = new LinkedHashMap<>();
+    for (var row :
+        dsl.resultQuery(
+                "SELECT s.sample_key, (SELECT v.baseline[array_position(v.fingerprints, s.fp)]"
+                    + " FROM "
+                    + KeyAges.TABLE
+                    + " v WHERE v.audit_id = ? AND v.run_id = ? AND s.fp = ANY (v.fingerprints)"
+                    + " LIMIT 1)"
+                    + " FROM (SELECT a.sample_key, hashtextextended(ARRAY(SELECT a.sample_key ->>"
+                    + " c.name FROM unnest(?::text[]) WITH ORDINALITY AS c(name, n)"
+                    + " ORDER BY c.n)::text, 0) AS fp"
+                    + " FROM "
+                    + Store.SCHEMA
+                    + ".alert_sample a WHERE a.alert_id = ? AND a.last_seen_run_id = ?) s",
+                alert.getAuditId(),
+                alert.getLastRunId(),
+                columns,
+                alert.getId(),
+                alert.getLastRunId())
+            .fetch()) {
+      Boolean in = row.get(1, Boolean.class);
+      if (in != null) {
+        found.put(RunStore.parseSample(row.get(0, JSONB.class), columns), in);
+      }
+    }
+    return found;
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */

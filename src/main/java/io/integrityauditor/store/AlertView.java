@@ -1,8 +1,11 @@
 package io.integrityauditor.store;
 
+import io.integrityauditor.Plural;
+import io.integrityauditor.audit.AuditFileLoader;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An alert record as on-call sees it.
@@ -16,6 +19,11 @@ import java.util.Map;
  * @param goneViolations rows violating then but not in the latest run
  * @param baselineViolations of every violating row of the latest run, how many are in the audit's
  *     baseline (accepted backlog); null when unknown
+ * @param shownInBaseline of the latest run's sample keys ({@code newKeys} and {@code
+ *     persistingKeys}), those in the audit's baseline
+ * @param shownOutsideBaseline those outside it: the rows an alert on {@code max_new_violations} is
+ *     about. A key in neither list is not known to be in or outside (no baseline, a run recorded
+ *     before V17, or a kind whose keys are not tracked)
  */
 public record AlertView(
     long id,
@@ -42,11 +50,54 @@ public record AlertView(
     Long newViolations,
     Long persistingViolations,
     Long goneViolations,
-    Long baselineViolations) {
+    Long baselineViolations,
+    List<Map<String, String>> shownInBaseline,
+    List<Map<String, String>> shownOutsideBaseline) {
   public AlertView {
     newKeys = List.copyOf(newKeys);
+    shownInBaseline = List.copyOf(shownInBaseline);
+    shownOutsideBaseline = List.copyOf(shownOutsideBaseline);
     persistingKeys = List.copyOf(persistingKeys);
     goneKeys = List.copyOf(goneKeys);
+  }
+
+  /**
+   * Whether every sample key of the latest run is known to be in or outside the baseline (the lists
+   * {@code shownInBaseline} and {@code shownOutsideBaseline} hold them all).
+   */
+  public boolean baselineOfShownKeysKnown() {
+    return baselineViolations != null
+        && baselineViolations > 0
+        && shownInBaseline.size() + shownOutsideBaseline.size()
+            == newKeys.size() + persistingKeys.size();
+  }
+
+  /**
+   * When rows outside the baseline are not among the sample keys: how many, and how to find them.
+   * Empty when every such row is shown, or when it is not known.
+   */
+  public Optional<String> outsideBaselineNotShown() {
+    if (!baselineOfShownKeysKnown()) {
+      return Optional.empty();
+    }
+    long missing = currentViolations - baselineViolations - shownOutsideBaseline.size();
+    if (missing <= 0) {
+      return Optional.empty();
+    }
+    int shown = newKeys.size() + persistingKeys.size();
+    return Optional.of(
+        Plural.of(missing, "row")
+            + " outside the baseline "
+            + (missing == 1 ? "is" : "are")
+            + " not among the "
+            + Plural.of(shown, "sample key")
+            + " (a sample is the violating keys with the smallest fingerprints, in the baseline or"
+            + " not): `explain "
+            + auditId
+            + "` prints the SQL that lists every violating row"
+            + (currentViolations <= AuditFileLoader.MAX_SAMPLE_SIZE
+                ? "; with sample_size: " + currentViolations + " every violating key is shown"
+                : ""));
   }
 
   /** Whether the alert is open (not resolved). */

@@ -195,6 +195,15 @@ public final class RunStore {
     }
   }
 
+  /** The sample keys' column names in key order (V17); null without samples. */
+  private static String[] sampleColumns(AuditResult result) {
+    return result
+        .measurement()
+        .filter(m -> !m.samples().isEmpty())
+        .map(m -> m.samples().get(0).values().keySet().toArray(String[]::new))
+        .orElse(null);
+  }
+
   /** Records the result on a run still 'running'; how many rows changed (0 or 1). */
   private int complete(DSLContext tx, long runId, AuditResult result) {
     RunStatus status = result.status();
@@ -216,6 +225,7 @@ public final class RunStore {
         .set(AUDIT_RUN.WATERMARK_TO, result.info().watermarkTo().orElse(null))
         .set(AUDIT_RUN.VIOLATIONS, result.measurement().map(m -> m.violations()).orElse(null))
         .set(AUDIT_RUN.ROWS_CHECKED, result.measurement().map(m -> m.rowsChecked()).orElse(null))
+        .set(AUDIT_RUN.SAMPLE_COLUMNS, sampleColumns(result))
         .set(AUDIT_RUN.THRESHOLD_BREACHED, status.completed() ? result.thresholdBreached() : null)
         .set(AUDIT_RUN.ERROR_CLASS, result.error().map(e -> e.errorClass()).orElse(null))
         .set(
@@ -544,7 +554,7 @@ public final class RunStore {
             .orderBy(AUDIT_RUN.SCHEDULED_FIRE_TIME.desc(), AUDIT_RUN.ID.desc())
             .limit(limit)
             .fetch();
-    Map<Long, List<Map<String, String>>> samples = new LinkedHashMap<>();
+    Map<Long, List<JSONB>> samples = new LinkedHashMap<>();
     if (!runs.isEmpty()) {
       for (Record sample :
           dsl.select(AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.SAMPLE_KEY)
@@ -554,12 +564,17 @@ public final class RunStore {
               .fetch()) {
         samples
             .computeIfAbsent(sample.get(AUDIT_RUN_SAMPLE.RUN_ID), id -> new ArrayList<>())
-            .add(parseSample(sample.get(AUDIT_RUN_SAMPLE.SAMPLE_KEY)));
+            .add(sample.get(AUDIT_RUN_SAMPLE.SAMPLE_KEY));
       }
     }
     List<RunView> views = new ArrayList<>();
     for (AuditRunRecord run : runs) {
-      views.add(view(run, samples.getOrDefault(run.getId(), List.of())));
+      views.add(
+          view(
+              run,
+              samples.getOrDefault(run.getId(), List.of()).stream()
+                  .map(key -> parseSample(key, run.getSampleColumns()))
+                  .toList()));
     }
     return views;
   }
@@ -599,11 +614,28 @@ public final class RunStore {
         samples);
   }
 
-  static Map<String, String> parseSample(JSONB json) {
+  /**
+   * A stored sample key with its columns in key order: {@code columns} first (the run's {@code
+   * sample_columns}), then any other in jsonb's order (shorter names first), which is all a run
+   * recorded before V17 has.
+   */
+  static Map<String, String> parseSample(JSONB json, String[] columns) {
+    Map<String, String> stored;
     try {
-      return Json.MAPPER.readValue(json.data(), SAMPLE_TYPE);
+      stored = Json.MAPPER.readValue(json.data(), SAMPLE_TYPE);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("corrupt sample in the store", e);
     }
+    if (columns == null) {
+      return stored;
+    }
+    Map<String, String> ordered = new LinkedHashMap<>();
+    for (String column : columns) {
+      if (stored.containsKey(column)) {
+        ordered.put(column, stored.get(column));
+      }
+    }
+    ordered.putAll(stored);
+    return ordered;
   }
 }

@@ -82,6 +82,29 @@ class AuditValidationTest {
   }
 
   @Test
+  void a_table_of_another_schema_named_without_it_says_which_schema_has_it() {
+    db.execute(
+        """
+        CREATE SCHEMA history;
+        CREATE TABLE history.config_events (id int PRIMARY KEY, config_version_id text);
+        """);
+    assertThat(
+            problems(
+                """
+                audits:
+                  - id: events
+                    kind: orphan
+                    child: config_events.config_version_id
+                    parent: config_versions.id
+                """))
+        .containsExactly(
+            file()
+                + ":4: audit 'events': key 'child.table': table config_events does not exist in the"
+                + " search path (public); history.config_events does: write the table with its"
+                + " schema");
+  }
+
+  @Test
   void unknown_keys_are_rejected_with_the_closest_known_key() {
     assertThat(
             problems(

@@ -2,6 +2,8 @@ package io.integrityauditor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.integrityauditor.Json;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
@@ -142,6 +144,60 @@ class BaselineCommandTest {
     cli("check", "--audit", "child.parent");
     assertThat(runs().get(runs().size() - 1)).isEqualTo("31 in baseline 0 breached");
     assertThat(cli("baseline").out()).isEqualTo("No baselines: every violating row counts.\n");
+  }
+
+  /** The id of the child row that, made an orphan, has the smallest or largest fingerprint. */
+  private long newOrphan(String order) {
+    // the sample rule (docs/audits.md): a key's fingerprint is hashtextextended of its columns'
+    // text, here (id, parent_id) with parent_id = 5000 + id; signed order
+    return target.queryLong(
+        "SELECT id FROM generate_series(101, 5000) id ORDER BY"
+            + " hashtextextended(ARRAY[id::text, (5000 + id)::text]::text, 0) "
+            + order
+            + " LIMIT 1");
+  }
+
+  @Test
+  void
+      an_alert_on_rows_outside_the_baseline_says_which_sample_keys_those_are_and_where_the_rest_are()
+          throws Exception {
+    cli("check", "--audit", "child.parent");
+    cli("baseline", "child.parent", "--by", "alice");
+    // two new orphans: one the sample shows (the smallest fingerprint of all violating keys), one
+    // it cannot (the largest), among the 40 rows of the backlog
+    long shown = newOrphan("ASC");
+    long hidden = newOrphan("DESC");
+    target.execute(
+        "UPDATE child SET parent_id = 5000 + id WHERE id IN (" + shown + ", " + hidden + ")");
+    assertThat(cli("check", "--audit", "child.parent").code()).isEqualTo(1);
+
+    JsonNode alert =
+        Json.MAPPER.readTree(cli("alerts", "--format", "json").out()).get("data").get(0);
+    assertThat(alert.get("baselineViolations").asLong()).isEqualTo(40);
+    assertThat(alert.get("currentViolations").asLong()).isEqualTo(42);
+    assertThat(alert.get("shownOutsideBaseline"))
+        .extracting(key -> key.get("id").asText())
+        .containsExactly(String.valueOf(shown));
+    assertThat(alert.get("shownInBaseline")).hasSize(4);
+    alert
+        .get("shownInBaseline")
+        .forEach(key -> assertThat(key.get("id").asLong()).as("a backlog row").isBetween(1L, 40L));
+
+    String text = cli("alerts").out();
+    assertThat(text)
+        .contains("baseline (accepted backlog): 40 in it, 2 outside it")
+        .contains(
+            "outside the baseline: sample keys (1): {id="
+                + shown
+                + ", parent_id="
+                + (5000 + shown)
+                + "}\n  4 other sample keys in the baseline\n")
+        .contains(
+            "1 row outside the baseline is not among the 5 sample keys (a sample is the violating"
+                + " keys with the smallest fingerprints, in the baseline or not): `explain"
+                + " child.parent` prints the SQL that lists every violating row; with sample_size:"
+                + " 42 every violating key is shown")
+        .doesNotContain("id=" + hidden + ",");
   }
 
   @Test

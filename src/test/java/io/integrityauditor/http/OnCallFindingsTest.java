@@ -100,6 +100,13 @@ class OnCallFindingsTest {
             .contains("\">" + firstSeen + " UTC</time>")
             .contains("<dt>Since the run before</dt><dd>2 new, 4 persisting, 1 gone</dd></dl>");
       }
+      // the alert's sample keys: which are the rows outside the baseline (all shown here)
+      assertThat(page(base, "/alerts/" + alertId))
+          .contains(
+              "<caption>Outside the baseline, of the keys above (2)</caption><thead><tr><th"
+                  + " scope=\"col\">id</th><th scope=\"col\">customer_id</th></tr></thead><tbody>"
+                  + "<tr><td>6</td><td>206</td></tr><tr><td>7</td><td>207</td></tr></tbody>")
+          .doesNotContain("not among the");
     }
   }
 

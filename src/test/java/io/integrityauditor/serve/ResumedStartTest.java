@@ -7,12 +7,13 @@ import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.schedule.ReloadReport;
 import io.integrityauditor.store.RunView;
 import io.integrityauditor.support.Eventually;
+import io.integrityauditor.support.TenantShop;
 import io.integrityauditor.support.TestPostgres;
 import io.integrityauditor.support.Workspace;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,18 +35,8 @@ class ResumedStartTest {
   @BeforeEach
   void setUp() {
     // t_a has 1 orphaned order, t_b 2
-    shop = TestPostgres.newDatabase("resumed_shop");
+    shop = TenantShop.create("resumed_shop", Map.of("t_a", 1, "t_b", 2));
     store = TestPostgres.newDatabase("resumed_store");
-    for (String tenant : List.of("t_a", "t_b")) {
-      shop.execute(
-          ("CREATE SCHEMA %1$s; CREATE TABLE %1$s.customers (id int PRIMARY KEY);"
-                  + " INSERT INTO %1$s.customers SELECT generate_series(1, 10);"
-                  + " CREATE TABLE %1$s.orders (id int PRIMARY KEY, customer_id int);"
-                  + " INSERT INTO %1$s.orders SELECT i, i FROM generate_series(1, 10) i")
-              .formatted(tenant));
-    }
-    shop.execute("INSERT INTO t_a.orders VALUES (100, 900)");
-    shop.execute("INSERT INTO t_b.orders VALUES (100, 900), (101, 901)");
     workspace = new Workspace(dir);
     workspace.write(
         "audits/fleet.yaml",

@@ -2,8 +2,6 @@ package io.integrityauditor.audit.crossdb;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.TableColumns;
-import io.integrityauditor.audit.scan.AuditQuery;
-import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -56,11 +53,7 @@ import org.jooq.impl.SQLDataType;
  * documented cross-server rule (numbers by value, anything else by the text form, byte by byte);
  * the sample columns, their order and their fingerprints are the same-database audit's.
  */
-public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
-  private final TableColumns.Bound child;
-  private final TableColumns.Bound parent;
-  private final List<KeyColumn> keys;
-
+public final class ConsistencyScan extends ScanAcross {
   /** Each compared pair: child column, parent column, and how the two are compared. */
   private final List<KeyColumn> compared;
 
@@ -86,9 +79,6 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
 
   private final int sampleSize;
 
-  /** Runs before each re-check: tests change the parent there, between its two snapshots. */
-  private Runnable beforeRecheck = () -> {};
-
   private ConsistencyScan(
       TableColumns.Bound child,
       TableColumns.Bound parent,
@@ -96,15 +86,9 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       List<ColumnInfo> parentCompared,
       boolean ignoreNulls,
       int sampleSize) {
-    this.child = child;
-    this.parent = parent;
+    super(child, parent, false);
     this.ignoreNulls = ignoreNulls;
     this.sampleSize = sampleSize;
-    List<KeyColumn> pairs = new ArrayList<>();
-    for (int i = 0; i < child.columns().size(); i++) {
-      pairs.add(KeyColumn.of(child.columns().get(i), parent.columns().get(i), false));
-    }
-    this.keys = List.copyOf(pairs);
     List<KeyColumn> comparedPairs = new ArrayList<>();
     for (int i = 0; i < childCompared.size(); i++) {
       comparedPairs.add(KeyColumn.of(childCompared.get(i), parentCompared.get(i), false));
@@ -114,14 +98,7 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
     // the sample columns of the same-database kind (ConsistentSpec): the child's identifying
     // columns, the reference columns, the compared child columns, then the parent's values as
     // <parent table>.<column>
-    List<String> names = new ArrayList<>(child.table().identifyingColumns());
-    List<ColumnInfo> shown = new ArrayList<>(child.columns());
-    shown.addAll(childCompared);
-    for (ColumnInfo column : shown) {
-      if (!names.contains(column.name())) {
-        names.add(column.name());
-      }
-    }
+    List<String> names = childSampleNames(childCompared);
     List<ColumnInfo> values = new ArrayList<>();
     List<Boolean> numeric = new ArrayList<>();
     int[] sources = new int[names.size()];
@@ -185,39 +162,6 @@ public final class ConsistencyScan implements AuditQuery, CrossDatabaseScan {
       int sampleSize) {
     return new ConsistencyScan(
         child, parent, childCompared, parentCompared, ignoreNulls, sampleSize);
-  }
-
-  /** For tests: {@code hook} runs before each re-check statement. */
-  ConsistencyScan beforeRecheck(Runnable hook) {
-    this.beforeRecheck = hook;
-    return this;
-  }
-
-  @Override
-  public String parentTarget() {
-    return parent.target();
-  }
-
-  @Override
-  public Optional<CrossDatabaseScan> acrossDatabases() {
-    return Optional.of(this);
-  }
-
-  @Override
-  public List<String> relations() {
-    return QueryParts.relations(child.table(), parent.table());
-  }
-
-  /** Never one statement: its sides are in two databases (see {@link #acrossDatabases}). */
-  @Override
-  public Measurement execute(DSLContext context) {
-    throw new IllegalStateException(
-        "a reference across databases runs on both targets at once (CrossDatabaseRun)");
-  }
-
-  @Override
-  public List<String> sql(DSLContext context) {
-    return childSql(context);
   }
 
   @Override

@@ -2,9 +2,7 @@ package io.integrityauditor.audit.crossdb;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.TableColumns;
-import io.integrityauditor.audit.scan.AuditQuery;
 import io.integrityauditor.audit.scan.CrossDatabaseRanges;
-import io.integrityauditor.audit.scan.CrossDatabaseScan;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
@@ -69,7 +67,7 @@ import org.jooq.impl.SQLDataType;
  * their fingerprints from the child's server, as a same-database audit's do, and the sample is
  * chosen by the same rule ({@link ScanPartial}): the same answers on the same data.
  */
-public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossDatabaseRanges {
+public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
   /** Rows per round trip of each stream. */
   static final int FETCH_SIZE = 10_000;
 
@@ -100,9 +98,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
     boolean violates(int nulls, int width);
   }
 
-  private final TableColumns.Bound child;
-  private final TableColumns.Bound parent;
-  private final List<KeyColumn> keys;
   private final NullRule nulls;
   private final List<String> sampleNames;
   private final List<Boolean> sampleNumeric;
@@ -115,9 +110,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
 
   private final int sampleSize;
 
-  /** Runs before each re-check: tests change the parent there, between its two snapshots. */
-  private Runnable beforeRecheck = () -> {};
-
   /** Candidate keys held in the heap ({@link #CANDIDATES_IN_MEMORY}; tests lower it). */
   private int candidatesInMemory = CANDIDATES_IN_MEMORY;
 
@@ -127,23 +119,12 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
       NullRule nulls,
       boolean asText,
       int sampleSize) {
-    this.child = child;
-    this.parent = parent;
+    super(child, parent, asText);
     this.nulls = nulls;
     this.sampleSize = sampleSize;
-    List<KeyColumn> pairs = new ArrayList<>();
-    for (int i = 0; i < child.columns().size(); i++) {
-      pairs.add(KeyColumn.of(child.columns().get(i), parent.columns().get(i), asText));
-    }
-    this.keys = List.copyOf(pairs);
     // the sample columns of a same-database orphan audit: the child's identifying columns, then
     // the reference columns (QueryParts.samples)
-    List<String> names = new ArrayList<>(child.table().identifyingColumns());
-    for (ColumnInfo column : child.columns()) {
-      if (!names.contains(column.name())) {
-        names.add(column.name());
-      }
-    }
+    List<String> names = childSampleNames(List.of());
     List<Boolean> numeric = new ArrayList<>();
     List<Field<Object>> fields = new ArrayList<>();
     for (String name : names) {
@@ -204,31 +185,10 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
             + ")) or use mode: full or auto");
   }
 
-  /** For tests: {@code hook} runs before each re-check statement. */
-  MergeScan beforeRecheck(Runnable hook) {
-    this.beforeRecheck = hook;
-    return this;
-  }
-
   /** For tests: candidate keys beyond {@code keys} go to a file. */
   MergeScan candidatesInMemory(int keys) {
     this.candidatesInMemory = keys;
     return this;
-  }
-
-  @Override
-  public String parentTarget() {
-    return parent.target();
-  }
-
-  @Override
-  public Optional<CrossDatabaseScan> acrossDatabases() {
-    return Optional.of(this);
-  }
-
-  @Override
-  public List<String> relations() {
-    return QueryParts.relations(child.table(), parent.table());
   }
 
   @Override
@@ -273,18 +233,6 @@ public final class MergeScan implements AuditQuery, CrossDatabaseScan, CrossData
   @Override
   public Measurement measurement(ScanPartial total) {
     return total.measurement(sampleNames, sampleNumeric, List.of());
-  }
-
-  /** Never one statement: its sides are in two databases (see {@link #acrossDatabases}). */
-  @Override
-  public Measurement execute(DSLContext context) {
-    throw new IllegalStateException(
-        "a reference across databases runs on both targets at once (CrossDatabaseRun)");
-  }
-
-  @Override
-  public List<String> sql(DSLContext context) {
-    return childSql(context);
   }
 
   @Override

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.support.TestPostgres;
-import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,28 +23,20 @@ class ConsistencyRecheckTest {
   private Measurement scan(
       TestPostgres.Database orders, TestPostgres.Database customers, Runnable beforeRecheck)
       throws Exception {
-    ConsistencyScan scan =
-        (ConsistencyScan)
-            CrossDatabaseScans.bind(
-                dir,
-                orders,
-                customers,
-                """
-                    audits:
-                      - id: o
-                        kind: consistent
-                        child: {target: orders, table: orders, columns: [customer_id]}
-                        parent: {target: customers, table: customers, columns: [id]}
-                        equal: [region]
-                    """);
-    return CrossDatabaseScans.execute(
-        scan.beforeRecheck(beforeRecheck),
+    return CrossDatabaseScans.executeWithRecheckHook(
+        dir,
         orders,
         customers,
-        new ReadOnlyTransaction.Limits(
-            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of()),
-        false,
-        Duration.ofSeconds(30));
+        """
+        audits:
+          - id: o
+            kind: consistent
+            child: {target: orders, table: orders, columns: [customer_id]}
+            parent: {target: customers, table: customers, columns: [id]}
+            equal: [region]
+        """,
+        beforeRecheck,
+        false);
   }
 
   private static TestPostgres.Database[] databases(String name) {

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The scan of an audit from {@code orders} (target {@code orders}) to {@code customers} (target
@@ -32,6 +33,30 @@ final class CrossDatabaseScans {
         null,
         (auditor, binding, audits) ->
             binding.bound().get(0).query().acrossDatabases().orElseThrow());
+  }
+
+  /**
+   * Binds the scan of the one audit in {@code auditYaml} and runs it (statements limited to 30 s,
+   * locks to 5 s) with {@code beforeRecheck} run before each re-check of the parent: where a test
+   * changes the parent between its two snapshots.
+   */
+  static Measurement executeWithRecheckHook(
+      Path dir,
+      TestPostgres.Database orders,
+      TestPostgres.Database customers,
+      String auditYaml,
+      Runnable beforeRecheck,
+      boolean repeatableRead)
+      throws Exception {
+    ScanAcross scan = (ScanAcross) bind(dir, orders, customers, auditYaml);
+    return execute(
+        scan.beforeRecheck(beforeRecheck),
+        orders,
+        customers,
+        new ReadOnlyTransaction.Limits(
+            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of()),
+        repeatableRead,
+        Duration.ofSeconds(30));
   }
 
   /**

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.support.TestPostgres;
-import io.integrityauditor.targets.ReadOnlyTransaction;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,15 +41,8 @@ class RecheckTest {
       Runnable beforeRecheck,
       boolean repeatableRead)
       throws Exception {
-    MergeScan scan = (MergeScan) CrossDatabaseScans.bind(dir, orders, customers, AUDIT);
-    return CrossDatabaseScans.execute(
-        scan.beforeRecheck(beforeRecheck),
-        orders,
-        customers,
-        new ReadOnlyTransaction.Limits(
-            Duration.ofSeconds(30), Duration.ofSeconds(5), Optional.empty(), Map.of()),
-        repeatableRead,
-        Duration.ofSeconds(30));
+    return CrossDatabaseScans.executeWithRecheckHook(
+        dir, orders, customers, AUDIT, beforeRecheck, repeatableRead);
   }
 
   private static TestPostgres.Database[] databases(String name) {
