@@ -100,8 +100,8 @@ final class KeyAges {
   }
 
   /**
-   * What an incremental run's key set in {@code violation_key} holds (docs/performance.md, "The
-   * kept set's unchanged arrays adopted; increments merged alone").
+   * What an incremental run's key set in {@code violation_key} holds (docs/performance.md, "Key
+   * sets at a million keys").
    */
   enum Carry {
     /** Every key of the run (a full or chunked run, a sweep). */
@@ -250,8 +250,11 @@ final class KeyAges {
                 + TABLE
                 + " a WHERE a.audit_id = ?) FROM (SELECT 1) AS one LEFT JOIN "
                 + Store.SCHEMA
-                + ".violation_key k ON k.run_id = ? AND cardinality(k.fingerprints) > 0"
-                // an empty array (no keys, an increment's marker) is no run to read
+                + ".violation_key k ON k.run_id = ? AND k.part <> '"
+                + KeySets.CARRIED
+                + "'"
+                // an increment's marker (an empty array) is no run to read; by its name, not its
+                // cardinality, which would read every array of the run out of line (TOAST)
                 + " GROUP BY k.part, k.sorted_run")) {
       statement.setString(1, auditId);
       statement.setLong(2, runId);

@@ -35,6 +35,12 @@ public final class KeySets {
   /** Store-side work on a run's key set longer than this is logged with where the time went. */
   private static final long SLOW_NANOS = 1_000_000_000L;
 
+  /**
+   * The part name of an increment's marker: an empty array saying that the run's key set is the
+   * kept set of the run it carries from plus its own parts.
+   */
+  static final String CARRIED = "carried";
+
   /** Part names are ours (a constant, chunk ordinals, a watermark's hash): checked all the same. */
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9 :.-]{1,200}");
 
@@ -304,7 +310,9 @@ public final class KeySets {
                       + " WHERE audit_id = ?), marker AS (INSERT INTO "
                       + TABLE
                       + " (run_id, part, batch, sorted_run, fingerprints)"
-                      + " SELECT ?, 'carried', 0, 0, '{}' FROM kept WHERE run_id = ?"
+                      + " SELECT ?, '"
+                      + CARRIED
+                      + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
                       + " ON CONFLICT DO NOTHING) SELECT run_id FROM kept",
                   auditId,
                   runId,
