@@ -101,8 +101,9 @@ record ColumnName(
   }
 
   /**
-   * A person: {@code author_id}, {@code created_by}, {@code reports_to}; without a key word, a
-   * person noun and at most a qualifier ({@code owner}, {@code seconder_1}).
+   * A person: {@code author_id}, {@code created_by}, {@code reports_to}, a message's {@code
+   * from_id} and {@code to_id}; without a key word, a person noun and at most a qualifier ({@code
+   * owner}, {@code seconder_1}).
    */
   boolean personRole() {
     if (selfRole()) {
@@ -113,8 +114,14 @@ record ColumnName(
       List<String> noun = plain.isEmpty() ? base : plain;
       return noun.size() == 1 && Names.PERSON_WORDS.contains(noun.get(0));
     }
+    if (keyWord.isPresent() && base.size() == 1 && SENDER_RECIPIENT.contains(base.get(0))) {
+      // a message's from_id and to_id: its sender and recipient
+      return true;
+    }
     return actionRole() || base.stream().anyMatch(Names.PERSON_WORDS::contains);
   }
+
+  private static final Set<String> SENDER_RECIPIENT = Set.of("from", "to");
 
   /** A person above or beside the row's own person: {@code manager_id}, {@code reports_to}. */
   boolean hierarchyRole() {

@@ -171,8 +171,21 @@ final class Inference {
     static TableName of(TableInfo table) {
       List<String> words = Names.words(table.id().name());
       Map<Integer, Set<String>> suffixes = new HashMap<>();
-      for (int k = 1; k < words.size(); k++) {
-        suffixes.put(k, Names.forms(words.subList(words.size() - k, words.size())));
+      // a second version of a table keeps its number: ttrss_filters2 is known as filters too
+      List<List<String>> spellings = new ArrayList<>();
+      spellings.add(words);
+      Matcher versioned = VERSIONED.matcher(words.get(words.size() - 1));
+      if (versioned.matches()) {
+        List<String> unversioned = new ArrayList<>(words.subList(0, words.size() - 1));
+        unversioned.add(versioned.group(1));
+        spellings.add(unversioned);
+      }
+      for (List<String> spelling : spellings) {
+        for (int k = 1; k < spelling.size(); k++) {
+          suffixes
+              .computeIfAbsent(k, x -> new HashSet<>())
+              .addAll(Names.forms(spelling.subList(spelling.size() - k, spelling.size())));
+        }
       }
       int n = words.size();
       if (n >= 2 && Names.TABLE_SUFFIXES.contains(words.get(n - 1))) {
@@ -181,10 +194,17 @@ final class Inference {
         suffixes.computeIfAbsent(stem.size(), k -> new HashSet<>()).addAll(Names.forms(stem));
       }
       Set<String> wordForms = new HashSet<>();
-      words.forEach(w -> wordForms.addAll(Names.singulars(w)));
-      return new TableName(words, Names.forms(words), suffixes, wordForms);
+      Set<String> forms = new HashSet<>();
+      for (List<String> spelling : spellings) {
+        spelling.forEach(w -> wordForms.addAll(Names.singulars(w)));
+        forms.addAll(Names.forms(spelling));
+      }
+      return new TableName(words, forms, suffixes, wordForms);
     }
   }
+
+  /** A word with a version number glued to it: {@code filters2}, {@code labels2}. */
+  private static final Pattern VERSIONED = Pattern.compile("([a-z]{3,})[0-9]");
 
   private final Catalog catalog;
   private final List<TableInfo> tables;
@@ -213,6 +233,12 @@ final class Inference {
 
   /** Tables by the (lower-case) name of their single-column unique keys, for the same-key tier. */
   private final Map<String, List<TableInfo>> uniqueColumns = new HashMap<>();
+
+  /**
+   * Tables by their name without the namespace that starts at least half of the tables' names:
+   * {@code ttrss_feeds} by {@code feed}, {@code ttrss_filter_types} by {@code filter_type}.
+   */
+  private final Map<String, List<TableInfo>> byUnprefixed = new HashMap<>();
 
   Inference(Catalog catalog, SuggestSettings settings) {
     this.catalog = catalog;
@@ -255,6 +281,31 @@ final class Inference {
         }
       }
     }
+    for (TableInfo table : tables) {
+      List<String> words = names.get(table).words();
+      // the application's own namespace, on at least half of the tables (ttrss_ on all of Tiny
+      // Tiny RSS's), not a family of a few tables (Keycloak's resource_policy, resource_scope)
+      if (words.size() >= 2
+          && namespace(words.get(0))
+          && 2 * firstWords.get(words.get(0)) >= tables.size()) {
+        List<String> rest = new ArrayList<>(words.subList(1, words.size()));
+        Set<String> forms = new HashSet<>(Names.forms(rest));
+        Matcher versioned = VERSIONED.matcher(rest.get(rest.size() - 1));
+        if (versioned.matches()) {
+          rest.set(rest.size() - 1, versioned.group(1));
+          forms.addAll(Names.forms(rest));
+        }
+        forms.forEach(f -> byUnprefixed.computeIfAbsent(f, k -> new ArrayList<>()).add(table));
+      }
+    }
+  }
+
+  /**
+   * The first word of at least three tables' names, naming none itself: {@code ttrss}, {@code
+   * auth}.
+   */
+  private boolean namespace(String word) {
+    return firstWords.getOrDefault(word, 0) >= 3 && named(List.of(word)).isEmpty();
   }
 
   /**
@@ -264,9 +315,7 @@ final class Inference {
    */
   private boolean namespaced(TableInfo table) {
     List<String> words = names.get(table).words();
-    return words.size() == 2
-        && firstWords.getOrDefault(words.get(0), 0) >= 3
-        && named(words.subList(0, 1)).isEmpty();
+    return words.size() == 2 && namespace(words.get(0));
   }
 
   private static String lower(String name) {
@@ -363,7 +412,202 @@ final class Inference {
         }
       }
     }
-    return new Inferred(compositeKeys(groups), enforced, excluded, unmatched, polymorphic);
+    List<Group> found = prefixedKeys(compositeKeys(groups));
+    Set<ColumnInfo> grouped = Collections.newSetFromMap(new IdentityHashMap<>());
+    found.forEach(g -> grouped.addAll(g.candidates().get(0).child().columns()));
+    unmatched.removeIf(u -> grouped.contains(u.column().columns().get(0)));
+    return new Inferred(found, enforced, excluded, unmatched, polymorphic);
+  }
+
+  /**
+   * Schemas whose columns carry their table's short prefix ({@code useracct.u_id}, {@code
+   * item.i_u_id}, {@code district.d_w_id} in TPC-C): a reference is the child's prefix followed by
+   * the parent's key column name, {@code useracct.u_r_id} -> {@code region.r_id}. Each column of a
+   * unique key of a prefixed parent is matched by a child column named {@code <child prefix>_<key
+   * column>} ({@code ia_i_id} -> {@code i_id}), or, for a key column that is itself a reference
+   * ({@code item.i_u_id}), by the child's column for the same thing ({@code ia_u_id}); at least one
+   * by the full name. {@code item_attribute(ia_i_id, ia_u_id)} -> {@code item(i_id, i_u_id)},
+   * {@code customer(c_w_id, c_d_id)} -> {@code district(d_w_id, d_id)}. A match inside a larger one
+   * is the same reference seen partly ({@code new_order(no_w_id, no_d_id)} is in {@code (no_w_id,
+   * no_d_id, no_o_id)} -> {@code oorder}) and is left out. These replace what the other tiers found
+   * for the columns: the names say exactly which key.
+   */
+  private List<Group> prefixedKeys(List<Group> groups) {
+    Map<TableInfo, String> prefixes = new IdentityHashMap<>();
+    for (TableInfo table : tables) {
+      // an abbreviation, not a word of the table's own name (tags.tag_name is ordinary naming)
+      columnPrefix(table)
+          .filter(p -> !names.get(table).wordForms().contains(p))
+          .ifPresent(p -> prefixes.put(table, p));
+    }
+    if (prefixes.size() < 2) {
+      return groups;
+    }
+    Map<ColumnInfo, Group> replacing = new IdentityHashMap<>();
+    Set<ColumnInfo> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (TableInfo child : tables) {
+      String prefix = prefixes.get(child);
+      if (prefix == null) {
+        continue;
+      }
+      Set<String> covered = new HashSet<>();
+      child.foreignKeys().forEach(fk -> covered.addAll(fk.columns()));
+      List<ColumnInfo> free =
+          child.columns().stream()
+              .filter(c -> !covered.contains(c.name()) && eligible(c.type()))
+              .filter(
+                  c -> exclusions.match(child.id().schema(), child.id().name(), c.name()).isEmpty())
+              .toList();
+      List<Candidate> found = new ArrayList<>();
+      for (TableInfo parent : tables) {
+        String parentPrefix = prefixes.get(parent);
+        if (parent == child || parentPrefix == null || parentPrefix.equals(prefix)) {
+          continue;
+        }
+        for (List<String> key : keys.get(parent)) {
+          prefixedKey(child, prefix, free, parent, parentPrefix, key).ifPresent(found::add);
+        }
+      }
+      // the largest first; one inside a larger one, or sharing its columns, is left out
+      found.sort(Comparator.comparingInt((Candidate c) -> -c.child().columns().size()));
+      List<Candidate> kept = new ArrayList<>();
+      for (Candidate candidate : found) {
+        boolean ambiguous =
+            found.stream()
+                .anyMatch(
+                    o ->
+                        o != candidate
+                            && o.child().columns().equals(candidate.child().columns())
+                            && o.parent().table() != candidate.parent().table());
+        if (ambiguous
+            || kept.stream()
+                .anyMatch(
+                    k -> !Collections.disjoint(k.child().columns(), candidate.child().columns()))) {
+          continue;
+        }
+        kept.add(candidate);
+      }
+      for (Candidate candidate : kept) {
+        ColumnInfo first = candidate.child().columns().get(0);
+        replacing.put(
+            first,
+            new Group(
+                new Side(child, List.of(first)),
+                ColumnName.parse(first.name()),
+                Tier.PREFIXED_KEY,
+                List.of(candidate)));
+        taken.addAll(candidate.child().columns());
+      }
+    }
+    if (replacing.isEmpty()) {
+      return groups;
+    }
+    List<Group> result = new ArrayList<>();
+    for (Group group : groups) {
+      boolean overlaps =
+          group.candidates().stream()
+              .flatMap(c -> c.child().columns().stream())
+              .anyMatch(taken::contains);
+      if (!overlaps && !taken.contains(group.column().columns().get(0))) {
+        result.add(group);
+      }
+    }
+    result.addAll(replacing.values());
+    result.sort(
+        Comparator.comparing((Group g) -> g.column().table().id())
+            .thenComparingInt(
+                g -> g.column().table().columns().indexOf(g.column().columns().get(0))));
+    return result;
+  }
+
+  private Optional<Candidate> prefixedKey(
+      TableInfo child,
+      String prefix,
+      List<ColumnInfo> free,
+      TableInfo parent,
+      String parentPrefix,
+      List<String> key) {
+    List<ColumnInfo> childColumns = new ArrayList<>();
+    List<ColumnInfo> parentColumns = new ArrayList<>();
+    boolean anchored = false;
+    for (String part : key) {
+      String keyName = lower(part);
+      if (!keyName.startsWith(parentPrefix + "_")) {
+        return Optional.empty();
+      }
+      String keyRest = keyName.substring(parentPrefix.length() + 1);
+      ColumnInfo parentColumn = parent.column(part).orElseThrow();
+      ColumnInfo match = null;
+      boolean full = false;
+      for (ColumnInfo c : free) {
+        String rest = unprefixed(c, prefix);
+        if (rest.equals(keyName) && !childColumns.contains(c)) {
+          match = c;
+          full = true;
+          break;
+        }
+      }
+      if (match == null && keyRest.contains("_")) {
+        for (ColumnInfo c : free) {
+          if (unprefixed(c, prefix).equals(keyRest) && !childColumns.contains(c)) {
+            match = c;
+            break;
+          }
+        }
+      }
+      if (match == null || !match.type().comparableWith(parentColumn.type())) {
+        return Optional.empty();
+      }
+      anchored |= full;
+      childColumns.add(match);
+      parentColumns.add(parentColumn);
+    }
+    if (!anchored) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ranked(
+            new Side(child, childColumns), new Side(parent, parentColumns), Tier.PREFIXED_KEY, 0));
+  }
+
+  /**
+   * {@code ia_i_id} without the prefix {@code ia}: {@code i_id}; empty if it has no such prefix.
+   */
+  private static String unprefixed(ColumnInfo column, String prefix) {
+    String name = lower(column.name());
+    return name.startsWith(prefix + "_") ? name.substring(prefix.length() + 1) : "";
+  }
+
+  /**
+   * The short prefix most of a table's columns start with ({@code ua} in {@code ua_id, ua_u_id,
+   * ua_name}), at most four letters, on at least two thirds of its columns and on every column of
+   * its primary key; none for ordinary tables ({@code project_id, project_name}: {@code project} is
+   * longer).
+   */
+  private static Optional<String> columnPrefix(TableInfo table) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (ColumnInfo column : table.columns()) {
+      String name = lower(column.name());
+      int cut = name.indexOf('_');
+      if (cut > 0) {
+        counts.merge(name.substring(0, cut), 1, Integer::sum);
+      }
+    }
+    int n = table.columns().size();
+    return counts.entrySet().stream()
+        .filter(e -> e.getKey().length() <= 4 && e.getKey().chars().allMatch(Character::isLetter))
+        .filter(e -> e.getValue() >= 2 && 3 * e.getValue() >= 2 * n)
+        .filter(
+            e ->
+                table
+                    .primaryKey()
+                    .map(
+                        pk ->
+                            pk.columns().stream()
+                                .allMatch(c -> lower(c).startsWith(e.getKey() + "_")))
+                    .orElse(true))
+        .map(Map.Entry::getKey)
+        .findFirst();
   }
 
   /**
@@ -711,7 +955,8 @@ final class Inference {
 
   /**
    * Rails' polymorphic references: {@code record_id} beside {@code record_type}, which names the
-   * table of each row.
+   * table of each row: a class name, so a string (an integer {@code filter_type} beside {@code
+   * filter_id} is a reference of its own, to a table of types).
    */
   private static Optional<ColumnInfo> polymorphicType(TableInfo table, ColumnName name) {
     if (name.keyWord().isEmpty() || name.keyWordFirst() || name.base().isEmpty()) {
@@ -720,7 +965,7 @@ final class Inference {
     List<String> typeWords = new ArrayList<>(name.base());
     typeWords.add("type");
     return table.columns().stream()
-        .filter(c -> Names.words(c.name()).equals(typeWords))
+        .filter(c -> Names.words(c.name()).equals(typeWords) && c.type().isString())
         .findFirst();
   }
 
@@ -952,6 +1197,15 @@ final class Inference {
               <= suffixed.stream().mapToInt(Candidate::schemaDistance).min().getAsInt()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, entity));
       }
+      // feed_id -> ttrss_feeds, not ttrss_archived_feeds: the table named by the column after
+      // the application's namespace is the entity; the others are kinds of it
+      List<Candidate> unprefixed =
+          suffixed.stream()
+              .filter(c -> lookUp(byUnprefixed, base).contains(c.parent().table()))
+              .toList();
+      if (!unprefixed.isEmpty()) {
+        return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, unprefixed));
+      }
       if (!suffixed.isEmpty()) {
         return Optional.of(group(child, column, name, Tier.TABLE_SUFFIX, suffixed));
       }
@@ -1020,7 +1274,15 @@ final class Inference {
     }
     if (name.personRole()) {
       List<Candidate> people = new ArrayList<>();
-      for (TableInfo parent : personTables) {
+      // owner_uid, create_uid: the key word says "user id", so a table of users when there is one
+      List<TableInfo> persons =
+          name.keyWord().filter("uid"::equals).isPresent()
+                  && personTables.stream().anyMatch(t -> names.get(t).wordForms().contains("user"))
+              ? personTables.stream()
+                  .filter(t -> names.get(t).wordForms().contains("user"))
+                  .toList()
+              : personTables;
+      for (TableInfo parent : persons) {
         int rank = personRank(parent);
         if (parent == child) {
           rank = name.hierarchyRole() ? 0 : rank;
@@ -1155,6 +1417,10 @@ final class Inference {
       if (parents.isEmpty()) {
         // flights.departure_airport -> airports_data: the table's name without its suffix
         parents.addAll(lookUp(byStem, words));
+      }
+      if (parents.isEmpty()) {
+        // ttrss_filters2_rules.filter_type -> ttrss_filter_types: without the namespace
+        parents.addAll(lookUp(byUnprefixed, words));
       }
       if (words == base && ofVariant) {
         parents.addAll(named(sibling));

@@ -59,7 +59,17 @@ public record SuggestSettings(
           "apple_*",
           "aws_*",
           // Auth.js / NextAuth's Account.providerAccountId: the OAuth provider's id of the account
-          "provider_account_id");
+          "provider_account_id",
+          // migration tools' own bookkeeping (Liquibase, Flyway, Rails, Prisma, Django, Alembic):
+          // its author, lockedby and version columns name no row of the application
+          "databasechangelog.*",
+          "databasechangeloglock.*",
+          "flyway_schema_history.*",
+          "schema_migrations.*",
+          "ar_internal_metadata.*",
+          "_prisma_migrations.*",
+          "django_migrations.*",
+          "alembic_version.*");
 
   public SuggestSettings {
     schemas = List.copyOf(schemas);

@@ -31,6 +31,12 @@ enum Tier {
    * ticket_flights(ticket_no, flight_id)}.
    */
   COMPOSITE_KEY("the columns hold an association table's whole primary key"),
+  /**
+   * Columns prefixed with their table's abbreviation name another prefixed table's key: {@code
+   * useracct.u_r_id} -> {@code region.r_id}, {@code item_attribute(ia_i_id, ia_u_id)} -> {@code
+   * item(i_id, i_u_id)}.
+   */
+  PREFIXED_KEY("the child's column prefix followed by the parent's key column names"),
   /** The table's name ends with what the column names: {@code user_id} -> {@code auth_user}. */
   TABLE_SUFFIX("names the end of the table's name"),
   /**

@@ -542,9 +542,12 @@ final class PlausibleData {
                     + ")) + 1]";
             case 'A' -> "'{}'";
             case 'N' ->
-                column.type().startsWith("numeric") && !key
-                    ? "(" + row + ") % 9"
-                    : key ? "(" + row + ")" : spread;
+                column.type().matches("numeric\\((\\d+),\\1\\)") && !key
+                    // numeric(4,4): fractions only (TPC-C's tax and discount rates)
+                    ? "((" + row + ") % 9) / 10.0"
+                    : column.type().startsWith("numeric") && !key
+                        ? "(" + row + ") % 9"
+                        : key ? "(" + row + ")" : spread;
             case 'S' -> {
               if (key && column.length() > 0 && column.length() < 12) {
                 // a short key (char(2) country or language codes): hex digits stay unique for

@@ -115,8 +115,119 @@ class SuggestPublishedStylesTest {
         CREATE TABLE public.credential (id varchar(36) PRIMARY KEY, user_id varchar(36));
         CREATE TABLE public.user_role_mapping (role_id varchar(255), user_id varchar(36),
           PRIMARY KEY (role_id, user_id));
+        -- Liquibase's bookkeeping, in every schema it migrates
+        CREATE TABLE public.databasechangelog (id varchar(255), author varchar(255),
+          filename varchar(255));
+        CREATE TABLE public.databasechangeloglock (id int PRIMARY KEY, locked boolean,
+          lockedby varchar(255));
         """);
     keycloakProposed = proposed(keycloak, List.of("public"));
+    // benchmark schemas (TPC-C, AuctionMark): every column carries its table's short prefix
+    TestPostgres.Database prefixed = TestPostgres.newDatabase("suggest_published_prefixed");
+    prefixed.execute(
+        """
+        CREATE TABLE public.region (r_id bigint PRIMARY KEY, r_name varchar(32));
+        CREATE TABLE public.useracct (u_id bigint PRIMARY KEY, u_rating bigint,
+          u_r_id bigint NOT NULL);
+        CREATE TABLE public.item (i_id bigint, i_u_id bigint, i_name varchar(100),
+          PRIMARY KEY (i_id, i_u_id));
+        CREATE TABLE public.item_image (ii_id bigint, ii_i_id bigint, ii_u_id bigint,
+          ii_sattr0 varchar(128), PRIMARY KEY (ii_id, ii_i_id, ii_u_id));
+        CREATE TABLE public.warehouse (w_id int PRIMARY KEY, w_name varchar(10));
+        CREATE TABLE public.district (d_w_id int, d_id int, d_name varchar(10),
+          PRIMARY KEY (d_w_id, d_id));
+        CREATE TABLE public.customer (c_w_id int, c_d_id int, c_id int, c_last varchar(16),
+          PRIMARY KEY (c_w_id, c_d_id, c_id));
+        CREATE TABLE public.oorder (o_w_id int, o_d_id int, o_id int, o_c_id int,
+          o_entry_d timestamp, PRIMARY KEY (o_w_id, o_d_id, o_id));
+        CREATE TABLE public.new_order (no_w_id int, no_d_id int, no_o_id int,
+          PRIMARY KEY (no_w_id, no_d_id, no_o_id));
+        CREATE TABLE public.history (h_c_id int, h_c_d_id int, h_c_w_id int, h_d_id int,
+          h_w_id int, h_amount numeric(6, 2));
+        -- an ordinary table: its columns repeat a longer word, no prefix style
+        CREATE TABLE public.tags (tag_id int PRIMARY KEY, tag_name varchar, tag_r_id int);
+        """);
+    prefixedProposed = proposed(prefixed, List.of("public"));
+    // a PHP application's tables behind one namespace (Tiny Tiny RSS), second versions of tables
+    // keeping their number
+    TestPostgres.Database namespaced = TestPostgres.newDatabase("suggest_published_namespaced");
+    namespaced.execute(
+        """
+        CREATE TABLE public.rss_users (id int PRIMARY KEY, login varchar UNIQUE);
+        CREATE TABLE public.rss_settings_profiles (id int PRIMARY KEY, owner_uid int);
+        CREATE TABLE public.rss_feeds (id int PRIMARY KEY, owner_uid int, title varchar);
+        CREATE TABLE public.rss_archived_feeds (id int PRIMARY KEY, owner_uid int);
+        CREATE TABLE public.rss_filter_types (id int PRIMARY KEY, name varchar UNIQUE);
+        CREATE TABLE public.rss_filters2 (id int PRIMARY KEY, owner_uid int);
+        CREATE TABLE public.rss_filters2_rules (id int PRIMARY KEY, filter_id int,
+          filter_type int, feed_id int);
+        CREATE TABLE public.rss_labels2 (id int PRIMARY KEY, owner_uid int);
+        CREATE TABLE public.rss_user_labels2 (label_id int, article_id int);
+        CREATE TABLE public.rss_messages (id int PRIMARY KEY, from_id int, to_id int, body text);
+        -- three of ten owners deleted from the users; every one is in the (smaller-keyed) profiles
+        INSERT INTO public.rss_users SELECT g, 'u' || g FROM generate_series(1, 7) g;
+        INSERT INTO public.rss_settings_profiles SELECT g, 1 FROM generate_series(1, 10) g;
+        INSERT INTO public.rss_feeds SELECT g, 1 + g % 10, 't' FROM generate_series(1, 40) g;
+        ANALYZE;
+        """);
+    namespacedProposed = proposed(namespaced, List.of("public"));
+  }
+
+  static List<String> namespacedProposed;
+
+  @Test
+  void an_applications_namespace_and_a_tables_version_number_are_not_part_of_what_it_is_called() {
+    assertThat(namespacedProposed)
+        .contains(
+            // named after the namespace: the entity, not the archive of it
+            "public.rss_filters2_rules.feed_id -> public.rss_feeds.id",
+            // without a key word, the table named so after the namespace
+            "public.rss_filters2_rules.filter_type -> public.rss_filter_types.id",
+            // filters2 is the filters table, second version; an integer filter_type beside
+            // filter_id is no polymorphic pair (a type column holds class names)
+            "public.rss_filters2_rules.filter_id -> public.rss_filters2.id",
+            "public.rss_user_labels2.label_id -> public.rss_labels2.id")
+        .noneMatch(p -> p.endsWith("-> public.rss_archived_feeds.id"));
+  }
+
+  @Test
+  void a_messages_from_and_to_are_its_sender_and_recipient() {
+    assertThat(namespacedProposed)
+        .contains(
+            "public.rss_messages.from_id -> public.rss_users.id",
+            "public.rss_messages.to_id -> public.rss_users.id");
+  }
+
+  @Test
+  void a_uid_is_a_users_id_even_when_another_table_of_people_covers_it_better() {
+    // with 30% of the users gone, profiles' ids 1..10 cover every owner: the key word decides
+    assertThat(namespacedProposed)
+        .contains(
+            "public.rss_feeds.owner_uid -> public.rss_users.id",
+            "public.rss_archived_feeds.owner_uid -> public.rss_users.id")
+        .noneMatch(p -> p.endsWith("owner_uid -> public.rss_settings_profiles.id"));
+  }
+
+  static List<String> prefixedProposed;
+
+  @Test
+  void columns_prefixed_with_their_tables_abbreviation_name_the_prefixed_key_they_reference() {
+    assertThat(prefixedProposed)
+        .contains(
+            "public.useracct.u_r_id -> public.region.r_id",
+            "public.item.i_u_id -> public.useracct.u_id",
+            "public.item_image(ii_i_id, ii_u_id) -> public.item(i_id, i_u_id)",
+            "public.district.d_w_id -> public.warehouse.w_id",
+            "public.customer(c_w_id, c_d_id) -> public.district(d_w_id, d_id)",
+            "public.oorder(o_w_id, o_d_id, o_c_id) -> public.customer(c_w_id, c_d_id, c_id)",
+            "public.new_order(no_w_id, no_d_id, no_o_id) -> public.oorder(o_w_id, o_d_id, o_id)",
+            "public.history(h_c_w_id, h_c_d_id, h_c_id) -> public.customer(c_w_id, c_d_id, c_id)",
+            "public.history(h_w_id, h_d_id) -> public.district(d_w_id, d_id)")
+        // a part of a larger reference is that reference, seen partly
+        .noneMatch(p -> p.startsWith("public.new_order(no_w_id, no_d_id) "))
+        .noneMatch(p -> p.startsWith("public.customer.c_w_id "))
+        // tag_ is a word of its own table's name, not an abbreviation: no prefix style
+        .noneMatch(p -> p.startsWith("public.tags.") && p.endsWith("-> public.region.r_id"));
   }
 
   static List<String> keycloakProposed;
@@ -128,6 +239,11 @@ class SuggestPublishedStylesTest {
             "public.credential.user_id -> public.user_entity.id",
             "public.user_role_mapping.user_id -> public.user_entity.id")
         .noneMatch(p -> p.endsWith("-> public.federated_user.id"));
+  }
+
+  @Test
+  void a_migration_tools_bookkeeping_holds_no_reference() {
+    assertThat(keycloakProposed).noneMatch(p -> p.startsWith("public.databasechangelog"));
   }
 
   static List<String> platformProposed;
