@@ -377,11 +377,6 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * of the semi-join form is built once per process. The count is a second scan, of the driving
    * table alone (0.3-0.4 s at 10 M rows, about a sixth of the anti-join), so the form is used only
    * where the plan has parallel workers (docs/performance.md).
-   *
-   * <p>Its columns are all integers ({@code bigint}) and texts, so it is read as a binary COPY
-   * ({@link CopyRows#readBinary}): at a million violating rows, parsing them from CSV was about 0.2
-   * s of the worker's CPU on the cores the statement's workers need (docs/performance.md, sixth
-   * session); a key's texts are decoded only for a sample candidate.
    */
   ResultQuery<Record> selectRows(DSLContext context, Condition range) {
     Condition rows = scope.and(range);
@@ -430,12 +425,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         context.connection(
             connection -> {
               try {
-                if (form.rows()) {
-                  // the rows form's columns are integers and texts, all its own: read in binary
-                  CopyRows.readBinary(connection, sql, row -> receiver.row(row::number, row::text));
-                } else {
-                  CopyRows.read(connection, sql, receiver::row);
-                }
+                CopyRows.read(connection, sql, receiver::row);
               } catch (SQLException e) {
                 // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
                 throw new DataAccessException(e.getMessage(), e);
@@ -445,7 +435,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         // a statement planned without workers: read through a cursor (see form())
         try (ResultSet rows = statement.fetchSize(KeySink.BATCH).fetchResultSet()) {
           while (rows.next()) {
-            receiver.row(index -> number(rows, index), index -> text(rows, index));
+            receiver.row(index -> column(rows, index));
           }
         } catch (SQLException e) {
           throw new DataAccessException(e.getMessage(), e);
@@ -457,28 +447,13 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     }
   }
 
-  /** One row's integer columns (0-based; null for NULL), whichever way it is read. */
+  /** One row of the statement, whichever way it is read: a column's text (0-based), or null. */
   @FunctionalInterface
-  private interface Numbers {
-    Long get(int index);
-  }
-
-  /** One row's text columns (0-based; null for NULL), whichever way it is read. */
-  @FunctionalInterface
-  private interface Texts {
+  private interface Row {
     String get(int index);
   }
 
-  private static Long number(ResultSet rows, int index) {
-    try {
-      long value = rows.getLong(index + 1);
-      return rows.wasNull() ? null : value;
-    } catch (SQLException e) {
-      throw new DataAccessException(e.getMessage(), e);
-    }
-  }
-
-  private static String text(ResultSet rows, int index) {
+  private static String column(ResultSet rows, int index) {
     try {
       return rows.getString(index + 1);
     } catch (SQLException e) {
@@ -511,43 +486,37 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     }
 
     void row(CSVRecord row) {
-      row(index -> row.get(index) == null ? null : Long.parseLong(row.get(index)), row::get);
+      row(row::get);
     }
 
-    /**
-     * @param numbers the counts, the fingerprint and the weight (columns 0-2, 3 + width)
-     * @param texts the key columns (3 to 3 + width - 1), read only for a sample candidate
-     */
-    void row(Numbers numbers, Texts texts) {
+    void row(Row row) {
       // the aggregate form repeats its counts in every row (NULL: sums of no rows, a weighted
       // scan over nothing); the rows form sends the rows checked in a row of their own, without
       // a fingerprint, and the violating rows without counts
-      Long checked = numbers.get(0);
-      if (checked != null) {
-        rowsChecked = checked;
+      if (row.get(0) != null) {
+        rowsChecked = Long.parseLong(row.get(0));
       }
-      Long counted = numbers.get(1);
-      if (counted != null) {
-        violations = counted;
+      if (row.get(1) != null) {
+        violations = Long.parseLong(row.get(1));
       }
-      Long fp = numbers.get(2);
+      String fp = row.get(2);
       if (fp == null) {
         return;
       }
       streamed++;
-      long fingerprint = fp;
+      long fingerprint = Long.parseLong(fp);
       int width = sampleFields.size();
       if (sample.admits(fingerprint)) {
         List<String> key = new ArrayList<>(width);
         for (int i = 0; i < width; i++) {
-          key.add(texts.get(3 + i));
+          key.add(row.get(3 + i));
         }
         sample.add(new ScanPartial.Candidate(fingerprint, key));
       }
       if (part != null && sent < cap) {
         fingerprints[pending] = fingerprint;
         if (weighted) {
-          weights[pending] = numbers.get(3 + width);
+          weights[pending] = Long.parseLong(row.get(3 + width));
         }
         sent++;
         if (++pending == KeySink.BATCH) {
