@@ -128,6 +128,7 @@ public record OrphanSpec(
     List<TypeAlignment.Pair> mismatched =
         TypeAlignment.check(
             context, child.keyPath() + ".columns", pairs, typeMismatch, compareAsText);
+    PartialKeyReference.warn(context, parent.keyPath() + ".columns", c.get(), p.get());
     boolean across = !c.get().target().equals(p.get().target());
     Execution.Mode mode = context.audit().execution().mode();
     if (across && mode == Execution.Mode.INCREMENTAL) {

@@ -199,6 +199,7 @@ public record PolymorphicSpec(
       List<TypeAlignment.Pair> pairs = TypeAlignment.pairs(childSide, parent);
       mismatched.addAll(
           TypeAlignment.check(context, "parents." + entry.getKey(), pairs, typeMismatch, false));
+      PartialKeyReference.warn(context, "parents." + entry.getKey(), childSide, parent, true);
       ParentJoin join = ParentJoin.of(parent, "p" + alias++);
       Condition isThisType = Values.equal(typeField, type, entry.getKey());
       from = from.leftJoin(join.table()).on(isThisType.and(join.on(idFields, pairs, false)));
