@@ -238,9 +238,13 @@ public final class AlertStore {
     }
     Long baselineViolations = split.map(r -> r.value4()).orElse(null);
     Map<Map<String, String>, Boolean> inBaseline =
-        baselineViolations == null || baselineViolations == 0 || columns == null
+        baselineViolations == null
+                || baselineViolations == 0
+                || columns == null
+                || alert.getLastRunId() == null
             ? Map.of()
-            : shownInBaseline(alert, columns);
+            // the keys the latest run showed are that run's sample keys
+            : SampleBaseline.of(dsl, alert.getAuditId(), alert.getLastRunId(), columns);
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
@@ -284,42 +288,6 @@ public final class AlertStore {
           .forEach(keys::add);
     }
     return keys;
-  }
-
-  /**
-   * Whether each sample key the alert's latest run showed is in the audit's baseline: its
-   * fingerprint (the one the audited server computes for key tracking, over the key's columns in
-   * the audit's order, docs/audits.md) looked up in the audit's kept key set ({@link KeyAges}) of
-   * that run. A key whose fingerprint is not found there (the set moved on to a later run) is left
-   * out: unknown, never guessed.
-   */
-  private Map<Map<String, String>, Boolean> shownInBaseline(AlertRecord alert, String[] columns) {
-    Map<Map<String, String>, Boolean> found = new LinkedHashMap<>();
-    for (var row :
-        dsl.resultQuery(
-                "SELECT s.sample_key, (SELECT v.baseline[array_position(v.fingerprints, s.fp)]"
-                    + " FROM "
-                    + KeyAges.TABLE
-                    + " v WHERE v.audit_id = ? AND v.run_id = ? AND s.fp = ANY (v.fingerprints)"
-                    + " LIMIT 1)"
-                    + " FROM (SELECT a.sample_key, hashtextextended(ARRAY(SELECT a.sample_key ->>"
-                    + " c.name FROM unnest(?::text[]) WITH ORDINALITY AS c(name, n)"
-                    + " ORDER BY c.n)::text, 0) AS fp"
-                    + " FROM "
-                    + Store.SCHEMA
-                    + ".alert_sample a WHERE a.alert_id = ? AND a.last_seen_run_id = ?) s",
-                alert.getAuditId(),
-                alert.getLastRunId(),
-                columns,
-                alert.getId(),
-                alert.getLastRunId())
-            .fetch()) {
-      Boolean in = row.get(1, Boolean.class);
-      if (in != null) {
-        found.put(RunStore.parseSample(row.get(0, JSONB.class), columns), in);
-      }
-    }
-    return found;
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */
