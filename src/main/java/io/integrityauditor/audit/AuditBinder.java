@@ -53,6 +53,7 @@ public final class AuditBinder {
     List<BoundAudit> bound = new ArrayList<>();
     Problems problems = new Problems();
     Problems warnings = new Problems();
+    UnreadableTables unreadable = new UnreadableTables();
     for (Audit audit : audits) {
       Catalog catalog = catalogs.get(audit.target());
       if (audit.targets().stream().anyMatch(target -> !catalogs.containsKey(target))) {
@@ -68,6 +69,7 @@ public final class AuditBinder {
               catalogs,
               own,
               ownWarnings,
+              unreadable,
               references.getOrDefault(audit.target(), List.of()),
               describers.apply(audit.target()));
       Optional<AuditQuery> query = audit.spec().bind(catalog, context);
@@ -77,6 +79,20 @@ public final class AuditBinder {
         bound.add(new BoundAudit(audit, query.get(), ownWarnings.list()));
       }
     }
-    return new Result(bound, problems.list(), warnings.list());
+    // once per schema, on the audit whose place it names (ahead of its other warnings)
+    Map<String, List<ConfigProblem>> grants = unreadable.warningsByAudit();
+    grants.values().forEach(list -> list.forEach(warnings::add));
+    List<BoundAudit> withGrants = new ArrayList<>();
+    for (BoundAudit audit : bound) {
+      List<ConfigProblem> own = grants.getOrDefault(audit.audit().id(), List.of());
+      if (own.isEmpty()) {
+        withGrants.add(audit);
+      } else {
+        List<ConfigProblem> all = new ArrayList<>(own);
+        all.addAll(audit.warnings());
+        withGrants.add(new BoundAudit(audit.audit(), audit.query(), all));
+      }
+    }
+    return new Result(withGrants, problems.list(), warnings.list());
   }
 }

@@ -9,7 +9,6 @@ import io.integrityauditor.config.Suggest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.jooq.impl.DSL;
 
 /**
  * What a spec needs while binding to a catalog: the audit (for locations), a problem sink, a
@@ -24,6 +23,7 @@ public final class BindContext {
   private final Map<String, Catalog> catalogs;
   private final Problems problems;
   private final Problems warnings;
+  private final UnreadableTables unreadable;
   private final List<DeclaredReference> references;
   private final ResultDescriber describer;
 
@@ -35,6 +35,7 @@ public final class BindContext {
         Map.of(audit.target(), catalog),
         problems,
         new Problems(),
+        new UnreadableTables(),
         List.of(),
         ResultDescriber.NONE);
   }
@@ -50,6 +51,7 @@ public final class BindContext {
       Map<String, Catalog> catalogs,
       Problems problems,
       Problems warnings,
+      UnreadableTables unreadable,
       List<DeclaredReference> references,
       ResultDescriber describer) {
     this.audit = audit;
@@ -58,6 +60,7 @@ public final class BindContext {
     this.catalogs = catalogs;
     this.problems = problems;
     this.warnings = warnings;
+    this.unreadable = unreadable;
     this.references = List.copyOf(references);
     this.describer = describer;
   }
@@ -89,7 +92,15 @@ public final class BindContext {
       throw new IllegalStateException("the catalog of target " + other + " was not read");
     }
     return new BindContext(
-        audit, other, theirs, catalogs, problems, warnings, List.of(), ResultDescriber.NONE);
+        audit,
+        other,
+        theirs,
+        catalogs,
+        problems,
+        warnings,
+        unreadable,
+        List.of(),
+        ResultDescriber.NONE);
   }
 
   public int sampleSize() {
@@ -127,26 +138,11 @@ public final class BindContext {
    * The catalog lists every table, readable or not: without this, validate passed audits of a
    * schema the role had no USAGE on (the README's grants name {@code public} only) and every run
    * failed with "permission denied for schema". A warning, not a problem: the grant is the
-   * database's, not the audit file's, and the run records the failure as an error.
+   * database's, not the audit file's, and the run records the failure as an error. Gathered per
+   * schema by the binder ({@link UnreadableTables}).
    */
   private void unreadable(String keyPath, TableInfo table) {
-    String schema = DSL.quotedName(table.id().schema()).toString();
-    String role = DSL.quotedName(catalog.role()).toString();
-    warning(
-        keyPath,
-        "role "
-            + catalog.role()
-            + " cannot read "
-            + table.id()
-            + ", so every run of this audit fails; grant it: GRANT USAGE ON SCHEMA "
-            + schema
-            + " TO "
-            + role
-            + "; GRANT SELECT ON ALL TABLES IN SCHEMA "
-            + schema
-            + " TO "
-            + role
-            + "; (docs/configuration.md, \"The least-privilege role\")");
+    unreadable.add(target, catalog.role(), table.id(), audit, keyPath);
   }
 
   public Optional<ColumnInfo> column(String keyPath, TableInfo table, String name) {

@@ -11,6 +11,7 @@ import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
+import io.integrityauditor.store.SampleBaseline;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,10 @@ final class ResultReport {
           result.keyHistory().flatMap(KeyHistory::oldestSince).map(Object::toString).orElse(null));
       item.put(
           "samples", m == null ? List.of() : m.samples().stream().map(SampleKey::values).toList());
+      // for each sample key, whether it is in the baseline (null: not known); null without one
+      item.put(
+          "sampleInBaseline",
+          inBaselineKnown(result) ? result.keyHistory().orElseThrow().sampleInBaseline() : null);
       item.put("notes", m == null ? List.of() : m.notes());
       item.put("durationMs", result.duration().toMillis());
       item.put("startedAt", result.startedAt().toString());
@@ -157,8 +162,13 @@ final class ResultReport {
                       .append(h.baselineRows())
                       .append(" in it"));
       out.append("; sample keys:\n");
-      for (SampleKey sample : m.samples()) {
-        out.append("    ").append(sample).append('\n');
+      List<Boolean> inBaseline =
+          result.keyHistory().map(KeyHistory::sampleInBaseline).orElse(List.of());
+      for (int i = 0; i < m.samples().size(); i++) {
+        out.append("    ")
+            .append(m.samples().get(i))
+            .append(baselineMark(i < inBaseline.size() ? inBaseline.get(i) : null))
+            .append('\n');
       }
       // a sample is a row, a group (unique) or an item, so only say that the sample was cut
       if (m.samples().size() < m.violations()
@@ -170,9 +180,38 @@ final class ResultReport {
             .append(" in all)\n");
       }
     }
+    if (inBaselineKnown(result)) {
+      KeyHistory history = result.keyHistory().orElseThrow();
+      SampleBaseline.outsideNotShown(
+              result.audit().id(),
+              m.violations(),
+              history.baselineRows(),
+              history.sampleInBaseline().stream().filter(Boolean.FALSE::equals).count(),
+              m.samples().size())
+          .ifPresent(hint -> out.append("    ").append(hint).append('\n'));
+    }
     for (String note : m.notes()) {
       out.append("  note: ").append(note).append('\n');
     }
+  }
+
+  /**
+   * The mark after a sample key whose membership in the audit's baseline is known: after a
+   * baseline, the one new broken row is among (or missing from) backlog rows, and on-call must see
+   * which.
+   */
+  static String baselineMark(Boolean inBaseline) {
+    if (inBaseline == null) {
+      return "";
+    }
+    return inBaseline ? "  (in the baseline)" : "  (outside the baseline)";
+  }
+
+  private static boolean inBaselineKnown(AuditResult result) {
+    return result
+        .keyHistory()
+        .map(h -> h.sampleInBaseline().stream().anyMatch(java.util.Objects::nonNull))
+        .orElse(false);
   }
 
   private static String summary(List<AuditResult> results) {

@@ -7,12 +7,14 @@ import io.integrityauditor.config.Durations;
 import io.integrityauditor.store.KeySets;
 import io.integrityauditor.store.RunStore;
 import io.integrityauditor.store.RunView;
+import io.integrityauditor.store.SampleBaseline;
 import io.integrityauditor.store.Store;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,10 +96,32 @@ final class RunsCommand implements Callable<Integer> {
       }
       if (!latest.samples().isEmpty()) {
         out.printf("%nsample keys of run %d:%n", latest.id());
-        latest.samples().forEach(sample -> out.println("  " + sample));
+        for (int i = 0; i < latest.samples().size(); i++) {
+          out.println(
+              "  "
+                  + latest.samples().get(i)
+                  + ResultReport.baselineMark(
+                      i < latest.sampleInBaseline().size()
+                          ? latest.sampleInBaseline().get(i)
+                          : null));
+        }
+        outsideNotShown(latest).ifPresent(hint -> out.println("  " + hint));
       }
       return ExitCodes.CLEAN;
     }
+  }
+
+  /** When the run's rows outside the baseline are not all among its sample keys. */
+  private static Optional<String> outsideNotShown(RunView run) {
+    if (!run.sampleBaselineKnown() || run.violations() == null) {
+      return Optional.empty();
+    }
+    return SampleBaseline.outsideNotShown(
+        run.auditId(),
+        run.violations(),
+        run.baselineViolations(),
+        run.sampleInBaseline().stream().filter(Boolean.FALSE::equals).count(),
+        run.samples().size());
   }
 
   /** How long the oldest violating row had been violating when the run started; "-" unknown. */

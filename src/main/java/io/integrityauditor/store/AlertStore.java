@@ -13,13 +13,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
-import org.jooq.Query;
 import org.jooq.Record5;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -103,22 +104,31 @@ public final class AlertStore {
               .fetchOne()
               .getId();
     }
-    // one round trip for every sample key (a run's result is written while its lease is held)
-    List<Query> upserts = new ArrayList<>();
+    // every sample key in one statement (a run's result is written while its lease is held; 20
+    // statements in a batch cost the server a parse and plan each: docs/performance.md, seventh
+    // session). Keys are distinct: one statement may not update a row twice.
+    Set<String> keys = new LinkedHashSet<>();
     for (SampleKey key : measurement.samples()) {
-      upserts.add(
-          tx.insertInto(ALERT_SAMPLE)
-              .set(ALERT_SAMPLE.ALERT_ID, alertId)
-              .set(ALERT_SAMPLE.SAMPLE_KEY, JSONB.valueOf(Json.write(key.values())))
-              .set(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, runId)
-              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
-              .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
-              .doUpdate()
-              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId));
+      keys.add(Json.write(key.values()));
     }
-    if (!upserts.isEmpty()) {
-      tx.batch(upserts).execute();
+    if (keys.isEmpty()) {
+      return;
     }
+    var upsert =
+        tx.insertInto(
+            ALERT_SAMPLE,
+            ALERT_SAMPLE.ALERT_ID,
+            ALERT_SAMPLE.SAMPLE_KEY,
+            ALERT_SAMPLE.FIRST_SEEN_RUN_ID,
+            ALERT_SAMPLE.LAST_SEEN_RUN_ID);
+    for (String key : keys) {
+      upsert = upsert.values(alertId, JSONB.valueOf(key), runId, runId);
+    }
+    upsert
+        .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
+        .doUpdate()
+        .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
+        .execute();
   }
 
   /** Open alerts (newest first), or all alerts with {@code all}. */
@@ -228,9 +238,13 @@ public final class AlertStore {
     }
     Long baselineViolations = split.map(r -> r.value4()).orElse(null);
     Map<Map<String, String>, Boolean> inBaseline =
-        baselineViolations == null || baselineViolations == 0 || columns == null
+        baselineViolations == null
+                || baselineViolations == 0
+                || columns == null
+                || alert.getLastRunId() == null
             ? Map.of()
-            : shownInBaseline(alert, columns);
+            // the keys the latest run showed are that run's sample keys
+            : SampleBaseline.of(dsl, alert.getAuditId(), alert.getLastRunId(), columns);
     return new AlertView(
         alert.getId(),
         alert.getAuditId(),
@@ -274,42 +288,6 @@ public final class AlertStore {
           .forEach(keys::add);
     }
     return keys;
-  }
-
-  /**
-   * Whether each sample key the alert's latest run showed is in the audit's baseline: its
-   * fingerprint (the one the audited server computes for key tracking, over the key's columns in
-   * the audit's order, docs/audits.md) looked up in the audit's kept key set ({@link KeyAges}) of
-   * that run. A key whose fingerprint is not found there (the set moved on to a later run) is left
-   * out: unknown, never guessed.
-   */
-  private Map<Map<String, String>, Boolean> shownInBaseline(AlertRecord alert, String[] columns) {
-    Map<Map<String, String>, Boolean> found = new LinkedHashMap<>();
-    for (var row :
-        dsl.resultQuery(
-                "SELECT s.sample_key, (SELECT v.baseline[array_position(v.fingerprints, s.fp)]"
-                    + " FROM "
-                    + KeyAges.TABLE
-                    + " v WHERE v.audit_id = ? AND v.run_id = ? AND s.fp = ANY (v.fingerprints)"
-                    + " LIMIT 1)"
-                    + " FROM (SELECT a.sample_key, hashtextextended(ARRAY(SELECT a.sample_key ->>"
-                    + " c.name FROM unnest(?::text[]) WITH ORDINALITY AS c(name, n)"
-                    + " ORDER BY c.n)::text, 0) AS fp"
-                    + " FROM "
-                    + Store.SCHEMA
-                    + ".alert_sample a WHERE a.alert_id = ? AND a.last_seen_run_id = ?) s",
-                alert.getAuditId(),
-                alert.getLastRunId(),
-                columns,
-                alert.getId(),
-                alert.getLastRunId())
-            .fetch()) {
-      Boolean in = row.get(1, Boolean.class);
-      if (in != null) {
-        found.put(RunStore.parseSample(row.get(0, JSONB.class), columns), in);
-      }
-    }
-    return found;
   }
 
   /** The id of each audit's open alert record (at most one per audit), by audit id. */

@@ -1,7 +1,5 @@
 package io.integrityauditor.store;
 
-import io.integrityauditor.Plural;
-import io.integrityauditor.audit.AuditFileLoader;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -80,24 +78,12 @@ public record AlertView(
     if (!baselineOfShownKeysKnown()) {
       return Optional.empty();
     }
-    long missing = currentViolations - baselineViolations - shownOutsideBaseline.size();
-    if (missing <= 0) {
-      return Optional.empty();
-    }
-    int shown = newKeys.size() + persistingKeys.size();
-    return Optional.of(
-        Plural.of(missing, "row")
-            + " outside the baseline "
-            + (missing == 1 ? "is" : "are")
-            + " not among the "
-            + Plural.of(shown, "sample key")
-            + " (a sample is the violating keys with the smallest fingerprints, in the baseline or"
-            + " not): `explain "
-            + auditId
-            + "` prints the SQL that lists every violating row"
-            + (currentViolations <= AuditFileLoader.MAX_SAMPLE_SIZE
-                ? "; with sample_size: " + currentViolations + " every violating key is shown"
-                : ""));
+    return SampleBaseline.outsideNotShown(
+        auditId,
+        currentViolations,
+        baselineViolations,
+        shownOutsideBaseline.size(),
+        newKeys.size() + persistingKeys.size());
   }
 
   /** Whether the alert is open (not resolved). */

@@ -148,10 +148,15 @@ public final class RunStore {
                 KeySets.onRunFinished(
                     tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
             List<Query> last = new ArrayList<>();
+            boolean written = result.thresholdBreached();
             if (history.isPresent()) {
               // a grace period or a baseline decides the breach on the keys' history
               result = result.withKeyHistory(history.get());
-              boolean breached = result.thresholdBreached();
+            }
+            boolean breached = result.thresholdBreached();
+            // the run's row and the latest were written with the breach decided on the count: only
+            // a history that decides otherwise writes it again
+            if (history.isPresent() && (breached != written || !status.completed())) {
               last.add(
                   tx.update(AUDIT_RUN)
                       .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
@@ -187,6 +192,17 @@ public final class RunStore {
             AlertStore.onRunFinished(tx, runId, result, now);
             if (!last.isEmpty()) {
               tx.batch(last).execute();
+            }
+            if (history.isPresent() && history.get().baselineRows() > 0 && !samples.isEmpty()) {
+              // which sample keys are backlog: read back from the key set just written
+              Map<Map<String, String>, Boolean> in =
+                  SampleBaseline.of(tx, result.audit().id(), runId, sampleColumns(result));
+              result =
+                  result.withKeyHistory(
+                      history
+                          .get()
+                          .withSampleInBaseline(
+                              samples.stream().map(sample -> in.get(sample.values())).toList()));
             }
             return result;
           });
@@ -569,17 +585,25 @@ public final class RunStore {
     }
     List<RunView> views = new ArrayList<>();
     for (AuditRunRecord run : runs) {
-      views.add(
-          view(
-              run,
-              samples.getOrDefault(run.getId(), List.of()).stream()
-                  .map(key -> parseSample(key, run.getSampleColumns()))
-                  .toList()));
+      List<Map<String, String>> keys =
+          samples.getOrDefault(run.getId(), List.of()).stream()
+              .map(key -> parseSample(key, run.getSampleColumns()))
+              .toList();
+      Map<Map<String, String>, Boolean> in =
+          keys.isEmpty() || run.getBaselineViolations() == null || run.getBaselineViolations() == 0
+              ? Map.of()
+              : SampleBaseline.of(dsl, auditId, run.getId(), run.getSampleColumns());
+      views.add(view(run, keys, in.isEmpty() ? List.of() : keys.stream().map(in::get).toList()));
     }
     return views;
   }
 
   static RunView view(AuditRunRecord run, List<Map<String, String>> samples) {
+    return view(run, samples, List.of());
+  }
+
+  static RunView view(
+      AuditRunRecord run, List<Map<String, String>> samples, List<Boolean> sampleInBaseline) {
     return new RunView(
         run.getId(),
         run.getAuditId(),
@@ -611,7 +635,8 @@ public final class RunStore {
         run.getKeyTracking(),
         run.getBaselineViolations(),
         run.getOldestViolationSince(),
-        samples);
+        samples,
+        sampleInBaseline);
   }
 
   /**

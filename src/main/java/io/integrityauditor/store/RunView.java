@@ -1,6 +1,8 @@
 package io.integrityauditor.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +17,9 @@ import java.util.Map;
  * completed run's ({@code keyTracking}: {@code exact}; {@code first}, {@code over_cap} or {@code
  * incomplete} leave them null; null when not tracked). {@code baselineViolations} of the violating
  * rows are in the audit's baseline, and the oldest has been violating since {@code
- * oldestViolationSince} (both null when not known).
+ * oldestViolationSince} (both null when not known). {@code sampleInBaseline} says, for each sample
+ * key in order, whether it is in the baseline (null: not known; kept only for the run whose key set
+ * the audit keeps); empty when none is known (no baseline, or an earlier run).
  */
 public record RunView(
     long id,
@@ -48,8 +52,16 @@ public record RunView(
     String keyTracking,
     Long baselineViolations,
     Instant oldestViolationSince,
-    List<Map<String, String>> samples) {
+    List<Map<String, String>> samples,
+    List<Boolean> sampleInBaseline) {
   public RunView {
     samples = List.copyOf(samples);
+    // nulls stand for "not known", which List.copyOf refuses
+    sampleInBaseline = Collections.unmodifiableList(new ArrayList<>(sampleInBaseline));
+  }
+
+  /** Whether any sample key is known to be in or outside the baseline. */
+  public boolean sampleBaselineKnown() {
+    return sampleInBaseline.stream().anyMatch(java.util.Objects::nonNull);
   }
 }

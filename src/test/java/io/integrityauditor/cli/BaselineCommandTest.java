@@ -201,6 +201,60 @@ class BaselineCommandTest {
   }
 
   @Test
+  void check_and_runs_mark_which_sample_keys_are_in_the_baseline_the_way_alerts_does()
+      throws Exception {
+    cli("check", "--audit", "child.parent");
+    assertThat(cli("runs", "child.parent").out())
+        .as("no baseline yet: no marks")
+        .doesNotContain("the baseline");
+    cli("baseline", "child.parent", "--by", "alice");
+    long shown = newOrphan("ASC");
+    long hidden = newOrphan("DESC");
+    target.execute(
+        "UPDATE child SET parent_id = 5000 + id WHERE id IN (" + shown + ", " + hidden + ")");
+    // newuser22: after a baseline, check and runs listed 5 sample keys without saying which one
+    // was the new broken row
+    String hint =
+        "1 row outside the baseline is not among the 5 sample keys (a sample is the violating"
+            + " keys with the smallest fingerprints, in the baseline or not): `explain"
+            + " child.parent` prints the SQL that lists every violating row; with sample_size:"
+            + " 42 every violating key is shown";
+    CliRunner.Outcome check = cli("check", "--audit", "child.parent");
+    assertThat(check.code()).isEqualTo(1);
+    assertThat(check.out())
+        .contains(
+            "    id=" + shown + ", parent_id=" + (5000 + shown) + "  (outside the baseline)\n")
+        .contains("    " + hint + "\n")
+        .doesNotContain("id=" + hidden + ",");
+    assertThat(check.out().lines().filter(l -> l.endsWith("  (in the baseline)"))).hasSize(4);
+
+    JsonNode json =
+        Json.MAPPER
+            .readTree(cli("check", "--audit", "child.parent", "--format", "json").out())
+            .get("data")
+            .get(0);
+    List<Boolean> flags = new java.util.ArrayList<>();
+    json.get("sampleInBaseline").forEach(flag -> flags.add(flag.asBoolean()));
+    assertThat(flags).hasSize(5).containsOnlyOnce(false);
+    assertThat(json.get("samples").get(flags.indexOf(false)).get("id").asText())
+        .isEqualTo(String.valueOf(shown));
+
+    String runs = cli("runs", "child.parent").out();
+    assertThat(runs)
+        .contains(
+            "  {id=" + shown + ", parent_id=" + (5000 + shown) + "}  (outside the baseline)\n")
+        .contains("  " + hint + "\n");
+    assertThat(runs.lines().filter(l -> l.endsWith("}  (in the baseline)"))).hasSize(4);
+    JsonNode latest =
+        Json.MAPPER.readTree(cli("runs", "child.parent", "--format", "json").out()).get("data");
+    assertThat(latest.get(0).get("sampleInBaseline").toString())
+        .isEqualTo(json.get("sampleInBaseline").toString());
+    assertThat(latest.get(latest.size() - 1).get("sampleInBaseline"))
+        .as("the first run, before the baseline")
+        .isEmpty();
+  }
+
+  @Test
   void a_baseline_needs_a_tracked_run_and_says_what_to_do() {
     CliRunner.Outcome never = cli("baseline", "child.parent", "--by", "alice");
     assertThat(never.code()).isEqualTo(2);
