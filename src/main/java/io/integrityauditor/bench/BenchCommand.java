@@ -271,6 +271,8 @@ public final class BenchCommand implements Callable<Integer> {
           consistent &= checkSplit(out, database, chunked, rep == 1 ? "first" : persists);
           m.chunks(chunked.info().chunks());
           m.longestChunk(database.longestChunkMillis());
+          // where a chunked run's time goes: its statements, and the gaps between them
+          out.printf("  (e) statements: %s%n", database.chunkStatements());
         }
         // (f): a full sweep sets the watermark, then each repetition appends rows and runs
         out.println("Incremental: full sweep, then appended rows ...");

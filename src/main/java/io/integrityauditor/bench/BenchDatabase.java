@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -302,6 +303,34 @@ final class BenchDatabase implements AutoCloseable {
           "SELECT coalesce(max(duration_ms), 0) FROM integrity_auditor.audit_chunk"
               + " WHERE run_id = (SELECT max(run_id) FROM integrity_auditor.audit_chunk_plan)");
     }
+  }
+
+  /**
+   * The statements of the latest chunked run in the store, in order: rows checked, milliseconds,
+   * and the gap since the previous one ended (the worker's time between statements: the claim, the
+   * result, the next statement's transaction), e.g. {@code 5,004,331 rows 1912 ms; +3 ms 5,095,669
+   * rows 1987 ms}.
+   */
+  String chunkStatements() throws SQLException {
+    StringBuilder text = new StringBuilder();
+    try (Connection connection = connectStore();
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT sum(rows_checked), max(duration_ms),"
+                    + " extract(epoch FROM min(started_at) - lag(min(started_at)"
+                    + " + make_interval(secs => max(duration_ms) / 1000.0)) OVER (ORDER BY"
+                    + " statement)) * 1000 FROM integrity_auditor.audit_chunk WHERE run_id ="
+                    + " (SELECT max(run_id) FROM integrity_auditor.audit_chunk_plan)"
+                    + " GROUP BY statement ORDER BY statement")) {
+      while (rows.next()) {
+        if (text.length() > 0) {
+          text.append("; +").append(Math.round(rows.getDouble(3))).append(" ms ");
+        }
+        text.append(String.format(Locale.ROOT, "%,d rows %d ms", rows.getLong(1), rows.getLong(2)));
+      }
+    }
+    return text.toString();
   }
 
   int port() {

@@ -13,13 +13,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
-import org.jooq.Query;
 import org.jooq.Record5;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -103,22 +104,31 @@ public final class AlertStore {
               .fetchOne()
               .getId();
     }
-    // one round trip for every sample key (a run's result is written while its lease is held)
-    List<Query> upserts = new ArrayList<>();
+    // every sample key in one statement (a run's result is written while its lease is held; 20
+    // statements in a batch cost the server a parse and plan each: docs/performance.md, seventh
+    // session). Keys are distinct: one statement may not update a row twice.
+    Set<String> keys = new LinkedHashSet<>();
     for (SampleKey key : measurement.samples()) {
-      upserts.add(
-          tx.insertInto(ALERT_SAMPLE)
-              .set(ALERT_SAMPLE.ALERT_ID, alertId)
-              .set(ALERT_SAMPLE.SAMPLE_KEY, JSONB.valueOf(Json.write(key.values())))
-              .set(ALERT_SAMPLE.FIRST_SEEN_RUN_ID, runId)
-              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
-              .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
-              .doUpdate()
-              .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId));
+      keys.add(Json.write(key.values()));
     }
-    if (!upserts.isEmpty()) {
-      tx.batch(upserts).execute();
+    if (keys.isEmpty()) {
+      return;
     }
+    var upsert =
+        tx.insertInto(
+            ALERT_SAMPLE,
+            ALERT_SAMPLE.ALERT_ID,
+            ALERT_SAMPLE.SAMPLE_KEY,
+            ALERT_SAMPLE.FIRST_SEEN_RUN_ID,
+            ALERT_SAMPLE.LAST_SEEN_RUN_ID);
+    for (String key : keys) {
+      upsert = upsert.values(alertId, JSONB.valueOf(key), runId, runId);
+    }
+    upsert
+        .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
+        .doUpdate()
+        .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
+        .execute();
   }
 
   /** Open alerts (newest first), or all alerts with {@code all}. */

@@ -148,10 +148,15 @@ public final class RunStore {
                 KeySets.onRunFinished(
                     tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
             List<Query> last = new ArrayList<>();
+            boolean written = result.thresholdBreached();
             if (history.isPresent()) {
               // a grace period or a baseline decides the breach on the keys' history
               result = result.withKeyHistory(history.get());
-              boolean breached = result.thresholdBreached();
+            }
+            boolean breached = result.thresholdBreached();
+            // the run's row and the latest were written with the breach decided on the count: only
+            // a history that decides otherwise writes it again
+            if (history.isPresent() && (breached != written || !status.completed())) {
               last.add(
                   tx.update(AUDIT_RUN)
                       .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
