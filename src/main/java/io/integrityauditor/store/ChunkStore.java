@@ -206,7 +206,22 @@ public final class ChunkStore implements RunSupport {
   @Override
   public KeySink keys(long runId, Audit audit) {
     long cap = audit.execution().trackKeys();
-    return cap == 0 ? KeySink.NONE : KeySets.sink(store.dataSource(), runId, cap);
+    return cap == 0
+        ? KeySink.NONE
+        : KeySets.sink(store.dataSource(), runId, cap)
+            .withPreviousViolations(() -> previousViolations(audit.id()));
+  }
+
+  /** The violations of the audit's latest completed run (0: none yet). */
+  private long previousViolations(String auditId) {
+    Long violations =
+        dsl.select(AUDIT_LATEST.VIOLATIONS)
+            .from(AUDIT_LATEST)
+            .where(AUDIT_LATEST.AUDIT_ID.eq(auditId))
+            .and(AUDIT_LATEST.LAST_SUCCESS_RUN_ID.isNotNull())
+            .fetchOptional(AUDIT_LATEST.VIOLATIONS)
+            .orElse(null);
+    return violations == null ? 0 : violations;
   }
 
   @Override

@@ -17,10 +17,13 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.ResultQuery;
+import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The query shape shared by row-level kinds: one pass over {@code source} yields the rows checked,
@@ -66,6 +69,8 @@ import org.jooq.impl.SQLDataType;
  * would re-read the parent for every row).
  */
 public final class ViolationScan implements AuditQuery, RangeScan {
+  private static final Logger LOG = LoggerFactory.getLogger(ViolationScan.class);
+
   private final Table<?> source;
   private final Condition scope;
   private final Condition violation;
@@ -379,6 +384,19 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * where the plan has parallel workers (docs/performance.md).
    */
   ResultQuery<Record> selectRows(DSLContext context, Condition range) {
+    return selectRows(context, range, Long.MAX_VALUE);
+  }
+
+  /**
+   * The rows form with key texts only for violating rows whose fingerprint is at most {@code bound}
+   * ({@link Long#MAX_VALUE}: every row's): the sample is the {@code sample_size} smallest
+   * fingerprints, so a row above a bound that enough rows lie below can never be shown, and its
+   * texts (0.15-0.3 s of the statement at a million violating rows, and their parse in the worker)
+   * need not leave the server. The fingerprint is computed once per row, in the projection of an
+   * appendrel as in {@link #select} ({@code UNION ALL ... WHERE false}), and the texts are chosen
+   * over it.
+   */
+  ResultQuery<Record> selectRows(DSLContext context, Condition range, long bound) {
     Condition rows = scope.and(range);
     List<Field<?>> count = new ArrayList<>();
     // a plain table's rows counted by their ctid: count(*) lets the planner read the primary
@@ -397,40 +415,123 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     List<Field<?>> violating = new ArrayList<>();
     violating.add(DSL.inline((Long) null, SQLDataType.BIGINT));
     violating.add(DSL.inline((Long) null, SQLDataType.BIGINT));
-    violating.add(fingerprint(sampleFields));
     for (int i = 0; i < sampleFields.size(); i++) {
       count.add(DSL.inline((String) null, SQLDataType.CLOB).as("k" + i));
-      violating.add(text(sampleFields.get(i)));
+    }
+    Select<Record> counted =
+        context.select(count).from(semiJoin.orElseThrow().source()).where(rows);
+    if (bound == Long.MAX_VALUE) {
+      violating.add(fingerprint(sampleFields));
+      for (Field<?> key : sampleFields) {
+        violating.add(text(key));
+      }
+      return counted.unionAll(context.select(violating).from(source).where(rows.and(violation)));
+    }
+    // the violating rows' fingerprints and raw keys, projected once per row (an appendrel whose
+    // empty member the planner drops, see select()); the texts are chosen over the projection
+    List<Field<?>> projected = new ArrayList<>();
+    List<Field<?>> dummy = new ArrayList<>();
+    projected.add(fingerprint(sampleFields).as("fp"));
+    dummy.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("fp"));
+    for (int i = 0; i < sampleFields.size(); i++) {
+      projected.add(sampleFields.get(i).as("k" + i));
+      dummy.add(DSL.inline((Object) null).as("k" + i));
+    }
+    Table<?> v =
+        context
+            .select(projected)
+            .from(source)
+            .where(rows.and(violation))
+            .unionAll(DSL.select(dummy).from(source).where(DSL.falseCondition()))
+            .asTable("v");
+    Field<Long> fp = v.field("fp", Long.class);
+    violating.add(fp);
+    for (int i = 0; i < sampleFields.size(); i++) {
+      violating.add(DSL.when(fp.le(DSL.inline(bound)), text(v.field("k" + i))));
+    }
+    return counted.unionAll(context.select(violating).from(v));
+  }
+
+  /**
+   * The violating rows whose fingerprint is at most {@code bound}, with their key texts, in the
+   * rows form's columns (no count): the exact fallback of a run whose texts' bound proved too tight
+   * ({@link Receiver#fallbackBound}). In the same snapshot as the run's statement (a full run's
+   * transaction is REPEATABLE READ), it finds the same rows.
+   */
+  ResultQuery<Record> selectTexts(DSLContext context, Condition range, long bound) {
+    List<Field<?>> violating = new ArrayList<>();
+    violating.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("n"));
+    violating.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("violations"));
+    violating.add(fingerprint(sampleFields).as("fp"));
+    for (int i = 0; i < sampleFields.size(); i++) {
+      violating.add(text(sampleFields.get(i)).as("k" + i));
     }
     return context
-        .select(count)
-        .from(semiJoin.orElseThrow().source())
-        .where(rows)
-        .unionAll(context.select(violating).from(source).where(rows.and(violation)));
+        .select(violating)
+        .from(source)
+        .where(scope.and(range).and(violation).and(fingerprint(sampleFields).le(bound)));
+  }
+
+  /**
+   * The rows a full run expects below the key texts' bound: {@code sample_size} times this. Sent
+   * texts cost next to nothing at this many rows (about 1,300 of a million at the default
+   * sample_size of 20), and a run whose violations shrank this many times since the previous one
+   * still finds its sample among them; one that shrank more takes the fallback (one more statement,
+   * {@link #selectTexts}).
+   */
+  static final int TEXTED_PER_SAMPLE_KEY = 64;
+
+  /**
+   * The fingerprint bound below which a full run sends key texts, from the previous completed run's
+   * violations: fingerprints spread evenly over the 64-bit range, so a share {@code p} of the range
+   * holds about {@code p} of the rows. {@link Long#MAX_VALUE} (every row's texts) without a
+   * previous figure, or where the expected rows would be most of them anyway.
+   */
+  public static long textBound(long previousViolations, int sampleSize) {
+    double expected = (double) TEXTED_PER_SAMPLE_KEY * Math.max(1, sampleSize);
+    if (previousViolations <= 0 || expected * 2 >= previousViolations) {
+      return Long.MAX_VALUE;
+    }
+    double share = expected / previousViolations;
+    // Long.MIN_VALUE + share * 2^64, in doubles (their rounding is far below a row's share)
+    return (long) (-0x1p63 + share * 0x1p64);
   }
 
   @Override
   public ScanPartial scan(DSLContext context, Condition range, long expectedRows, Tracking keys) {
+    return scan(context, range, expectedRows, keys, false);
+  }
+
+  /**
+   * @param oneSnapshot the caller runs it in a REPEATABLE READ transaction, so that the rows form
+   *     may send key texts below a bound only ({@link #selectRows(DSLContext, Condition, long)}):
+   *     its fallback, a second statement, must see the same rows
+   */
+  private ScanPartial scan(
+      DSLContext context, Condition range, long expectedRows, Tracking keys, boolean oneSnapshot) {
     Form form = form(context, range, expectedRows);
     int cap = keys.sink().cap();
     boolean weighted = weight != null && cap > 0;
-    ResultQuery<Record> statement = statement(context, range, form, weighted);
+    long bound =
+        form.rows() && oneSnapshot
+            ? textBound(keys.sink().previousViolations(), sampleSize)
+            : Long.MAX_VALUE;
+    if (bound != Long.MAX_VALUE) {
+      LOG.debug(
+          "key texts only for fingerprints up to {} ({} violations in the previous completed run)",
+          bound,
+          keys.sink().previousViolations());
+    }
+    ResultQuery<Record> statement =
+        form.rows()
+            ? selectRows(context, range, bound)
+            : select(context, range, form.semi(), weighted);
     // every violating key streams past: the worker keeps the sample's candidates and one batch of
     // fingerprints for the store, never the whole set
     try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part()) : null) {
-      Receiver receiver = new Receiver(part, cap, weighted);
+      Receiver receiver = new Receiver(part, cap, weighted, bound);
       if (form.parallel()) {
-        // streamed through COPY, not a cursor: a cursor's statement never runs in parallel workers
-        String sql = context.renderInlined(statement);
-        context.connection(
-            connection -> {
-              try {
-                CopyRows.read(connection, sql, receiver::row);
-              } catch (SQLException e) {
-                // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
-                throw new DataAccessException(e.getMessage(), e);
-              }
-            });
+        copy(context, statement, receiver);
       } else {
         // a statement planned without workers: read through a cursor (see form())
         try (ResultSet rows = statement.fetchSize(KeySink.BATCH).fetchResultSet()) {
@@ -442,9 +543,54 @@ public final class ViolationScan implements AuditQuery, RangeScan {
         }
       }
       receiver.end();
-      return new ScanPartial(
-          receiver.rowsChecked, receiver.violations(), receiver.sample.candidates(), sampleSize);
+      List<ScanPartial.Candidate> sample = receiver.sample.candidates();
+      if (receiver.textsMissing()) {
+        LOG.info(
+            "{} of {} violating rows came with key texts, fewer than the sample's {}: one more"
+                + " statement fetches the texts of the smallest fingerprints",
+            receiver.texted,
+            receiver.streamed,
+            Math.min(receiver.streamed, sampleSize));
+        sample = fallback(context, range, receiver.fallbackBound());
+      }
+      return new ScanPartial(receiver.rowsChecked, receiver.violations(), sample, sampleSize);
     }
+  }
+
+  /**
+   * Streams {@code statement} through COPY, not a cursor: a cursor's statement never runs in
+   * parallel workers.
+   */
+  private static void copy(DSLContext context, ResultQuery<Record> statement, Receiver receiver) {
+    String sql = context.renderInlined(statement);
+    context.connection(
+        connection -> {
+          try {
+            CopyRows.read(connection, sql, receiver::row);
+          } catch (SQLException e) {
+            // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
+            throw new DataAccessException(e.getMessage(), e);
+          }
+        });
+  }
+
+  /**
+   * The sample's candidates when the key texts' bound left fewer texted rows than the sample shows:
+   * the texts of every violating row whose fingerprint is at most {@code bound} (the {@code
+   * sample_size}-th smallest the run saw), in the run's snapshot.
+   */
+  private List<ScanPartial.Candidate> fallback(DSLContext context, Condition range, long bound) {
+    String isolation =
+        context.fetchValue(
+            DSL.function("current_setting", String.class, DSL.inline("transaction_isolation")));
+    if ("read committed".equals(isolation)) {
+      // a second statement would see other rows than the first: the sample could be off
+      throw new IllegalStateException(
+          "the key texts' fallback needs the run's snapshot: run it REPEATABLE READ");
+    }
+    Receiver texts = new Receiver(null, 0, false, Long.MAX_VALUE);
+    copy(context, selectTexts(context, range, bound), texts);
+    return texts.sample.candidates();
   }
 
   /** One row of the statement, whichever way it is read: a column's text (0-based), or null. */
@@ -478,11 +624,27 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
     private long streamed;
 
-    Receiver(KeySink.Part part, int cap, boolean weighted) {
+    /** Rows whose key texts the statement sends: those whose fingerprint is at most this. */
+    private final long bound;
+
+    /** Violating rows that came with their texts. */
+    private long texted;
+
+    /**
+     * The {@code sample_size} smallest fingerprints of all violating rows, texted or not (a
+     * max-heap as long as a bound is in force): where the fallback must look.
+     */
+    private final long[] smallest;
+
+    private int smallestSize;
+
+    Receiver(KeySink.Part part, int cap, boolean weighted, long bound) {
       this.part = part;
       this.cap = cap;
       this.weighted = weighted;
       this.weights = new long[weighted ? KeySink.BATCH : 0];
+      this.bound = bound;
+      this.smallest = new long[bound == Long.MAX_VALUE ? 0 : sampleSize];
     }
 
     void row(CSVRecord row) {
@@ -506,12 +668,20 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       streamed++;
       long fingerprint = Long.parseLong(fp);
       int width = sampleFields.size();
-      if (sample.admits(fingerprint)) {
-        List<String> key = new ArrayList<>(width);
-        for (int i = 0; i < width; i++) {
-          key.add(row.get(3 + i));
+      if (smallest.length > 0) {
+        keepSmallest(fingerprint);
+      }
+      // a row above the bound comes without texts: it lies above every row the sample can show
+      // (else the fallback runs)
+      if (fingerprint <= bound) {
+        texted++;
+        if (sample.admits(fingerprint)) {
+          List<String> key = new ArrayList<>(width);
+          for (int i = 0; i < width; i++) {
+            key.add(row.get(3 + i));
+          }
+          sample.add(new ScanPartial.Candidate(fingerprint, key));
         }
-        sample.add(new ScanPartial.Candidate(fingerprint, key));
       }
       if (part != null && sent < cap) {
         fingerprints[pending] = fingerprint;
@@ -524,6 +694,57 @@ public final class ViolationScan implements AuditQuery, RangeScan {
           pending = 0;
         }
       }
+    }
+
+    private void keepSmallest(long fingerprint) {
+      if (smallestSize < smallest.length) {
+        // sift up
+        int i = smallestSize++;
+        smallest[i] = fingerprint;
+        while (i > 0 && smallest[(i - 1) / 2] < smallest[i]) {
+          swap(i, (i - 1) / 2);
+          i = (i - 1) / 2;
+        }
+      } else if (fingerprint < smallest[0]) {
+        // replace the largest kept, sift down
+        smallest[0] = fingerprint;
+        int i = 0;
+        while (true) {
+          int largest = i;
+          for (int child = 2 * i + 1; child <= 2 * i + 2 && child < smallestSize; child++) {
+            if (smallest[child] > smallest[largest]) {
+              largest = child;
+            }
+          }
+          if (largest == i) {
+            break;
+          }
+          swap(i, largest);
+          i = largest;
+        }
+      }
+    }
+
+    private void swap(int i, int j) {
+      long t = smallest[i];
+      smallest[i] = smallest[j];
+      smallest[j] = t;
+    }
+
+    /**
+     * Whether the sample may need rows whose texts were not sent: fewer texted rows than the sample
+     * shows, min(violations, sample_size). (With at least that many texted, every row above the
+     * bound is larger than all of them, equal fingerprints included, so it cannot be shown.)
+     */
+    boolean textsMissing() {
+      return bound != Long.MAX_VALUE && texted < Math.min(streamed, sampleSize);
+    }
+
+    /**
+     * The bound that holds the sample for sure: the {@code sample_size}-th smallest fingerprint.
+     */
+    long fallbackBound() {
+      return smallestSize == 0 ? Long.MIN_VALUE : smallest[0];
     }
 
     /** Violating rows: as the statement counted them, else as many as it sent. */
@@ -656,8 +877,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   @Override
   public Measurement execute(DSLContext context, KeySink keys) {
+    // a full run's transaction is REPEATABLE READ (run/FullRun): one snapshot for its statements
     return measurement(
-        scan(context, DSL.noCondition(), expectedRows(), new Tracking(keys, Tracking.FULL)));
+        scan(context, DSL.noCondition(), expectedRows(), new Tracking(keys, Tracking.FULL), true));
   }
 
   /** The rows a full run reads, by the catalog's estimate (unknown: as many as possible). */
