@@ -209,7 +209,10 @@ public final class CatalogReader {
     }
     TreeMap<TableId, TableInfo> tables = new TreeMap<>();
     for (TableShell shell : shells.values()) {
-      TableInfo table = shell.build(inheritedKey(shells, shell));
+      TableInfo table =
+          shell.build(
+              inheritedKey(shells, shell),
+              Optional.ofNullable(shells.get(shell.inheritsFrom)).map(parent -> parent.id));
       tables.put(table.id(), table);
     }
     return new Catalog(tables, searchPath, extensions, version, role);
@@ -275,7 +278,7 @@ public final class CatalogReader {
       this.readable = readable;
     }
 
-    TableInfo build(List<String> inheritedKey) {
+    TableInfo build(List<String> inheritedKey, Optional<TableId> inheritsFrom) {
       return new TableInfo(
           id,
           kind,
@@ -285,7 +288,8 @@ public final class CatalogReader {
           constraints,
           indexes,
           inheritedKey,
-          readable);
+          readable,
+          inheritsFrom);
     }
   }
 }

@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
  *     the key {@code ONLY} on the parent, so a child has none of its own
  * @param readable whether the role the catalog was read with may read it: {@code USAGE} on its
  *     schema and {@code SELECT} on it (or on some of its columns)
+ * @param inheritsFrom the first table this one {@code INHERITS} from (not as a declarative
+ *     partition), if any: a query of that table reads this one's rows too
  */
 public record TableInfo(
     TableId id,
@@ -33,7 +35,8 @@ public record TableInfo(
     List<Constraint> constraints,
     List<IndexInfo> indexes,
     List<String> inheritedKey,
-    boolean readable) {
+    boolean readable,
+    Optional<TableId> inheritsFrom) {
 
   public TableInfo {
     columns = List.copyOf(columns);

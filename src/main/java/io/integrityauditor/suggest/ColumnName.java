@@ -39,6 +39,12 @@ record ColumnName(
       }
       return new ColumnName(name, base, Optional.of(words.get(n - 1)), false, true);
     }
+    if (n >= 3 && Names.KEY_WORDS.contains(words.get(n - 2)) && Names.isMark(words.get(n - 1))) {
+      // concept_id_1, concept_id_2 (OMOP): the key word, then a number or letter telling the two
+      // references apart; the words before the key word name the parent
+      return new ColumnName(
+          name, words.subList(0, n - 2), Optional.of(words.get(n - 2)), false, true);
+    }
     if (n >= 2 && (words.get(0).equals("id") || words.get(0).equals("fk"))) {
       return new ColumnName(name, words.subList(1, n), Optional.of(words.get(0)), true, true);
     }
@@ -64,13 +70,7 @@ record ColumnName(
     Set<String> nouns = new LinkedHashSet<>();
     for (String stem :
         new String[] {verb, verb.replaceFirst("e?d$", ""), verb.replaceFirst("d$", "")}) {
-      if (stem.length() < 2) {
-        continue;
-      }
-      // ship -> shipper, approve -> approver, create -> creator
-      nouns.add(stem.endsWith("e") ? stem + "r" : stem + "er");
-      nouns.add(stem + stem.charAt(stem.length() - 1) + "er");
-      nouns.add(stem.replaceFirst("e$", "") + "or");
+      nouns.addAll(Names.agentNouns(stem));
     }
     List<List<String>> agents = new ArrayList<>();
     for (String noun : nouns) {

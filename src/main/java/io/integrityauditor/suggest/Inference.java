@@ -75,6 +75,10 @@ final class Inference {
           "snapshot",
           "shadow");
 
+  /** A column named just so, without a key word, counts something: no reference. */
+  private static final Set<String> COUNTER_WORDS =
+      Set.of("version", "revision", "sequence", "position", "count", "counter");
+
   /** Unique columns too generic to match by name alone ({@code SAME_KEY} tier). */
   private static final Set<String> GENERIC_KEYS =
       Set.of(
@@ -318,6 +322,14 @@ final class Inference {
     return words.size() == 2 && namespace(words.get(0));
   }
 
+  /**
+   * A generic key column name, however it is spelled: {@code id}, {@code NAME_} (Camunda's trailing
+   * underscores), {@code sortOrder}.
+   */
+  private static boolean genericKey(String column) {
+    return GENERIC_KEYS.contains(String.join("_", Names.words(column)));
+  }
+
   private static String lower(String name) {
     return name.toLowerCase(Locale.ROOT);
   }
@@ -351,7 +363,7 @@ final class Inference {
     List<Unmatched> unmatched = new ArrayList<>();
     List<PolymorphicPair> polymorphic = new ArrayList<>();
     for (TableInfo table : tables) {
-      Set<String> covered = new HashSet<>();
+      Set<String> covered = new HashSet<>(inheritedColumns(table));
       for (Constraint fk : table.foreignKeys()) {
         covered.addAll(fk.columns());
         enforced.add(enforced(table, fk));
@@ -371,6 +383,16 @@ final class Inference {
           continue;
         }
         if (!eligible(column.type())) {
+          if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
+            // bytea ids (Temporal's namespace_id): listed, so no reference-shaped column is lost
+            unmatched.add(
+                new Unmatched(
+                    side,
+                    "stored as "
+                        + column.type().baseName()
+                        + ", not a type a single-column reference is compared as (integers,"
+                        + " numerics, strings, uuids)"));
+          }
           continue;
         }
         Optional<Group> extended = extension(table, column, name);
@@ -408,15 +430,196 @@ final class Inference {
           groups.add(group.get());
         } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
           // id-like names only: postal_code or line_no naming no table is no news
-          unmatched.add(new Unmatched(side, NO_TABLE));
+          unmatched.add(new Unmatched(side, whyNoCandidate(table, name)));
         }
       }
     }
-    List<Group> found = prefixedKeys(compositeKeys(groups));
+    List<Group> found = carriedKeys(prefixedKeys(compositeKeys(groups)));
     Set<ColumnInfo> grouped = Collections.newSetFromMap(new IdentityHashMap<>());
     found.forEach(g -> grouped.addAll(g.candidates().get(0).child().columns()));
     unmatched.removeIf(u -> grouped.contains(u.column().columns().get(0)));
     return new Inferred(found, enforced, excluded, unmatched, polymorphic);
+  }
+
+  /**
+   * A child that carries another table's whole composite primary key, by the same column names and
+   * comparable types, references it: Quartz's {@code qrtz_simple_triggers(sched_name, trigger_name,
+   * trigger_group)} -> {@code qrtz_triggers}, Temporal's {@code activity_info_maps (shard_id,
+   * namespace_id, workflow_id, run_id, schedule_id)} -> {@code executions(shard_id, namespace_id,
+   * workflow_id, run_id)}. No key word says so; the shared key does. Not for a key with a generic
+   * column ({@code (tenant_id, id)} is every table's key in a multi-tenant schema). When the key
+   * sits inside the child's own primary key, it must lead it, in order (a nested key: {@code
+   * qrtz_triggers}' key holds {@code (sched_name, trigger_group)} of {@code
+   * qrtz_paused_trigger_grps} but not as its start); when it is the child's whole key, the child
+   * extends the parent by name ({@code qrtz_simple_triggers} of {@code qrtz_triggers}, not {@code
+   * qrtz_cron_triggers}). A parent named like the child plus a word is a kind of the child, not its
+   * parent ({@code current_executions} for {@code executions}). A key inside a larger one found for
+   * the same child is that one seen partly; of several parents keyed alike, the one sharing most
+   * words with the child, if only one does. A key made only of references to other tables is an
+   * association's ({@code diary_entry_subscriptions(user_id, diary_entry_id)}): a table holding the
+   * same pair does not point at it.
+   */
+  private List<Group> carriedKeys(List<Group> groups) {
+    Set<String> known = new HashSet<>();
+    groups.forEach(g -> g.candidates().forEach(c -> known.add(c.describe())));
+    // columns found to reference another table: a key made only of them is an association's
+    Map<TableInfo, Set<String>> references = new IdentityHashMap<>();
+    for (Group g : groups) {
+      for (Candidate c : g.candidates()) {
+        if (c.parent().table() != c.child().table()) {
+          c.child()
+              .columns()
+              .forEach(
+                  x ->
+                      references
+                          .computeIfAbsent(c.child().table(), k -> new HashSet<>())
+                          .add(x.name()));
+        }
+      }
+    }
+    List<Group> result = new ArrayList<>(groups);
+    List<TableInfo> keyed =
+        tables.stream()
+            .filter(t -> t.primaryKey().map(pk -> pk.columns().size() >= 2).orElse(false))
+            .toList();
+    for (TableInfo child : keyed.isEmpty() ? List.<TableInfo>of() : tables) {
+      Set<String> inherited = inheritedColumns(child);
+      List<Candidate> found = new ArrayList<>();
+      for (TableInfo parent : keyed) {
+        if (parent != child) {
+          carriedKey(child, parent, inherited).ifPresent(found::add);
+        }
+      }
+      for (Candidate candidate : found) {
+        Set<ColumnInfo> columns = new HashSet<>(candidate.child().columns());
+        boolean inLarger =
+            found.stream()
+                .anyMatch(
+                    o ->
+                        o.child().columns().size() > columns.size()
+                            && o.child().columns().containsAll(columns));
+        List<Candidate> alike =
+            found.stream().filter(o -> new HashSet<>(o.child().columns()).equals(columns)).toList();
+        int best = alike.stream().mapToInt(Candidate::affinity).max().orElse(0);
+        boolean chosen =
+            alike.size() == 1
+                || (candidate.affinity() == best
+                    && alike.stream().filter(o -> o.affinity() == best).count() == 1);
+        // diary_comments(user_id, diary_entry_id) is no reference to diary_entry_subscriptions,
+        // whose key is two references: an association holds its pairs, not the other way round
+        boolean association =
+            references
+                .getOrDefault(candidate.parent().table(), Set.of())
+                .containsAll(candidate.parent().columnNames());
+        if (inLarger || !chosen || association || !known.add(candidate.describe())) {
+          continue;
+        }
+        ColumnInfo first = candidate.child().columns().get(0);
+        result.add(
+            new Group(
+                new Side(child, List.of(first)),
+                ColumnName.parse(first.name()),
+                Tier.CARRIED_KEY,
+                List.of(candidate)));
+      }
+    }
+    return result;
+  }
+
+  /** The singular forms of the words of a table's name, without an application's namespace. */
+  private Set<String> ownWords(TableInfo table) {
+    Set<String> forms = new HashSet<>();
+    for (String word : names.get(table).words()) {
+      if (!namespace(word)) {
+        forms.addAll(Names.singulars(word));
+      }
+    }
+    return forms;
+  }
+
+  /** Whether {@code table} carries the whole composite primary key of {@code other} by name. */
+  private boolean carriesKeyOf(TableInfo table, TableInfo other) {
+    return table != other && carriedKey(table, other, inheritedColumns(table)).isPresent();
+  }
+
+  private Optional<Candidate> carriedKey(TableInfo child, TableInfo parent, Set<String> inherited) {
+    List<String> key = parent.primaryKey().map(pk -> pk.columns()).orElse(List.of());
+    if (key.size() < 2 || key.stream().anyMatch(Inference::genericKey)) {
+      return Optional.empty();
+    }
+    List<ColumnInfo> childColumns = new ArrayList<>();
+    List<ColumnInfo> parentColumns = new ArrayList<>();
+    for (String part : key) {
+      Optional<ColumnInfo> held = child.column(part);
+      ColumnInfo parentColumn = parent.column(part).orElseThrow();
+      if (held.isEmpty()
+          || inherited.contains(held.get().name())
+          || !held.get().type().comparableWith(parentColumn.type())) {
+        return Optional.empty();
+      }
+      childColumns.add(held.get());
+      parentColumns.add(parentColumn);
+    }
+    List<String> childWords = names.get(child).words();
+    List<String> parentWords = names.get(parent).words();
+    if (parentWords.size() > childWords.size()
+        && parentWords
+            .subList(parentWords.size() - childWords.size(), parentWords.size())
+            .equals(childWords)) {
+      return Optional.empty();
+    }
+    List<String> own = child.primaryKey().map(pk -> pk.columns()).orElse(List.of());
+    List<String> held = childColumns.stream().map(ColumnInfo::name).toList();
+    if (!own.containsAll(held)) {
+      // held outside the child's own key: the names must say which table, by a word the child's
+      // name shares with the parent's (current_executions, executions) or that a carried column
+      // has of it (job_name, job_group of qrtz_job_details); an application's namespace says
+      // nothing (ttrss_user_entries(owner_uid, ref_id) is no reference to ttrss_ai_summary_queue)
+      Set<String> parentForms = ownWords(parent);
+      boolean named =
+          !Collections.disjoint(parentForms, ownWords(child))
+              || held.stream()
+                  .flatMap(h -> Names.words(h).stream())
+                  .anyMatch(w -> !Collections.disjoint(Names.singulars(w), parentForms));
+      if (!named) {
+        return Optional.empty();
+      }
+    } else {
+      boolean extendsByName =
+          names.get(child).wordForms().containsAll(names.get(parent).wordForms())
+              && childWords.size() > parentWords.size();
+      boolean leads = own.size() > held.size() && own.subList(0, held.size()).equals(held);
+      if (own.size() == held.size() ? !extendsByName : !leads) {
+        return Optional.empty();
+      }
+    }
+    if (coveredByForeignKey(child, childColumns)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ranked(
+            new Side(child, childColumns), new Side(parent, parentColumns), Tier.CARRIED_KEY, 0));
+  }
+
+  /**
+   * The columns an {@code INHERITS} child has from its examined parent: the parent's audit reads
+   * the child's rows too ({@code SELECT ... FROM favorites} includes {@code favorites_0} .. {@code
+   * favorites_99}), so they are no candidates of their own (a hundred copies of each of the
+   * parent's audits otherwise); the child's own columns are.
+   */
+  private Set<String> inheritedColumns(TableInfo table) {
+    Optional<TableInfo> parent =
+        table.inheritsFrom().flatMap(catalog::table).filter(tables::contains);
+    if (parent.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> inherited = new HashSet<>();
+    for (ColumnInfo column : table.columns()) {
+      if (parent.get().column(column.name()).isPresent()) {
+        inherited.add(column.name());
+      }
+    }
+    return inherited;
   }
 
   /**
@@ -618,7 +821,7 @@ final class Inference {
    * root the column names. A child named after none of them keeps the usual tiers.
    */
   private Optional<Group> subtype(TableInfo child, ColumnInfo column, ColumnName name) {
-    if (GENERIC_KEYS.contains(lower(column.name()))) {
+    if (genericKey(column.name())) {
       return Optional.empty();
     }
     List<TableInfo> family = new ArrayList<>();
@@ -1033,7 +1236,10 @@ final class Inference {
       return Optional.empty();
     }
     List<String> stem = Names.words(own.group(1));
-    if (stem.isEmpty() || !named(stem).isEmpty()) {
+    if (stem.isEmpty()
+        || !named(stem).isEmpty()
+        // concept_id_1 names its table itself (ColumnName reads the key word before the number)
+        || Names.KEY_WORDS.contains(stem.get(stem.size() - 1))) {
       return Optional.empty();
     }
     List<Integer> numbers = new ArrayList<>();
@@ -1096,6 +1302,20 @@ final class Inference {
   }
 
   /** Tables whose name is {@code words}, in any singular or plural form; in catalog order. */
+  /**
+   * The tables found by the words, else by the words glued into one ({@code proc def} -> {@code
+   * procdef}), as a table's name may spell them.
+   */
+  private static List<TableInfo> orGlued(
+      List<TableInfo> found,
+      List<String> words,
+      java.util.function.Function<List<String>, List<TableInfo>> lookUp) {
+    if (!found.isEmpty() || words.size() < 2) {
+      return found;
+    }
+    return lookUp.apply(List.of(String.join("", words)));
+  }
+
   private List<TableInfo> named(List<String> words) {
     return lookUp(byName, words);
   }
@@ -1119,16 +1339,56 @@ final class Inference {
     return ordered;
   }
 
+  /**
+   * Why a reference-shaped column got no candidate: no table is named like it, or the table it
+   * names is keyed by several columns the child does not all have ({@code executions.namespace_id}
+   * names {@code namespaces}, keyed by {@code (partition_id, id)}).
+   */
+  private String whyNoCandidate(TableInfo child, ColumnName name) {
+    for (TableInfo parent : named(name.base())) {
+      if (parent == child) {
+        continue;
+      }
+      for (List<String> key : keys.get(parent)) {
+        List<String> missing = key.stream().filter(k -> child.column(k).isEmpty()).toList();
+        if (key.size() >= 2 && !missing.isEmpty()) {
+          return "names "
+              + parent.id()
+              + ", keyed by ("
+              + String.join(", ", key)
+              + "); this table has no "
+              + String.join(", ", missing)
+              + ": write the audit with the columns that pair with it";
+        }
+      }
+    }
+    return NO_TABLE;
+  }
+
   private boolean sameName(TableInfo table, List<String> words) {
     return !Collections.disjoint(names.get(table).forms(), Names.forms(words));
+  }
+
+  /**
+   * The column names the doer of the action its table records: {@code bans.banner_id}, {@code
+   * reports.reporter_id}, {@code votes.voter_id}, {@code flags.flagger_id} (a person).
+   */
+  private boolean doerOfItsTable(TableInfo table, ColumnName name) {
+    if (!name.shaped() || name.base().size() != 1 || !name.identifies()) {
+      return false;
+    }
+    List<String> own = names.get(table).words();
+    return Names.singulars(own.get(own.size() - 1)).stream()
+        .anyMatch(action -> Names.agentNouns(action).contains(name.base().get(0)));
   }
 
   /** The candidates of the strongest tier that yields any, best first. */
   private Optional<Group> group(TableInfo child, ColumnInfo column, ColumnName name) {
     List<String> base = name.base();
     if (name.shaped() && !base.isEmpty()) {
+      // proc_def_id_ -> act_re_procdef: the table's name glues the words the column separates
       List<Candidate> exact = new ArrayList<>();
-      for (TableInfo parent : named(base)) {
+      for (TableInfo parent : orGlued(named(base), base, this::named)) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_NAME, 0).ifPresent(exact::add);
         }
@@ -1179,7 +1439,7 @@ final class Inference {
       }
       List<Candidate> suffixed = new ArrayList<>();
       boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
-      for (TableInfo parent : endingIn(base)) {
+      for (TableInfo parent : orGlued(endingIn(base), base, this::endingIn)) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0)
               // orders.status_id is not about task_statuses; tasks.status_id is; any table's
@@ -1219,12 +1479,11 @@ final class Inference {
         }
         boolean genericRest = rest.size() == 1 && GENERIC_WORDS.contains(rest.get(0));
         List<Candidate> stripped = new ArrayList<>();
+        // its own table too: act_ru_incident.cause_incident_id_ (as parent_task_id by its name)
         for (TableInfo parent : endingIn(rest)) {
-          if (parent != child) {
-            candidate(child, column, name, parent, Tier.ROLE_PREFIX_SUFFIX, 0)
-                .filter(c -> !genericRest || c.affinity() > 0)
-                .ifPresent(stripped::add);
-          }
+          candidate(child, column, name, parent, Tier.ROLE_PREFIX_SUFFIX, 0)
+              .filter(c -> !genericRest || c.affinity() > 0 || parent == child)
+              .ifPresent(stripped::add);
         }
         if (!stripped.isEmpty()) {
           return Optional.of(group(child, column, name, Tier.ROLE_PREFIX_SUFFIX, stripped));
@@ -1272,7 +1531,7 @@ final class Inference {
         return Optional.of(group(child, column, name, Tier.SELF, List.of(self.get())));
       }
     }
-    if (name.personRole()) {
+    if (name.personRole() || doerOfItsTable(child, name)) {
       List<Candidate> people = new ArrayList<>();
       // owner_uid, create_uid: the key word says "user id", so a table of users when there is one
       List<TableInfo> persons =
@@ -1308,7 +1567,7 @@ final class Inference {
    */
   private List<Candidate> sameKey(TableInfo child, ColumnInfo column) {
     List<Candidate> sameKey = new ArrayList<>();
-    if (GENERIC_KEYS.contains(lower(column.name())) || child.isUniqueOn(List.of(column.name()))) {
+    if (genericKey(column.name()) || child.isUniqueOn(List.of(column.name()))) {
       return sameKey;
     }
     if (everyRowHas(column.name())) {
@@ -1373,6 +1632,10 @@ final class Inference {
    */
   private Optional<Group> bare(TableInfo child, ColumnInfo column, ColumnName name) {
     List<String> base = name.base();
+    if (base.size() == 1 && COUNTER_WORDS.contains(base.get(0))) {
+      // notes.version is the note's version number, not a row of note_versions
+      return Optional.empty();
+    }
     List<List<String>> tries = new ArrayList<>();
     tries.add(base);
     List<String> own = names.get(child).words();
@@ -1490,7 +1753,10 @@ final class Inference {
   private Optional<Candidate> candidate(
       TableInfo child, ColumnInfo column, ColumnName name, TableInfo parent, Tier tier, int rank) {
     return keyOf(child, column, name, parent, tier, rank)
-        .filter(c -> !PART_OF_NAME.contains(tier) || !holdsTheSameReference(c, column));
+        .filter(c -> !PART_OF_NAME.contains(tier) || !holdsTheSameReference(c, column))
+        // executions.next_event_id is no reference to buffered_events, which carries the whole
+        // key of executions: that table is the child's child
+        .filter(c -> !PART_OF_NAME.contains(tier) || !carriesKeyOf(parent, child));
   }
 
   /** Tiers that find a table by a part of its name only. */
@@ -1565,6 +1831,19 @@ final class Inference {
     for (ColumnInfo candidate : parent.columns()) {
       if (candidate.name().equalsIgnoreCase(column.name())) {
         preferred.add(candidate.name());
+      }
+    }
+    // order_date_key -> dim_date.date_key, parent_account_key -> dim_account.account_key: the
+    // parent's key is named like the column without its role words
+    if (name.keyWord().isPresent() && !name.keyWordFirst()) {
+      List<String> words = Names.words(column.name());
+      for (int i = 1; i + 2 <= words.size(); i++) {
+        List<String> tail = words.subList(i, words.size());
+        for (ColumnInfo candidate : parent.columns()) {
+          if (Names.words(candidate.name()).equals(tail)) {
+            preferred.add(candidate.name());
+          }
+        }
       }
     }
     Optional<String> keyWord = name.keyWord().or(() -> Optional.of("id"));

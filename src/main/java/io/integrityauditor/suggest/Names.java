@@ -216,6 +216,26 @@ final class Names {
       Set.of("primary", "secondary", "alt", "alternate", "old", "new", "main", "other", "backup");
 
   /**
+   * The doer of an action, as an English agent noun: {@code ship} -> {@code shipper}, {@code
+   * approve} -> {@code approver}, {@code ban} -> {@code banner}, {@code create} -> {@code creator}
+   * (several forms; the tables decide).
+   */
+  static Set<String> agentNouns(String verb) {
+    Set<String> nouns = new LinkedHashSet<>();
+    if (verb.length() >= 2) {
+      nouns.add(verb.endsWith("e") ? verb + "r" : verb + "er");
+      nouns.add(verb + verb.charAt(verb.length() - 1) + "er");
+      nouns.add(verb.replaceFirst("e$", "") + "or");
+    }
+    return nouns;
+  }
+
+  /** A number or a single letter telling references apart: the 1 of {@code concept_id_1}. */
+  static boolean isMark(String word) {
+    return word.length() == 1 || DIGITS.matcher(word).matches();
+  }
+
+  /**
    * The words without trailing qualifiers ({@code site_a} -> {@code site}, {@code contact_primary}
    * -> {@code contact}, {@code address2} -> {@code address}); empty when there are none.
    */

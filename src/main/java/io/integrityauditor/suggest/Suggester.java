@@ -335,6 +335,7 @@ public final class Suggester {
           Tier.OWNER_PREFIX,
           Tier.NUMBERED_MEMBER,
           Tier.COMPOSITE_KEY,
+          Tier.CARRIED_KEY,
           Tier.PREFIXED_KEY,
           Tier.AGENT,
           Tier.SELF,

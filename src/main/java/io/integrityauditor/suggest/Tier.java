@@ -32,6 +32,11 @@ enum Tier {
    */
   COMPOSITE_KEY("the columns hold an association table's whole primary key"),
   /**
+   * The child carries the table's whole composite primary key by the same column names: {@code
+   * activity_info_maps(shard_id, namespace_id, workflow_id, run_id)} -> {@code executions}.
+   */
+  CARRIED_KEY("carries the table's whole composite primary key by name"),
+  /**
    * Columns prefixed with their table's abbreviation name another prefixed table's key: {@code
    * useracct.u_r_id} -> {@code region.r_id}, {@code item_attribute(ia_i_id, ia_u_id)} -> {@code
    * item(i_id, i_u_id)}.

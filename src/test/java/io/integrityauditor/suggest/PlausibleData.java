@@ -560,7 +560,15 @@ final class PlausibleData {
               yield column.length() > 0 ? "left(" + text + ", " + column.length() + ")" : text;
             }
             case 'B' -> "(" + row + ") % 2 = 0";
-            case 'D' -> table.timeBase() + " + (" + row + ") * interval '1 hour'";
+            // a unique date (a date dimension's full_date) gets a day per row: hours repeat a
+            // date 24 times and left the whole table empty
+            case 'D' ->
+                table.timeBase()
+                    + " + ("
+                    + row
+                    + ") * interval '"
+                    + (key ? "1 day" : "1 hour")
+                    + "'";
             case 'T' -> "(" + row + ") * interval '1 minute'";
             case 'I' -> "inet '10.0.0.0' + (" + row + ")";
             case 'U' ->

@@ -171,6 +171,195 @@ class SuggestPublishedStylesTest {
         ANALYZE;
         """);
     namespacedProposed = proposed(namespaced, List.of("public"));
+    // the seventh session's styles: composite keys carried by name (a scheduler's and a workflow
+    // engine's tables), inheritance children, a star schema, OMOP's numbered references, a BPM
+    // engine's trailing underscores
+    TestPostgres.Database seventh = TestPostgres.newDatabase("suggest_published_seventh");
+    seventh.execute(
+        """
+        CREATE SCHEMA sched;
+        CREATE TABLE sched.qz_job_details (sched_name varchar(120), job_name varchar(200),
+          job_group varchar(200), job_class_name varchar(250),
+          PRIMARY KEY (sched_name, job_name, job_group));
+        CREATE TABLE sched.qz_triggers (sched_name varchar(120), trigger_name varchar(200),
+          trigger_group varchar(200), job_name varchar(200), job_group varchar(200),
+          PRIMARY KEY (sched_name, trigger_name, trigger_group));
+        CREATE TABLE sched.qz_simple_triggers (sched_name varchar(120),
+          trigger_name varchar(200), trigger_group varchar(200), repeat_count bigint,
+          PRIMARY KEY (sched_name, trigger_name, trigger_group));
+        CREATE TABLE sched.qz_cron_triggers (sched_name varchar(120), trigger_name varchar(200),
+          trigger_group varchar(200), cron_expression varchar(120),
+          PRIMARY KEY (sched_name, trigger_name, trigger_group));
+        CREATE TABLE sched.qz_paused_trigger_grps (sched_name varchar(120),
+          trigger_group varchar(200), PRIMARY KEY (sched_name, trigger_group));
+        CREATE SCHEMA wf;
+        CREATE TABLE wf.namespaces (partition_id int, id bytea, name varchar(255) UNIQUE,
+          PRIMARY KEY (partition_id, id));
+        CREATE TABLE wf.executions (shard_id int, namespace_id bytea, workflow_id varchar(255),
+          run_id bytea, next_event_id bigint,
+          PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id));
+        CREATE TABLE wf.buffered_events (shard_id int, namespace_id bytea,
+          workflow_id varchar(255), run_id bytea, id bigint UNIQUE,
+          PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, id));
+        CREATE TABLE wf.current_executions (shard_id int, namespace_id bytea,
+          workflow_id varchar(255), run_id bytea,
+          PRIMARY KEY (shard_id, namespace_id, workflow_id));
+        CREATE TABLE wf.activity_info_maps (shard_id int, namespace_id bytea,
+          workflow_id varchar(255), run_id bytea, schedule_id bigint,
+          PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, schedule_id));
+        CREATE TABLE wf.transfer_queue (shard_id int, seq bigint, PRIMARY KEY (shard_id, seq));
+        CREATE TABLE wf.replication_dlq (source_cluster_name varchar(255), shard_id int,
+          seq bigint, PRIMARY KEY (source_cluster_name, shard_id, seq));
+        CREATE TABLE wf.summary_queue (shard_id int, run_id bytea,
+          PRIMARY KEY (shard_id, run_id));
+        CREATE TABLE wf.user_entries (id int PRIMARY KEY, shard_id int, run_id bytea);
+        CREATE TABLE wf.regions (partition_id int, id int, PRIMARY KEY (partition_id, id));
+        CREATE TABLE wf.stores (id int PRIMARY KEY, region_id int);
+        -- a multi-tenant schema: every table keyed (tenant_id, id)
+        CREATE SCHEMA ten;
+        CREATE TABLE ten.projects (tenant_id int, id int, PRIMARY KEY (tenant_id, id));
+        CREATE TABLE ten.boards (tenant_id int, id int, PRIMARY KEY (tenant_id, id));
+        CREATE SCHEMA inh;
+        CREATE TABLE inh.members (id int PRIMARY KEY);
+        CREATE TABLE inh.pins (id int PRIMARY KEY);
+        CREATE TABLE inh.favorites (id int PRIMARY KEY, member_id int, pin_id int);
+        CREATE TABLE inh.favorites_0 () INHERITS (inh.favorites);
+        CREATE TABLE inh.favorites_1 (source_pin_id int) INHERITS (inh.favorites);
+        CREATE SCHEMA dw;
+        CREATE TABLE dw.dim_date (date_key int PRIMARY KEY, full_date date UNIQUE);
+        CREATE TABLE dw.dim_account (account_key int PRIMARY KEY, parent_account_key int);
+        CREATE TABLE dw.fact_sales (order_date_key int, ship_date_key int, account_key int,
+          amount numeric);
+        CREATE SCHEMA cdm;
+        CREATE TABLE cdm.concept (concept_id int PRIMARY KEY, concept_name varchar(255));
+        CREATE TABLE cdm.relationship (relationship_id varchar(20) PRIMARY KEY);
+        CREATE TABLE cdm.concept_relationship (concept_id_1 int, concept_id_2 int,
+          relationship_id varchar(20));
+        CREATE TABLE cdm.fact_relationship (domain_concept_id_1 int, fact_id_1 int,
+          domain_concept_id_2 int, fact_id_2 int);
+        -- an image board's moderation (Danbooru): the doer of a ban, a note's version number
+        CREATE SCHEMA board;
+        CREATE TABLE board.users (id int PRIMARY KEY, name text);
+        CREATE TABLE board.bans (id int PRIMARY KEY, user_id int, banner_id int, reason text);
+        CREATE TABLE board.notes (id int PRIMARY KEY, creator_id int, version int DEFAULT 0);
+        CREATE TABLE board.note_versions (id int PRIMARY KEY, note_id int, updater_id int,
+          version int);
+        CREATE SCHEMA bpm;
+        CREATE TABLE bpm.act_ge_property (name_ varchar(64) PRIMARY KEY, value_ varchar(300));
+        CREATE TABLE bpm.act_re_procdef (id_ varchar(64) PRIMARY KEY, name_ varchar(255));
+        CREATE TABLE bpm.act_ru_incident (id_ varchar(64) PRIMARY KEY,
+          cause_incident_id_ varchar(64), proc_def_id_ varchar(64), name_ varchar(255));
+        """);
+    seventhReport =
+        report(seventh, List.of("sched", "wf", "ten", "inh", "dw", "cdm", "board", "bpm"));
+    seventhProposed =
+        seventhReport.proposals().stream().map(p -> p.candidate().describe()).toList();
+  }
+
+  static Report seventhReport;
+  static List<String> seventhProposed;
+
+  @Test
+  void a_child_carrying_a_tables_whole_composite_key_by_name_references_it() {
+    assertThat(seventhProposed)
+        .contains(
+            "sched.qz_triggers(sched_name, job_name, job_group)"
+                + " -> sched.qz_job_details(sched_name, job_name, job_group)",
+            "sched.qz_simple_triggers(sched_name, trigger_name, trigger_group)"
+                + " -> sched.qz_triggers(sched_name, trigger_name, trigger_group)",
+            "sched.qz_cron_triggers(sched_name, trigger_name, trigger_group)"
+                + " -> sched.qz_triggers(sched_name, trigger_name, trigger_group)",
+            "wf.activity_info_maps(shard_id, namespace_id, workflow_id, run_id)"
+                + " -> wf.executions(shard_id, namespace_id, workflow_id, run_id)",
+            "wf.current_executions(shard_id, namespace_id, workflow_id, run_id)"
+                + " -> wf.executions(shard_id, namespace_id, workflow_id, run_id)")
+        // a key inside the child's own key but not leading it; a sibling keyed alike; the
+        // parent extended; a kind of the child named like it plus a word
+        .noneMatch(p -> p.contains("-> sched.qz_paused_trigger_grps"))
+        .noneMatch(p -> p.contains("-> sched.qz_cron_triggers"))
+        .noneMatch(p -> p.contains("-> sched.qz_simple_triggers"))
+        .noneMatch(p -> p.contains("-> wf.current_executions"))
+        .noneMatch(p -> p.contains("-> wf.transfer_queue"))
+        // held outside its own key, by columns and a table name that say nothing of the parent
+        .noneMatch(p -> p.contains("-> wf.summary_queue"))
+        // (tenant_id, id) is every table's key in a multi-tenant schema
+        .noneMatch(p -> p.startsWith("ten."));
+  }
+
+  @Test
+  void the_doer_of_a_tables_action_is_a_person_and_counters_and_back_pointers_are_no_references() {
+    assertThat(seventhProposed)
+        .contains(
+            "board.bans.banner_id -> board.users.id",
+            "board.note_versions.note_id -> board.notes.id",
+            "wf.buffered_events(shard_id, namespace_id, workflow_id, run_id)"
+                + " -> wf.executions(shard_id, namespace_id, workflow_id, run_id)")
+        // a version number, not a row of note_versions
+        .noneMatch(p -> p.startsWith("board.notes.version "))
+        // the next event's number: buffered_events carries the execution's key, it is its child
+        .noneMatch(p -> p.startsWith("wf.executions.next_event_id "));
+  }
+
+  @Test
+  void every_column_named_like_a_reference_is_proposed_or_listed_with_the_reason() {
+    List<String> unmatched =
+        seventhReport.unmatched().stream()
+            .map(u -> u.column().describe() + ": " + u.reason())
+            .toList();
+    assertThat(unmatched)
+        .anyMatch(u -> u.startsWith("wf.executions.namespace_id: stored as bytea"))
+        .anyMatch(
+            u ->
+                u.startsWith(
+                    "wf.stores.region_id: names wf.regions, keyed by (partition_id, id);"
+                        + " this table has no partition_id"))
+        // carried by the composite reference to executions: not listed as unmatched
+        .noneMatch(u -> u.startsWith("wf.activity_info_maps.namespace_id"));
+  }
+
+  @Test
+  void an_inheritance_childs_inherited_columns_are_audited_through_its_parent() {
+    assertThat(seventhProposed)
+        .contains(
+            "inh.favorites.member_id -> inh.members.id",
+            "inh.favorites.pin_id -> inh.pins.id",
+            // a child's own column is its own
+            "inh.favorites_1.source_pin_id -> inh.pins.id")
+        .noneMatch(p -> p.startsWith("inh.favorites_0."))
+        .noneMatch(
+            p ->
+                p.startsWith("inh.favorites_1.member_id")
+                    || p.startsWith("inh.favorites_1.pin_id"));
+  }
+
+  @Test
+  void a_key_named_like_the_column_without_its_role_words_is_the_parents_key() {
+    assertThat(seventhProposed)
+        .contains(
+            "dw.fact_sales.order_date_key -> dw.dim_date.date_key",
+            "dw.fact_sales.ship_date_key -> dw.dim_date.date_key",
+            "dw.fact_sales.account_key -> dw.dim_account.account_key",
+            "dw.dim_account.parent_account_key -> dw.dim_account.account_key");
+  }
+
+  @Test
+  void a_number_after_the_key_word_tells_two_references_to_one_table_apart() {
+    assertThat(seventhProposed)
+        .contains(
+            "cdm.concept_relationship.concept_id_1 -> cdm.concept.concept_id",
+            "cdm.concept_relationship.concept_id_2 -> cdm.concept.concept_id",
+            "cdm.fact_relationship.domain_concept_id_1 -> cdm.concept.concept_id",
+            "cdm.fact_relationship.domain_concept_id_2 -> cdm.concept.concept_id");
+  }
+
+  @Test
+  void trailing_underscores_and_table_names_that_glue_the_columns_words() {
+    assertThat(seventhProposed)
+        .contains(
+            "bpm.act_ru_incident.proc_def_id_ -> bpm.act_re_procdef.id_",
+            "bpm.act_ru_incident.cause_incident_id_ -> bpm.act_ru_incident.id_")
+        // name_ is a generic key however it is spelled
+        .noneMatch(p -> p.contains(".name_ ->"));
   }
 
   static List<String> namespacedProposed;
@@ -250,6 +439,10 @@ class SuggestPublishedStylesTest {
 
   private static List<String> proposed(TestPostgres.Database db, List<String> schemas)
       throws SQLException {
+    return report(db, schemas).proposals().stream().map(p -> p.candidate().describe()).toList();
+  }
+
+  private static Report report(TestPostgres.Database db, List<String> schemas) throws SQLException {
     SuggestSettings settings =
         new SuggestSettings(
             schemas,
@@ -262,7 +455,7 @@ class SuggestPublishedStylesTest {
       Catalog catalog = CatalogReader.read(connection);
       report = Suggester.report("app", catalog, connection, settings);
     }
-    return report.proposals().stream().map(p -> p.candidate().describe()).toList();
+    return report;
   }
 
   @Test
