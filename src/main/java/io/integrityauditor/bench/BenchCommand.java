@@ -313,6 +313,7 @@ public final class BenchCommand implements Callable<Integer> {
             AuditResult variantChunked =
                 timed(auditor, binding, byId.get("bench.variant_chunked"), m, "e10");
             consistent &= check(out, variantChunked, expectedVariant);
+            out.printf("  10%% (e) statements: %s%n", database.chunkStatements());
           }
         }
         report.measurements(m, chunkTarget, newRows);
