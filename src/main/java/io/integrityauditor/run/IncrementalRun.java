@@ -178,8 +178,10 @@ final class IncrementalRun {
                           true)));
     }
     record Swept(Optional<String> high, ScanPartial partial) {}
+    // REPEATABLE READ: the watermark and the scan are two statements, and under READ COMMITTED a
+    // row committed between them was counted by the sweep and again by the next increment
     Outcome<Swept> outcome =
-        attempts.inTransaction(
+        attempts.inOneSnapshot(
             audit,
             scan.relations(),
             target,
