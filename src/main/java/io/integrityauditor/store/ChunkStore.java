@@ -209,7 +209,8 @@ public final class ChunkStore implements RunSupport {
     return cap == 0
         ? KeySink.NONE
         : KeySets.sink(store.dataSource(), runId, cap)
-            .withPreviousViolations(() -> previousViolations(audit.id()));
+            .withPreviousViolations(() -> previousViolations(audit.id()))
+            .withKeptScheme(() -> KeySets.keptScheme(dsl, audit.id()));
   }
 
   /** The violations of the audit's latest completed run (0: none yet). */

@@ -1,5 +1,6 @@
 package io.integrityauditor.store;
 
+import io.integrityauditor.audit.scan.KeyScheme;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
@@ -32,6 +33,9 @@ public final class KeySets {
   private static final Logger log = LoggerFactory.getLogger(KeySets.class);
   private static final String TABLE = Store.SCHEMA + ".violation_key";
 
+  /** A run's keys in the scheme its audit changes to, beside the stored ones (V18). */
+  private static final String TRANSLATION = Store.SCHEMA + ".violation_key_translation";
+
   /** Store-side work on a run's key set longer than this is logged with where the time went. */
   private static final long SLOW_NANOS = 1_000_000_000L;
 
@@ -56,11 +60,11 @@ public final class KeySets {
       }
 
       @Override
-      public Part open(String part) {
+      public Part open(String part, KeyScheme scheme) {
         if (!PART.matcher(part).matches()) {
           throw new IllegalArgumentException("not a key set part name: " + part);
         }
-        return new StoredPart(store, runId, part);
+        return new StoredPart(store, runId, part, scheme);
       }
     };
   }
@@ -86,11 +90,14 @@ public final class KeySets {
     private final DataSource store;
     private final long runId;
     private final String part;
+    private final KeyScheme scheme;
     private final long[] fingerprints = new long[RUN_KEYS];
     private long[] weights;
     private int size;
     private Connection connection;
     private PreparedStatement insert;
+    private PreparedStatement translation;
+    private int translated;
     private int batches;
     private int sortedRuns;
     private boolean committed;
@@ -103,10 +110,11 @@ public final class KeySets {
      */
     private boolean failed;
 
-    StoredPart(DataSource store, long runId, String part) {
+    StoredPart(DataSource store, long runId, String part, KeyScheme scheme) {
       this.store = store;
       this.runId = runId;
       this.part = part;
+      this.scheme = scheme;
     }
 
     private PreparedStatement insert() {
@@ -124,12 +132,19 @@ public final class KeySets {
           delete.setString(2, part);
           delete.execute();
         }
+        try (PreparedStatement delete =
+            connection.prepareStatement(
+                "DELETE FROM " + TRANSLATION + " WHERE run_id = ? AND part = ?")) {
+          delete.setLong(1, runId);
+          delete.setString(2, part);
+          delete.execute();
+        }
         insert =
             connection.prepareStatement(
                 "INSERT INTO "
                     + TABLE
-                    + " (run_id, part, batch, sorted_run, fingerprints, weights)"
-                    + " VALUES (?, ?, ?, ?, ?, ?)");
+                    + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)");
         return insert;
       } catch (SQLException e) {
         throw new StoreException("cannot store the violating keys of run " + runId, e);
@@ -187,6 +202,7 @@ public final class KeySets {
             } else {
               statement.setObject(6, Arrays.copyOfRange(weights, from, to));
             }
+            statement.setString(7, scheme.label());
             statement.addBatch();
           }
           statement.executeBatch();
@@ -195,6 +211,33 @@ public final class KeySets {
         }
       }
       size = 0;
+    }
+
+    @Override
+    public void translate(long[] stored, long[] translatedKeys, KeyScheme to) {
+      if (failed) {
+        return;
+      }
+      try {
+        insert();
+        if (translation == null) {
+          translation =
+              connection.prepareStatement(
+                  "INSERT INTO "
+                      + TRANSLATION
+                      + " (run_id, part, batch, scheme, stored, translated)"
+                      + " VALUES (?, ?, ?, ?, ?, ?)");
+        }
+        translation.setLong(1, runId);
+        translation.setString(2, part);
+        translation.setInt(3, translated++);
+        translation.setString(4, to.label());
+        translation.setObject(5, stored);
+        translation.setObject(6, translatedKeys);
+        translation.execute();
+      } catch (SQLException | StoreException e) {
+        dropped(e);
+      }
     }
 
     private void dropped(Exception e) {
@@ -232,6 +275,9 @@ public final class KeySets {
       try (Connection held = connection) {
         if (insert != null) {
           insert.close();
+        }
+        if (translation != null) {
+          translation.close();
         }
         if (!committed) {
           held.rollback();
@@ -294,8 +340,20 @@ public final class KeySets {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
       tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
       return Optional.empty();
     }
+    try {
+      return finished(tx, runId, result, carriedFrom, cap);
+    } finally {
+      // read once, by the run's finish only
+      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
+    }
+  }
+
+  private static Optional<KeyHistory> finished(
+      DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
+    String auditId = result.audit().id();
     KeyAges.Carry carry = KeyAges.Carry.NONE;
     Boolean tracked = null;
     Long previous = null;
@@ -372,6 +430,27 @@ public final class KeySets {
       KeyAges.forget(tx, auditId);
       return Optional.empty();
     }
+    // the scheme of the run's keys and of the set it compares with (V18): a statement sends its
+    // keys in the kept set's scheme, so they differ only when that set changed meanwhile or the
+    // kind computes no other (a scan across databases); two schemes never compare
+    Schemes schemes = schemes(tx, runId, previous);
+    if (!schemes.comparable()) {
+      log.warn(
+          "run {} of {}: its violating keys are fingerprinted as {}, the previous key set as {}:"
+              + " they cannot be compared, the split starts afresh",
+          runId,
+          auditId,
+          schemes.run().label(),
+          schemes.previous().label());
+      if (carry != KeyAges.Carry.NONE) {
+        // an increment's keys without the rows before the watermark in their scheme
+        tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+        recordLatest(tx, auditId, null, null).execute();
+        KeyAges.unknown(tx, auditId);
+        return Optional.empty();
+      }
+      previous = null;
+    }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
     long started = System.nanoTime();
     Split split;
@@ -422,6 +501,14 @@ public final class KeySets {
     }
     writes.addAll(KeyAges.record(tx, runId, result, merged));
     tx.batch(writes).execute();
+    KeyScheme scheme = schemes.run();
+    if (carry == KeyAges.Carry.NONE) {
+      scheme = translated(tx, auditId, runId).orElse(scheme);
+    }
+    tx.execute(
+        "UPDATE " + Store.SCHEMA + ".audit_run SET key_scheme = ? WHERE id = ?",
+        scheme.label(),
+        runId);
     long elapsed = System.nanoTime() - started;
     if (elapsed > SLOW_NANOS) {
       // worth knowing when a big key set's merge is a visible part of the run
@@ -435,6 +522,169 @@ public final class KeySets {
           elapsed / 1_000_000);
     }
     return Optional.of(merged.history());
+  }
+
+  /**
+   * The scheme of the key set a run of {@code auditId} compares with: the latest completed run's
+   * that kept keys, as {@link #onRunFinished} finds it; empty when there is none.
+   */
+  static Optional<KeyScheme> keptScheme(DSLContext dsl, String auditId) {
+    return dsl.fetchOptional(
+            "SELECT r.key_scheme FROM "
+                + Store.SCHEMA
+                + ".audit_run r WHERE r.id = (SELECT max(k.run_id) FROM "
+                + TABLE
+                + " k JOIN "
+                + Store.SCHEMA
+                + ".audit_run r2 ON r2.id = k.run_id WHERE r2.audit_id = ? AND r2.status IN"
+                + " ('ok', 'violations'))",
+            auditId)
+        .map(row -> KeyScheme.parse(row.get(0, String.class)));
+  }
+
+  /**
+   * The scheme of a finishing run's keys (its parts', the kept set's when it wrote none) and of the
+   * previous run's key set ({@code audit_run.key_scheme}, NULL before V18: the text hash).
+   */
+  private record Schemes(KeyScheme run, KeyScheme previous, boolean comparable) {}
+
+  private static Schemes schemes(DSLContext tx, long runId, Long previous) {
+    var found =
+        tx.fetchSingle(
+            "SELECT k.schemes, k.scheme, (SELECT coalesce(key_scheme, 'text') FROM "
+                + Store.SCHEMA
+                + ".audit_run WHERE id = ?) AS previous FROM (SELECT count(DISTINCT"
+                + " coalesce(scheme, 'text')) AS schemes, min(coalesce(scheme, 'text')) AS scheme"
+                + " FROM "
+                + TABLE
+                + " WHERE run_id = ? AND part <> '"
+                + CARRIED
+                + "') k",
+            previous == null ? -1L : previous,
+            runId);
+    long schemes = found.get(0, Long.class);
+    KeyScheme before = KeyScheme.parse(found.get(2, String.class));
+    if (schemes == 0) {
+      // an increment of no rows: its keys are the kept set's
+      return new Schemes(before, before, true);
+    }
+    KeyScheme own = KeyScheme.parse(found.get(1, String.class));
+    return new Schemes(own, before, schemes == 1 && (previous == null || own.equals(before)));
+  }
+
+  /**
+   * Translates the key set of finishing run {@code runId}, written and merged in the scheme of the
+   * set it compared with, into the scheme its statements sent beside it ({@code
+   * violation_key_translation}), key by key, each keeping its first-seen time and baseline flag:
+   * once, in the run that changes the audit's scheme. Done only when every key of the set has
+   * exactly one translation (a part lost to a store failure, or a weighted set: the set stays in
+   * its scheme, and a later run that reads every row translates it).
+   *
+   * @return the scheme the set is in now, if translated
+   */
+  private static Optional<KeyScheme> translated(DSLContext tx, String auditId, long runId) {
+    var schemes =
+        tx.fetchSingle(
+            "SELECT count(DISTINCT scheme), min(scheme) FROM " + TRANSLATION + " WHERE run_id = ?",
+            runId);
+    if (schemes.get(0, Long.class) != 1) {
+      return Optional.empty();
+    }
+    String[] to = {schemes.get(1, String.class)};
+    long started = System.nanoTime();
+    String table = "translated_keys_" + runId;
+    tx.execute(
+        "CREATE TEMPORARY TABLE "
+            + table
+            + " ON COMMIT DROP AS SELECT p.t AS fp, k.fp AS kept, k.fs, k.b FROM (SELECT u.fp,"
+            + " u.fs, u.b FROM "
+            + KeyAges.TABLE
+            + " v, unnest(v.fingerprints, v.first_seen, v.baseline) AS u(fp, fs, b)"
+            + " WHERE v.audit_id = ? AND v.run_id = ? AND v.weights IS NULL) k"
+            + " JOIN (SELECT DISTINCT u.s, u.t FROM "
+            + TRANSLATION
+            + " x, unnest(x.stored, x.translated) AS u(s, t) WHERE x.run_id = ?) p ON p.s = k.fp",
+        auditId,
+        runId,
+        runId);
+    var counts =
+        tx.fetchSingle(
+            "SELECT (SELECT count(*) FROM "
+                + table
+                + ") AS rows, (SELECT count(DISTINCT fp) FROM "
+                + table
+                + ") AS keys, (SELECT count(DISTINCT kept) FROM "
+                + table
+                + ") AS kept, (SELECT coalesce(sum(cardinality(fingerprints)), 0) FROM "
+                + KeyAges.TABLE
+                + " WHERE audit_id = ? AND run_id = ?) AS stored, (SELECT count(DISTINCT u.t) FROM "
+                + TRANSLATION
+                + " x, unnest(x.translated) AS u(t) WHERE x.run_id = ?) AS sent",
+            auditId,
+            runId,
+            runId);
+    long rows = counts.get(0, Long.class);
+    long keys = counts.get(1, Long.class);
+    long kept = counts.get(2, Long.class);
+    long stored = counts.get(3, Long.class);
+    long sent = counts.get(4, Long.class);
+    if (rows != keys || keys != sent || kept != stored) {
+      log.warn(
+          "run {} of {}: its key set was not translated to {} ({} keys stored, {} translated, {}"
+              + " sent): it stays in its scheme until a later run reads every row",
+          runId,
+          auditId,
+          to[0],
+          stored,
+          keys,
+          sent);
+      tx.execute("DROP TABLE " + table);
+      return Optional.empty();
+    }
+    tx.execute(
+        "DELETE FROM " + KeyAges.TABLE + " WHERE audit_id = ? AND run_id = ?", auditId, runId);
+    tx.execute(
+        "INSERT INTO "
+            + KeyAges.TABLE
+            + " (audit_id, run_id, seq, fingerprints, weights, first_seen, baseline)"
+            + " SELECT ?, ?, (n / 10000)::integer, array_agg(fp ORDER BY fp), NULL,"
+            + " array_agg(fs ORDER BY fp), array_agg(b ORDER BY fp)"
+            + " FROM (SELECT fp, fs, b, row_number() OVER (ORDER BY fp) - 1 AS n FROM "
+            + table
+            + ") s GROUP BY n / 10000",
+        auditId,
+        runId);
+    tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+    tx.execute(
+        "INSERT INTO "
+            + TABLE
+            + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+            + " SELECT ?, 'translated', (n / 10000)::integer, 0, array_agg(fp ORDER BY fp), NULL, ?"
+            + " FROM (SELECT fp, row_number() OVER (ORDER BY fp) - 1 AS n FROM "
+            + table
+            + ") s GROUP BY n / 10000",
+        runId,
+        to[0]);
+    if (keys == 0) {
+      // an empty key set is still a key set
+      tx.execute(
+          "INSERT INTO "
+              + TABLE
+              + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+              + " VALUES (?, 'translated', 0, 0, '{}', NULL, ?)",
+          runId,
+          to[0]);
+    }
+    tx.execute("DROP TABLE " + table);
+    log.info(
+        "run {} of {}: its key set of {} keys translated to {} (first-seen times and baseline"
+            + " flags kept) in {} ms",
+        runId,
+        auditId,
+        keys,
+        to[0],
+        (System.nanoTime() - started) / 1_000_000);
+    return Optional.of(KeyScheme.parse(to[0]));
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */
