@@ -17,8 +17,6 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Query;
-import org.jooq.Record2;
-import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,17 +124,16 @@ public final class KeySets {
         connection.setAutoCommit(false);
         try (PreparedStatement delete =
             connection.prepareStatement(
-                "DELETE FROM " + TABLE + " WHERE run_id = ? AND part = ?")) {
+                "WITH t AS (DELETE FROM "
+                    + TRANSLATION
+                    + " WHERE run_id = ? AND part = ?) DELETE FROM "
+                    + TABLE
+                    + " WHERE run_id = ? AND part = ?")) {
           // a retried statement replaces what its failed attempt may have left
           delete.setLong(1, runId);
           delete.setString(2, part);
-          delete.execute();
-        }
-        try (PreparedStatement delete =
-            connection.prepareStatement(
-                "DELETE FROM " + TRANSLATION + " WHERE run_id = ? AND part = ?")) {
-          delete.setLong(1, runId);
-          delete.setString(2, part);
+          delete.setLong(3, runId);
+          delete.setString(4, part);
           delete.execute();
         }
         insert =
@@ -339,48 +336,51 @@ public final class KeySets {
       DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
-      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
-      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
+      tx.execute(
+          "WITH t AS (DELETE FROM "
+              + TRANSLATION
+              + " WHERE run_id = ?) DELETE FROM "
+              + TABLE
+              + " WHERE run_id = ?",
+          runId,
+          runId);
       return Optional.empty();
     }
-    try {
-      return finished(tx, runId, result, carriedFrom, cap);
-    } finally {
-      // read once, by the run's finish only
-      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
-    }
-  }
-
-  private static Optional<KeyHistory> finished(
-      DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
-    String auditId = result.audit().id();
     KeyAges.Carry carry = KeyAges.Carry.NONE;
+    Schemes schemes = null;
     Boolean tracked = null;
     Long previous = null;
     if (carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
       // the rows before the watermark are the keys of the run carried from: when its key set is
       // the kept one, only the increment is merged with it (no copy, no sort of the whole set); a
       // marker row says the run has a key set (an increment of no rows writes none)
-      Long kept =
+      // and both key sets' schemes (V18), in the same round trip
+      var found =
           tx.fetchSingle(
-                  "WITH kept AS (SELECT max(run_id) AS run_id FROM "
-                      + KeyAges.TABLE
-                      + " WHERE audit_id = ?), marker AS (INSERT INTO "
-                      + TABLE
-                      + " (run_id, part, batch, sorted_run, fingerprints)"
-                      + " SELECT ?, '"
-                      + CARRIED
-                      + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
-                      + " ON CONFLICT DO NOTHING) SELECT run_id FROM kept",
-                  auditId,
-                  runId,
-                  carriedFrom.get())
-              .get(0, Long.class);
+              "WITH kept AS (SELECT max(run_id) AS run_id FROM "
+                  + KeyAges.TABLE
+                  + " WHERE audit_id = ?), marker AS (INSERT INTO "
+                  + TABLE
+                  + " (run_id, part, batch, sorted_run, fingerprints)"
+                  + " SELECT ?, '"
+                  + CARRIED
+                  + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
+                  + " ON CONFLICT DO NOTHING) SELECT p.id, "
+                  + SCHEMES
+                  + " FROM (SELECT run_id AS id FROM kept) p",
+              auditId,
+              runId,
+              carriedFrom.get(),
+              runId,
+              runId,
+              runId);
+      Long kept = found.get(0, Long.class);
       if (carriedFrom.get().equals(kept)) {
         carry = KeyAges.Carry.KEPT;
         tracked = true;
         // the kept set is the latest completed run's that kept keys: the one compared with
         previous = kept;
+        schemes = Schemes.of(found, 1, kept);
       } else {
         if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
           // the rows before the watermark have no key set: this one would be partial
@@ -392,8 +392,8 @@ public final class KeySets {
         tx.execute(
             "INSERT INTO "
                 + TABLE
-                + " (run_id, part, batch, sorted_run, fingerprints, weights)"
-                + " SELECT ?, part, batch, sorted_run, fingerprints, weights FROM "
+                + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+                + " SELECT ?, part, batch, sorted_run, fingerprints, weights, scheme FROM "
                 + TABLE
                 + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
                 + TABLE
@@ -405,24 +405,30 @@ public final class KeySets {
       }
     }
     if (tracked == null) {
-      // whether the run has a key set, and the run it compares with: one round trip
-      Record2<Boolean, Long> found =
+      // whether the run has a key set, the run it compares with, and both sets' schemes (V18):
+      // one round trip
+      var found =
           tx.fetchSingle(
-                  "SELECT EXISTS (SELECT 1 FROM "
-                      + TABLE
-                      + " WHERE run_id = ?) AS tracked, (SELECT max(k.run_id) FROM "
-                      + TABLE
-                      + " k JOIN "
-                      + Store.SCHEMA
-                      + ".audit_run r ON r.id = k.run_id"
-                      + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok',"
-                      + " 'violations')) AS previous",
-                  runId,
-                  auditId,
-                  runId)
-              .into(DSL.field("tracked", Boolean.class), DSL.field("previous", Long.class));
-      tracked = found.value1();
-      previous = found.value2();
+              "WITH p AS (SELECT max(k.run_id) AS id FROM "
+                  + TABLE
+                  + " k JOIN "
+                  + Store.SCHEMA
+                  + ".audit_run r ON r.id = k.run_id"
+                  + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok',"
+                  + " 'violations')) SELECT EXISTS (SELECT 1 FROM "
+                  + TABLE
+                  + " WHERE run_id = ?) AS tracked, p.id AS previous, "
+                  + SCHEMES
+                  + " FROM p",
+              auditId,
+              runId,
+              runId,
+              runId,
+              runId,
+              runId);
+      tracked = found.get(0, Boolean.class);
+      previous = found.get(1, Long.class);
+      schemes = Schemes.of(found, 2, previous);
     }
     if (!tracked) {
       // not tracked (a kind without keys, or tracking turned off)
@@ -430,10 +436,9 @@ public final class KeySets {
       KeyAges.forget(tx, auditId);
       return Optional.empty();
     }
-    // the scheme of the run's keys and of the set it compares with (V18): a statement sends its
-    // keys in the kept set's scheme, so they differ only when that set changed meanwhile or the
-    // kind computes no other (a scan across databases); two schemes never compare
-    Schemes schemes = schemes(tx, runId, previous);
+    // a statement sends its keys in the kept set's scheme, so the run's and the previous set's
+    // differ only when that set changed meanwhile or the kind computes no other (a scan across
+    // databases): two schemes never compare
     if (!schemes.comparable()) {
       log.warn(
           "run {} of {}: its violating keys are fingerprinted as {}, the previous key set as {}:"
@@ -467,6 +472,16 @@ public final class KeySets {
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       }
     }
+    KeyScheme scheme = schemes.run();
+    if (schemes.translation().isPresent()
+        && carry == KeyAges.Carry.NONE
+        && (split.tracking().equals("exact") || split.tracking().equals("first"))) {
+      scheme = translated(tx, auditId, runId, schemes.translation().get()).orElse(scheme);
+    }
+    if (schemes.translation().isPresent()) {
+      // read once, by the run's finish only
+      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
+    }
     // what follows reads nothing back: one batch, one round trip (a small run's time is mostly
     // round trips to the store, docs/performance.md)
     List<Query> writes = new ArrayList<>();
@@ -486,11 +501,12 @@ public final class KeySets {
             "UPDATE "
                 + Store.SCHEMA
                 + ".audit_run SET new_violations = ?, persisting_violations = ?,"
-                + " gone_violations = ?, key_tracking = ? WHERE id = ?",
+                + " gone_violations = ?, key_tracking = ?, key_scheme = ? WHERE id = ?",
             split.newRows(),
             split.persistingRows(),
             split.goneRows(),
             split.tracking(),
+            scheme.label(),
             runId));
     writes.add(recordLatest(tx, auditId, split.newRows(), split.goneRows()));
     if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
@@ -501,14 +517,6 @@ public final class KeySets {
     }
     writes.addAll(KeyAges.record(tx, runId, result, merged));
     tx.batch(writes).execute();
-    KeyScheme scheme = schemes.run();
-    if (carry == KeyAges.Carry.NONE) {
-      scheme = translated(tx, auditId, runId).orElse(scheme);
-    }
-    tx.execute(
-        "UPDATE " + Store.SCHEMA + ".audit_run SET key_scheme = ? WHERE id = ?",
-        scheme.label(),
-        runId);
     long elapsed = System.nanoTime() - started;
     if (elapsed > SLOW_NANOS) {
       // worth knowing when a big key set's merge is a visible part of the run
@@ -525,51 +533,83 @@ public final class KeySets {
   }
 
   /**
-   * The scheme of the key set a run of {@code auditId} compares with: the latest completed run's
-   * that kept keys, as {@link #onRunFinished} finds it; empty when there is none.
+   * The previous runs of {@code auditId} as a run's statements need them: the latest completed
+   * run's violations, and the scheme of the key set the run compares with (the latest completed
+   * run's that kept keys, as {@link #onRunFinished} finds it); one round trip.
    */
-  static Optional<KeyScheme> keptScheme(DSLContext dsl, String auditId) {
-    return dsl.fetchOptional(
-            "SELECT r.key_scheme FROM "
+  static Previous previous(DSLContext dsl, String auditId) {
+    var found =
+        dsl.fetchSingle(
+            "SELECT (SELECT violations FROM "
                 + Store.SCHEMA
-                + ".audit_run r WHERE r.id = (SELECT max(k.run_id) FROM "
+                + ".audit_latest WHERE audit_id = ? AND last_success_run_id IS NOT NULL) AS v,"
+                + " r.id IS NOT NULL AS kept, r.key_scheme FROM (SELECT 1) o LEFT JOIN "
+                + Store.SCHEMA
+                + ".audit_run r ON r.id = (SELECT max(k.run_id) FROM "
                 + TABLE
                 + " k JOIN "
                 + Store.SCHEMA
                 + ".audit_run r2 ON r2.id = k.run_id WHERE r2.audit_id = ? AND r2.status IN"
                 + " ('ok', 'violations'))",
-            auditId)
-        .map(row -> KeyScheme.parse(row.get(0, String.class)));
+            auditId,
+            auditId);
+    Long violations = found.get(0, Long.class);
+    return new Previous(
+        violations == null ? 0 : violations,
+        found.get(1, Boolean.class)
+            ? Optional.of(KeyScheme.parse(found.get(2, String.class)))
+            : Optional.empty());
   }
 
   /**
-   * The scheme of a finishing run's keys (its parts', the kept set's when it wrote none) and of the
-   * previous run's key set ({@code audit_run.key_scheme}, NULL before V18: the text hash).
+   * What a run's statements ask of the previous runs of their audit.
+   *
+   * @param violations the latest completed run's (0: none yet)
+   * @param keptScheme the scheme of the key set the run compares with; empty: none
    */
-  private record Schemes(KeyScheme run, KeyScheme previous, boolean comparable) {}
+  record Previous(long violations, Optional<KeyScheme> keptScheme) {}
 
-  private static Schemes schemes(DSLContext tx, long runId, Long previous) {
-    var found =
-        tx.fetchSingle(
-            "SELECT k.schemes, k.scheme, (SELECT coalesce(key_scheme, 'text') FROM "
-                + Store.SCHEMA
-                + ".audit_run WHERE id = ?) AS previous FROM (SELECT count(DISTINCT"
-                + " coalesce(scheme, 'text')) AS schemes, min(coalesce(scheme, 'text')) AS scheme"
-                + " FROM "
-                + TABLE
-                + " WHERE run_id = ? AND part <> '"
-                + CARRIED
-                + "') k",
-            previous == null ? -1L : previous,
-            runId);
-    long schemes = found.get(0, Long.class);
-    KeyScheme before = KeyScheme.parse(found.get(2, String.class));
-    if (schemes == 0) {
-      // an increment of no rows: its keys are the kept set's
-      return new Schemes(before, before, true);
+  /**
+   * The schemes of a finishing run's keys (its parts', the kept set's when it wrote none), of the
+   * previous run's key set ({@code audit_run.key_scheme}, NULL before V18: the text hash) and of
+   * its statements' translation, if any: select-list items over {@code p(id)}, the previous run,
+   * whose three parameters are the run's id (twice) after the previous run's, if any.
+   */
+  private static final String SCHEMES =
+      "(SELECT count(DISTINCT coalesce(scheme, 'text')) FROM "
+          + TABLE
+          + " WHERE run_id = ? AND part <> '"
+          + CARRIED
+          + "') AS schemes, (SELECT min(coalesce(scheme, 'text')) FROM "
+          + TABLE
+          + " WHERE run_id = ? AND part <> '"
+          + CARRIED
+          + "') AS scheme, (SELECT coalesce(key_scheme, 'text') FROM "
+          + Store.SCHEMA
+          + ".audit_run WHERE id = p.id) AS previous_scheme, (SELECT CASE WHEN count(DISTINCT"
+          + " scheme) = 1 THEN min(scheme) WHEN count(*) > 0 THEN '' END FROM "
+          + TRANSLATION
+          + " WHERE run_id = ?) AS translation";
+
+  /**
+   * @param translation the scheme the run's statements translated its keys to; empty: none sent; an
+   *     empty text: several (the rows are deleted, the set stays in its scheme)
+   */
+  private record Schemes(
+      KeyScheme run, KeyScheme previous, boolean comparable, Optional<String> translation) {
+    /** From the columns of {@link #SCHEMES}, the first at {@code from}. */
+    static Schemes of(org.jooq.Record found, int from, Long previousRun) {
+      long schemes = found.get(from, Long.class);
+      KeyScheme before = KeyScheme.parse(found.get(from + 2, String.class));
+      Optional<String> translation = Optional.ofNullable(found.get(from + 3, String.class));
+      if (schemes == 0) {
+        // an increment of no rows: its keys are the kept set's
+        return new Schemes(before, before, true, translation);
+      }
+      KeyScheme own = KeyScheme.parse(found.get(from + 1, String.class));
+      return new Schemes(
+          own, before, schemes == 1 && (previousRun == null || own.equals(before)), translation);
     }
-    KeyScheme own = KeyScheme.parse(found.get(1, String.class));
-    return new Schemes(own, before, schemes == 1 && (previous == null || own.equals(before)));
   }
 
   /**
@@ -582,15 +622,12 @@ public final class KeySets {
    *
    * @return the scheme the set is in now, if translated
    */
-  private static Optional<KeyScheme> translated(DSLContext tx, String auditId, long runId) {
-    var schemes =
-        tx.fetchSingle(
-            "SELECT count(DISTINCT scheme), min(scheme) FROM " + TRANSLATION + " WHERE run_id = ?",
-            runId);
-    if (schemes.get(0, Long.class) != 1) {
+  private static Optional<KeyScheme> translated(
+      DSLContext tx, String auditId, long runId, String label) {
+    if (label.isEmpty()) {
       return Optional.empty();
     }
-    String[] to = {schemes.get(1, String.class)};
+    String[] to = {label};
     long started = System.nanoTime();
     String table = "translated_keys_" + runId;
     tx.execute(
