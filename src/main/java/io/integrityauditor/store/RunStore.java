@@ -68,7 +68,12 @@ public final class RunStore {
   private final Clock clock;
 
   public RunStore(Store store, String nodeId, Clock clock) {
-    this.dsl = store.dsl();
+    this(store.dsl(), nodeId, clock);
+  }
+
+  /** Over a DSL of the store's (a test counts the queries it issues). */
+  RunStore(DSLContext dsl, String nodeId, Clock clock) {
+    this.dsl = dsl;
     this.nodeId = nodeId;
     this.clock = clock;
   }
@@ -583,16 +588,24 @@ public final class RunStore {
             .add(sample.get(AUDIT_RUN_SAMPLE.SAMPLE_KEY));
       }
     }
+    // the baseline marks of every listed run with a baseline and sample keys, in one query
+    Map<Long, String[]> withBaseline = new LinkedHashMap<>();
+    for (AuditRunRecord run : runs) {
+      if (samples.containsKey(run.getId())
+          && run.getBaselineViolations() != null
+          && run.getBaselineViolations() > 0) {
+        withBaseline.put(run.getId(), run.getSampleColumns());
+      }
+    }
+    Map<Long, Map<Map<String, String>, Boolean>> marks =
+        withBaseline.isEmpty() ? Map.of() : SampleBaseline.of(dsl, auditId, withBaseline);
     List<RunView> views = new ArrayList<>();
     for (AuditRunRecord run : runs) {
       List<Map<String, String>> keys =
           samples.getOrDefault(run.getId(), List.of()).stream()
               .map(key -> parseSample(key, run.getSampleColumns()))
               .toList();
-      Map<Map<String, String>, Boolean> in =
-          keys.isEmpty() || run.getBaselineViolations() == null || run.getBaselineViolations() == 0
-              ? Map.of()
-              : SampleBaseline.of(dsl, auditId, run.getId(), run.getSampleColumns());
+      Map<Map<String, String>, Boolean> in = marks.getOrDefault(run.getId(), Map.of());
       views.add(view(run, keys, in.isEmpty() ? List.of() : keys.stream().map(in::get).toList()));
     }
     return views;

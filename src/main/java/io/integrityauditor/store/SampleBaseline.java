@@ -2,7 +2,9 @@ package io.integrityauditor.store;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.AuditFileLoader;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
@@ -28,31 +30,65 @@ public final class SampleBaseline {
    */
   static Map<Map<String, String>, Boolean> of(
       DSLContext dsl, String auditId, long runId, String[] columns) {
-    Map<Map<String, String>, Boolean> found = new LinkedHashMap<>();
-    if (columns == null) {
+    Map<Long, String[]> run = new LinkedHashMap<>();
+    run.put(runId, columns);
+    return of(dsl, auditId, run).getOrDefault(runId, Map.of());
+  }
+
+  /**
+   * {@link #of(DSLContext, String, long, String[])} for several runs of an audit in one query
+   * ({@code runs} lists up to {@code --limit} of them: one query per run was an N+1).
+   *
+   * @param columnsByRun each run's {@code sample_columns}; a null value: nothing is known of it
+   * @return by run id, only for the runs with at least one key whose membership is known
+   */
+  static Map<Long, Map<Map<String, String>, Boolean>> of(
+      DSLContext dsl, String auditId, Map<Long, String[]> columnsByRun) {
+    Map<Long, Map<Map<String, String>, Boolean>> found = new LinkedHashMap<>();
+    // each run's columns, flattened to (run id, column name) pairs in order: an array of arrays
+    // must be rectangular, and runs of a changed definition have different columns
+    List<Long> runIds = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    columnsByRun.forEach(
+        (runId, columns) -> {
+          if (columns != null) {
+            for (String column : columns) {
+              runIds.add(runId);
+              names.add(column);
+            }
+          }
+        });
+    if (runIds.isEmpty()) {
       return found;
     }
     for (var row :
         dsl.resultQuery(
-                "SELECT s.sample_key, (SELECT v.baseline[array_position(v.fingerprints, s.fp)]"
+                "WITH k AS (SELECT c.run_id, array_agg(c.name ORDER BY c.n) AS names"
+                    + " FROM unnest(?::bigint[], ?::text[]) WITH ORDINALITY AS c(run_id, name, n)"
+                    + " GROUP BY c.run_id)"
+                    + " SELECT s.run_id, s.sample_key, (SELECT"
+                    + " v.baseline[array_position(v.fingerprints, s.fp)]"
                     + " FROM "
                     + KeyAges.TABLE
-                    + " v WHERE v.audit_id = ? AND v.run_id = ? AND s.fp = ANY (v.fingerprints)"
+                    + " v WHERE v.audit_id = ? AND v.run_id = s.run_id AND s.fp = ANY (v.fingerprints)"
                     + " LIMIT 1)"
-                    + " FROM (SELECT r.ordinal, r.sample_key, hashtextextended(ARRAY(SELECT"
-                    + " r.sample_key ->> c.name FROM unnest(?::text[]) WITH ORDINALITY AS c(name, n)"
+                    + " FROM (SELECT r.run_id, r.ordinal, r.sample_key, hashtextextended(ARRAY(SELECT"
+                    + " r.sample_key ->> c.name FROM unnest(k.names) WITH ORDINALITY AS c(name, n)"
                     + " ORDER BY c.n)::text, 0) AS fp"
                     + " FROM "
                     + Store.SCHEMA
-                    + ".audit_run_sample r WHERE r.run_id = ?) s ORDER BY s.ordinal",
-                auditId,
-                runId,
-                columns,
-                runId)
+                    + ".audit_run_sample r JOIN k ON k.run_id = r.run_id) s"
+                    + " ORDER BY s.run_id, s.ordinal",
+                runIds.toArray(Long[]::new),
+                names.toArray(String[]::new),
+                auditId)
             .fetch()) {
-      Boolean in = row.get(1, Boolean.class);
+      Boolean in = row.get(2, Boolean.class);
       if (in != null) {
-        found.put(RunStore.parseSample(row.get(0, JSONB.class), columns), in);
+        long runId = row.get(0, Long.class);
+        found
+            .computeIfAbsent(runId, id -> new LinkedHashMap<>())
+            .put(RunStore.parseSample(row.get(1, JSONB.class), columnsByRun.get(runId)), in);
       }
     }
     return found;
