@@ -1,5 +1,6 @@
 package io.integrityauditor.audit;
 
+import io.integrityauditor.catalog.RoleAccess;
 import io.integrityauditor.catalog.TableId;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
@@ -9,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.jooq.impl.DSL;
 
 /**
  * The tables the audits of one binding name that the target's role cannot read, gathered so that
@@ -46,8 +46,6 @@ final class UnreadableTables {
   }
 
   private String message(Schema schema) {
-    String quotedSchema = DSL.quotedName(schema.name()).toString();
-    String quotedRole = DSL.quotedName(schema.role()).toString();
     int auditCount = audits.get(schema).size();
     return "role "
         + schema.role()
@@ -57,14 +55,7 @@ final class UnreadableTables {
         + String.join(", ", tables.get(schema).stream().map(TableId::toString).toList())
         + "), so every run of "
         + (auditCount == 1 ? "this audit" : "the " + auditCount + " audits reading it")
-        + " fails; grant it: GRANT USAGE ON SCHEMA "
-        + quotedSchema
-        + " TO "
-        + quotedRole
-        + "; GRANT SELECT ON ALL TABLES IN SCHEMA "
-        + quotedSchema
-        + " TO "
-        + quotedRole
-        + "; (docs/configuration.md, \"The least-privilege role\")";
+        + " fails; grant it: "
+        + RoleAccess.readGrants(schema.name(), schema.role());
   }
 }

@@ -15,7 +15,8 @@ import java.util.function.Predicate;
  * An immutable snapshot of a target database's catalog.
  *
  * @param tables every readable relation outside the system schemas
- * @param searchPath the schemas unqualified names resolve in, in order
+ * @param searchPath the schemas unqualified names resolve in, in order: the configured search path,
+ *     with the schemas the role may not use (their tables resolve, and are not readable)
  * @param extensions installed extensions and their versions
  * @param serverVersion {@code server_version_num}, e.g. 180001
  * @param role the role it was read with ({@code current_user}): the audits' role, named in the

@@ -41,6 +41,24 @@ public record RoleAccess(
           + "   ORDER BY 1 LIMIT 3)"
           + " FROM pg_roles r WHERE r.rolname = current_user";
 
+  /**
+   * The two statements that let {@code role} read every table of {@code schema}: what {@code
+   * validate} and {@code suggest} tell a user whose role cannot read a schema, in the same words.
+   */
+  public static String readGrants(String schema, String role) {
+    String quotedSchema = org.jooq.impl.DSL.quotedName(schema).toString();
+    String quotedRole = org.jooq.impl.DSL.quotedName(role).toString();
+    return "GRANT USAGE ON SCHEMA "
+        + quotedSchema
+        + " TO "
+        + quotedRole
+        + "; GRANT SELECT ON ALL TABLES IN SCHEMA "
+        + quotedSchema
+        + " TO "
+        + quotedRole
+        + "; (docs/configuration.md, \"The least-privilege role\")";
+  }
+
   /** Reads the current role's access; the caller owns the (read-only) transaction. */
   public static RoleAccess read(Connection connection) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(QUERY);

@@ -5,6 +5,7 @@ import io.integrityauditor.Json;
 import io.integrityauditor.Plural;
 import io.integrityauditor.TextTable;
 import io.integrityauditor.audit.Severity;
+import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Prints audit results as a table or as the JSON contract, and derives the exit code. */
 final class ResultReport {
@@ -146,7 +148,7 @@ final class ResultReport {
               result.audit().kind().equals("schema")
                   ? Plural.of(
                       m.violations(), "missing or mismatched item", "missing or mismatched items")
-                  : Plural.of(m.violations(), "violating row"))
+                  : rowsAndMismatches(m))
           .append(" (threshold: ")
           .append(result.audit().threshold().describe())
           .append(result.thresholdBreached() ? ", breached" : ", not breached")
@@ -193,6 +195,26 @@ final class ResultReport {
     for (String note : m.notes()) {
       out.append("  note: ").append(note).append('\n');
     }
+  }
+
+  /**
+   * "N violating rows", or, when type mismatches are among the violations (one per mismatched
+   * column pair, a finding about the schema), how many of each: "9 violating rows" for 8 rows and a
+   * varchar -> uuid reference sent on-call looking for a ninth row (newuser23).
+   */
+  private static String rowsAndMismatches(Measurement m) {
+    long mismatches =
+        m.samples().stream()
+            .filter(key -> key.values().keySet().equals(Set.of(AuditKinds.TYPE_MISMATCH_KEY)))
+            .count();
+    if (mismatches == 0) {
+      return Plural.of(m.violations(), "violating row");
+    }
+    return Plural.of(m.violations(), "violation")
+        + ": "
+        + Plural.of(m.violations() - mismatches, "violating row")
+        + " and "
+        + Plural.of(mismatches, "type mismatch", "type mismatches");
   }
 
   /**

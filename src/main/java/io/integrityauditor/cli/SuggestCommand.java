@@ -149,8 +149,10 @@ final class SuggestCommand implements Callable<Integer> {
     // graduating by run history reads the configured audits and the store)
     WorkerConfig workerConfig =
         clean.isPresent()
-            ? config.load()
-            : new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
+            ? config.loadWithoutServing()
+            : new WorkerConfigLoader(Environment.system())
+                .withoutServing()
+                .loadTargetsOnly(config.path());
     String name = target(workerConfig);
     Suggestion suggestion;
     try (Targets targets = new Targets(workerConfig.targets(), workerConfig.connectionBudget())) {
@@ -198,6 +200,8 @@ final class SuggestCommand implements Callable<Integer> {
           "warning: the file is larger than the 1 MiB an audit file may be; split it with"
               + " --schema");
     }
+    // before the counts: "0 audits proposed" alone reads as "no references"
+    suggestion.unreadable().forEach(warning -> stderr.println("warning: " + warning));
     stderr.printf(
         "%d audit%s proposed%s, %d not proposed for type alignment, %d column%s rejected,"
             + " %d foreign key%s already enforced%s%n",

@@ -36,6 +36,9 @@ public final class Fields {
   private final Problems problems;
   private final Environment environment;
   private final Set<String> read = new HashSet<>();
+  // the nested mappings read through map(), by key: a key unknown here but known in one of them
+  // was indented too little (a child's where written at the audit's level)
+  private final Map<String, Fields> nested = new LinkedHashMap<>();
 
   /** Locations of every key read through this reader and its nested readers, by key path. */
   private final Map<String, Location> seen;
@@ -305,8 +308,10 @@ public final class Fields {
 
   /** A nested mapping. */
   public Optional<Fields> map(String key) {
-    return node(key)
-        .map(node -> Fields.of(node, keyPath(key), auditId, problems, environment, seen));
+    Optional<Fields> map =
+        node(key).map(node -> Fields.of(node, keyPath(key), auditId, problems, environment, seen));
+    map.ifPresent(fields -> nested.put(key, fields));
+    return map;
   }
 
   /** Nested mappings written as a list. */
@@ -350,11 +355,30 @@ public final class Fields {
             auditId,
             keyPath(entry.key()),
             "unknown key"
-                + Suggest.didYouMean(entry.key(), known)
+                + indentedTooLittle(entry.key())
+                    .orElseGet(() -> Suggest.didYouMean(entry.key(), known))
                 + "; known keys here: "
                 + String.join(", ", known));
       }
     }
+  }
+
+  /** Where an unknown key belongs when a nested mapping of this one knows it. */
+  private Optional<String> indentedTooLittle(String key) {
+    List<String> owners =
+        nested.entrySet().stream()
+            .filter(section -> section.getValue().read.contains(key))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (owners.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        " at this level; it is a key of "
+            + String.join(" and ", owners)
+            + ": indent it under "
+            + (owners.size() == 1 ? owners.get(0) : "the one it belongs to")
+            + " (two more spaces)");
   }
 
   private Optional<String> scalarText(String key, Node node) {

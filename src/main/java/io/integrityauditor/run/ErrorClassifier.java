@@ -48,7 +48,16 @@ public final class ErrorClassifier {
       if (cancelledByUs) {
         return new Classified(RunStatus.INTERRUPTED, new RunError("interrupted", message), false);
       }
-      return new Classified(RunStatus.TIMEOUT, new RunError("timeout", message), false);
+      // the server's words alone left on-call guessing what to change (newuser23)
+      return new Classified(
+          RunStatus.TIMEOUT,
+          new RunError(
+              "timeout",
+              message
+                  + " (the query ran longer than the audit's timeout: raise `timeout` on the audit,"
+                  + " or see where the time goes with `explain AUDIT_ID --analyze`; a big table can"
+                  + " run `mode: chunked`)"),
+          false);
     }
     if (state.equals("55P03")) {
       return new Classified(

@@ -118,7 +118,13 @@ record ColumnName(
       // a message's from_id and to_id: its sender and recipient
       return true;
     }
-    return actionRole() || base.stream().anyMatch(Names.PERSON_WORDS::contains);
+    for (int i = 0; i < base.size(); i++) {
+      if (Names.PERSON_WORDS.contains(base.get(i))
+          && !(i > 0 && Names.THING_COMPOUNDS.contains(List.of(base.get(i - 1), base.get(i))))) {
+        return true;
+      }
+    }
+    return actionRole();
   }
 
   private static final Set<String> SENDER_RECIPIENT = Set.of("from", "to");

@@ -404,14 +404,33 @@ final class Evidence {
     Name m = DSL.name("m");
     Field<String> sType = DSL.field(DSL.name("s", "t"), String.class);
     Field<Object> sId = DSL.field(DSL.name("s", "v"));
-    CommonTableExpression<?> rows = typedRows(pair, percent);
+    // a parent keyed together with a tenant column (auth.users(id, instance_id)) is looked up by
+    // both: the id alone is found in any tenant, and an id of another tenant is no parent
+    List<ColumnInfo> extra = new ArrayList<>();
+    for (Candidate candidate : parents.values()) {
+      for (ColumnInfo column : candidate.child().columns()) {
+        if (!column.name().equals(pair.id().columns().get(0).name()) && !extra.contains(column)) {
+          extra.add(column);
+        }
+      }
+    }
+    CommonTableExpression<?> rows = typedRows(pair, percent, extra);
+    List<Field<?>> sFields = new ArrayList<>(List.of(sType, sId));
+    List<String> dNames = new ArrayList<>(List.of("t", "v"));
+    for (int i = 0; i < extra.size(); i++) {
+      sFields.add(DSL.field(DSL.name("s", "x" + i)));
+      dNames.add("x" + i);
+    }
+    List<Field<?>> selected = new ArrayList<>(sFields);
+    selected.add(DSL.count());
+    dNames.add("n");
     CommonTableExpression<?> distinct =
-        d.fields("t", "v", "n")
+        d.fields(dNames.toArray(String[]::new))
             .as(
-                DSL.select(sType, sId, DSL.count())
+                DSL.select(selected)
                     .from(DSL.table(s))
                     .where(sType.in(parents.keySet()).and(sId.isNotNull()))
-                    .groupBy(sType, sId));
+                    .groupBy(sFields));
     Field<String> dType = DSL.field(DSL.name("d", "t"), String.class);
     Field<Object> dId = DSL.field(DSL.name("d", "v"));
     // each id is looked up in the parent its own type names, through that parent's key
@@ -421,17 +440,19 @@ final class Evidence {
       Table<?> parent = DSL.table(name(candidate.parent().table())).as("p");
       Field<Object> key = DSL.field(DSL.name("p", candidate.parent().columns().get(0).name()));
       Condition when = dType.eq(entry.getKey());
-      Field<Boolean> exists =
-          DSL.field(
-              DSL.exists(
-                  DSL.selectOne()
-                      .from(parent)
-                      .where(
-                          key.eq(
-                              likeKey(
-                                  dId,
-                                  candidate.child().columns().get(0),
-                                  candidate.parent().columns().get(0))))));
+      Condition same =
+          key.eq(
+              likeKey(
+                  dId, candidate.child().columns().get(0), candidate.parent().columns().get(0)));
+      for (int i = 1; i < candidate.child().columns().size(); i++) {
+        ColumnInfo from = candidate.child().columns().get(i);
+        ColumnInfo to = candidate.parent().columns().get(i);
+        same =
+            same.and(
+                DSL.field(DSL.name("p", to.name()))
+                    .eq(likeKey(DSL.field(DSL.name("d", "x" + extra.indexOf(from))), from, to)));
+      }
+      Field<Boolean> exists = DSL.field(DSL.exists(DSL.selectOne().from(parent).where(same)));
       lookup = lookup == null ? DSL.when(when, exists) : lookup.when(when, exists);
     }
     CommonTableExpression<?> matched =
@@ -453,7 +474,8 @@ final class Evidence {
                     .select(
                         mType,
                         DSL.count().filterWhere(hit),
-                        DSL.coalesce(DSL.sum(mRows).filterWhere(hit), DSL.inline(BigDecimal.ZERO)))
+                        DSL.coalesce(DSL.sum(mRows).filterWhere(hit), DSL.inline(BigDecimal.ZERO)),
+                        DSL.count())
                     .from(DSL.table(m))
                     .groupBy(mType)
                     .fetch());
@@ -462,10 +484,23 @@ final class Evidence {
     List<Measure> measures = new ArrayList<>();
     for (Map.Entry<String, Candidate> entry : parents.entrySet()) {
       Record r = byType.get(entry.getKey());
+      Sample sample = types.values().get(entry.getKey());
+      if (!extra.isEmpty() && r != null) {
+        // composite ids: the values counted are the distinct (id, tenant) pairs
+        sample =
+            new Sample(
+                sample.kind(),
+                sample.rows(),
+                sample.percent(),
+                sample.nonNullRows(),
+                number(r.get(3)),
+                sample.min(),
+                sample.max());
+      }
       measures.add(
           new Measure(
               entry.getValue(),
-              types.values().get(entry.getKey()),
+              sample,
               r == null ? 0 : number(r.get(1)),
               r == null ? 0 : number(r.get(2)),
               false,
@@ -476,12 +511,24 @@ final class Evidence {
 
   /** {@code s(t, v)}: the sampled rows' type (as text) and id. */
   private CommonTableExpression<?> typedRows(Inference.PolymorphicPair pair, BigDecimal percent) {
+    return typedRows(pair, percent, List.of());
+  }
+
+  /** {@code s(t, v, x0, ...)}: the same, with the other columns of composite ids. */
+  private CommonTableExpression<?> typedRows(
+      Inference.PolymorphicPair pair, BigDecimal percent, List<ColumnInfo> extra) {
+    List<String> names = new ArrayList<>(List.of("t", "v"));
+    List<Field<?>> fields = new ArrayList<>();
+    fields.add(asText(DSL.field(DSL.name("c", pair.type().name()))));
+    fields.add(DSL.field(DSL.name("c", pair.id().columns().get(0).name())));
+    for (int i = 0; i < extra.size(); i++) {
+      names.add("x" + i);
+      fields.add(DSL.field(DSL.name("c", extra.get(i).name())));
+    }
     return DSL.name("s")
-        .fields("t", "v")
+        .fields(names.toArray(String[]::new))
         .as(
-            DSL.select(
-                    asText(DSL.field(DSL.name("c", pair.type().name()))),
-                    DSL.field(DSL.name("c", pair.id().columns().get(0).name())))
+            DSL.select(fields)
                 .from(sampled(pair.id().table(), percent))
                 .limit(settings.sampleRows()));
   }

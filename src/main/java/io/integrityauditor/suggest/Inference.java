@@ -750,10 +750,15 @@ final class Inference {
           break;
         }
       }
-      if (match == null && keyRest.contains("_")) {
+      // TPC-H glues the key word to the table's name after each table's own prefix: customer's
+      // c_nationkey -> nation.n_nationkey, orders' o_custkey -> customer.c_custkey; the rest
+      // names the thing, unlike a bare id (c_id is customer's own key, not district's d_id)
+      boolean namesTheThing = keyRest.contains("_") || gluedKeyName(keyRest);
+      if (match == null && namesTheThing) {
         for (ColumnInfo c : free) {
           if (unprefixed(c, prefix).equals(keyRest) && !childColumns.contains(c)) {
             match = c;
+            full = gluedKeyName(keyRest);
             break;
           }
         }
@@ -771,6 +776,21 @@ final class Inference {
     return Optional.of(
         ranked(
             new Side(child, childColumns), new Side(parent, parentColumns), Tier.PREFIXED_KEY, 0));
+  }
+
+  /**
+   * A name with a key word glued to its end after a word of at least three letters: {@code
+   * nationkey}, {@code custkey}, {@code orderid}; not a bare key word ({@code key}, {@code id}).
+   */
+  static boolean gluedKeyName(String name) {
+    for (String keyWord : List.of("key", "id")) {
+      if (name.endsWith(keyWord)
+          && name.length() >= keyWord.length() + 3
+          && name.chars().allMatch(Character::isLetter)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -1490,8 +1510,10 @@ final class Inference {
         }
       }
       // an abbreviated name: gpx_id -> gpx_files (not for a generic word: type_id is no
-      // abbreviation of type_definitions)
-      if (!generic) {
+      // abbreviation of type_definitions; nor for a word that points back at its own table:
+      // Philomena's images.duplicate_id is an image, not a row of duplicate_reports)
+      boolean selfWordOnly = base.size() == 1 && Names.SELF_WORDS.contains(base.get(0));
+      if (!generic && !selfWordOnly) {
         List<Candidate> prefixed = new ArrayList<>();
         for (TableInfo parent : lookUp(byStart, base)) {
           if (parent != child) {
@@ -1847,8 +1869,10 @@ final class Inference {
       }
     }
     Optional<String> keyWord = name.keyWord().or(() -> Optional.of("id"));
+    String unabbreviated = Names.KEY_WORD_ABBREVIATIONS.getOrDefault(keyWord.get(), keyWord.get());
     for (ColumnInfo candidate : parent.columns()) {
-      if (Names.words(candidate.name()).equals(List.of(keyWord.get()))) {
+      List<String> words = Names.words(candidate.name());
+      if (words.equals(List.of(keyWord.get())) || words.equals(List.of(unabbreviated))) {
         preferred.add(candidate.name());
       }
     }

@@ -7,8 +7,11 @@ import io.integrityauditor.suggest.Inference.EnforcedKey;
 import io.integrityauditor.suggest.Inference.Excluded;
 import io.integrityauditor.suggest.Inference.PolymorphicPair;
 import io.integrityauditor.suggest.Inference.Unmatched;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Everything {@code suggest} found for one target, in output order.
@@ -21,6 +24,7 @@ import java.util.Optional;
  * @param enforced declared foreign keys
  * @param excluded reference-shaped columns skipped by an exclusion pattern
  * @param unmatched columns that look like references but have no candidate, with the reason
+ * @param unreadable the examined schemas whose tables the role cannot read, with those tables
  */
 record Report(
     String target,
@@ -32,9 +36,11 @@ record Report(
     List<Rejection> rejected,
     List<EnforcedKey> enforced,
     List<Excluded> excluded,
-    List<Unmatched> unmatched) {
+    List<Unmatched> unmatched,
+    Map<String, List<String>> unreadable) {
 
   Report {
+    unreadable = Collections.unmodifiableMap(new TreeMap<>(unreadable));
     proposals = List.copyOf(proposals);
     polymorphic = List.copyOf(polymorphic);
     typeProblems = List.copyOf(typeProblems);
@@ -69,6 +75,29 @@ record Report(
     boolean noData() {
       return evidence.sample().distinct() == 0;
     }
+  }
+
+  /**
+   * One line per schema the role cannot read, with the grants: nothing in it could be measured, so
+   * "0 audits proposed" would otherwise read as "no references" (newuser22, Zitadel's {@code
+   * auth}).
+   */
+  List<String> unreadableWarnings() {
+    List<String> lines = new java.util.ArrayList<>();
+    unreadable.forEach(
+        (schema, tables) ->
+            lines.add(
+                "role "
+                    + catalog.role()
+                    + " cannot read schema "
+                    + schema
+                    + " ("
+                    + tables.size()
+                    + (tables.size() == 1 ? " table" : " tables")
+                    + "), so none of its columns could be measured; grant it: "
+                    + io.integrityauditor.catalog.RoleAccess.readGrants(schema, catalog.role())
+                    + " then run suggest again"));
+    return lines;
   }
 
   /** Audits proposed: orphan and polymorphic. */

@@ -75,7 +75,8 @@ public final class Suggester {
           (int) report.proposals().stream().filter(Proposal::broken).count(),
           report.typeProblems().size(),
           report.rejected().size(),
-          report.enforced().size());
+          report.enforced().size(),
+          report.unreadableWarnings());
     }
   }
 
@@ -88,10 +89,10 @@ public final class Suggester {
     List<TypeProblem> typeProblems = new ArrayList<>();
     List<Rejection> rejected = new ArrayList<>();
     for (Group group : inferred.groups()) {
-      decide(group, evidence, settings, chosen, typeProblems, rejected);
+      decide(group, evidence, settings, catalog.role(), chosen, typeProblems, rejected);
     }
     chosen.sort(Comparator.comparing((Chosen c) -> c.measure().candidate(), REFERENCE_ORDER));
-    chosen = withoutBorrowedConflicts(chosen, rejected);
+    chosen = withoutBorrowedConflicts(chosen, rejected, catalog, settings);
     List<Proposal> proposals = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> seen = new HashSet<>();
@@ -148,7 +149,47 @@ public final class Suggester {
         rejected,
         inferred.enforced(),
         inferred.excluded(),
-        unmatched);
+        unmatched,
+        unreadable(catalog, settings));
+  }
+
+  /**
+   * The examined schemas holding tables the role cannot read ({@code USAGE} on the schema or {@code
+   * SELECT} on the table missing), with those tables.
+   */
+  private static Map<String, List<String>> unreadable(Catalog catalog, SuggestSettings settings) {
+    Map<String, List<String>> unreadable = new java.util.TreeMap<>();
+    for (TableInfo table : catalog.tables().values()) {
+      String schema = table.id().schema();
+      boolean examined =
+          settings.schemas().isEmpty()
+              || settings.schemas().stream().anyMatch(schema::equalsIgnoreCase);
+      if (examined && !table.readable()) {
+        unreadable.computeIfAbsent(schema, s -> new ArrayList<>()).add(table.id().name());
+      }
+    }
+    return unreadable;
+  }
+
+  /**
+   * Why a column's candidates were not measured when the role cannot read their tables: once per
+   * column, naming the schemas (the grants are at the top of the file), instead of one failed query
+   * per candidate and a "no evidence" line besides.
+   */
+  private static String unreadableReason(List<Candidate> candidates, String role) {
+    java.util.SortedSet<String> schemas = new java.util.TreeSet<>();
+    for (Candidate c : candidates) {
+      for (Side side : List.of(c.child(), c.parent())) {
+        if (!side.table().readable()) {
+          schemas.add(side.table().id().schema());
+        }
+      }
+    }
+    return "not measured: role "
+        + role
+        + " cannot read schema "
+        + String.join(", ", schemas)
+        + " (the grants are at the top of this file)";
   }
 
   /**
@@ -169,6 +210,16 @@ public final class Suggester {
    */
   private static Mapped mapPolymorphic(
       PolymorphicPair pair, Inference inference, Evidence evidence, SuggestSettings settings) {
+    if (!pair.id().table().readable()) {
+      return new Mapped(
+          null,
+          List.of(),
+          List.of(),
+          false,
+          "its type values could not be read: the role cannot read schema "
+              + pair.id().table().id().schema()
+              + " (the grants are at the top of this file)");
+    }
     TypeValues types;
     try {
       types = evidence.typeValues(pair);
@@ -256,14 +307,19 @@ public final class Suggester {
    * identifying reference), it keeps the column and the others are rejected, saying why.
    */
   private static List<Chosen> withoutBorrowedConflicts(
-      List<Chosen> chosen, List<Rejection> rejected) {
+      List<Chosen> chosen, List<Rejection> rejected, Catalog catalog, SuggestSettings settings) {
     List<Chosen> kept = new ArrayList<>();
     for (Chosen c : chosen) {
       Side child = c.measure().candidate().child();
       Optional<Chosen> owner =
           chosen.stream()
               .filter(
-                  o -> o != c && !borrowed(c, o).isEmpty() && inPrimaryKey(o) && !inPrimaryKey(c))
+                  o ->
+                      o != c
+                          && !borrowed(c, o).isEmpty()
+                          && inPrimaryKey(o)
+                          && !inPrimaryKey(c)
+                          && !shared(c, borrowed(c, o), catalog, settings))
               .findFirst();
       if (owner.isEmpty()) {
         kept.add(c);
@@ -286,6 +342,44 @@ public final class Suggester {
                       + " alone has no unique key to point at")));
     }
     return kept;
+  }
+
+  /**
+   * The borrowed columns are shared, not borrowed: a tenant column ({@code instance_id} in every
+   * key of Zitadel's {@code auth} schema) belongs to every composite reference of a multi-tenant
+   * schema ({@code user_external_idps(idp_config_id, instance_id)} and {@code (user_id,
+   * instance_id)} both hold). Either the data says so (every pair found in the parent, measured on
+   * values), or each borrowed column is in the primary key of at least three quarters of the
+   * schema's tables that have one (at least three): OpenStreetMap's {@code version} is in the keys
+   * of its history tables only, and {@code way_nodes(node_id, version)} stays rejected.
+   */
+  private static boolean shared(
+      Chosen c, List<String> columns, Catalog catalog, SuggestSettings settings) {
+    Measure m = c.measure();
+    if (!c.broken() && m.sample().distinct() > 0 && m.supports(settings.minCoverage())) {
+      return true;
+    }
+    String schema = m.candidate().child().table().id().schema();
+    List<TableInfo> keyed =
+        catalog.tables().values().stream()
+            .filter(t -> t.id().schema().equals(schema) && t.primaryKey().isPresent())
+            .toList();
+    if (keyed.size() < 3) {
+      return false;
+    }
+    for (String column : columns) {
+      long holding =
+          keyed.stream()
+              .filter(
+                  t ->
+                      t.primaryKey().orElseThrow().columns().stream()
+                          .anyMatch(column::equalsIgnoreCase))
+              .count();
+      if (holding * 4 < keyed.size() * 3) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The columns two composite references of one table both borrow (beside their own). */
@@ -348,7 +442,7 @@ public final class Suggester {
    * its distinct values found. Fewer found looks like another key space: rejected.
    */
   private static boolean likelyBroken(Group group, Measure m) {
-    return strongName(m.candidate(), group.candidates().size())
+    return strongName(m.candidate(), rivals(m.candidate(), group.candidates()))
         && m.candidate().comparable()
         && !m.asText()
         && !m.counterLike()
@@ -363,6 +457,7 @@ public final class Suggester {
    * where they point at it (generic key names such as {@code id} or {@code code} never get here).
    */
   static boolean strongName(Candidate candidate, int candidatesOfColumn) {
+    // candidatesOfColumn: those as close by schema as this one (see rivals)
     Tier tier = candidate.tier();
     return STRONG_NAMES.contains(tier)
         || ((tier == Tier.TABLE_SUFFIX
@@ -372,6 +467,19 @@ public final class Suggester {
         || (tier == Tier.SAME_KEY
             && candidatesOfColumn == 1
             && wholePrimaryKey(candidate.parent()));
+  }
+
+  /**
+   * The candidates of a column that are as close to it by schema as {@code candidate}, itself
+   * included: a name that fits one table of the child's own schema fits one table, even when
+   * another schema has one keyed alike (MIMIC's {@code mimic_icu.chartevents.itemid} is {@code
+   * mimic_icu.d_items}', not {@code mimic_hosp.d_labitems}'; both are keyed {@code itemid}).
+   */
+  static int rivals(Candidate candidate, List<Candidate> candidatesOfColumn) {
+    return (int)
+        candidatesOfColumn.stream()
+            .filter(c -> c == candidate || c.schemaDistance() <= candidate.schemaDistance())
+            .count();
   }
 
   private static boolean wholePrimaryKey(Side parent) {
@@ -407,14 +515,30 @@ public final class Suggester {
       Group group,
       Evidence evidence,
       SuggestSettings settings,
+      String role,
       List<Chosen> chosen,
       List<TypeProblem> typeProblems,
       List<Rejection> rejected) {
+    List<Candidate> readable =
+        group.candidates().stream()
+            .filter(c -> c.child().table().readable() && c.parent().table().readable())
+            .toList();
+    if (readable.isEmpty()) {
+      rejected.add(
+          new Rejection(
+              group.column(),
+              group.tier(),
+              group.candidates(),
+              List.of(),
+              List.of(),
+              Optional.of(unreadableReason(group.candidates(), role))));
+      return;
+    }
     List<Measure> measures = new ArrayList<>();
     List<String> unmeasured = new ArrayList<>();
     Map<List<String>, List<Candidate>> natives = new LinkedHashMap<>();
     List<Candidate> textual = new ArrayList<>();
-    for (Candidate candidate : group.candidates()) {
+    for (Candidate candidate : readable) {
       if (candidate.comparable()) {
         natives
             .computeIfAbsent(candidate.child().columnNames(), k -> new ArrayList<>())

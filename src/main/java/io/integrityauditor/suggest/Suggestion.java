@@ -16,6 +16,7 @@ import java.util.List;
  * @param typeProblems references not proposed because their types cannot be compared
  * @param rejected columns whose candidates the data did not support
  * @param enforced declared foreign keys found
+ * @param unreadable one warning per examined schema the role cannot read, with the grants
  */
 public record Suggestion(
     String yaml,
@@ -26,8 +27,10 @@ public record Suggestion(
     int broken,
     int typeProblems,
     int rejected,
-    int enforced) {
+    int enforced,
+    List<String> unreadable) {
   public Suggestion {
     heldBack = List.copyOf(heldBack);
+    unreadable = List.copyOf(unreadable);
   }
 }

@@ -112,6 +112,10 @@ final class SuggestionWriter {
             + " excluded, "
             + plural(report.unmatched().size(), "column")
             + " unmatched.");
+    for (String warning : report.unreadableWarnings()) {
+      lines.add("");
+      lines.add("Warning: " + warning + ".");
+    }
     for (String line : lines) {
       comment(line, "", out);
     }
@@ -171,7 +175,29 @@ final class SuggestionWriter {
           .append(Evidence.MAX_TYPE_VALUES)
           .append(" type values; add the others by hand\n");
     }
-    boolean partial = !proposal.left().isEmpty() || proposal.moreTypes();
+    // a parent keyed together with a tenant column (Zitadel's auth.users(id, instance_id)) is
+    // measured on both columns, so the audit reads both: id_columns, and the parent's columns in
+    // the same order; a parent keyed otherwise cannot share the audit's id columns
+    List<ColumnInfo> idColumns = proposal.parents().get(0).evidence().candidate().child().columns();
+    List<TypeParent> written =
+        proposal.parents().stream()
+            .filter(p -> p.evidence().candidate().child().columns().equals(idColumns))
+            .toList();
+    for (TypeParent parent : proposal.parents()) {
+      if (!written.contains(parent)) {
+        out.append("  #   not mapped: ")
+            .append(parent.value())
+            .append(" -> ")
+            .append(parent.evidence().candidate().describe())
+            .append(": keyed by other columns than ")
+            .append(new Side(id.table(), idColumns).describe())
+            .append("; write a polymorphic audit of its own for it\n");
+      }
+    }
+    boolean partial =
+        !proposal.left().isEmpty()
+            || proposal.moreTypes()
+            || written.size() < proposal.parents().size();
     if (partial) {
       out.append("  # unknown_types: ignore, so the type values not mapped are not reported;")
           .append(" map them, then remove it\n");
@@ -183,22 +209,38 @@ final class SuggestionWriter {
     out.append("    kind: polymorphic\n");
     out.append("    table: ").append(scalar(table(report, id.table()))).append('\n');
     out.append("    type_column: ").append(scalar(identifier(type))).append('\n');
-    out.append("    id_column: ")
-        .append(scalar(identifier(id.columns().get(0).name())))
-        .append('\n');
-    out.append("    parents:\n");
-    for (TypeParent parent : proposal.parents()) {
-      Side key = parent.evidence().candidate().parent();
-      out.append("      ")
-          .append(scalar(parent.value()))
-          .append(": ")
-          .append(
-              scalar(table(report, key.table()) + "." + identifier(key.columns().get(0).name())))
+    if (idColumns.size() == 1) {
+      out.append("    id_column: ")
+          .append(scalar(identifier(idColumns.get(0).name())))
           .append('\n');
+    } else {
+      out.append("    id_columns: ").append(columnList(idColumns)).append('\n');
+    }
+    out.append("    parents:\n");
+    for (TypeParent parent : written) {
+      Side key = parent.evidence().candidate().parent();
+      out.append("      ").append(scalar(parent.value())).append(": ");
+      if (key.columns().size() == 1) {
+        out.append(
+            scalar(table(report, key.table()) + "." + identifier(key.columns().get(0).name())));
+      } else {
+        out.append("{table: ")
+            .append(scalar(table(report, key.table())))
+            .append(", columns: ")
+            .append(columnList(key.columns()))
+            .append('}');
+      }
+      out.append('\n');
     }
     if (partial) {
       out.append("    unknown_types: ignore\n");
     }
+  }
+
+  private static String columnList(List<ColumnInfo> columns) {
+    return "["
+        + columns.stream().map(c -> scalar(identifier(c.name()))).collect(Collectors.joining(", "))
+        + "]";
   }
 
   private static void audit(Report report, Proposal proposal, StringBuilder out) {
@@ -350,7 +392,8 @@ final class SuggestionWriter {
                   + " ("
                   + m.candidate().tier().label()
                   + "): "
-                  + whyRejected(report, m, rejection.candidates().size()));
+                  + whyRejected(
+                      report, m, Suggester.rivals(m.candidate(), rejection.candidates())));
         }
       }
       for (String failure : rejection.unmeasured()) {

@@ -28,6 +28,9 @@ public final class ReadOnlyTransaction {
   /** Beyond the server's statement_timeout: the client's own backstop (a hung network, say). */
   public static final Duration CLIENT_GRACE = Duration.ofSeconds(30);
 
+  /** See {@link #rowsThroughGatherCost}. */
+  private static final double GATHER_ROW_COST = 0.01;
+
   /** Servers (by URL) that refused {@code client_connection_check_interval}. */
   private static final Set<String> NO_CHECK_INTERVAL = ConcurrentHashMap.newKeySet();
 
@@ -119,6 +122,8 @@ public final class ReadOnlyTransaction {
     settings.add(
         setLocal("idle_in_transaction_session_timeout", limits.idleTimeout().toMillis() + "ms"));
     limits.applicationName().ifPresent(name -> settings.add(setLocal("application_name", name)));
+    settings.add(rowsThroughGatherCost());
+    // an audit's own settings come after the defaults above: an audit that names one wins
     limits.settings().forEach((name, value) -> settings.add(setLocal(name, value)));
     if (checkInterval) {
       // A node killed mid-query closes its sockets: with this the server notices within a second
@@ -176,6 +181,26 @@ public final class ReadOnlyTransaction {
     } catch (SQLException ignored) {
       // the pool discards a broken connection
     }
+  }
+
+  /**
+   * {@code parallel_tuple_cost} at most {@value #GATHER_ROW_COST}, never raised. A row passed from
+   * a parallel worker through a {@code Gather} costs about what processing a row costs ({@code
+   * cpu_tuple_cost}, 0.01): a million violating rows took about 0.1 s more than none
+   * (docs/performance.md). PostgreSQL's default of 0.1 prices it ten times higher, and when the
+   * table's statistics estimate many violating rows (they move from one {@code ANALYZE} sample to
+   * the next) the planner ran a full run's anti-join without workers, 4.1-4.9 s instead of 3.1-3.5
+   * s at 1,000,000 violating rows: the benchmark's "slow 10% runs", found in its server log.
+   */
+  private static Field<String> rowsThroughGatherCost() {
+    return DSL.function(
+        "set_config",
+        String.class,
+        DSL.inline("parallel_tuple_cost"),
+        DSL.field(
+            "least(current_setting('parallel_tuple_cost')::float8, {0})::text",
+            String.class, DSL.inline(GATHER_ROW_COST)),
+        DSL.inline(true));
   }
 
   private static Field<String> setLocal(String name, String value) {

@@ -46,6 +46,30 @@ class AuditValidationTest {
   }
 
   @Test
+  void a_side_key_written_at_the_audit_level_says_to_indent_it_under_the_side() {
+    // newuser23: a child filter indented two spaces short was "unknown key; known keys here:" and
+    // 25 keys of the audit, none of them where
+    assertThat(
+            problems(
+                """
+                audits:
+                  - id: wi_config
+                    kind: orphan
+                    child:
+                      table: workflow_instances
+                      columns: [config_version_id]
+                    where: {workspace_id: null}
+                    parent: config_versions.id
+                """))
+        .singleElement()
+        .asString()
+        .startsWith(
+            file()
+                + ":7: audit 'wi_config': key 'where': unknown key at this level; it is a key of"
+                + " child: indent it under child (two more spaces); known keys here: ");
+  }
+
+  @Test
   void unknown_column_names_file_line_audit_key_and_a_suggestion() {
     assertThat(
             problems(
@@ -376,6 +400,73 @@ class AuditValidationTest {
           .endsWith(
               "(grant USAGE on schema ledger and SELECT on ledger.entries, ledger.accounts to the"
                   + " audit role)");
+    }
+  }
+
+  @Test
+  void a_role_without_usage_on_the_search_path_schema_is_told_the_grants_once_not_to_qualify() {
+    // newuser23: a role without USAGE on public has an empty effective search path, and validate
+    // said, for each of 20 sides, "table events does not exist in the search path (); public.events
+    // does: write the table with its schema": advice that does not help, the grants would
+    TestPostgres.Database bare = TestPostgres.newDatabase("validation_no_usage");
+    bare.execute(
+        """
+        CREATE TABLE parent (id int PRIMARY KEY);
+        CREATE TABLE child (id int PRIMARY KEY, parent_id int);
+        INSERT INTO parent VALUES (1);
+        INSERT INTO child VALUES (1, 1), (2, 9);
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'validation_no_usage') THEN
+            CREATE ROLE validation_no_usage LOGIN;
+          END IF;
+        END $$;
+        REVOKE ALL ON SCHEMA public FROM PUBLIC;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/test.yaml",
+        """
+        audits:
+          - id: child.parent
+            kind: orphan
+            child: child.parent_id
+            parent: parent.id
+          - id: child.unique
+            kind: unique
+            table: child
+            columns: [parent_id]
+        """);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + bare.url()
+                + "\n    user: validation_no_usage\naudits:\n  - audits/*.yaml\n");
+    try (Auditor auditor = Auditor.open(workspace.load(config), Clock.systemUTC())) {
+      List<Audit> audits = auditor.loadAudits().audits();
+      Auditor.Binding binding = auditor.bind(audits);
+
+      assertThat(binding.problems()).isEmpty();
+      assertThat(
+              binding.bound().stream()
+                  .flatMap(b -> b.warnings().stream())
+                  .map(ConfigProblem::formatWarning))
+          .containsExactly(
+              file()
+                  + ":4: warning: audit 'child.parent': key 'child.table': role"
+                  + " validation_no_usage cannot read schema public (public.child,"
+                  + " public.parent), so every run of the 2 audits reading it fails; grant it:"
+                  + " GRANT USAGE ON SCHEMA \"public\" TO \"validation_no_usage\"; GRANT SELECT"
+                  + " ON ALL TABLES IN SCHEMA \"public\" TO \"validation_no_usage\";"
+                  + " (docs/configuration.md, \"The least-privilege role\")");
+      AuditResult result =
+          auditor.runAll(binding, audits, RunTrigger.CHECK).stream()
+              .filter(r -> r.audit().id().equals("child.parent"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+      assertThat(result.error().orElseThrow().message())
+          .contains("permission denied for schema public");
     }
   }
 }

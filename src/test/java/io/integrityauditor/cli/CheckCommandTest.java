@@ -202,6 +202,48 @@ class CheckCommandTest {
   }
 
   @Test
+  void a_type_mismatch_is_counted_apart_from_the_violating_rows() {
+    // newuser23: "9 violating rows" for 8 orphan rows and a varchar -> uuid mismatch, the first
+    // sample key being no row at all
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS text_child (id int PRIMARY KEY, parent_id text);"
+            + " TRUNCATE text_child; INSERT INTO text_child VALUES (1, '1'), (2, '77'), (3, NULL);");
+    CliRunner.Outcome outcome =
+        check(
+            """
+            audits:
+              - id: texts
+                kind: orphan
+                child: text_child.parent_id
+                parent: parent.id
+            """);
+    assertThat(outcome.out())
+        .contains(
+            "  2 violations: 1 violating row and 1 type mismatch (threshold: any violation,"
+                + " breached); sample keys:\n"
+                + "    type_mismatch=text_child.parent_id text <> parent.id integer\n"
+                + "    id=2, parent_id=77\n");
+  }
+
+  @Test
+  void check_runs_without_the_http_token_that_only_serve_uses_and_validate_still_asks_for_it() {
+    // newuser23: with the tour's http: section, check refused to run ("environment variable
+    // AUDITOR_API_TOKEN is not set"), a token for an HTTP API check never opens
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", CLEAN);
+    Path config =
+        workspace.config(db, null, "http:\n  token_env: NEWUSER23_UNSET_TOKEN_VARIABLE\n");
+    CliRunner.Outcome check = CliRunner.execute("check", config);
+    assertThat(check.code()).as(check.err()).isEqualTo(ExitCodes.CLEAN);
+    CliRunner.Outcome validate = CliRunner.execute("validate", config);
+    assertThat(validate.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(validate.err())
+        .contains(
+            "key 'http.token_env': environment variable NEWUSER23_UNSET_TOKEN_VARIABLE is not set;"
+                + " export it before starting");
+  }
+
+  @Test
   void sample_keys_of_integer_columns_sort_by_value_not_as_text() {
     CliRunner.Outcome outcome =
         check(

@@ -135,7 +135,13 @@ class RunSafetyTest {
     assertThat(result.status()).isEqualTo(RunStatus.TIMEOUT);
     assertThat(result.measurement()).isEmpty();
     assertThat(result.error().orElseThrow().errorClass()).isEqualTo("timeout");
-    assertThat(result.error().orElseThrow().message()).contains("statement timeout");
+    // newuser23: the server's words alone left on-call guessing what to change
+    assertThat(result.error().orElseThrow().message())
+        .contains("statement timeout")
+        .endsWith(
+            " (the query ran longer than the audit's timeout: raise `timeout` on the audit, or see"
+                + " where the time goes with `explain AUDIT_ID --analyze`; a big table can run"
+                + " `mode: chunked`)");
     assertThat(result.duration().toMillis()).isLessThan(5_000);
     assertThat(
             db.queryLong(

@@ -547,4 +547,200 @@ class SuggestPublishedStylesTest {
             "air.flights.departure_airport -> air.airports_data.airport_code",
             "air.flights.arrival_airport -> air.airports_data.airport_code");
   }
+
+  // the eighth session's styles (docs/suggest.md, "fifth round"): TPC-H's glued key names, MIMIC's
+  // dictionaries keyed alike in two schemas, a multi-tenant schema's shared tenant column, a role
+  // that cannot read a schema
+
+  @Test
+  void a_key_word_glued_to_the_tables_name_after_each_tables_prefix_names_that_key()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_glued");
+    db.execute(
+        """
+        CREATE TABLE public.region (r_regionkey int PRIMARY KEY, r_name char(25));
+        CREATE TABLE public.nation (n_nationkey int PRIMARY KEY, n_name char(25),
+          n_regionkey int);
+        CREATE TABLE public.customer (c_custkey int PRIMARY KEY, c_name varchar(25),
+          c_nationkey int);
+        CREATE TABLE public.orders (o_orderkey int PRIMARY KEY, o_custkey int, o_orderdate date);
+        CREATE TABLE public.part (p_partkey int PRIMARY KEY, p_name varchar(55));
+        CREATE TABLE public.supplier (s_suppkey int PRIMARY KEY, s_nationkey int);
+        CREATE TABLE public.partsupp (ps_partkey int, ps_suppkey int, ps_availqty int,
+          PRIMARY KEY (ps_partkey, ps_suppkey));
+        CREATE TABLE public.lineitem (l_orderkey int, l_partkey int, l_suppkey int,
+          l_linenumber int, PRIMARY KEY (l_orderkey, l_linenumber));
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .containsExactlyInAnyOrder(
+            "public.nation.n_regionkey -> public.region.r_regionkey",
+            "public.customer.c_nationkey -> public.nation.n_nationkey",
+            "public.supplier.s_nationkey -> public.nation.n_nationkey",
+            "public.orders.o_custkey -> public.customer.c_custkey",
+            "public.partsupp.ps_partkey -> public.part.p_partkey",
+            "public.partsupp.ps_suppkey -> public.supplier.s_suppkey",
+            "public.lineitem.l_orderkey -> public.orders.o_orderkey",
+            // the pair is partsupp's whole key: one reference, not two
+            "public.lineitem(l_partkey, l_suppkey) -> public.partsupp(ps_partkey, ps_suppkey)");
+  }
+
+  @Test
+  void a_key_name_that_fits_one_table_of_the_childs_schema_is_strong_even_with_broken_data()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_dictionaries");
+    db.execute(
+        """
+        CREATE SCHEMA hosp;
+        CREATE SCHEMA icu;
+        CREATE TABLE hosp.d_labitems (itemid int PRIMARY KEY, label text);
+        CREATE TABLE icu.d_items (itemid int PRIMARY KEY, label text);
+        CREATE TABLE icu.chartevents (charttime timestamp, itemid int, value text);
+        -- cd: code, as legacy and clinical schemas abbreviate it
+        CREATE TABLE hosp.d_hcpcs (code char(5) PRIMARY KEY, short_description varchar(180));
+        CREATE TABLE hosp.hcpcsevents (chartdate timestamp, hcpcs_cd char(5), seq_num int);
+        -- the laboratory's items are numbered apart; 30% of the ICU's items deleted
+        INSERT INTO hosp.d_labitems SELECT 50000 + g, 'l' FROM generate_series(1, 50) g;
+        INSERT INTO icu.d_items SELECT g, 'i' FROM generate_series(1, 50) g WHERE g % 10 >= 3;
+        INSERT INTO icu.chartevents
+          SELECT timestamp '2024-01-01' + g * interval '1 hour', 1 + g % 50, 'v'
+          FROM generate_series(1, 200) g;
+        ANALYZE;
+        """);
+    Report report = report(db, List.of("hosp", "icu"));
+    assertThat(report.proposals())
+        .filteredOn(p -> p.candidate().describe().startsWith("icu.chartevents.itemid "))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.candidate().describe())
+                  .isEqualTo("icu.chartevents.itemid -> icu.d_items.itemid");
+              assertThat(p.broken()).isTrue();
+            });
+    assertThat(report.proposals().stream().map(p -> p.candidate().describe()))
+        .contains("hosp.hcpcsevents.hcpcs_cd -> hosp.d_hcpcs.code");
+  }
+
+  @Test
+  void a_word_pointing_back_at_its_own_table_is_no_abbreviation_of_another_tables_name()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_self_words");
+    db.execute(
+        """
+        CREATE TABLE public.images (id int PRIMARY KEY, duplicate_id int, title text);
+        CREATE TABLE public.duplicate_reports (id int PRIMARY KEY, image_id int,
+          duplicate_of_image_id int, reason text);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains("public.images.duplicate_id -> public.images.id")
+        .noneMatch(p -> p.startsWith("public.images.duplicate_id -> public.duplicate_reports"));
+  }
+
+  @Test
+  void a_tenant_column_in_every_key_is_shared_by_the_composite_references_not_borrowed()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_tenant");
+    db.execute(
+        """
+        CREATE SCHEMA zauth;
+        CREATE TABLE zauth.users (id text, instance_id text, username text,
+          PRIMARY KEY (id, instance_id));
+        CREATE TABLE zauth.idp_configs (idp_config_id text, instance_id text, name text,
+          PRIMARY KEY (idp_config_id, instance_id));
+        CREATE TABLE zauth.user_external_idps (external_user_id text, idp_config_id text,
+          user_id text, instance_id text,
+          PRIMARY KEY (external_user_id, idp_config_id, instance_id));
+        CREATE TABLE zauth.user_sessions (id text, user_id text, user_agent_id text,
+          instance_id text, PRIMARY KEY (id, instance_id));
+        """);
+    Report report = report(db, List.of("zauth"));
+    assertThat(report.proposals().stream().map(p -> p.candidate().describe()))
+        .contains(
+            "zauth.user_external_idps(idp_config_id, instance_id)"
+                + " -> zauth.idp_configs(idp_config_id, instance_id)",
+            "zauth.user_external_idps(user_id, instance_id) -> zauth.users(id, instance_id)",
+            "zauth.user_sessions(user_id, instance_id) -> zauth.users(id, instance_id)");
+    // a browser's user agent is software, not a person
+    assertThat(SuggestionWriter.yaml(report)).doesNotContain("user_agent_id ->");
+  }
+
+  @Test
+  void a_schema_the_role_cannot_read_is_named_once_with_the_grants_and_each_column_listed_once()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_unreadable");
+    db.execute(
+        """
+        CREATE SCHEMA auth;
+        CREATE TABLE auth.users (id int PRIMARY KEY);
+        CREATE TABLE auth.tokens (id int PRIMARY KEY, user_id int);
+        CREATE TABLE public.projects (id int PRIMARY KEY);
+        CREATE TABLE public.tasks (id int PRIMARY KEY, project_id int);
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'suggest_public_only') THEN
+            CREATE ROLE suggest_public_only LOGIN;
+          END IF;
+        END $$;
+        GRANT USAGE ON SCHEMA public TO suggest_public_only;
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO suggest_public_only;
+        """);
+    Report report;
+    try (Connection connection =
+        java.sql.DriverManager.getConnection(db.url(), "suggest_public_only", "")) {
+      Catalog catalog = CatalogReader.read(connection);
+      report = Suggester.report("app", catalog, connection, SuggestSettings.defaults());
+    }
+    String grants =
+        "GRANT USAGE ON SCHEMA \"auth\" TO \"suggest_public_only\"; GRANT SELECT ON ALL TABLES"
+            + " IN SCHEMA \"auth\" TO \"suggest_public_only\";";
+    assertThat(report.unreadableWarnings())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "role suggest_public_only cannot read schema auth (2 tables), so none of its"
+                + " columns could be measured; grant it: "
+                + grants);
+    String yaml = SuggestionWriter.yaml(report);
+    assertThat(yaml)
+        .contains("# Warning: role suggest_public_only cannot read schema auth")
+        .containsOnlyOnce("auth.tokens.user_id ->")
+        .contains(
+            "auth.tokens.user_id -> auth.users.id (names the table): not measured: role"
+                + " suggest_public_only cannot read schema auth")
+        .doesNotContain("permission denied")
+        .doesNotContain("no evidence could be measured");
+    // the readable schema is measured as ever
+    assertThat(report.proposals().stream().map(p -> p.candidate().describe()))
+        .containsExactly("public.tasks.project_id -> public.projects.id");
+  }
+
+  @Test
+  void a_polymorphic_reference_into_tables_keyed_with_a_tenant_column_reads_both_columns()
+      throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_tenant_events");
+    db.execute(
+        """
+        CREATE SCHEMA ev;
+        CREATE TABLE ev.users (id text, instance_id text, PRIMARY KEY (id, instance_id));
+        CREATE TABLE ev.orgs (id text, instance_id text, PRIMARY KEY (id, instance_id));
+        CREATE TABLE ev.events (instance_id text, aggregate_type text, aggregate_id text,
+          sequence bigint, PRIMARY KEY (instance_id, aggregate_type, aggregate_id, sequence));
+        INSERT INTO ev.users SELECT 'u' || g, 'inst-' || (g % 2) FROM generate_series(1, 20) g;
+        INSERT INTO ev.orgs SELECT 'o' || g, 'inst-' || (g % 2) FROM generate_series(1, 10) g;
+        INSERT INTO ev.events
+          SELECT u.instance_id, 'user', u.id, s FROM ev.users u, generate_series(1, 3) s;
+        INSERT INTO ev.events
+          SELECT o.instance_id, 'org', o.id, s FROM ev.orgs o, generate_series(1, 3) s;
+        -- user u1 lives in inst-1: this event of inst-0 has no user, though the id exists
+        INSERT INTO ev.events VALUES ('inst-0', 'user', 'u1', 1);
+        ANALYZE;
+        """);
+    String yaml = SuggestionWriter.yaml(report(db, List.of("ev")));
+    assertThat(yaml)
+        .contains("    kind: polymorphic\n")
+        .contains("    id_columns: [aggregate_id, instance_id]\n")
+        .contains("      user: {table: ev.users, columns: [id, instance_id]}\n")
+        .contains("      org: {table: ev.orgs, columns: [id, instance_id]}\n")
+        // measured on both columns: the id alone is found in the other instance
+        .contains("user -> ev.users(id, instance_id): 20/21 distinct values")
+        .doesNotContain("id_column: aggregate_id");
+  }
 }

@@ -184,7 +184,7 @@ final class AlignedQuery implements AuditQuery {
     for (TypeAlignment.Pair pair : mismatched) {
       notes.add(TypeAlignment.note(pair, asText));
       if (policy == TypeAlignment.Policy.VIOLATION) {
-        samples.add(new SampleKey(Map.of("type_mismatch", pair.describe())));
+        samples.add(new SampleKey(Map.of(AuditKinds.TYPE_MISMATCH_KEY, pair.describe())));
       }
     }
     notes.addAll(rows.notes());

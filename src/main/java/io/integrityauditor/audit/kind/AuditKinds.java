@@ -5,6 +5,12 @@ import java.util.List;
 
 /** The audit kinds, by their {@code kind:} name: what each can do and how to read it from YAML. */
 public final class AuditKinds {
+  /**
+   * The one column of a sample key that names a mismatched pair of column types instead of a row
+   * (docs/audits.md, "Type alignment of references").
+   */
+  public static final String TYPE_MISMATCH_KEY = "type_mismatch";
+
   public static final List<AuditKind> ALL =
       List.of(
           new AuditKind(OrphanSpec.KIND, true, OrphanSpec::parse),
