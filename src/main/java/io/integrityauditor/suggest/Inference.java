@@ -1546,6 +1546,15 @@ final class Inference {
     // without a key word (parent, seconder_1, owner), only a natively comparable primary key
     boolean bare = !name.shaped();
     if (name.selfRole() && (name.shaped() || bare)) {
+      Optional<Candidate> group =
+          name.base().equals(List.of("parent"))
+              ? groupOf(child)
+                  .flatMap(g -> candidate(child, column, name, g, Tier.GROUP, 0))
+                  .filter(Inference::comparablePrimaryKey)
+              : Optional.empty();
+      if (group.isPresent()) {
+        return Optional.of(group(child, column, name, Tier.GROUP, List.of(group.get())));
+      }
       Optional<Candidate> self =
           candidate(child, column, name, child, Tier.SELF, 0)
               .filter(c -> !bare || comparablePrimaryKey(c));
@@ -1779,6 +1788,25 @@ final class Inference {
         // executions.next_event_id is no reference to buffered_events, which carries the whole
         // key of executions: that table is the child's child
         .filter(c -> !PART_OF_NAME.contains(tier) || !carriesKeyOf(parent, child));
+  }
+
+  /**
+   * The table of the child's schema named like the child plus "group" ({@code
+   * guacamole_connection_group} for {@code guacamole_connection}): a row of a tree of groups hangs
+   * from a group, not from a row of its own kind.
+   */
+  private Optional<TableInfo> groupOf(TableInfo child) {
+    List<String> words = names.get(child).words();
+    return tables.stream()
+        .filter(t -> t != child && t.id().schema().equals(child.id().schema()))
+        .filter(
+            t -> {
+              List<String> other = names.get(t).words();
+              return other.size() == words.size() + 1
+                  && other.subList(0, words.size()).equals(words)
+                  && Names.singulars(other.get(words.size())).contains("group");
+            })
+        .findFirst();
   }
 
   /** Tiers that find a table by a part of its name only. */

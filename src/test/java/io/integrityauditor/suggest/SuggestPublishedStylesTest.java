@@ -743,4 +743,26 @@ class SuggestPublishedStylesTest {
         .contains("user -> ev.users(id, instance_id): 20/21 distinct values")
         .doesNotContain("id_column: aggregate_id");
   }
+
+  @Test
+  void the_parent_of_a_row_beside_a_table_of_its_groups_is_a_group() throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_groups");
+    db.execute(
+        """
+        CREATE TABLE public.guac_connection_group (connection_group_id int PRIMARY KEY,
+          parent_id int, connection_group_name varchar(128));
+        CREATE TABLE public.guac_connection (connection_id int PRIMARY KEY, parent_id int,
+          connection_name varchar(128));
+        CREATE TABLE public.folders (id int PRIMARY KEY, parent_id int);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.guac_connection.parent_id"
+                + " -> public.guac_connection_group.connection_group_id",
+            "public.guac_connection_group.parent_id"
+                + " -> public.guac_connection_group.connection_group_id",
+            "public.folders.parent_id -> public.folders.id")
+        .noneMatch(
+            p -> p.startsWith("public.guac_connection.parent_id -> public.guac_connection."));
+  }
 }
