@@ -35,7 +35,7 @@ final class AckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Store store = StoreAccess.open(config.load(), "ack")) {
+    try (Store store = StoreAccess.open(config.loadWithoutServing(), "ack")) {
       AlertStore.AckResult result;
       try {
         result = new AlertStore(store, Clock.systemUTC()).acknowledge(alertId, by, note);

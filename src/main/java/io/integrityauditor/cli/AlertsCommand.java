@@ -48,7 +48,7 @@ final class AlertsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Store store = StoreAccess.open(config.load(), "alerts")) {
+    try (Store store = StoreAccess.open(config.loadWithoutServing(), "alerts")) {
       List<AlertView> alerts = new AlertStore(store, Clock.systemUTC()).list(which.all, limit);
       if (output.json()) {
         out.println(Json.writePretty(Map.of("data", alerts)));

@@ -66,7 +66,7 @@ final class BaselineCommand implements Callable<Integer> {
     if (change && !clear && (by == null || by.isBlank())) {
       throw new UsageException("--by is required: who accepts the backlog");
     }
-    try (Store store = StoreAccess.open(config.load(), "baseline")) {
+    try (Store store = StoreAccess.open(config.loadWithoutServing(), "baseline")) {
       Baselines baselines = new Baselines(store, Clock.systemUTC());
       if (!change) {
         return list(baselines.list());

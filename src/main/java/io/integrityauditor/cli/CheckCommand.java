@@ -108,7 +108,7 @@ final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Severity failOnSeverity = severity(failOn);
-    WorkerConfig workerConfig = config.load();
+    WorkerConfig workerConfig = config.loadWithoutServing();
     try (Auditor auditor = Auditor.open(workerConfig, Clock.systemUTC())) {
       List<Audit> selected = selectValid(auditor, withTenants(auditIds, tenants));
       if (!tenants.isEmpty() && auditIds.isEmpty()) {

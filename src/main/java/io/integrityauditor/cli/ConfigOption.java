@@ -33,6 +33,18 @@ final class ConfigOption {
   }
 
   WorkerConfig load() {
+    return load(new WorkerConfigLoader(Environment.system()));
+  }
+
+  /**
+   * For a command that opens no HTTP listener: the listener's token need not be in its environment
+   * ({@link WorkerConfigLoader#withoutServing}).
+   */
+  WorkerConfig loadWithoutServing() {
+    return load(new WorkerConfigLoader(Environment.system()).withoutServing());
+  }
+
+  private WorkerConfig load(WorkerConfigLoader loader) {
     Path path = path();
     if (!Files.exists(path)) {
       throw new ConfigException(
@@ -47,7 +59,7 @@ final class ConfigOption {
                   + "); point at your configuration with --config FILE or"
                   + " INTEGRITY_AUDITOR_CONFIG=FILE"));
     }
-    return new WorkerConfigLoader(Environment.system()).load(path);
+    return loader.load(path);
   }
 
   /** Where {@link #path()} came from, for the message when it does not exist. */

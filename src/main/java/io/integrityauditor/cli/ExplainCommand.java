@@ -48,7 +48,7 @@ final class ExplainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    WorkerConfig workerConfig = config.load();
+    WorkerConfig workerConfig = config.loadWithoutServing();
     try (Auditor auditor = Auditor.open(workerConfig.withoutStore(), Clock.systemUTC())) {
       Audit audit = CheckCommand.selectValid(auditor, List.of(auditId), "AUDIT_ID").get(0);
       Auditor.Binding binding = auditor.bind(List.of(audit));

@@ -43,7 +43,7 @@ final class RunsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Store store = StoreAccess.open(config.load(), "runs")) {
+    try (Store store = StoreAccess.open(config.loadWithoutServing(), "runs")) {
       List<RunView> runs = new RunStore(store, "cli", Clock.systemUTC()).history(auditId, limit);
       if (output.json()) {
         out.println(Json.writePretty(Map.of("data", runs)));

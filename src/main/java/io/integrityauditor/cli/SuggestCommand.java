@@ -149,8 +149,10 @@ final class SuggestCommand implements Callable<Integer> {
     // graduating by run history reads the configured audits and the store)
     WorkerConfig workerConfig =
         clean.isPresent()
-            ? config.load()
-            : new WorkerConfigLoader(Environment.system()).loadTargetsOnly(config.path());
+            ? config.loadWithoutServing()
+            : new WorkerConfigLoader(Environment.system())
+                .withoutServing()
+                .loadTargetsOnly(config.path());
     String name = target(workerConfig);
     Suggestion suggestion;
     try (Targets targets = new Targets(workerConfig.targets(), workerConfig.connectionBudget())) {

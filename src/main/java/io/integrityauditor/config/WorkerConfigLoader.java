@@ -33,9 +33,25 @@ public final class WorkerConfigLoader {
   private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&]password=([^&]*)");
 
   private final Environment environment;
+  private final boolean serving;
 
   public WorkerConfigLoader(Environment environment) {
+    this(environment, true);
+  }
+
+  private WorkerConfigLoader(Environment environment, boolean serving) {
     this.environment = environment;
+    this.serving = serving;
+  }
+
+  /**
+   * A loader for the commands that open no HTTP listener ({@code check}, {@code runs}, ...): the
+   * listener's token may be missing from their environment. On-call running {@code check} from a
+   * laptop with the production file was refused for a token only {@code serve} uses (newuser23);
+   * {@code validate} and {@code serve} still require it.
+   */
+  public WorkerConfigLoader withoutServing() {
+    return new WorkerConfigLoader(environment, false);
   }
 
   /**
@@ -227,7 +243,7 @@ public final class WorkerConfigLoader {
     int port = fields.integer("port", 0, 65535).map(Long::intValue).orElse(d.port());
     boolean readOnly = fields.bool("read_only").orElse(false);
     boolean enabled = fields.bool("enabled").orElse(true);
-    Optional<Secret> token = secret(fields, baseDir, "token");
+    Optional<Secret> token = secret(fields, baseDir, "token", serving);
     HttpConfig.Links links =
         new HttpConfig.Links(
             url(fields, "external_url"), url(fields, "runbook_url"), url(fields, "grafana_url"));
@@ -436,6 +452,14 @@ public final class WorkerConfigLoader {
    * {@code <name>:} is refused, so secrets never sit in configuration files.
    */
   private Optional<Secret> secret(Fields fields, Path baseDir, String name) {
+    return secret(fields, baseDir, name, true);
+  }
+
+  /**
+   * @param required false: a variable that is not set, or a file that does not exist, is no problem
+   *     and gives no secret
+   */
+  private Optional<Secret> secret(Fields fields, Path baseDir, String name, boolean required) {
     String envKey = name + "_env";
     String fileKey = name + "_file";
     if (fields.has(name) && !fields.writtenInFile(name)) {
@@ -465,6 +489,9 @@ public final class WorkerConfigLoader {
     if (variable.isPresent()) {
       Optional<String> value = environment.get(variable.get());
       if (value.isEmpty() || value.get().isEmpty()) {
+        if (!required) {
+          return Optional.empty();
+        }
         fields.problem(
             envKey,
             "environment variable " + variable.get() + " is not set; export it before starting");
@@ -482,6 +509,9 @@ public final class WorkerConfigLoader {
         }
         return Optional.of(Secret.of(value, "file " + path));
       } catch (NoSuchFileException e) {
+        if (!required) {
+          return Optional.empty();
+        }
         fields.problem(fileKey, "file " + path + " does not exist");
         return Optional.empty();
       } catch (AccessDeniedException e) {

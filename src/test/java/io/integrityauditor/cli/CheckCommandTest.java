@@ -226,6 +226,24 @@ class CheckCommandTest {
   }
 
   @Test
+  void check_runs_without_the_http_token_that_only_serve_uses_and_validate_still_asks_for_it() {
+    // newuser23: with the tour's http: section, check refused to run ("environment variable
+    // AUDITOR_API_TOKEN is not set"), a token for an HTTP API check never opens
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", CLEAN);
+    Path config =
+        workspace.config(db, null, "http:\n  token_env: NEWUSER23_UNSET_TOKEN_VARIABLE\n");
+    CliRunner.Outcome check = CliRunner.execute("check", config);
+    assertThat(check.code()).as(check.err()).isEqualTo(ExitCodes.CLEAN);
+    CliRunner.Outcome validate = CliRunner.execute("validate", config);
+    assertThat(validate.code()).isEqualTo(ExitCodes.CONFIG_ERROR);
+    assertThat(validate.err())
+        .contains(
+            "key 'http.token_env': environment variable NEWUSER23_UNSET_TOKEN_VARIABLE is not set;"
+                + " export it before starting");
+  }
+
+  @Test
   void sample_keys_of_integer_columns_sort_by_value_not_as_text() {
     CliRunner.Outcome outcome =
         check(
