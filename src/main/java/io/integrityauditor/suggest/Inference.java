@@ -1505,6 +1505,11 @@ final class Inference {
               .filter(c -> !genericRest || c.affinity() > 0 || parent == child)
               .ifPresent(stripped::add);
         }
+        // Synapse's refresh_tokens.next_token_id: a self word before the end of its own table's
+        // name is the next of its own kind, not a row of access_tokens, whose name ends alike
+        if (name.selfRole() && stripped.stream().anyMatch(c -> c.parent().table() == child)) {
+          stripped.removeIf(c -> c.parent().table() != child);
+        }
         if (!stripped.isEmpty()) {
           return Optional.of(group(child, column, name, Tier.ROLE_PREFIX_SUFFIX, stripped));
         }
@@ -1840,7 +1845,17 @@ final class Inference {
     if (keys.isEmpty()) {
       return Optional.empty();
     }
-    List<String> preferred = preferredKeyColumns(column, name, parent);
+    List<String> preferred = new ArrayList<>(preferredKeyColumns(column, name, parent));
+    // Synapse's users has no primary key, only a unique name (@alice:example.org): an id-like
+    // name (room_memberships.user_id) points at a table's one single-column unique key when the
+    // table has no primary key to prefer
+    List<List<String>> singleKeys = keys.stream().filter(k -> k.size() == 1).toList();
+    if (name.identifies() && parent.primaryKey().isEmpty() && singleKeys.size() == 1) {
+      String only = singleKeys.get(0).get(0);
+      if (!preferred.contains(only)) {
+        preferred.add(only);
+      }
+    }
     Side childSide = new Side(child, List.of(column));
     List<Candidate> singles = new ArrayList<>();
     for (String key : preferred) {

@@ -765,4 +765,29 @@ class SuggestPublishedStylesTest {
         .noneMatch(
             p -> p.startsWith("public.guac_connection.parent_id -> public.guac_connection."));
   }
+
+  @Test
+  void an_id_points_at_the_one_unique_key_of_a_table_without_a_primary_key_and_next_at_its_own()
+      throws SQLException {
+    // Synapse: users are keyed by a unique name (@alice:example.org), never by an id
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_unique_name");
+    db.execute(
+        """
+        CREATE TABLE public.users (name text, password_hash text, creation_ts bigint,
+          UNIQUE (name));
+        CREATE TABLE public.rooms (room_id text PRIMARY KEY, creator text);
+        CREATE TABLE public.room_memberships (event_id text PRIMARY KEY, user_id text,
+          room_id text, membership text);
+        -- a chain of refresh tokens beside a table of access tokens
+        CREATE TABLE public.access_tokens (id bigint PRIMARY KEY, token text);
+        CREATE TABLE public.refresh_tokens (id bigint PRIMARY KEY, token text,
+          next_token_id bigint);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.room_memberships.user_id -> public.users.name",
+            "public.room_memberships.room_id -> public.rooms.room_id",
+            "public.refresh_tokens.next_token_id -> public.refresh_tokens.id")
+        .noneMatch(p -> p.startsWith("public.refresh_tokens.next_token_id -> public.access"));
+  }
 }
