@@ -87,7 +87,15 @@ public final class ErrorClassifier {
         || state.equals("57P01")
         || state.equals("57P02")
         || state.equals("57P03")) {
-      return new Classified(RunStatus.ERROR, new RunError("connection", message), true);
+      // pgjdbc's "Connection attempt timed out." (a server that took the connection and did not
+      // answer within loginTimeout) named no setting (newuser23, at load 60)
+      String hint =
+          message.contains("timed out")
+              ? " (the server did not answer within the target's connect_timeout: check that it is"
+                  + " up and reachable from this host; a busy server may need a longer"
+                  + " connect_timeout)"
+              : "";
+      return new Classified(RunStatus.ERROR, new RunError("connection", message + hint), true);
     }
     if (state.equals("28P01") || state.equals("28000")) {
       return new Classified(RunStatus.ERROR, new RunError("authentication", message), false);

@@ -206,22 +206,33 @@ public final class ChunkStore implements RunSupport {
   @Override
   public KeySink keys(long runId, Audit audit) {
     long cap = audit.execution().trackKeys();
+    // what a statement asks of the previous runs, in one round trip when first asked
+    Previous previous = new Previous(audit.id());
     return cap == 0
         ? KeySink.NONE
         : KeySets.sink(store.dataSource(), runId, cap)
-            .withPreviousViolations(() -> previousViolations(audit.id()));
+            .withPreviousViolations(() -> previous.get().violations())
+            .withKeptScheme(() -> previous.get().keptScheme());
   }
 
-  /** The violations of the audit's latest completed run (0: none yet). */
-  private long previousViolations(String auditId) {
-    Long violations =
-        dsl.select(AUDIT_LATEST.VIOLATIONS)
-            .from(AUDIT_LATEST)
-            .where(AUDIT_LATEST.AUDIT_ID.eq(auditId))
-            .and(AUDIT_LATEST.LAST_SUCCESS_RUN_ID.isNotNull())
-            .fetchOptional(AUDIT_LATEST.VIOLATIONS)
-            .orElse(null);
-    return violations == null ? 0 : violations;
+  /**
+   * The violations of the audit's latest completed run (0: none yet) and the scheme of its kept key
+   * set ({@link KeySets#keptScheme}), read together once.
+   */
+  private final class Previous {
+    private final String auditId;
+    private KeySets.Previous known;
+
+    Previous(String auditId) {
+      this.auditId = auditId;
+    }
+
+    synchronized KeySets.Previous get() {
+      if (known == null) {
+        known = KeySets.previous(dsl, auditId);
+      }
+      return known;
+    }
   }
 
   @Override

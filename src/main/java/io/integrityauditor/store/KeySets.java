@@ -1,5 +1,6 @@
 package io.integrityauditor.store;
 
+import io.integrityauditor.audit.scan.KeyScheme;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
@@ -16,8 +17,6 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Query;
-import org.jooq.Record2;
-import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class KeySets {
   private static final Logger log = LoggerFactory.getLogger(KeySets.class);
   private static final String TABLE = Store.SCHEMA + ".violation_key";
+
+  /** A run's keys in the scheme its audit changes to, beside the stored ones (V18). */
+  private static final String TRANSLATION = Store.SCHEMA + ".violation_key_translation";
 
   /** Store-side work on a run's key set longer than this is logged with where the time went. */
   private static final long SLOW_NANOS = 1_000_000_000L;
@@ -56,11 +58,11 @@ public final class KeySets {
       }
 
       @Override
-      public Part open(String part) {
+      public Part open(String part, KeyScheme scheme) {
         if (!PART.matcher(part).matches()) {
           throw new IllegalArgumentException("not a key set part name: " + part);
         }
-        return new StoredPart(store, runId, part);
+        return new StoredPart(store, runId, part, scheme);
       }
     };
   }
@@ -86,11 +88,14 @@ public final class KeySets {
     private final DataSource store;
     private final long runId;
     private final String part;
+    private final KeyScheme scheme;
     private final long[] fingerprints = new long[RUN_KEYS];
     private long[] weights;
     private int size;
     private Connection connection;
     private PreparedStatement insert;
+    private PreparedStatement translation;
+    private int translated;
     private int batches;
     private int sortedRuns;
     private boolean committed;
@@ -103,10 +108,11 @@ public final class KeySets {
      */
     private boolean failed;
 
-    StoredPart(DataSource store, long runId, String part) {
+    StoredPart(DataSource store, long runId, String part, KeyScheme scheme) {
       this.store = store;
       this.runId = runId;
       this.part = part;
+      this.scheme = scheme;
     }
 
     private PreparedStatement insert() {
@@ -118,18 +124,24 @@ public final class KeySets {
         connection.setAutoCommit(false);
         try (PreparedStatement delete =
             connection.prepareStatement(
-                "DELETE FROM " + TABLE + " WHERE run_id = ? AND part = ?")) {
+                "WITH t AS (DELETE FROM "
+                    + TRANSLATION
+                    + " WHERE run_id = ? AND part = ?) DELETE FROM "
+                    + TABLE
+                    + " WHERE run_id = ? AND part = ?")) {
           // a retried statement replaces what its failed attempt may have left
           delete.setLong(1, runId);
           delete.setString(2, part);
+          delete.setLong(3, runId);
+          delete.setString(4, part);
           delete.execute();
         }
         insert =
             connection.prepareStatement(
                 "INSERT INTO "
                     + TABLE
-                    + " (run_id, part, batch, sorted_run, fingerprints, weights)"
-                    + " VALUES (?, ?, ?, ?, ?, ?)");
+                    + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)");
         return insert;
       } catch (SQLException e) {
         throw new StoreException("cannot store the violating keys of run " + runId, e);
@@ -187,6 +199,7 @@ public final class KeySets {
             } else {
               statement.setObject(6, Arrays.copyOfRange(weights, from, to));
             }
+            statement.setString(7, scheme.label());
             statement.addBatch();
           }
           statement.executeBatch();
@@ -195,6 +208,33 @@ public final class KeySets {
         }
       }
       size = 0;
+    }
+
+    @Override
+    public void translate(long[] stored, long[] translatedKeys, KeyScheme to) {
+      if (failed) {
+        return;
+      }
+      try {
+        insert();
+        if (translation == null) {
+          translation =
+              connection.prepareStatement(
+                  "INSERT INTO "
+                      + TRANSLATION
+                      + " (run_id, part, batch, scheme, stored, translated)"
+                      + " VALUES (?, ?, ?, ?, ?, ?)");
+        }
+        translation.setLong(1, runId);
+        translation.setString(2, part);
+        translation.setInt(3, translated++);
+        translation.setString(4, to.label());
+        translation.setObject(5, stored);
+        translation.setObject(6, translatedKeys);
+        translation.execute();
+      } catch (SQLException | StoreException e) {
+        dropped(e);
+      }
     }
 
     private void dropped(Exception e) {
@@ -232,6 +272,9 @@ public final class KeySets {
       try (Connection held = connection) {
         if (insert != null) {
           insert.close();
+        }
+        if (translation != null) {
+          translation.close();
         }
         if (!committed) {
           held.rollback();
@@ -293,36 +336,51 @@ public final class KeySets {
       DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
-      tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+      tx.execute(
+          "WITH t AS (DELETE FROM "
+              + TRANSLATION
+              + " WHERE run_id = ?) DELETE FROM "
+              + TABLE
+              + " WHERE run_id = ?",
+          runId,
+          runId);
       return Optional.empty();
     }
     KeyAges.Carry carry = KeyAges.Carry.NONE;
+    Schemes schemes = null;
     Boolean tracked = null;
     Long previous = null;
     if (carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
       // the rows before the watermark are the keys of the run carried from: when its key set is
       // the kept one, only the increment is merged with it (no copy, no sort of the whole set); a
       // marker row says the run has a key set (an increment of no rows writes none)
-      Long kept =
+      // and both key sets' schemes (V18), in the same round trip
+      var found =
           tx.fetchSingle(
-                  "WITH kept AS (SELECT max(run_id) AS run_id FROM "
-                      + KeyAges.TABLE
-                      + " WHERE audit_id = ?), marker AS (INSERT INTO "
-                      + TABLE
-                      + " (run_id, part, batch, sorted_run, fingerprints)"
-                      + " SELECT ?, '"
-                      + CARRIED
-                      + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
-                      + " ON CONFLICT DO NOTHING) SELECT run_id FROM kept",
-                  auditId,
-                  runId,
-                  carriedFrom.get())
-              .get(0, Long.class);
+              "WITH kept AS (SELECT max(run_id) AS run_id FROM "
+                  + KeyAges.TABLE
+                  + " WHERE audit_id = ?), marker AS (INSERT INTO "
+                  + TABLE
+                  + " (run_id, part, batch, sorted_run, fingerprints)"
+                  + " SELECT ?, '"
+                  + CARRIED
+                  + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
+                  + " ON CONFLICT DO NOTHING) SELECT p.id, "
+                  + SCHEMES
+                  + " FROM (SELECT run_id AS id FROM kept) p",
+              auditId,
+              runId,
+              carriedFrom.get(),
+              runId,
+              runId,
+              runId);
+      Long kept = found.get(0, Long.class);
       if (carriedFrom.get().equals(kept)) {
         carry = KeyAges.Carry.KEPT;
         tracked = true;
         // the kept set is the latest completed run's that kept keys: the one compared with
         previous = kept;
+        schemes = Schemes.of(found, 1, kept);
       } else {
         if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
           // the rows before the watermark have no key set: this one would be partial
@@ -334,8 +392,8 @@ public final class KeySets {
         tx.execute(
             "INSERT INTO "
                 + TABLE
-                + " (run_id, part, batch, sorted_run, fingerprints, weights)"
-                + " SELECT ?, part, batch, sorted_run, fingerprints, weights FROM "
+                + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+                + " SELECT ?, part, batch, sorted_run, fingerprints, weights, scheme FROM "
                 + TABLE
                 + " WHERE run_id = ? AND part NOT IN (SELECT part FROM "
                 + TABLE
@@ -347,30 +405,56 @@ public final class KeySets {
       }
     }
     if (tracked == null) {
-      // whether the run has a key set, and the run it compares with: one round trip
-      Record2<Boolean, Long> found =
+      // whether the run has a key set, the run it compares with, and both sets' schemes (V18):
+      // one round trip
+      var found =
           tx.fetchSingle(
-                  "SELECT EXISTS (SELECT 1 FROM "
-                      + TABLE
-                      + " WHERE run_id = ?) AS tracked, (SELECT max(k.run_id) FROM "
-                      + TABLE
-                      + " k JOIN "
-                      + Store.SCHEMA
-                      + ".audit_run r ON r.id = k.run_id"
-                      + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok',"
-                      + " 'violations')) AS previous",
-                  runId,
-                  auditId,
-                  runId)
-              .into(DSL.field("tracked", Boolean.class), DSL.field("previous", Long.class));
-      tracked = found.value1();
-      previous = found.value2();
+              "WITH p AS (SELECT max(k.run_id) AS id FROM "
+                  + TABLE
+                  + " k JOIN "
+                  + Store.SCHEMA
+                  + ".audit_run r ON r.id = k.run_id"
+                  + " WHERE r.audit_id = ? AND k.run_id < ? AND r.status IN ('ok',"
+                  + " 'violations')) SELECT EXISTS (SELECT 1 FROM "
+                  + TABLE
+                  + " WHERE run_id = ?) AS tracked, p.id AS previous, "
+                  + SCHEMES
+                  + " FROM p",
+              auditId,
+              runId,
+              runId,
+              runId,
+              runId,
+              runId);
+      tracked = found.get(0, Boolean.class);
+      previous = found.get(1, Long.class);
+      schemes = Schemes.of(found, 2, previous);
     }
     if (!tracked) {
       // not tracked (a kind without keys, or tracking turned off)
       recordLatest(tx, auditId, null, null).execute();
       KeyAges.forget(tx, auditId);
       return Optional.empty();
+    }
+    // a statement sends its keys in the kept set's scheme, so the run's and the previous set's
+    // differ only when that set changed meanwhile or the kind computes no other (a scan across
+    // databases): two schemes never compare
+    if (!schemes.comparable()) {
+      log.warn(
+          "run {} of {}: its violating keys are fingerprinted as {}, the previous key set as {}:"
+              + " they cannot be compared, the split starts afresh",
+          runId,
+          auditId,
+          schemes.run().label(),
+          schemes.previous().label());
+      if (carry != KeyAges.Carry.NONE) {
+        // an increment's keys without the rows before the watermark in their scheme
+        tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+        recordLatest(tx, auditId, null, null).execute();
+        KeyAges.unknown(tx, auditId);
+        return Optional.empty();
+      }
+      previous = null;
     }
     long violations = result.measurement().map(m -> m.violations()).orElse(0L);
     long started = System.nanoTime();
@@ -387,6 +471,16 @@ public final class KeySets {
         // this key set would be wrong, so it is not computed, and the next run starts afresh
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
       }
+    }
+    KeyScheme scheme = schemes.run();
+    if (schemes.translation().isPresent()
+        && carry == KeyAges.Carry.NONE
+        && (split.tracking().equals("exact") || split.tracking().equals("first"))) {
+      scheme = translated(tx, auditId, runId, schemes.translation().get()).orElse(scheme);
+    }
+    if (schemes.translation().isPresent()) {
+      // read once, by the run's finish only
+      tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
     }
     // what follows reads nothing back: one batch, one round trip (a small run's time is mostly
     // round trips to the store, docs/performance.md)
@@ -407,11 +501,12 @@ public final class KeySets {
             "UPDATE "
                 + Store.SCHEMA
                 + ".audit_run SET new_violations = ?, persisting_violations = ?,"
-                + " gone_violations = ?, key_tracking = ? WHERE id = ?",
+                + " gone_violations = ?, key_tracking = ?, key_scheme = ? WHERE id = ?",
             split.newRows(),
             split.persistingRows(),
             split.goneRows(),
             split.tracking(),
+            scheme.label(),
             runId));
     writes.add(recordLatest(tx, auditId, split.newRows(), split.goneRows()));
     if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
@@ -435,6 +530,198 @@ public final class KeySets {
           elapsed / 1_000_000);
     }
     return Optional.of(merged.history());
+  }
+
+  /**
+   * The previous runs of {@code auditId} as a run's statements need them: the latest completed
+   * run's violations, and the scheme of the key set the run compares with (the latest completed
+   * run's that kept keys, as {@link #onRunFinished} finds it); one round trip.
+   */
+  static Previous previous(DSLContext dsl, String auditId) {
+    var found =
+        dsl.fetchSingle(
+            "SELECT (SELECT violations FROM "
+                + Store.SCHEMA
+                + ".audit_latest WHERE audit_id = ? AND last_success_run_id IS NOT NULL) AS v,"
+                + " r.id IS NOT NULL AS kept, r.key_scheme FROM (SELECT 1) o LEFT JOIN "
+                + Store.SCHEMA
+                + ".audit_run r ON r.id = (SELECT max(k.run_id) FROM "
+                + TABLE
+                + " k JOIN "
+                + Store.SCHEMA
+                + ".audit_run r2 ON r2.id = k.run_id WHERE r2.audit_id = ? AND r2.status IN"
+                + " ('ok', 'violations'))",
+            auditId,
+            auditId);
+    Long violations = found.get(0, Long.class);
+    return new Previous(
+        violations == null ? 0 : violations,
+        found.get(1, Boolean.class)
+            ? Optional.of(KeyScheme.parse(found.get(2, String.class)))
+            : Optional.empty());
+  }
+
+  /**
+   * What a run's statements ask of the previous runs of their audit.
+   *
+   * @param violations the latest completed run's (0: none yet)
+   * @param keptScheme the scheme of the key set the run compares with; empty: none
+   */
+  record Previous(long violations, Optional<KeyScheme> keptScheme) {}
+
+  /**
+   * The schemes of a finishing run's keys (its parts', the kept set's when it wrote none), of the
+   * previous run's key set ({@code audit_run.key_scheme}, NULL before V18: the text hash) and of
+   * its statements' translation, if any: select-list items over {@code p(id)}, the previous run,
+   * whose three parameters are the run's id (twice) after the previous run's, if any.
+   */
+  private static final String SCHEMES =
+      "(SELECT count(DISTINCT coalesce(scheme, 'text')) FROM "
+          + TABLE
+          + " WHERE run_id = ? AND part <> '"
+          + CARRIED
+          + "') AS schemes, (SELECT min(coalesce(scheme, 'text')) FROM "
+          + TABLE
+          + " WHERE run_id = ? AND part <> '"
+          + CARRIED
+          + "') AS scheme, (SELECT coalesce(key_scheme, 'text') FROM "
+          + Store.SCHEMA
+          + ".audit_run WHERE id = p.id) AS previous_scheme, (SELECT CASE WHEN count(DISTINCT"
+          + " scheme) = 1 THEN min(scheme) WHEN count(*) > 0 THEN '' END FROM "
+          + TRANSLATION
+          + " WHERE run_id = ?) AS translation";
+
+  /**
+   * @param translation the scheme the run's statements translated its keys to; empty: none sent; an
+   *     empty text: several (the rows are deleted, the set stays in its scheme)
+   */
+  private record Schemes(
+      KeyScheme run, KeyScheme previous, boolean comparable, Optional<String> translation) {
+    /** From the columns of {@link #SCHEMES}, the first at {@code from}. */
+    static Schemes of(org.jooq.Record found, int from, Long previousRun) {
+      long schemes = found.get(from, Long.class);
+      KeyScheme before = KeyScheme.parse(found.get(from + 2, String.class));
+      Optional<String> translation = Optional.ofNullable(found.get(from + 3, String.class));
+      if (schemes == 0) {
+        // an increment of no rows: its keys are the kept set's
+        return new Schemes(before, before, true, translation);
+      }
+      KeyScheme own = KeyScheme.parse(found.get(from + 1, String.class));
+      return new Schemes(
+          own, before, schemes == 1 && (previousRun == null || own.equals(before)), translation);
+    }
+  }
+
+  /**
+   * Translates the key set of finishing run {@code runId}, written and merged in the scheme of the
+   * set it compared with, into the scheme its statements sent beside it ({@code
+   * violation_key_translation}), key by key, each keeping its first-seen time and baseline flag:
+   * once, in the run that changes the audit's scheme. Done only when every key of the set has
+   * exactly one translation (a part lost to a store failure, or a weighted set: the set stays in
+   * its scheme, and a later run that reads every row translates it).
+   *
+   * @return the scheme the set is in now, if translated
+   */
+  private static Optional<KeyScheme> translated(
+      DSLContext tx, String auditId, long runId, String label) {
+    if (label.isEmpty()) {
+      return Optional.empty();
+    }
+    String[] to = {label};
+    long started = System.nanoTime();
+    String table = "translated_keys_" + runId;
+    tx.execute(
+        "CREATE TEMPORARY TABLE "
+            + table
+            + " ON COMMIT DROP AS SELECT p.t AS fp, k.fp AS kept, k.fs, k.b FROM (SELECT u.fp,"
+            + " u.fs, u.b FROM "
+            + KeyAges.TABLE
+            + " v, unnest(v.fingerprints, v.first_seen, v.baseline) AS u(fp, fs, b)"
+            + " WHERE v.audit_id = ? AND v.run_id = ? AND v.weights IS NULL) k"
+            + " JOIN (SELECT DISTINCT u.s, u.t FROM "
+            + TRANSLATION
+            + " x, unnest(x.stored, x.translated) AS u(s, t) WHERE x.run_id = ?) p ON p.s = k.fp",
+        auditId,
+        runId,
+        runId);
+    var counts =
+        tx.fetchSingle(
+            "SELECT (SELECT count(*) FROM "
+                + table
+                + ") AS rows, (SELECT count(DISTINCT fp) FROM "
+                + table
+                + ") AS keys, (SELECT count(DISTINCT kept) FROM "
+                + table
+                + ") AS kept, (SELECT coalesce(sum(cardinality(fingerprints)), 0) FROM "
+                + KeyAges.TABLE
+                + " WHERE audit_id = ? AND run_id = ?) AS stored, (SELECT count(DISTINCT u.t) FROM "
+                + TRANSLATION
+                + " x, unnest(x.translated) AS u(t) WHERE x.run_id = ?) AS sent",
+            auditId,
+            runId,
+            runId);
+    long rows = counts.get(0, Long.class);
+    long keys = counts.get(1, Long.class);
+    long kept = counts.get(2, Long.class);
+    long stored = counts.get(3, Long.class);
+    long sent = counts.get(4, Long.class);
+    if (rows != keys || keys != sent || kept != stored) {
+      log.warn(
+          "run {} of {}: its key set was not translated to {} ({} keys stored, {} translated, {}"
+              + " sent): it stays in its scheme until a later run reads every row",
+          runId,
+          auditId,
+          to[0],
+          stored,
+          keys,
+          sent);
+      tx.execute("DROP TABLE " + table);
+      return Optional.empty();
+    }
+    tx.execute(
+        "DELETE FROM " + KeyAges.TABLE + " WHERE audit_id = ? AND run_id = ?", auditId, runId);
+    tx.execute(
+        "INSERT INTO "
+            + KeyAges.TABLE
+            + " (audit_id, run_id, seq, fingerprints, weights, first_seen, baseline)"
+            + " SELECT ?, ?, (n / 10000)::integer, array_agg(fp ORDER BY fp), NULL,"
+            + " array_agg(fs ORDER BY fp), array_agg(b ORDER BY fp)"
+            + " FROM (SELECT fp, fs, b, row_number() OVER (ORDER BY fp) - 1 AS n FROM "
+            + table
+            + ") s GROUP BY n / 10000",
+        auditId,
+        runId);
+    tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
+    tx.execute(
+        "INSERT INTO "
+            + TABLE
+            + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+            + " SELECT ?, 'translated', (n / 10000)::integer, 0, array_agg(fp ORDER BY fp), NULL, ?"
+            + " FROM (SELECT fp, row_number() OVER (ORDER BY fp) - 1 AS n FROM "
+            + table
+            + ") s GROUP BY n / 10000",
+        runId,
+        to[0]);
+    if (keys == 0) {
+      // an empty key set is still a key set
+      tx.execute(
+          "INSERT INTO "
+              + TABLE
+              + " (run_id, part, batch, sorted_run, fingerprints, weights, scheme)"
+              + " VALUES (?, 'translated', 0, 0, '{}', NULL, ?)",
+          runId,
+          to[0]);
+    }
+    tx.execute("DROP TABLE " + table);
+    log.info(
+        "run {} of {}: its key set of {} keys translated to {} (first-seen times and baseline"
+            + " flags kept) in {} ms",
+        runId,
+        auditId,
+        keys,
+        to[0],
+        (System.nanoTime() - started) / 1_000_000);
+    return Optional.of(KeyScheme.parse(to[0]));
   }
 
   /** The latest completed run's split, for metrics (null: unknown). */

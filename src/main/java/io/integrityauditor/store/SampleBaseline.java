@@ -2,6 +2,7 @@ package io.integrityauditor.store;
 
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.AuditFileLoader;
+import io.integrityauditor.audit.scan.KeyScheme;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +23,10 @@ public final class SampleBaseline {
   /**
    * Each sample key of run {@code runId} whose membership in the audit's baseline is known, in
    * sample order: its fingerprint (the one the audited server computes for key tracking, over the
-   * key's columns in the audit's order, docs/audits.md) looked up in the audit's kept key set
-   * ({@link KeyAges}) of that run. A key whose fingerprint is not found there (the set moved on to
-   * a later run, or a run recorded before V17) is left out: unknown, never guessed.
+   * key's columns in the audit's order, or its integer key's value, as the run's {@code key_scheme}
+   * says, docs/audits.md) looked up in the audit's kept key set ({@link KeyAges}) of that run. A
+   * key whose fingerprint is not found there (the set moved on to a later run, or a run recorded
+   * before V17) is left out: unknown, never guessed.
    *
    * @param columns the run's {@code sample_columns}; null (a run before V17): nothing is known
    */
@@ -72,12 +74,18 @@ public final class SampleBaseline {
                     + KeyAges.TABLE
                     + " v WHERE v.audit_id = ? AND v.run_id = s.run_id AND s.fp = ANY (v.fingerprints)"
                     + " LIMIT 1)"
-                    + " FROM (SELECT r.run_id, r.ordinal, r.sample_key, hashtextextended(ARRAY(SELECT"
+                    // the run's key scheme (V18): its integer key's value, else the text hash
+                    + " FROM (SELECT r.run_id, r.ordinal, r.sample_key, CASE WHEN a.key_scheme"
+                    + " LIKE 'integer:%' THEN "
+                    + KeyScheme.integerFromText("r.sample_key ->> substr(a.key_scheme, 9)")
+                    + " ELSE hashtextextended(ARRAY(SELECT"
                     + " r.sample_key ->> c.name FROM unnest(k.names) WITH ORDINALITY AS c(name, n)"
-                    + " ORDER BY c.n)::text, 0) AS fp"
+                    + " ORDER BY c.n)::text, 0) END AS fp"
                     + " FROM "
                     + Store.SCHEMA
-                    + ".audit_run_sample r JOIN k ON k.run_id = r.run_id) s"
+                    + ".audit_run_sample r JOIN k ON k.run_id = r.run_id JOIN "
+                    + Store.SCHEMA
+                    + ".audit_run a ON a.id = r.run_id) s"
                     + " ORDER BY s.run_id, s.ordinal",
                 runIds.toArray(Long[]::new),
                 names.toArray(String[]::new),

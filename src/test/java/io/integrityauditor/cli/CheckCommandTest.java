@@ -140,6 +140,34 @@ class CheckCommandTest {
   }
 
   @Test
+  void a_target_that_does_not_answer_says_what_to_check_and_which_setting_waits() throws Exception {
+    // newuser23: at load 60 the catalog read failed with "[connection] Connection attempt timed
+    // out." and nothing said that connect_timeout on the target is how long it waits
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", CLEAN);
+    // accepts TCP connections (the backlog) and never answers the startup message
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      Path config =
+          workspace.write(
+              "integrity-auditor.yaml",
+              "targets:\n  app:\n    url: jdbc:postgresql://localhost:"
+                  + silent.getLocalPort()
+                  + "/nope\n    user: postgres\n    connect_timeout: 1s\n");
+      CliRunner.Outcome outcome =
+          execute("check", "--config", config.toString(), "--format", "json");
+      assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
+      JsonNode error = Json.MAPPER.readTree(outcome.out()).get("data").get(0).get("error");
+      assertThat(error.get("class").asText()).isEqualTo("connection");
+      assertThat(error.get("message").asText())
+          .contains("timed out")
+          .endsWith(
+              " (the server did not answer within the target's connect_timeout: check that it is"
+                  + " up and reachable from this host; a busy server may need a longer"
+                  + " connect_timeout)");
+    }
+  }
+
+  @Test
   void exits_3_when_the_target_cannot_be_reached() throws Exception {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", CLEAN);

@@ -3,6 +3,7 @@ package io.integrityauditor.audit.crossdb;
 import io.integrityauditor.Plural;
 import io.integrityauditor.audit.TableColumns;
 import io.integrityauditor.audit.scan.CrossDatabaseRanges;
+import io.integrityauditor.audit.scan.KeyScheme;
 import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
@@ -105,6 +106,13 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
   /** The sample columns of the child, as the rows statement reads them. */
   private final List<Field<Object>> sampleFields;
 
+  /**
+   * How the child's keys are fingerprinted when the audit's kept key set does not say otherwise: as
+   * a same-database orphan audit of the child does ({@link ViolationScan#integerKey}), so both show
+   * the same sample.
+   */
+  private final KeyScheme scheme;
+
   /** The numbers of NULL key columns that make a row a violation (the NULL policy). */
   private final List<Integer> violatingNulls;
 
@@ -135,6 +143,7 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
     this.sampleNames = List.copyOf(names);
     this.sampleNumeric = List.copyOf(numeric);
     this.sampleFields = List.copyOf(fields);
+    this.scheme = ViolationScan.integerKey(child.table(), sampleNames, sampleNames.size());
     List<Integer> violating = new ArrayList<>();
     for (int missing = 1; missing <= keys.size(); missing++) {
       if (nulls.violates(missing, keys.size())) {
@@ -401,8 +410,19 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
    * (ViolationScan).
    */
   private ResultQuery<Record> violatingRows(DSLContext context, Condition which) {
+    return violatingRows(context, which, scheme);
+  }
+
+  /**
+   * @param in the scheme of the fingerprints: this scan's, or that of the audit's kept key set (a
+   *     scan across databases does not translate a kept set: it keeps the set's scheme)
+   */
+  private ResultQuery<Record> violatingRows(DSLContext context, Condition which, KeyScheme in) {
     List<Field<?>> select = new ArrayList<>();
-    select.add(ViolationScan.fingerprint(sampleFields));
+    select.add(
+        in.typed()
+            ? ViolationScan.integerFingerprint(in, scheme, sampleNames, sampleFields)
+            : ViolationScan.fingerprint(sampleFields));
     for (Field<Object> field : sampleFields) {
       select.add(field.cast(SQLDataType.CLOB));
     }
@@ -447,6 +467,13 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
     private final Range range;
     private final Tracking tracking;
     private final KeySink sink;
+
+    /**
+     * The scheme of this run's fingerprints ({@link #violatingRows(DSLContext, Condition,
+     * KeyScheme)}).
+     */
+    private KeyScheme in;
+
     private final ScanDeadline deadline;
     private long rowsChecked;
     private long violations;
@@ -493,7 +520,8 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
       // streams are sorted by the key alone
       hashed = hashedOrder() && Sides.sameTextHash(childContext, parentContext);
       try (CandidateKeys candidates = new CandidateKeys(keys.size(), candidatesInMemory)) {
-        part = sink.cap() > 0 ? sink.open(tracking.part()) : null;
+        in = sink.cap() > 0 ? sink.keptScheme().orElse(scheme) : scheme;
+        part = sink.cap() > 0 ? sink.open(tracking.part(), in) : null;
         // both streams start at once, each on its own thread: the two servers sort together
         ReadAhead.merged(
             () ->
@@ -669,7 +697,8 @@ public final class MergeScan extends ScanAcross implements CrossDatabaseRanges {
       try (ResultSet rows =
           Sides.on(
               child,
-              () -> violatingRows(childContext, which).fetchSize(FETCH_SIZE).fetchResultSet())) {
+              () ->
+                  violatingRows(childContext, which, in).fetchSize(FETCH_SIZE).fetchResultSet())) {
         while (Sides.on(child, rows::next)) {
           checkDeadline();
           read++;

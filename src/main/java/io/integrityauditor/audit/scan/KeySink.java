@@ -1,6 +1,8 @@
 package io.integrityauditor.audit.scan;
 
+import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Where a scan sends the fingerprints of every violating key it finds (up to {@link #cap()}), in
@@ -17,7 +19,7 @@ public interface KeySink {
         }
 
         @Override
-        public Part open(String part) {
+        public Part open(String part, KeyScheme scheme) {
           throw new IllegalStateException("keys are not tracked");
         }
       };
@@ -38,6 +40,50 @@ public interface KeySink {
   }
 
   /**
+   * The scheme of the audit's kept key set, the one the run's keys are compared with ({@link
+   * KeyScheme}); empty when there is none. A statement fingerprints the keys it sends in it, so
+   * that they compare with the kept set, whatever the scan's own scheme.
+   */
+  default Optional<KeyScheme> keptScheme() {
+    return Optional.empty();
+  }
+
+  /**
+   * This sink, knowing the kept set's scheme ({@link #keptScheme}), asked for at most once and only
+   * when a statement needs it. A failure to find it fails the statement: a guessed scheme would
+   * make every key new.
+   */
+  default KeySink withKeptScheme(Supplier<Optional<KeyScheme>> kept) {
+    KeySink sink = this;
+    return new KeySink() {
+      private Optional<KeyScheme> known;
+
+      @Override
+      public int cap() {
+        return sink.cap();
+      }
+
+      @Override
+      public Part open(String part, KeyScheme scheme) {
+        return sink.open(part, scheme);
+      }
+
+      @Override
+      public long previousViolations() {
+        return sink.previousViolations();
+      }
+
+      @Override
+      public synchronized Optional<KeyScheme> keptScheme() {
+        if (known == null) {
+          known = kept.get();
+        }
+        return known;
+      }
+    };
+  }
+
+  /**
    * This sink, knowing the previous completed run's violations ({@link #previousViolations}), asked
    * for at most once and only when a statement needs it; a failure to find it reads as unknown.
    */
@@ -52,8 +98,13 @@ public interface KeySink {
       }
 
       @Override
-      public Part open(String part) {
-        return sink.open(part);
+      public Part open(String part, KeyScheme scheme) {
+        return sink.open(part, scheme);
+      }
+
+      @Override
+      public Optional<KeyScheme> keptScheme() {
+        return sink.keptScheme();
       }
 
       @Override
@@ -75,9 +126,14 @@ public interface KeySink {
 
   /**
    * Starts (or restarts, for a retried statement) the keys of one statement, named {@code part}
-   * (unique within the run).
+   * (unique within the run), fingerprinted in {@link KeyScheme#TEXT}.
    */
-  Part open(String part);
+  default Part open(String part) {
+    return open(part, KeyScheme.TEXT);
+  }
+
+  /** {@link #open(String)}, the keys fingerprinted in {@code scheme}. */
+  Part open(String part, KeyScheme scheme);
 
   /** The keys of one statement: written as they come, kept only once {@link #commit()}ted. */
   interface Part extends AutoCloseable {
@@ -85,6 +141,16 @@ public interface KeySink {
      * @param weights rows each key stands for, or null for one row each
      */
     void add(long[] fingerprints, long[] weights);
+
+    /**
+     * The same keys in another scheme, {@code to}: {@code translated[i]} is the fingerprint of the
+     * key whose fingerprint in the part's scheme is {@code stored[i]}. Sent by a run that reads
+     * every row while its audit's scheme changes; the store translates the run's key set with them
+     * when the run finishes.
+     */
+    default void translate(long[] stored, long[] translated, KeyScheme to) {
+      throw new UnsupportedOperationException("this key sink does not translate key sets");
+    }
 
     void commit();
 

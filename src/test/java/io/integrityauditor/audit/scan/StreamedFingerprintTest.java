@@ -30,7 +30,7 @@ class StreamedFingerprintTest {
     }
 
     @Override
-    public Part open(String part) {
+    public Part open(String part, KeyScheme scheme) {
       return new Part() {
         @Override
         public void add(long[] batch, long[] weights) {
