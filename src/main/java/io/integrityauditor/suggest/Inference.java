@@ -1505,6 +1505,11 @@ final class Inference {
               .filter(c -> !genericRest || c.affinity() > 0 || parent == child)
               .ifPresent(stripped::add);
         }
+        // Synapse's refresh_tokens.next_token_id: a self word before the end of its own table's
+        // name is the next of its own kind, not a row of access_tokens, whose name ends alike
+        if (name.selfRole() && stripped.stream().anyMatch(c -> c.parent().table() == child)) {
+          stripped.removeIf(c -> c.parent().table() != child);
+        }
         if (!stripped.isEmpty()) {
           return Optional.of(group(child, column, name, Tier.ROLE_PREFIX_SUFFIX, stripped));
         }
@@ -1546,6 +1551,15 @@ final class Inference {
     // without a key word (parent, seconder_1, owner), only a natively comparable primary key
     boolean bare = !name.shaped();
     if (name.selfRole() && (name.shaped() || bare)) {
+      Optional<Candidate> group =
+          name.base().equals(List.of("parent"))
+              ? groupOf(child)
+                  .flatMap(g -> candidate(child, column, name, g, Tier.GROUP, 0))
+                  .filter(Inference::comparablePrimaryKey)
+              : Optional.empty();
+      if (group.isPresent()) {
+        return Optional.of(group(child, column, name, Tier.GROUP, List.of(group.get())));
+      }
       Optional<Candidate> self =
           candidate(child, column, name, child, Tier.SELF, 0)
               .filter(c -> !bare || comparablePrimaryKey(c));
@@ -1781,6 +1795,25 @@ final class Inference {
         .filter(c -> !PART_OF_NAME.contains(tier) || !carriesKeyOf(parent, child));
   }
 
+  /**
+   * The table of the child's schema named like the child plus "group" ({@code
+   * guacamole_connection_group} for {@code guacamole_connection}): a row of a tree of groups hangs
+   * from a group, not from a row of its own kind.
+   */
+  private Optional<TableInfo> groupOf(TableInfo child) {
+    List<String> words = names.get(child).words();
+    return tables.stream()
+        .filter(t -> t != child && t.id().schema().equals(child.id().schema()))
+        .filter(
+            t -> {
+              List<String> other = names.get(t).words();
+              return other.size() == words.size() + 1
+                  && other.subList(0, words.size()).equals(words)
+                  && Names.singulars(other.get(words.size())).contains("group");
+            })
+        .findFirst();
+  }
+
   /** Tiers that find a table by a part of its name only. */
   private static final Set<Tier> PART_OF_NAME =
       Set.of(Tier.TABLE_SUFFIX, Tier.ROLE_PREFIX_SUFFIX, Tier.TABLE_PREFIX);
@@ -1812,7 +1845,17 @@ final class Inference {
     if (keys.isEmpty()) {
       return Optional.empty();
     }
-    List<String> preferred = preferredKeyColumns(column, name, parent);
+    List<String> preferred = new ArrayList<>(preferredKeyColumns(column, name, parent));
+    // Synapse's users has no primary key, only a unique name (@alice:example.org): an id-like
+    // name (room_memberships.user_id) points at a table's one single-column unique key when the
+    // table has no primary key to prefer
+    List<List<String>> singleKeys = keys.stream().filter(k -> k.size() == 1).toList();
+    if (name.identifies() && parent.primaryKey().isEmpty() && singleKeys.size() == 1) {
+      String only = singleKeys.get(0).get(0);
+      if (!preferred.contains(only)) {
+        preferred.add(only);
+      }
+    }
     Side childSide = new Side(child, List.of(column));
     List<Candidate> singles = new ArrayList<>();
     for (String key : preferred) {

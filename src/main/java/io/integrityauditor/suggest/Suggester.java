@@ -432,6 +432,7 @@ public final class Suggester {
           Tier.CARRIED_KEY,
           Tier.PREFIXED_KEY,
           Tier.AGENT,
+          Tier.GROUP,
           Tier.SELF,
           Tier.PERSON,
           Tier.BARE_NAME,

@@ -56,6 +56,12 @@ enum Tier {
   TABLE_PREFIX("names the start of the table's name"),
   /** The column names the doer of an action: {@code ship_via} -> {@code shippers}. */
   AGENT("names the doer of the action"),
+  /**
+   * A row's parent is a group of its kind, the table named like its own plus "group": {@code
+   * guacamole_connection.parent_id} -> {@code guacamole_connection_group} (whose own {@code
+   * parent_id} is a self-reference).
+   */
+  GROUP("the parent is the group of its kind"),
   /** The column points at its own table: {@code parent_id}. */
   SELF("self-reference role"),
   /** The column names a person in a role: {@code created_by}, {@code author_id}. */

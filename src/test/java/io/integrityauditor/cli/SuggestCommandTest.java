@@ -190,4 +190,56 @@ class SuggestCommandTest {
         .contains("--min-coverage")
         .contains("--exclude");
   }
+
+  @Test
+  void a_schema_the_role_cannot_read_is_a_warning_with_the_grants_and_tenant_keyed_audits_validate()
+      throws Exception {
+    TestPostgres.Database tenant = TestPostgres.newDatabase("suggest_cli_tenant");
+    tenant.execute(
+        """
+        CREATE TABLE users (id text, instance_id text, PRIMARY KEY (id, instance_id));
+        CREATE TABLE orgs (id text, instance_id text, PRIMARY KEY (id, instance_id));
+        CREATE TABLE events (instance_id text, aggregate_type text, aggregate_id text,
+          sequence bigint, PRIMARY KEY (instance_id, aggregate_type, aggregate_id, sequence));
+        INSERT INTO users SELECT 'u' || g, 'inst-' || (g % 2) FROM generate_series(1, 20) g;
+        INSERT INTO orgs SELECT 'o' || g, 'inst-' || (g % 2) FROM generate_series(1, 10) g;
+        INSERT INTO events SELECT u.instance_id, 'user', u.id, 1 FROM users u;
+        INSERT INTO events SELECT o.instance_id, 'org', o.id, 1 FROM orgs o;
+        CREATE SCHEMA projections;
+        CREATE TABLE projections.failed_events (id int PRIMARY KEY, user_id text);
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'suggest_cli_public_only') THEN
+            CREATE ROLE suggest_cli_public_only LOGIN;
+          END IF;
+        END $$;
+        GRANT USAGE ON SCHEMA public TO suggest_cli_public_only;
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO suggest_cli_public_only;
+        ANALYZE;
+        """);
+    Workspace workspace = new Workspace(dir);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + tenant.url()
+                + "\n    user: suggest_cli_public_only\naudits:\n  - audits/*.yaml\n");
+    Path file = dir.resolve("audits/suggested.yaml");
+    Outcome suggest =
+        CliRunner.execute("suggest", "--config", config.toString(), "--out", file.toString());
+    assertThat(suggest.code()).as(suggest.err()).isEqualTo(ExitCodes.CLEAN);
+    // once, before the counts, with the grants validate would name
+    assertThat(suggest.err())
+        .startsWith(
+            "warning: role suggest_cli_public_only cannot read schema projections (1 table), so"
+                + " none of its columns could be measured; grant it: GRANT USAGE ON SCHEMA"
+                + " \"projections\" TO \"suggest_cli_public_only\"; GRANT SELECT ON ALL TABLES IN"
+                + " SCHEMA \"projections\" TO \"suggest_cli_public_only\";")
+        .containsOnlyOnce("cannot read schema projections");
+    assertThat(Files.readString(file))
+        .contains("    id_columns: [aggregate_id, instance_id]\n")
+        .contains("      user: {table: users, columns: [id, instance_id]}\n");
+
+    Outcome validate = CliRunner.execute("validate", "--config", config.toString());
+    assertThat(validate.code()).as(validate.out() + validate.err()).isEqualTo(ExitCodes.CLEAN);
+  }
 }

@@ -230,7 +230,7 @@ class SuggestEvidenceTest {
                 + " 30/30 distinct values (100.0%), 100/100 rows (100.0%) match as text, in the"
                 + " whole table (100 rows);"
                 + " not proposed: the types cannot be compared. Store the reference as uuid, or"
-                + " audit it with compare_as: text\n")
+                + " audit it with compare_as: text and type_mismatch: note\n")
         .contains(
             "#   types.projects_archive.project_id (character varying(36)) -> types.projects.id"
                 + " (uuid) (names the table): no values to measure in the whole table (0 rows);");

@@ -743,4 +743,51 @@ class SuggestPublishedStylesTest {
         .contains("user -> ev.users(id, instance_id): 20/21 distinct values")
         .doesNotContain("id_column: aggregate_id");
   }
+
+  @Test
+  void the_parent_of_a_row_beside_a_table_of_its_groups_is_a_group() throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_groups");
+    db.execute(
+        """
+        CREATE TABLE public.guac_connection_group (connection_group_id int PRIMARY KEY,
+          parent_id int, connection_group_name varchar(128));
+        CREATE TABLE public.guac_connection (connection_id int PRIMARY KEY, parent_id int,
+          connection_name varchar(128));
+        CREATE TABLE public.folders (id int PRIMARY KEY, parent_id int);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.guac_connection.parent_id"
+                + " -> public.guac_connection_group.connection_group_id",
+            "public.guac_connection_group.parent_id"
+                + " -> public.guac_connection_group.connection_group_id",
+            "public.folders.parent_id -> public.folders.id")
+        .noneMatch(
+            p -> p.startsWith("public.guac_connection.parent_id -> public.guac_connection."));
+  }
+
+  @Test
+  void an_id_points_at_the_one_unique_key_of_a_table_without_a_primary_key_and_next_at_its_own()
+      throws SQLException {
+    // Synapse: users are keyed by a unique name (@alice:example.org), never by an id
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_unique_name");
+    db.execute(
+        """
+        CREATE TABLE public.users (name text, password_hash text, creation_ts bigint,
+          UNIQUE (name));
+        CREATE TABLE public.rooms (room_id text PRIMARY KEY, creator text);
+        CREATE TABLE public.room_memberships (event_id text PRIMARY KEY, user_id text,
+          room_id text, membership text);
+        -- a chain of refresh tokens beside a table of access tokens
+        CREATE TABLE public.access_tokens (id bigint PRIMARY KEY, token text);
+        CREATE TABLE public.refresh_tokens (id bigint PRIMARY KEY, token text,
+          next_token_id bigint);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.room_memberships.user_id -> public.users.name",
+            "public.room_memberships.room_id -> public.rooms.room_id",
+            "public.refresh_tokens.next_token_id -> public.refresh_tokens.id")
+        .noneMatch(p -> p.startsWith("public.refresh_tokens.next_token_id -> public.access"));
+  }
 }
