@@ -211,8 +211,7 @@ public final class ChunkStore implements RunSupport {
     return cap == 0
         ? KeySink.NONE
         : KeySets.sink(store.dataSource(), runId, cap)
-            .withPreviousViolations(() -> previous.get().violations())
-            .withKeptScheme(() -> previous.get().keptScheme());
+            .withPrevious(() -> previous.get().violations(), () -> previous.get().keptScheme());
   }
 
   /**

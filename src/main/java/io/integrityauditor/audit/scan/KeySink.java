@@ -49,14 +49,17 @@ public interface KeySink {
   }
 
   /**
-   * This sink, knowing the kept set's scheme ({@link #keptScheme}), asked for at most once and only
-   * when a statement needs it. A failure to find it fails the statement: a guessed scheme would
-   * make every key new.
+   * This sink, knowing what the previous runs left: the previous completed run's violations ({@link
+   * #previousViolations}) and the kept set's scheme ({@link #keptScheme}), each asked for at most
+   * once and only when a statement needs it. A failure to find the violations reads as unknown (a
+   * hint: without it every key's texts are sent); a failure to find the scheme fails the statement
+   * (a guessed scheme would make every key new).
    */
-  default KeySink withKeptScheme(Supplier<Optional<KeyScheme>> kept) {
+  default KeySink withPrevious(LongSupplier violations, Supplier<Optional<KeyScheme>> scheme) {
     KeySink sink = this;
     return new KeySink() {
-      private Optional<KeyScheme> known;
+      private Long knownViolations;
+      private Optional<KeyScheme> knownScheme;
 
       @Override
       public int cap() {
@@ -66,60 +69,28 @@ public interface KeySink {
       @Override
       public Part open(String part, KeyScheme scheme) {
         return sink.open(part, scheme);
-      }
-
-      @Override
-      public long previousViolations() {
-        return sink.previousViolations();
-      }
-
-      @Override
-      public synchronized Optional<KeyScheme> keptScheme() {
-        if (known == null) {
-          known = kept.get();
-        }
-        return known;
-      }
-    };
-  }
-
-  /**
-   * This sink, knowing the previous completed run's violations ({@link #previousViolations}), asked
-   * for at most once and only when a statement needs it; a failure to find it reads as unknown.
-   */
-  default KeySink withPreviousViolations(LongSupplier previous) {
-    KeySink sink = this;
-    return new KeySink() {
-      private Long known;
-
-      @Override
-      public int cap() {
-        return sink.cap();
-      }
-
-      @Override
-      public Part open(String part, KeyScheme scheme) {
-        return sink.open(part, scheme);
-      }
-
-      @Override
-      public Optional<KeyScheme> keptScheme() {
-        return sink.keptScheme();
       }
 
       @Override
       public synchronized long previousViolations() {
-        if (known == null) {
+        if (knownViolations == null) {
           long figure;
           try {
-            figure = Math.max(0, previous.getAsLong());
+            figure = Math.max(0, violations.getAsLong());
           } catch (RuntimeException e) {
-            // a hint, not the measurement: without it every key's texts are sent
             figure = 0;
           }
-          known = figure;
+          knownViolations = figure;
         }
-        return known;
+        return knownViolations;
+      }
+
+      @Override
+      public synchronized Optional<KeyScheme> keptScheme() {
+        if (knownScheme == null) {
+          knownScheme = scheme.get();
+        }
+        return knownScheme;
       }
     };
   }
