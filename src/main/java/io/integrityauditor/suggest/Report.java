@@ -155,5 +155,15 @@ record Report(
       measures = List.copyOf(measures);
       unmeasured = List.copyOf(unmeasured);
     }
+
+    /** Every candidate of {@code group} rejected, with what was measured of them. */
+    static Rejection ofGroup(
+        Inference.Group group,
+        List<Measure> measures,
+        List<String> unmeasured,
+        Optional<String> reason) {
+      return new Rejection(
+          group.column(), group.tier(), group.candidates(), measures, unmeasured, reason);
+    }
   }
 }

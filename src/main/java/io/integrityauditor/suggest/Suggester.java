@@ -526,10 +526,8 @@ public final class Suggester {
             .toList();
     if (readable.isEmpty()) {
       rejected.add(
-          new Rejection(
-              group.column(),
-              group.tier(),
-              group.candidates(),
+          Rejection.ofGroup(
+              group,
               List.of(),
               List.of(),
               Optional.of(unreadableReason(group.candidates(), role))));
@@ -561,13 +559,8 @@ public final class Suggester {
     }
     if (measures.isEmpty()) {
       rejected.add(
-          new Rejection(
-              group.column(),
-              group.tier(),
-              group.candidates(),
-              List.of(),
-              unmeasured,
-              Optional.of("no evidence could be measured")));
+          Rejection.ofGroup(
+              group, List.of(), unmeasured, Optional.of("no evidence could be measured")));
       return;
     }
     if (measures.stream().allMatch(m -> m.sample().distinct() == 0)) {
@@ -594,14 +587,7 @@ public final class Suggester {
         chosen.add(new Chosen(group, best, others, unmeasured, true));
         return;
       }
-      rejected.add(
-          new Rejection(
-              group.column(),
-              group.tier(),
-              group.candidates(),
-              measures,
-              unmeasured,
-              Optional.empty()));
+      rejected.add(Rejection.ofGroup(group, measures, unmeasured, Optional.empty()));
       return;
     }
     Measure best = supported.get(0);
@@ -654,10 +640,8 @@ public final class Suggester {
     Measure top = ranked.get(0);
     if (ranked.size() > 1 && sameStrength(top.candidate(), ranked.get(1).candidate())) {
       rejected.add(
-          new Rejection(
-              group.column(),
-              group.tier(),
-              group.candidates(),
+          Rejection.ofGroup(
+              group,
               measures,
               unmeasured,
               Optional.of(
