@@ -230,6 +230,63 @@ class SampleTextBoundTest {
     assertThat(Results.samples(second)).hasSize(SAMPLE_SIZE).isEqualTo(Results.samples(first));
   }
 
+  /**
+   * An integer key's full run sends the violating keys alone (two columns: the count and the key,
+   * no texts) and reads the sample's rows by their keys afterwards. A key of bigint's minimum is at
+   * most any bound and comes without texts all the same: it is shown with its own columns, also
+   * when it is the only violating row (taken as texted, it would be shown as a key of NULLs).
+   */
+  @Test
+  void an_integer_key_sends_its_keys_alone_and_shows_its_smallest_keys_with_their_columns() {
+    target.execute(
+        """
+        CREATE TABLE item (id bigint PRIMARY KEY, a int, b text);
+        INSERT INTO item SELECT i, 1 + i % 100, 'b' || (1 + i % 100)
+          FROM generate_series(1, 20000) i;
+        INSERT INTO item VALUES (-9223372036854775808, 7777, 'min');
+        UPDATE item SET a = 5000 + id WHERE id BETWEEN 1 AND 10;
+        ANALYZE item;
+        """);
+    String yaml =
+        """
+        audits:
+          - id: i
+            kind: orphan
+            child: {table: item, columns: [a, b]}
+            parent: {table: parent, columns: [a, b]}
+            sample_size: %d
+            mode: full
+        %s
+        """
+            .formatted(SAMPLE_SIZE, PARALLEL.indent(4).stripTrailing());
+    AuditResult first = Audits.run(dir, target, store, yaml).get("i");
+    AuditResult second = Audits.run(dir, target, store, yaml).get("i");
+
+    for (AuditResult result : List.of(first, second)) {
+      assertThat(Results.violations(result)).isEqualTo(11);
+      assertThat(result.measurement().orElseThrow().rowsChecked()).isEqualTo(20_001);
+      List<Map<String, String>> sample = Results.samples(result);
+      assertThat(sample)
+          .extracting(key -> key.get("id"))
+          .containsExactly("-9223372036854775808", "1", "2", "3", "4");
+      assertThat(sample.get(0)).containsEntry("a", "7777").containsEntry("b", "min");
+      assertThat(sample.get(1)).containsEntry("a", "5001").containsEntry("b", "b2");
+    }
+    // the minimum alone violates: the one row the sample shows arrives without texts, and the
+    // run still shows its columns (read by its key), not a key of NULLs
+    target.execute("UPDATE item SET a = 1 + id % 100 WHERE id BETWEEN 1 AND 10; ANALYZE item;");
+    AuditResult alone = Audits.run(dir, target, store, yaml).get("i");
+    assertThat(Results.violations(alone)).isEqualTo(1);
+    assertThat(Results.samples(alone))
+        .singleElement()
+        .satisfies(
+            key ->
+                assertThat(key)
+                    .containsEntry("id", "-9223372036854775808")
+                    .containsEntry("a", "7777")
+                    .containsEntry("b", "min"));
+  }
+
   @Test
   void the_bound_leaves_about_sixty_four_rows_per_sample_key_below_it() {
     assertThat(ViolationScan.textBound(0, 20)).isEqualTo(Long.MAX_VALUE);

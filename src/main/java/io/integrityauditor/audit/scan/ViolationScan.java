@@ -515,17 +515,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       DSLContext context, Condition range, long bound, Schemes schemes) {
     Condition rows = scope.and(range);
     List<Field<?>> count = new ArrayList<>();
-    // a plain table's rows counted by their ctid: count(*) lets the planner read the primary
-    // key's index alone, which it prices below the heap, but the heap (which the violating rows'
-    // scan reads in any case) counted faster: 0.36-0.43 s against 0.43-0.59 s at 10 M rows
-    // (docs/performance.md); a view has no ctid
-    Driving table = driving.orElseThrow();
-    count.add(
-        (table.table().kind() == TableInfo.Kind.TABLE
-                ? DSL.count(DSL.field(DSL.name(table.alias(), "ctid")))
-                : DSL.count())
-            .cast(SQLDataType.BIGINT)
-            .as("n"));
+    count.add(rowsChecked());
     count.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("violations"));
     count.add(DSL.inline((Long) null, SQLDataType.BIGINT).as("fp"));
     List<Field<?>> violating = new ArrayList<>();
@@ -569,6 +559,57 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       violating.add(v.field("kfp", Long.class));
     }
     return counted.unionAll(context.select(violating).from(v));
+  }
+
+  /**
+   * The rows form's count of the rows checked. A plain table's rows are counted by their ctid:
+   * {@code count(*)} lets the planner read the primary key's index alone, which it prices below the
+   * heap, but the heap (which the violating rows' scan reads in any case) counted faster
+   * (docs/performance.md, sixth session; in the ninth, {@code count(*)} made the reference
+   * benchmark's 10% audit 0.1-0.2 s slower). A view has no ctid.
+   */
+  private Field<Long> rowsChecked() {
+    Driving table = driving.orElseThrow();
+    return (table.table().kind() == TableInfo.Kind.TABLE
+            ? DSL.count(DSL.field(DSL.name(table.alias(), "ctid")))
+            : DSL.count())
+        .cast(SQLDataType.BIGINT)
+        .as("n");
+  }
+
+  /**
+   * The rows form of a run whose sample is chosen in this scan's own integer scheme and whose keys
+   * are stored in it: the violating rows' keys, which are their fingerprints, and the count of the
+   * rows checked, nothing else. Such a run sends no key texts (the sample is the smallest keys,
+   * read afterwards by the fallback, an index lookup each), so the statement has two columns and no
+   * projection of its own (the {@code UNION ALL ... WHERE false} of {@link #selectRows(DSLContext,
+   * Condition, long, Schemes)} exists for the texts' {@code CASE}).
+   *
+   * <pre>
+   * SELECT NULL AS n, c.id::bigint AS fp FROM &lt;source&gt; WHERE &lt;scope&gt; AND &lt;violation&gt;
+   * UNION ALL
+   * SELECT count(c.ctid), NULL FROM &lt;driving table&gt; c WHERE &lt;scope&gt;
+   * </pre>
+   *
+   * The count comes last: the {@code Append} runs its branches one after the other, so while the
+   * server counts, the worker stores the tail of the keys it was sent. Measured against the count
+   * first, the two orders were within the reference benchmark's noise (docs/performance.md, ninth
+   * session).
+   */
+  ResultQuery<Record> selectKeys(DSLContext context, Condition range) {
+    Condition rows = scope.and(range);
+    List<Field<?>> keys =
+        List.of(
+            DSL.inline((Long) null, SQLDataType.BIGINT).as("n"), fingerprint(scheme, sampleFields));
+    List<Field<?>> count = List.of(rowsChecked(), DSL.inline((Long) null, SQLDataType.BIGINT));
+    Select<Record> violating = context.select(keys).from(source).where(rows.and(violation));
+    return violating.unionAll(
+        context.select(count).from(semiJoin.orElseThrow().source()).where(rows));
+  }
+
+  /** A row of {@link #selectKeys} in the rows form's columns (n, violations, fp, keys...). */
+  private static Row keysRow(Row keys) {
+    return index -> index == 0 ? keys.get(0) : index == 2 ? keys.get(1) : null;
   }
 
   /**
@@ -667,21 +708,27 @@ public final class ViolationScan implements AuditQuery, RangeScan {
           bound,
           keys.sink().previousViolations());
     }
+    // the integer scheme's own keys, stored as they are: the keys alone ({@link #selectKeys})
+    boolean keysOnly =
+        bound == Long.MIN_VALUE && schemes.sample().equals(scheme) && !schemes.translating();
     ResultQuery<Record> statement =
-        form.rows()
-            ? selectRows(context, range, bound, schemes)
-            : select(context, range, form.semi(), weighted, schemes);
+        keysOnly
+            ? selectKeys(context, range)
+            : form.rows()
+                ? selectRows(context, range, bound, schemes)
+                : select(context, range, form.semi(), weighted, schemes);
     // every violating key streams past: the worker keeps the sample's candidates and one batch of
     // fingerprints for the store, never the whole set
     try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part(), schemes.stored()) : null) {
-      Receiver receiver = new Receiver(part, cap, weighted, bound, schemes);
+      Receiver receiver = new Receiver(part, cap, weighted, bound, !keysOnly, schemes);
       if (form.parallel()) {
-        copy(context, statement, receiver);
+        copy(context, statement, keysOnly ? row -> receiver.row(keysRow(row::get)) : receiver::row);
       } else {
         // a statement planned without workers: read through a cursor (see form())
         try (ResultSet rows = statement.fetchSize(KeySink.BATCH).fetchResultSet()) {
           while (rows.next()) {
-            receiver.row(index -> column(rows, index));
+            Row row = index -> column(rows, index);
+            receiver.row(keysOnly ? keysRow(row) : row);
           }
         } catch (SQLException e) {
           throw new DataAccessException(e.getMessage(), e);
@@ -734,12 +781,13 @@ public final class ViolationScan implements AuditQuery, RangeScan {
    * Streams {@code statement} through COPY, not a cursor: a cursor's statement never runs in
    * parallel workers.
    */
-  private static void copy(DSLContext context, ResultQuery<Record> statement, Receiver receiver) {
+  private static void copy(
+      DSLContext context, ResultQuery<Record> statement, CopyRows.Handler receiver) {
     String sql = context.renderInlined(statement);
     context.connection(
         connection -> {
           try {
-            CopyRows.read(connection, sql, receiver::row);
+            CopyRows.read(connection, sql, receiver);
           } catch (SQLException e) {
             // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
             throw new DataAccessException(e.getMessage(), e);
@@ -762,8 +810,8 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       throw new IllegalStateException(
           "the key texts' fallback needs the run's snapshot: run it REPEATABLE READ");
     }
-    Receiver texts = new Receiver(null, 0, false, Long.MAX_VALUE, new Schemes(in, in));
-    copy(context, selectTexts(context, range, bound, in, smallest), texts);
+    Receiver texts = new Receiver(null, 0, false, Long.MAX_VALUE, true, new Schemes(in, in));
+    copy(context, selectTexts(context, range, bound, in, smallest), texts::row);
     return texts.sample.candidates();
   }
 
@@ -813,6 +861,9 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     /** Rows whose key texts the statement sends: those whose fingerprint is at most this. */
     private final long bound;
 
+    /** Whether the statement sends key texts at all ({@link #selectKeys} sends none). */
+    private final boolean texts;
+
     /** Violating rows that came with their texts. */
     private long texted;
 
@@ -824,7 +875,8 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
     private int smallestSize;
 
-    Receiver(KeySink.Part part, int cap, boolean weighted, long bound, Schemes schemes) {
+    Receiver(
+        KeySink.Part part, int cap, boolean weighted, long bound, boolean texts, Schemes schemes) {
       this.part = part;
       this.cap = cap;
       this.weighted = weighted;
@@ -832,6 +884,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       this.stored = new long[schemes.translating() ? KeySink.BATCH : 0];
       this.weights = new long[weighted ? KeySink.BATCH : 0];
       this.bound = bound;
+      this.texts = texts;
       this.smallest = new long[bound == Long.MAX_VALUE ? 0 : sampleSize];
     }
 
@@ -861,7 +914,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       }
       // a row above the bound comes without texts: it lies above every row the sample can show
       // (else the fallback runs)
-      if (fingerprint <= bound) {
+      if (texts && fingerprint <= bound) {
         texted++;
         if (sample.admits(fingerprint)) {
           List<String> key = new ArrayList<>(width);
@@ -984,7 +1037,16 @@ public final class ViolationScan implements AuditQuery, RangeScan {
 
   private ResultQuery<Record> statement(
       DSLContext context, Condition range, Form form, boolean weighted) {
-    return form.rows() ? selectRows(context, range) : select(context, range, form.semi(), weighted);
+    return form.rows() ? rowsForm(context, range) : select(context, range, form.semi(), weighted);
+  }
+
+  /**
+   * The rows form as a full run of this scan sends it when its audit's kept set is in its own
+   * scheme: the keys alone in the integer scheme ({@link #selectKeys}), else every row's key texts
+   * (a later run sends them only below a bound, the same statement otherwise).
+   */
+  private ResultQuery<Record> rowsForm(DSLContext context, Condition range) {
+    return scheme.typed() ? selectKeys(context, range) : selectRows(context, range);
   }
 
   /**
@@ -1007,7 +1069,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     // without them (a small child) costs no second EXPLAIN
     if (rowsFormApplies(range)
         && semiPlan.map(plan -> workersPlanned(plan) > 0).orElse(true)
-        && workersPlanned(plan(context, selectRows(context, range))) > 0) {
+        && workersPlanned(plan(context, rowsForm(context, range))) > 0) {
       return new Form(false, true, true);
     }
     if (semiPlan.isPresent() && semiPlan.get().contains("hashed SubPlan")) {
