@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 @Command(
     mixinStandardHelpOptions = true,
@@ -75,15 +76,16 @@ final class ServeCommand implements Callable<Integer> {
             },
             "graceful-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    onHangup(
-        () -> {
-          Worker worker = started.get();
-          if (worker == null) {
-            LOG.warn("SIGHUP during start-up ignored: the audit files are being loaded now");
-          } else {
-            worker.reload();
-          }
-        });
+    boolean hangupHandled =
+        onHangup(
+            () -> {
+              Worker worker = started.get();
+              if (worker == null) {
+                LOG.warn("SIGHUP during start-up ignored: the audit files are being loaded now");
+              } else {
+                worker.reload();
+              }
+            });
     Worker worker;
     try {
       worker = starter.start();
@@ -99,9 +101,11 @@ final class ServeCommand implements Callable<Integer> {
       startFinished.countDown();
     }
     LOG.info(
-        "node {} serving; SIGHUP reloads the audit files, SIGTERM stops (ready {} ms after the"
-            + " JVM started)",
+        "node {} serving; {}, SIGTERM stops (ready {} ms after the JVM started)",
         worker.auditor().config().nodeId(),
+        hangupHandled
+            ? "SIGHUP reloads the audit files"
+            : "POST /api/reload reloads the audit files (SIGHUP is ignored here)",
         System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
     // uninterruptibly: the hook may interrupt this thread just as the start finishes
     boolean interrupted = false;
@@ -119,12 +123,27 @@ final class ServeCommand implements Callable<Integer> {
     return ExitCodes.CLEAN;
   }
 
-  static void onHangup(Runnable action) {
+  /**
+   * @return whether SIGHUP will call {@code action}: false where it cannot (Windows) or is ignored
+   *     (under nohup), which is logged
+   */
+  static boolean onHangup(Runnable action) {
     try {
-      Signal.handle(new Signal("HUP"), signal -> action.run());
+      SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> action.run());
+      if (previous == SignalHandler.SIG_IGN) {
+        // A signal ignored when the JVM started stays ignored: the handler is accepted without
+        // error and never called, so kill -HUP did nothing and nothing said so (newuser24)
+        LOG.warn(
+            "SIGHUP is ignored in this process (started under nohup, or by a parent that ignores"
+                + " it), so kill -HUP will not reload the audit files: reload with POST"
+                + " /api/reload, or start serve without nohup (setsid, systemd, a container)");
+        return false;
+      }
+      return true;
     } catch (IllegalArgumentException e) {
-      // Windows has no SIGHUP; under nohup the signal is ignored and cannot be handled
+      // Windows has no SIGHUP
       LOG.warn("SIGHUP cannot be handled here ({}); reload with POST /api/reload", e.getMessage());
+      return false;
     }
   }
 }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.commons.csv.CSVRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -722,7 +721,10 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     try (KeySink.Part part = cap > 0 ? keys.sink().open(keys.part(), schemes.stored()) : null) {
       Receiver receiver = new Receiver(part, cap, weighted, bound, !keysOnly, schemes);
       if (form.parallel()) {
-        copy(context, statement, keysOnly ? row -> receiver.row(keysRow(row::get)) : receiver::row);
+        copy(
+            context,
+            statement,
+            keysOnly ? row -> receiver.row(keysRow(row::get)) : row -> receiver.row(row::get));
       } else {
         // a statement planned without workers: read through a cursor (see form())
         try (ResultSet rows = statement.fetchSize(KeySink.BATCH).fetchResultSet()) {
@@ -811,7 +813,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
           "the key texts' fallback needs the run's snapshot: run it REPEATABLE READ");
     }
     Receiver texts = new Receiver(null, 0, false, Long.MAX_VALUE, true, new Schemes(in, in));
-    copy(context, selectTexts(context, range, bound, in, smallest), texts::row);
+    copy(context, selectTexts(context, range, bound, in, smallest), row -> texts.row(row::get));
     return texts.sample.candidates();
   }
 
@@ -886,10 +888,6 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       this.bound = bound;
       this.texts = texts;
       this.smallest = new long[bound == Long.MAX_VALUE ? 0 : sampleSize];
-    }
-
-    void row(CSVRecord row) {
-      row(row::get);
     }
 
     void row(Row row) {
