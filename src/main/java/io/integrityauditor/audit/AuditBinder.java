@@ -5,23 +5,35 @@ import io.integrityauditor.catalog.Catalog;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Problems;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Binds loaded audits to their targets' catalogs. */
 public final class AuditBinder {
   private AuditBinder() {}
 
-  /** Audits that bound, the problems of those that did not, and every warning. */
+  /**
+   * Audits that bound, the problems of those that did not, and every warning.
+   *
+   * @param unreadable ids of the audits (among every audit, bound or not) that read a table their
+   *     target's role cannot read: every run of them fails until the grants are made
+   */
   public record Result(
-      List<BoundAudit> bound, List<ConfigProblem> problems, List<ConfigProblem> warnings) {
+      List<BoundAudit> bound,
+      List<ConfigProblem> problems,
+      List<ConfigProblem> warnings,
+      Set<String> unreadable) {
     public Result {
       bound = List.copyOf(bound);
       problems = List.copyOf(problems);
       warnings = List.copyOf(warnings);
+      unreadable = Collections.unmodifiableSet(new LinkedHashSet<>(unreadable));
     }
   }
 
@@ -93,6 +105,6 @@ public final class AuditBinder {
         withGrants.add(new BoundAudit(audit.audit(), audit.query(), all));
       }
     }
-    return new Result(withGrants, problems.list(), warnings.list());
+    return new Result(withGrants, problems.list(), warnings.list(), unreadable.auditIds());
   }
 }

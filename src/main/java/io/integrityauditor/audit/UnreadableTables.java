@@ -33,6 +33,13 @@ final class UnreadableTables {
     audits.computeIfAbsent(schema, s -> new LinkedHashSet<>()).add(audit.id());
   }
 
+  /** The ids of the audits that read a table their role cannot read: every run of each fails. */
+  Set<String> auditIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    audits.values().forEach(ids::addAll);
+    return ids;
+  }
+
   /** One warning per target and schema, by the id of the audit whose place it names. */
   Map<String, List<ConfigProblem>> warningsByAudit() {
     Map<String, List<ConfigProblem>> byAudit = new LinkedHashMap<>();

@@ -8,16 +8,20 @@ import io.integrityauditor.audit.Severity;
 import io.integrityauditor.audit.kind.AuditKinds;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.SampleKey;
+import io.integrityauditor.config.Durations;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
 import io.integrityauditor.run.RunInfo;
 import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.SampleBaseline;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Prints audit results as a table or as the JSON contract, and derives the exit code. */
@@ -163,6 +167,14 @@ final class ResultReport {
                       .append(" outside the baseline, ")
                       .append(h.baselineRows())
                       .append(" in it"));
+      graceClause(result)
+          .ifPresent(
+              clause ->
+                  out.append(
+                          result.keyHistory().filter(h -> h.baselineRows() > 0).isPresent()
+                              ? "; "
+                              : ": ")
+                      .append(clause));
       out.append("; sample keys:\n");
       List<Boolean> inBaseline =
           result.keyHistory().map(KeyHistory::sampleInBaseline).orElse(List.of());
@@ -202,6 +214,26 @@ final class ResultReport {
    * column pair, a finding about the schema), how many of each: "9 violating rows" for 8 rows and a
    * varchar -> uuid reference sent on-call looking for a ninth row (newuser23).
    */
+  /**
+   * With a grace period, how old the oldest violating row is and from when it counts: "not
+   * breached" alone did not tell a row broken a minute ago from one about to page (newuser24).
+   */
+  private static Optional<String> graceClause(AuditResult result) {
+    Optional<Duration> maxAge = result.audit().threshold().maxAge();
+    Optional<Instant> since = result.keyHistory().flatMap(KeyHistory::oldestSince);
+    if (maxAge.isEmpty() || since.isEmpty()) {
+      return Optional.empty();
+    }
+    Duration age = Duration.between(since.get(), result.startedAt());
+    return Optional.of(
+        "the oldest has been violating for "
+            + Durations.format(Duration.ofSeconds(Math.max(0, age.toSeconds())))
+            + " (since "
+            + since.get()
+            + "), so it counts from "
+            + since.get().plus(maxAge.get()));
+  }
+
   private static String rowsAndMismatches(Measurement m) {
     long mismatches =
         m.samples().stream()

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 @Command(
     mixinStandardHelpOptions = true,
@@ -121,9 +122,17 @@ final class ServeCommand implements Callable<Integer> {
 
   static void onHangup(Runnable action) {
     try {
-      Signal.handle(new Signal("HUP"), signal -> action.run());
+      SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> action.run());
+      if (previous == SignalHandler.SIG_IGN) {
+        // A signal ignored when the JVM started stays ignored: the handler is accepted without
+        // error and never called, so kill -HUP did nothing and nothing said so (newuser24)
+        LOG.warn(
+            "SIGHUP is ignored in this process (started under nohup, or by a parent that ignores"
+                + " it), so kill -HUP will not reload the audit files: reload with POST"
+                + " /api/reload, or start serve without nohup (setsid, systemd, a container)");
+      }
     } catch (IllegalArgumentException e) {
-      // Windows has no SIGHUP; under nohup the signal is ignored and cannot be handled
+      // Windows has no SIGHUP
       LOG.warn("SIGHUP cannot be handled here ({}); reload with POST /api/reload", e.getMessage());
     }
   }

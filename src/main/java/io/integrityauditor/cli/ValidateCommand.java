@@ -12,6 +12,7 @@ import io.integrityauditor.serve.Auditor;
 import java.io.PrintStream;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
           + " against the targets' catalogs. Runs no audit query.",
       "Warnings (e.g. a reference whose type differs from its key's) are printed and do not"
           + " fail validation.",
-      "Exit codes: 0 valid, 2 problems found, 3 a target could not be reached."
+      "Exit codes: 0 valid, 2 problems found, 3 a target could not be reached or its role cannot"
+          + " read the tables of some audits (every run of them would fail)."
     })
 final class ValidateCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
@@ -62,19 +64,24 @@ final class ValidateCommand implements Callable<Integer> {
           throw new ConfigException(unowned);
         }
       }
+      // Warnings first: they stay relevant while the problems get fixed.
+      workerConfig.warnings().forEach(w -> out.println(Redactor.redact(w.formatWarning())));
       if (offline) {
         out.printf(
-            "%s in %s %s well-formed (catalog not checked: --offline)%n",
+            "%s in %s %s well-formed (catalog not checked: --offline)%s%n",
             Plural.of(audits.size(), "audit"),
             Plural.of(workerConfig.auditFiles().size(), "file"),
-            audits.size() == 1 ? "is" : "are");
+            audits.size() == 1 ? "is" : "are",
+            warningCount(workerConfig.warnings().size()));
         return ExitCodes.CLEAN;
       }
       Auditor.Binding binding = auditor.bind(audits);
-      List<ConfigProblem> warnings =
+      List<ConfigProblem> warnings = new ArrayList<>(workerConfig.warnings());
+      List<ConfigProblem> auditWarnings =
           binding.bound().stream().flatMap(b -> b.warnings().stream()).toList();
-      // Warnings first: they stay relevant while the problems get fixed.
-      warnings.forEach(w -> out.println(Redactor.redact(w.formatWarning())));
+      // the configuration's were printed above
+      auditWarnings.forEach(w -> out.println(Redactor.redact(w.formatWarning())));
+      warnings.addAll(auditWarnings);
       int roleWarnings = 0;
       for (String target : binding.catalogs().keySet()) {
         try {
@@ -97,17 +104,50 @@ final class ValidateCommand implements Callable<Integer> {
             .forEach(message -> System.err.println("error: " + message));
         return ExitCodes.COULD_NOT_RUN;
       }
+      List<String> cannotRun =
+          audits.stream().map(Audit::id).filter(binding.unreadable()::contains).toList();
+      if (!cannotRun.isEmpty()) {
+        // not "valid (1 warning)" with exit 0 (newuser24): a CI gate passed audits whose every
+        // run fails; the grant is the database's business, so it stays a warning for serve
+        System.err.println("error: " + cannotRun(cannotRun, audits.size()));
+        return ExitCodes.COULD_NOT_RUN;
+      }
       out.printf(
           "%s in %s %s valid against %s%s%n",
           Plural.of(audits.size(), "audit"),
           Plural.of(workerConfig.auditFiles().size(), "file"),
           audits.size() == 1 ? "is" : "are",
           Plural.of(binding.catalogs().size(), "target"),
-          warnings.size() + roleWarnings == 0
-              ? ""
-              : " (" + Plural.of(warnings.size() + roleWarnings, "warning") + ")");
+          warningCount(warnings.size() + roleWarnings));
       return ExitCodes.CLEAN;
     }
+  }
+
+  private static String warningCount(int count) {
+    return count == 0 ? "" : " (" + Plural.of(count, "warning") + ")";
+  }
+
+  /**
+   * "every run of 2 of the 33 audits will fail (a, b): their roles cannot read their tables; ..."
+   */
+  static String cannotRun(List<String> ids, int auditCount) {
+    int shown = Math.min(ids.size(), 5);
+    String listed = String.join(", ", ids.subList(0, shown));
+    if (ids.size() > shown) {
+      listed += " and " + (ids.size() - shown) + " more";
+    }
+    boolean one = ids.size() == 1;
+    String which =
+        ids.size() < auditCount
+            ? ids.size() + " of the " + Plural.of(auditCount, "audit")
+            : auditCount == 1 ? "the audit" : "all " + auditCount + " audits";
+    return "every run of "
+        + which
+        + " will fail ("
+        + listed
+        + "): "
+        + (one ? "its role cannot read its tables" : "their roles cannot read their tables")
+        + "; run the GRANTs given above, then validate again";
   }
 
   static List<ConfigProblem> unowned(List<Audit> audits) {

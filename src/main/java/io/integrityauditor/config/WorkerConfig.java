@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param retention how long the store keeps runs and resolved alerts
  * @param retry how runs failing for a transient reason are retried
  * @param connectionBudget how many connections the worker opens to each audited server
+ * @param warnings findings in the file that stop nothing (a password written into a JDBC URL):
+ *     {@code validate} prints them
  */
 public record WorkerConfig(
     Path file,
@@ -31,10 +33,12 @@ public record WorkerConfig(
     HttpConfig http,
     RetentionConfig retention,
     RetryPolicy retry,
-    ConnectionBudget connectionBudget) {
+    ConnectionBudget connectionBudget,
+    List<ConfigProblem> warnings) {
 
   public WorkerConfig {
     targets = Map.copyOf(targets);
+    warnings = List.copyOf(warnings);
     auditFiles = List.copyOf(auditFiles);
     auditPatterns = List.copyOf(auditPatterns);
   }
@@ -52,6 +56,7 @@ public record WorkerConfig(
         http,
         retention,
         retry,
-        connectionBudget);
+        connectionBudget,
+        warnings);
   }
 }

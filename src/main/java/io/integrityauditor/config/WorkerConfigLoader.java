@@ -88,6 +88,7 @@ public final class WorkerConfigLoader {
   private WorkerConfig load(Path file, boolean auditFilesRequired) {
     Node root = YamlTree.parse(file);
     Problems problems = new Problems();
+    Problems warnings = new Problems();
     Fields fields = Fields.of(root, "", null, problems, environment);
     Path baseDir = file.toAbsolutePath().getParent();
 
@@ -97,12 +98,12 @@ public final class WorkerConfigLoader {
             .map("store")
             .map(
                 s -> {
-                  DatabaseConfig database = database(s, baseDir, 5);
+                  DatabaseConfig database = database(s, baseDir, 5, warnings);
                   s.rejectUnknown();
                   return database;
                 })
             .filter(d -> d.url() != null);
-    Map<String, TargetConfig> targets = targets(fields, baseDir);
+    Map<String, TargetConfig> targets = targets(fields, baseDir, warnings);
     List<String> patterns = auditPatterns(fields);
     List<Path> auditFiles = auditFiles(fields, baseDir, patterns, auditFilesRequired);
     SchedulerConfig scheduler =
@@ -129,7 +130,8 @@ public final class WorkerConfigLoader {
         http,
         retention,
         retry,
-        budget);
+        budget,
+        warnings.list());
   }
 
   /** Re-expands the audit globs (on reload: files may have been added or removed). */
@@ -311,7 +313,7 @@ public final class WorkerConfigLoader {
             });
   }
 
-  private Map<String, TargetConfig> targets(Fields fields, Path baseDir) {
+  private Map<String, TargetConfig> targets(Fields fields, Path baseDir, Problems warnings) {
     Map<String, TargetConfig> targets = new LinkedHashMap<>();
     Optional<Fields> section = fields.map("targets");
     if (section.isEmpty()) {
@@ -336,7 +338,7 @@ public final class WorkerConfigLoader {
               }
               Fields target =
                   Fields.of(entry.value(), "targets." + name, null, fields.problems(), environment);
-              DatabaseConfig database = database(target, baseDir, 4);
+              DatabaseConfig database = database(target, baseDir, 4, warnings);
               int maxConcurrent =
                   target.integer("max_concurrent_audits", 1, 64).map(Long::intValue).orElse(2);
               Optional<TargetTemplate> template = template(target);
@@ -401,7 +403,7 @@ public final class WorkerConfigLoader {
             every.orElse(TargetTemplate.DEFAULT_DISCOVER_EVERY)));
   }
 
-  private DatabaseConfig database(Fields fields, Path baseDir, int defaultPool) {
+  private DatabaseConfig database(Fields fields, Path baseDir, int defaultPool, Problems warnings) {
     String url = fields.requiredString("url");
     if (url != null && !url.startsWith("jdbc:postgresql:")) {
       fields.problem(
@@ -411,7 +413,7 @@ public final class WorkerConfigLoader {
               + "'");
     }
     String user = fields.string("user").orElse(null);
-    Optional<Secret> password = password(fields, baseDir, url);
+    Optional<Secret> password = password(fields, baseDir, url, warnings);
     // The password travels separately to the driver, so no pool or driver log can print it.
     String urlWithoutPassword = url == null ? null : withoutPassword(url);
     int poolSize = fields.integer("pool_size", 1, 100).map(Long::intValue).orElse(defaultPool);
@@ -422,7 +424,7 @@ public final class WorkerConfigLoader {
     return new DatabaseConfig(urlWithoutPassword, user, password, poolSize, connectTimeout);
   }
 
-  private Optional<Secret> password(Fields fields, Path baseDir, String url) {
+  private Optional<Secret> password(Fields fields, Path baseDir, String url, Problems warnings) {
     Optional<Secret> declared = secret(fields, baseDir, "password");
     if (declared.isPresent() || fields.has("password_env") || fields.has("password_file")) {
       return declared;
@@ -433,8 +435,20 @@ public final class WorkerConfigLoader {
         // pgjdbc URL-decodes the parameters of a URL (URLDecoder, UTF-8): so does the password
         // taken out of it, or "p%40ss" would reach the server as typed and "&" could not be given
         try {
-          return Optional.of(
-              Secret.of(URLDecoder.decode(inUrl.group(1), StandardCharsets.UTF_8), "the JDBC URL"));
+          Secret secret =
+              Secret.of(URLDecoder.decode(inUrl.group(1), StandardCharsets.UTF_8), "the JDBC URL");
+          if (fields.writtenInFile("url")) {
+            // masked everywhere, but committed with the file: say so where it can still be moved
+            // (newuser24: accepted silently while the README asks for the environment or a file)
+            warnings.add(
+                fields.locationOf("url"),
+                null,
+                fields.keyPath("url"),
+                "the JDBC URL holds a password: it is masked in every output, but it is written in"
+                    + " this file (and in its history); remove password= from the URL and give it"
+                    + " with password_env: VARIABLE or password_file: PATH");
+          }
+          return Optional.of(secret);
         } catch (IllegalArgumentException e) {
           fields.problem(
               "url",

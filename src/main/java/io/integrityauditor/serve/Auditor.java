@@ -234,7 +234,13 @@ public final class Auditor implements AutoCloseable {
           .findFirst()
           .ifPresent(error -> unavailable.put(audit.id(), error));
     }
-    return new Binding(result.bound(), result.problems(), unavailable, catalogs, catalogsRead);
+    return new Binding(
+        result.bound(),
+        result.problems(),
+        unavailable,
+        catalogs,
+        catalogsRead,
+        result.unreadable());
   }
 
   /** A target's catalog, or why it could not be read. */
@@ -306,18 +312,22 @@ public final class Auditor implements AutoCloseable {
    *
    * @param unavailable audits whose target could not be read, with the reason
    * @param catalogsRead how long reading the catalogs took (the rest of a bind is binding)
+   * @param unreadable ids of the audits that read a table their target's role cannot read (every
+   *     run of them fails: {@code validate} says so)
    */
   public record Binding(
       List<BoundAudit> bound,
       List<ConfigProblem> problems,
       Map<String, RunError> unavailable,
       Map<String, Catalog> catalogs,
-      Duration catalogsRead) {
+      Duration catalogsRead,
+      Set<String> unreadable) {
     public Binding {
       bound = List.copyOf(bound);
       problems = List.copyOf(problems);
       unavailable = Map.copyOf(unavailable);
       catalogs = Map.copyOf(catalogs);
+      unreadable = Set.copyOf(unreadable);
     }
   }
 

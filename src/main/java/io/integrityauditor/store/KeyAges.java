@@ -3,6 +3,7 @@ package io.integrityauditor.store;
 import io.integrityauditor.config.Durations;
 import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.run.KeyHistory;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -139,7 +140,11 @@ final class KeyAges {
     boolean carried = carry == Carry.KEPT;
     try (PreparedStatement kept =
             connection.prepareStatement(
-                "SELECT fingerprints, weights, first_seen, baseline, seq FROM "
+                "SELECT fingerprints, weights, "
+                    + KeptArray.AGES
+                    + ", seq, "
+                    + KeptArray.FIRST_SEEN
+                    + " FROM "
                     + TABLE
                     + " WHERE audit_id = ? AND run_id = ? ORDER BY seq");
         RunKeys now =
@@ -172,8 +177,8 @@ final class KeyAges {
               unchanged = false;
               run.next();
             }
-            long firstSeen = array.firstSeen[i];
-            boolean baseline = array.baseline[i];
+            long firstSeen = array.firstSeen(i);
+            boolean baseline = array.baseline(i);
             long weight;
             if (run.present() && run.fingerprint == keptKey) {
               // carried: the increment's rows of a key the rows before the watermark hold
@@ -553,23 +558,50 @@ final class KeyAges {
 
   /** One array of the kept key set, with each key's age, and its place ({@code seq}). */
   private static final class KeptArray {
+    /**
+     * The ages as the store sends them (columns 3, 4 and 6): an array's first-seen times only when
+     * they differ (else NULL and the one time), its baseline flags only when one is set. In the
+     * steady state every key of an array was first seen in the same run and none is in a baseline:
+     * sending a million times and flags took the store about as long as the keys themselves
+     * (PostgreSQL sends an array element by element, the flags as text), and pgjdbc made a {@code
+     * Boolean} of each flag (docs/performance.md, "ninth session").
+     */
+    static final String AGES =
+        "CASE WHEN first_seen <@ ARRAY[first_seen[1]] THEN NULL ELSE first_seen END,"
+            + " CASE WHEN true = ANY (baseline) THEN baseline END";
+
+    static final String FIRST_SEEN = "first_seen[1]";
+
     final long[] fingerprints;
     final long[] weights;
-    final long[] firstSeen;
-    // pgjdbc receives boolean[] as text only (no binary format for it): decoded by pgjdbc
-    final Boolean[] baseline;
+    // null: every key's is firstSeenAll
+    private final long[] firstSeen;
+    private final long firstSeenAll;
+    // null: no key is in the baseline; pgjdbc receives boolean[] as text only (no binary format
+    // for it): decoded by pgjdbc
+    private final Boolean[] baseline;
     final int seq;
 
     KeptArray(ResultSet rows) throws SQLException {
       fingerprints = LongArrays.read(rows, 1);
       weights = LongArrays.read(rows, 2);
       firstSeen = LongArrays.read(rows, 3);
-      baseline = (Boolean[]) rows.getArray(4).getArray();
+      firstSeenAll = rows.getLong(6);
+      Array flags = rows.getArray(4);
+      baseline = flags == null ? null : (Boolean[]) flags.getArray();
       seq = rows.getInt(5);
     }
 
     long weight(int i) {
       return weights == null ? 1 : weights[i];
+    }
+
+    long firstSeen(int i) {
+      return firstSeen == null ? firstSeenAll : firstSeen[i];
+    }
+
+    boolean baseline(int i) {
+      return baseline != null && baseline[i];
     }
   }
 

@@ -93,6 +93,81 @@ class ValidateCommandTest {
   }
 
   @Test
+  void a_role_that_cannot_read_an_audits_tables_fails_validation_saying_every_run_of_it_fails() {
+    // newuser24: "33 audits in 3 files are valid against 2 targets (4 warnings)", exit 0, for a
+    // role that could read none of their tables: a CI gate passed what every run would fail
+    TestPostgres.Database locked = TestPostgres.newDatabase("validate_cli_locked");
+    locked.execute(
+        """
+        CREATE TABLE workflows (id text PRIMARY KEY);
+        CREATE SCHEMA ledger;
+        CREATE TABLE ledger.entries (id int PRIMARY KEY, account text);
+        GRANT SELECT ON public.workflows TO validate_ro;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/a.yaml",
+        """
+        audits:
+          - id: wf
+            kind: unique
+            table: workflows
+            columns: [id]
+          - id: entries.account
+            kind: unique
+            table: ledger.entries
+            columns: [account]
+        """);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + locked.url()
+                + "\n    user: validate_ro\naudits: [audits/*.yaml]\n");
+
+    Outcome outcome = CliRunner.execute("validate", config);
+
+    assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
+    assertThat(outcome.out())
+        .contains(
+            "a.yaml:8: warning: audit 'entries.account': key 'table': role validate_ro cannot"
+                + " read schema ledger (ledger.entries), so every run of this audit fails")
+        .doesNotContain("valid against");
+    assertThat(outcome.err())
+        .isEqualTo(
+            "error: every run of 1 of the 2 audits will fail (entries.account): its role cannot"
+                + " read its tables; run the GRANTs given above, then validate again\n");
+  }
+
+  @Test
+  void a_password_written_into_the_jdbc_url_is_warned_about_and_never_shown() {
+    // newuser24: accepted silently (and masked everywhere), while the README says passwords come
+    // from the environment or a file: the one place that can say so before it is committed
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", CLEAN_AUDIT);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + db.url()
+                + "?password=Hunter2-in-url&sslmode=disable\n    user: validate_ro\n"
+                + "audits: [audits/*.yaml]\n");
+
+    Outcome outcome = CliRunner.execute("validate", config);
+
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .contains(
+            "integrity-auditor.yaml:3: warning: key 'targets.app.url': the JDBC URL holds a"
+                + " password: it is masked in every output, but it is written in this file (and in"
+                + " its history); remove password= from the URL and give it with password_env:"
+                + " VARIABLE or password_file: PATH")
+        .endsWith("1 audit in 1 file is valid against 1 target (1 warning)\n")
+        .doesNotContain("Hunter2-in-url");
+    assertThat(outcome.err()).doesNotContain("Hunter2-in-url");
+  }
+
+  @Test
   void problems_still_fail_validation() {
     Outcome outcome =
         validate(

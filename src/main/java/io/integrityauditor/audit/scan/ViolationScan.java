@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.commons.csv.CSVRecord;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -739,7 +738,7 @@ public final class ViolationScan implements AuditQuery, RangeScan {
     context.connection(
         connection -> {
           try {
-            CopyRows.read(connection, sql, receiver::row);
+            CopyRows.read(connection, sql, row -> receiver.row(row::get));
           } catch (SQLException e) {
             // as jOOQ reports a failed statement: the classifier reads its SQLSTATE
             throw new DataAccessException(e.getMessage(), e);
@@ -833,10 +832,6 @@ public final class ViolationScan implements AuditQuery, RangeScan {
       this.weights = new long[weighted ? KeySink.BATCH : 0];
       this.bound = bound;
       this.smallest = new long[bound == Long.MAX_VALUE ? 0 : sampleSize];
-    }
-
-    void row(CSVRecord row) {
-      row(row::get);
     }
 
     void row(Row row) {
