@@ -76,15 +76,16 @@ final class ServeCommand implements Callable<Integer> {
             },
             "graceful-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    onHangup(
-        () -> {
-          Worker worker = started.get();
-          if (worker == null) {
-            LOG.warn("SIGHUP during start-up ignored: the audit files are being loaded now");
-          } else {
-            worker.reload();
-          }
-        });
+    boolean hangupHandled =
+        onHangup(
+            () -> {
+              Worker worker = started.get();
+              if (worker == null) {
+                LOG.warn("SIGHUP during start-up ignored: the audit files are being loaded now");
+              } else {
+                worker.reload();
+              }
+            });
     Worker worker;
     try {
       worker = starter.start();
@@ -100,9 +101,11 @@ final class ServeCommand implements Callable<Integer> {
       startFinished.countDown();
     }
     LOG.info(
-        "node {} serving; SIGHUP reloads the audit files, SIGTERM stops (ready {} ms after the"
-            + " JVM started)",
+        "node {} serving; {}, SIGTERM stops (ready {} ms after the JVM started)",
         worker.auditor().config().nodeId(),
+        hangupHandled
+            ? "SIGHUP reloads the audit files"
+            : "POST /api/reload reloads the audit files (SIGHUP is ignored here)",
         System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
     // uninterruptibly: the hook may interrupt this thread just as the start finishes
     boolean interrupted = false;
@@ -120,7 +123,11 @@ final class ServeCommand implements Callable<Integer> {
     return ExitCodes.CLEAN;
   }
 
-  static void onHangup(Runnable action) {
+  /**
+   * @return whether SIGHUP will call {@code action}: false where it cannot (Windows) or is ignored
+   *     (under nohup), which is logged
+   */
+  static boolean onHangup(Runnable action) {
     try {
       SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> action.run());
       if (previous == SignalHandler.SIG_IGN) {
@@ -130,10 +137,13 @@ final class ServeCommand implements Callable<Integer> {
             "SIGHUP is ignored in this process (started under nohup, or by a parent that ignores"
                 + " it), so kill -HUP will not reload the audit files: reload with POST"
                 + " /api/reload, or start serve without nohup (setsid, systemd, a container)");
+        return false;
       }
+      return true;
     } catch (IllegalArgumentException e) {
       // Windows has no SIGHUP
       LOG.warn("SIGHUP cannot be handled here ({}); reload with POST /api/reload", e.getMessage());
+      return false;
     }
   }
 }

@@ -5,7 +5,8 @@ public final class HangupProbe {
   private HangupProbe() {}
 
   public static void main(String[] args) throws InterruptedException {
-    ServeCommand.onHangup(() -> System.out.println("reload requested"));
+    System.out.println(
+        "handled=" + ServeCommand.onHangup(() -> System.out.println("reload requested")));
     System.out.println("ready");
     Thread.sleep(120_000);
   }

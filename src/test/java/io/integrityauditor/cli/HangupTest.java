@@ -54,6 +54,9 @@ class HangupTest {
       Eventually.within(
           Duration.ofMinutes(2), "the probe is ready", () -> read(log).contains("ready"));
       assertThat(read(log))
+          .as("the line saying the node is serving names POST /api/reload instead")
+          .contains("handled=false");
+      assertThat(read(log))
           .contains(
               "SIGHUP is ignored in this process (started under nohup, or by a parent that ignores"
                   + " it), so kill -HUP will not reload the audit files: reload with POST"
@@ -75,7 +78,7 @@ class HangupTest {
           Duration.ofMinutes(1),
           "SIGHUP reached the handler",
           () -> read(log).contains("reload requested"));
-      assertThat(read(log)).doesNotContain("SIGHUP is ignored");
+      assertThat(read(log)).doesNotContain("SIGHUP is ignored").contains("handled=true");
     } finally {
       process.destroyForcibly().waitFor();
     }
