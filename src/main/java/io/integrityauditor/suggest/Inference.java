@@ -638,9 +638,16 @@ final class Inference {
   private List<Group> prefixedKeys(List<Group> groups) {
     Map<TableInfo, String> prefixes = new IdentityHashMap<>();
     for (TableInfo table : tables) {
-      // an abbreviation, not a word of the table's own name (tags.tag_name is ordinary naming)
+      // an abbreviation, not a word of the table's own name (tags.tag_name is ordinary naming),
+      // unless it is one word of a longer name that every column carries: TPC-DS's
+      // web_site(web_site_sk, web_open_date_sk, ...)
       columnPrefix(table)
-          .filter(p -> !names.get(table).wordForms().contains(p))
+          .filter(
+              p ->
+                  !names.get(table).wordForms().contains(p)
+                      || (names.get(table).words().size() >= 2
+                          && table.columns().stream()
+                              .allMatch(c -> lower(c.name()).startsWith(p + "_"))))
           .ifPresent(p -> prefixes.put(table, p));
     }
     if (prefixes.size() < 2) {
@@ -668,7 +675,13 @@ final class Inference {
           continue;
         }
         for (List<String> key : keys.get(parent)) {
-          prefixedKey(child, prefix, free, parent, parentPrefix, key).ifPresent(found::add);
+          List<Candidate> named =
+              namedKeyReferences(child, prefix, free, parent, parentPrefix, key);
+          if (!named.isEmpty()) {
+            found.addAll(named);
+          } else {
+            prefixedKey(child, prefix, free, parent, parentPrefix, key).ifPresent(found::add);
+          }
         }
       }
       // the largest first; one inside a larger one, or sharing its columns, is left out
@@ -776,6 +789,92 @@ final class Inference {
     return Optional.of(
         ranked(
             new Side(child, childColumns), new Side(parent, parentColumns), Tier.PREFIXED_KEY, 0));
+  }
+
+  /**
+   * TPC-DS names a single-column key after the thing it identifies ({@code i_item_sk}, {@code
+   * cd_demo_sk}, {@code ca_address_sk}), and each reference after its role and that thing, in the
+   * child's prefix: {@code ss_item_sk}, {@code ss_sold_date_sk} -> {@code date_dim.d_date_sk},
+   * {@code c_current_addr_sk} -> {@code customer_address.ca_address_sk} (the last word shortened),
+   * {@code ws_bill_cdemo_sk} -> {@code customer_demographics.cd_demo_sk} (the parent's prefix glued
+   * to its thing). Every such column of the child is a reference of its own; none when the key's
+   * rest is a bare key word or a short reference of its own ({@code d_w_id}: TPC-C's composite keys
+   * above).
+   */
+  private List<Candidate> namedKeyReferences(
+      TableInfo child,
+      String prefix,
+      List<ColumnInfo> free,
+      TableInfo parent,
+      String parentPrefix,
+      List<String> key) {
+    if (key.size() != 1) {
+      return List.of();
+    }
+    String keyName = lower(key.get(0));
+    if (!keyName.startsWith(parentPrefix + "_")) {
+      return List.of();
+    }
+    List<String> keyWords = Names.words(keyName.substring(parentPrefix.length() + 1));
+    int k = keyWords.size();
+    if (k < 2
+        || !Names.ID_WORDS.contains(keyWords.get(k - 1))
+        || keyWords.get(0).length() < 3
+        || !keyWords.get(0).chars().allMatch(Character::isLetter)) {
+      return List.of();
+    }
+    List<String> thing = keyWords.subList(0, k - 1);
+    ColumnInfo parentColumn = parent.column(key.get(0)).orElseThrow();
+    List<String> own = child.primaryKey().map(pk -> pk.columns()).orElse(List.of());
+    List<Candidate> found = new ArrayList<>();
+    for (ColumnInfo c : free) {
+      String rest = unprefixed(c, prefix);
+      if (rest.isEmpty()
+          || own.equals(List.of(c.name()))
+          || !c.type().comparableWith(parentColumn.type())) {
+        // the child's own single-column key is its identifier (customer_demographics.cd_demo_sk
+        // is no household_demographics.hd_demo_sk)
+        continue;
+      }
+      List<String> words = Names.words(rest);
+      int n = words.size();
+      if (n < k || !words.get(n - 1).equals(keyWords.get(k - 1))) {
+        continue;
+      }
+      if (namesTheThing(words.subList(n - k, n - 1), thing, parentPrefix)) {
+        found.add(
+            ranked(
+                new Side(child, List.of(c)),
+                new Side(parent, List.of(parentColumn)),
+                Tier.PREFIXED_KEY,
+                0));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The child's words name the parent key's thing: the same words, the last one shortened to at
+   * least four letters ({@code addr} for {@code address}), or the first one glued to the parent's
+   * prefix ({@code cdemo}: {@code cd} and {@code demo} sharing the {@code d}, {@code hdemo}).
+   */
+  private static boolean namesTheThing(List<String> words, List<String> thing, String prefix) {
+    for (int i = 0; i < thing.size(); i++) {
+      String w = words.get(i);
+      String t = thing.get(i);
+      boolean same = w.equals(t);
+      boolean shortened = i == thing.size() - 1 && w.length() >= 4 && t.startsWith(w);
+      boolean glued =
+          i == 0
+              && (w.equals(prefix + t)
+                  || (prefix.length() >= 2
+                      && t.charAt(0) == prefix.charAt(prefix.length() - 1)
+                      && w.equals(prefix.substring(0, prefix.length() - 1) + t)));
+      if (!same && !shortened && !glued) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -1071,7 +1170,18 @@ final class Inference {
             .primaryKey()
             .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
             .orElse(false);
-    return primary && namesItsOwnTable(table, name);
+    return primary && (namesItsOwnTable(table, name) || namesItsOwnTableAfterPrefix(table, name));
+  }
+
+  /**
+   * TPC-DS's {@code catalog_page.cp_catalog_page_sk}: the table's name after the short prefix every
+   * column of the table carries (not {@code web_page}'s {@code page} after a role {@code catalog}).
+   */
+  private boolean namesItsOwnTableAfterPrefix(TableInfo table, ColumnName name) {
+    List<String> base = name.base();
+    return base.size() >= 2
+        && columnPrefix(table).filter(p -> p.equals(base.get(0))).isPresent()
+        && sameName(table, base.subList(1, base.size()));
   }
 
   /**
@@ -1591,10 +1701,49 @@ final class Inference {
       }
     }
     List<Candidate> sameKey = sameKey(child, column);
+    if (sameKey.isEmpty()) {
+      sameKey = sameKeyAfterRole(child, column, name);
+    }
     if (!sameKey.isEmpty()) {
       return Optional.of(group(child, column, name, Tier.SAME_KEY, sameKey));
     }
     return Optional.empty();
+  }
+
+  /**
+   * A unique column's (not generic) name after role words: USDA's {@code nut_data.ref_ndb_no} ->
+   * {@code food_desc.ndb_no} (the food a missing value was computed from), as {@code
+   * billing_address_id} is an address.
+   */
+  private List<Candidate> sameKeyAfterRole(TableInfo child, ColumnInfo column, ColumnName name) {
+    List<Candidate> found = new ArrayList<>();
+    if (!name.shaped() || name.keyWord().isEmpty() || name.keyWordFirst()) {
+      return found;
+    }
+    List<String> base = name.base();
+    for (int i = 1; i < base.size() && found.isEmpty(); i++) {
+      String rest = String.join("_", base.subList(i, base.size())) + "_" + name.keyWord().get();
+      if (genericKey(rest) || base.get(i).length() < 3) {
+        // a letter is another table's prefix (TPC-C's ol_supply_w_id is a stock's warehouse, in
+        // a composite reference), not the name of a thing
+        continue;
+      }
+      for (TableInfo parent : uniqueColumns.getOrDefault(rest, List.of())) {
+        parent.columns().stream()
+            .filter(c -> lower(c.name()).equals(rest))
+            .findFirst()
+            .map(
+                key ->
+                    ranked(
+                        new Side(child, List.of(column)),
+                        new Side(parent, List.of(key)),
+                        Tier.SAME_KEY,
+                        0))
+            .filter(Candidate::comparable)
+            .ifPresent(found::add);
+      }
+    }
+    return found;
   }
 
   /**

@@ -50,7 +50,7 @@ final class Names {
   static final Set<String> KEY_WORDS =
       Set.of(
           "id", "uuid", "guid", "uid", "fk", "key", "code", "cd", "no", "nr", "num", "number",
-          "ref", "slug", "sku");
+          "ref", "slug", "sku", "sk");
 
   /**
    * Abbreviated key words and the key column name they stand for: legacy and clinical schemas write
@@ -59,8 +59,11 @@ final class Names {
    */
   static final Map<String, String> KEY_WORD_ABBREVIATIONS = Map.of("cd", "code");
 
-  /** Key words that mean "the parent's identifier", whatever the parent's key column is called. */
-  static final Set<String> ID_WORDS = Set.of("id", "uuid", "guid", "uid", "fk");
+  /**
+   * Key words that mean "the parent's identifier", whatever the parent's key column is called;
+   * {@code sk} is a warehouse's surrogate key ({@code ss_item_sk} -> {@code item.i_item_sk}).
+   */
+  static final Set<String> ID_WORDS = Set.of("id", "uuid", "guid", "uid", "fk", "sk");
 
   /**
    * First words of columns that point at another row of the same table ({@code parent_id}, {@code

@@ -68,6 +68,11 @@ final class PlausibleData {
       return new Column(
           name, notNull, identity, generated, type, typeType, category, length, unique, values);
     }
+
+    Column narrowed(int to) {
+      return new Column(
+          name, notNull, identity, generated, type, typeType, category, to, unique, allowed);
+    }
   }
 
   /**
@@ -159,6 +164,7 @@ final class PlausibleData {
   /** Fills every table (not partitions: their partitioned table routes the rows). */
   static Filled fill(Connection connection, List<ForeignKey> keys) throws SQLException {
     Map<Long, Table> tables = tables(connection);
+    narrowKeysToTheirReferences(tables, keys);
     Map<Long, Map<String, ForeignKey>> byColumn = new HashMap<>();
     for (ForeignKey key : keys) {
       for (String column : key.childColumns()) {
@@ -215,6 +221,43 @@ final class PlausibleData {
       statement.execute("ANALYZE");
     }
     return new Filled(filled, empty, checksDropped);
+  }
+
+  /**
+   * A string key referenced by a narrower column gets values that fit it: USDA's {@code
+   * nutr_def.nutr_no char(4)} holds three-digit numbers, as {@code nut_data.nutr_no char(3)} does
+   * ({@code '203 '} equals {@code '203'} as {@code char}); four-character values would reach the
+   * child cut to three and be found nowhere, a broken reference the real data does not have.
+   */
+  private static void narrowKeysToTheirReferences(Map<Long, Table> tables, List<ForeignKey> keys) {
+    for (ForeignKey key : keys) {
+      Table child = tables.get(key.child());
+      Table parent = tables.get(key.parent());
+      if (child == null || parent == null) {
+        continue;
+      }
+      for (int i = 0; i < key.childColumns().size(); i++) {
+        String childName = key.childColumns().get(i);
+        String parentName = key.parentColumns().get(i);
+        Column childColumn =
+            child.columns().stream()
+                .filter(c -> c.name().equals(childName))
+                .findFirst()
+                .orElse(null);
+        List<Column> parentColumns = parent.columns();
+        for (int j = 0; j < parentColumns.size(); j++) {
+          Column parentColumn = parentColumns.get(j);
+          if (childColumn != null
+              && parentColumn.name().equals(parentName)
+              && parentColumn.category() == 'S'
+              && childColumn.category() == 'S'
+              && childColumn.length() > 0
+              && (parentColumn.length() == 0 || childColumn.length() < parentColumn.length())) {
+            parentColumns.set(j, parentColumn.narrowed(childColumn.length()));
+          }
+        }
+      }
+    }
   }
 
   /**

@@ -790,4 +790,68 @@ class SuggestPublishedStylesTest {
             "public.refresh_tokens.next_token_id -> public.refresh_tokens.id")
         .noneMatch(p -> p.startsWith("public.refresh_tokens.next_token_id -> public.access"));
   }
+
+  @Test
+  void a_surrogate_key_named_after_its_thing_is_referenced_by_role_and_short_name_in_each_prefix()
+      throws SQLException {
+    // TPC-DS: every column carries its table's short prefix, keys end in _sk (surrogate key)
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_surrogate_keys");
+    db.execute(
+        """
+        CREATE TABLE public.date_dim (d_date_sk int PRIMARY KEY, d_date_id char(16), d_year int);
+        CREATE TABLE public.item (i_item_sk int PRIMARY KEY, i_item_id char(16), i_brand_id int);
+        CREATE TABLE public.customer_address (ca_address_sk int PRIMARY KEY,
+          ca_address_id char(16), ca_city varchar(60));
+        CREATE TABLE public.customer_demographics (cd_demo_sk int PRIMARY KEY,
+          cd_gender char(1));
+        CREATE TABLE public.household_demographics (hd_demo_sk int PRIMARY KEY,
+          hd_buy_potential char(15));
+        CREATE TABLE public.catalog_page (cp_catalog_page_sk int PRIMARY KEY,
+          cp_start_date_sk int, cp_type varchar(100));
+        CREATE TABLE public.web_page (wp_web_page_sk int PRIMARY KEY, wp_creation_date_sk int,
+          wp_url varchar(100));
+        CREATE TABLE public.web_site (web_site_sk int PRIMARY KEY, web_open_date_sk int,
+          web_name varchar(50));
+        CREATE TABLE public.customer (c_customer_sk int PRIMARY KEY, c_current_addr_sk int,
+          c_current_cdemo_sk int, c_first_sales_date_sk int);
+        CREATE TABLE public.web_sales (ws_sold_date_sk int, ws_item_sk int, ws_bill_customer_sk int,
+          ws_bill_hdemo_sk int, ws_ship_addr_sk int, ws_web_site_sk int, ws_order_number int,
+          PRIMARY KEY (ws_item_sk, ws_order_number));
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.web_sales.ws_sold_date_sk -> public.date_dim.d_date_sk",
+            "public.web_sales.ws_item_sk -> public.item.i_item_sk",
+            "public.web_sales.ws_bill_customer_sk -> public.customer.c_customer_sk",
+            "public.web_sales.ws_bill_hdemo_sk -> public.household_demographics.hd_demo_sk",
+            "public.web_sales.ws_ship_addr_sk -> public.customer_address.ca_address_sk",
+            "public.web_sales.ws_web_site_sk -> public.web_site.web_site_sk",
+            "public.customer.c_current_addr_sk -> public.customer_address.ca_address_sk",
+            "public.customer.c_current_cdemo_sk -> public.customer_demographics.cd_demo_sk",
+            "public.customer.c_first_sales_date_sk -> public.date_dim.d_date_sk",
+            "public.catalog_page.cp_start_date_sk -> public.date_dim.d_date_sk",
+            "public.web_page.wp_creation_date_sk -> public.date_dim.d_date_sk",
+            "public.web_site.web_open_date_sk -> public.date_dim.d_date_sk")
+        // a table's own key is its identifier, not a row of a table named alike
+        .noneMatch(p -> p.startsWith("public.customer_demographics.cd_demo_sk ->"))
+        .noneMatch(p -> p.startsWith("public.catalog_page.cp_catalog_page_sk ->"))
+        .noneMatch(p -> p.startsWith("public.web_page.wp_web_page_sk ->"));
+  }
+
+  @Test
+  void a_unique_columns_name_after_a_role_word_points_at_that_column() throws SQLException {
+    // USDA's nutrient database: the food a missing value was computed from
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_role_same_key");
+    db.execute(
+        """
+        CREATE TABLE public.food_desc (ndb_no char(5) PRIMARY KEY, long_desc varchar(200));
+        CREATE TABLE public.nutr_def (nutr_no char(4) PRIMARY KEY, units varchar(7));
+        CREATE TABLE public.nut_data (ndb_no char(5), nutr_no char(3), ref_ndb_no char(5),
+          nutr_val numeric(13,3), PRIMARY KEY (ndb_no, nutr_no));
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.nut_data.ndb_no -> public.food_desc.ndb_no",
+            "public.nut_data.ref_ndb_no -> public.food_desc.ndb_no");
+  }
 }
