@@ -50,6 +50,31 @@ public record Audit(
   }
 
   /**
+   * Whether {@code other} defines the same audit as this one, wherever in its file it is written: a
+   * reload reports an audit whose threshold, severity or timeout was edited as updated, one that
+   * only moved in its file as unchanged.
+   */
+  public boolean sameDefinitionAs(Audit other) {
+    return equals(
+        new Audit(
+            other.id,
+            other.description,
+            other.target,
+            other.spec,
+            other.schedule,
+            other.timeout,
+            other.lockTimeout,
+            other.sampleSize,
+            other.severity,
+            other.threshold,
+            location,
+            keyLocations,
+            other.execution,
+            other.owner,
+            other.fleet));
+  }
+
+  /**
    * An audit of a single database with the default execution (auto mode, no planner settings) and
    * no owner.
    */

@@ -10,7 +10,8 @@ import java.util.List;
  * @param at when it happened
  * @param active audits scheduled now
  * @param added newly scheduled
- * @param updated schedule changed
+ * @param updated definition changed: schedule, what it checks, or how it judges and runs
+ *     (threshold, severity, timeout, ...); not an audit that only moved within its file
  * @param removed no longer scheduled (only on a load without problems)
  * @param kept audits whose new definition is broken or missing: the previous one keeps running
  * @param problems every configuration problem found; the worker keeps running regardless

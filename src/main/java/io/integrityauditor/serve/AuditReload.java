@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -134,7 +135,7 @@ final class AuditReload {
             Instant.now(),
             List.copyOf(next.keySet()),
             changes.added(),
-            changes.updated(),
+            updated(changes, next.values()),
             changes.removed(),
             kept,
             problems);
@@ -219,6 +220,24 @@ final class AuditReload {
       return Optional.empty();
     }
     return Optional.of(reload(resumed.files()));
+  }
+
+  /**
+   * The audits whose definition the reload changed: those whose job the scheduler replaced
+   * (schedule, or what the audit checks), and those edited where the job does not look (threshold,
+   * severity, timeout, owner, ...), which take effect at their next run. Without the latter, an
+   * operator who edited a threshold and reloaded was told {@code updated: []}.
+   */
+  private List<String> updated(AuditScheduler.Changes changes, Collection<Audit> audits) {
+    Set<String> updated = new LinkedHashSet<>(changes.updated());
+    Map<String, Audit> before = active.activeAudits();
+    for (Audit audit : audits) {
+      Audit previous = before.get(audit.id());
+      if (previous != null && !previous.sameDefinitionAs(audit)) {
+        updated.add(audit.id());
+      }
+    }
+    return List.copyOf(updated);
   }
 
   /**

@@ -107,6 +107,31 @@ class ReloadTest {
   }
 
   @Test
+  void a_threshold_edit_is_reported_as_updated_and_an_audit_that_only_moved_is_not()
+      throws Exception {
+    workspace.write("audits/a.yaml", "audits:\n" + audit("one", "@daily") + audit("two", "@daily"));
+    try (Worker worker = Worker.start(workspace.load(config()), Clock.systemUTC())) {
+      // "two" gets a threshold (its job is unchanged: same schedule, same check); "one" moves
+      // below it and two lines down
+      workspace.write(
+          "audits/a.yaml",
+          "audits:\n"
+              + audit("two", "@daily")
+              + "    threshold: {max_violations: 5}\n"
+              + "\n# moved\n"
+              + audit("one", "@daily"));
+      ReloadReport report = worker.reload();
+      assertThat(report.clean()).isTrue();
+      assertThat(report.added()).isEmpty();
+      assertThat(report.updated()).containsExactly("two");
+      assertThat(report.removed()).isEmpty();
+      assertThat(worker.audits().activeAudits().get("two").threshold().maxViolations())
+          .contains(5L);
+      assertThat(worker.reload().updated()).isEmpty(); // unchanged files change nothing
+    }
+  }
+
+  @Test
   void an_invalid_file_on_reload_keeps_the_previous_audits_and_reports_the_problem()
       throws Exception {
     workspace.write("audits/a.yaml", "audits:\n" + audit("one", "@daily"));
