@@ -2,6 +2,7 @@ package io.integrityauditor.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.integrityauditor.support.ChildNode;
 import io.integrityauditor.support.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,9 @@ class HangupTest {
     if (hangupIgnored) {
       // what nohup does: the signal is ignored when the JVM starts
       command.addAll(List.of("sh", "-c", "trap '' HUP; exec \"$@\"", "sh"));
+    } else {
+      // at its default, even when this build runs under nohup
+      command.addAll(ChildNode.DEFAULT_HANGUP);
     }
     command.addAll(java);
     ProcessBuilder builder = new ProcessBuilder(command);

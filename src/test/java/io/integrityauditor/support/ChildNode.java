@@ -63,11 +63,19 @@ public final class ChildNode implements AutoCloseable {
   }
 
   /**
+   * A child starts with SIGHUP at its default, as a node started from a shell or by systemd does,
+   * whatever the test run's own disposition: a build started under {@code nohup} passes SIGHUP
+   * ignored to every child, whose JVM then never calls serve's reload handler (GNU env resets it; a
+   * shell cannot: POSIX forbids resetting a signal ignored on entry).
+   */
+  public static final List<String> DEFAULT_HANGUP = List.of("env", "--default-signal=HUP");
+
+  /**
    * The command line of a child JVM running {@code io.integrityauditor.cli.Main} on the tests'
    * class path, with {@code options} before the class; its arguments follow.
    */
   public static List<String> java(String... options) {
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(DEFAULT_HANGUP);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // C1 only: a child of a test lives seconds to a minute, too short for C2's code to pay for the
     // CPU its compiler threads take from the other children and the test while the JVM starts
