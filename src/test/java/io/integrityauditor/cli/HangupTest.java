@@ -42,6 +42,19 @@ class HangupTest {
     return builder.start();
   }
 
+  /** A probe started and past its handler's installation ("ready" in its log). */
+  private Process readyProbe(Path log, boolean hangupIgnored) throws Exception {
+    Process process = probe(log, hangupIgnored);
+    try {
+      Eventually.within(
+          Duration.ofMinutes(2), "the probe is ready", () -> read(log).contains("ready"));
+      return process;
+    } catch (AssertionError | RuntimeException e) {
+      process.destroyForcibly().waitFor();
+      throw e;
+    }
+  }
+
   private static String read(Path log) {
     try {
       return Files.readString(log);
@@ -53,10 +66,8 @@ class HangupTest {
   @Test
   void a_node_whose_sighup_is_ignored_says_that_kill_hup_will_not_reload() throws Exception {
     Path log = dir.resolve("ignored.log");
-    Process process = probe(log, true);
+    Process process = readyProbe(log, true);
     try {
-      Eventually.within(
-          Duration.ofMinutes(2), "the probe is ready", () -> read(log).contains("ready"));
       assertThat(read(log))
           .as("the line saying the node is serving names POST /api/reload instead")
           .contains("handled=false");
@@ -73,10 +84,8 @@ class HangupTest {
   @Test
   void a_node_whose_sighup_is_not_ignored_reloads_on_it_and_warns_of_nothing() throws Exception {
     Path log = dir.resolve("handled.log");
-    Process process = probe(log, false);
+    Process process = readyProbe(log, false);
     try {
-      Eventually.within(
-          Duration.ofMinutes(2), "the probe is ready", () -> read(log).contains("ready"));
       new ProcessBuilder("kill", "-HUP", String.valueOf(process.pid())).start().waitFor();
       Eventually.within(
           Duration.ofMinutes(1),

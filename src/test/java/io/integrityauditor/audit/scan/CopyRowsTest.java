@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -109,14 +110,9 @@ class CopyRowsTest {
   void a_statement_failing_mid_stream_fails_with_its_sqlstate() {
     List<String> seen = new ArrayList<>();
     assertThatThrownBy(
-            () -> {
-              try (Connection connection = db.dataSource().getConnection()) {
-                CopyRows.read(
-                    connection,
-                    "SELECT 100 / (50000 - i) FROM generate_series(1, 100000) i",
-                    row -> seen.add(row.get(0)));
-              }
-            })
+            reading(
+                "SELECT 100 / (50000 - i) FROM generate_series(1, 100000) i",
+                row -> seen.add(row.get(0))))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("22012"));
   }
@@ -124,37 +120,31 @@ class CopyRowsTest {
   @Test
   void the_handlers_own_failures_go_on_as_they_were() {
     assertThatThrownBy(
-            () -> {
-              try (Connection connection = db.dataSource().getConnection()) {
-                CopyRows.read(
-                    connection,
-                    "SELECT i FROM generate_series(1, 10) i",
-                    row -> {
-                      throw new SQLException("stop", "57014");
-                    });
-              }
-            })
+            reading(
+                "SELECT i FROM generate_series(1, 10) i",
+                row -> {
+                  throw new SQLException("stop", "57014");
+                }))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57014"));
     assertThatThrownBy(
-            () -> {
-              try (Connection connection = db.dataSource().getConnection()) {
-                CopyRows.read(
-                    connection,
-                    "SELECT i FROM generate_series(1, 10) i",
-                    row -> {
-                      throw new IllegalStateException("the handler's");
-                    });
-              }
-            })
+            reading(
+                "SELECT i FROM generate_series(1, 10) i",
+                row -> {
+                  throw new IllegalStateException("the handler's");
+                }))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("the handler's");
-    assertThatThrownBy(
-            () -> {
-              try (Connection connection = db.dataSource().getConnection()) {
-                CopyRows.read(connection, "SELECT 1, 2", row -> row.get(2));
-              }
-            })
+    assertThatThrownBy(reading("SELECT 1, 2", row -> row.get(2)))
         .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  /** Reads {@code sql} through {@link CopyRows#read} on a connection of its own. */
+  private static ThrowingCallable reading(String sql, CopyRows.Handler handler) {
+    return () -> {
+      try (Connection connection = db.dataSource().getConnection()) {
+        CopyRows.read(connection, sql, handler);
+      }
+    };
   }
 }
