@@ -8,6 +8,7 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import io.integrityauditor.Json;
 import io.integrityauditor.audit.scan.SampleKey;
 import io.integrityauditor.run.AuditResult;
+import io.integrityauditor.run.RunStatus;
 import io.integrityauditor.store.jooq.tables.records.AlertRecord;
 import java.time.Clock;
 import java.time.Instant;
@@ -178,6 +179,8 @@ public final class AlertStore {
               .set(ALERT.ACKED_BY, by)
               .set(ALERT.ACKED_AT, clock.instant())
               .set(ALERT.ACK_NOTE, note)
+              // what the acknowledgement covers: the alert as its last run left it
+              .set(ALERT.ACKED_RUN_ID, ALERT.LAST_RUN_ID)
               .where(ALERT.ID.eq(id))
               .and(ALERT.STATE.eq(OPEN))
               .execute();
@@ -202,6 +205,8 @@ public final class AlertStore {
     List<Map<String, String>> fresh = new ArrayList<>();
     List<Map<String, String>> persisting = new ArrayList<>();
     List<Map<String, String>> gone = new ArrayList<>();
+    List<Map<String, String>> sinceAck = new ArrayList<>();
+    Long ackedRun = alert.getAckedBy() == null ? null : alert.getAckedRunId();
     Long lastRun = alert.getLastRunId();
     var split =
         lastRun == null
@@ -237,7 +242,12 @@ public final class AlertStore {
       Map<String, String> key = RunStore.parseSample(sample.value1(), columns);
       if (lastRun == null || !sample.value3().equals(lastRun)) {
         gone.add(key);
-      } else if (sample.value2().equals(lastRun)) {
+        continue;
+      }
+      if (ackedRun != null && sample.value2() > ackedRun) {
+        sinceAck.add(key);
+      }
+      if (sample.value2().equals(lastRun)) {
         fresh.add(key);
       } else {
         persisting.add(key);
@@ -279,7 +289,42 @@ public final class AlertStore {
         split.map(r -> r.value3()).orElse(null),
         baselineViolations,
         shown(fresh, persisting, inBaseline, true),
-        shown(fresh, persisting, inBaseline, false));
+        shown(fresh, persisting, inBaseline, false),
+        ackedRun == null ? null : coverage(alert, ackedRun, sinceAck));
+  }
+
+  /** What an acknowledgement taken on run {@code ackedRun} covers, and what broke after it. */
+  private AlertView.AckCoverage coverage(
+      AlertRecord alert, long ackedRun, List<Map<String, String>> sinceAck) {
+    var acked =
+        dsl.select(AUDIT_RUN.VIOLATIONS, AUDIT_RUN.BASELINE_VIOLATIONS)
+            .from(AUDIT_RUN)
+            .where(AUDIT_RUN.ID.eq(ackedRun))
+            .fetchOptional();
+    long violations =
+        acked.map(r -> r.value1()).filter(v -> v != null).orElse(alert.getCurrentViolations());
+    Long inBaseline = acked.map(r -> r.value2()).orElse(null);
+    // each completed run's new rows, over the runs after the acknowledged one: one unknown split
+    // makes the sum unknown
+    var later =
+        dsl.select(
+                DSL.count(), DSL.count(AUDIT_RUN.NEW_VIOLATIONS), DSL.sum(AUDIT_RUN.NEW_VIOLATIONS))
+            .from(AUDIT_RUN)
+            .where(AUDIT_RUN.AUDIT_ID.eq(alert.getAuditId()))
+            .and(AUDIT_RUN.ID.gt(ackedRun))
+            .and(AUDIT_RUN.ID.le(alert.getLastRunId()))
+            .and(AUDIT_RUN.STATUS.in(RunStatus.OK.label(), RunStatus.VIOLATIONS.label()))
+            .fetchOne();
+    Long brokeSince =
+        later.value1().equals(later.value2())
+            ? (later.value3() == null ? 0L : later.value3().longValue())
+            : null;
+    return new AlertView.AckCoverage(
+        ackedRun,
+        violations,
+        inBaseline == null || inBaseline == 0 ? null : violations - inBaseline,
+        brokeSince,
+        sinceAck);
   }
 
   /** The latest run's shown keys whose membership in the baseline is {@code in}, in order. */

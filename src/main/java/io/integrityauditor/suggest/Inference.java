@@ -383,7 +383,7 @@ final class Inference {
           continue;
         }
         if (!eligible(column.type())) {
-          if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
+          if (name.shaped() && !namesItsOwnTable(table, name)) {
             // bytea ids (Temporal's namespace_id): listed, so no reference-shaped column is lost
             unmatched.add(
                 new Unmatched(
@@ -425,16 +425,34 @@ final class Inference {
         Optional<Group> group =
             subtype(table, column, name)
                 .or(() -> numberedMember(table, column, name))
+                .or(() -> letteredMember(table, column, name))
                 .or(() -> group(table, column, name));
         if (group.isPresent()) {
           groups.add(group.get());
-        } else if (name.shaped() && name.identifies() && !namesItsOwnTable(table, name)) {
-          // id-like names only: postal_code or line_no naming no table is no news
-          unmatched.add(new Unmatched(side, whyNoCandidate(table, name)));
+        } else if (letteredLinkTable(table)) {
+          unmatched.add(
+              new Unmatched(
+                  side,
+                  "a column A or B of a many-to-many table (Prisma's implicit _AToB: A points at"
+                      + " the first table its name lists, B at the second), but the name does not"
+                      + " list two tables with a single-column primary key (a relation named by"
+                      + " hand, as @relation(\"Name\")): write the two audits by hand"));
+        } else if (name.shaped()) {
+          // every reference-shaped column is accounted for, a proposal or a reason: a reviewer
+          // cannot tell a column the tool never looked at from one it found nothing for
+          unmatched.add(
+              new Unmatched(
+                  side,
+                  ownPrimaryKey(table, column)
+                      ? "its own table's primary key: the row's own identifier"
+                      : namesItsOwnTable(table, name)
+                          ? "named after its own table: the row's own identifier or number, not"
+                              + " a reference"
+                          : whyNoCandidate(table, name)));
         }
       }
     }
-    List<Group> found = carriedKeys(prefixedKeys(compositeKeys(groups)));
+    List<Group> found = withoutSecondHalves(carriedKeys(prefixedKeys(compositeKeys(groups))));
     Set<ColumnInfo> grouped = Collections.newSetFromMap(new IdentityHashMap<>());
     found.forEach(g -> grouped.addAll(g.candidates().get(0).child().columns()));
     unmatched.removeIf(u -> grouped.contains(u.column().columns().get(0)));
@@ -1353,6 +1371,60 @@ final class Inference {
   /** A name ending in one digit: {@code entity0}, {@code member_2}. */
   private static final Pattern NUMBERED = Pattern.compile("(.*?)_?([0-9])");
 
+  private static boolean ownPrimaryKey(TableInfo table, ColumnInfo column) {
+    return table.primaryKey().filter(pk -> pk.columns().equals(List.of(column.name()))).isPresent();
+  }
+
+  /** Exactly two columns, {@code A} and {@code B}: Prisma's implicit many-to-many table. */
+  private static boolean letteredLinkTable(TableInfo table) {
+    return table.columns().stream()
+        .map(c -> lower(c.name()))
+        .sorted()
+        .toList()
+        .equals(List.of("a", "b"));
+  }
+
+  /**
+   * {@code _CategoryToPost("A", "B")}: Prisma's implicit many-to-many table lists the two models it
+   * links, joined by {@code To}, and names its columns by their place in the name: {@code A} ->
+   * {@code Category}'s key, {@code B} -> {@code Post}'s. Only when exactly one split of the name at
+   * a {@code to} names a table on each side.
+   */
+  private Optional<Group> letteredMember(TableInfo table, ColumnInfo column, ColumnName name) {
+    if (!letteredLinkTable(table)) {
+      return Optional.empty();
+    }
+    int place = lower(column.name()).equals("a") ? 0 : 1;
+    List<String> words = names.get(table).words();
+    List<List<TableInfo>> split = null;
+    for (int i = 1; i + 1 < words.size(); i++) {
+      if (!words.get(i).equals("to")) {
+        continue;
+      }
+      List<TableInfo> first = named(words.subList(0, i));
+      List<TableInfo> second = named(words.subList(i + 1, words.size()));
+      if (first.isEmpty() || second.isEmpty()) {
+        continue;
+      }
+      if (split != null) {
+        return Optional.empty();
+      }
+      split = List.of(first, second);
+    }
+    if (split == null) {
+      return Optional.empty();
+    }
+    List<Candidate> parents = new ArrayList<>();
+    for (TableInfo parent : split.get(place)) {
+      candidate(table, column, name, parent, Tier.LETTERED_MEMBER, 0)
+          .filter(Inference::comparablePrimaryKey)
+          .ifPresent(parents::add);
+    }
+    return parents.isEmpty()
+        ? Optional.empty()
+        : Optional.of(group(table, column, name, Tier.LETTERED_MEMBER, parents));
+  }
+
   /**
    * {@code l_area_artist.entity0} -> {@code area}, {@code entity1} -> {@code artist}: a table with
    * n columns named alike but for their last digit, whose name ends in the names of exactly n
@@ -2030,7 +2102,8 @@ final class Inference {
         return Optional.of(single);
       }
     }
-    Optional<Candidate> composite = composite(child, column, preferred, parent, keys, tier, rank);
+    Optional<Candidate> composite =
+        composite(child, column, name, preferred, parent, keys, tier, rank);
     if (composite.isPresent()) {
       return composite;
     }
@@ -2097,11 +2170,15 @@ final class Inference {
 
   /**
    * {@code tasks.project_id} -> {@code projects(organization_id, id)} when {@code id} is unique
-   * only per organization and {@code tasks} has {@code organization_id} too.
+   * only per organization and {@code tasks} has {@code organization_id} too. A child column named
+   * after the reference and then the parent's key column wins over one of the same name: Prisma's
+   * {@code Order(accountId, accountUserId)} -> {@code Account(id, userId)}, though {@code Order}
+   * has a {@code userId} of its own (the order's user, not necessarily the account's).
    */
   private Optional<Candidate> composite(
       TableInfo child,
       ColumnInfo column,
+      ColumnName name,
       List<String> preferred,
       TableInfo parent,
       List<List<String>> keys,
@@ -2119,7 +2196,12 @@ final class Inference {
           Optional<ColumnInfo> childColumn =
               part.equals(keyColumn)
                   ? Optional.of(column)
-                  : child.columns().stream().filter(c -> c.name().equals(part)).findFirst();
+                  : namedAfterTheReference(child, column, name, part)
+                      .or(
+                          () ->
+                              child.columns().stream()
+                                  .filter(c -> c.name().equals(part))
+                                  .findFirst());
           if (childColumn.isEmpty()
               || !childColumn.get().type().comparableWith(parentColumn.type())) {
             childColumns = null;
@@ -2138,6 +2220,52 @@ final class Inference {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Without the groups of columns that exist only to complete another column's composite reference:
+   * {@code Order.accountUserId}, named {@code account} + {@code userId} after {@code
+   * Order(accountId, accountUserId) -> Account(id, userId)}, is that reference's second half, not a
+   * reference to {@code User} of its own (the composite's proposal or rejection names it).
+   */
+  private static List<Group> withoutSecondHalves(List<Group> groups) {
+    Set<ColumnInfo> halves = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Group g : groups) {
+      ColumnInfo own = g.column().columns().get(0);
+      for (Candidate c : g.candidates()) {
+        List<ColumnInfo> columns = c.child().columns();
+        for (int i = 0; columns.size() >= 2 && i < columns.size(); i++) {
+          ColumnInfo part = columns.get(i);
+          String key = c.parent().columns().get(i).name();
+          if (part != own
+              && namedAfterTheReference(c.child().table(), own, g.name(), key)
+                  .filter(found -> found == part)
+                  .isPresent()) {
+            halves.add(part);
+          }
+        }
+      }
+    }
+    return groups.stream()
+        .filter(
+            g -> g.column().columns().size() != 1 || !halves.contains(g.column().columns().get(0)))
+        .toList();
+  }
+
+  /**
+   * The child's column named like the reference's words followed by the parent's key column {@code
+   * part}: {@code account} + {@code userId} = {@code accountUserId}, {@code account_user_id}.
+   */
+  private static Optional<ColumnInfo> namedAfterTheReference(
+      TableInfo child, ColumnInfo column, ColumnName name, String part) {
+    if (name.keyWord().isEmpty() || name.keyWordFirst() || name.base().isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> words = new ArrayList<>(name.base());
+    words.addAll(Names.words(part));
+    return child.columns().stream()
+        .filter(c -> c != column && Names.words(c.name()).equals(words))
+        .findFirst();
   }
 
   private static boolean coveredByForeignKey(TableInfo child, List<ColumnInfo> columns) {

@@ -428,6 +428,7 @@ public final class Suggester {
           Tier.QUALIFIED,
           Tier.OWNER_PREFIX,
           Tier.NUMBERED_MEMBER,
+          Tier.LETTERED_MEMBER,
           Tier.COMPOSITE_KEY,
           Tier.CARRIED_KEY,
           Tier.PREFIXED_KEY,

@@ -26,6 +26,12 @@ enum Tier {
    */
   NUMBERED_MEMBER("the table at its number in its own table's name"),
   /**
+   * A column {@code A} or {@code B} of a many-to-many table named after the two tables it links:
+   * Prisma's implicit {@code _CategoryToPost("A", "B")}, {@code A} -> {@code Category}, {@code B}
+   * -> {@code Post}.
+   */
+  LETTERED_MEMBER("the table at its letter in its own table's name (A the first, B the second)"),
+  /**
    * Two reference columns together hold the whole primary key of an association table named after
    * the tables they point at: {@code boarding_passes(ticket_no, flight_id)} -> {@code
    * ticket_flights(ticket_no, flight_id)}.

@@ -854,4 +854,84 @@ class SuggestPublishedStylesTest {
             "public.nut_data.ndb_no -> public.food_desc.ndb_no",
             "public.nut_data.ref_ndb_no -> public.food_desc.ndb_no");
   }
+
+  @Test
+  void a_column_named_after_the_reference_and_the_parents_key_column_completes_a_composite_one()
+      throws SQLException {
+    // Ghostfolio (Prisma): an account is keyed (id, userId); an order names its account's user
+    // accountUserId beside its own userId, and that column is no reference of its own
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_prisma_composite");
+    db.execute(
+        """
+        CREATE TABLE public."User" (id text PRIMARY KEY);
+        CREATE TABLE public."Account" (id text, "userId" text, name text,
+          PRIMARY KEY (id, "userId"));
+        CREATE TABLE public."Order" (id text PRIMARY KEY, "accountId" text,
+          "accountUserId" text, "userId" text NOT NULL);
+        CREATE TABLE public."AccountBalance" (id text PRIMARY KEY, "accountId" text NOT NULL,
+          "userId" text NOT NULL);
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .contains(
+            "public.Order(accountId, accountUserId) -> public.Account(id, userId)",
+            "public.Order.userId -> public.User.id",
+            "public.AccountBalance(accountId, userId) -> public.Account(id, userId)")
+        .doesNotContain(
+            "public.Order(accountId, userId) -> public.Account(id, userId)",
+            "public.Order.accountUserId -> public.User.id");
+  }
+
+  @Test
+  void
+      prismas_implicit_many_to_many_table_points_a_at_the_first_table_its_name_lists_and_b_at_the_second()
+          throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_prisma_m2m");
+    db.execute(
+        """
+        CREATE TABLE public."Order" (id text PRIMARY KEY);
+        CREATE TABLE public."Tag" (id text PRIMARY KEY, name text);
+        CREATE TABLE public."User" (id text PRIMARY KEY);
+        CREATE TABLE public."SymbolProfile" (id text PRIMARY KEY);
+        CREATE TABLE public."_OrderToTag" ("A" text NOT NULL, "B" text NOT NULL,
+          PRIMARY KEY ("A", "B"));
+        -- a relation named by hand: the name does not say which table A is
+        CREATE TABLE public."_UserWatchlist" ("A" text NOT NULL, "B" text NOT NULL,
+          PRIMARY KEY ("A", "B"));
+        """);
+    Report report = report(db, List.of("public"));
+    assertThat(report.proposals().stream().map(p -> p.candidate().describe()))
+        .contains(
+            "public._OrderToTag.A -> public.Order.id", "public._OrderToTag.B -> public.Tag.id")
+        .noneMatch(p -> p.startsWith("public._UserWatchlist"));
+    assertThat(report.unmatched().stream().map(u -> u.column().describe()))
+        .contains("public._UserWatchlist.A", "public._UserWatchlist.B");
+  }
+
+  @Test
+  void every_reference_shaped_column_is_proposed_or_listed_with_a_reason() throws SQLException {
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_every_column");
+    db.execute(
+        """
+        CREATE TABLE public.users (id int PRIMARY KEY);
+        CREATE TABLE public.api_keys (id int PRIMARY KEY, user_id int, hashed_key text,
+          line_no int, postal_code text);
+        CREATE TABLE public.invoices (id int PRIMARY KEY, invoice_number text);
+        CREATE TABLE public.k1_box_definition (box_key text PRIMARY KEY, label text);
+        """);
+    Report report = report(db, List.of("public"));
+    assertThat(report.proposals().stream().map(p -> p.candidate().describe()))
+        .containsExactly("public.api_keys.user_id -> public.users.id");
+    assertThat(report.unmatched().stream().map(u -> u.column().describe()))
+        .containsExactlyInAnyOrder(
+            "public.api_keys.hashed_key",
+            "public.api_keys.line_no",
+            "public.api_keys.postal_code",
+            "public.invoices.invoice_number",
+            "public.k1_box_definition.box_key");
+    assertThat(report.unmatched())
+        .filteredOn(u -> u.column().describe().equals("public.k1_box_definition.box_key"))
+        .singleElement()
+        .extracting(Inference.Unmatched::reason)
+        .isEqualTo("its own table's primary key: the row's own identifier");
+  }
 }
