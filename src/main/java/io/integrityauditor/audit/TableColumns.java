@@ -9,6 +9,7 @@ import io.integrityauditor.config.Node.MapNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jooq.Condition;
 
 /**
@@ -78,6 +79,11 @@ public record TableColumns(
             parts.size() == 2
                 ? QualifiedName.of(null, parts.get(0))
                 : QualifiedName.of(parts.get(0), parts.get(1));
+        fields.shorthand(
+            key,
+            String.join(".", parts.subList(0, parts.size() - 1)),
+            parts.get(parts.size() - 1),
+            withTarget ? Set.of("where", "target") : Set.of("where"));
         return Optional.of(
             new TableColumns(table, List.of(parts.get(parts.size() - 1)), Filter.NONE, keyPath));
       } catch (IllegalArgumentException e) {

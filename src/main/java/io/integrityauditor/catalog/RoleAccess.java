@@ -73,6 +73,14 @@ public record RoleAccess(
     }
   }
 
+  /**
+   * Whether the role can write nothing now: not a superuser, no table it may write. Its sessions
+   * may still not default to read-only (the one remaining reason of {@link #warning}).
+   */
+  public boolean writesNothing() {
+    return !superuser && writableTables == 0;
+  }
+
   /** A warning when the role could write, empty when it is least-privilege. */
   public Optional<String> warning() {
     List<String> reasons = new ArrayList<>();
@@ -88,7 +96,10 @@ public record RoleAccess(
               + ")");
     }
     if (!readOnlyByDefault) {
-      reasons.add("default_transaction_read_only is off");
+      reasons.add(
+          "default_transaction_read_only is off (ALTER ROLE "
+              + org.jooq.impl.DSL.quotedName(role)
+              + " SET default_transaction_read_only = on)");
     }
     if (reasons.isEmpty()) {
       return Optional.empty();

@@ -39,6 +39,12 @@ public final class Fields {
   // the nested mappings read through map(), by key: a key unknown here but known in one of them
   // was indented too little (a child's where written at the audit's level)
   private final Map<String, Fields> nested = new LinkedHashMap<>();
+  // the keys written in a short form (`parent: accounts.id`) whose mapping form takes more keys
+  // (where, target): a filter written next to one belongs inside it
+  private final Map<String, Shorthand> shorthands = new LinkedHashMap<>();
+
+  /** A key written as {@code table.column}, and the keys its mapping form would take. */
+  private record Shorthand(String table, String columns, Set<String> mappingKeys) {}
 
   /** Locations of every key read through this reader and its nested readers, by key path. */
   private final Map<String, Location> seen;
@@ -344,6 +350,14 @@ public final class Fields {
     return new LinkedHashMap<>(entries);
   }
 
+  /**
+   * Records that {@code key} was written as {@code table.column}, a short form of a mapping that
+   * takes {@code mappingKeys} too, so that one of them written next to it says how to write it.
+   */
+  public void shorthand(String key, String table, String columns, Set<String> mappingKeys) {
+    shorthands.put(key, new Shorthand(table, columns, Set.copyOf(mappingKeys)));
+  }
+
   /** Reports every key that was not read, with the closest known key. */
   public void rejectUnknown() {
     List<String> known = new ArrayList<>(read);
@@ -371,7 +385,7 @@ public final class Fields {
             .map(Map.Entry::getKey)
             .toList();
     if (owners.isEmpty()) {
-      return Optional.empty();
+      return writtenShort(key);
     }
     return Optional.of(
         " at this level; it is a key of "
@@ -379,6 +393,36 @@ public final class Fields {
             + ": indent it under "
             + (owners.size() == 1 ? owners.get(0) : "the one it belongs to")
             + " (two more spaces)");
+  }
+
+  /** Where an unknown key belongs when a key written as table.column would take it. */
+  private Optional<String> writtenShort(String key) {
+    List<String> owners =
+        shorthands.entrySet().stream()
+            .filter(side -> side.getValue().mappingKeys().contains(key))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (owners.isEmpty()) {
+      return Optional.empty();
+    }
+    String side = owners.get(owners.size() - 1);
+    Shorthand written = shorthands.get(side);
+    return Optional.of(
+        " at this level; it is a key of "
+            + String.join(" and ", owners)
+            + ", written here as table.column: write the side it "
+            + (key.equals("where") ? "filters" : "belongs to")
+            + " as a mapping, e.g. "
+            + side
+            + ": {table: "
+            + written.table()
+            + ", columns: ["
+            + written.columns()
+            + "], "
+            + key
+            + ": "
+            + (key.equals("where") ? "{...}" : "...")
+            + "}");
   }
 
   private Optional<String> scalarText(String key, Node node) {

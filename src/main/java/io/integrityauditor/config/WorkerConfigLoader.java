@@ -427,6 +427,18 @@ public final class WorkerConfigLoader {
   private Optional<Secret> password(Fields fields, Path baseDir, String url, Problems warnings) {
     Optional<Secret> declared = secret(fields, baseDir, "password");
     if (declared.isPresent() || fields.has("password_env") || fields.has("password_file")) {
+      if (url != null && URL_PASSWORD.matcher(url).find() && fields.writtenInFile("url")) {
+        // taken out of the URL and not used, but still committed with the file (newuser25: no
+        // word about it, while a password alone in the URL is warned about)
+        warnings.add(
+            fields.locationOf("url"),
+            null,
+            fields.keyPath("url"),
+            "the JDBC URL holds a password that is not used ("
+                + (fields.has("password_env") ? "password_env" : "password_file")
+                + " gives the password), but it is written in this file (and in its history);"
+                + " remove password= from the URL");
+      }
       return declared;
     }
     if (url != null) {

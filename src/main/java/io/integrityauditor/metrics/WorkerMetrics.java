@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -70,6 +71,9 @@ public final class WorkerMetrics {
   private final AtomicInteger auditCount = new AtomicInteger();
   private final Counter cleanReloads;
   private final Counter reloadsWithProblems;
+  private final Info auditFilesInfo;
+  private volatile String auditFilesFingerprint;
+  private final AtomicLong undefinedAuditFires = new AtomicLong();
 
   /** The meters of one audit, and the labels they were registered with. */
   private record AuditSeries(Tags tags, List<Meter> meters) {}
@@ -84,6 +88,21 @@ public final class WorkerMetrics {
         .labelNames("version")
         .register(registry.getPrometheusRegistry())
         .setLabelValues(version);
+    auditFilesInfo =
+        Info.builder()
+            .name(PREFIX + "audit_files")
+            .help(
+                "What this node's audit files schedule (a hash of every audit's id, schedule and"
+                    + " definition); always 1. Every node of a cluster should show the same"
+                    + " fingerprint")
+            .labelNames("fingerprint")
+            .register(registry.getPrometheusRegistry());
+    FunctionCounter.builder(
+            PREFIX + "undefined_audit_fires", undefinedAuditFires, AtomicLong::doubleValue)
+        .description(
+            "Fire times given to this node for audits its audit files do not define; each is a"
+                + " run lost (the nodes load different audit files)")
+        .register(registry);
     Gauge.builder(PREFIX + "store_up", this, m -> m.storeUp)
         .description("1 when the latest read of the store succeeded, else 0")
         .register(registry);
@@ -167,6 +186,28 @@ public final class WorkerMetrics {
     Gauge.builder(PREFIX + "misfire_threshold_seconds", () -> misfireThreshold.toMillis() / 1000.0)
         .description("scheduler.misfire_threshold: how late a fire time may be taken")
         .register(registry);
+  }
+
+  /**
+   * What this node's audit files schedule, as {@code integrity_audit_audit_files_info{fingerprint}}
+   * (a hash of every active audit's id, schedule and definition): every node of a cluster should
+   * show the same value, and the alert {@code IntegrityAuditNodesDisagree} fires when they do not.
+   */
+  public void auditFiles(String fingerprint) {
+    if (!fingerprint.equals(auditFilesFingerprint)) {
+      auditFilesFingerprint = fingerprint;
+      auditFilesInfo.setLabelValues(fingerprint);
+      changed();
+    }
+  }
+
+  /**
+   * Counts a fire time Quartz gave this node for an audit it does not define (its audit files
+   * differ from those of the node that scheduled it): a run that did not happen anywhere.
+   */
+  public void undefinedAuditFired() {
+    undefinedAuditFires.incrementAndGet();
+    changed();
   }
 
   /** Reads the store into a new snapshot; on failure keeps the old one and marks the store down. */

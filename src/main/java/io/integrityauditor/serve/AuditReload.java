@@ -6,6 +6,7 @@ import io.integrityauditor.audit.AuditFileLoader;
 import io.integrityauditor.audit.AuditSet;
 import io.integrityauditor.config.ConfigProblem;
 import io.integrityauditor.config.Location;
+import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.WorkerConfig;
 import io.integrityauditor.config.WorkerConfigLoader;
 import io.integrityauditor.schedule.AuditScheduler;
@@ -17,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -269,12 +272,38 @@ final class AuditReload {
     return fingerprint(audit, String.valueOf(audit.spec()));
   }
 
+  /**
+   * What a node's audit files schedule, as one short hash: every active audit's id, effective
+   * schedule and {@link #fingerprint(Audit) fingerprint}, in id order. Nodes loading the same files
+   * (and the same {@code override_schedule}) show the same value; a node whose files differ (a
+   * reload sent to one node only, a deploy half done) shows another, and a fire time of an audit it
+   * does not define would be lost on it. Not of paths or lines: nodes may keep the files elsewhere.
+   */
+  static String fingerprintOfAll(Collection<Audit> active, Function<Audit, Schedule> scheduleOf) {
+    StringBuilder all = new StringBuilder();
+    active.stream()
+        .sorted(Comparator.comparing(Audit::id))
+        .forEach(
+            audit ->
+                all.append(audit.id())
+                    .append('|')
+                    .append(scheduleOf.apply(audit))
+                    .append('|')
+                    .append(fingerprint(audit))
+                    .append('\n'));
+    return sha256Hex(all.toString());
+  }
+
   /** {@link #fingerprint(Audit)} with the text of the audit's spec already made. */
   private static String fingerprint(Audit audit, String spec) {
-    String definition = audit.target() + "|" + spec + "|sample_size=" + audit.sampleSize();
+    return sha256Hex(audit.target() + "|" + spec + "|sample_size=" + audit.sampleSize());
+  }
+
+  /** The first 12 bytes of the SHA-256 of {@code text}, in hex. */
+  private static String sha256Hex(String text) {
     try {
       byte[] hash =
-          MessageDigest.getInstance("SHA-256").digest(definition.getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(hash, 0, 12);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -29,7 +29,11 @@ final class FiredRuns implements FiredJobs {
   private final ActiveAudits active;
   private final CatalogCache catalogs;
 
-  FiredRuns(Auditor auditor, ActiveAudits active, CatalogCache catalogs) {
+  /** Told of each fire time of an audit this node does not define (counted in the metrics). */
+  private final Runnable undefinedFired;
+
+  FiredRuns(Auditor auditor, ActiveAudits active, CatalogCache catalogs, Runnable undefinedFired) {
+    this.undefinedFired = undefinedFired;
     this.auditor = auditor;
     this.active = active;
     this.catalogs = catalogs;
@@ -40,9 +44,17 @@ final class FiredRuns implements FiredJobs {
   public void runFired(String auditId, RunTrigger trigger, Instant fireTime, boolean recovering) {
     Optional<Audit> defined = active.get(auditId);
     if (defined.isEmpty()) {
+      // Quartz gave this fire time to this node, so no other node runs it: it is lost. Counted
+      // (integrity_audit_undefined_audit_fires_total, alert IntegrityAuditNodesDisagree), since a
+      // lost first run of a @weekly audit otherwise shows nothing for a week.
+      undefinedFired.run();
       LOG.warn(
-          "audit {} fired but is not defined on node {}: do all nodes load the same audit files?",
+          "audit {} fired for {} but is not defined on node {}: that run is lost (nothing"
+              + " recorded). The nodes load different audit files: deploy the same files to"
+              + " every node and reload each of them (SIGHUP or POST /api/reload on every node);"
+              + " compare integrity_audit_audit_files_info across the nodes",
           auditId,
+          fireTime,
           auditor.config().nodeId());
       return;
     }

@@ -113,9 +113,8 @@ public final class Worker implements AutoCloseable, NodeOperations {
     WorkerConfig config = auditor.config();
     this.audits = new ActiveAudits(config.scheduler());
     this.catalogs = new CatalogCache(auditor, config.scheduler().catalogRefresh());
-    this.scheduler =
-        AuditScheduler.create(
-            auditor.store().orElseThrow(), config, new FiredRuns(auditor, audits, catalogs));
+    FiredRuns fired = new FiredRuns(auditor, audits, catalogs, this::undefinedAuditFired);
+    this.scheduler = AuditScheduler.create(auditor.store().orElseThrow(), config, fired);
     this.reloader = new AuditReload(auditor, audits, catalogs, scheduler);
     this.sweeps = new BackgroundSweeps(auditor, audits, catalogs);
     this.alerts = new AlertStore(auditor.store().orElseThrow(), auditor.clock());
@@ -467,9 +466,16 @@ public final class Worker implements AutoCloseable, NodeOperations {
     return report;
   }
 
+  /** A job fired for an audit this node does not define (metrics is set before any job fires). */
+  private void undefinedAuditFired() {
+    metrics.undefinedAuditFired();
+  }
+
   private void reloaded(ReloadReport report) {
     metrics.reloaded(report.problems().size());
     metrics.auditsChanged(audits.activeAudits().values(), audits::scheduleOf);
+    metrics.auditFiles(
+        AuditReload.fingerprintOfAll(audits.activeAudits().values(), audits::scheduleOf));
   }
 
   @Override

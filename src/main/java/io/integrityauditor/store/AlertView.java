@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param shownOutsideBaseline those outside it: the rows an alert on {@code max_new_violations} is
  *     about. A key in neither list is not known to be in or outside (no baseline, a run recorded
  *     before V17, or a kind whose keys are not tracked)
+ * @param acknowledgementCovers what the acknowledgement covers: the run it was taken on and what
+ *     broke since; null when not acknowledged, or acknowledged before V20 recorded the run
  */
 public record AlertView(
     long id,
@@ -50,13 +52,41 @@ public record AlertView(
     Long goneViolations,
     Long baselineViolations,
     List<Map<String, String>> shownInBaseline,
-    List<Map<String, String>> shownOutsideBaseline) {
+    List<Map<String, String>> shownOutsideBaseline,
+    AckCoverage acknowledgementCovers) {
   public AlertView {
     newKeys = List.copyOf(newKeys);
     shownInBaseline = List.copyOf(shownInBaseline);
     shownOutsideBaseline = List.copyOf(shownOutsideBaseline);
     persistingKeys = List.copyOf(persistingKeys);
     goneKeys = List.copyOf(goneKeys);
+  }
+
+  /**
+   * An acknowledgement covers what the alert showed on the run it was taken on: rows that broke in
+   * later runs are not acknowledged, and whoever reads the alert must see them as such.
+   *
+   * @param runId the alert's last run when it was acknowledged
+   * @param violations that run's violating rows
+   * @param outsideBaseline of those, the rows outside the audit's baseline; null without a baseline
+   * @param brokeSince rows that started violating in the runs after it (the sum of each run's new
+   *     rows: a row that broke and was fixed again counts too); null when a run's split is unknown
+   * @param keysSince the sample keys first shown after it that the latest run still shows
+   */
+  public record AckCoverage(
+      long runId,
+      long violations,
+      Long outsideBaseline,
+      Long brokeSince,
+      List<Map<String, String>> keysSince) {
+    public AckCoverage {
+      keysSince = List.copyOf(keysSince);
+    }
+
+    /** Whether something broke after the acknowledgement (or may have: the split is unknown). */
+    public boolean somethingSince() {
+      return brokeSince == null ? !keysSince.isEmpty() : brokeSince > 0;
+    }
   }
 
   /**

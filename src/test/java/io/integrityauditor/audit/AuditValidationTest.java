@@ -70,6 +70,30 @@ class AuditValidationTest {
   }
 
   @Test
+  void a_filter_next_to_a_side_written_as_table_dot_column_says_how_to_write_the_side() {
+    // newuser25: "where: unknown key; known keys here: child, ..." for a parent filter written
+    // next to `parent: accounts.id`, the shorthand that has no place for it
+    assertThat(
+            problems(
+                """
+                audits:
+                  - id: wi_config
+                    kind: orphan
+                    child: workflow_instances.config_version_id
+                    parent: config_versions.id
+                    where: {status: ACTIVE}
+                """))
+        .singleElement()
+        .asString()
+        .startsWith(
+            file()
+                + ":6: audit 'wi_config': key 'where': unknown key at this level; it is a key of"
+                + " child and parent, written here as table.column: write the side it filters as"
+                + " a mapping, e.g. parent: {table: config_versions, columns: [id], where:"
+                + " {...}}; known keys here: ");
+  }
+
+  @Test
   void unknown_column_names_file_line_audit_key_and_a_suggestion() {
     assertThat(
             problems(

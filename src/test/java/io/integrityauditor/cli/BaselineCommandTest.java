@@ -146,6 +146,78 @@ class BaselineCommandTest {
     assertThat(cli("baseline").out()).isEqualTo("No baselines: every violating row counts.\n");
   }
 
+  /**
+   * An acknowledgement covers what the alert showed when it was taken (newuser24's leftover: an ack
+   * taken for one row outside the baseline still read "acknowledged" after a second row broke, and
+   * at 3 a.m. the second row looks acknowledged too).
+   */
+  @Test
+  void an_acknowledgement_covers_the_rows_it_saw_and_a_row_broken_after_it_is_not_acknowledged()
+      throws Exception {
+    cli("check", "--audit", "child.parent");
+    cli("baseline", "child.parent", "--by", "alice");
+    target.execute("UPDATE child SET parent_id = 9101 WHERE id = 101");
+    assertThat(cli("check", "--audit", "child.parent").code()).isEqualTo(1);
+    long alertId =
+        store.queryLong(
+            "SELECT id FROM integrity_auditor.alert WHERE audit_id = 'child.parent'"
+                + " AND state = 'open'");
+    long ackedRun =
+        store.queryLong(
+            "SELECT max(id) FROM integrity_auditor.audit_run WHERE audit_id = 'child.parent'");
+    assertThat(
+            cli("ack", String.valueOf(alertId), "--by", "bob", "--note", "row 101: OPS-7").code())
+        .isZero();
+
+    String covered = cli("alerts").out();
+    assertThat(covered)
+        .contains("acknowledged by bob at ")
+        .contains(
+            ": row 101: OPS-7\n  the acknowledgement covers run "
+                + ackedRun
+                + " (41 violating rows, 1 outside the baseline); no row broke since\n");
+    assertThat(
+            covered
+                .lines()
+                .filter(l -> l.strip().startsWith(alertId + " "))
+                .findFirst()
+                .orElseThrow())
+        .endsWith(" bob");
+
+    // a second row breaks after the acknowledgement (one the sample of 5 shows)
+    long second = newOrphan("ASC");
+    target.execute("UPDATE child SET parent_id = 9102 WHERE id = " + second);
+    assertThat(cli("check", "--audit", "child.parent").code()).isEqualTo(1);
+    String text = cli("alerts").out();
+    assertThat(
+            text.lines().filter(l -> l.strip().startsWith(alertId + " ")).findFirst().orElseThrow())
+        .as("the table does not read as acknowledged")
+        .endsWith(" bob, not the 1 row since");
+    assertThat(text)
+        .contains(
+            ": row 101: OPS-7\n  the acknowledgement covers run "
+                + ackedRun
+                + " (41 violating rows, 1 outside the baseline); NOT ACKNOWLEDGED: 1 row broke"
+                + " since (now 42 violating rows, 2 outside the baseline), sample keys (1):"
+                + " {id="
+                + second
+                + ", parent_id=9102}\n");
+
+    JsonNode ack =
+        Json.MAPPER
+            .readTree(cli("alerts", "--format", "json").out())
+            .get("data")
+            .get(0)
+            .get("acknowledgementCovers");
+    assertThat(ack.get("runId").asLong()).isEqualTo(ackedRun);
+    assertThat(ack.get("violations").asLong()).isEqualTo(41);
+    assertThat(ack.get("outsideBaseline").asLong()).isEqualTo(1);
+    assertThat(ack.get("brokeSince").asLong()).isEqualTo(1);
+    assertThat(ack.get("keysSince"))
+        .extracting(k -> k.get("id").asText())
+        .containsExactly(String.valueOf(second));
+  }
+
   /** The id of a child row that, made an orphan, has the smallest or largest fingerprint. */
   private long newOrphan(String order) {
     // the sample rule (docs/audits.md): the child's key is one integer column, so a key's

@@ -65,7 +65,8 @@ class ValidateCommandTest {
         .contains(
             "warning: target app: role postgres could write: it is a superuser; it may write 2"
                 + " tables (e.g. public.workflows, public.workspaces);"
-                + " default_transaction_read_only is off.")
+                + " default_transaction_read_only is off (ALTER ROLE \"postgres\" SET"
+                + " default_transaction_read_only = on).")
         .endsWith("1 audit in 1 file is valid against 1 target (1 warning)\n");
     Outcome readOnly = validateAs(CLEAN_AUDIT, "validate_ro");
     assertThat(readOnly.code()).isEqualTo(ExitCodes.CLEAN);
@@ -137,6 +138,50 @@ class ValidateCommandTest {
         .isEqualTo(
             "error: every run of 1 of the 2 audits will fail (entries.account): its role cannot"
                 + " read its tables; run the GRANTs given above, then validate again\n");
+  }
+
+  @Test
+  void a_role_that_cannot_use_the_schema_gets_the_grants_and_no_write_warning_beside_them() {
+    // newuser24/25: "role could write: default_transaction_read_only is off" next to "cannot read
+    // schema public" for a role that can write nothing: noise beside the error that matters
+    TestPostgres.Database locked = TestPostgres.newDatabase("validate_cli_no_usage");
+    locked.execute(
+        """
+        CREATE TABLE workflows (id text PRIMARY KEY);
+        REVOKE ALL ON SCHEMA public FROM PUBLIC;
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'validate_nousage') THEN
+            CREATE ROLE validate_nousage LOGIN;
+          END IF;
+        END $$;
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write("audits/a.yaml", CLEAN_AUDIT);
+    Path config =
+        workspace.write(
+            "integrity-auditor.yaml",
+            "targets:\n  app:\n    url: "
+                + locked.url()
+                + "\n    user: validate_nousage\naudits: [audits/*.yaml]\n");
+
+    Outcome outcome = CliRunner.execute("validate", config);
+
+    assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
+    assertThat(outcome.out())
+        .contains("role validate_nousage cannot read schema public")
+        .doesNotContain("could write");
+
+    // granted as the README says, but without the ALTER ROLE: now the warning says what to run
+    locked.execute(
+        "GRANT USAGE ON SCHEMA public TO validate_nousage;"
+            + " GRANT SELECT ON ALL TABLES IN SCHEMA public TO validate_nousage;");
+    Outcome granted = CliRunner.execute("validate", config);
+    assertThat(granted.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(granted.out())
+        .contains(
+            "warning: target app: role validate_nousage could write: default_transaction_read_only"
+                + " is off (ALTER ROLE \"validate_nousage\" SET default_transaction_read_only ="
+                + " on).");
   }
 
   @Test

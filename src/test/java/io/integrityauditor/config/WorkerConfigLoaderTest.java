@@ -153,6 +153,32 @@ class WorkerConfigLoaderTest {
   }
 
   @Test
+  void a_password_in_the_jdbc_url_next_to_password_env_is_warned_about_as_unused() {
+    // newuser25: password_env and a password= left in the URL: the URL's was dropped silently,
+    // and it stayed written in the file without a word (alone, it is warned about)
+    WorkerConfig config =
+        load(
+            """
+            targets:
+              apms:
+                url: jdbc:postgresql://localhost/apms?user=ro&password=s3cr3t-pw
+                password_env: APMS_PASSWORD
+            """,
+            Map.of("APMS_PASSWORD", "from-env"));
+    DatabaseConfig database = config.targets().get("apms").database();
+    assertThat(database.url()).isEqualTo("jdbc:postgresql://localhost/apms?user=ro");
+    assertThat(database.password().orElseThrow().reveal()).isEqualTo("from-env");
+    assertThat(config.warnings())
+        .singleElement()
+        .extracting(ConfigProblem::formatWarning)
+        .asString()
+        .endsWith(
+            ":3: warning: key 'targets.apms.url': the JDBC URL holds a password that is not used"
+                + " (password_env gives the password), but it is written in this file (and in its"
+                + " history); remove password= from the URL");
+  }
+
+  @Test
   void a_missing_environment_variable_is_named() {
     assertThat(
             problems(
