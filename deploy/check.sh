@@ -58,6 +58,7 @@ route apms-team-pager alertname=IntegrityAuditFleetCriticalViolations owner=apms
 route provisioning-team-tickets alertname=IntegrityAuditFleetWarnViolations owner=provisioning-team severity=warn template=tenants
 route platform-tickets alertname=IntegrityAuditFleetStale owner=apms-team severity=warn template=tenants
 route platform-tickets alertname=IntegrityAuditNodeClockOff severity=warn instance=n1:9464
+route platform-tickets alertname=IntegrityAuditNodesDisagree severity=warn job=integrity-auditor
 route unowned alertname=IntegrityAuditWarnViolations owner=a-team-with-no-route severity=warn
 route platform-tickets alertname=IntegrityAuditStale owner=apms-team severity=warn
 route platform-tickets alertname=IntegrityAuditTargetDown severity=warn target=apms

@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.WeakHashMap;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.SQLDialect;
@@ -175,8 +177,29 @@ public final class AuditExecutor {
    * size, hence buckets): peers and stored watermarks must mean the same thing.
    */
   public static String fingerprint(RangeScan scan, Audit audit) {
-    return fingerprint(scan.sql(DSL.using(SQLDialect.POSTGRES), DSL.noCondition()), audit);
+    Fingerprint known;
+    synchronized (FINGERPRINTS) {
+      known = FINGERPRINTS.get(scan);
+    }
+    if (known != null && known.sampleSize() == audit.sampleSize()) {
+      return known.value();
+    }
+    String value = fingerprint(scan.sql(DSL.using(SQLDialect.POSTGRES), DSL.noCondition()), audit);
+    synchronized (FINGERPRINTS) {
+      FINGERPRINTS.put(scan, new Fingerprint(audit.sampleSize(), value));
+    }
+    return value;
   }
+
+  /**
+   * The fingerprints of the bound audits' scans, by scan (a scan is immutable, bound once per
+   * binding; weak: a binding replaced by a reload takes its scans with it). Rendering an audit's
+   * statement and hashing it took 1-2 ms of every incremental run, whose whole fixed cost is a few
+   * tens of ms (docs/performance.md, "tenth session, incr25").
+   */
+  private static final Map<RangeScan, Fingerprint> FINGERPRINTS = new WeakHashMap<>();
+
+  private record Fingerprint(int sampleSize, String value) {}
 
   /** The same for a statement (or statements) given as SQL. */
   static String fingerprint(String sql, Audit audit) {

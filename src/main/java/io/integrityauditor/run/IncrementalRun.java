@@ -3,6 +3,7 @@ package io.integrityauditor.run;
 import io.integrityauditor.audit.Audit;
 import io.integrityauditor.audit.Execution;
 import io.integrityauditor.audit.scan.KeyRange;
+import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.audit.scan.Measurement;
 import io.integrityauditor.audit.scan.QueryParts;
 import io.integrityauditor.audit.scan.RangeScan;
@@ -42,12 +43,14 @@ final class IncrementalRun {
     Execution execution = audit.execution();
     ColumnInfo column = execution.watermarkColumn(scan.table()).orElseThrow();
     String fingerprint = AuditExecutor.fingerprint(scan, audit) + ":" + column.name();
-    Optional<RunInfo.WatermarkState> state = support.watermark(audit.id());
+    // the watermark, and where the statements send their keys: one look at the store
+    RunSupport.IncrementalStart start = support.incrementalStart(runId, audit);
+    Optional<RunInfo.WatermarkState> state = start.watermark();
     Instant now = attempts.clock().instant();
     Optional<String> reason = sweepReason(state, fingerprint, column, execution, now);
     if (reason.isPresent()) {
       LOG.info("audit {}: full sweep ({})", audit.id(), reason.get());
-      return sweep(audit, scan, column, fingerprint, target, runId, support);
+      return sweep(audit, scan, column, fingerprint, target, runId, support, start.keys());
     }
     RunInfo.WatermarkState previous = state.get();
     record Delta(Optional<String> high, ScanPartial partial) {}
@@ -69,7 +72,7 @@ final class IncrementalRun {
               // few rows: the planner may probe the parent's index rather than hash it all
               Tracking tracking =
                   new Tracking(
-                      AuditExecutor.keys(runId, support, audit),
+                      start.keys(),
                       "increment "
                           + Integer.toHexString(
                               (previous.value().orElse("") + "|" + high.get()).hashCode()));
@@ -130,6 +133,8 @@ final class IncrementalRun {
    * Reads every row (full or chunked, by the auto rule) and sets the watermark to the highest value
    * of the column it saw: in the same transaction for a full sweep; read first for a chunked one,
    * whose chunks then stop at it (later rows are the next incremental run's).
+   *
+   * @param keys where a full sweep sends its violating keys (a chunked one asks {@code support})
    */
   private AuditResult sweep(
       Audit audit,
@@ -138,7 +143,8 @@ final class IncrementalRun {
       String fingerprint,
       DataSource target,
       OptionalLong runId,
-      RunSupport support) {
+      RunSupport support,
+      KeySink keys) {
     if (AuditExecutor.sweepsInChunks(audit.execution(), scan)) {
       Outcome<Optional<String>> high =
           attempts.inTransaction(
@@ -195,7 +201,7 @@ final class IncrementalRun {
                       context,
                       DSL.noCondition(),
                       Math.max(0, scan.table().estimatedRows()),
-                      new Tracking(AuditExecutor.keys(runId, support, audit), Tracking.FULL)));
+                      new Tracking(keys, Tracking.FULL)));
             },
             " (full sweep)");
     if (outcome.value().isEmpty()) {

@@ -17,9 +17,9 @@ import javax.sql.DataSource;
  * audit, so that "an audit never overlaps itself" holds on the database, not only in the run
  * history. Only a node that lost the lease while running leaves one, and that always shows in the
  * store (its run still 'running', or marked interrupted within the time a query of it may last):
- * the target is searched only then, not before every run ({@code RunStore.beforeRun}). They are
- * found by the application name every audit transaction sets (see {@link Attempts}); the worker's
- * role may terminate its own sessions without further privileges.
+ * the target is searched only then, not before every run ({@code RunStore.start}). They are found
+ * by the application name every audit transaction sets (see {@link Attempts}); the worker's role
+ * may terminate its own sessions without further privileges.
  */
 public final class OrphanedQueries {
   /** How long to wait for a terminated backend to be gone (pg_terminate_backend's timeout). */

@@ -5,6 +5,7 @@ import io.integrityauditor.audit.scan.KeySink;
 import io.integrityauditor.catalog.ColumnInfo;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What a store gives runs beyond their history: chunk queues that the other nodes of the cluster
@@ -27,8 +28,8 @@ public interface RunSupport {
         }
 
         @Override
-        public Optional<RunInfo.WatermarkState> watermark(String auditId) {
-          return Optional.empty();
+        public IncrementalStart incrementalStart(OptionalLong runId, Audit audit) {
+          return new IncrementalStart(Optional.empty(), KeySink.NONE);
         }
 
         @Override
@@ -61,7 +62,16 @@ public interface RunSupport {
       Optional<SweepScope> scope,
       List<ChunkSlice> slices);
 
-  Optional<RunInfo.WatermarkState> watermark(String auditId);
+  /**
+   * What an incremental run of {@code audit} starts from: its watermark (empty: none yet, the run
+   * sweeps), and where the statements of run {@code runId} send their violating keys as {@link
+   * #keys} says, knowing already what they ask of the audit's previous runs: one look at the store
+   * (a small run's time is mostly round trips to it, docs/performance.md, "tenth session, incr25").
+   */
+  IncrementalStart incrementalStart(OptionalLong runId, Audit audit);
+
+  /** See {@link #incrementalStart}. */
+  record IncrementalStart(Optional<RunInfo.WatermarkState> watermark, KeySink keys) {}
 
   boolean keepsWatermarks();
 

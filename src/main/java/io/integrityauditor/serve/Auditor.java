@@ -398,12 +398,22 @@ public final class Auditor implements AutoCloseable {
     }
     inFlight.add(audit.id());
     try (Leases.Lease held = lease.get()) {
-      RunStore.Abandoned abandoned =
+      if (cancellation.isCancelled()) {
+        // a job that fired just as the node began stopping: start nothing the shutdown would then
+        // have to cut short; the fire time stays unrecorded and a live node runs the audit next
+        LOG.info("audit {} not started for {}: this node is stopping", audit.id(), fireTime);
+        return Optional.empty();
+      }
+      // the look for runs a stopped node left and the run's row: one round trip (nearly always)
+      RunStore.Started started =
           runs.get()
-              .beforeRun(
-                  audit.id(),
+              .start(
+                  audit,
+                  trigger,
+                  fireTime,
                   "the node running it stopped before it finished",
                   queriesOutliveTheirNode(audit));
+      RunStore.Abandoned abandoned = started.abandoned();
       if (abandoned.marked() > 0) {
         LOG.warn(
             "audit {}: marked {} as interrupted",
@@ -413,13 +423,7 @@ public final class Auditor implements AutoCloseable {
       if (abandoned.mayHaveLeftQueries()) {
         endOrphanedQueries(audit);
       }
-      if (cancellation.isCancelled()) {
-        // a job that fired just as the node began stopping: start nothing the shutdown would then
-        // have to cut short; the fire time stays unrecorded and a live node runs the audit next
-        LOG.info("audit {} not started for {}: this node is stopping", audit.id(), fireTime);
-        return Optional.empty();
-      }
-      Optional<Long> runId = runs.get().begin(audit, trigger, fireTime);
+      Optional<Long> runId = started.runId();
       if (runId.isEmpty()) {
         LOG.info("audit {} already has a result for {}; skipping", audit.id(), fireTime);
         return Optional.empty();

@@ -21,10 +21,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
+import org.jooq.Query;
 import org.jooq.Record5;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * Alert records. A completed run that breaches its audit's threshold opens an alert (at most one
@@ -45,91 +46,97 @@ public final class AlertStore {
     this.clock = clock;
   }
 
-  /** Applies a finished run to the audit's alert, inside the caller's transaction. */
-  static void onRunFinished(DSLContext tx, long runId, AuditResult result, Instant now) {
+  /**
+   * The writes that apply a finished run to the audit's alert, for the caller's batch in the
+   * transaction that records the run: none for a run that did not complete. One statement either
+   * way (it reads nothing back): a run under the threshold resolves the open alert, if any; a run
+   * over it updates the open alert or opens one, and upserts its sample keys, in one statement of
+   * data-modifying CTEs (the alert's id flows from the update or the insert to the samples). Three
+   * round trips before (a look for the open alert, its update, the samples): a small run's time is
+   * mostly round trips to the store (docs/performance.md, "tenth session, incr25").
+   */
+  static List<Query> onRunFinished(DSLContext tx, long runId, AuditResult result, Instant now) {
     if (!result.status().completed()) {
-      return;
+      return List.of();
     }
     String auditId = result.audit().id();
     var measurement = result.measurement().orElseThrow();
-    Optional<AlertRecord> open =
-        tx.selectFrom(ALERT)
-            .where(ALERT.AUDIT_ID.eq(auditId))
-            .and(ALERT.STATE.eq(OPEN))
-            .forUpdate()
-            .fetchOptional();
     if (!result.thresholdBreached()) {
-      open.ifPresent(
-          alert ->
-              tx.update(ALERT)
-                  .set(ALERT.STATE, RESOLVED)
-                  .set(ALERT.RESOLVED_AT, now)
-                  .set(ALERT.RESOLVED_RUN_ID, runId)
-                  .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
-                  .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
-                  .where(ALERT.ID.eq(alert.getId()))
-                  .execute());
-      return;
+      return List.of(
+          tx.query(
+              "UPDATE "
+                  + TABLE
+                  + " SET state = ?, resolved_at = ?::timestamptz, resolved_run_id = ?,"
+                  + " current_violations = ?, rows_checked = ? WHERE audit_id = ? AND state = ?",
+              RESOLVED,
+              instant(now),
+              runId,
+              measurement.violations(),
+              measurement.rowsChecked(),
+              auditId,
+              OPEN));
     }
-    long alertId;
-    if (open.isPresent()) {
-      alertId = open.get().getId();
-      tx.update(ALERT)
-          .set(ALERT.LAST_SEEN_AT, now)
-          .set(ALERT.LAST_RUN_ID, runId)
-          .set(ALERT.SEVERITY, result.audit().severity().label())
-          .set(ALERT.OWNER, result.audit().owner().orElse(null))
-          .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
-          .set(
-              ALERT.MAX_VIOLATIONS,
-              DSL.greatest(ALERT.MAX_VIOLATIONS, DSL.val(measurement.violations())))
-          .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
-          .where(ALERT.ID.eq(alertId))
-          .execute();
-    } else {
-      alertId =
-          tx.insertInto(ALERT)
-              .set(ALERT.AUDIT_ID, auditId)
-              .set(ALERT.TARGET, result.audit().target())
-              .set(ALERT.SEVERITY, result.audit().severity().label())
-              .set(ALERT.OWNER, result.audit().owner().orElse(null))
-              .set(ALERT.STATE, OPEN)
-              .set(ALERT.OPENED_AT, now)
-              .set(ALERT.OPENED_RUN_ID, runId)
-              .set(ALERT.LAST_SEEN_AT, now)
-              .set(ALERT.LAST_RUN_ID, runId)
-              .set(ALERT.CURRENT_VIOLATIONS, measurement.violations())
-              .set(ALERT.MAX_VIOLATIONS, measurement.violations())
-              .set(ALERT.ROWS_CHECKED, measurement.rowsChecked())
-              .returning(ALERT.ID)
-              .fetchOne()
-              .getId();
-    }
-    // every sample key in one statement (a run's result is written while its lease is held; 20
-    // statements in a batch cost the server a parse and plan each: docs/performance.md, seventh
-    // session). Keys are distinct: one statement may not update a row twice.
+    // every sample key in one statement (20 statements in a batch cost the server a parse and
+    // plan each: docs/performance.md, seventh session). Keys are distinct: one statement may not
+    // update a row twice.
     Set<String> keys = new LinkedHashSet<>();
     for (SampleKey key : measurement.samples()) {
       keys.add(Json.write(key.values()));
     }
-    if (keys.isEmpty()) {
-      return;
-    }
-    var upsert =
-        tx.insertInto(
-            ALERT_SAMPLE,
-            ALERT_SAMPLE.ALERT_ID,
-            ALERT_SAMPLE.SAMPLE_KEY,
-            ALERT_SAMPLE.FIRST_SEEN_RUN_ID,
-            ALERT_SAMPLE.LAST_SEEN_RUN_ID);
-    for (String key : keys) {
-      upsert = upsert.values(alertId, JSONB.valueOf(key), runId, runId);
-    }
-    upsert
-        .onConflict(ALERT_SAMPLE.ALERT_ID, ALERT_SAMPLE.SAMPLE_KEY)
-        .doUpdate()
-        .set(ALERT_SAMPLE.LAST_SEEN_RUN_ID, runId)
-        .execute();
+    String owner = result.audit().owner().orElse(null);
+    // the open alert is updated (the unique index on open alerts: at most one), else one is
+    // opened; the run holds the audit's lease, so no other run of it opens one meanwhile
+    return List.of(
+        tx.query(
+            "WITH updated AS (UPDATE "
+                + TABLE
+                + " SET last_seen_at = ?::timestamptz, last_run_id = ?, severity = ?, owner = ?,"
+                + " current_violations = ?, max_violations = greatest(max_violations, ?),"
+                + " rows_checked = ? WHERE audit_id = ? AND state = ? RETURNING id),"
+                + " opened AS (INSERT INTO "
+                + TABLE
+                + " (audit_id, target, severity, owner, state, opened_at, opened_run_id,"
+                + " last_seen_at, last_run_id, current_violations, max_violations, rows_checked)"
+                + " SELECT ?, ?, ?, ?, ?, ?::timestamptz, ?, ?::timestamptz, ?, ?, ?, ?"
+                + " WHERE NOT EXISTS (SELECT 1 FROM updated) RETURNING id)"
+                + " INSERT INTO "
+                + SAMPLES
+                + " (alert_id, sample_key, first_seen_run_id, last_seen_run_id)"
+                + " SELECT a.id, k::jsonb, ?, ? FROM (SELECT id FROM updated UNION ALL SELECT id"
+                + " FROM opened) a, unnest(?::text[]) AS k ON CONFLICT (alert_id, sample_key)"
+                + " DO UPDATE SET last_seen_run_id = excluded.last_seen_run_id",
+            instant(now),
+            runId,
+            result.audit().severity().label(),
+            DSL.val(owner, SQLDataType.CLOB),
+            measurement.violations(),
+            measurement.violations(),
+            measurement.rowsChecked(),
+            auditId,
+            OPEN,
+            auditId,
+            result.audit().target(),
+            result.audit().severity().label(),
+            DSL.val(owner, SQLDataType.CLOB),
+            OPEN,
+            instant(now),
+            runId,
+            instant(now),
+            runId,
+            measurement.violations(),
+            measurement.violations(),
+            measurement.rowsChecked(),
+            runId,
+            runId,
+            DSL.val(keys.toArray(String[]::new), SQLDataType.CLOB.array())));
+  }
+
+  private static final String TABLE = Store.SCHEMA + ".alert";
+  private static final String SAMPLES = Store.SCHEMA + ".alert_sample";
+
+  /** A bind value of type timestamptz. */
+  private static Object instant(Instant instant) {
+    return DSL.val(instant, SQLDataType.INSTANT);
   }
 
   /** Open alerts (newest first), or all alerts with {@code all}. */

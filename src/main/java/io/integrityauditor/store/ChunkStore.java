@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
@@ -189,25 +190,42 @@ public final class ChunkStore implements RunSupport {
   }
 
   @Override
-  public Optional<RunInfo.WatermarkState> watermark(String auditId) {
-    return dsl.selectFrom(AUDIT_WATERMARK)
-        .where(AUDIT_WATERMARK.AUDIT_ID.eq(auditId))
-        .fetchOptional()
-        .map(
-            r ->
+  public IncrementalStart incrementalStart(OptionalLong runId, Audit audit) {
+    // the watermark with what the run's statements ask of the previous runs: one round trip
+    var found =
+        dsl.fetchSingle(
+            "SELECT p.v, p.kept, p.key_scheme, w.fingerprint, w.column_name, w.watermark,"
+                + " w.partial::text, w.last_full_at FROM ("
+                + KeySets.PREVIOUS
+                + ") p LEFT JOIN "
+                + Store.SCHEMA
+                + ".audit_watermark w ON w.audit_id = ?",
+            audit.id(),
+            audit.id(),
+            audit.id());
+    KeySets.Previous known = KeySets.previous(found, 0);
+    Optional<RunInfo.WatermarkState> watermark =
+        found.get(3) == null
+            ? Optional.empty()
+            : Optional.of(
                 new RunInfo.WatermarkState(
-                    r.getFingerprint(),
-                    r.getColumnName(),
-                    Optional.ofNullable(r.getWatermark()),
-                    partial(r.getPartial()),
-                    r.getLastFullAt()));
+                    found.get(3, String.class),
+                    found.get(4, String.class),
+                    Optional.ofNullable(found.get(5, String.class)),
+                    partial(JSONB.valueOf(found.get(6, String.class))),
+                    found.get(7, Instant.class)));
+    return new IncrementalStart(
+        watermark,
+        runId.isPresent() ? keys(runId.getAsLong(), audit, new Previous(known)) : KeySink.NONE);
   }
 
   @Override
   public KeySink keys(long runId, Audit audit) {
+    return keys(runId, audit, new Previous(audit.id()));
+  }
+
+  private KeySink keys(long runId, Audit audit, Previous previous) {
     long cap = audit.execution().trackKeys();
-    // what a statement asks of the previous runs, in one round trip when first asked
-    Previous previous = new Previous(audit.id());
     return cap == 0
         ? KeySink.NONE
         : KeySets.sink(store.dataSource(), runId, cap)
@@ -224,6 +242,12 @@ public final class ChunkStore implements RunSupport {
 
     Previous(String auditId) {
       this.auditId = auditId;
+    }
+
+    /** Already read (with the watermark). */
+    Previous(KeySets.Previous known) {
+      this.auditId = null;
+      this.known = known;
     }
 
     synchronized KeySets.Previous get() {

@@ -68,7 +68,41 @@ final class KeyAges {
    *
    * @param keyedRows the violating rows the run's key set stands for
    */
-  record Merged(long keyedRows, KeySets.Split split, KeyHistory history, Long[] olderThan) {}
+  record Merged(
+      long keyedRows,
+      KeySets.Split split,
+      KeyHistory history,
+      Long[] olderThan,
+      Optional<Adoption> adoption) {
+    /**
+     * Moves the kept set's unchanged arrays to the run, if any, now: for what reads the run's set
+     * before the caller's batch (which sends it otherwise, {@link #record}).
+     */
+    Merged adoptNow(DSLContext tx) {
+      adoption.ifPresent(a -> a.query(tx).execute());
+      return new Merged(keyedRows, split, history, olderThan, Optional.empty());
+    }
+  }
+
+  /**
+   * The kept set's arrays that the run adopts unchanged ({@link Writer}): their rows move to the
+   * run (its {@code run_id}, their new {@code seq}); their values (stored out of line, TOAST) stay
+   * where they are.
+   */
+  record Adoption(String auditId, long runId, long keptRun, Integer[] from, Integer[] as) {
+    Query query(DSLContext tx) {
+      return tx.query(
+          "UPDATE "
+              + TABLE
+              + " a SET run_id = ?, seq = m.seq FROM unnest(?::integer[], ?::integer[])"
+              + " AS m(kept, seq) WHERE a.audit_id = ? AND a.run_id = ? AND a.seq = m.kept",
+          runId,
+          DSL.val(from, SQLDataType.INTEGER.array()),
+          DSL.val(as, SQLDataType.INTEGER.array()),
+          auditId,
+          keptRun);
+    }
+  }
 
   /**
    * Merges the key set of finishing run {@code runId} (complete in {@code violation_key}) with the
@@ -138,6 +172,7 @@ final class KeyAges {
     // are carried from whatever set is kept (after a run over the cap, the last known one)
     boolean comparable = previous.isPresent() && previous.equals(keptRun);
     boolean carried = carry == Carry.KEPT;
+    Optional<Adoption> adoption;
     try (PreparedStatement kept =
             connection.prepareStatement(
                 "SELECT fingerprints, weights, "
@@ -209,9 +244,10 @@ final class KeyAges {
       if (keyed != violations) {
         // a part was lost or written twice: keep the previous set, write nothing
         writer.discard();
-        return new Merged(keyed, KeySets.Split.INCOMPLETE, null, null);
+        return new Merged(keyed, KeySets.Split.INCOMPLETE, null, null, Optional.empty());
       }
       writer.finish();
+      adoption = writer.adoption();
     }
     KeySets.Split split =
         comparable
@@ -225,7 +261,8 @@ final class KeyAges {
                 : Optional.of(Instant.EPOCH.plus(tally.oldest, ChronoUnit.MICROS)),
             tally.pastGrace,
             tally.pastGraceOutsideBaseline);
-    return new Merged(tally.newRows + tally.persisting, split, history, tally.olderThan());
+    return new Merged(
+        tally.newRows + tally.persisting, split, history, tally.olderThan(), adoption);
   }
 
   private static void binary(PreparedStatement statement) throws SQLException {
@@ -494,9 +531,12 @@ final class KeyAges {
             "DELETE FROM " + TABLE + " WHERE audit_id = ? AND run_id <> ?",
             result.audit().id(),
             runId);
-    return List.of(
-        previous,
-        run,
+    List<Query> writes = new ArrayList<>();
+    // the unchanged arrays move to the run before the previous set's other arrays go
+    merged.adoption().ifPresent(adoption -> writes.add(adoption.query(tx)));
+    writes.add(previous);
+    writes.add(run);
+    writes.add(
         latest(
             tx,
             result.audit().id(),
@@ -504,6 +544,7 @@ final class KeyAges {
             history.oldestSince(),
             oldestAge,
             merged.olderThan()));
+    return writes;
   }
 
   /** Sums of the run's keys as the merge walks them. */
@@ -777,24 +818,23 @@ final class KeyAges {
     void finish() throws SQLException {
       writeAll();
       send();
+    }
+
+    /**
+     * The unchanged arrays to move to the run, for the batch that ends the run's transaction (one
+     * round trip less: docs/performance.md, "tenth session, incr25"); empty when none.
+     */
+    Optional<Adoption> adoption() {
       if (adoptedFrom.isEmpty()) {
-        return;
+        return Optional.empty();
       }
-      // the unchanged arrays move to the run: their values (stored out of line, TOAST) stay where
-      // they are, only the small row is written again
-      try (PreparedStatement adopt =
-          connection.prepareStatement(
-              "UPDATE "
-                  + TABLE
-                  + " a SET run_id = ?, seq = m.seq FROM unnest(?::integer[], ?::integer[])"
-                  + " AS m(kept, seq) WHERE a.audit_id = ? AND a.run_id = ? AND a.seq = m.kept")) {
-        adopt.setLong(1, runId);
-        adopt.setArray(2, connection.createArrayOf("integer", adoptedFrom.toArray()));
-        adopt.setArray(3, connection.createArrayOf("integer", adoptedAs.toArray()));
-        adopt.setString(4, auditId);
-        adopt.setLong(5, keptRun);
-        adopt.execute();
-      }
+      return Optional.of(
+          new Adoption(
+              auditId,
+              runId,
+              keptRun,
+              adoptedFrom.toArray(Integer[]::new),
+              adoptedAs.toArray(Integer[]::new)));
     }
 
     void discard() throws SQLException {
@@ -820,14 +860,14 @@ final class KeyAges {
   }
 
   /** The audit's run has no key set to age (not tracked, or unknown): nothing to show. */
-  static void unknown(DSLContext tx, String auditId) {
-    latest(tx, auditId, null, Optional.empty(), null, null).execute();
+  static Query unknown(DSLContext tx, String auditId) {
+    return latest(tx, auditId, null, Optional.empty(), null, null);
   }
 
   /** Keys are not tracked any more (track_keys: 0, a kind without keys): forget their ages. */
   static void forget(DSLContext tx, String auditId) {
     tx.execute("DELETE FROM " + TABLE + " WHERE audit_id = ?", auditId);
-    unknown(tx, auditId);
+    unknown(tx, auditId).execute();
   }
 
   /** Sets every kept key of the audit in or out of its baseline. */

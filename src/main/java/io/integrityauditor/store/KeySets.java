@@ -329,11 +329,14 @@ public final class KeySets {
    * The split of a finishing run's violating rows against the previous completed run, recorded on
    * the run; called in the transaction that finishes it, after the run row is updated.
    *
-   * @param carriedFrom for an incremental run, the run whose key set holds the rows before the
-   *     watermark (carried into this run's)
+   * @param carries an incremental run: its key set holds the increment only, the rows before the
+   *     watermark are the key set of the run that last moved the watermark (carried into this
+   *     run's; read here, before this run moves it)
+   * @param batch the caller's writes that read nothing back, sent by it in one round trip after
+   *     this returns: the split's and the ages' writes are added to it
    */
   static Optional<KeyHistory> onRunFinished(
-      DSLContext tx, long runId, AuditResult result, Optional<Long> carriedFrom, long cap) {
+      DSLContext tx, long runId, AuditResult result, boolean carries, long cap, List<Query> batch) {
     String auditId = result.audit().id();
     if (!result.status().completed()) {
       tx.execute(
@@ -350,43 +353,51 @@ public final class KeySets {
     Schemes schemes = null;
     Boolean tracked = null;
     Long previous = null;
-    if (carriedFrom.isPresent() && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
-      // the rows before the watermark are the keys of the run carried from: when its key set is
-      // the kept one, only the increment is merged with it (no copy, no sort of the whole set); a
-      // marker row says the run has a key set (an increment of no rows writes none)
-      // and both key sets' schemes (V18), in the same round trip
+    if (carries && result.info().mode() == RunInfo.Mode.INCREMENTAL) {
+      // the rows before the watermark are the keys of the run carried from (the run that last
+      // moved the watermark): when its key set is the kept one, only the increment is merged with
+      // it (no copy, no sort of the whole set); a marker row says the run has a key set (an
+      // increment of no rows writes none); and both key sets' schemes (V18): one round trip
       var found =
           tx.fetchSingle(
-              "WITH kept AS (SELECT max(run_id) AS run_id FROM "
+              "WITH carried AS (SELECT updated_run_id AS run_id FROM "
+                  + Store.SCHEMA
+                  + ".audit_watermark WHERE audit_id = ?), kept AS (SELECT max(run_id) AS run_id"
+                  + " FROM "
                   + KeyAges.TABLE
                   + " WHERE audit_id = ?), marker AS (INSERT INTO "
                   + TABLE
                   + " (run_id, part, batch, sorted_run, fingerprints)"
                   + " SELECT ?, '"
                   + CARRIED
-                  + "', 0, 0, '{}' FROM kept WHERE run_id = ?"
+                  + "', 0, 0, '{}' FROM kept JOIN carried USING (run_id)"
                   + " ON CONFLICT DO NOTHING) SELECT p.id, "
                   + SCHEMES
+                  + ", (SELECT run_id FROM carried) AS carried"
                   + " FROM (SELECT run_id AS id FROM kept) p",
               auditId,
+              auditId,
               runId,
-              carriedFrom.get(),
               runId,
               runId,
               runId);
       Long kept = found.get(0, Long.class);
-      if (carriedFrom.get().equals(kept)) {
+      // null only without a watermark row (an increment starts from one): then as any run's
+      Long carriedFrom = found.get(5, Long.class);
+      if (carriedFrom == null) {
+        carry = KeyAges.Carry.NONE;
+      } else if (carriedFrom.equals(kept)) {
         carry = KeyAges.Carry.KEPT;
         tracked = true;
         // the kept set is the latest completed run's that kept keys: the one compared with
         previous = kept;
         schemes = Schemes.of(found, 1, kept);
       } else {
-        if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom.get()))) {
+        if (!tx.fetchExists(tx.selectOne().from(TABLE).where("run_id = ?", carriedFrom))) {
           // the rows before the watermark have no key set: this one would be partial
           tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
           recordLatest(tx, auditId, null, null).execute();
-          KeyAges.unknown(tx, auditId);
+          KeyAges.unknown(tx, auditId).execute();
           return Optional.empty();
         }
         tx.execute(
@@ -399,7 +410,7 @@ public final class KeySets {
                 + TABLE
                 + " WHERE run_id = ?)",
             runId,
-            carriedFrom.get(),
+            carriedFrom,
             runId);
         carry = KeyAges.Carry.COPIED;
       }
@@ -451,7 +462,7 @@ public final class KeySets {
         // an increment's keys without the rows before the watermark in their scheme
         tx.execute("DELETE FROM " + TABLE + " WHERE run_id = ?", runId);
         recordLatest(tx, auditId, null, null).execute();
-        KeyAges.unknown(tx, auditId);
+        KeyAges.unknown(tx, auditId).execute();
         return Optional.empty();
       }
       previous = null;
@@ -476,14 +487,16 @@ public final class KeySets {
     if (schemes.translation().isPresent()
         && carry == KeyAges.Carry.NONE
         && (split.tracking().equals("exact") || split.tracking().equals("first"))) {
+      // the translation reads the run's whole set: its adopted arrays moved to it first
+      merged = merged.adoptNow(tx);
       scheme = translated(tx, auditId, runId, schemes.translation().get()).orElse(scheme);
     }
     if (schemes.translation().isPresent()) {
       // read once, by the run's finish only
       tx.execute("DELETE FROM " + TRANSLATION + " WHERE run_id = ?", runId);
     }
-    // what follows reads nothing back: one batch, one round trip (a small run's time is mostly
-    // round trips to the store, docs/performance.md)
+    // what follows reads nothing back: the caller's batch, one round trip with its own writes (a
+    // small run's time is mostly round trips to the store, docs/performance.md)
     List<Query> writes = new ArrayList<>();
     // retention: the latest completed run's key set is all the next run compares with
     writes.add(
@@ -510,13 +523,13 @@ public final class KeySets {
             runId));
     writes.add(recordLatest(tx, auditId, split.newRows(), split.goneRows()));
     if (split == Split.OVER_CAP || split == Split.INCOMPLETE) {
-      tx.batch(writes).execute();
       // no key set: the ages and baseline flags stay those of the last known one
-      KeyAges.unknown(tx, auditId);
+      writes.add(KeyAges.unknown(tx, auditId));
+      batch.addAll(writes);
       return Optional.empty();
     }
     writes.addAll(KeyAges.record(tx, runId, result, merged));
-    tx.batch(writes).execute();
+    batch.addAll(writes);
     long elapsed = System.nanoTime() - started;
     if (elapsed > SLOW_NANOS) {
       // worth knowing when a big key set's merge is a visible part of the run
@@ -538,26 +551,33 @@ public final class KeySets {
    * run's that kept keys, as {@link #onRunFinished} finds it); one round trip.
    */
   static Previous previous(DSLContext dsl, String auditId) {
-    var found =
-        dsl.fetchSingle(
-            "SELECT (SELECT violations FROM "
-                + Store.SCHEMA
-                + ".audit_latest WHERE audit_id = ? AND last_success_run_id IS NOT NULL) AS v,"
-                + " r.id IS NOT NULL AS kept, r.key_scheme FROM (SELECT 1) o LEFT JOIN "
-                + Store.SCHEMA
-                + ".audit_run r ON r.id = (SELECT max(k.run_id) FROM "
-                + TABLE
-                + " k JOIN "
-                + Store.SCHEMA
-                + ".audit_run r2 ON r2.id = k.run_id WHERE r2.audit_id = ? AND r2.status IN"
-                + " ('ok', 'violations'))",
-            auditId,
-            auditId);
-    Long violations = found.get(0, Long.class);
+    return previous(dsl.fetchSingle(PREVIOUS, auditId, auditId), 0);
+  }
+
+  /**
+   * The query of {@link #previous}: columns {@code v}, {@code kept} and {@code key_scheme}; its two
+   * parameters are the audit's id.
+   */
+  static final String PREVIOUS =
+      "SELECT (SELECT violations FROM "
+          + Store.SCHEMA
+          + ".audit_latest WHERE audit_id = ? AND last_success_run_id IS NOT NULL) AS v,"
+          + " r.id IS NOT NULL AS kept, r.key_scheme FROM (SELECT 1) o LEFT JOIN "
+          + Store.SCHEMA
+          + ".audit_run r ON r.id = (SELECT max(k.run_id) FROM "
+          + TABLE
+          + " k JOIN "
+          + Store.SCHEMA
+          + ".audit_run r2 ON r2.id = k.run_id WHERE r2.audit_id = ? AND r2.status IN"
+          + " ('ok', 'violations'))";
+
+  /** {@link #previous} from the columns of {@link #PREVIOUS}, the first at {@code from}. */
+  static Previous previous(org.jooq.Record found, int from) {
+    Long violations = found.get(from, Long.class);
     return new Previous(
         violations == null ? 0 : violations,
-        found.get(1, Boolean.class)
-            ? Optional.of(KeyScheme.parse(found.get(2, String.class)))
+        found.get(from + 1, Boolean.class)
+            ? Optional.of(KeyScheme.parse(found.get(from + 2, String.class)))
             : Optional.empty());
   }
 

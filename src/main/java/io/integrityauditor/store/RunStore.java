@@ -5,7 +5,6 @@ import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_SAMPLE;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_RUN_TOTAL;
 import static io.integrityauditor.store.jooq.Tables.AUDIT_SKIP_TOTAL;
-import static io.integrityauditor.store.jooq.Tables.AUDIT_WATERMARK;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -31,10 +30,10 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Query;
 import org.jooq.Record;
-import org.jooq.Record2;
 import org.jooq.Result;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * Run history. A run is first recorded as {@code running} (keyed by audit and scheduled fire time,
@@ -115,105 +114,143 @@ public final class RunStore {
    */
   public AuditResult finish(long runId, AuditResult given) {
     try {
-      return dsl.transactionResult(
-          configuration -> {
-            AuditResult result = given;
-            DSLContext tx = configuration.dsl();
-            RunStatus status = result.status();
-            // The common case first: the run is still 'running'. Only when it is not, a run of ours
-            // that the store lost track of (our lease session died in a store outage and a sweeper
-            // marked it interrupted) is still ours to complete, unless a peer already re-ran that
-            // fire time (then the unique index keeps the peer's): reclaimed, then completed.
-            int updated = complete(tx, runId, result);
-            if (updated == 0 && result.status().completed() && reclaim(tx, runId, result)) {
-              countRun(tx, result.audit().id(), INTERRUPTED, -1).execute();
-              updated = complete(tx, runId, result);
-            }
-            if (updated == 0) {
-              // already finished (e.g. marked interrupted by a peer): keep that record
-              return result;
-            }
-            Instant now = clock.instant();
-            // writes whose results the run does not read go in one batch (one round trip each
-            // batch: a small run's time is mostly round trips to the store, docs/performance.md)
-            tx.batch(
-                    countRun(tx, result.audit().id(), status.label(), 1),
-                    recordLatest(tx, runId, result, now))
-                .execute();
-            // an incremental run's key set adds its increment to the set of the run that last
-            // moved the watermark (read before this run moves it); other modes carry nothing
-            Optional<Long> carriedFrom =
-                result.info().mode() == RunInfo.Mode.INCREMENTAL
-                    ? tx.select(AUDIT_WATERMARK.UPDATED_RUN_ID)
-                        .from(AUDIT_WATERMARK)
-                        .where(AUDIT_WATERMARK.AUDIT_ID.eq(result.audit().id()))
-                        .fetchOptional(AUDIT_WATERMARK.UPDATED_RUN_ID)
-                    : Optional.empty();
-            Optional<KeyHistory> history =
-                KeySets.onRunFinished(
-                    tx, runId, result, carriedFrom, result.audit().execution().trackKeys());
-            List<Query> last = new ArrayList<>();
-            boolean written = result.thresholdBreached();
-            if (history.isPresent()) {
-              // a grace period or a baseline decides the breach on the keys' history
-              result = result.withKeyHistory(history.get());
-            }
-            boolean breached = result.thresholdBreached();
-            // the run's row and the latest were written with the breach decided on the count: only
-            // a history that decides otherwise writes it again
-            if (history.isPresent() && (breached != written || !status.completed())) {
-              last.add(
-                  tx.update(AUDIT_RUN)
-                      .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
-                      .where(AUDIT_RUN.ID.eq(runId)));
-              last.add(
-                  tx.update(AUDIT_LATEST)
-                      .set(AUDIT_LATEST.THRESHOLD_BREACHED, breached)
-                      .where(AUDIT_LATEST.AUDIT_ID.eq(result.audit().id())));
-            }
-            // an incremental audit's watermark moves with its result, atomically: a run recorded
-            // without it (or the reverse) would re-check or skip rows
-            if (status.completed()) {
-              result
-                  .info()
-                  .watermark()
-                  .ifPresent(state -> last.add(ChunkStore.saveWatermark(tx, runId, state, now)));
-            }
-            List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
-            if (!samples.isEmpty()) {
-              var insert =
-                  tx.insertInto(AUDIT_RUN_SAMPLE)
-                      .columns(
-                          AUDIT_RUN_SAMPLE.RUN_ID,
-                          AUDIT_RUN_SAMPLE.ORDINAL,
-                          AUDIT_RUN_SAMPLE.SAMPLE_KEY);
-              for (int i = 0; i < samples.size(); i++) {
-                insert =
-                    insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
-              }
-              last.add(insert);
-            }
-            // the alert reads neither the breach flags, the watermark nor the run's samples
-            AlertStore.onRunFinished(tx, runId, result, now);
-            if (!last.isEmpty()) {
-              tx.batch(last).execute();
-            }
-            if (history.isPresent() && history.get().baselineRows() > 0 && !samples.isEmpty()) {
-              // which sample keys are backlog: read back from the key set just written
-              Map<Map<String, String>, Boolean> in =
-                  SampleBaseline.of(tx, result.audit().id(), runId, sampleColumns(result));
-              result =
-                  result.withKeyHistory(
-                      history
-                          .get()
-                          .withSampleInBaseline(
-                              samples.stream().map(sample -> in.get(sample.values())).toList()));
-            }
-            return result;
-          });
+      try {
+        return dsl.transactionResult(
+            configuration -> finish(configuration.dsl(), runId, given, Completion.AT_ONCE));
+      } catch (NotRunning e) {
+        // rolled back: the run was not 'running' (rare), so its counts were not to be written
+        return dsl.transactionResult(
+            configuration -> finish(configuration.dsl(), runId, given, Completion.CHECKED));
+      }
     } catch (DataAccessException e) {
       throw new StoreException("cannot record the result of run " + runId, e);
     }
+  }
+
+  /** How {@link #finish} completes the run's row. */
+  private enum Completion {
+    /**
+     * With the run's counted total and the latest result, in one round trip (the common case: the
+     * run is still 'running'); {@link NotRunning} when it was not, which rolls the transaction
+     * back.
+     */
+    AT_ONCE,
+    /** First, alone, and only then the rest: a run of ours that the store lost track of. */
+    CHECKED
+  }
+
+  /** The run was not 'running' when its result came: its transaction rolls back. */
+  private static final class NotRunning extends RuntimeException {
+    NotRunning() {
+      super(null, null, false, false);
+    }
+  }
+
+  private AuditResult finish(DSLContext tx, long runId, AuditResult given, Completion completion) {
+    AuditResult result = given;
+    RunStatus status = result.status();
+    Instant now = clock.instant();
+    if (completion == Completion.AT_ONCE) {
+      // writes whose results the run does not read go in one batch (one round trip each batch: a
+      // small run's time is mostly round trips to the store, docs/performance.md), the run's row
+      // first: whether it was still 'running' is its count
+      int[] counts =
+          tx.batch(
+                  complete(tx, runId, result),
+                  countRun(tx, result.audit().id(), status.label(), 1),
+                  recordLatest(tx, runId, result, now))
+              .execute();
+      if (counts[0] == 0) {
+        throw new NotRunning();
+      }
+    } else {
+      // Only when the run is not 'running', a run of ours that the store lost track of (our lease
+      // session died in a store outage and a sweeper marked it interrupted) is still ours to
+      // complete, unless a peer already re-ran that fire time (then the unique index keeps the
+      // peer's): reclaimed, then completed.
+      int updated = complete(tx, runId, result).execute();
+      if (updated == 0 && result.status().completed() && reclaim(tx, runId, result)) {
+        countRun(tx, result.audit().id(), INTERRUPTED, -1).execute();
+        updated = complete(tx, runId, result).execute();
+      }
+      if (updated == 0) {
+        // already finished (e.g. marked interrupted by a peer): keep that record
+        return result;
+      }
+      tx.batch(
+              countRun(tx, result.audit().id(), status.label(), 1),
+              recordLatest(tx, runId, result, now))
+          .execute();
+    }
+    // an incremental run's key set adds its increment to the set of the run that last moved the
+    // watermark (read in the key set's first statement, before this run moves it); other modes
+    // carry nothing
+    // what reads nothing back goes in one batch at the end, the key set's writes first
+    List<Query> last = new ArrayList<>();
+    Optional<KeyHistory> history =
+        KeySets.onRunFinished(
+            tx,
+            runId,
+            result,
+            result.info().mode() == RunInfo.Mode.INCREMENTAL,
+            result.audit().execution().trackKeys(),
+            last);
+    boolean written = result.thresholdBreached();
+    if (history.isPresent()) {
+      // a grace period or a baseline decides the breach on the keys' history
+      result = result.withKeyHistory(history.get());
+    }
+    boolean breached = result.thresholdBreached();
+    // the run's row and the latest were written with the breach decided on the count: only a
+    // history that decides otherwise writes it again
+    if (history.isPresent() && (breached != written || !status.completed())) {
+      last.add(
+          tx.update(AUDIT_RUN)
+              .set(AUDIT_RUN.THRESHOLD_BREACHED, breached)
+              .where(AUDIT_RUN.ID.eq(runId)));
+      last.add(
+          tx.update(AUDIT_LATEST)
+              .set(AUDIT_LATEST.THRESHOLD_BREACHED, breached)
+              .where(AUDIT_LATEST.AUDIT_ID.eq(result.audit().id())));
+    }
+    // an incremental audit's watermark moves with its result, atomically: a run recorded without
+    // it (or the reverse) would re-check or skip rows
+    if (status.completed()) {
+      AuditResult recorded = result;
+      recorded
+          .info()
+          .watermark()
+          .ifPresent(state -> last.add(ChunkStore.saveWatermark(tx, runId, state, now)));
+    }
+    List<SampleKey> samples = result.measurement().map(m -> m.samples()).orElse(List.of());
+    if (!samples.isEmpty()) {
+      var insert =
+          tx.insertInto(AUDIT_RUN_SAMPLE)
+              .columns(
+                  AUDIT_RUN_SAMPLE.RUN_ID, AUDIT_RUN_SAMPLE.ORDINAL, AUDIT_RUN_SAMPLE.SAMPLE_KEY);
+      for (int i = 0; i < samples.size(); i++) {
+        insert = insert.values(runId, i, JSONB.valueOf(Json.write(samples.get(i).values())));
+      }
+      last.add(insert);
+    }
+    // the alert reads neither the breach flags, the watermark nor the run's samples, and the
+    // batch reads nothing back: the alert's writes travel with them
+    last.addAll(AlertStore.onRunFinished(tx, runId, result, now));
+    if (!last.isEmpty()) {
+      tx.batch(last).execute();
+    }
+    if (history.isPresent() && history.get().baselineRows() > 0 && !samples.isEmpty()) {
+      // which sample keys are backlog: read back from the key set just written
+      Map<Map<String, String>, Boolean> in =
+          SampleBaseline.of(tx, result.audit().id(), runId, sampleColumns(result));
+      result =
+          result.withKeyHistory(
+              history
+                  .get()
+                  .withSampleInBaseline(
+                      samples.stream().map(sample -> in.get(sample.values())).toList()));
+    }
+    return result;
   }
 
   /** The sample keys' column names in key order (V17); null without samples. */
@@ -225,8 +262,8 @@ public final class RunStore {
         .orElse(null);
   }
 
-  /** Records the result on a run still 'running'; how many rows changed (0 or 1). */
-  private int complete(DSLContext tx, long runId, AuditResult result) {
+  /** Records the result on a run still 'running' (the count it changes: 0 or 1). */
+  private Query complete(DSLContext tx, long runId, AuditResult result) {
     RunStatus status = result.status();
     return tx.update(AUDIT_RUN)
         .set(AUDIT_RUN.STATUS, status.label())
@@ -253,8 +290,7 @@ public final class RunStore {
             AUDIT_RUN.ERROR_MESSAGE,
             result.error().map(e -> Redactor.redact(e.message())).orElse(null))
         .where(AUDIT_RUN.ID.eq(runId))
-        .and(AUDIT_RUN.STATUS.eq(RUNNING))
-        .execute();
+        .and(AUDIT_RUN.STATUS.eq(RUNNING));
   }
 
   /**
@@ -371,7 +407,7 @@ public final class RunStore {
    *
    * @param marked runs left 'running' by such a node, marked interrupted now
    * @param lostRecently a run of it marked interrupted (by a sweeper or a run before) within the
-   *     window given to {@link #beforeRun}
+   *     window given to {@link #start}
    */
   public record Abandoned(int marked, boolean lostRecently) {
     /**
@@ -385,40 +421,90 @@ public final class RunStore {
   }
 
   /**
+   * What {@link #start} found and did.
+   *
+   * @param abandoned runs of the audit whose node stopped: those left 'running', marked interrupted
+   *     now, and whether one marked before may still have a query running
+   * @param runId the run begun, as {@link #begin} returns it: empty when this (audit, fire time)
+   *     already has a run
+   */
+  public record Started(Abandoned abandoned, Optional<Long> runId) {}
+
+  /**
    * Before a run, under the audit's lease: marks runs of it left 'running' as interrupted ({@link
-   * #interruptAbandoned}) and says whether a node that lost the audit may still have a query of it
-   * running. One statement when there is nothing to mark (nearly always): the transaction that
-   * marks them only when a run was left.
+   * #interruptAbandoned}), says whether a node that lost the audit may still have a query of it
+   * running, and records the run's start as {@link #begin} does. One statement when there is
+   * nothing to mark (nearly always): the transaction that marks them, then the insert, only when a
+   * run was left. A run's fixed cost is mostly round trips to the store (docs/performance.md,
+   * "tenth session, incr25").
    *
    * @param queriesOutlive how long a query of a run may go on after its node lost the lease (the
    *     audit's timeouts and retries): a run marked longer ago than this left no query running
    */
-  public Abandoned beforeRun(String auditId, String reason, Duration queriesOutlive) {
-    Record2<Boolean, Boolean> found;
+  public Started start(
+      Audit audit,
+      RunTrigger trigger,
+      Instant scheduledFireTime,
+      String reason,
+      Duration queriesOutlive) {
+    Instant now = clock.instant();
+    Record found;
     try {
       found =
-          dsl.select(
-                  DSL.field(
-                      DSL.exists(
-                          DSL.selectOne()
-                              .from(AUDIT_RUN)
-                              .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
-                              .and(AUDIT_RUN.FINISHED_AT.isNull())
-                              .and(AUDIT_RUN.STATUS.eq(RUNNING)))),
-                  DSL.field(
-                      DSL.exists(
-                          DSL.selectOne()
-                              .from(AUDIT_RUN)
-                              .where(AUDIT_RUN.AUDIT_ID.eq(auditId))
-                              .and(AUDIT_RUN.FINISHED_AT.gt(clock.instant().minus(queriesOutlive)))
-                              .and(AUDIT_RUN.STATUS.eq(INTERRUPTED))
-                              .and(AUDIT_RUN.ERROR_CLASS.eq(NODE_LOST)))))
-              .fetchOne();
+          dsl.fetchSingle(
+              "WITH found AS (SELECT EXISTS (SELECT 1 FROM "
+                  + RUNS
+                  + " WHERE audit_id = ? AND finished_at IS NULL AND status = ?) AS left_running,"
+                  + " EXISTS (SELECT 1 FROM "
+                  + RUNS
+                  + " WHERE audit_id = ? AND finished_at > ?::timestamptz AND status = ?"
+                  + " AND error_class = ?) AS lost),"
+                  + " begun AS (INSERT INTO "
+                  + RUNS
+                  + " (audit_id, target, kind, severity, trigger_type, scheduled_fire_time,"
+                  + " started_at, status, node_id)"
+                  + " SELECT ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ? FROM found"
+                  + " WHERE NOT left_running"
+                  // the partial unique index's predicate as a constant: a parameter here cannot
+                  // be matched to the index once the statement is prepared
+                  + " ON CONFLICT (audit_id, scheduled_fire_time) WHERE status <> '"
+                  + INTERRUPTED
+                  + "' DO NOTHING"
+                  + " RETURNING id)"
+                  + " SELECT left_running, lost, (SELECT id FROM begun) FROM found",
+              audit.id(),
+              RUNNING,
+              audit.id(),
+              instant(now.minus(queriesOutlive)),
+              INTERRUPTED,
+              NODE_LOST,
+              audit.id(),
+              audit.target(),
+              audit.kind(),
+              audit.severity().label(),
+              trigger.label(),
+              // at millisecond precision, as begin writes it
+              instant(scheduledFireTime.truncatedTo(ChronoUnit.MILLIS)),
+              instant(now),
+              RUNNING,
+              nodeId);
     } catch (DataAccessException e) {
-      throw new StoreException("cannot look for abandoned runs of " + auditId, e);
+      throw new StoreException("cannot record the start of audit " + audit.id(), e);
     }
-    int marked = found.value1() ? interruptAbandoned(auditId, reason) : 0;
-    return new Abandoned(marked, found.value2());
+    boolean leftRunning = found.get(0, Boolean.class);
+    boolean lost = found.get(1, Boolean.class);
+    if (!leftRunning) {
+      return new Started(new Abandoned(0, lost), Optional.ofNullable(found.get(2, Long.class)));
+    }
+    int marked = interruptAbandoned(audit.id(), reason);
+    return new Started(new Abandoned(marked, lost), begin(audit, trigger, scheduledFireTime));
+  }
+
+  private static final String RUNS = Store.SCHEMA + ".audit_run";
+
+  /** A bind value of type timestamptz. */
+  private static Object instant(Instant instant) {
+    return DSL.val(instant, SQLDataType.INSTANT);
   }
 
   /**

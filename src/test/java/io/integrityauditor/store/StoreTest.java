@@ -7,6 +7,7 @@ import io.integrityauditor.run.AuditResult;
 import io.integrityauditor.support.Audits;
 import io.integrityauditor.support.TestPostgres;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.flywaydb.core.Flyway;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +82,64 @@ class StoreTest {
       assertThat(scheduled.trigger()).isEqualTo("schedule");
       assertThat(scheduled.status()).isEqualTo("ok");
       assertThat(scheduled.violations()).isZero();
+    }
+  }
+
+  /**
+   * A run's start is one statement (the look for runs a stopped node left and the insert): run
+   * after run on one session, so that pgjdbc prepares it on the server from the fifth on (the
+   * partial unique index's predicate must then still match its ON CONFLICT), each fire time begun
+   * once.
+   */
+  @Test
+  void a_run_starts_in_one_statement_run_after_run_on_one_session() throws Exception {
+    TestPostgres.Database target = TestPostgres.newDatabase("store_start_target");
+    target.execute(
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);");
+    TestPostgres.Database database = TestPostgres.newDatabase("store_start");
+    Map<String, AuditResult> results =
+        Audits.run(
+            dir,
+            target,
+            database,
+            "audits:\n  - id: a\n    kind: orphan\n    child: c.p\n    parent: p.id\n");
+    var audit = results.get("a").audit();
+    Instant first = Instant.parse("2026-01-04T00:00:00Z");
+    try (Store store = open(database);
+        Connection session = store.dataSource().getConnection()) {
+      RunStore runs =
+          new RunStore(DSL.using(session, SQLDialect.POSTGRES), "n1", Clock.systemUTC());
+      for (int run = 0; run < 8; run++) {
+        RunStore.Started started =
+            runs.start(
+                audit,
+                RunTrigger.SCHEDULE,
+                first.plusSeconds(60L * run),
+                "stopped",
+                Duration.ofMinutes(1));
+        assertThat(started.abandoned().marked()).as("run %d", run).isZero();
+        assertThat(started.abandoned().mayHaveLeftQueries()).isFalse();
+        assertThat(started.runId()).as("run %d", run).isPresent();
+        runs.finish(started.runId().get(), results.get("a"));
+      }
+      // a fire time that has a run is not begun again
+      assertThat(runs.start(audit, RunTrigger.SCHEDULE, first, "stopped", Duration.ofMinutes(1)))
+          .isEqualTo(new RunStore.Started(new RunStore.Abandoned(0, false), Optional.empty()));
+      // a run left 'running' is marked interrupted before the next one begins
+      long left = runs.begin(audit, RunTrigger.SCHEDULE, first.minusSeconds(60)).orElseThrow();
+      RunStore.Started after =
+          runs.start(
+              audit,
+              RunTrigger.SCHEDULE,
+              first.plusSeconds(3600),
+              "stopped",
+              Duration.ofMinutes(1));
+      assertThat(after.abandoned().marked()).isEqualTo(1);
+      assertThat(after.runId()).isPresent();
+      assertThat(runs.history("a", 20))
+          .filteredOn(view -> view.id() == left)
+          .singleElement()
+          .satisfies(view -> assertThat(view.status()).isEqualTo("interrupted"));
     }
   }
 
