@@ -1188,7 +1188,21 @@ final class Inference {
             .primaryKey()
             .map(pk -> pk.columns().size() == 1 && pk.columns().get(0).equals(column.name()))
             .orElse(false);
-    return primary && (namesItsOwnTable(table, name) || namesItsOwnTableAfterPrefix(table, name));
+    return primary
+        && (namesItsOwnTable(table, name)
+            || namesItsOwnTableAfterPrefix(table, name)
+            || abbreviatesItsOwnTable(table, name));
+  }
+
+  /**
+   * {@code publishers.pub_id}, {@code departments.dept_no}: an abbreviation of the table's name.
+   */
+  private boolean abbreviatesItsOwnTable(TableInfo table, ColumnName name) {
+    List<String> words = names.get(table).words();
+    return name.shaped()
+        && name.base().size() == 1
+        && words.size() == 1
+        && Names.abbreviates(name.base().get(0), words.get(0));
   }
 
   /**
@@ -1641,6 +1655,29 @@ final class Inference {
       }
       List<Candidate> suffixed = new ArrayList<>();
       boolean generic = base.size() == 1 && GENERIC_WORDS.contains(base.get(0));
+      // pub_id -> publishers.pub_id, dept_no -> departments.dept_no, not pub_info or dept_emp,
+      // whose names start or end with the word: the word abbreviates a one-word table's name whose
+      // whole primary key is the column's very name (schemas that name each key after their table)
+      if (!generic && base.size() == 1 && base.get(0).length() >= 2) {
+        List<Candidate> abbreviated = new ArrayList<>();
+        for (TableInfo parent : tables) {
+          List<String> words = names.get(parent).words();
+          if (parent != child
+              && words.size() == 1
+              && Names.abbreviates(base.get(0), words.get(0))
+              && parent
+                  .primaryKey()
+                  .filter(pk -> pk.columns().size() == 1)
+                  .filter(pk -> pk.columns().get(0).equalsIgnoreCase(column.name()))
+                  .isPresent()) {
+            candidate(child, column, name, parent, Tier.TABLE_PREFIX, 0)
+                .ifPresent(abbreviated::add);
+          }
+        }
+        if (!abbreviated.isEmpty()) {
+          return Optional.of(group(child, column, name, Tier.TABLE_PREFIX, abbreviated));
+        }
+      }
       for (TableInfo parent : orGlued(endingIn(base), base, this::endingIn)) {
         if (parent != child) {
           candidate(child, column, name, parent, Tier.TABLE_SUFFIX, 0)

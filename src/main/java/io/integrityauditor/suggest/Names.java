@@ -316,6 +316,27 @@ final class Names {
         .toList();
   }
 
+  /**
+   * {@code abbreviation} is an abbreviation of the longer {@code word}: the same first letter, then
+   * its letters in order ({@code dept} of {@code departments}, {@code emp} of {@code employees},
+   * {@code pub} of {@code publishers}).
+   */
+  static boolean abbreviates(String abbreviation, String word) {
+    if (abbreviation.length() < 2
+        || abbreviation.length() >= word.length()
+        || abbreviation.charAt(0) != word.charAt(0)) {
+      return false;
+    }
+    int at = 1;
+    for (int i = 1; i < abbreviation.length(); i++) {
+      at = word.indexOf(abbreviation.charAt(i), at) + 1;
+      if (at == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@code snake_case} of any name, for glob matching: {@code stripeCustomerId} -> ... */
   static String snake(String name) {
     return String.join("_", words(name));

@@ -141,6 +141,46 @@ class ValidateCommandTest {
   }
 
   @Test
+  void a_bigint_reference_to_an_integer_key_says_a_foreign_key_accepts_it_and_how_to_note_it() {
+    // newuser25: Chatwoot (Rails) mixes bigint references and serial keys everywhere; the warning
+    // said "a foreign key needs identical types", which PostgreSQL does not require of integers
+    TestPostgres.Database rails = TestPostgres.newDatabase("validate_cli_rails");
+    rails.execute(
+        """
+        CREATE TABLE accounts (id serial PRIMARY KEY);
+        CREATE TABLE inboxes (id serial PRIMARY KEY, account_id bigint);
+        """);
+    Workspace workspace = new Workspace(dir);
+    workspace.write(
+        "audits/a.yaml",
+        """
+        audits:
+          - id: inboxes.account
+            kind: orphan
+            child: inboxes.account_id
+            parent: accounts.id
+        """);
+    Outcome outcome =
+        CliRunner.execute(
+            "validate",
+            workspace.write(
+                "integrity-auditor.yaml",
+                "targets:\n  app:\n    url: "
+                    + rails.url()
+                    + "\n    user: postgres\naudits: [audits/*.yaml]\n"));
+    assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
+    assertThat(outcome.out())
+        .contains(
+            "a.yaml:4: warning: audit 'inboxes.account': key 'child.columns': type mismatch:"
+                + " inboxes.account_id is bigint but accounts.id is integer; each run counts it as"
+                + " 1 violation. PostgreSQL accepts a foreign key between integer types: if the"
+                + " mix is by design (Rails and Django schemas often have it), set type_mismatch:"
+                + " note on the audit to report it as a note only; else give the reference its"
+                + " key's type\n")
+        .doesNotContain("needs identical types");
+  }
+
+  @Test
   void a_role_that_cannot_use_the_schema_gets_the_grants_and_no_write_warning_beside_them() {
     // newuser24/25: "role could write: default_transaction_read_only is off" next to "cannot read
     // schema public" for a role that can write nothing: noise beside the error that matters

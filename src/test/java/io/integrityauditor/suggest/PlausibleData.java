@@ -353,7 +353,11 @@ final class PlausibleData {
         SELECT c.oid::bigint, c.oid::regclass::text, a.attname, a.attnotnull,
                a.attidentity <> '', a.attgenerated <> '', format_type(a.atttypid, a.atttypmod),
                t.typtype, t.typcategory,
-               CASE WHEN t.typcategory = 'S' AND a.atttypmod > 4 THEN a.atttypmod - 4 ELSE 0 END,
+               CASE WHEN t.typcategory = 'S' AND a.atttypmod > 4 THEN a.atttypmod - 4
+                    -- a domain's length is the domain's (pubs' tid, a varchar(6))
+                    WHEN t.typcategory = 'S' AND t.typtype = 'd' AND t.typtypmod > 4
+                      THEN t.typtypmod - 4
+                    ELSE 0 END,
                EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
                        AND a.attnum = ANY (i.indkey))
         FROM pg_class c

@@ -934,4 +934,33 @@ class SuggestPublishedStylesTest {
         .extracting(Inference.Unmatched::reason)
         .isEqualTo("its own table's primary key: the row's own identifier");
   }
+
+  @Test
+  void a_key_named_by_an_abbreviation_of_its_tables_name_is_that_tables_not_a_side_tables()
+      throws SQLException {
+    // MySQL's employees sample and SQL Server's pubs: emp_no, dept_no and pub_id abbreviate
+    // employees, departments and publishers, each keyed by that very name; dept_emp,
+    // dept_manager and pub_info merely start or end with the abbreviation
+    TestPostgres.Database db = TestPostgres.newDatabase("suggest_published_abbreviated_keys");
+    db.execute(
+        """
+        CREATE TABLE public.employees (emp_no int PRIMARY KEY, last_name text);
+        CREATE TABLE public.departments (dept_no char(4) PRIMARY KEY, dept_name text UNIQUE);
+        CREATE TABLE public.dept_emp (emp_no int, dept_no char(4), from_date date,
+          PRIMARY KEY (emp_no, dept_no));
+        CREATE TABLE public.dept_manager (emp_no int, dept_no char(4), from_date date,
+          PRIMARY KEY (emp_no, dept_no));
+        CREATE TABLE public.publishers (pub_id char(4) PRIMARY KEY, pub_name text);
+        CREATE TABLE public.pub_info (pub_id char(4) PRIMARY KEY, pr_info text);
+        CREATE TABLE public.titles (title_id varchar(6) PRIMARY KEY, pub_id char(4));
+        """);
+    assertThat(proposed(db, List.of("public")))
+        .containsExactlyInAnyOrder(
+            "public.dept_emp.emp_no -> public.employees.emp_no",
+            "public.dept_emp.dept_no -> public.departments.dept_no",
+            "public.dept_manager.emp_no -> public.employees.emp_no",
+            "public.dept_manager.dept_no -> public.departments.dept_no",
+            "public.pub_info.pub_id -> public.publishers.pub_id",
+            "public.titles.pub_id -> public.publishers.pub_id");
+  }
 }

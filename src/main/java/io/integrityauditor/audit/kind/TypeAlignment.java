@@ -97,14 +97,20 @@ final class TypeAlignment {
               ? "each run counts it as 1 violation"
               : "each run reports it as a note (type_mismatch: note)";
       String compared = pair.comparable() && !asText ? "" : " and compares the values as text";
+      // integers of different widths are what a Rails or Django schema is made of, and a foreign
+      // key accepts them: say how to keep the finding without counting it (newuser25)
+      String fix =
+          pair.child().type().isInteger() && pair.parent().type().isInteger()
+              ? ". PostgreSQL accepts a foreign key between integer types: if the mix is by design"
+                  + " (Rails and Django schemas often have it), "
+                  + (policy == Policy.VIOLATION
+                      ? "set type_mismatch: note on the audit to report it as a note only; else"
+                          + " give"
+                      : "leave it; else give")
+                  + " the reference its key's type"
+              : ". Give the reference its key's type (a foreign key needs identical types)";
       context.warning(
-          keyPath,
-          "type mismatch: "
-              + pair.sentence()
-              + "; "
-              + counted
-              + compared
-              + ". Give the reference its key's type (a foreign key needs identical types)");
+          keyPath, "type mismatch: " + pair.sentence() + "; " + counted + compared + fix);
     }
     return mismatched;
   }
