@@ -253,15 +253,17 @@ class FleetMetricsTest {
       assertThat(samples.get(plainViolations)).isEqualTo(1.0);
       int before = samples.size();
       // 32 per audit with series of its own (2 opted-in tenants, 1 plain audit), 12 + ranks per
-      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 13
-      // of the node (its clock offset and misfire threshold, the store values' age among them)
+      // fleet audit (5 worst; 1 tenant of orders.customer.each has violations), 2 per target, 15
+      // of the node (its clock offset and misfire threshold, the store values' age, the audit
+      // files'
+      // fingerprint and the count of fires for audits it does not define among them)
       assertThat(before)
           .isEqualTo(
               32 * 3
                   + (FleetSeries.FIXED_SERIES + 5)
                   + (FleetSeries.FIXED_SERIES + 1)
                   + 2 * 2
-                  + 13);
+                  + 15);
 
       // two more tenants: the same number of series for the fleet audit, other ranks
       tenant(9, 5);
@@ -273,6 +275,9 @@ class FleetMetricsTest {
           () -> scrapeQuietly(base).getOrDefault(fleet("tenants_checked"), 0.0) == 9);
       Map<String, Double> grown = scrape(base);
       assertThat(grown.get(fleet("tenants"))).isEqualTo(10.0);
+      // the new tenants' first runs fire as soon as they are scheduled: none may find its audit
+      // unknown to the node (a reload used to schedule them before making them active)
+      assertThat(grown.get("integrity_audit_undefined_audit_fires_total")).isEqualTo(0.0);
       assertThat(grown.get(fleet("violations"))).isEqualTo(22.0);
       assertThat(grown.get(worst(2, 9))).isEqualTo(5.0);
       assertThat(grown.get(worst(5, 4))).isEqualTo(2.0);
@@ -408,8 +413,9 @@ class FleetMetricsTest {
           "500 tenants x 20 audits: %d series, %d bytes, set-up and first rendering %d ms,"
               + " scrape %d us%n",
           samples.size(), text.length(), setUp / 1_000_000, scrape / 1_000);
-      // 2 for the target, 11 of the node (no scheduler here: no clock offset nor threshold)
-      assertThat(samples).hasSize(20 * (FleetSeries.FIXED_SERIES + 5) + 2 + 11);
+      // 2 for the target, 12 of the node (no scheduler here: no clock offset, threshold nor audit
+      // files' fingerprint)
+      assertThat(samples).hasSize(20 * (FleetSeries.FIXED_SERIES + 5) + 2 + 12);
       String audit = "audit=\"audit.a7\",kind=\"orphan\",owner=\"\",";
       String labels = "{" + audit + "severity=\"critical\",template=\"tenants\"}";
       assertThat(samples.get("integrity_audit_fleet_tenants" + labels)).isEqualTo(500.0);
