@@ -5,6 +5,7 @@ import io.integrityauditor.config.Schedule;
 import io.integrityauditor.config.SchedulerConfig;
 import io.integrityauditor.schedule.ReloadReport;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +38,17 @@ public final class ActiveAudits {
   /** The schedule an audit really runs on (the override, for demos and tests). */
   public Schedule scheduleOf(Audit audit) {
     return override.orElse(audit.schedule());
+  }
+
+  /**
+   * Makes {@code next} visible before its jobs are scheduled, keeping the audits still active until
+   * {@link #replace}: a new audit's job may fire as soon as the scheduler has it, and a fire time
+   * of an audit this node does not know is lost.
+   */
+  void admit(Map<String, Audit> next) {
+    Map<String, Audit> both = new HashMap<>(active.get());
+    both.putAll(next);
+    active.set(Map.copyOf(both));
   }
 
   void replace(Map<String, Audit> audits, ReloadReport report) {

@@ -131,6 +131,8 @@ final class AuditReload {
         }
       }
     }
+    Map<String, Audit> before = active.activeAudits();
+    active.admit(next);
     AuditScheduler.Changes changes =
         scheduler.reconcile(scheduled(next.values()), problems.isEmpty());
     ReloadReport report =
@@ -138,7 +140,7 @@ final class AuditReload {
             Instant.now(),
             List.copyOf(next.keySet()),
             changes.added(),
-            updated(changes, next.values()),
+            updated(changes, next.values(), before),
             changes.removed(),
             kept,
             problems);
@@ -231,9 +233,9 @@ final class AuditReload {
    * severity, timeout, owner, ...), which take effect at their next run. Without the latter, an
    * operator who edited a threshold and reloaded was told {@code updated: []}.
    */
-  private List<String> updated(AuditScheduler.Changes changes, Collection<Audit> audits) {
+  private static List<String> updated(
+      AuditScheduler.Changes changes, Collection<Audit> audits, Map<String, Audit> before) {
     Set<String> updated = new LinkedHashSet<>(changes.updated());
-    Map<String, Audit> before = active.activeAudits();
     for (Audit audit : audits) {
       Audit previous = before.get(audit.id());
       if (previous != null && !previous.sameDefinitionAs(audit)) {
