@@ -194,7 +194,8 @@ final class AlignedQuery implements AuditQuery {
         rows.violations() + extra,
         rows.rowsChecked(),
         samples.subList(0, Math.min(sampleSize, samples.size())),
-        notes);
+        notes,
+        rows.schemaFindings() + extra);
   }
 
   @Override

@@ -49,7 +49,8 @@ final class SqlQuery implements AuditQuery {
       return found;
     }
     long rows = context.fetchValue(count.get()).longValue();
-    return new Measurement(found.violations(), rows, found.samples(), found.notes());
+    return new Measurement(
+        found.violations(), rows, found.samples(), found.notes(), found.schemaFindings());
   }
 
   @Override
