@@ -27,6 +27,20 @@ public final class ErrorClassifier {
   record Classified(RunStatus status, RunError error, boolean retryable) {}
 
   /**
+   * A query the node cancelled itself: only a graceful stop does ({@code Cancellation}). The
+   * server's own words, "canceling statement due to user request", read as if a person did it.
+   */
+  private static final Classified STOPPED_BY_SHUTDOWN =
+      new Classified(
+          RunStatus.INTERRUPTED,
+          new RunError(
+              "interrupted",
+              "the node was stopping (SIGTERM) and cancelled the query when"
+                  + " scheduler.shutdown_grace ran out; this fire time is not run again: run"
+                  + " `trigger` for the audit if it should not wait for its next one"),
+          false);
+
+  /**
    * @param relations the tables the audit reads, named in lock and permission errors (the server
    *     does not say which relation it waited for when the lock is taken while planning)
    */
@@ -35,7 +49,10 @@ public final class ErrorClassifier {
     String state = sql == null ? null : sql.getSQLState();
     String message = Redactor.redact(messageOf(sql != null ? sql : failure));
     if (state == null) {
-      if (failure instanceof InterruptedException || cancelledByUs) {
+      if (cancelledByUs) {
+        return STOPPED_BY_SHUTDOWN;
+      }
+      if (failure instanceof InterruptedException) {
         return new Classified(RunStatus.INTERRUPTED, new RunError("interrupted", message), false);
       }
       return new Classified(
@@ -46,7 +63,7 @@ public final class ErrorClassifier {
     if (state.equals("57014")) {
       // query_canceled: our statement_timeout, or a cancel we sent at shutdown
       if (cancelledByUs) {
-        return new Classified(RunStatus.INTERRUPTED, new RunError("interrupted", message), false);
+        return STOPPED_BY_SHUTDOWN;
       }
       // the server's words alone left on-call guessing what to change (newuser23)
       return new Classified(

@@ -117,7 +117,7 @@ class ClusterTest {
 
   private List<Map<String, Object>> runs(String where) {
     return store.query(
-        "SELECT id, audit_id, node_id, status, error_class, scheduled_fire_time, started_at,"
+        "SELECT id, audit_id, node_id, status, error_class, error_message, scheduled_fire_time, started_at,"
             + " finished_at, violations FROM integrity_auditor.audit_run WHERE "
             + where
             + " ORDER BY scheduled_fire_time, id");
@@ -930,6 +930,10 @@ class ClusterTest {
     Map<String, Object> cancelled = runs("audit_id = 'long'").get(0);
     assertThat(cancelled.get("status")).isEqualTo("interrupted");
     assertThat(cancelled.get("error_class")).isEqualTo("interrupted");
+    // what happened in on-call's words, not the server's "canceling statement due to user request"
+    assertThat((String) cancelled.get("error_message"))
+        .contains("the node was stopping", "shutdown_grace")
+        .doesNotContain("user request");
     assertThat(
             target.queryLong(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE"
