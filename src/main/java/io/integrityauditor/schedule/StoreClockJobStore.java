@@ -277,11 +277,11 @@ public class StoreClockJobStore extends JobStoreTX {
     for (SchedulerStateRecord failed : failedInstances) {
       String id = failed.getSchedulerInstanceId();
       LOG.info(
-          "node {} recovers the runs of node {} at {} (store clock, epoch ms; its last check-in {}"
-              + " ms before): {}",
+          "node {} recovers the runs of node {} at {} (store clock; its last check-in {} ms"
+              + " before): {}",
           getInstanceId(),
           id,
-          storeNow,
+          Instant.ofEpochMilli(storeNow),
           failed.getCheckinTimestamp() == 0 ? "unknown" : storeNow - failed.getCheckinTimestamp(),
           declaredDead.getOrDefault(id, "declared dead"));
     }

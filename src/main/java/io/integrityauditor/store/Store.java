@@ -86,11 +86,17 @@ public final class Store implements AutoCloseable {
         () -> {
           long started = System.nanoTime();
           var result = flyway(dataSource).migrate();
+          // Flyway's target version is null when it applied nothing: a node that waited for
+          // another node's migration would log "at version null"
+          String version =
+              result.targetSchemaVersion != null
+                  ? result.targetSchemaVersion
+                  : result.initialSchemaVersion + " already (migrated by another node)";
           LoggerFactory.getLogger(Store.class)
               .info(
                   "store schema {} at version {} ({} migrations applied, {} ms)",
                   SCHEMA,
-                  result.targetSchemaVersion,
+                  version,
                   result.migrationsExecuted,
                   (System.nanoTime() - started) / 1_000_000);
           return null;
