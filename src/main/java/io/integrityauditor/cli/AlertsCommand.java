@@ -116,9 +116,7 @@ final class AlertsCommand implements Callable<Integer> {
           out.printf(
               "  acknowledged by %s at %s: %s%n",
               alert.acknowledgedBy(), alert.acknowledgedAt(), alert.acknowledgementNote());
-          if (alert.acknowledgementCovers() != null) {
-            out.printf("  %s%n", covers(alert, alert.acknowledgementCovers()));
-          }
+          alert.acknowledgementCoverage().ifPresent(line -> out.printf("  %s%n", line));
         }
       }
       return ExitCodes.CLEAN;
@@ -138,52 +136,6 @@ final class AlertsCommand implements Callable<Integer> {
         + ", not the "
         + (covers.brokeSince() == null ? "rows" : Plural.of(covers.brokeSince(), "row"))
         + " since";
-  }
-
-  /**
-   * What an acknowledgement covers: the alert as it was on the run it was taken on. A row that
-   * broke after it is not acknowledged, and the line says so in capitals, since the line above it
-   * says "acknowledged by".
-   */
-  private static String covers(AlertView alert, AlertView.AckCoverage covers) {
-    String then =
-        "the acknowledgement covers run "
-            + covers.runId()
-            + " ("
-            + counts(covers.violations(), covers.outsideBaseline())
-            + ")";
-    if (!covers.somethingSince()) {
-      return then + "; no row broke since";
-    }
-    Long outsideNow =
-        alert.baselineViolations() == null || alert.baselineViolations() == 0
-            ? null
-            : alert.currentViolations() - alert.baselineViolations();
-    String broke =
-        covers.brokeSince() == null
-            ? "rows broke since (how many is not known: a later run's keys were not tracked)"
-            : Plural.of(covers.brokeSince(), "row") + " broke since";
-    String keys =
-        covers.keysSince().isEmpty()
-            ? ""
-            : ", sample keys ("
-                + covers.keysSince().size()
-                + "): "
-                + covers.keysSince().stream()
-                    .map(Object::toString)
-                    .collect(Collectors.joining(" "));
-    return then
-        + "; NOT ACKNOWLEDGED: "
-        + broke
-        + " (now "
-        + counts(alert.currentViolations(), outsideNow)
-        + ")"
-        + keys;
-  }
-
-  private static String counts(long violations, Long outsideBaseline) {
-    return Plural.of(violations, "violating row")
-        + (outsideBaseline == null ? "" : ", " + outsideBaseline + " outside the baseline");
   }
 
   /**

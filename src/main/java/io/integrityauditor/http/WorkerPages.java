@@ -197,6 +197,11 @@ public final class WorkerPages {
         } else {
           body.text(alert.acknowledgedBy()).tag(", ");
           time(body, alert.acknowledgedAt(), now);
+          if (alert.open()
+              && alert.acknowledgementCovers() != null
+              && alert.acknowledgementCovers().somethingSince()) {
+            body.tag(" <span class=\"badge open\">rows broke since</span>");
+          }
         }
         body.tag("</td></tr>");
       }
@@ -395,6 +400,8 @@ public final class WorkerPages {
       if (alert.acknowledgementNote() != null && !alert.acknowledgementNote().isBlank()) {
         body.tag(": “").text(alert.acknowledgementNote()).tag("”");
       }
+      // what the acknowledgement covers, as `alerts` says it: rows broken after it are not
+      alert.acknowledgementCoverage().ifPresent(line -> body.tag("<br>").text(line));
     }
     body.tag("</dd></dl>");
     links(body, alert);

@@ -1,9 +1,11 @@
 package io.integrityauditor.store;
 
+import io.integrityauditor.Plural;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * An alert record as on-call sees it.
@@ -87,6 +89,58 @@ public record AlertView(
     public boolean somethingSince() {
       return brokeSince == null ? !keysSince.isEmpty() : brokeSince > 0;
     }
+  }
+
+  /**
+   * What an acknowledgement covers, in one line for {@code alerts} and the alert's page: the alert
+   * as it was on the run it was taken on. A row that broke after it is not acknowledged, and the
+   * line says so in capitals, since the line above it says "acknowledged by". Empty when not
+   * acknowledged, or acknowledged before the store recorded the run.
+   */
+  public Optional<String> acknowledgementCoverage() {
+    AckCoverage covers = acknowledgementCovers;
+    if (acknowledgedBy == null || covers == null) {
+      return Optional.empty();
+    }
+    String then =
+        "the acknowledgement covers run "
+            + covers.runId()
+            + " ("
+            + counts(covers.violations(), covers.outsideBaseline())
+            + ")";
+    if (!covers.somethingSince()) {
+      return Optional.of(then + "; no row broke since");
+    }
+    Long outsideNow =
+        baselineViolations == null || baselineViolations == 0
+            ? null
+            : currentViolations - baselineViolations;
+    String broke =
+        covers.brokeSince() == null
+            ? "rows broke since (how many is not known: a later run's keys were not tracked)"
+            : Plural.of(covers.brokeSince(), "row") + " broke since";
+    String keys =
+        covers.keysSince().isEmpty()
+            ? ""
+            : ", sample keys ("
+                + covers.keysSince().size()
+                + "): "
+                + covers.keysSince().stream()
+                    .map(Object::toString)
+                    .collect(Collectors.joining(" "));
+    return Optional.of(
+        then
+            + "; NOT ACKNOWLEDGED: "
+            + broke
+            + " (now "
+            + counts(currentViolations, outsideNow)
+            + ")"
+            + keys);
+  }
+
+  private static String counts(long violations, Long outsideBaseline) {
+    return Plural.of(violations, "violating row")
+        + (outsideBaseline == null ? "" : ", " + outsideBaseline + " outside the baseline");
   }
 
   /**

@@ -271,6 +271,12 @@ class OnCallPagesTest {
       assertThat(browser.text()).contains("Acknowledged by " + by + ".").contains("“" + note + "”");
       assertThat(worker.alerts().find(alertId).orElseThrow().acknowledgedBy()).isEqualTo(by);
       assertThat(worker.alerts().find(alertId).orElseThrow().acknowledgementNote()).isEqualTo(note);
+      // what the acknowledgement covers, worded as `alerts` words it
+      assertThat(browser.text())
+          .contains(
+              worker.alerts().find(alertId).orElseThrow().acknowledgementCoverage().orElseThrow())
+          .contains("the acknowledgement covers run")
+          .contains("no row broke since");
 
       browser.viewport(390, 844, true); // a phone
       browser.navigate(base + "/alerts/" + alertId);
