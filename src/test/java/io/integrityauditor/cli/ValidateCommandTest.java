@@ -35,13 +35,18 @@ class ValidateCommandTest {
   }
 
   private Outcome validateAs(String audits, String user, String... options) {
+    return validateOn(db.url(), user, audits, options);
+  }
+
+  /** {@code validate} of {@code audits} against one target, as {@code user}. */
+  private Outcome validateOn(String url, String user, String audits, String... options) {
     Workspace workspace = new Workspace(dir);
     workspace.write("audits/a.yaml", audits);
     Path config =
         workspace.write(
             "integrity-auditor.yaml",
             "targets:\n  app:\n    url: "
-                + db.url()
+                + url
                 + "\n    user: "
                 + user
                 + "\naudits: [audits/*.yaml]\n");
@@ -105,10 +110,11 @@ class ValidateCommandTest {
         CREATE TABLE ledger.entries (id int PRIMARY KEY, account text);
         GRANT SELECT ON public.workflows TO validate_ro;
         """);
-    Workspace workspace = new Workspace(dir);
-    workspace.write(
-        "audits/a.yaml",
-        """
+    Outcome outcome =
+        validateOn(
+            locked.url(),
+            "validate_ro",
+            """
         audits:
           - id: wf
             kind: unique
@@ -119,14 +125,6 @@ class ValidateCommandTest {
             table: ledger.entries
             columns: [account]
         """);
-    Path config =
-        workspace.write(
-            "integrity-auditor.yaml",
-            "targets:\n  app:\n    url: "
-                + locked.url()
-                + "\n    user: validate_ro\naudits: [audits/*.yaml]\n");
-
-    Outcome outcome = CliRunner.execute("validate", config);
 
     assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
     assertThat(outcome.out())
@@ -150,24 +148,17 @@ class ValidateCommandTest {
         CREATE TABLE accounts (id serial PRIMARY KEY);
         CREATE TABLE inboxes (id serial PRIMARY KEY, account_id bigint);
         """);
-    Workspace workspace = new Workspace(dir);
-    workspace.write(
-        "audits/a.yaml",
-        """
+    Outcome outcome =
+        validateOn(
+            rails.url(),
+            "postgres",
+            """
         audits:
           - id: inboxes.account
             kind: orphan
             child: inboxes.account_id
             parent: accounts.id
         """);
-    Outcome outcome =
-        CliRunner.execute(
-            "validate",
-            workspace.write(
-                "integrity-auditor.yaml",
-                "targets:\n  app:\n    url: "
-                    + rails.url()
-                    + "\n    user: postgres\naudits: [audits/*.yaml]\n"));
     assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
     assertThat(outcome.out())
         .contains(
@@ -195,16 +186,7 @@ class ValidateCommandTest {
           END IF;
         END $$;
         """);
-    Workspace workspace = new Workspace(dir);
-    workspace.write("audits/a.yaml", CLEAN_AUDIT);
-    Path config =
-        workspace.write(
-            "integrity-auditor.yaml",
-            "targets:\n  app:\n    url: "
-                + locked.url()
-                + "\n    user: validate_nousage\naudits: [audits/*.yaml]\n");
-
-    Outcome outcome = CliRunner.execute("validate", config);
+    Outcome outcome = validateOn(locked.url(), "validate_nousage", CLEAN_AUDIT);
 
     assertThat(outcome.code()).isEqualTo(ExitCodes.COULD_NOT_RUN);
     assertThat(outcome.out())
@@ -215,7 +197,7 @@ class ValidateCommandTest {
     locked.execute(
         "GRANT USAGE ON SCHEMA public TO validate_nousage;"
             + " GRANT SELECT ON ALL TABLES IN SCHEMA public TO validate_nousage;");
-    Outcome granted = CliRunner.execute("validate", config);
+    Outcome granted = validateOn(locked.url(), "validate_nousage", CLEAN_AUDIT);
     assertThat(granted.code()).isEqualTo(ExitCodes.CLEAN);
     assertThat(granted.out())
         .contains(
@@ -228,17 +210,9 @@ class ValidateCommandTest {
   void a_password_written_into_the_jdbc_url_is_warned_about_and_never_shown() {
     // newuser24: accepted silently (and masked everywhere), while the README says passwords come
     // from the environment or a file: the one place that can say so before it is committed
-    Workspace workspace = new Workspace(dir);
-    workspace.write("audits/a.yaml", CLEAN_AUDIT);
-    Path config =
-        workspace.write(
-            "integrity-auditor.yaml",
-            "targets:\n  app:\n    url: "
-                + db.url()
-                + "?password=Hunter2-in-url&sslmode=disable\n    user: validate_ro\n"
-                + "audits: [audits/*.yaml]\n");
-
-    Outcome outcome = CliRunner.execute("validate", config);
+    Outcome outcome =
+        validateOn(
+            db.url() + "?password=Hunter2-in-url&sslmode=disable", "validate_ro", CLEAN_AUDIT);
 
     assertThat(outcome.code()).isEqualTo(ExitCodes.CLEAN);
     assertThat(outcome.out())
