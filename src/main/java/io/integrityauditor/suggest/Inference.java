@@ -1428,15 +1428,25 @@ final class Inference {
     if (split == null) {
       return Optional.empty();
     }
+    return member(table, column, name, split.get(place), Tier.LETTERED_MEMBER);
+  }
+
+  /**
+   * The group of a member column of a link table ({@link #letteredMember}, {@link
+   * #numberedMember}): its candidates among the tables its place names, keyed by a primary key the
+   * column can be compared with.
+   */
+  private Optional<Group> member(
+      TableInfo table, ColumnInfo column, ColumnName name, List<TableInfo> named, Tier tier) {
     List<Candidate> parents = new ArrayList<>();
-    for (TableInfo parent : split.get(place)) {
-      candidate(table, column, name, parent, Tier.LETTERED_MEMBER, 0)
+    for (TableInfo parent : named) {
+      candidate(table, column, name, parent, tier, 0)
           .filter(Inference::comparablePrimaryKey)
           .ifPresent(parents::add);
     }
     return parents.isEmpty()
         ? Optional.empty()
-        : Optional.of(group(table, column, name, Tier.LETTERED_MEMBER, parents));
+        : Optional.of(group(table, column, name, tier, parents));
   }
 
   /**
@@ -1484,15 +1494,7 @@ final class Inference {
       }
       if (splits.size() == 1) {
         List<String> member = splits.get(0).get(numbers.indexOf(Integer.parseInt(own.group(2))));
-        List<Candidate> parents = new ArrayList<>();
-        for (TableInfo parent : named(member)) {
-          candidate(table, column, name, parent, Tier.NUMBERED_MEMBER, 0)
-              .filter(Inference::comparablePrimaryKey)
-              .ifPresent(parents::add);
-        }
-        return parents.isEmpty()
-            ? Optional.empty()
-            : Optional.of(group(table, column, name, Tier.NUMBERED_MEMBER, parents));
+        return member(table, column, name, named(member), Tier.NUMBERED_MEMBER);
       }
     }
     return Optional.empty();
