@@ -693,12 +693,12 @@ final class Inference {
           continue;
         }
         for (List<String> key : keys.get(parent)) {
-          List<Candidate> named =
-              namedKeyReferences(child, prefix, free, parent, parentPrefix, key);
+          PrefixedPair pair = new PrefixedPair(child, prefix, free, parent, parentPrefix, key);
+          List<Candidate> named = namedKeyReferences(pair);
           if (!named.isEmpty()) {
             found.addAll(named);
           } else {
-            prefixedKey(child, prefix, free, parent, parentPrefix, key).ifPresent(found::add);
+            prefixedKey(pair).ifPresent(found::add);
           }
         }
       }
@@ -754,27 +754,35 @@ final class Inference {
     return result;
   }
 
-  private Optional<Candidate> prefixedKey(
+  /**
+   * A child and a parent, both with table prefixes ({@code ss_}, {@code d_}), and one of the
+   * parent's keys: what the two prefixed-key rules look at.
+   *
+   * @param free the child's columns not in a declared foreign key and not excluded
+   */
+  private record PrefixedPair(
       TableInfo child,
       String prefix,
       List<ColumnInfo> free,
       TableInfo parent,
       String parentPrefix,
-      List<String> key) {
+      List<String> key) {}
+
+  private Optional<Candidate> prefixedKey(PrefixedPair pair) {
     List<ColumnInfo> childColumns = new ArrayList<>();
     List<ColumnInfo> parentColumns = new ArrayList<>();
     boolean anchored = false;
-    for (String part : key) {
+    for (String part : pair.key()) {
       String keyName = lower(part);
-      if (!keyName.startsWith(parentPrefix + "_")) {
+      if (!keyName.startsWith(pair.parentPrefix() + "_")) {
         return Optional.empty();
       }
-      String keyRest = keyName.substring(parentPrefix.length() + 1);
-      ColumnInfo parentColumn = parent.column(part).orElseThrow();
+      String keyRest = keyName.substring(pair.parentPrefix().length() + 1);
+      ColumnInfo parentColumn = pair.parent().column(part).orElseThrow();
       ColumnInfo match = null;
       boolean full = false;
-      for (ColumnInfo c : free) {
-        String rest = unprefixed(c, prefix);
+      for (ColumnInfo c : pair.free()) {
+        String rest = unprefixed(c, pair.prefix());
         if (rest.equals(keyName) && !childColumns.contains(c)) {
           match = c;
           full = true;
@@ -786,8 +794,8 @@ final class Inference {
       // names the thing, unlike a bare id (c_id is customer's own key, not district's d_id)
       boolean namesTheThing = keyRest.contains("_") || gluedKeyName(keyRest);
       if (match == null && namesTheThing) {
-        for (ColumnInfo c : free) {
-          if (unprefixed(c, prefix).equals(keyRest) && !childColumns.contains(c)) {
+        for (ColumnInfo c : pair.free()) {
+          if (unprefixed(c, pair.prefix()).equals(keyRest) && !childColumns.contains(c)) {
             match = c;
             full = gluedKeyName(keyRest);
             break;
@@ -806,7 +814,10 @@ final class Inference {
     }
     return Optional.of(
         ranked(
-            new Side(child, childColumns), new Side(parent, parentColumns), Tier.PREFIXED_KEY, 0));
+            new Side(pair.child(), childColumns),
+            new Side(pair.parent(), parentColumns),
+            Tier.PREFIXED_KEY,
+            0));
   }
 
   /**
@@ -819,21 +830,15 @@ final class Inference {
    * rest is a bare key word or a short reference of its own ({@code d_w_id}: TPC-C's composite keys
    * above).
    */
-  private List<Candidate> namedKeyReferences(
-      TableInfo child,
-      String prefix,
-      List<ColumnInfo> free,
-      TableInfo parent,
-      String parentPrefix,
-      List<String> key) {
-    if (key.size() != 1) {
+  private List<Candidate> namedKeyReferences(PrefixedPair pair) {
+    if (pair.key().size() != 1) {
       return List.of();
     }
-    String keyName = lower(key.get(0));
-    if (!keyName.startsWith(parentPrefix + "_")) {
+    String keyName = lower(pair.key().get(0));
+    if (!keyName.startsWith(pair.parentPrefix() + "_")) {
       return List.of();
     }
-    List<String> keyWords = Names.words(keyName.substring(parentPrefix.length() + 1));
+    List<String> keyWords = Names.words(keyName.substring(pair.parentPrefix().length() + 1));
     int k = keyWords.size();
     if (k < 2
         || !Names.ID_WORDS.contains(keyWords.get(k - 1))
@@ -842,11 +847,11 @@ final class Inference {
       return List.of();
     }
     List<String> thing = keyWords.subList(0, k - 1);
-    ColumnInfo parentColumn = parent.column(key.get(0)).orElseThrow();
-    List<String> own = child.primaryKey().map(pk -> pk.columns()).orElse(List.of());
+    ColumnInfo parentColumn = pair.parent().column(pair.key().get(0)).orElseThrow();
+    List<String> own = pair.child().primaryKey().map(pk -> pk.columns()).orElse(List.of());
     List<Candidate> found = new ArrayList<>();
-    for (ColumnInfo c : free) {
-      String rest = unprefixed(c, prefix);
+    for (ColumnInfo c : pair.free()) {
+      String rest = unprefixed(c, pair.prefix());
       if (rest.isEmpty()
           || own.equals(List.of(c.name()))
           || !c.type().comparableWith(parentColumn.type())) {
@@ -859,11 +864,11 @@ final class Inference {
       if (n < k || !words.get(n - 1).equals(keyWords.get(k - 1))) {
         continue;
       }
-      if (namesTheThing(words.subList(n - k, n - 1), thing, parentPrefix)) {
+      if (namesTheThing(words.subList(n - k, n - 1), thing, pair.parentPrefix())) {
         found.add(
             ranked(
-                new Side(child, List.of(c)),
-                new Side(parent, List.of(parentColumn)),
+                new Side(pair.child(), List.of(c)),
+                new Side(pair.parent(), List.of(parentColumn)),
                 Tier.PREFIXED_KEY,
                 0));
       }
