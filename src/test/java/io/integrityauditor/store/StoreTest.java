@@ -52,19 +52,27 @@ class StoreTest {
         .isEqualTo(2);
   }
 
+  /**
+   * One check of audit {@code a} (the rows of {@code c} whose {@code p} is missing in {@code p}) on
+   * a new target database holding {@code rows}, recorded in {@code store} (which it migrates).
+   */
+  private Map<String, AuditResult> checkOnce(
+      String targetName, TestPostgres.Database store, String rows) {
+    TestPostgres.Database target = TestPostgres.newDatabase(targetName);
+    target.execute(
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);" + rows);
+    return Audits.run(
+        dir,
+        target,
+        store,
+        "audits:\n  - id: a\n    kind: orphan\n    child: c.p\n    parent: p.id\n");
+  }
+
   @Test
   void a_second_run_of_the_same_fire_time_is_refused() {
-    TestPostgres.Database target = TestPostgres.newDatabase("store_target");
-    target.execute(
-        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);");
     TestPostgres.Database database = TestPostgres.newDatabase("store_idem");
     // a first check migrates the store and gives us a loaded audit to record runs for
-    Map<String, AuditResult> results =
-        Audits.run(
-            dir,
-            target,
-            database,
-            "audits:\n  - id: a\n    kind: orphan\n    child: c.p\n    parent: p.id\n");
+    Map<String, AuditResult> results = checkOnce("store_target", database, "");
     try (Store store = open(database)) {
       RunStore runs = new RunStore(store, "n1", Clock.systemUTC());
       Instant fireTime = Instant.parse("2026-01-04T00:00:00Z");
@@ -93,16 +101,8 @@ class StoreTest {
    */
   @Test
   void a_run_starts_in_one_statement_run_after_run_on_one_session() throws Exception {
-    TestPostgres.Database target = TestPostgres.newDatabase("store_start_target");
-    target.execute(
-        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);");
     TestPostgres.Database database = TestPostgres.newDatabase("store_start");
-    Map<String, AuditResult> results =
-        Audits.run(
-            dir,
-            target,
-            database,
-            "audits:\n  - id: a\n    kind: orphan\n    child: c.p\n    parent: p.id\n");
+    Map<String, AuditResult> results = checkOnce("store_start_target", database, "");
     var audit = results.get("a").audit();
     Instant first = Instant.parse("2026-01-04T00:00:00Z");
     try (Store store = open(database);
@@ -145,16 +145,8 @@ class StoreTest {
 
   @Test
   void check_writes_every_run_with_its_samples_to_the_store() {
-    TestPostgres.Database target = TestPostgres.newDatabase("store_target2");
-    target.execute(
-        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);"
-            + " INSERT INTO c VALUES (1, 7), (2, 8);");
     TestPostgres.Database database = TestPostgres.newDatabase("store_samples");
-    Audits.run(
-        dir,
-        target,
-        database,
-        "audits:\n  - id: a\n    kind: orphan\n    child: c.p\n    parent: p.id\n");
+    checkOnce("store_target2", database, "INSERT INTO c VALUES (1, 7), (2, 8);");
     try (Store store = open(database)) {
       List<RunView> history = new RunStore(store, "n1", Clock.systemUTC()).history("a", 10);
       assertThat(history)
